@@ -1,0 +1,36 @@
+package org.jkvm.memory;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One contiguous block of guest RAM: a KVM memory slot backed by one host mapping.
+ *
+ * <p>Offsets are relative to the region start ({@code offset = gpa - gpa()}); lengths are in bytes.
+ */
+public interface MemoryRegion {
+    /** The KVM slot number this region is registered as. */
+    int slot();
+
+    /** Guest-physical address of the first byte. */
+    long gpa();
+
+    /** Size in bytes, a multiple of {@link GuestMemory#PAGE_SIZE}. */
+    long sizeBytes();
+
+    /** Host virtual address of the first byte (for KVM_SET_USER_MEMORY_REGION). */
+    long hva();
+
+    /**
+     * A direct little-endian view of {@code [offset, offset + length)}; {@code length} is at most 1 GiB.
+     * Writes through the view are not recorded in the VMM dirty bitmap.
+     */
+    ByteBuffer view(long offset, int length);
+
+    /** The pages written by the VMM (devices, loader) since migration last collected them. */
+    DirtyBitmap vmmDirty();
+
+    /** Number of pages in the region. */
+    default long pages() {
+        return sizeBytes() / GuestMemory.PAGE_SIZE;
+    }
+}
