@@ -1,0 +1,88 @@
+package org.jkvm.vmstate;
+
+import java.util.List;
+import java.util.Map;
+
+import org.jkvm.memory.DirtyBitmap;
+import org.jkvm.memory.GuestMemory;
+
+/**
+ * A VM as the migration engine sees it: its RAM, its dirty-page log, run control, throttling, device state and
+ * configuration. The engine implements this; migration never sees KVM.
+ *
+ * <p>Source side, in order: {@link #configFingerprint()}, {@link #startDirtyLog()}, rounds of
+ * {@link #syncDirtyLog} while the guest runs (optionally {@link #setThrottle}), {@link #pause()},
+ * {@link #flushBlockDevices()}, a last {@link #syncDirtyLog}, {@link #saveState()}, then {@link #stopDirtyLog()}.
+ * On failure before the destination's acknowledgement: {@link #stopDirtyLog()}, {@code setThrottle(0)} and
+ * {@link #resume()} if the guest was running. Destination side: {@link #configFingerprint()}, writes into
+ * {@link #memory()} through region views, {@link #restoreState}, then {@link #resume()} unless the source guest
+ * was paused.
+ *
+ * <p>Thread-safety: migration calls these from its own thread while vCPU threads run; implementations
+ * synchronise as needed.
+ */
+public interface Migratable extends Pausable {
+    /** Guest RAM; the regions must not change while a migration runs. */
+    GuestMemory memory();
+
+    /**
+     * Starts dirty-page tracking for all RAM (KVM_MEM_LOG_DIRTY_PAGES on every slot) and clears the logs, so the
+     * next {@link #syncDirtyLog} reports pages written from now on.
+     */
+    void startDirtyLog();
+
+    /** Stops dirty-page tracking; a no-op when not started. */
+    void stopDirtyLog();
+
+    /**
+     * Collects the pages written since the last sync (or since {@link #startDirtyLog()}) and ORs them into
+     * {@code into}, one bitmap per region in {@link GuestMemory#regions()} order, each sized to its region's
+     * pages. A page is dirty if KVM's log (KVM_GET_DIRTY_LOG) OR the region's {@link
+     * org.jkvm.memory.MemoryRegion#vmmDirty()} bitmap has it; both sources are cleared by the call. Works while
+     * running or paused.
+     *
+     * @return the number of dirty bits collected from the sources (a page dirty in both counts once)
+     */
+    long syncDirtyLog(List<DirtyBitmap> into);
+
+    /**
+     * Auto-converge: lets the vCPUs run only {@code 100 - percent} percent of the time (QEMU's cpu-throttle:
+     * sleep {@code percent/(100-percent)} of each timeslice). 0 turns throttling off; at most 99.
+     */
+    void setThrottle(int percent);
+
+    /** The current throttle percentage, 0 when off. */
+    int throttle();
+
+    /**
+     * The saved state of every vCPU and device, as sections. Only while paused.
+     *
+     * @throws VmStateException if the VM is running
+     */
+    List<StateSection> saveState();
+
+    /**
+     * Checks every section first (all components known, none missing, versions in range, values valid), then
+     * applies them all; nothing is applied when any check fails. Only while paused (before the first run).
+     *
+     * @throws VmStateException naming the first bad section
+     */
+    void restoreState(List<StateSection> sections);
+
+    /**
+     * A canonical description of everything both sides must agree on, as sorted {@code key=value} pairs: RAM size
+     * and layout ({@code ram.bytes}, {@code ram.region.0=gpa+size}), vCPU count, CPU model, the resolved CPUID
+     * table (one key per leaf), and the devices ({@code device.serial.0=16550a}). The destination refuses a
+     * stream whose fingerprint differs, naming each differing key.
+     */
+    Map<String, String> configFingerprint();
+
+    /**
+     * The disk-sync hook: flushes every block device's writes to its image, so the destination sees them (shared
+     * storage). Called once, while paused, before the final pass. A VM with no block device does nothing.
+     *
+     * @throws VmStateException naming the device whose flush failed (the migration then fails and the source
+     *                          resumes)
+     */
+    void flushBlockDevices();
+}
