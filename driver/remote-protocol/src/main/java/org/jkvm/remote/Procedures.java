@@ -1,0 +1,80 @@
+package org.jkvm.remote;
+
+/** REMOTE_PROGRAM procedure numbers jkvm serves or calls (from remote_protocol.x; they never change). */
+public final class Procedures {
+    private Procedures() {
+    }
+
+    public static final int CONNECT_OPEN = 1;
+    public static final int CONNECT_CLOSE = 2;
+    public static final int CONNECT_GET_TYPE = 3;
+    public static final int CONNECT_GET_VERSION = 4;
+    public static final int NODE_GET_INFO = 6;
+    public static final int CONNECT_GET_CAPABILITIES = 7;
+    public static final int DOMAIN_CREATE = 9;
+    public static final int DOMAIN_DEFINE_XML = 11;
+    public static final int DOMAIN_DESTROY = 12;
+    public static final int DOMAIN_GET_XML_DESC = 14;
+    public static final int DOMAIN_GET_AUTOSTART = 15;
+    public static final int DOMAIN_GET_INFO = 16;
+    public static final int DOMAIN_GET_OS_TYPE = 19;
+    public static final int CONNECT_LIST_DEFINED_DOMAINS = 21;
+    public static final int DOMAIN_LOOKUP_BY_ID = 22;
+    public static final int DOMAIN_LOOKUP_BY_NAME = 23;
+    public static final int DOMAIN_LOOKUP_BY_UUID = 24;
+    public static final int CONNECT_NUM_OF_DEFINED_DOMAINS = 25;
+    public static final int DOMAIN_REBOOT = 27;
+    public static final int DOMAIN_RESUME = 28;
+    public static final int DOMAIN_SET_AUTOSTART = 29;
+    public static final int DOMAIN_SHUTDOWN = 33;
+    public static final int DOMAIN_SUSPEND = 34;
+    public static final int DOMAIN_UNDEFINE = 35;
+    public static final int CONNECT_LIST_DOMAINS = 37;
+    public static final int CONNECT_NUM_OF_DOMAINS = 51;
+    public static final int DOMAIN_RESTORE = 54;
+    public static final int DOMAIN_SAVE = 55;
+    public static final int CONNECT_GET_HOSTNAME = 59;
+    public static final int CONNECT_SUPPORTS_FEATURE = 60;
+    public static final int AUTH_LIST = 66;
+    public static final int CONNECT_GET_URI = 110;
+    public static final int NODE_GET_SECURITY_MODEL = 122;
+    public static final int DOMAIN_IS_ACTIVE = 150;
+    public static final int DOMAIN_IS_PERSISTENT = 151;
+    public static final int CONNECT_GET_LIB_VERSION = 157;
+    public static final int DOMAIN_GET_JOB_INFO = 163;
+    public static final int DOMAIN_ABORT_JOB = 164;
+    public static final int DOMAIN_MIGRATE_SET_MAX_DOWNTIME = 166;
+    public static final int DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183;
+    public static final int DOMAIN_SNAPSHOT_NUM = 187;
+    public static final int DOMAIN_CREATE_WITH_FLAGS = 196;
+    public static final int DOMAIN_MIGRATE_SET_MAX_SPEED = 207;
+    public static final int DOMAIN_GET_STATE = 212;
+    public static final int DOMAIN_MIGRATE_BEGIN3 = 213;
+    public static final int DOMAIN_MIGRATE_PREPARE3 = 214;
+    public static final int DOMAIN_MIGRATE_PERFORM3 = 216;
+    public static final int DOMAIN_MIGRATE_FINISH3 = 217;
+    public static final int DOMAIN_MIGRATE_CONFIRM3 = 218;
+    public static final int DOMAIN_UNDEFINE_FLAGS = 231;
+    public static final int DOMAIN_SAVE_FLAGS = 232;
+    public static final int DOMAIN_RESTORE_FLAGS = 233;
+    public static final int DOMAIN_DESTROY_FLAGS = 234;
+    public static final int DOMAIN_MIGRATE_GET_MAX_SPEED = 242;
+    public static final int DOMAIN_SHUTDOWN_FLAGS = 258;
+    public static final int CONNECT_LIST_ALL_DOMAINS = 273;
+    public static final int DOMAIN_GET_JOB_STATS = 298;
+    public static final int DOMAIN_MIGRATE_BEGIN3_PARAMS = 302;
+    public static final int DOMAIN_MIGRATE_PREPARE3_PARAMS = 303;
+    public static final int DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS = 304;
+    public static final int DOMAIN_MIGRATE_PERFORM3_PARAMS = 305;
+    public static final int DOMAIN_MIGRATE_FINISH3_PARAMS = 306;
+    public static final int DOMAIN_MIGRATE_CONFIRM3_PARAMS = 307;
+    public static final int CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316;
+    public static final int CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY = 317;
+    public static final int DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318;
+    public static final int CONNECT_GET_DOMAIN_CAPABILITIES = 342;
+    public static final int DOMAIN_DEFINE_XML_FLAGS = 350;
+    public static final int CONNECT_REGISTER_CLOSE_CALLBACK = 360;
+    public static final int CONNECT_UNREGISTER_CLOSE_CALLBACK = 361;
+    public static final int DOMAIN_MIGRATE_GET_MAX_DOWNTIME = 387;
+    public static final int DOMAIN_ABORT_JOB_FLAGS = 442;
+}
