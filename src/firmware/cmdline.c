@@ -1,0 +1,132 @@
+/*
+ * jkvm guest firmware: the command line (docs/contracts.md section 3).
+ *
+ * Space-separated key=value words. A word without '=' is skipped: multiboot loaders (QEMU, GRUB) put the
+ * image path first. An unknown key or a malformed value stops the firmware with a fw-error line naming it.
+ */
+#include "fw.h"
+
+#define MAX_RATE 100000000ULL
+#define MAX_MIB (1ULL << 20)
+#define MAX_MS (1ULL << 32)
+
+static int word_is(const char *w, u32 len, const char *lit)
+{
+    u32 i = 0;
+    for (; i < len && lit[i]; i++) {
+        if (w[i] != lit[i]) {
+            return 0;
+        }
+    }
+    return i == len && lit[i] == 0;
+}
+
+static void put_word(const char *w, u32 len)
+{
+    for (u32 i = 0; i < len; i++) {
+        put_char(w[i]);
+    }
+}
+
+/* A decimal number in [min, max], else fw-error naming the key. */
+static u64 parse_number(const char *key, u32 klen, const char *v, u32 vlen, u64 min, u64 max)
+{
+    u64 n = 0;
+    u32 i = 0;
+    for (; i < vlen && v[i] >= '0' && v[i] <= '9' && n <= max; i++) {
+        n = n * 10 + (u64)(v[i] - '0');
+    }
+    if (vlen == 0 || i != vlen || n < min || n > max) {
+        fw_error_begin();
+        put_str("bad command line value ");
+        put_word(key, klen);
+        put_char('=');
+        put_word(v, vlen);
+        put_str(": expected a decimal number from ");
+        put_dec(min);
+        put_str(" to ");
+        put_dec(max);
+        fw_error_end();
+    }
+    return n;
+}
+
+static enum workload parse_workload(const char *v, u32 vlen)
+{
+    if (word_is(v, vlen, "idle")) {
+        return WL_IDLE;
+    }
+    if (word_is(v, vlen, "dirty")) {
+        return WL_DIRTY;
+    }
+    if (word_is(v, vlen, "verify")) {
+        return WL_VERIFY;
+    }
+    fw_error_begin();
+    put_str("unknown workload=");
+    put_word(v, vlen);
+    put_str(": use idle, dirty or verify");
+    fw_error_end();
+}
+
+static void apply(struct config *cfg, const char *k, u32 klen, const char *v, u32 vlen)
+{
+    if (word_is(k, klen, "workload")) {
+        cfg->workload = parse_workload(v, vlen);
+    } else if (word_is(k, klen, "mib")) {
+        cfg->mib = parse_number(k, klen, v, vlen, 1, MAX_MIB);
+    } else if (word_is(k, klen, "rate")) {
+        cfg->rate = parse_number(k, klen, v, vlen, 0, MAX_RATE);
+    } else if (word_is(k, klen, "tsc_khz")) {
+        cfg->tsc_khz = parse_number(k, klen, v, vlen, 1000, 100000000);
+    } else if (word_is(k, klen, "hb_ms")) {
+        cfg->hb_ms = parse_number(k, klen, v, vlen, 1, MAX_MS);
+    } else if (word_is(k, klen, "exit_after")) {
+        cfg->exit_after = parse_number(k, klen, v, vlen, 0, MAX_MS);
+    } else {
+        fw_error_begin();
+        put_str("unknown command line key ");
+        put_word(k, klen);
+        put_str(": use workload, mib, rate, tsc_khz, hb_ms or exit_after");
+        fw_error_end();
+    }
+}
+
+void cmdline_parse(const char *s, struct config *cfg)
+{
+    cfg->workload = WL_IDLE;
+    cfg->mib = 16;
+    cfg->rate = 1000;
+    cfg->tsc_khz = 0;
+    cfg->hb_ms = 1000;
+    cfg->exit_after = 0;
+    /* The contract caps the command line at 2047 bytes; never read further. */
+    for (u32 pos = 0; pos < 2048 && s[pos];) {
+        while (pos < 2048 && s[pos] == ' ') {
+            pos++;
+        }
+        u32 start = pos;
+        u32 eq = 0;
+        while (pos < 2048 && s[pos] && s[pos] != ' ') {
+            if (s[pos] == '=' && eq == 0) {
+                eq = pos;
+            }
+            pos++;
+        }
+        if (eq != 0 && eq > start) {
+            apply(cfg, s + start, eq - start, s + eq + 1, pos - eq - 1);
+        }
+    }
+}
+
+const char *workload_name(enum workload w)
+{
+    switch (w) {
+    case WL_DIRTY:
+        return "dirty";
+    case WL_VERIFY:
+        return "verify";
+    default:
+        return "idle";
+    }
+}

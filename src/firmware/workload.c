@@ -1,0 +1,247 @@
+/*
+ * jkvm guest firmware: the workloads and the main loop.
+ *
+ * One loop serves every workload. Each iteration reads the TSC (a TSC that goes backwards is an error),
+ * writes pages when the pacing says so, lets the verify checker re-read two pages, and every 10 ms of guest
+ * time polls the power-control port; heartbeats come once per hb_ms. The hot path keeps its state in
+ * registers and calls nothing: under the host's KVM the guest runs about a million instructions a second.
+ *
+ * Pages are walked in order over the working area (QEMU's a-b test guest pattern), one write per page for
+ * dirty (the u64 generation at offset 0), a header for verify (see README.md, "verify algorithm").
+ */
+#include "hw.h"
+
+#define PAGE_MAGIC 0x454741504d564b4aULL   /* "JKVMPAGE" little-endian */
+#define CHECKS_PER_LOOP 2
+#define FILL_BURST 64                       /* pages per iteration when rate=0 */
+#define MAX_REPORTS 8
+
+/* The working area: page i of the walk is in area[r], after the pages of the ranges before it. */
+static struct range area[MAX_RANGES];
+static u32 nareas;
+static u64 npages;
+static volatile u32 *gens;   /* verify: generation last written to each page, 0 = never */
+
+/* State of the slow path (heartbeat, power poll, reports): touched a few times per second only. */
+static struct {
+    u64 t0, khz, hb_ticks, poll_ticks, next_hb, next_poll;
+    u64 seq, exit_after, tsc_back, verify_bad, reports;
+    enum workload workload;
+} slow;
+
+static void too_big(const struct config *cfg, u64 need_pages, u64 have_pages)
+{
+    fw_error_begin();
+    put_str("workload=");
+    put_str(workload_name(cfg->workload));
+    put_str(" mib=");
+    put_dec(cfg->mib);
+    put_str(" needs ");
+    put_dec((need_pages * PAGE_SIZE + MIB - 1) / MIB);
+    put_str(" MiB of RAM above 16 MiB but the guest has ");
+    put_dec(have_pages * PAGE_SIZE / MIB);
+    put_str(" MiB there; lower mib or give the guest more memory");
+    fw_error_end();
+}
+
+void workload_setup(const struct config *cfg, const struct memory *mem)
+{
+    if (cfg->workload == WL_IDLE) {
+        return;
+    }
+    npages = cfg->mib * (MIB / PAGE_SIZE);
+    u64 table_pages = cfg->workload == WL_VERIFY ? (npages * sizeof(u32) + PAGE_SIZE - 1) / PAGE_SIZE : 0;
+    u64 have = 0;
+    for (u32 i = 0; i < mem->nranges; i++) {
+        have += mem->ranges[i].pages;
+    }
+    if (mem->nranges == 0 || table_pages >= mem->ranges[0].pages || npages + table_pages > have) {
+        too_big(cfg, npages + table_pages, have);
+    }
+    /* The generation table sits at the start of the first range, the pages follow it. */
+    u64 left = npages;
+    for (u32 i = 0; i < mem->nranges && left > 0; i++) {
+        struct range r = mem->ranges[i];
+        if (i == 0) {
+            gens = (volatile u32 *)r.base;
+            r.base += table_pages * PAGE_SIZE;
+            r.pages -= table_pages;
+        }
+        if (r.pages > left) {
+            r.pages = left;
+        }
+        area[nareas++] = r;
+        left -= r.pages;
+    }
+    map_identity(area[nareas - 1].base + area[nareas - 1].pages * PAGE_SIZE);
+    /* RAM keeps old contents across a reset: start from an empty table. */
+    volatile u64 *t = (volatile u64 *)gens;
+    for (u64 i = 0; i < table_pages * (PAGE_SIZE / 8); i++) {
+        t[i] = 0;
+    }
+}
+
+static void errors_line_end(void)
+{
+    put_char('\n');
+}
+
+/* Out of line: a page whose header disagrees with the table. Counts it once and rewrites it. */
+static __attribute__((noinline)) void page_bad(u64 index, volatile u64 *p, u32 want)
+{
+    slow.verify_bad++;
+    if (slow.reports++ < MAX_REPORTS) {
+        put_str("verify-bad");
+        put_kv("page", index);
+        put_kv("want_gen", want);
+        put_kv("got_page", p[1]);
+        put_kv("got_gen", p[2]);
+        put_kv("magic_ok", p[0] == PAGE_MAGIC);
+        errors_line_end();
+    }
+    p[0] = PAGE_MAGIC;
+    p[1] = index;
+    p[2] = want;
+    invlpg(p);
+}
+
+/* Out of line: the TSC went backwards. Counts it and restarts the deadlines from the new value. */
+static __attribute__((noinline)) void tsc_went_back(u64 now, u64 last)
+{
+    slow.tsc_back++;
+    if (slow.reports++ < MAX_REPORTS) {
+        put_str("tsc-back");
+        put_kv("from", last);
+        put_kv("to", now);
+        errors_line_end();
+    }
+    slow.next_hb = now + slow.hb_ticks;
+    slow.next_poll = now;
+}
+
+static void heartbeat(u64 now, u64 pages, u64 gen)
+{
+    u64 errors = slow.tsc_back + slow.verify_bad;
+    put_str("hb");
+    put_kv("seq", slow.seq);
+    put_kv("ms", (now - slow.t0) / slow.khz);
+    put_kv("pages", pages);
+    put_kv("gen", gen);
+    put_kv("errors", errors);
+    put_kv("tsc", now);
+    put_kv("tsc_back", slow.tsc_back);
+    put_kv("verify_bad", slow.verify_bad);
+    put_char('\n');
+    slow.seq++;
+    if (slow.exit_after != 0 && slow.seq >= slow.exit_after) {
+        debug_exit(errors == 0 ? 0 : 1);
+    }
+}
+
+/* Out of line: power poll and heartbeat. Returns the next TSC value at which to come back. */
+static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen)
+{
+    if (now >= slow.next_poll) {
+        u8 v = inb(PORT_POWER);
+        if (v == POWER_SHUTDOWN_REQUESTED) {
+            put_str("shutdown requested\n");
+            debug_exit(0);
+        }
+        slow.next_poll = now + slow.poll_ticks;
+    }
+    if (now >= slow.next_hb) {
+        heartbeat(now, pages, gen);
+        slow.next_hb += slow.hb_ticks;
+        if (now >= slow.next_hb) {
+            slow.next_hb = now + slow.hb_ticks;   /* guest time jumped (stop/cont): no burst of lines */
+        }
+    }
+    return slow.next_hb < slow.next_poll ? slow.next_hb : slow.next_poll;
+}
+
+/* Advances a cursor (index, address, pages left in range, range) by one page; returns 1 when it wraps. */
+#define CURSOR_STEP(idx, addr, left, rng, wrapped)                        \
+    do {                                                                  \
+        (idx)++;                                                          \
+        (addr) += PAGE_SIZE;                                              \
+        if (--(left) == 0) {                                              \
+            if (++(rng) == nareas) {                                      \
+                (rng) = 0;                                                \
+                (idx) = 0;                                                \
+                wrapped = 1;                                              \
+            }                                                             \
+            (addr) = area[rng].base;                                      \
+            (left) = area[rng].pages;                                     \
+        }                                                                 \
+    } while (0)
+
+void workload_run(const struct config *cfg, u64 khz)
+{
+    const enum workload wl = cfg->workload;
+    const int flush_tlb = !hypervisor_is_kvm();
+    const u64 page_ticks = cfg->rate == 0 ? 0 : (khz * 1000 / cfg->rate ? khz * 1000 / cfg->rate : 1);
+    const u64 max_lag = khz * 100;   /* never catch up more than 100 ms of missed page writes */
+    u64 now = rdtsc(), last = now;
+    slow.t0 = now;
+    slow.khz = khz;
+    slow.hb_ticks = cfg->hb_ms * khz;
+    slow.poll_ticks = khz * 10;
+    slow.next_hb = now + slow.hb_ticks;
+    slow.next_poll = now;
+    slow.exit_after = cfg->exit_after;
+    u64 next_slow = now, next_page = now, pages = 0, gen = wl == WL_IDLE ? 0 : 1;
+    u64 w_idx = 0, w_addr = area[0].base, w_left = area[0].pages;
+    u64 c_idx = 0, c_addr = area[0].base, c_left = area[0].pages;
+    u32 w_rng = 0, c_rng = 0;
+    for (;;) {
+        now = rdtsc();
+        if (now < last) {
+            tsc_went_back(now, last);
+            next_slow = now;
+            next_page = now;
+        }
+        last = now;
+        if (flush_tlb) {
+            write_cr3(read_cr3());   /* QEMU TCG: keep stack and data writes dirty-tracked (README) */
+        }
+        if (wl != WL_IDLE && (page_ticks == 0 || now >= next_page)) {
+            for (u32 n = page_ticks == 0 ? FILL_BURST : 1; n > 0; n--) {
+                volatile u64 *p = (volatile u64 *)w_addr;
+                if (wl == WL_VERIFY) {
+                    p[0] = PAGE_MAGIC;
+                    p[1] = w_idx;
+                    p[2] = gen;
+                    gens[w_idx] = (u32)gen;
+                    invlpg(&gens[w_idx]);
+                } else {
+                    p[0] = gen;
+                }
+                invlpg(p);
+                pages++;
+                int wrapped = 0;
+                CURSOR_STEP(w_idx, w_addr, w_left, w_rng, wrapped);
+                gen += wrapped;
+            }
+            next_page += page_ticks;
+            if (now > next_page + max_lag) {
+                next_page = now;
+            }
+        }
+        if (wl == WL_VERIFY) {
+            for (u32 n = 0; n < CHECKS_PER_LOOP; n++) {
+                u32 want = gens[c_idx];
+                volatile u64 *p = (volatile u64 *)c_addr;
+                if (want != 0 && (p[0] != PAGE_MAGIC || p[1] != c_idx || p[2] != want)) {
+                    page_bad(c_idx, p, want);
+                }
+                int wrapped = 0;
+                CURSOR_STEP(c_idx, c_addr, c_left, c_rng, wrapped);
+                (void)wrapped;
+            }
+        }
+        if (now >= next_slow) {
+            next_slow = slow_path(now, pages, gen);
+        }
+        cpu_pause();
+    }
+}
