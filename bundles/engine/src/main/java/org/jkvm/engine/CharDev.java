@@ -1,0 +1,98 @@
+package org.jkvm.engine;
+
+import java.nio.file.Path;
+
+/**
+ * A character-device backend, as given to {@code -serial} and {@code -monitor} in QEMU's spelling.
+ *
+ * <ul>
+ * <li>{@code file:PATH} → {@link FileDev} (serial only)</li>
+ * <li>{@code unix:PATH,server[,nowait]} → {@link UnixDev} (we always listen; {@code wait} blocks start-up until a
+ * client connects)</li>
+ * <li>{@code stdio} → {@link Stdio}</li>
+ * <li>{@code null}/{@code none} → {@link Null}</li>
+ * </ul>
+ */
+public sealed interface CharDev {
+    /** Output appended to a file (created or truncated at start). @param path the file */
+    record FileDev(Path path) implements CharDev {
+        @Override
+        public String toString() {
+            return "file:" + path;
+        }
+    }
+
+    /**
+     * A listening unix socket.
+     *
+     * @param path   the socket path (an existing socket file is replaced)
+     * @param server always true: only the server role is supported
+     * @param waitForClient whether start-up waits for the first client ({@code nowait} clears it)
+     */
+    record UnixDev(Path path, boolean server, boolean waitForClient) implements CharDev {
+        @Override
+        public String toString() {
+            return "unix:" + path + ",server" + (waitForClient ? "" : ",nowait");
+        }
+    }
+
+    /** The engine's standard input and output. */
+    record Stdio() implements CharDev {
+        @Override
+        public String toString() {
+            return "stdio";
+        }
+    }
+
+    /** Output dropped, no input. */
+    record Null() implements CharDev {
+        @Override
+        public String toString() {
+            return "null";
+        }
+    }
+
+    /**
+     * Parses a QEMU-style backend spec.
+     *
+     * @param option    the option name for messages, e.g. {@code -serial}
+     * @param spec      the value
+     * @param allowFile whether {@code file:} makes sense for this option
+     * @throws EngineException naming the option and the supported forms
+     */
+    static CharDev parse(String option, String spec, boolean allowFile) {
+        String forms = (allowFile ? "file:PATH, " : "") + "unix:PATH,server[,nowait], stdio or null";
+        if (spec.equals("stdio")) {
+            return new Stdio();
+        }
+        if (spec.equals("null") || spec.equals("none")) {
+            return new Null();
+        }
+        if (allowFile && spec.startsWith("file:") && spec.length() > 5) {
+            return new FileDev(Path.of(spec.substring(5)));
+        }
+        if (spec.startsWith("unix:")) {
+            String[] parts = spec.substring(5).split(",");
+            if (parts[0].isEmpty()) {
+                throw new EngineException(option + " " + spec + " has no socket path; use " + forms);
+            }
+            boolean server = false;
+            boolean wait = true;
+            for (int i = 1; i < parts.length; i++) {
+                switch (parts[i]) {
+                    case "server", "server=on" -> server = true;
+                    case "nowait", "wait=off" -> wait = false;
+                    case "wait", "wait=on" -> wait = true;
+                    default -> throw new EngineException(option + " " + spec + " has the unknown flag '"
+                            + parts[i] + "'; use " + forms);
+                }
+            }
+            if (!server) {
+                throw new EngineException(option + " " + spec + " must listen: add ',server' (connecting to a "
+                        + "socket is not supported)");
+            }
+            return new UnixDev(Path.of(parts[0]), true, wait);
+        }
+        throw new EngineException("unsupported " + option + " backend '" + spec + "'; use " + forms);
+    }
+}

@@ -1,0 +1,217 @@
+package org.jkvm.engine;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Parses a QEMU-style command line into a {@link VmConfig}. Options may start with {@code -} or {@code --}.
+ *
+ * <pre>
+ * -name NAME | guest=NAME       -uuid UUID               -m 256M | 1G | 512 (MiB) | size=1G
+ * -smp 1 | cpus=1[,...]         -cpu MODEL[,+f][,-f]     -kernel FILE            -append "k=v ..."
+ * -serial file:P | unix:P,server[,nowait] | stdio | null
+ * -monitor unix:P,server[,nowait] | stdio | none         -qmp unix:P,server[,nowait]
+ * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH
+ * accepted and ignored: -enable-kvm -nographic -nodefaults -no-user-config -display none -accel kvm
+ *                       -machine pc|q35|accel=kvm
+ * </pre>
+ *
+ * Stateless; every error is an {@link EngineException} with one sentence naming the option.
+ */
+public final class VmConfigParser {
+    private static final Set<String> WITH_VALUE = Set.of("name", "uuid", "m", "smp", "cpu", "kernel", "append",
+            "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device", "display",
+            "accel");
+    private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
+            "no-user-config");
+
+    private VmConfigParser() {
+    }
+
+    /**
+     * Parses {@code args}.
+     *
+     * @throws EngineException naming the unknown, repeated, malformed or unsupported option
+     */
+    public static VmConfig parse(List<String> args) {
+        String name = "jkvm";
+        UUID uuid = null;
+        long memory = VmConfig.DEFAULT_MEMORY_BYTES;
+        int smp = 1;
+        CpuSpec cpu = CpuSpec.DEFAULT;
+        Path kernel = null;
+        String append = "";
+        CharDev serial = new CharDev.Null();
+        CharDev monitor = null;
+        CharDev qmp = null;
+        boolean paused = false;
+        Path pidfile = null;
+        boolean daemonize = false;
+        String incoming = null;
+        Path kvmDevice = VmConfig.defaultKvmDevice();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("-") || arg.length() < 2) {
+                throw new EngineException("unexpected argument '" + arg + "'; every setting is an option such as "
+                        + "-m 256M (see -help)");
+            }
+            String opt = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+            if (FLAGS.contains(opt)) {
+                paused |= opt.equals("S");
+                daemonize |= opt.equals("daemonize");
+                continue;
+            }
+            if (!WITH_VALUE.contains(opt)) {
+                throw new EngineException("unknown option " + arg + "; run with -help for the supported options");
+            }
+            if (i + 1 >= args.size()) {
+                throw new EngineException("option -" + opt + " needs a value");
+            }
+            String v = args.get(++i);
+            if (!seen.add(opt) && !opt.equals("device")) {
+                throw new EngineException("option -" + opt + " is given twice; give it once");
+            }
+            switch (opt) {
+                case "name" -> name = parseName(v);
+                case "uuid" -> uuid = parseUuid(v);
+                case "m" -> memory = parseMemory(v);
+                case "smp" -> smp = parseSmp(v);
+                case "cpu" -> cpu = CpuSpec.parse(v);
+                case "kernel" -> kernel = Path.of(v);
+                case "append" -> append = v;
+                case "serial" -> serial = CharDev.parse("-serial", v, true);
+                case "monitor" -> monitor = CharDev.parse("-monitor", v, false);
+                case "qmp" -> qmp = CharDev.parse("-qmp", v, false);
+                case "pidfile" -> pidfile = Path.of(v);
+                case "incoming" -> incoming = v;
+                case "kvm-device" -> kvmDevice = Path.of(v);
+                case "machine", "M" -> checkMachine(v);
+                case "accel" -> checkAccel(v);
+                case "display" -> checkDisplay(v);
+                default -> throw new EngineException("-device " + v + " is not supported: this engine has a fixed "
+                        + "machine (COM1 16550A, debug-exit 0xf4, power control 0xf5); remove the -device option");
+            }
+        }
+        if (monitor instanceof CharDev.Null) {
+            monitor = null;
+        }
+        return new VmConfig(name, uuid == null ? UUID.randomUUID() : uuid, memory, smp, cpu, kernel, append,
+                serial, monitor, qmp, paused, pidfile, daemonize, incoming, kvmDevice);
+    }
+
+    /**
+     * Parses a QEMU memory size: a number of MiB, or a number with suffix K, M, G or T (optionally followed by
+     * {@code B} or {@code iB}), optionally as {@code size=...}.
+     *
+     * @return bytes
+     * @throws EngineException naming the bad value
+     */
+    public static long parseMemory(String value) {
+        String v = value.startsWith("size=") ? value.substring(5) : value;
+        String upper = v.toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
+        long unit = 1L << 20;
+        if (!upper.isEmpty()) {
+            char last = upper.charAt(upper.length() - 1);
+            int shift = switch (last) {
+                case 'K' -> 10;
+                case 'M' -> 20;
+                case 'G' -> 30;
+                case 'T' -> 40;
+                default -> -1;
+            };
+            if (shift >= 0) {
+                unit = 1L << shift;
+                upper = upper.substring(0, upper.length() - 1);
+            }
+        }
+        try {
+            if (upper.isEmpty() || !upper.chars().allMatch(Character::isDigit) || upper.length() > 12) {
+                throw new NumberFormatException(upper);
+            }
+            long n = Long.parseLong(upper);
+            if (n <= 0 || n > Long.MAX_VALUE / unit) {
+                throw new NumberFormatException(upper);
+            }
+            return n * unit;
+        } catch (NumberFormatException e) {
+            throw new EngineException("invalid -m value '" + value + "'; give a size like 256M, 1G or 512 (MiB)");
+        }
+    }
+
+    private static String parseName(String v) {
+        String n = v;
+        for (String part : v.split(",")) {
+            if (part.startsWith("guest=")) {
+                n = part.substring(6);
+            } else if (!part.contains("=")) {
+                n = part;
+            }
+        }
+        if (n.isEmpty() || n.contains("=")) {
+            throw new EngineException("invalid -name value '" + v + "'; give a name or guest=NAME");
+        }
+        return n;
+    }
+
+    private static UUID parseUuid(String v) {
+        if (!v.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+            throw new EngineException("invalid -uuid value '" + v + "'; give a UUID such as "
+                    + "c7a5fdbd-cdaf-9455-926a-d65c16db1809");
+        }
+        return UUID.fromString(v);
+    }
+
+    private static int parseSmp(String v) {
+        int cpus = -1;
+        for (String part : v.split(",")) {
+            String[] kv = part.split("=", 2);
+            String num = kv.length == 1 ? kv[0] : kv[1];
+            if (!num.matches("[0-9]{1,4}")) {
+                throw new EngineException("invalid -smp value '" + v + "'; give -smp 1");
+            }
+            int n = Integer.parseInt(num);
+            if (kv.length == 1 || kv[0].equals("cpus")) {
+                cpus = n;
+            } else if (kv[0].equals("maxcpus") || kv[0].equals("sockets") || kv[0].equals("cores")
+                    || kv[0].equals("threads") || kv[0].equals("dies")) {
+                if (n != 1) {
+                    throw new EngineException("-smp " + v + " is not supported: this engine runs exactly one vCPU; "
+                            + "use -smp 1");
+                }
+            } else {
+                throw new EngineException("invalid -smp value '" + v + "': unknown key '" + kv[0] + "'");
+            }
+        }
+        return cpus < 0 ? 1 : cpus;
+    }
+
+    private static void checkMachine(String v) {
+        for (String part : v.split(",")) {
+            boolean ok = part.equals("pc") || part.equals("q35") || part.equals("accel=kvm")
+                    || part.equals("type=pc") || part.equals("type=q35") || part.startsWith("pc-")
+                    || part.equals("type=jkvm") || part.equals("jkvm");
+            if (!ok) {
+                throw new EngineException("-machine " + v + " is not supported (at '" + part + "'): this engine "
+                        + "has one fixed x86 machine; use -machine pc,accel=kvm or omit the option");
+            }
+        }
+    }
+
+    private static void checkAccel(String v) {
+        if (!v.equals("kvm")) {
+            throw new EngineException("-accel " + v + " is not supported: this engine only runs on KVM");
+        }
+    }
+
+    private static void checkDisplay(String v) {
+        if (!v.equals("none")) {
+            throw new EngineException("-display " + v + " is not supported: the engine has no display; use "
+                    + "-display none or omit it");
+        }
+    }
+}
