@@ -1,0 +1,178 @@
+package org.jkvm.domainxml;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import javax.xml.namespace.QName;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+
+import jakarta.xml.bind.JAXBElement;
+import jakarta.xml.bind.JAXBException;
+import jakarta.xml.bind.Marshaller;
+import jakarta.xml.bind.UnmarshalException;
+import jakarta.xml.bind.Unmarshaller;
+import jakarta.xml.bind.ValidationEvent;
+
+import org.jkvm.domainxml.internal.Jaxb;
+import org.jkvm.domainxml.model.Domain;
+
+/**
+ * Reads and writes libvirt domain XML without loss.
+ *
+ * <p>{@link #parse} accepts any well-formed {@code <domain>} document: what the model does not name is kept and
+ * written back by {@link #format}, so {@code format(parse(x))} equals {@code x} up to whitespace, attribute order,
+ * namespace prefixes, comments and the order of differently named siblings (libvirt's schema interleaves them).
+ * {@link #format} writes the canonical form: 2-space indentation, the model's element order, attributes in a fixed
+ * order, no XML declaration, a final newline; {@code format(parse(format(d)))} equals {@code format(d)}.
+ *
+ * <p>Parsing never resolves DTDs or external entities. All methods are thread-safe.
+ */
+public final class DomainXml {
+    private static final QName ROOT = new QName("", "domain");
+    private static final XMLInputFactory INPUT = inputFactory();
+
+    private DomainXml() {
+    }
+
+    private static XMLInputFactory inputFactory() {
+        XMLInputFactory f = XMLInputFactory.newFactory();
+        f.setProperty(XMLInputFactory.SUPPORT_DTD, Boolean.FALSE);
+        f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, Boolean.FALSE);
+        f.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, Boolean.TRUE);
+        f.setProperty(XMLInputFactory.IS_COALESCING, Boolean.TRUE);
+        return f;
+    }
+
+    /** Parses a definition held in a string; errors name the source as {@code domain XML}. */
+    public static DomainDefinition parse(String xml) {
+        return parse(new StringReader(xml), "domain XML");
+    }
+
+    /**
+     * Parses a definition file.
+     *
+     * @throws DomainXmlException when the file cannot be read or is not a well-formed {@code <domain>} document
+     */
+    public static DomainDefinition parse(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new DomainXmlException("cannot read " + file + ": " + e.getMessage()
+                    + "; check the path and its permissions", e);
+        }
+        return parse(new StringReader(text), file.toString());
+    }
+
+    /**
+     * Parses a definition.
+     *
+     * @param in     the XML text
+     * @param source a name for the input (a file name), used in error messages
+     * @throws DomainXmlException with line, column and what was expected when the XML is malformed, or when the
+     *                            root element is not {@code <domain>}
+     */
+    public static DomainDefinition parse(Reader in, String source) {
+        XMLStreamReader raw = null;
+        Unmarshaller u = Jaxb.unmarshaller();
+        ValidationEvent[] first = new ValidationEvent[1];
+        try {
+            u.setEventHandler(event -> {
+                first[0] = event;
+                return false;
+            });
+            raw = INPUT.createXMLStreamReader(in);
+            XMLStreamReader filtered = INPUT.createFilteredReader(raw, r ->
+                    !(r.getEventType() == XMLStreamConstants.CHARACTERS && r.isWhiteSpace()));
+            skipToRoot(filtered, source);
+            JAXBElement<Domain> root = u.unmarshal(filtered, Domain.class);
+            if (!ROOT.equals(root.getName())) {
+                throw new DomainXmlException(source + ": the root element is <" + root.getName().getLocalPart()
+                        + ">, expected <domain>; a libvirt domain definition starts with <domain type='kvm'>");
+            }
+            return new DomainDefinition(root.getValue());
+        } catch (XMLStreamException e) {
+            throw malformed(source, e);
+        } catch (UnmarshalException e) {
+            throw unmarshalFailure(source, e, first[0]);
+        } catch (JAXBException e) {
+            throw new DomainXmlException(source + ": cannot read the domain definition: " + e, e);
+        } finally {
+            close(raw);
+        }
+    }
+
+    private static void skipToRoot(XMLStreamReader r, String source) throws XMLStreamException {
+        while (r.hasNext() && r.getEventType() != XMLStreamConstants.START_ELEMENT) {
+            r.next();
+        }
+        if (r.getEventType() != XMLStreamConstants.START_ELEMENT) {
+            throw new DomainXmlException(source + ": the document is empty; expected a <domain> element");
+        }
+    }
+
+    private static void close(XMLStreamReader r) {
+        if (r != null) {
+            try {
+                r.close();
+            } catch (XMLStreamException ignored) {
+                // Nothing to release beyond the parser state.
+            }
+        }
+    }
+
+    private static DomainXmlException malformed(String source, XMLStreamException e) {
+        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        int at = msg.indexOf("Message: ");
+        if (at >= 0) {
+            msg = msg.substring(at + "Message: ".length());
+        }
+        String where = e.getLocation() == null ? ""
+                : " line " + e.getLocation().getLineNumber() + ", column " + e.getLocation().getColumnNumber() + ":";
+        return new DomainXmlException(source + ":" + where + " malformed XML: " + msg.strip()
+                + (msg.strip().endsWith(".") ? "" : "."), e);
+    }
+
+    private static DomainXmlException unmarshalFailure(String source, UnmarshalException e, ValidationEvent event) {
+        Throwable linked = e.getLinkedException();
+        if (linked instanceof XMLStreamException xse) {
+            return malformed(source, xse);
+        }
+        if (event != null && event.getLinkedException() instanceof XMLStreamException xse) {
+            return malformed(source, xse);
+        }
+        if (event != null) {
+            String where = event.getLocator() == null ? "" : " line " + event.getLocator().getLineNumber()
+                    + ", column " + event.getLocator().getColumnNumber() + ":";
+            return new DomainXmlException(source + ":" + where + " " + event.getMessage()
+                    + "; this content cannot be kept, fix or remove it", e);
+        }
+        return new DomainXmlException(source + ": cannot read the domain definition: " + e, e);
+    }
+
+    /** The canonical text of a definition (see the class comment), ending with a newline. */
+    public static String format(DomainDefinition def) {
+        return format(def.model());
+    }
+
+    /** The canonical text of a model (see the class comment), ending with a newline. */
+    public static String format(Domain domain) {
+        StringWriter out = new StringWriter(4096);
+        try {
+            Marshaller m = Jaxb.marshaller();
+            m.marshal(domain, out);
+        } catch (JAXBException e) {
+            throw new DomainXmlException("cannot write the domain definition '" + domain.name + "': " + e, e);
+        }
+        out.write('\n');
+        return out.toString();
+    }
+}

@@ -1,0 +1,32 @@
+package org.jkvm.domainxml.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlAttribute;
+import jakarta.xml.bind.annotation.XmlElement;
+import jakarta.xml.bind.annotation.XmlRootElement;
+
+import org.w3c.dom.Element;
+
+/** {@code <rng>}: a random number generator device; its backend is kept verbatim. */
+@XmlRootElement(name = "rng")
+public class Rng extends Extensible {
+    /** Attribute {@code model}. */
+    @XmlAttribute(name = "model")
+    public String model;
+
+
+    /** The device address. */
+    @XmlElement(name = "address")
+    public Address address;
+
+    /** The device alias. */
+    @XmlElement(name = "alias")
+    public Alias alias;
+
+    /** Child elements the model does not name, kept verbatim in document order. */
+    @XmlAnyElement
+    public List<Element> otherElements = new ArrayList<>();
+}

@@ -1,0 +1,36 @@
+package org.jkvm.domainxml.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlAttribute;
+import jakarta.xml.bind.annotation.XmlElement;
+import jakarta.xml.bind.annotation.XmlRootElement;
+
+import org.w3c.dom.Element;
+
+/** {@code <watchdog>}: a watchdog device. */
+@XmlRootElement(name = "watchdog")
+public class Watchdog extends Extensible {
+    /** Attribute {@code model}. */
+    @XmlAttribute(name = "model")
+    public String model;
+
+    /** Attribute {@code action}. */
+    @XmlAttribute(name = "action")
+    public String action;
+
+
+    /** The device address. */
+    @XmlElement(name = "address")
+    public Address address;
+
+    /** The device alias. */
+    @XmlElement(name = "alias")
+    public Alias alias;
+
+    /** Child elements the model does not name, kept verbatim in document order. */
+    @XmlAnyElement
+    public List<Element> otherElements = new ArrayList<>();
+}
