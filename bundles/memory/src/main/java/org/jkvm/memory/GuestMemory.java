@@ -1,6 +1,7 @@
 package org.jkvm.memory;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -48,6 +49,54 @@ public interface GuestMemory extends AutoCloseable {
 
     /** Copies {@code src.remaining()} bytes to {@code gpa} and marks the pages in the VMM dirty bitmap. */
     void write(long gpa, ByteBuffer src);
+
+    /** Reads one byte at {@code gpa}. */
+    default byte readByte(long gpa) {
+        ByteBuffer b = ByteBuffer.allocate(1);
+        read(gpa, b);
+        return b.get(0);
+    }
+
+    /** Writes one byte at {@code gpa} and marks its page in the VMM dirty bitmap. */
+    default void writeByte(long gpa, byte value) {
+        write(gpa, ByteBuffer.allocate(1).put(0, value));
+    }
+
+    /** Reads a little-endian u16 at {@code gpa} (guest byte order); the bytes must be in one region. */
+    default short readShortLE(long gpa) {
+        ByteBuffer b = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
+        read(gpa, b);
+        return b.getShort(0);
+    }
+
+    /** Writes a little-endian u16 at {@code gpa} and marks the pages dirty. */
+    default void writeShortLE(long gpa, short value) {
+        write(gpa, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, value));
+    }
+
+    /** Reads a little-endian u32 at {@code gpa}; the bytes must be in one region. */
+    default int readIntLE(long gpa) {
+        ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        read(gpa, b);
+        return b.getInt(0);
+    }
+
+    /** Writes a little-endian u32 at {@code gpa} and marks the pages dirty. */
+    default void writeIntLE(long gpa, int value) {
+        write(gpa, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value));
+    }
+
+    /** Reads a little-endian u64 at {@code gpa}; the bytes must be in one region. */
+    default long readLongLE(long gpa) {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        read(gpa, b);
+        return b.getLong(0);
+    }
+
+    /** Writes a little-endian u64 at {@code gpa} and marks the pages dirty. */
+    default void writeLongLE(long gpa, long value) {
+        write(gpa, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value));
+    }
 
     /** Unmaps the memory. Views taken earlier must not be used afterwards. */
     @Override

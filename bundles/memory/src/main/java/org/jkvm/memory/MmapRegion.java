@@ -1,0 +1,156 @@
+package org.jkvm.memory;
+
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * One guest RAM region backed by an anonymous {@code MAP_SHARED | MAP_NORESERVE} mapping outside the Java heap.
+ *
+ * <p>The mapping is covered by direct little-endian windows of at most 1 GiB, created once, so accesses use
+ * absolute indexes and allocate nothing. Thread-safe for reads and writes; {@link #unmap()} must not race with
+ * them (the owner, {@link MmapGuestMemory}, closes after the vCPUs and devices stop).
+ */
+final class MmapRegion implements MemoryRegion {
+    /** Window size: 1 GiB, the largest power of two a ByteBuffer can index. */
+    static final int WINDOW_SHIFT = 30;
+    static final long WINDOW_BYTES = 1L << WINDOW_SHIFT;
+
+    private final int slot;
+    private final long gpa;
+    private final long sizeBytes;
+    private final long hva;
+    private final DirtyBitmap vmmDirty;
+    private final ByteBuffer[] windows;
+    private volatile boolean mapped = true;
+
+    MmapRegion(int slot, long gpa, long sizeBytes) {
+        if (sizeBytes <= 0 || sizeBytes % GuestMemory.PAGE_SIZE != 0) {
+            throw new GuestMemoryException("region size " + sizeBytes + " is not a positive multiple of "
+                    + GuestMemory.PAGE_SIZE + " bytes");
+        }
+        long addr = Mman.mmap(0, sizeBytes, Mman.PROT_READ | Mman.PROT_WRITE,
+                Mman.MAP_SHARED | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE, -1, 0);
+        if (addr == -1L) {
+            throw new GuestMemoryException("cannot map " + sizeBytes + " bytes of guest RAM: " + Mman.lastError()
+                    + "; lower the memory size or raise the address-space limit");
+        }
+        this.slot = slot;
+        this.gpa = gpa;
+        this.sizeBytes = sizeBytes;
+        this.hva = addr;
+        this.vmmDirty = new DirtyBitmap(sizeBytes / GuestMemory.PAGE_SIZE);
+        int count = (int) ((sizeBytes + WINDOW_BYTES - 1) >>> WINDOW_SHIFT);
+        this.windows = new ByteBuffer[count];
+        Pointer base = new Pointer(addr);
+        for (int i = 0; i < count; i++) {
+            long off = (long) i << WINDOW_SHIFT;
+            windows[i] = base.getByteBuffer(off, Math.min(WINDOW_BYTES, sizeBytes - off))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    @Override
+    public int slot() {
+        return slot;
+    }
+
+    @Override
+    public long gpa() {
+        return gpa;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    @Override
+    public long hva() {
+        return hva;
+    }
+
+    @Override
+    public DirtyBitmap vmmDirty() {
+        return vmmDirty;
+    }
+
+    @Override
+    public ByteBuffer view(long offset, int length) {
+        checkRange(offset, length);
+        return new Pointer(hva).getByteBuffer(offset, length).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Copies {@code length} bytes at region {@code offset} into {@code dst} at its position (advancing it). */
+    void copyOut(long offset, ByteBuffer dst, int length) {
+        checkRange(offset, length);
+        int pos = dst.position();
+        while (length > 0) {
+            int w = (int) (offset >>> WINDOW_SHIFT);
+            int inWindow = (int) (offset & (WINDOW_BYTES - 1));
+            int n = Math.min(length, windows[w].capacity() - inWindow);
+            dst.put(pos, windows[w], inWindow, n);
+            pos += n;
+            offset += n;
+            length -= n;
+        }
+        dst.position(pos);
+    }
+
+    /** Copies {@code length} bytes from {@code src} at its position (advancing it) to region {@code offset}. */
+    void copyIn(long offset, ByteBuffer src, int length) {
+        checkRange(offset, length);
+        int pos = src.position();
+        long start = offset;
+        int total = length;
+        while (length > 0) {
+            int w = (int) (offset >>> WINDOW_SHIFT);
+            int inWindow = (int) (offset & (WINDOW_BYTES - 1));
+            int n = Math.min(length, windows[w].capacity() - inWindow);
+            windows[w].put(inWindow, src, pos, n);
+            pos += n;
+            offset += n;
+            length -= n;
+        }
+        src.position(pos);
+        // Mark after the copy: a collector that races sees the page now or on its next pass, never loses it.
+        vmmDirty.markRange(start, total);
+    }
+
+    /** The window holding region {@code offset} (for small, aligned scalar accesses). */
+    ByteBuffer window(long offset) {
+        checkRange(offset, 1);
+        return windows[(int) (offset >>> WINDOW_SHIFT)];
+    }
+
+    /** Index of {@code offset} inside its window. */
+    static int inWindow(long offset) {
+        return (int) (offset & (WINDOW_BYTES - 1));
+    }
+
+    private void checkRange(long offset, long length) {
+        if (!mapped) {
+            throw new GuestMemoryException("guest memory slot " + slot + " is closed; no access after close()");
+        }
+        if (offset < 0 || length < 0 || offset > sizeBytes - length) {
+            throw new GuestMemoryException("guest range 0x" + Long.toHexString(gpa + offset) + "+" + length
+                    + " is outside RAM region 0x" + Long.toHexString(gpa) + "..0x"
+                    + Long.toHexString(gpa + sizeBytes - 1));
+        }
+    }
+
+    /** Unmaps; idempotent. */
+    synchronized void unmap() {
+        if (mapped) {
+            mapped = false;
+            if (Mman.munmap(hva, sizeBytes) != 0) {
+                throw new GuestMemoryException("cannot unmap guest memory slot " + slot + ": " + Mman.lastError());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MmapRegion[slot " + slot + ", gpa 0x" + Long.toHexString(gpa) + ", " + (sizeBytes >> 20) + " MiB]";
+    }
+}
