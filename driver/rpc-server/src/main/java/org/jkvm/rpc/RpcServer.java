@@ -1,0 +1,188 @@
+package org.jkvm.rpc;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jkvm.rpc.internal.ClientSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The libvirt remote protocol server: TCP and UNIX listeners, one reader thread per client, a shared worker
+ * pool for calls, drivers found through a {@link DriverRegistry}.
+ *
+ * <p>Thread-safe. Listeners may be added at any time; {@link #close()} stops them and drops every client.
+ * Each client connection is independent: bad input closes that connection only.
+ */
+public final class RpcServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RpcServer.class);
+    /** Clients served at once; more are refused, so a flood cannot exhaust threads. */
+    public static final int MAX_CLIENTS = 1024;
+
+    private final DriverRegistry registry;
+    private final ExecutorService workers;
+    private final List<ServerSocketChannel> listeners = new CopyOnWriteArrayList<>();
+    private final List<Path> socketFiles = new CopyOnWriteArrayList<>();
+    private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger threadIds = new AtomicInteger();
+    private volatile boolean closed;
+
+    /**
+     * Creates a server that serves no socket until {@link #listenTcp} or {@link #listenUnix} is called.
+     *
+     * @param registry where CONNECT_OPEN finds a driver for the client's URI
+     */
+    public RpcServer(DriverRegistry registry) {
+        this.registry = registry;
+        this.workers = Executors.newCachedThreadPool(threads("jkvm-rpc-worker-"));
+    }
+
+    private ThreadFactory threads(String prefix) {
+        return r -> {
+            Thread t = new Thread(r, prefix + threadIds.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Listens on a TCP address (port 0 picks a free port).
+     *
+     * @return the bound address
+     * @throws RpcException when the address cannot be bound
+     */
+    public InetSocketAddress listenTcp(InetSocketAddress address) {
+        try {
+            ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.INET);
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(address, 128);
+            start(ch, "tcp " + ch.getLocalAddress());
+            return (InetSocketAddress) ch.getLocalAddress();
+        } catch (IOException e) {
+            throw new RpcException("cannot listen on TCP " + address + ": " + e.getMessage()
+                    + "; pick another address or port", e);
+        }
+    }
+
+    /**
+     * Listens on a UNIX socket file with mode 0600. The socket is bound under a temporary name, restricted, then
+     * renamed into place, so it is never reachable with wider permissions. A stale file is replaced.
+     *
+     * @return the socket path
+     * @throws RpcException when the socket cannot be created
+     */
+    public Path listenUnix(Path path) {
+        Path abs = path.toAbsolutePath();
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        try {
+            Files.createDirectories(abs.getParent());
+            Files.deleteIfExists(tmp);
+            ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.bind(UnixDomainSocketAddress.of(tmp), 128);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            socketFiles.add(abs);
+            start(ch, "unix " + abs);
+            return abs;
+        } catch (IOException e) {
+            throw new RpcException("cannot listen on UNIX socket " + abs + ": " + e.getMessage()
+                    + "; check that the folder is writable", e);
+        }
+    }
+
+    private void start(ServerSocketChannel ch, String what) {
+        listeners.add(ch);
+        Thread t = threads("jkvm-rpc-accept-").newThread(() -> acceptLoop(ch, what));
+        t.start();
+        LOG.info("RPC server listening on {}", what);
+    }
+
+    private void acceptLoop(ServerSocketChannel ch, String what) {
+        while (!closed && ch.isOpen()) {
+            SocketChannel client;
+            try {
+                client = ch.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("accept on {} failed: {}", what, e.toString());
+                }
+                return;
+            }
+            serve(client, what);
+        }
+    }
+
+    private void serve(SocketChannel client, String what) {
+        String peer;
+        try {
+            peer = what.startsWith("tcp") ? String.valueOf(client.getRemoteAddress()) : what;
+            if (what.startsWith("tcp")) {
+                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            if (sessions.size() >= MAX_CLIENTS) {
+                LOG.warn("refusing client {}: already serving {} clients", peer, MAX_CLIENTS);
+                client.close();
+                return;
+            }
+        } catch (IOException e) {
+            LOG.debug("client setup failed: {}", e.toString());
+            return;
+        }
+        ClientSession[] self = new ClientSession[1];
+        self[0] = new ClientSession(client, peer, registry, workers, () -> sessions.remove(self[0]));
+        sessions.add(self[0]);
+        threads("jkvm-rpc-client-").newThread(self[0]).start();
+    }
+
+    /** Clients currently connected. */
+    public int clientCount() {
+        return sessions.size();
+    }
+
+    /** Stops every listener, disconnects every client and removes the UNIX socket files. */
+    @Override
+    public void close() {
+        closed = true;
+        for (ServerSocketChannel ch : listeners) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                LOG.debug("closing listener failed: {}", e.toString());
+            }
+        }
+        for (ClientSession s : sessions) {
+            s.close();
+        }
+        for (Path p : socketFiles) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.debug("removing {} failed: {}", p, e.toString());
+            }
+        }
+        workers.shutdown();
+        try {
+            workers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

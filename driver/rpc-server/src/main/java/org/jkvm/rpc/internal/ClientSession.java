@@ -1,0 +1,296 @@
+package org.jkvm.rpc.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jkvm.remote.ErrorCodes;
+import org.jkvm.remote.Features;
+import org.jkvm.remote.LibvirtError;
+import org.jkvm.remote.MessageHeader;
+import org.jkvm.remote.Procedures;
+import org.jkvm.remote.Programs;
+import org.jkvm.remote.RemoteCodec;
+import org.jkvm.remote.spi.DriverConnection;
+import org.jkvm.remote.spi.HypervisorDriver;
+import org.jkvm.rpc.DriverRegistry;
+import org.jkvm.rpc.RpcException;
+import org.jkvm.xdr.XdrException;
+import org.jkvm.xdr.XdrReader;
+import org.jkvm.xdr.XdrWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: a reader loop that frames incoming bytes, answers keepalive PINGs at once, and hands
+ * each CALL to the worker pool; replies are written under a lock, in whatever order the calls finish.
+ *
+ * <p>Connection-level procedures (AUTH_LIST, CONNECT_OPEN/CLOSE, SUPPORTS_FEATURE, close and event callback
+ * registration) are served here; everything else goes through {@link ProcedureTable} to the
+ * {@link DriverConnection}. A framing error closes this connection only.
+ */
+public final class ClientSession implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+    /** Calls of one connection running at once; the reader waits beyond this (back-pressure). */
+    static final int MAX_IN_FLIGHT = 32;
+
+    private final ByteChannel channel;
+    private final String peer;
+    private final DriverRegistry registry;
+    private final Executor workers;
+    private final Runnable onClose;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final Object writeLock = new Object();
+    private final Object stateLock = new Object();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicInteger nextCallbackId = new AtomicInteger();
+    private final FrameDecoder decoder = new FrameDecoder();
+
+    private HypervisorDriver driver;
+    private DriverConnection connection;
+    private String uri;
+    private boolean readOnly;
+
+    /**
+     * Creates the session; {@link #run()} serves it until the peer disconnects.
+     *
+     * @param channel  the connected socket, blocking mode
+     * @param peer     a description of the peer for logs
+     * @param registry where drivers are found
+     * @param workers  runs calls
+     * @param onClose  run once when the session ends
+     */
+    public ClientSession(ByteChannel channel, String peer, DriverRegistry registry, Executor workers,
+                         Runnable onClose) {
+        this.channel = channel;
+        this.peer = peer;
+        this.registry = registry;
+        this.workers = workers;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public void run() {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        try {
+            while (!closed.get()) {
+                if (channel.read(buf) < 0) {
+                    break;
+                }
+                buf.flip();
+                decoder.feed(buf, this::onFrame);
+                buf.clear();
+            }
+        } catch (RpcException e) {
+            LOG.warn("client {}: {}", peer, e.getMessage());
+        } catch (IOException e) {
+            LOG.debug("client {}: read failed: {}", peer, e.toString());
+        } finally {
+            close();
+        }
+    }
+
+    /** Closes the socket and the driver connection; idempotent. */
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debug("client {}: close failed: {}", peer, e.toString());
+        }
+        closeDriverConnection();
+        onClose.run();
+    }
+
+    private void onFrame(ByteBuffer frame) {
+        XdrReader r = new XdrReader(frame);
+        MessageHeader h = MessageHeader.read(r);
+        if (h.program() == Programs.KEEPALIVE) {
+            // Keepalive never reaches the workers: a PING is answered at once, even while calls are queued.
+            if (h.version() == Programs.VERSION && h.procedure() == Programs.KEEPALIVE_PING
+                    && h.type() == Programs.TYPE_MESSAGE) {
+                write(Frames.frame(MessageHeader.keepalive(Programs.KEEPALIVE_PONG), null));
+            }
+            return;
+        }
+        if (h.type() != Programs.TYPE_CALL) {
+            // Stray STREAM or MESSAGE packets (e.g. after a stream ended) are dropped, as libvirtd does.
+            LOG.debug("client {}: dropping packet type {} proc {}", peer, h.type(), h.procedure());
+            return;
+        }
+        if (h.program() != Programs.REMOTE || h.version() != Programs.VERSION) {
+            write(Frames.error(h, new LibvirtError(ErrorCodes.RPC, ErrorCodes.FROM_RPC, "cannot find program 0x"
+                    + Integer.toHexString(h.program()) + " version " + h.version()
+                    + "; this server serves program 0x20008086 version 1")));
+            return;
+        }
+        ByteBuffer args = frame.slice(frame.position() + 24, frame.limit() - frame.position() - 24);
+        inFlight.acquireUninterruptibly();
+        try {
+            workers.execute(() -> {
+                try {
+                    serve(h, new XdrReader(args));
+                } finally {
+                    inFlight.release();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            inFlight.release();
+            close();
+        }
+    }
+
+    private void serve(MessageHeader call, XdrReader args) {
+        XdrWriter reply;
+        try {
+            if (call.status() != Programs.STATUS_OK) {
+                throw new LibvirtError(ErrorCodes.RPC, ErrorCodes.FROM_RPC, "call " + call.procedure()
+                        + " has status " + call.status() + "; a CALL must carry status OK");
+            }
+            reply = Frames.frame(call.reply(Programs.STATUS_OK), w -> dispatch(call.procedure(), args, w));
+        } catch (LibvirtError e) {
+            reply = Frames.error(call, e);
+        } catch (XdrException e) {
+            reply = Frames.error(call, new LibvirtError(ErrorCodes.RPC, ErrorCodes.FROM_RPC,
+                    "malformed arguments for procedure " + call.procedure() + ": " + e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.error("client {}: procedure {} failed", peer, call.procedure(), e);
+            reply = Frames.error(call, LibvirtError.internal("procedure " + call.procedure()
+                    + " failed unexpectedly (" + e + "); see the daemon log"));
+        }
+        write(reply);
+    }
+
+    private void dispatch(int proc, XdrReader args, XdrWriter ret) {
+        switch (proc) {
+            case Procedures.AUTH_LIST -> ret.writeArray(List.of(0), Programs.AUTH_TYPES_MAX, XdrWriter::writeInt);
+            case Procedures.CONNECT_SUPPORTS_FEATURE -> ret.writeInt(supports(args.readInt("feature")) ? 1 : 0);
+            case Procedures.CONNECT_OPEN -> {
+                String name = RemoteCodec.readOptionalString(args, "name");
+                open(name == null ? "" : name, (args.readInt("flags") & 1) != 0);
+            }
+            case Procedures.CONNECT_CLOSE -> closeDriverConnection();
+            case Procedures.CONNECT_REGISTER_CLOSE_CALLBACK, Procedures.CONNECT_UNREGISTER_CLOSE_CALLBACK ->
+                    current();
+            case Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY -> {
+                current();
+                args.readInt("eventID");
+                RemoteCodec.readOptionalDomain(args);
+                ret.writeInt(nextCallbackId.incrementAndGet());
+            }
+            case Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY -> {
+                current();
+                args.readInt("callbackID");
+            }
+            default -> {
+                Handler.Entry e = ProcedureTable.lookup(proc);
+                if (e == null) {
+                    throw LibvirtError.unknownProcedure(proc);
+                }
+                DriverConnection c = current();
+                if (e.changes() && isReadOnly()) {
+                    throw LibvirtError.denied(e.name() + " is not allowed on a read-only connection");
+                }
+                e.handler().call(c, args, ret);
+            }
+        }
+    }
+
+    private boolean supports(int feature) {
+        synchronized (stateLock) {
+            if (connection == null) {
+                return Features.defaultSupported(feature);
+            }
+        }
+        return current().supportsFeature(feature);
+    }
+
+    private void open(String name, boolean ro) {
+        HypervisorDriver d = registry.find(name).orElseThrow(() -> LibvirtError.noDriver(name));
+        synchronized (stateLock) {
+            if (connection != null) {
+                throw LibvirtError.operationInvalid("connection already open");
+            }
+            connection = d.open(name, ro);
+            driver = d;
+            uri = name;
+            readOnly = ro;
+        }
+        LOG.debug("client {}: opened {} with driver {}{}", peer, name, d.name(), ro ? " (read-only)" : "");
+    }
+
+    private boolean isReadOnly() {
+        synchronized (stateLock) {
+            return readOnly;
+        }
+    }
+
+    /**
+     * The driver connection for a call. The driver is looked up again each time: when it went away the call
+     * fails with "no driver"; when it came back (a new service instance) the connection is reopened on it.
+     */
+    private DriverConnection current() {
+        synchronized (stateLock) {
+            if (connection == null) {
+                throw new LibvirtError(ErrorCodes.INTERNAL_ERROR, ErrorCodes.FROM_RPC,
+                        "internal error: connection not open; the client must call CONNECT_OPEN first");
+            }
+            Optional<HypervisorDriver> now = registry.find(uri);
+            if (now.isEmpty()) {
+                throw LibvirtError.noDriver(uri);
+            }
+            if (now.get() != driver) {
+                LOG.info("client {}: driver for {} changed, reopening the connection", peer, uri);
+                DriverConnection old = connection;
+                connection = now.get().open(uri, readOnly);
+                driver = now.get();
+                closeQuietly(old);
+            }
+            return connection;
+        }
+    }
+
+    private void closeDriverConnection() {
+        DriverConnection c;
+        synchronized (stateLock) {
+            c = connection;
+            connection = null;
+            driver = null;
+        }
+        closeQuietly(c);
+    }
+
+    private void closeQuietly(DriverConnection c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (RuntimeException e) {
+            LOG.warn("client {}: closing the driver connection failed: {}", peer, e.toString());
+        }
+    }
+
+    private void write(XdrWriter frame) {
+        ByteBuffer b = frame.buffer().duplicate().flip();
+        synchronized (writeLock) {
+            try {
+                while (b.hasRemaining()) {
+                    channel.write(b);
+                }
+            } catch (IOException e) {
+                LOG.debug("client {}: write failed: {}", peer, e.toString());
+                close();
+            }
+        }
+    }
+}
