@@ -1,0 +1,38 @@
+package org.jkvm.driver;
+
+import java.util.List;
+
+import org.jkvm.driver.engine.EnginePaths;
+
+/**
+ * What the driver needs from the domain-xml layer: parsing and validation, the engine command line, the live XML,
+ * the persistent store and the host capabilities. Implemented over domain-xml's model, store and
+ * {@code EngineArgs}; implementations are thread-safe and throw {@link org.jkvm.remote.LibvirtError}
+ * (27 XML_ERROR for malformed XML, 67 CONFIG_UNSUPPORTED for what the engine cannot run).
+ */
+public interface Definitions {
+    /** Parses and validates domain XML. */
+    Definition parse(String xml);
+
+    /**
+     * The engine's arguments for a definition (without the program itself). The driver's own options
+     * ({@code -qmp}, {@code -pidfile}, {@code -serial} when the XML names none) are added by the caller, so
+     * the result must not contain {@code -qmp} or {@code -pidfile}.
+     */
+    List<String> engineArgs(Definition def, EnginePaths paths);
+
+    /** The XML of a running domain: the definition with its id and runtime facts such as the serial log path. */
+    String liveXml(Definition def, int id, EnginePaths paths);
+
+    /** Every stored (persistent) definition. */
+    List<Definition> loadAll();
+
+    /** Stores a definition, replacing an earlier one with the same UUID. */
+    void store(Definition def);
+
+    /** Removes a stored definition. */
+    void remove(Definition def);
+
+    /** The host capabilities XML ({@code virsh capabilities}). */
+    String capabilities();
+}

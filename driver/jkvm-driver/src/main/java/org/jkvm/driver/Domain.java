@@ -1,0 +1,217 @@
+package org.jkvm.driver;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jkvm.driver.engine.Engine;
+import org.jkvm.driver.engine.EngineListener;
+import org.jkvm.remote.DomainRef;
+import org.jkvm.remote.DomainState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One domain's runtime record: its definitions, state with reason, id, engine and job. Field access is guarded
+ * by the object's monitor and kept short; long operations (start, save) additionally hold {@link #opLock} so
+ * they run one at a time while state and job queries stay answerable.
+ */
+final class Domain implements EngineListener {
+    private static final Logger LOG = LoggerFactory.getLogger(Domain.class);
+    /** What libvirt's QEMU driver reports as an unlimited migration speed, in MiB/s. */
+    static final long UNLIMITED_SPEED_MIB = 8796093022207L;
+    /** VIR_DOMAIN_PAUSED_STARTING_UP: paused while an incoming stream (restore, migration) is read. */
+    static final int PAUSED_STARTING_UP = 11;
+
+    /** Held by start, stop, save and restore so they do not overlap. */
+    final ReentrantLock opLock = new ReentrantLock();
+    final UUID uuid;
+    private final ExitHandler exitHandler;
+
+    private String name;
+    private Definition persistent;
+    private Definition live;
+    private boolean autostart;
+    private DomainState state = new DomainState(DomainState.SHUTOFF, 0);
+    private int id = DomainRef.INACTIVE_ID;
+    private Engine engine;
+    private Job job;
+    private Job lastJob;
+    private long maxSpeedMiB = UNLIMITED_SPEED_MIB;
+    private long maxDowntimeMs = 300;
+    /** The reason an engine exit should be reported with (destroyed, saved, migrated), or -1 to infer it. */
+    private int exitReason = -1;
+    private boolean guestShutdown;
+    private int pauseReason = DomainState.PAUSED_USER;
+    private int resumeReason = DomainState.RUNNING_UNPAUSED;
+
+    /** Called when the engine of a domain has ended and the domain is shut off. */
+    interface ExitHandler {
+        void engineEnded(Domain d);
+    }
+
+    Domain(Definition def, boolean persistent, ExitHandler exitHandler) {
+        this.uuid = def.uuid();
+        this.name = def.name();
+        this.exitHandler = exitHandler;
+        if (persistent) {
+            this.persistent = def;
+        } else {
+            this.live = def;
+        }
+    }
+
+    synchronized DomainRef ref() {
+        return new DomainRef(name, uuid, id);
+    }
+
+    synchronized String name() {
+        return name;
+    }
+
+    synchronized Definition persistent() {
+        return persistent;
+    }
+
+    synchronized void setPersistent(Definition def) {
+        persistent = def;
+        if (def != null) {
+            name = def.name();
+        }
+    }
+
+    /** The definition in force: the live one while active, else the persistent one. */
+    synchronized Definition current() {
+        return live != null && state.state() != DomainState.SHUTOFF ? live : persistent != null ? persistent : live;
+    }
+
+    synchronized DomainState state() {
+        return state;
+    }
+
+    synchronized boolean active() {
+        return state.state() != DomainState.SHUTOFF && state.state() != DomainState.NOSTATE;
+    }
+
+    synchronized int id() {
+        return id;
+    }
+
+    synchronized Engine engine() {
+        return engine;
+    }
+
+    synchronized boolean autostart() {
+        return autostart;
+    }
+
+    synchronized void setAutostart(boolean on) {
+        autostart = on;
+    }
+
+    synchronized Job job() {
+        return job;
+    }
+
+    synchronized Job lastJob() {
+        return lastJob;
+    }
+
+    synchronized void startJob(Job j) {
+        job = j;
+    }
+
+    synchronized void endJob(Job j) {
+        if (job == j) {
+            job = null;
+        }
+        lastJob = j;
+    }
+
+    synchronized long maxSpeedMiB() {
+        return maxSpeedMiB;
+    }
+
+    synchronized void setMaxSpeedMiB(long v) {
+        maxSpeedMiB = v;
+    }
+
+    synchronized long maxDowntimeMs() {
+        return maxDowntimeMs;
+    }
+
+    synchronized void setMaxDowntimeMs(long v) {
+        maxDowntimeMs = v;
+    }
+
+    /** Records a started (or re-attached) engine. */
+    synchronized void attached(Engine e, Definition liveDef, int newId, DomainState s) {
+        engine = e;
+        live = liveDef;
+        id = newId;
+        state = s;
+        exitReason = -1;
+        guestShutdown = false;
+    }
+
+    synchronized void setState(DomainState s) {
+        state = s;
+    }
+
+    /** The reason the next STOP event should carry (user, save, migration). */
+    synchronized void expectPause(int reason) {
+        pauseReason = reason;
+    }
+
+    /** The reason the next RESUME event should carry. */
+    synchronized void expectResume(int reason) {
+        resumeReason = reason;
+    }
+
+    /** Sets how the coming engine exit is reported (e.g. {@link DomainState#SHUTOFF_DESTROYED}). */
+    synchronized void expectExit(int reason) {
+        exitReason = reason;
+    }
+
+    @Override
+    public void onEvent(String event, Map<String, Object> data) {
+        synchronized (this) {
+            switch (event) {
+                case "STOP" -> state = new DomainState(DomainState.PAUSED, pauseReason);
+                case "RESUME" -> state = new DomainState(DomainState.RUNNING, resumeReason);
+                case "SHUTDOWN" -> guestShutdown = true;
+                default -> {
+                    // MIGRATION and MIGRATION_PASS are read through query-migrate by the job that runs.
+                }
+            }
+        }
+        LOG.debug("domain {}: event {} {}", name, event, data);
+    }
+
+    @Override
+    public void onExit(int exitCode, String reason) {
+        synchronized (this) {
+            int r;
+            if (exitReason >= 0) {
+                r = exitReason;
+            } else if (guestShutdown || exitCode == 0) {
+                r = DomainState.SHUTOFF_SHUTDOWN;
+            } else {
+                r = DomainState.SHUTOFF_CRASHED;
+            }
+            if (r == DomainState.SHUTOFF_CRASHED) {
+                LOG.warn("domain {} crashed: {} (exit status {})", name, reason, exitCode);
+            } else {
+                LOG.info("domain {} is shut off: {}", name, reason);
+            }
+            state = new DomainState(DomainState.SHUTOFF, r);
+            id = DomainRef.INACTIVE_ID;
+            engine = null;
+            exitReason = -1;
+            guestShutdown = false;
+            pauseReason = DomainState.PAUSED_USER;
+            resumeReason = DomainState.RUNNING_UNPAUSED;
+        }
+        exitHandler.engineEnded(this);
+    }
+}

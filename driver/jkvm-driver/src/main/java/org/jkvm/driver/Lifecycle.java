@@ -1,0 +1,264 @@
+package org.jkvm.driver;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jkvm.driver.engine.Engine;
+import org.jkvm.driver.engine.EnginePaths;
+import org.jkvm.driver.qmp.QmpException;
+import org.jkvm.remote.DomainRef;
+import org.jkvm.remote.DomainState;
+import org.jkvm.remote.LibvirtError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starting and stopping engines for domains: start (launch an engine as the definition says), destroy (quit,
+ * then kill), shutdown (the guest's power-off request), suspend and resume (QMP stop and cont), and re-attaching
+ * to engines that outlived an earlier daemon.
+ */
+final class Lifecycle {
+    private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
+    /** CREATE_WITH_FLAGS bits we honour: 0x1 paused; 0x8 force_boot and 0x10 validate are accepted. */
+    private static final int CREATE_FLAGS = 0x1 | 0x8 | 0x10;
+
+    private final DomainManager m;
+
+    Lifecycle(DomainManager m) {
+        this.m = m;
+    }
+
+    /** DOMAIN_CREATE_WITH_FLAGS: boots the domain's engine. */
+    DomainRef start(Domain d, int flags) {
+        if ((flags & ~CREATE_FLAGS) != 0) {
+            throw LibvirtError.unsupportedFlags(flags, "virDomainCreateWithFlags");
+        }
+        d.opLock.lock();
+        try {
+            if (d.active()) {
+                throw VirErrors.alreadyRunning();
+            }
+            Definition def = d.current();
+            boolean paused = (flags & 0x1) != 0;
+            launch(d, def, paused ? List.of("-S") : List.of(), paused
+                    ? new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER)
+                    : new DomainState(DomainState.RUNNING, DomainState.RUNNING_BOOTED));
+            return d.ref();
+        } finally {
+            d.opLock.unlock();
+        }
+    }
+
+    /**
+     * Launches an engine for a domain and records it (status file included). The caller holds the domain's
+     * operation lock.
+     *
+     * @param extra   extra engine options ({@code -S}, {@code -incoming ...})
+     * @param initial the state to report once the engine answers
+     */
+    Engine launch(Domain d, Definition def, List<String> extra, DomainState initial) {
+        EnginePaths paths = EnginePaths.of(m.config.stateDir(), def.name());
+        List<String> cmd = new ArrayList<>(m.config.engineCommand());
+        List<String> args = m.definitions.engineArgs(def, paths);
+        cmd.addAll(args);
+        if (!args.contains("-serial")) {
+            cmd.add("-serial");
+            cmd.add("file:" + paths.serial());
+        }
+        cmd.addAll(List.of("-qmp", "unix:" + paths.qmp() + ",server,nowait", "-pidfile", paths.pidfile().toString()));
+        cmd.addAll(extra);
+        Engine e;
+        try {
+            e = Engine.launch(def.name(), cmd, paths, m.config.engineStartTimeout(), d);
+        } catch (LibvirtError ex) {
+            d.setState(new DomainState(DomainState.SHUTOFF, DomainState.SHUTOFF_FAILED));
+            throw ex;
+        }
+        int id = m.allocateId();
+        d.attached(e, def, id, initial);
+        applyTuning(d, e);
+        writeStatus(d, def, e);
+        LOG.info("domain {} started as id {} (engine pid {})", def.name(), id, e.pid());
+        return e;
+    }
+
+    /** Sends the domain's migration speed and downtime to a fresh engine; an engine refusing them is logged. */
+    private void applyTuning(Domain d, Engine e) {
+        try {
+            Map<String, Object> p = new java.util.LinkedHashMap<>();
+            if (d.maxSpeedMiB() < Domain.UNLIMITED_SPEED_MIB) {
+                p.put("max-bandwidth", d.maxSpeedMiB() << 20);
+            }
+            p.put("downtime-limit", d.maxDowntimeMs());
+            e.qmp("migrate-set-parameters", p);
+        } catch (QmpException ex) {
+            LOG.warn("engine of {} refused the migration parameters: {}", d.name(), ex.getMessage());
+        }
+    }
+
+    void writeStatus(Domain d, Definition def, Engine e) {
+        try {
+            new StatusFile(def.name(), def.uuid(), d.id(), e.pid(), e.startInstant(), d.persistent() != null)
+                    .write(m.runDir, m.definitions.liveXml(def, d.id(), e.paths()));
+        } catch (IOException ex) {
+            LOG.warn("cannot write the status file of {}; a daemon restart will not re-attach to it: {}",
+                    def.name(), ex.getMessage());
+        }
+    }
+
+    /** DOMAIN_DESTROY_FLAGS: asks the engine to quit, then kills it. */
+    void destroy(Domain d, int flags) {
+        if ((flags & ~0x3) != 0) {
+            throw LibvirtError.unsupportedFlags(flags, "virDomainDestroyFlags");
+        }
+        Engine e = runningEngine(d);
+        d.expectExit(DomainState.SHUTOFF_DESTROYED);
+        Optional.ofNullable(d.job()).ifPresent(Job::requestAbort);
+        try {
+            e.qmp("quit", Map.of());
+        } catch (QmpException ex) {
+            LOG.debug("quit failed for {}, killing: {}", d.name(), ex.getMessage());
+        }
+        if (!e.awaitExit(Duration.ofSeconds((flags & 0x1) != 0 ? 10 : 3))) {
+            e.kill();
+        }
+        awaitShutoff(d, Duration.ofSeconds(5));
+    }
+
+    /** DOMAIN_SHUTDOWN_FLAGS: the firmware's power-off request (QMP {@code system_powerdown}). */
+    void shutdown(Domain d, int flags) {
+        if ((flags & ~0x1) != 0) {
+            throw LibvirtError.argumentUnsupported("shutdown mode 0x" + Integer.toHexString(flags)
+                    + " is not supported; jkvm guests shut down through the power button (--mode acpi)");
+        }
+        Engine e = runningEngine(d);
+        if (d.state().state() == DomainState.PAUSED) {
+            throw LibvirtError.operationInvalid("domain is not running (it is paused; resume it first)");
+        }
+        try {
+            e.qmp("system_powerdown", Map.of());
+        } catch (QmpException ex) {
+            throw VirErrors.engine("shutdown", d.name(), ex);
+        }
+    }
+
+    /** DOMAIN_SUSPEND: pauses the vCPUs. */
+    void suspend(Domain d) {
+        Engine e = runningEngine(d);
+        if (d.job() != null) {
+            throw LibvirtError.operationInvalid("domain has an active job; wait for it or abort it first");
+        }
+        if (d.state().state() == DomainState.PAUSED) {
+            return;
+        }
+        d.expectPause(DomainState.PAUSED_USER);
+        try {
+            e.qmp("stop", Map.of());
+        } catch (QmpException ex) {
+            throw VirErrors.engine("suspend", d.name(), ex);
+        }
+        d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER));
+    }
+
+    /** DOMAIN_RESUME: continues the vCPUs. */
+    void resume(Domain d) {
+        Engine e = runningEngine(d);
+        if (d.job() != null) {
+            throw LibvirtError.operationInvalid("domain has an active job; wait for it or abort it first");
+        }
+        if (d.state().state() == DomainState.RUNNING) {
+            throw LibvirtError.operationInvalid("domain is already running");
+        }
+        d.expectResume(DomainState.RUNNING_UNPAUSED);
+        try {
+            e.qmp("cont", Map.of());
+        } catch (QmpException ex) {
+            throw VirErrors.engine("resume", d.name(), ex);
+        }
+        d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_UNPAUSED));
+    }
+
+    /** The engine of an active domain, or 55 "domain is not running". */
+    Engine runningEngine(Domain d) {
+        Engine e = d.engine();
+        if (e == null || !d.active()) {
+            throw VirErrors.notRunning();
+        }
+        return e;
+    }
+
+    /** Waits until the exit watcher has marked the domain shut off. */
+    static void awaitShutoff(Domain d, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (d.active() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Re-attaches to the engines named by status files; stale files are removed. */
+    void reattachAll() {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(m.runDir, "*" + StatusFile.SUFFIX)) {
+            ds.forEach(files::add);
+        } catch (IOException e) {
+            LOG.warn("cannot list {}: {}", m.runDir, e.getMessage());
+        }
+        for (Path f : files) {
+            try {
+                reattach(StatusFile.read(f));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("ignoring unreadable status file {}: {}", f, e.getMessage());
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException ignored) {
+                    // Left for the next start.
+                }
+            }
+        }
+    }
+
+    private void reattach(StatusFile s) throws IOException {
+        Definition live = m.definitions.parse(Files.readString(StatusFile.xmlPath(m.runDir, s.name())));
+        Domain d;
+        try {
+            d = m.byUuid(s.uuid());
+        } catch (LibvirtError notDefined) {
+            d = m.add(live, false);
+        }
+        EnginePaths paths = EnginePaths.of(m.config.stateDir(), s.name());
+        Optional<Engine> e = Engine.attach(s.name(), s.pid(), s.startInstant(), paths, d);
+        if (e.isEmpty()) {
+            LOG.warn("the engine of domain {} (pid {}) is gone; the domain is shut off (crashed)", s.name(), s.pid());
+            StatusFile.delete(m.runDir, s.name());
+            d.setState(new DomainState(DomainState.SHUTOFF, DomainState.SHUTOFF_CRASHED));
+            if (d.persistent() == null) {
+                d.onExit(-1, "engine gone while the daemon was down");
+            }
+            return;
+        }
+        DomainState st = new DomainState(DomainState.RUNNING, DomainState.RUNNING_BOOTED);
+        try {
+            Object status = e.get().qmp("query-status", Map.of());
+            if (status instanceof Map<?, ?> map && !Boolean.TRUE.equals(map.get("running"))) {
+                st = new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER);
+            }
+        } catch (QmpException ex) {
+            LOG.warn("query-status failed on re-attached engine of {}: {}", s.name(), ex.getMessage());
+        }
+        d.attached(e.get(), live, s.id(), st);
+        m.noteId(s.id());
+        LOG.info("re-attached to domain {} id {} (engine pid {}), {}", s.name(), s.id(), s.pid(), st);
+    }
+}

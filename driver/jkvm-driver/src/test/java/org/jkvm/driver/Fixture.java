@@ -1,0 +1,101 @@
+package org.jkvm.driver;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+import org.jkvm.remote.DomainRef;
+import org.jkvm.remote.spi.DriverConnection;
+
+/** A driver over a temporary state folder whose engines are {@code FakeEngine} processes. */
+final class Fixture implements AutoCloseable {
+    final Path state;
+    DomainManager manager;
+    DriverConnection conn;
+
+    Fixture(Path state) {
+        this.state = state;
+        open();
+    }
+
+    /** The command that runs the fake engine from this module's compiled classes. */
+    static List<String> fakeEngine() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = Path.of("target/test-classes").toAbsolutePath() + ":" + Path.of("target/classes").toAbsolutePath();
+        return List.of(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", cp,
+                "org.jkvm.driver.engine.FakeEngine");
+    }
+
+    void open() {
+        DriverConfig cfg = new DriverConfig(state, fakeEngine(), true, null, 49152, 49215, Duration.ofSeconds(30));
+        manager = new DomainManager(cfg, new XmlDefinitions(state));
+        conn = new JkvmDriver(manager, true).open("jkvm:///system", false);
+    }
+
+    /** Simulates a daemon restart: detach from engines, open the state folder again. */
+    void restart() {
+        manager.close();
+        open();
+    }
+
+    static String xml(String name, UUID uuid) {
+        return "<domain type='kvm'>\n  <name>" + name + "</name>\n  <uuid>" + uuid + "</uuid>\n"
+                + "  <memory unit='MiB'>16</memory>\n  <vcpu>1</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n"
+                + "  </os>\n</domain>\n";
+    }
+
+    DomainRef define(String name) {
+        return conn.defineXml(xml(name, UUID.randomUUID()), 0);
+    }
+
+    Path serial(String name) {
+        return state.resolve("log").resolve(name + ".serial");
+    }
+
+    /** The last heartbeat sequence number in a domain's serial file, or -1. */
+    long lastSeq(String name) throws IOException {
+        Path p = serial(name);
+        if (!Files.exists(p)) {
+            return -1;
+        }
+        List<String> lines = Files.readAllLines(p);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String l = lines.get(i);
+            if (l.startsWith("hb seq=")) {
+                return Long.parseLong(l.substring(7, l.indexOf(' ', 7)));
+            }
+        }
+        return -1;
+    }
+
+    static void await(BooleanSupplier cond, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (DomainRef r : manager.list(0x1)) {
+            try {
+                conn.destroy(r, 0);
+            } catch (RuntimeException e) {
+                // Best effort: leave no engine processes behind.
+            }
+        }
+        manager.close();
+    }
+}

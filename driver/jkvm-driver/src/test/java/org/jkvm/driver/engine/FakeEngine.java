@@ -1,0 +1,307 @@
+package org.jkvm.driver.engine;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jkvm.driver.qmp.Json;
+
+/**
+ * A stand-in engine process for driver tests, until the real engine can run in every test: it takes the engine's
+ * command-line options the driver passes, writes heartbeats ({@code hb seq=N}) to its serial file while running,
+ * and serves QMP with the shapes of docs/contracts.md section 4. {@code migrate exec:CMD} writes a small stream
+ * (the heartbeat sequence and a padding payload, paced by {@code max-bandwidth}) to CMD's stdin, and
+ * {@code -incoming exec:CMD} reads it back, so save and restore keep the sequence going.
+ */
+public final class FakeEngine {
+    private static final int STREAM_BYTES = 2 << 20;
+
+    private final Map<String, String> opts = new LinkedHashMap<>();
+    private final AtomicLong seq = new AtomicLong();
+    private volatile String status = "running";
+    private volatile String migStatus = null;
+    private volatile long transferred;
+    private volatile long maxBandwidth = 32L << 20;
+    private volatile long downtimeLimit = 300;
+    private volatile boolean cancel;
+    private PrintWriter serial;
+    private PrintWriter client;
+
+    public static void main(String[] args) throws Exception {
+        new FakeEngine().run(args);
+    }
+
+    private void run(String[] args) throws Exception {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-S")) {
+                opts.put("S", "1");
+            } else if (a.startsWith("-") && i + 1 < args.length) {
+                opts.put(a.substring(1), args[++i]);
+            }
+        }
+        if (opts.containsKey("fake-fail")) {
+            System.err.println("fake engine: refusing to start: " + opts.get("fake-fail"));
+            System.exit(1);
+        }
+        String ser = opts.getOrDefault("serial", "null");
+        serial = ser.startsWith("file:") ? new PrintWriter(Files.newBufferedWriter(Path.of(ser.substring(5)),
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true) : new PrintWriter(OutputStream.nullOutputStream());
+        if (opts.containsKey("pidfile")) {
+            Files.writeString(Path.of(opts.get("pidfile")), ProcessHandle.current().pid() + "\n");
+        }
+        serial.println("jkvm-fw fake name=" + opts.get("name"));
+        status = opts.containsKey("S") ? "prelaunch" : "running";
+        if (opts.containsKey("incoming")) {
+            status = "inmigrate";
+            Thread t = new Thread(this::incoming, "incoming");
+            t.setDaemon(true);
+            t.start();
+        }
+        Thread hb = new Thread(this::heartbeats, "hb");
+        hb.setDaemon(true);
+        hb.start();
+        serveQmp(opts.get("qmp").replaceFirst("^unix:", "").replaceFirst(",.*$", ""));
+    }
+
+    private void heartbeats() {
+        while (true) {
+            if (status.equals("running")) {
+                serial.println("hb seq=" + seq.getAndIncrement() + " errors=0");
+            }
+            sleep(100);
+        }
+    }
+
+    private void incoming() {
+        String uri = opts.get("incoming");
+        try {
+            Process p = new ProcessBuilder("sh", "-c", uri.substring("exec:".length()))
+                    .redirectErrorStream(false).start();
+            try (InputStream in = p.getInputStream()) {
+                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
+                String magic = r.readLine();
+                String s = r.readLine();
+                if (!"FAKESTREAM".equals(magic) || s == null || !s.startsWith("seq=")) {
+                    System.err.println("fake engine: bad incoming stream: " + magic);
+                    System.exit(1);
+                }
+                seq.set(Long.parseLong(s.substring(4)));
+                long n = 0;
+                while (r.read() >= 0) {
+                    n++;
+                }
+                if (n < STREAM_BYTES) {
+                    System.err.println("fake engine: truncated incoming stream (" + n + " bytes)");
+                    System.exit(1);
+                }
+            }
+            p.waitFor();
+            serial.println("incoming done seq=" + seq.get());
+            status = opts.containsKey("S") ? "paused" : "running";
+            event("MIGRATION", Map.of("status", "completed"));
+            if (status.equals("running")) {
+                event("RESUME", Map.of());
+            }
+        } catch (IOException | InterruptedException e) {
+            System.err.println("fake engine: incoming failed: " + e);
+            System.exit(1);
+        }
+    }
+
+    private void outgoing(String cmd) {
+        long start = System.currentTimeMillis();
+        try {
+            Process p = new ProcessBuilder("sh", "-c", cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try (OutputStream out = p.getOutputStream()) {
+                out.write(("FAKESTREAM\nseq=" + seq.get() + "\n").getBytes(StandardCharsets.ISO_8859_1));
+                byte[] chunk = new byte[64 << 10];
+                for (transferred = 0; transferred < STREAM_BYTES; transferred += chunk.length) {
+                    if (cancel) {
+                        throw new IOException("migration cancelled");
+                    }
+                    out.write(chunk);
+                    long due = start + transferred * 1000 / Math.max(1, maxBandwidth);
+                    sleep(Math.max(0, due - System.currentTimeMillis()));
+                }
+            }
+            if (p.waitFor() != 0) {
+                throw new IOException("exec command exited with " + p.exitValue());
+            }
+            migStatus = "completed";
+            status = "postmigrate";
+        } catch (IOException | InterruptedException e) {
+            migStatus = cancel ? "cancelled" : "failed";
+            System.err.println("fake engine: migration " + migStatus + ": " + e.getMessage());
+        }
+        cancel = false;
+        event("MIGRATION", Map.of("status", migStatus));
+    }
+
+    private void serveQmp(String path) throws IOException {
+        Files.deleteIfExists(Path.of(path));
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        while (true) {
+            try (SocketChannel ch = server.accept()) {
+                BufferedReader r = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
+                        StandardCharsets.UTF_8));
+                PrintWriter w = new PrintWriter(Channels.newOutputStream(ch), true, StandardCharsets.UTF_8);
+                synchronized (this) {
+                    client = w;
+                    w.println("{\"QMP\": {\"version\": {\"package\": \"fake\"}, \"capabilities\": []}}");
+                }
+                String line;
+                while ((line = r.readLine()) != null) {
+                    Map<String, Object> msg = Json.parseObject(line);
+                    Object reply = handle(String.valueOf(msg.get("execute")), args(msg));
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    if (reply instanceof Error err) {
+                        out.put("error", Map.of("class", "GenericError", "desc", err.getMessage()));
+                    } else {
+                        out.put("return", reply);
+                    }
+                    out.put("id", msg.get("id"));
+                    synchronized (this) {
+                        w.println(Json.write(out));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                System.err.println("fake engine: QMP client dropped: " + e);
+            }
+            synchronized (this) {
+                client = null;
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> args(Map<String, Object> msg) {
+        Object a = msg.get("arguments");
+        return a instanceof Map ? (Map<String, Object>) a : Map.of();
+    }
+
+    private Object handle(String cmd, Map<String, Object> a) {
+        switch (cmd) {
+            case "qmp_capabilities", "system_reset":
+                return Map.of();
+            case "query-status":
+                return Map.of("running", status.equals("running"), "status", status);
+            case "stop":
+                status = "paused";
+                event("STOP", Map.of());
+                return Map.of();
+            case "cont":
+                if (status.equals("inmigrate")) {
+                    return new Error("guest is still waiting for its incoming migration");
+                }
+                status = "running";
+                event("RESUME", Map.of());
+                return Map.of();
+            case "system_powerdown":
+                serial.println("shutdown requested");
+                event("SHUTDOWN", Map.of("guest", true, "reason", "guest-shutdown"));
+                exitSoon(0);
+                return Map.of();
+            case "quit":
+                exitSoon(0);
+                return Map.of();
+            case "x-crash":
+                exitSoon(3);
+                return Map.of();
+            case "migrate":
+                return migrate(String.valueOf(a.get("uri")));
+            case "migrate_cancel":
+                cancel = true;
+                return Map.of();
+            case "query-migrate":
+                return queryMigrate();
+            case "migrate-set-parameters":
+                if (a.get("max-bandwidth") instanceof Number n) {
+                    maxBandwidth = n.longValue();
+                }
+                if (a.get("downtime-limit") instanceof Number n) {
+                    downtimeLimit = n.longValue();
+                }
+                return Map.of();
+            case "query-migrate-parameters":
+                return Map.of("max-bandwidth", maxBandwidth, "downtime-limit", downtimeLimit);
+            default:
+                return new Error("The command " + cmd + " has not been found");
+        }
+    }
+
+    private Object migrate(String uri) {
+        if (!uri.startsWith("exec:")) {
+            return new Error("fake engine supports only exec: migration, not " + uri);
+        }
+        migStatus = "active";
+        Thread t = new Thread(() -> outgoing(uri.substring(5)), "migrate");
+        t.setDaemon(true);
+        t.start();
+        return Map.of();
+    }
+
+    private Map<String, Object> queryMigrate() {
+        if (migStatus == null) {
+            return Map.of();
+        }
+        Map<String, Object> ram = new LinkedHashMap<>();
+        ram.put("transferred", transferred);
+        ram.put("remaining", STREAM_BYTES - transferred);
+        ram.put("total", (long) STREAM_BYTES);
+        ram.put("duplicate", 0L);
+        ram.put("normal", transferred / 4096);
+        ram.put("normal-bytes", transferred);
+        ram.put("dirty-pages-rate", 0L);
+        ram.put("mbps", maxBandwidth * 8 / 1e6);
+        ram.put("dirty-sync-count", 1L);
+        ram.put("page-size", 4096L);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", migStatus);
+        m.put("total-time", 10L);
+        m.put("expected-downtime", downtimeLimit);
+        m.put("setup-time", 1L);
+        m.put("ram", ram);
+        return m;
+    }
+
+    private synchronized void event(String name, Map<String, Object> data) {
+        if (client != null) {
+            long now = System.currentTimeMillis();
+            client.println(Json.write(Map.of("event", name, "data", data,
+                    "timestamp", Map.of("seconds", now / 1000, "microseconds", (now % 1000) * 1000))));
+        }
+    }
+
+    private static void exitSoon(int code) {
+        Thread t = new Thread(() -> {
+            sleep(50);
+            System.exit(code);
+        });
+        t.start();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
