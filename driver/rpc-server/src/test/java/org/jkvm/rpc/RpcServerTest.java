@@ -1,0 +1,249 @@
+package org.jkvm.rpc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jkvm.remote.DomainInfo;
+import org.jkvm.remote.DomainRef;
+import org.jkvm.remote.ErrorCodes;
+import org.jkvm.remote.JobInfo;
+import org.jkvm.remote.LibvirtError;
+import org.jkvm.remote.MessageHeader;
+import org.jkvm.remote.Procedures;
+import org.jkvm.remote.Programs;
+import org.jkvm.remote.RemoteCodec;
+import org.jkvm.xdr.XdrReader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RpcServerTest {
+    static final String VM1 = "<domain type='kvm'><name>vm1</name>"
+            + "<uuid>11111111-2222-3333-4444-555555555555</uuid><memory>1048576</memory><vcpu>2</vcpu></domain>";
+
+    private final TestDriver driver = new TestDriver();
+    private final InMemoryDriverRegistry registry = new InMemoryDriverRegistry().register(driver);
+    private RpcServer server;
+    private InetSocketAddress address;
+
+    @BeforeEach
+    void start() {
+        server = new RpcServer(registry);
+        address = server.listenTcp(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private RemoteClient openClient() {
+        return RemoteClient.connectTcp(address).open("jkvm:///system", false);
+    }
+
+    private static byte[] hex(String s) {
+        return HexFormat.of().parseHex(s.replace(" ", ""));
+    }
+
+    @Test
+    void authListReplyMatchesCapture() throws Exception {
+        try (RawConnection raw = new RawConnection(address)) {
+            raw.send(hex("0000001c 20008086 00000001 00000042 00000000 00000000 00000000"));
+            assertArrayEquals(hex("00000024 20008086 00000001 00000042 00000001 00000000 00000000 00000001 00000000"),
+                    raw.readFrame());
+        }
+    }
+
+    @Test
+    void keepalivePingIsAnsweredWithPong() throws Exception {
+        try (RawConnection raw = new RawConnection(address)) {
+            raw.send(hex("0000001c 6b656570 00000001 00000001 00000002 00000000 00000000"));
+            assertArrayEquals(hex("0000001c 6b656570 00000001 00000002 00000002 00000000 00000000"), raw.readFrame());
+        }
+    }
+
+    @Test
+    void unknownProcedureIsAnsweredLikeLibvirtd() {
+        try (RemoteClient c = openClient()) {
+            LibvirtError e = assertThrows(LibvirtError.class, () -> c.call(426, w -> { }, null));
+            assertEquals(ErrorCodes.RPC, e.code());
+            assertEquals(ErrorCodes.FROM_RPC, e.domain());
+            assertEquals("unknown procedure: 426", e.getMessage());
+        }
+    }
+
+    @Test
+    void unknownProgramGetsAnRpcErrorAndTheConnectionLives() throws Exception {
+        try (RawConnection raw = new RawConnection(address)) {
+            raw.send(new MessageHeader(0x20008087, 1, 1, Programs.TYPE_CALL, 5, 0), null);
+            XdrReader r = raw.readReply();
+            MessageHeader h = MessageHeader.read(r);
+            assertEquals(Programs.STATUS_ERROR, h.status());
+            assertEquals(5, h.serial());
+            LibvirtError e = RemoteCodec.readError(r);
+            assertEquals(ErrorCodes.RPC, e.code());
+            assertTrue(e.getMessage().contains("0x20008087"), e.getMessage());
+            raw.send(MessageHeader.call(Procedures.AUTH_LIST, 6), null);
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(raw.readReply()).status());
+        }
+    }
+
+    @Test
+    void truncatedArgsGetAnErrorReplyAndTheConnectionLives() throws Exception {
+        try (RawConnection raw = new RawConnection(address)) {
+            // CONNECT_OPEN whose name claims 100 bytes but carries 4
+            raw.send(MessageHeader.call(Procedures.CONNECT_OPEN, 0), w -> w.writeInt(1).writeInt(100).writeInt(0));
+            XdrReader r = raw.readReply();
+            assertEquals(Programs.STATUS_ERROR, MessageHeader.read(r).status());
+            LibvirtError e = RemoteCodec.readError(r);
+            assertEquals(ErrorCodes.RPC, e.code());
+            assertTrue(e.getMessage().startsWith("malformed arguments for procedure 1"), e.getMessage());
+            raw.send(MessageHeader.call(Procedures.CONNECT_SUPPORTS_FEATURE, 1), w -> w.writeInt(13));
+            XdrReader ok = raw.readReply();
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(ok).status());
+            assertEquals(1, ok.readInt("supported"));
+        }
+    }
+
+    @Test
+    void badLengthClosesOnlyThatConnection() throws Exception {
+        try (RemoteClient good = openClient(); RawConnection raw = new RawConnection(address)) {
+            raw.send(hex("7fffffff 00000000"));
+            assertTrue(raw.closedByServer());
+            assertEquals(1_002_003L, good.version());
+        }
+    }
+
+    @Test
+    void callsBeforeOpenFailClearly() {
+        try (RemoteClient c = RemoteClient.connectTcp(address)) {
+            LibvirtError e = assertThrows(LibvirtError.class, c::version);
+            assertTrue(e.getMessage().contains("connection not open"), e.getMessage());
+            assertTrue(c.supportsFeature(10), "keepalive feature is answered before open");
+        }
+    }
+
+    @Test
+    void defineLookupInfoAndErrors() {
+        try (RemoteClient c = openClient()) {
+            DomainRef d = c.call(Procedures.DOMAIN_DEFINE_XML, w -> w.writeString(VM1, Programs.STRING_MAX),
+                    RemoteCodec::readDomain);
+            assertEquals("vm1", d.name());
+            assertEquals(-1, d.id());
+            assertEquals(d, c.lookupByName("vm1"));
+            c.call(Procedures.DOMAIN_CREATE, w -> RemoteCodec.writeDomain(w, d), null);
+            DomainInfo info = c.domainInfo(c.lookupByName("vm1"));
+            assertEquals(new DomainInfo(1, 1048576, 1048576, 2, 12_345_678_900L), info);
+            LibvirtError missing = assertThrows(LibvirtError.class, () -> c.lookupByName("nope"));
+            assertEquals(ErrorCodes.NO_DOMAIN, missing.code());
+            assertEquals("Domain not found: no domain with matching name 'nope'", missing.getMessage());
+            List<DomainRef> all = c.call(Procedures.CONNECT_LIST_ALL_DOMAINS, w -> w.writeInt(1).writeInt(3), r -> {
+                List<DomainRef> l = r.readArray(16384, RemoteCodec::readDomain, "domains");
+                assertEquals(l.size(), r.readInt("ret"));
+                return l;
+            });
+            assertEquals(1, all.size());
+        }
+    }
+
+    @Test
+    void jobInfoIsAnsweredWhileSaveRuns() throws Exception {
+        try (RemoteClient c = openClient()) {
+            DomainRef d = c.call(Procedures.DOMAIN_DEFINE_XML, w -> w.writeString(VM1, Programs.STRING_MAX),
+                    RemoteCodec::readDomain);
+            CountDownLatch gate = new CountDownLatch(1);
+            driver.saveGate = gate;
+            CompletableFuture<Void> save = CompletableFuture.runAsync(() -> c.call(Procedures.DOMAIN_SAVE, w -> {
+                RemoteCodec.writeDomain(w, d);
+                w.writeString("/tmp/vm1.save", Programs.STRING_MAX);
+            }, null));
+            JobInfo job = JobInfo.none();
+            for (int i = 0; i < 200 && job.type() == JobInfo.NONE; i++) {
+                job = c.call(Procedures.DOMAIN_GET_JOB_INFO, w -> RemoteCodec.writeDomain(w, d),
+                        RemoteCodec::readJobInfo);
+                Thread.sleep(10);
+            }
+            assertEquals(JobInfo.UNBOUNDED, job.type(), "job info answered on the same connection during save");
+            assertFalse(save.isDone());
+            gate.countDown();
+            save.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void readOnlyConnectionsRefuseChanges() {
+        try (RemoteClient c = RemoteClient.connectTcp(address).open("jkvm:///system", true)) {
+            LibvirtError e = assertThrows(LibvirtError.class, () -> c.call(Procedures.DOMAIN_DEFINE_XML,
+                    w -> w.writeString(VM1, Programs.STRING_MAX), RemoteCodec::readDomain));
+            assertEquals(ErrorCodes.OPERATION_DENIED, e.code());
+            assertEquals(1_002_003L, c.version());
+        }
+    }
+
+    @Test
+    void noDriverErrorAndRecoveryWhenTheDriverComesBack() {
+        try (RemoteClient c = openClient()) {
+            assertEquals(1_002_003L, c.version());
+            registry.unregister(driver);
+            LibvirtError e = assertThrows(LibvirtError.class, c::version);
+            assertEquals(ErrorCodes.NO_CONNECT, e.code());
+            assertTrue(e.getMessage().contains("no connection driver available for jkvm:///system"));
+            LibvirtError open = assertThrows(LibvirtError.class,
+                    () -> RemoteClient.connectTcp(address).open("jkvm:///system", false));
+            assertEquals(ErrorCodes.NO_CONNECT, open.code());
+            TestDriver again = new TestDriver();
+            registry.register(again);
+            assertEquals(1_002_003L, c.version());
+            assertEquals(1, again.opened.get(), "the session reopened on the new driver");
+        }
+    }
+
+    @Test
+    void unknownUriHasNoDriver() {
+        LibvirtError e = assertThrows(LibvirtError.class,
+                () -> RemoteClient.connectTcp(address).open("xen:///system", false));
+        assertEquals(ErrorCodes.NO_CONNECT, e.code());
+    }
+
+    @Test
+    void driverConnectionIsClosedOnDisconnect() throws Exception {
+        RemoteClient c = openClient();
+        c.version();
+        c.close();
+        for (int i = 0; i < 100 && driver.closed.get() == 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, driver.closed.get());
+        for (int i = 0; i < 100 && server.clientCount() > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, server.clientCount());
+    }
+
+    @Test
+    void unixSocketIsPrivate(@TempDir Path dir) {
+        Path sock = server.listenUnix(dir.resolve("jkvm-sock"));
+        try {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        try (RemoteClient c = RemoteClient.connectUnix(sock).open("jkvm:///system", false)) {
+            assertEquals(1_002_003L, c.version());
+        }
+    }
+}
