@@ -1,0 +1,102 @@
+package org.jkvm.rpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.jkvm.testkit.Require;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real virsh 9.0 against our server and the in-memory test driver, over UNIX and TCP sockets. */
+class VirshTest {
+    @TempDir
+    Path dir;
+    private final TestDriver driver = new TestDriver();
+    private final RpcServer server = new RpcServer(new InMemoryDriverRegistry().register(driver));
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void virshOverUnixSocket() throws Exception {
+        Path virsh = Require.command("virsh");
+        Path sock = server.listenUnix(dir.resolve("run/jkvm-sock"));
+        session(new Virsh(virsh, "jkvm+unix:///system?socket=" + sock, dir));
+    }
+
+    @Test
+    void virshOverTcp() throws Exception {
+        Path virsh = Require.command("virsh");
+        InetSocketAddress a = server.listenTcp(new InetSocketAddress("127.0.0.1", 0));
+        session(new Virsh(virsh, "jkvm+tcp://127.0.0.1:" + a.getPort() + "/system", dir));
+    }
+
+    /** Rows of a virsh list table (after the header and the dashes). */
+    private static int rows(String table) {
+        String[] lines = table.strip().split("\n");
+        return Math.max(0, lines.length - 2);
+    }
+
+    private void session(Virsh v) throws Exception {
+        String version = v.run("version").ok().out();
+        assertTrue(version.contains("Running hypervisor: JKVM 1.2.3"), version);
+        String uri = v.run("uri").ok().out();
+        assertTrue(uri.startsWith("jkvm+"), uri);
+        String host = v.run("hostname").ok().out().trim();
+        assertEquals("jkvm-test-host", host);
+        String node = v.run("nodeinfo").ok().out();
+        assertTrue(node.matches("(?s).*CPU model:\\s+x86_64.*"), node);
+        assertTrue(node.matches("(?s).*CPU\\(s\\):\\s+2\\b.*"), node);
+        assertTrue(node.matches("(?s).*Memory size:\\s+25165824 KiB.*"), node);
+        assertEquals(0, rows(v.run("list", "--all").ok().out()));
+
+        Path xml = dir.resolve("vm1.xml");
+        Files.writeString(xml, RpcServerTest.VM1);
+        assertTrue(v.run("define", xml.toString()).ok().out().contains("Domain 'vm1' defined"));
+        String list = v.run("list", "--all").ok().out();
+        assertTrue(list.matches("(?s).*\\n\\s*-\\s+vm1\\s+shut off\\s*"), list);
+        String info = v.run("dominfo", "vm1").ok().out();
+        assertTrue(info.matches("(?s).*UUID:\\s+11111111-2222-3333-4444-555555555555.*"), info);
+        assertTrue(info.matches("(?s).*State:\\s+shut off.*"), info);
+        assertTrue(info.matches("(?s).*Max memory:\\s+1048576 KiB.*"), info);
+        assertTrue(info.matches("(?s).*CPU\\(s\\):\\s+2\\b.*"), info);
+        assertTrue(v.run("dumpxml", "vm1").ok().out().contains("<name>vm1</name>"));
+
+        assertTrue(v.run("start", "vm1").ok().out().contains("Domain 'vm1' started"));
+        assertTrue(v.run("domstate", "--reason", "vm1").ok().out().contains("running (booted)"));
+        String running = v.run("dominfo", "vm1").ok().out();
+        assertTrue(running.matches("(?s).*State:\\s+running.*"), running);
+        assertTrue(running.matches("(?s).*CPU time:\\s+12.3s.*"), running);
+        String active = v.run("list").ok().out();
+        assertTrue(active.matches("(?s).*\\n\\s*1\\s+vm1\\s+running\\s*"), active);
+        v.run("suspend", "vm1").ok();
+        assertTrue(v.run("domstate", "--reason", "vm1").ok().out().contains("paused (user)"));
+        v.run("resume", "vm1").ok();
+        v.run("migrate-setspeed", "vm1", "50").ok();
+        assertEquals("50", v.run("migrate-getspeed", "vm1").ok().out().trim());
+        v.run("migrate-setmaxdowntime", "vm1", "123").ok();
+        assertEquals("123", v.run("migrate-getmaxdowntime", "vm1").ok().out().trim());
+
+        Virsh.Result again = v.run("start", "vm1");
+        assertNotEquals(0, again.exit());
+        assertTrue(again.err().contains("error: Domain is already active"),
+                again.err());
+        Virsh.Result missing = v.run("dominfo", "nope");
+        assertNotEquals(0, missing.exit());
+        assertTrue(missing.err().contains("failed to get domain 'nope'"), missing.err());
+
+        v.run("destroy", "vm1").ok();
+        assertTrue(v.run("domstate", "--reason", "vm1").ok().out().contains("shut off (destroyed)"));
+        assertTrue(v.run("undefine", "vm1").ok().out().contains("Domain 'vm1' has been undefined"));
+        assertEquals(0, rows(v.run("list", "--all").ok().out()));
+        assertEquals(0, driver.domains.size());
+    }
+}
