@@ -1,0 +1,78 @@
+package org.jkvm.domainxml;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jkvm.domainxml.model.Chardev;
+import org.jkvm.domainxml.model.Domain;
+
+/**
+ * The engine command line a definition maps to (docs/contracts.md, the engine's qemu-style options):
+ * {@code -name}, {@code -uuid}, {@code -m} (KiB or MiB), {@code -smp 1}, {@code -cpu} (see {@link CpuMapping}),
+ * {@code -kernel} only when {@code <os><kernel>} is given (else the engine boots its bundled firmware),
+ * {@code -append} from {@code <os><cmdline>}, {@code -serial} from the first serial port (see
+ * {@link SerialBackend}), then {@code -qmp} and {@code -pidfile} from the {@link RuntimePaths}.
+ * The driver adds launch-time options such as {@code -S} and {@code -incoming}.
+ */
+public final class EngineArgs {
+    private EngineArgs() {
+    }
+
+    /**
+     * The engine arguments (without the engine executable itself).
+     *
+     * @throws DomainXmlException listing every reason when jkvm cannot run the definition, or when it has no UUID
+     *                            (define it first: {@link DomainDefinition#withUuidIfAbsent()})
+     */
+    public static List<String> of(DomainDefinition def, RuntimePaths paths) {
+        JkvmSupport.check(def).requireOk(def.name());
+        if (def.uuid() == null) {
+            throw new DomainXmlException("domain '" + def.name() + "' has no UUID; define it first so that one is"
+                    + " generated");
+        }
+        Domain d = def.model();
+        List<String> a = new ArrayList<>();
+        add(a, "-name", def.name());
+        add(a, "-uuid", def.uuid());
+        add(a, "-m", memory(def.memoryBytes()));
+        add(a, "-smp", "1");
+        add(a, "-cpu", CpuMapping.engineValue(d.cpu));
+        if (d.os.kernel != null && !d.os.kernel.isBlank()) {
+            add(a, "-kernel", d.os.kernel.strip());
+        }
+        if (d.os.cmdline != null && !d.os.cmdline.isBlank()) {
+            add(a, "-append", d.os.cmdline.strip());
+        }
+        Chardev com1 = JkvmSupport.com1(d);
+        add(a, "-serial", SerialBackend.engineValue(com1, paths.ptyLog()));
+        if (paths.qmpSocket() != null) {
+            add(a, "-qmp", "unix:" + paths.qmpSocket() + ",server,nowait");
+        }
+        if (paths.pidFile() != null) {
+            add(a, "-pidfile", paths.pidFile().toString());
+        }
+        return List.copyOf(a);
+    }
+
+    /** {@code -m} in MiB ({@code 256M}) when whole, else in KiB ({@code 219136K}). */
+    static String memory(long bytes) {
+        return bytes % (1L << 20) == 0 ? (bytes >> 20) + "M" : (bytes >> 10) + "K";
+    }
+
+    private static void add(List<String> a, String option, String value) {
+        a.add(option);
+        a.add(value);
+    }
+
+    /** The arguments as one shell-quoted line, for people ({@code bin/jkvm-xml to-engine}). */
+    public static String shellLine(List<String> args) {
+        StringBuilder sb = new StringBuilder();
+        for (String s : args) {
+            if (!sb.isEmpty()) {
+                sb.append(' ');
+            }
+            sb.append(s.matches("[A-Za-z0-9_./:,=+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'");
+        }
+        return sb.toString();
+    }
+}

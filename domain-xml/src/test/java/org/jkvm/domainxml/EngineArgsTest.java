@@ -1,0 +1,82 @@
+package org.jkvm.domainxml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class EngineArgsTest {
+    private static final RuntimePaths PATHS = RuntimePaths.under(Path.of("/run/jkvm"), "guest1");
+
+    @Test
+    void mapsTheGuestToTheEngineCommandLine() {
+        List<String> args = EngineArgs.of(Fixtures.parse(Fixtures.guest()), PATHS);
+        assertEquals(List.of("-name", "guest1", "-uuid", "c7a5fdbd-edaf-9455-926a-d65c16db1809", "-m", "256M",
+                "-smp", "1", "-cpu", "qemu64,-nx,+lahf-lm", "-append", "workload=dirty mib=16 rate=1000",
+                "-serial", "file:/var/log/jkvm/guest1.serial", "-qmp", "unix:/run/jkvm/guest1.qmp,server,nowait",
+                "-pidfile", "/run/jkvm/guest1.pid"), args);
+    }
+
+    @Test
+    void noKernelMeansTheBundledFirmwareAndAKernelIsPassed() {
+        List<String> fw = EngineArgs.of(Fixtures.parse(Fixtures.guest()), PATHS);
+        assertFalse(fw.contains("-kernel"), "no <kernel>: the engine boots its bundled firmware");
+        List<String> k = EngineArgs.of(Fixtures.parse(Fixtures.guestWith("<cmdline>",
+                "<kernel>/srv/fw.elf</kernel><cmdline>")), PATHS);
+        assertEquals("/srv/fw.elf", k.get(k.indexOf("-kernel") + 1));
+    }
+
+    @Test
+    void serialBackends() {
+        String pty = Fixtures.guestWith("<serial type='file'>\n      <source path='/var/log/jkvm/guest1.serial'/>",
+                "<serial type='pty'>");
+        assertEquals("file:/run/jkvm/guest1.serial.log", serial(pty));
+        String unix = Fixtures.guestWith("<serial type='file'>\n      <source path='/var/log/jkvm/guest1.serial'/>",
+                "<serial type='unix'><source mode='bind' path='/run/g.sock'/>");
+        assertEquals("unix:/run/g.sock,server,nowait", serial(unix));
+    }
+
+    @Test
+    void cpuModesAndMemoryUnits() {
+        String passthrough = Fixtures.guest().replaceAll("(?s)<cpu .*</cpu>", "<cpu mode='host-passthrough'/>");
+        assertEquals("host", arg(passthrough, "-cpu"));
+        String noCpu = Fixtures.guest().replaceAll("(?s)<cpu .*</cpu>", "");
+        assertEquals("qemu64", arg(noCpu, "-cpu"));
+        assertEquals("214M", arg(Fixtures.guestWith("<memory unit='MiB'>256</memory>",
+                "<memory>219136</memory>"), "-m"));
+        assertEquals("219137K", arg(Fixtures.guestWith("<memory unit='MiB'>256</memory>",
+                "<memory>219137</memory>"), "-m"));
+        assertEquals("1024M", arg(Fixtures.guestWith("<memory unit='MiB'>256</memory>",
+                "<memory unit='GiB'>1</memory>"), "-m"));
+        assertEquals("1024M", arg(Fixtures.guestWith("<memory unit='MiB'>256</memory>",
+                "<memory unit='bytes'>1073741824</memory>"), "-m"));
+    }
+
+    @Test
+    void refusesWhatTheEngineCannotRun() {
+        DomainXmlException e = assertThrows(DomainXmlException.class, () -> EngineArgs.of(Fixtures.parse(
+                Fixtures.guestWith("<vcpu placement='static'>1</vcpu>", "<vcpu>2</vcpu>")), PATHS));
+        assertEquals("domain 'guest1' cannot run on jkvm: vcpu: 2 vCPUs requested; the jkvm engine runs one vCPU"
+                + " for now, so use <vcpu>1</vcpu>", e.getMessage());
+    }
+
+    @Test
+    void shellLineQuotesWhatNeedsIt() {
+        assertEquals("-append 'a b' -name x", EngineArgs.shellLine(List.of("-append", "a b", "-name", "x")));
+        assertTrue(EngineArgs.shellLine(List.of("it's")).contains("'it'\\''s'"));
+    }
+
+    private static String serial(String xml) {
+        return arg(xml, "-serial");
+    }
+
+    private static String arg(String xml, String option) {
+        List<String> a = EngineArgs.of(Fixtures.parse(xml), PATHS);
+        return a.get(a.indexOf(option) + 1);
+    }
+}
