@@ -1,0 +1,255 @@
+package org.jkvm.migration;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jkvm.migration.stream.ConfigDiff;
+import org.jkvm.migration.stream.RamWindows;
+import org.jkvm.migration.stream.ReturnPath;
+import org.jkvm.migration.stream.StreamFormat;
+import org.jkvm.migration.stream.StreamIn;
+import org.jkvm.migration.stream.StreamLoader;
+import org.jkvm.migration.transport.Connection;
+import org.jkvm.migration.transport.Listener;
+import org.jkvm.migration.transport.MigrationUri;
+import org.jkvm.migration.transport.Transports;
+import org.jkvm.vmstate.Migratable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The destination side ({@code -incoming URI} or {@code migrate_incoming URI}): listens at once, then on its own
+ * thread accepts one source, checks the configuration, loads RAM and device state, checks every CRC and the EOF
+ * record, restores the state, acknowledges, waits for the source's handover byte and only then resumes the
+ * guest, unless the source guest was paused (then it stays paused until {@code cont}).
+ *
+ * <p>The guest never runs here before everything was checked. Any failure leaves it paused, reports
+ * {@link MigrationStatus#FAILED} with the reason, and (tcp/unix) sends the reason to the source so the source
+ * resumes. Thread-safe accessors.
+ */
+public final class IncomingMigration {
+    private static final Logger LOG = LoggerFactory.getLogger(IncomingMigration.class);
+    private static final int BUFFER_BYTES = 4 << 20;
+
+    private final Migratable vm;
+    private final MigrationUri uri;
+    private final Listener endpoint;
+    private final MigrationListener listener;
+    private final long handoverTimeoutMs;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final long startNanos = System.nanoTime();
+    private volatile MigrationStatus status = MigrationStatus.SETUP;
+    private volatile String error;
+    private volatile StreamLoader loader;
+    private volatile Connection connection;
+    private volatile boolean sourceRunning;
+    private volatile long endNanos = -1;
+
+    private IncomingMigration(Migratable vm, MigrationUri uri, MigrationListener listener, long handoverTimeoutMs) {
+        this.vm = vm;
+        this.uri = uri;
+        this.listener = listener;
+        this.handoverTimeoutMs = handoverTimeoutMs;
+        this.endpoint = Transports.listen(uri);
+    }
+
+    /**
+     * Starts listening on {@code uri} (the exec command starts on the job thread) and loads into {@code vm},
+     * which must be paused and configured like the source.
+     *
+     * @throws MigrationException at once for an invalid URI or an address that cannot be bound
+     */
+    public static IncomingMigration start(Migratable vm, String uri, MigrationListener listener) {
+        IncomingMigration m = new IncomingMigration(vm, MigrationUri.parse(uri), listener, 30_000);
+        Thread t = new Thread(m::run, "migration-in");
+        t.setDaemon(true);
+        t.start();
+        return m;
+    }
+
+    /** The bound tcp port (useful with {@code tcp:127.0.0.1:0}), else -1. */
+    public int port() {
+        return endpoint.port();
+    }
+
+    /** The job state. */
+    public MigrationStatus status() {
+        return status;
+    }
+
+    /** Why it failed, or null. */
+    public String error() {
+        return error;
+    }
+
+    /** Whether the source guest was running at switch-over (so this side resumed it). */
+    public boolean sourceWasRunning() {
+        return sourceRunning;
+    }
+
+    /** Bytes of stream read so far. */
+    public long bytesReceived() {
+        StreamLoader l = loader;
+        return l == null ? 0 : l.bytesRead();
+    }
+
+    /** Milliseconds since the start, frozen at the end. */
+    public long totalTimeMs() {
+        return ((endNanos >= 0 ? endNanos : System.nanoTime()) - startNanos) / 1_000_000;
+    }
+
+    /** Waits up to {@code timeoutMs} for the end; returns the status then. */
+    public MigrationStatus await(long timeoutMs) throws InterruptedException {
+        done.await(timeoutMs, TimeUnit.MILLISECONDS);
+        return status;
+    }
+
+    /** Stops listening or loading; the guest stays paused. */
+    public void cancel() {
+        endpoint.close();
+        Connection c = connection;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    private void run() {
+        try {
+            connection = endpoint.accept();
+            setStatus(MigrationStatus.ACTIVE, null);
+            StreamLoader l = new StreamLoader(new StreamIn(connection.in(), BUFFER_BYTES),
+                    new RamWindows(vm.memory()));
+            loader = l;
+            l.header();
+            Map<String, String> sourceConfig = l.config();
+            checkConfig(sourceConfig);
+            StreamLoader.Result r = l.body();
+            vm.restoreState(r.sections());
+            sourceRunning = r.sourceRunning();
+            handover();
+            if (r.sourceRunning()) {
+                vm.resume();
+            }
+            LOG.info("incoming migration from {} completed: {} rounds, {} bytes, guest {}", uri, r.rounds(),
+                    l.bytesRead(), r.sourceRunning() ? "resumed" : "left paused as on the source");
+            setStatus(MigrationStatus.COMPLETED, null);
+        } catch (Throwable e) {
+            String reason = e instanceof MigrationException || e instanceof RuntimeException
+                    ? e.getMessage() : "the stream from " + uri + " failed: " + e.getMessage();
+            reportToSource(reason);
+            LOG.warn("incoming migration failed: {}", reason);
+            setStatus(MigrationStatus.FAILED, reason);
+        } finally {
+            Connection c = connection;
+            if (c != null) {
+                c.close();
+            }
+            endpoint.close();
+            done.countDown();
+        }
+    }
+
+    private void checkConfig(Map<String, String> sourceConfig) throws IOException {
+        List<String> diffs = ConfigDiff.differences(sourceConfig, vm.configFingerprint());
+        if (!diffs.isEmpty()) {
+            String text = "the destination's configuration differs from the source's: " + String.join("; ", diffs)
+                    + "; start the destination with the same options as the source";
+            if (connection.hasReturnPath()) {
+                ReturnPath.send(connection.out(), StreamFormat.RP_REFUSED, text);
+            }
+            throw new MigrationException(text);
+        }
+        if (connection.hasReturnPath()) {
+            ReturnPath.send(connection.out(), StreamFormat.RP_CONFIG_OK, "");
+        }
+    }
+
+    /** tcp/unix: LOADED, then wait for the source's handover byte before the guest may run here. */
+    private void handover() throws IOException {
+        if (!connection.hasReturnPath()) {
+            return;
+        }
+        ReturnPath.send(connection.out(), StreamFormat.RP_LOADED, "");
+        Connection c = connection;
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(handoverTimeoutMs);
+                c.close();
+            } catch (InterruptedException e) {
+                // Handover arrived in time.
+            }
+        }, "migration-in-handover-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        boolean ok = ReturnPath.receiveHandover(c.in());
+        watchdog.interrupt();
+        if (!ok) {
+            throw new MigrationException("the source did not hand the guest over after it was loaded here; the "
+                    + "guest stays paused on this host: check the source (it stays paused too) and run cont on "
+                    + "exactly one of them");
+        }
+    }
+
+    private void reportToSource(String reason) {
+        Connection c = connection;
+        if (c != null && c.hasReturnPath() && status != MigrationStatus.SETUP) {
+            try {
+                ReturnPath.send(c.out(), StreamFormat.RP_FAILED, reason);
+                drainUntilSourceCloses(c);
+            } catch (IOException | RuntimeException e) {
+                // The source is gone or already saw the refusal; it resumes on its own.
+            }
+        }
+    }
+
+    /**
+     * Reads and drops what the source still sends until it closes (it does as soon as it reads the failure), for
+     * at most 2 s. Closing with unread data would send a TCP reset that could overtake the failure message.
+     */
+    private static void drainUntilSourceCloses(Connection c) throws IOException {
+        ByteBuffer scratch = ByteBuffer.allocateDirect(256 << 10);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(2_000);
+                c.close();
+            } catch (InterruptedException e) {
+                // Drained in time.
+            }
+        }, "migration-in-drain-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+            while (System.nanoTime() < deadline && c.in().read(scratch) >= 0) {
+                scratch.clear();
+            }
+        } finally {
+            watchdog.interrupt();
+        }
+    }
+
+    /** A statistics snapshot of the incoming side (status, time, bytes received, RAM size, error). */
+    public MigrationStats stats() {
+        StreamLoader l = loader;
+        long pages = l == null ? 0 : l.pagesLoaded();
+        return new MigrationStats(status, totalTimeMs(), 0, 0, 0, bytesReceived(), 0, vm.memory().totalBytes(), 0,
+                pages, 0, 0, 0, StreamFormat.PAGE_SIZE, 0, error);
+    }
+
+    private void setStatus(MigrationStatus s, String err) {
+        if (s.isFinal()) {
+            endNanos = System.nanoTime();
+        }
+        error = err;
+        status = s;
+        try {
+            listener.statusChanged(s, stats());
+        } catch (RuntimeException e) {
+            LOG.warn("a migration listener failed: {}", e.toString());
+        }
+    }
+}

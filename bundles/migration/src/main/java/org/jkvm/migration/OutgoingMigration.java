@@ -1,0 +1,392 @@
+package org.jkvm.migration;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jkvm.memory.DirtyBitmap;
+import org.jkvm.memory.MemoryRegion;
+import org.jkvm.migration.stream.RamSender;
+import org.jkvm.migration.stream.RamWindows;
+import org.jkvm.migration.stream.ReturnPath;
+import org.jkvm.migration.stream.ReturnPathReader;
+import org.jkvm.migration.stream.StreamFormat;
+import org.jkvm.migration.stream.StreamOut;
+import org.jkvm.migration.transport.Connection;
+import org.jkvm.migration.transport.MigrationUri;
+import org.jkvm.migration.transport.Transports;
+import org.jkvm.vmstate.Migratable;
+import org.jkvm.vmstate.StateSection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source side of one pre-copy migration (the seed's algorithm), on its own thread.
+ *
+ * <ol>
+ *   <li>Setup: connect, send the header and the configuration fingerprint, wait for the destination's verdict
+ *       (tcp/unix), start dirty logging.</li>
+ *   <li>Round 0 sends all RAM (a zero page costs one flag byte), then each round sends the pages dirtied during
+ *       the previous one, under the bandwidth limit. After each dirty-log sync the {@link ConvergencePolicy}
+ *       decides to go on (maybe throttling the vCPUs) or to switch over.</li>
+ *   <li>Switch-over: pause the guest, flush the block devices, send the last dirty pages, the device state and
+ *       EOF with no bandwidth limit.</li>
+ *   <li>Wait for the destination's LOADED acknowledgement and answer with the handover byte; the source then
+ *       stays paused (postmigrate). Over exec: wait for the command to exit 0.</li>
+ * </ol>
+ *
+ * <p>Any failure or cancel before the acknowledgement stops dirty logging, removes the throttle and resumes the
+ * guest if this job paused it. The one exception: once LOADED has arrived the source never resumes, even if the
+ * handover fails afterwards, because the destination may already run the guest (two copies must never run).
+ *
+ * <p>Thread-safe: {@link #stats()}, {@link #cancel()} and {@link #setParameters} may be called from any thread.
+ */
+public final class OutgoingMigration {
+    private static final Logger LOG = LoggerFactory.getLogger(OutgoingMigration.class);
+    private static final int BUFFER_BYTES = 4 << 20;
+
+    private final Migratable vm;
+    private final MigrationUri uri;
+    private final MigrationListener listener;
+    private final NanoClock clock;
+    private final RateLimiter limiter;
+    private final Object wake = new Object();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final JobCounters counters;
+    private volatile MigrationParameters params;
+    private volatile boolean cancelRequested;
+    private volatile boolean abortSignalled;
+    private volatile Connection connection;
+    private volatile ReturnPathReader returnPath;
+    private volatile RamSender sender;
+    private volatile StreamOut out;
+    private Thread thread;
+
+    private OutgoingMigration(Migratable vm, MigrationUri uri, MigrationParameters params,
+            MigrationListener listener, NanoClock clock) {
+        this.vm = vm;
+        this.uri = uri;
+        this.params = params;
+        this.listener = listener;
+        this.clock = clock;
+        this.limiter = new RateLimiter(params.maxBandwidthBytesPerSec(), clock, this::sleepUnlessAborted);
+        this.counters = new JobCounters(clock, vm.memory().totalBytes());
+    }
+
+    /**
+     * Parses {@code uri} and starts migrating {@code vm} on a new thread.
+     *
+     * @throws MigrationException at once when the URI is invalid
+     */
+    public static OutgoingMigration start(Migratable vm, String uri, MigrationParameters params,
+            MigrationListener listener) {
+        OutgoingMigration m = new OutgoingMigration(vm, MigrationUri.parse(uri), params, listener, NanoClock.SYSTEM);
+        m.thread = new Thread(m::run, "migration-out");
+        m.thread.setDaemon(true);
+        m.thread.start();
+        return m;
+    }
+
+    /** The current statistics (what {@code info migrate} shows). */
+    public MigrationStats stats() {
+        RamSender s = sender;
+        StreamOut o = out;
+        return counters.snapshot(o == null ? 0 : o.bytesWritten(), s == null ? 0 : s.zeroPages(),
+                s == null ? 0 : s.normalPages(), vm.throttle());
+    }
+
+    /** Waits up to {@code timeoutMs} for the job to end; returns the statistics either way. */
+    public MigrationStats await(long timeoutMs) throws InterruptedException {
+        done.await(timeoutMs, TimeUnit.MILLISECONDS);
+        return stats();
+    }
+
+    /** Whether the job has ended. */
+    public boolean isDone() {
+        return done.getCount() == 0;
+    }
+
+    /** {@code migrate_cancel}: ends the job; the guest keeps running on the source. A no-op once ended. */
+    public void cancel() {
+        if (isDone() || counters.acknowledged()) {
+            return;
+        }
+        cancelRequested = true;
+        signalAbort();
+        Connection c = connection;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** Changes the bandwidth and downtime limits of the running job ({@code migrate_set_speed/_downtime}). */
+    public void setParameters(MigrationParameters p) {
+        params = p;
+        limiter.setRate(p.maxBandwidthBytesPerSec());
+    }
+
+    private void run() {
+        boolean pausedByUs = false;
+        try {
+            counters.status(MigrationStatus.SETUP, null, listener, stats());
+            setup();
+            List<DirtyBitmap> bitmaps = bitmaps();
+            vm.startDirtyLog();
+            sender = new RamSender(new RamWindows(vm.memory()), bitmaps, out);
+            counters.setupDone();
+            counters.status(MigrationStatus.ACTIVE, null, listener, stats());
+            int round = iterate(bitmaps);
+            boolean running = vm.isRunning();
+            counters.downtimeStarts();
+            if (running) {
+                vm.pause();
+                pausedByUs = true;
+            }
+            finalPass(bitmaps, round, running);
+            vm.stopDirtyLog();
+            vm.setThrottle(0);
+            awaitAcknowledgement();
+            counters.downtimeEnds();
+            counters.status(MigrationStatus.COMPLETED, null, listener, stats());
+        } catch (Throwable e) {
+            fail(e, pausedByUs);
+        } finally {
+            Connection c = connection;
+            if (c != null) {
+                c.close();
+            }
+            done.countDown();
+        }
+    }
+
+    private void setup() throws IOException, InterruptedException {
+        connection = Transports.connect(uri, (int) Math.min(Integer.MAX_VALUE, params.handshakeTimeoutMs()));
+        if (cancelRequested) {
+            throw new IOException("cancelled");
+        }
+        out = new StreamOut(connection.out(), BUFFER_BYTES, limiter);
+        out.header();
+        Map<String, String> cfg = vm.configFingerprint();
+        out.begin(StreamFormat.REC_CONFIG, 4);
+        out.buffer().putInt(cfg.size());
+        for (Map.Entry<String, String> e : cfg.entrySet()) {
+            out.string(e.getKey());
+            out.string(e.getValue());
+        }
+        out.end();
+        out.flush();
+        if (connection.hasReturnPath()) {
+            returnPath = new ReturnPathReader(connection.in(), this::signalAbort);
+            ReturnPath.Message m = returnPath.next(params.handshakeTimeoutMs());
+            if (m == null) {
+                throw new MigrationException("the destination at " + uri + " did not answer the handshake within "
+                        + params.handshakeTimeoutMs() + " ms; check that it runs with -incoming " + uri);
+            }
+            if (m.type() != StreamFormat.RP_CONFIG_OK) {
+                throw destinationFailure(m);
+            }
+            abortSignalled = false;
+        }
+    }
+
+    private List<DirtyBitmap> bitmaps() {
+        List<DirtyBitmap> list = new ArrayList<>();
+        for (MemoryRegion r : vm.memory().regions()) {
+            DirtyBitmap b = new DirtyBitmap(r.pages());
+            b.markAll();
+            list.add(b);
+        }
+        return list;
+    }
+
+    /** Round 0 and the dirty rounds; returns the number of the round the final pass will have. */
+    private int iterate(List<DirtyBitmap> bitmaps) throws IOException {
+        ConvergencePolicy policy = new ConvergencePolicy(params);
+        int round = 0;
+        int high = 0;
+        out.throttled(true);
+        while (true) {
+            long start = clock.nanoTime();
+            long bytesBefore = out.bytesWritten();
+            long pages = sender.sendMarked(this::shouldAbort);
+            checkAbort();
+            roundEnd(round, pages);
+            out.flush();
+            vm.syncDirtyLog(bitmaps);
+            long dirty = count(bitmaps);
+            long elapsed = Math.max(clock.nanoTime() - start, 1_000_000L);
+            long sent = out.bytesWritten() - bytesBefore;
+            long bandwidth = (long) (sent * 1e9 / elapsed);
+            policy = new ConvergencePolicy(params);
+            ConvergencePolicy.Decision d = policy.decide(new ConvergencePolicy.Snapshot(
+                    dirty * StreamFormat.PAGE_SIZE, bandwidth, sent, dirty * StreamFormat.PAGE_SIZE,
+                    vm.throttle(), high, vm.isRunning()));
+            counters.pass(dirty * StreamFormat.PAGE_SIZE, (long) (dirty * 1e9 / elapsed), bandwidth,
+                    d.expectedDowntimeMs());
+            listener.passCompleted(stats());
+            round++;
+            if (d.switchover()) {
+                return round;
+            }
+            high = d.highDirtyPeriods();
+            if (d.throttlePercent() != vm.throttle()) {
+                LOG.info("auto-converge: throttling the guest to {}% after round {}", d.throttlePercent(), round);
+                vm.setThrottle(d.throttlePercent());
+            }
+        }
+    }
+
+    private void finalPass(List<DirtyBitmap> bitmaps, int round, boolean running) throws IOException {
+        out.throttled(false);
+        vm.flushBlockDevices();
+        vm.syncDirtyLog(bitmaps);
+        long pages = sender.sendMarked(() -> false);
+        roundEnd(round, pages);
+        for (StateSection s : vm.saveState()) {
+            out.begin(StreamFormat.REC_DEVICE, 2 + StateSection.MAX_NAME_LENGTH + 12);
+            out.string(s.name());
+            out.buffer().putInt(s.instance()).putInt(s.version());
+            out.bytes(s.payload());
+            out.end();
+        }
+        int records = out.records();
+        int chain = out.chainCrc();
+        out.begin(StreamFormat.REC_EOF, 9);
+        out.buffer().put((byte) (running ? 1 : 0)).putInt(records).putInt(chain);
+        out.end();
+        out.flush();
+        counters.remaining(count(bitmaps) * StreamFormat.PAGE_SIZE);
+    }
+
+    private void roundEnd(int round, long pages) throws IOException {
+        out.begin(StreamFormat.REC_ROUND_END, 12);
+        out.buffer().putInt(round).putLong(pages);
+        out.end();
+    }
+
+    /** Waits for LOADED and sends the handover byte (tcp/unix), or for the exec command to exit 0. */
+    private void awaitAcknowledgement() throws IOException, InterruptedException {
+        if (!connection.hasReturnPath()) {
+            connection.finishSending(params.ackTimeoutMs());
+            counters.acknowledge();
+            return;
+        }
+        ReturnPath.Message m = returnPath.next(params.ackTimeoutMs());
+        if (m == null) {
+            throw new MigrationException("the destination did not acknowledge the migration within "
+                    + params.ackTimeoutMs() + " ms after the last byte; it may be overloaded or hung");
+        }
+        if (m.type() != StreamFormat.RP_LOADED) {
+            throw destinationFailure(m);
+        }
+        // From here on the source never resumes: the destination may run the guest as soon as it has the byte.
+        counters.acknowledge();
+        try {
+            ReturnPath.sendHandover(connection.out());
+        } catch (IOException e) {
+            throw new MigrationException("the destination loaded the guest but the handover failed ("
+                    + e.getMessage() + "); the guest is paused on both hosts: check the destination, then run "
+                    + "cont on exactly one of them", e);
+        }
+    }
+
+    private void fail(Throwable e, boolean pausedByUs) {
+        MigrationStatus status = cancelRequested && !counters.acknowledged() ? MigrationStatus.CANCELLED
+                : MigrationStatus.FAILED;
+        String reason = reason(e);
+        if (!counters.acknowledged()) {
+            try {
+                vm.stopDirtyLog();
+                vm.setThrottle(0);
+                if (pausedByUs) {
+                    vm.resume();
+                }
+            } catch (RuntimeException ex) {
+                LOG.error("cannot restore the source guest after the failed migration: {}", ex.getMessage(), ex);
+                reason = reason + "; restoring the source guest failed too: " + ex.getMessage();
+            }
+        }
+        if (status == MigrationStatus.CANCELLED) {
+            reason = "the migration was cancelled";
+        }
+        LOG.warn("migration to {} {}: {}", uri, status.wireName(), reason);
+        counters.downtimeEnds();
+        counters.status(status, status == MigrationStatus.FAILED ? reason : null, listener, stats());
+    }
+
+    /** The best sentence for a failure: the destination's own reason when it sent one. */
+    private String reason(Throwable e) {
+        ReturnPathReader rp = returnPath;
+        if (rp != null && !(e instanceof MigrationException)) {
+            try {
+                ReturnPath.Message m = rp.next(500);
+                if (m != null && m.type() != ReturnPathReader.CLOSED) {
+                    return destinationFailure(m).getMessage();
+                }
+                if (m != null) {
+                    return "the connection to the destination " + uri + " was lost (" + m.text() + ")";
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (e instanceof MigrationException) {
+            return e.getMessage();
+        }
+        if (e instanceof IOException) {
+            return "the connection to " + uri + " failed: " + e.getMessage();
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    private MigrationException destinationFailure(ReturnPath.Message m) {
+        return switch (m.type()) {
+            case StreamFormat.RP_REFUSED -> new MigrationException("the destination refused the migration: "
+                    + m.text());
+            case StreamFormat.RP_FAILED -> new MigrationException("the destination failed: " + m.text());
+            case ReturnPathReader.CLOSED -> new MigrationException("the connection to the destination " + uri
+                    + " was lost (" + m.text() + ")");
+            default -> new MigrationException("the destination sent an unexpected reply (type " + m.type() + ")");
+        };
+    }
+
+    private boolean shouldAbort() {
+        if (cancelRequested) {
+            return true;
+        }
+        ReturnPathReader rp = returnPath;
+        return rp != null && rp.hasMessage();
+    }
+
+    private void checkAbort() throws IOException {
+        if (shouldAbort()) {
+            throw new IOException(cancelRequested ? "cancelled" : "the destination ended the migration");
+        }
+    }
+
+    private void signalAbort() {
+        synchronized (wake) {
+            abortSignalled = true;
+            wake.notifyAll();
+        }
+    }
+
+    private void sleepUnlessAborted(long nanos) throws InterruptedException {
+        synchronized (wake) {
+            if (!abortSignalled) {
+                TimeUnit.NANOSECONDS.timedWait(wake, nanos);
+            }
+        }
+    }
+
+    private static long count(List<DirtyBitmap> bitmaps) {
+        long n = 0;
+        for (DirtyBitmap b : bitmaps) {
+            n += b.count();
+        }
+        return n;
+    }
+}

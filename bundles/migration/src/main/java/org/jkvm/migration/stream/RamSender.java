@@ -1,0 +1,133 @@
+package org.jkvm.migration.stream;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import org.jkvm.memory.DirtyBitmap;
+import org.jkvm.memory.MemoryRegion;
+
+/**
+ * Sends the pages marked in the to-send bitmaps as RAM records: consecutive pages are grouped (up to
+ * {@link StreamFormat#MAX_PAGES_PER_RECORD}), a zero page costs one flag byte, a non-zero page is copied once
+ * from guest memory into the output buffer. Bits are taken (cleared) as the pages are sent. Not thread-safe;
+ * counters are read by the stats thread and may be slightly stale.
+ */
+public final class RamSender {
+    private final RamWindows ram;
+    private final List<DirtyBitmap> toSend;
+    private final StreamOut out;
+    private final byte[] flags = new byte[StreamFormat.MAX_PAGES_PER_RECORD];
+    private volatile long zeroPages;
+    private volatile long normalPages;
+    private int runRegion = -1;
+    private long runStart;
+    private int runLength;
+
+    /**
+     * @param ram    views of guest RAM
+     * @param toSend one bitmap per region, in region order
+     * @param out    the stream
+     */
+    public RamSender(RamWindows ram, List<DirtyBitmap> toSend, StreamOut out) {
+        this.ram = ram;
+        this.toSend = toSend;
+        this.out = out;
+    }
+
+    /**
+     * Sends every marked page and clears its bit.
+     *
+     * @param abort checked between records; when it returns true the pass stops early
+     * @return the number of pages sent
+     */
+    public long sendMarked(BooleanSupplier abort) throws IOException {
+        long sent = 0;
+        for (int r = 0; r < toSend.size(); r++) {
+            DirtyBitmap bitmap = toSend.get(r);
+            int words = bitmap.wordCount();
+            for (int w = 0; w < words; w++) {
+                long bits = bitmap.takeWord(w);
+                while (bits != 0) {
+                    int tz = Long.numberOfTrailingZeros(bits);
+                    int len = Long.numberOfTrailingZeros(~(bits >>> tz));
+                    if (tz + len >= 64) {
+                        len = 64 - tz;
+                        bits = 0;
+                    } else {
+                        bits &= -1L << (tz + len);
+                    }
+                    sent += addRun(r, ((long) w << 6) + tz, len);
+                }
+                if ((w & 63) == 0 && abort.getAsBoolean()) {
+                    flushRun();
+                    return sent;
+                }
+            }
+        }
+        flushRun();
+        return sent;
+    }
+
+    /** Pages sent as a ZERO flag so far. */
+    public long zeroPages() {
+        return zeroPages;
+    }
+
+    /** Pages sent with their data so far. */
+    public long normalPages() {
+        return normalPages;
+    }
+
+    private int addRun(int region, long page, int len) throws IOException {
+        if (runRegion == region && runStart + runLength == page) {
+            runLength += len;
+        } else {
+            flushRun();
+            runRegion = region;
+            runStart = page;
+            runLength = len;
+        }
+        while (runLength >= StreamFormat.MAX_PAGES_PER_RECORD) {
+            record(runRegion, runStart, StreamFormat.MAX_PAGES_PER_RECORD);
+            runStart += StreamFormat.MAX_PAGES_PER_RECORD;
+            runLength -= StreamFormat.MAX_PAGES_PER_RECORD;
+        }
+        return len;
+    }
+
+    private void flushRun() throws IOException {
+        if (runLength > 0) {
+            record(runRegion, runStart, runLength);
+        }
+        runRegion = -1;
+        runLength = 0;
+    }
+
+    /** One RAM record for pages {@code [first, first + count)} of a region. */
+    private void record(int region, long first, int count) throws IOException {
+        // Pass 1 decides the flags, pass 2 copies: a page that changes in between is dirty again and is resent.
+        int data = 0;
+        for (int i = 0; i < count; i++) {
+            long page = first + i;
+            boolean zero = RamWindows.isZero(ram.window(region, page), RamWindows.offset(page));
+            flags[i] = (byte) (zero ? StreamFormat.RAM_ZERO : StreamFormat.RAM_PAGE);
+            data += zero ? 0 : 1;
+        }
+        MemoryRegion r = ram.regions().get(region);
+        out.begin(StreamFormat.REC_RAM, 1 + 8 + 2 + count + data * StreamFormat.PAGE_SIZE);
+        ByteBuffer buf = out.buffer();
+        buf.putLong(r.gpa() + first * StreamFormat.PAGE_SIZE).putShort((short) count).put(flags, 0, count);
+        for (int i = 0; i < count; i++) {
+            if (flags[i] == StreamFormat.RAM_PAGE) {
+                long page = first + i;
+                out.page(ram.window(region, page), RamWindows.offset(page));
+            }
+        }
+        out.end();
+        zeroPages += count - data;
+        normalPages += data;
+        out.maybeFlush();
+    }
+}

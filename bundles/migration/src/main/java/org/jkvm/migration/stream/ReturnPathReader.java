@@ -1,0 +1,58 @@
+package org.jkvm.migration.stream;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The source's reader of the return path, on its own daemon thread, so the sending thread notices at once (between
+ * two records) that the destination failed or went away. The end of the channel becomes a {@link #CLOSED}
+ * message.
+ */
+public final class ReturnPathReader {
+    /** The pseudo message type for "the connection ended or failed". */
+    public static final int CLOSED = -1;
+
+    private final BlockingQueue<ReturnPath.Message> queue = new LinkedBlockingQueue<>();
+    private final Runnable onMessage;
+
+    /**
+     * @param channel   the return path
+     * @param onMessage called on the reader thread after each message is queued (to wake the sender)
+     */
+    public ReturnPathReader(ReadableByteChannel channel, Runnable onMessage) {
+        this.onMessage = onMessage;
+        Thread t = new Thread(() -> run(channel), "migration-return-path");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Whether a message is waiting (before the final acknowledgement, any message means failure). */
+    public boolean hasMessage() {
+        return !queue.isEmpty();
+    }
+
+    /** The next message, waiting up to {@code timeoutMs}; null on timeout. */
+    public ReturnPath.Message next(long timeoutMs) throws InterruptedException {
+        return queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void run(ReadableByteChannel channel) {
+        try {
+            while (true) {
+                ReturnPath.Message m = ReturnPath.receive(channel);
+                queue.add(m);
+                onMessage.run();
+                if (m.type() != StreamFormat.RP_CONFIG_OK) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            queue.add(new ReturnPath.Message(CLOSED, why));
+            onMessage.run();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.jkvm.migration.stream;
+
+/**
+ * The numbers of the migration stream, version 1. The full layout, with the versioning rule, is in
+ * {@code docs/migration-stream.md}; every value there is defined here. All integers are big-endian.
+ *
+ * <pre>
+ * header   u32 MAGIC  u32 VERSION  u32 PAGE_SIZE
+ * record   u8 type  ...fields...  u32 crc32c(type byte .. last field)
+ *   0x01 CONFIG     u32 n, n x (u16 len, key UTF-8; u16 len, value UTF-8)
+ *   0x02 RAM        u64 gpa, u16 count (1..256), count x u8 flag, then one page per PAGE flag
+ *   0x03 ROUND_END  u32 round, u64 pages sent in the round
+ *   0x04 DEVICE     u16 len, name; u32 instance; u32 version; u32 len, payload
+ *   0x05 EOF        u8 running, u32 records before EOF, u32 crc32c over their CRCs (big-endian u32 each)
+ * return path (destination to source)  u8 type, u16 len, UTF-8 text
+ * handover byte (source to destination, after LOADED)  0xC0
+ * </pre>
+ *
+ * <p>Type 0x00 and the values not listed are reserved: a reader refuses them. A retired value is never reused.
+ */
+public final class StreamFormat {
+    private StreamFormat() {
+    }
+
+    /** "JKMS": jkvm migration stream. */
+    public static final int MAGIC = 0x4A4B4D53;
+    /** The version this build writes. */
+    public static final int VERSION = 1;
+    /** The oldest version this build reads. */
+    public static final int MIN_VERSION = 1;
+    /** Bytes per page; a stream with another page size is refused. */
+    public static final int PAGE_SIZE = 4096;
+
+    /** The configuration fingerprint: sorted key=value pairs. */
+    public static final int REC_CONFIG = 0x01;
+    /** A run of consecutive pages. */
+    public static final int REC_RAM = 0x02;
+    /** End of one RAM round (the full pass is round 0). */
+    public static final int REC_ROUND_END = 0x03;
+    /** One device state section. */
+    public static final int REC_DEVICE = 0x04;
+    /** End of the stream. */
+    public static final int REC_EOF = 0x05;
+
+    /** Page flag: the page is all zeros; no data follows for it. */
+    public static final int RAM_ZERO = 0x02;
+    /** Page flag: {@link #PAGE_SIZE} bytes of data follow for it. */
+    public static final int RAM_PAGE = 0x08;
+    /** Most pages in one RAM record. */
+    public static final int MAX_PAGES_PER_RECORD = 256;
+
+    /** Most configuration entries. */
+    public static final int MAX_CONFIG_ENTRIES = 4096;
+    /** Longest configuration key, in UTF-8 bytes. */
+    public static final int MAX_CONFIG_KEY = 256;
+    /** Longest configuration value, in UTF-8 bytes. */
+    public static final int MAX_CONFIG_VALUE = 4096;
+    /** Most device sections in one stream. */
+    public static final int MAX_DEVICE_SECTIONS = 4096;
+    /** Most device-state bytes in one stream (all sections together). */
+    public static final long MAX_DEVICE_BYTES = 256L << 20;
+
+    /** Return path: the configuration matches, send RAM. */
+    public static final int RP_CONFIG_OK = 0x01;
+    /** Return path: the configuration differs (text: the differences); the destination closes. */
+    public static final int RP_REFUSED = 0x02;
+    /** Return path: everything was received, checked and loaded; waiting for the handover byte. */
+    public static final int RP_LOADED = 0x03;
+    /** Return path: the destination failed (text: why, e.g. a checksum error naming the record). */
+    public static final int RP_FAILED = 0x04;
+    /** Longest return-path text, in UTF-8 bytes. */
+    public static final int MAX_RP_TEXT = 4096;
+
+    /** Source to destination after {@link #RP_LOADED}: the source has stopped for good; the destination may run. */
+    public static final int HANDOVER = 0xC0;
+
+    /** A record type's name, for messages. */
+    public static String recordName(int type) {
+        return switch (type) {
+            case REC_CONFIG -> "CONFIG";
+            case REC_RAM -> "RAM";
+            case REC_ROUND_END -> "ROUND_END";
+            case REC_DEVICE -> "DEVICE";
+            case REC_EOF -> "EOF";
+            default -> "unknown type 0x" + Integer.toHexString(type);
+        };
+    }
+}

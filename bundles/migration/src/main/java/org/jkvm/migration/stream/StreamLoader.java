@@ -1,0 +1,210 @@
+package org.jkvm.migration.stream;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jkvm.migration.MigrationException;
+import org.jkvm.vmstate.StateSection;
+import org.jkvm.vmstate.VmStateException;
+
+/**
+ * The destination's stream parser. It treats the stream as hostile: every type, flag, address, count and length
+ * is checked before it is used, every record's CRC32C is compared, and the EOF record's record count and CRC
+ * chain must match. RAM goes straight into guest memory (the guest does not run until everything has been
+ * checked); device sections are kept until EOF and returned. Not thread-safe.
+ */
+public final class StreamLoader {
+    private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect(StreamFormat.PAGE_SIZE);
+
+    private final StreamIn in;
+    private final RamWindows ram;
+    private final byte[] flags = new byte[StreamFormat.MAX_PAGES_PER_RECORD];
+    private volatile long pagesLoaded;
+    private int round;
+    private long pagesInRound;
+
+    /** What the stream ended with. */
+    public record Result(List<StateSection> sections, boolean sourceRunning, int rounds) {
+    }
+
+    /**
+     * @param in  the stream
+     * @param ram views of the destination's RAM
+     */
+    public StreamLoader(StreamIn in, RamWindows ram) {
+        this.in = in;
+        this.ram = ram;
+    }
+
+    /** Reads and checks the header. */
+    public void header() throws IOException {
+        int magic = in.u32();
+        if (magic != StreamFormat.MAGIC) {
+            throw new MigrationException("the incoming data is not a jkvm migration stream (magic 0x"
+                    + Integer.toHexString(magic) + " instead of 0x" + Integer.toHexString(StreamFormat.MAGIC)
+                    + "); check the URI and what the source sends");
+        }
+        int version = in.u32();
+        if (version < StreamFormat.MIN_VERSION || version > StreamFormat.VERSION) {
+            throw new MigrationException("the migration stream has version " + version + " but this build reads "
+                    + StreamFormat.MIN_VERSION + " to " + StreamFormat.VERSION + "; use compatible jkvm versions");
+        }
+        int pageSize = in.u32();
+        if (pageSize != StreamFormat.PAGE_SIZE) {
+            throw new MigrationException("the migration stream uses " + pageSize + "-byte pages but this build "
+                    + "uses " + StreamFormat.PAGE_SIZE);
+        }
+    }
+
+    /** Reads the CONFIG record: the source's fingerprint. */
+    public Map<String, String> config() throws IOException {
+        in.begin();
+        int type = in.u8();
+        if (type != StreamFormat.REC_CONFIG) {
+            throw new MigrationException("the migration stream starts with a " + StreamFormat.recordName(type)
+                    + " record instead of CONFIG; the stream is corrupt");
+        }
+        int n = in.u32();
+        if (n < 0 || n > StreamFormat.MAX_CONFIG_ENTRIES) {
+            throw new MigrationException("the CONFIG record claims " + Integer.toUnsignedString(n)
+                    + " entries, more than the " + StreamFormat.MAX_CONFIG_ENTRIES + " allowed; the stream is corrupt");
+        }
+        Map<String, String> cfg = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String k = in.string(StreamFormat.MAX_CONFIG_KEY, "CONFIG key");
+            cfg.put(k, in.string(StreamFormat.MAX_CONFIG_VALUE, "CONFIG value of " + k));
+        }
+        in.end("CONFIG record");
+        return cfg;
+    }
+
+    /** Reads RAM, round ends and device sections up to and including EOF, checking everything. */
+    public Result body() throws IOException {
+        List<StateSection> sections = new ArrayList<>();
+        long deviceBytes = 0;
+        while (true) {
+            int chainBefore = in.chainCrc();
+            int recordsBefore = in.records();
+            in.begin();
+            int type = in.u8();
+            switch (type) {
+                case StreamFormat.REC_RAM -> ramRecord();
+                case StreamFormat.REC_ROUND_END -> roundEnd();
+                case StreamFormat.REC_DEVICE -> {
+                    StateSection s = device(deviceBytes);
+                    deviceBytes += s.payload().length;
+                    if (sections.size() >= StreamFormat.MAX_DEVICE_SECTIONS) {
+                        throw new MigrationException("the stream has more than " + StreamFormat.MAX_DEVICE_SECTIONS
+                                + " device sections; it is corrupt");
+                    }
+                    sections.add(s);
+                }
+                case StreamFormat.REC_EOF -> {
+                    boolean running = eof(chainBefore, recordsBefore + 1);
+                    return new Result(sections, running, round);
+                }
+                default -> throw new MigrationException("unknown record type 0x" + Integer.toHexString(type)
+                        + " at stream offset " + (in.offset() - 1) + "; the stream is corrupt or from a newer jkvm");
+            }
+        }
+    }
+
+    /** Pages written into guest memory so far. */
+    public long pagesLoaded() {
+        return pagesLoaded;
+    }
+
+    /** Bytes read so far. */
+    public long bytesRead() {
+        return in.offset();
+    }
+
+    private void ramRecord() throws IOException {
+        long gpa = in.u64();
+        int count = in.u16();
+        String what = "RAM record at gpa 0x" + Long.toHexString(gpa) + " (round " + round + ")";
+        if (count < 1 || count > StreamFormat.MAX_PAGES_PER_RECORD) {
+            throw new MigrationException("the " + what + " has " + count + " pages, outside 1.."
+                    + StreamFormat.MAX_PAGES_PER_RECORD + "; the stream is corrupt");
+        }
+        int region = (gpa & (StreamFormat.PAGE_SIZE - 1)) == 0 ? ram.regionOf(gpa, count) : -1;
+        if (region < 0) {
+            throw new MigrationException("the " + what + " with " + count + " pages is not page-aligned guest RAM "
+                    + "here; the destination has a different memory layout or the stream is corrupt");
+        }
+        for (int i = 0; i < count; i++) {
+            int f = in.u8();
+            if (f != StreamFormat.RAM_ZERO && f != StreamFormat.RAM_PAGE) {
+                throw new MigrationException("the " + what + " has page flag 0x" + Integer.toHexString(f)
+                        + "; only ZERO (0x02) and PAGE (0x08) exist in version " + StreamFormat.VERSION);
+            }
+            flags[i] = (byte) f;
+        }
+        long first = (gpa - ram.regions().get(region).gpa()) / StreamFormat.PAGE_SIZE;
+        for (int i = 0; i < count; i++) {
+            long page = first + i;
+            ByteBuffer window = ram.window(region, page);
+            int off = RamWindows.offset(page);
+            if (flags[i] == StreamFormat.RAM_PAGE) {
+                in.page(window, off);
+            } else if (!RamWindows.isZero(window, off)) {
+                // Only clear a page that is not zero already: fresh destination RAM then stays untouched.
+                window.put(off, ZERO_PAGE, 0, StreamFormat.PAGE_SIZE);
+            }
+        }
+        in.end(what);
+        pagesInRound += count;
+        pagesLoaded += count;
+    }
+
+    private void roundEnd() throws IOException {
+        int r = in.u32();
+        long pages = in.u64();
+        in.end("ROUND_END record of round " + r);
+        if (r != round || pages != pagesInRound) {
+            throw new MigrationException("round " + round + " ended with " + pagesInRound + " pages but the source "
+                    + "says round " + r + " had " + pages + "; records were lost or reordered");
+        }
+        round++;
+        pagesInRound = 0;
+    }
+
+    private StateSection device(long deviceBytesSoFar) throws IOException {
+        String name = in.string(StateSection.MAX_NAME_LENGTH, "DEVICE section name");
+        int instance = in.u32();
+        int version = in.u32();
+        int len = in.u32();
+        String what = "DEVICE section " + name + "#" + instance;
+        if (len < 0 || len > StateSection.MAX_PAYLOAD_BYTES || deviceBytesSoFar + len > StreamFormat.MAX_DEVICE_BYTES) {
+            throw new MigrationException("the " + what + " claims " + Integer.toUnsignedString(len)
+                    + " bytes, more than allowed; the stream is corrupt");
+        }
+        byte[] payload = in.bytes(len);
+        in.end(what);
+        try {
+            return new StateSection(name, instance, version, payload);
+        } catch (VmStateException e) {
+            throw new MigrationException("the " + what + " is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean eof(int expectedChain, int expectedRecords) throws IOException {
+        int running = in.u8();
+        int records = in.u32();
+        int chain = in.u32();
+        in.end("EOF record");
+        if (running > 1) {
+            throw new MigrationException("the EOF record has run state " + running + ", not 0 or 1");
+        }
+        if (records != expectedRecords - 1 || chain != expectedChain) {
+            throw new MigrationException("the EOF record counts " + records + " records (CRC chain 0x"
+                    + Integer.toHexString(chain) + ") but " + (expectedRecords - 1) + " arrived (chain 0x"
+                    + Integer.toHexString(expectedChain) + "); records were lost or reordered");
+        }
+        return running == 1;
+    }
+}
