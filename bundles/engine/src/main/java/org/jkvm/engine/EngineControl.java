@@ -1,0 +1,68 @@
+package org.jkvm.engine;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The one control API the monitors (HMP text, QMP JSON) are thin front ends over. Every method is thread-safe
+ * and returns once the change has taken effect; failures are {@link EngineException}s whose message the monitor
+ * shows as is.
+ *
+ * <p>Migration commands are added by the monitor module on top of this (it sees the engine as a
+ * {@code Migratable} through {@link #migratable()}), so this interface stays free of stream concerns.
+ */
+public interface EngineControl {
+    /** The configuration the VM was built from. */
+    VmConfig config();
+
+    /** The current run state. */
+    RunState state();
+
+    /** Stops the vCPU; does not wait for the guest. A no-op when already paused. Emits STOP. */
+    void stop();
+
+    /** Starts or resumes the vCPU. Emits RESUME. @throws EngineException after a shutdown */
+    void cont();
+
+    /** Resets the VM: reloads the firmware and the boot registers, resets the devices; keeps the run state. */
+    void systemReset();
+
+    /** Asks the guest to power down (jkvm power-control port 0xf5 reads 0xA5). */
+    void systemPowerdown();
+
+    /** Ends the VM and the process with status 0 (QMP {@code quit}). Emits SHUTDOWN. */
+    void quit();
+
+    /** One line per vCPU for {@code info cpus}/{@code query-cpus-fast}: index, thread id, current RIP. */
+    List<Map<String, Object>> cpus();
+
+    /**
+     * Collects the dirty pages KVM and the VMM logged since the previous call (debug command
+     * {@code x-jkvm-dirty-count}); the first call starts logging and returns 0.
+     *
+     * @return the number of pages dirtied since the previous call
+     */
+    long debugDirtyPageCount();
+
+    /** Registers a listener for {@link EngineEvent}s; called on the thread that caused the event. */
+    void addListener(Consumer<EngineEvent> listener);
+
+    /**
+     * Sets a migration run state ({@link RunState#INMIGRATE}, {@link RunState#FINISH_MIGRATE},
+     * {@link RunState#POSTMIGRATE} or back to {@link RunState#PAUSED}); the vCPU must already be paused. Used by the
+     * migration wiring in the monitor module.
+     */
+    void setMigrationState(RunState state);
+
+    /** Publishes an event (e.g. MIGRATION) to every listener, as the engine's own events are. */
+    void publish(EngineEvent event);
+
+    /** The VM as the migration engine sees it. */
+    org.jkvm.vmstate.Migratable migratable();
+
+    /** The engine version string, e.g. {@code "0.1.0"}. */
+    default String version() {
+        return "0.1.0";
+    }
+}

@@ -1,0 +1,266 @@
+package org.jkvm.engine;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import org.jkvm.engine.vcpu.VcpuRunner;
+import org.jkvm.engine.vcpu.VcpuStateful;
+import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.vmstate.Migratable;
+import org.jkvm.vmstate.StateSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running virtual machine: the {@link Machine}'s native parts, the vCPU thread and the run state, behind the
+ * {@link EngineControl} API the monitors use. Create with {@link #create}, start with {@link #cont()}, wait with
+ * {@link #awaitExit()}, release with {@link #close()}.
+ *
+ * <p>Thread-safety: control methods are synchronized and may be called from any monitor thread; the guest runs on
+ * the vCPU thread, which reports its end through {@link #awaitExit()}.
+ */
+public final class Vm implements EngineControl, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Vm.class);
+
+    private final Machine machine;
+    private final VcpuRunner runner;
+    private final StateSet stateSet;
+    private final DirtyLog dirtyLog;
+    private final VmMigratable migratable;
+    private final List<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<VmExit> exit = new CompletableFuture<>();
+    private volatile RunState state;
+    private volatile boolean quitting;
+
+    private Vm(Machine machine) {
+        this.machine = machine;
+        this.runner = new VcpuRunner(machine.vcpu, machine.pio, machine.mmio, this::vcpuFinished);
+        this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu, machine.msrIndices),
+                new SerialStateful(machine.serial)));
+        this.dirtyLog = new DirtyLog(machine.vm, machine.memory);
+        this.migratable = new VmMigratable(this);
+        this.state = machine.config.incoming() != null ? RunState.INMIGRATE : RunState.PRELAUNCH;
+    }
+
+    /**
+     * Builds the VM described by {@code config}, paused before its first instruction.
+     *
+     * @throws EngineException with one sentence when KVM, the firmware, RAM or a backend cannot be set up
+     */
+    public static Vm create(VmConfig config) {
+        Machine m = new Machine(config);
+        Vm[] self = new Vm[1];
+        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)));
+        try {
+            self[0] = new Vm(m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        self[0].machine.serialBackend.attach(self[0].machine.serial);
+        self[0].runner.start();
+        LOG.info("VM {} created: {} MiB, -cpu {}, TSC {} kHz, firmware {}", config.name(),
+                config.memoryBytes() >> 20, config.cpu(), m.tscKhz, m.imageName);
+        return self[0];
+    }
+
+    @Override
+    public VmConfig config() {
+        return machine.config;
+    }
+
+    @Override
+    public RunState state() {
+        return state;
+    }
+
+    /** The resolved CPUID table the guest sees (part of the configuration migration compares). */
+    public List<CpuidEntry> cpuid() {
+        return machine.cpuid;
+    }
+
+    /** The guest TSC frequency in kHz. */
+    public int tscKhz() {
+        return machine.tscKhz;
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (state == RunState.RUNNING) {
+            runner.pause();
+            setState(RunState.PAUSED, "STOP");
+        }
+    }
+
+    @Override
+    public synchronized void cont() {
+        switch (state) {
+            case SHUTDOWN -> throw new EngineException("the VM has shut down and cannot be resumed");
+            case INMIGRATE -> throw new EngineException("the VM is waiting for an incoming migration; it starts "
+                    + "when the migration completes");
+            case RUNNING -> { }
+            default -> resumeVcpu();
+        }
+    }
+
+    /** Resumes from any paused state (also used by migration after an incoming stream). */
+    synchronized void resumeVcpu() {
+        if (state == RunState.SHUTDOWN || state == RunState.RUNNING) {
+            return;
+        }
+        runner.resume();
+        setState(RunState.RUNNING, "RESUME");
+    }
+
+    /** Pauses from any state (migration); STOP is emitted only when the guest was running. */
+    synchronized void pauseVcpu() {
+        stop();
+    }
+
+    @Override
+    public synchronized void systemReset() {
+        if (state == RunState.SHUTDOWN) {
+            throw new EngineException("the VM has shut down and cannot be reset");
+        }
+        boolean wasRunning = state == RunState.RUNNING;
+        runner.pause();
+        runner.call(() -> {
+            machine.loadFirmware();
+            machine.serial.reset();
+            machine.power.reset();
+            return null;
+        });
+        publish(EngineEvent.now("RESET", Map.of("guest", false, "reason", "host-qmp-system-reset")));
+        if (wasRunning) {
+            runner.resume();
+        }
+    }
+
+    @Override
+    public void systemPowerdown() {
+        if (state == RunState.SHUTDOWN) {
+            throw new EngineException("the VM has already shut down");
+        }
+        machine.power.requestShutdown();
+        publish(EngineEvent.now("POWERDOWN", Map.of()));
+    }
+
+    @Override
+    public void quit() {
+        quitting = true;
+        runner.terminate();
+    }
+
+    @Override
+    public List<Map<String, Object>> cpus() {
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        cpu.put("cpu-index", 0);
+        cpu.put("thread-id", runner.thread().getId());
+        cpu.put("qom-path", "/machine/unattached/device[0]");
+        cpu.put("target", "x86_64");
+        cpu.put("halted", state != RunState.RUNNING);
+        return List.of(cpu);
+    }
+
+    @Override
+    public long debugDirtyPageCount() {
+        return dirtyLog.sync(null);
+    }
+
+    @Override
+    public void addListener(Consumer<EngineEvent> listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public synchronized void setMigrationState(RunState s) {
+        if (state == RunState.RUNNING || state == RunState.SHUTDOWN) {
+            throw new EngineException("cannot mark the VM " + s.qmpName() + " while it is " + state.qmpName());
+        }
+        state = s;
+    }
+
+    @Override
+    public void publish(EngineEvent event) {
+        for (Consumer<EngineEvent> l : listeners) {
+            try {
+                l.accept(event);
+            } catch (RuntimeException e) {
+                LOG.debug("event listener failed", e);
+            }
+        }
+    }
+
+    @Override
+    public Migratable migratable() {
+        return migratable;
+    }
+
+    /**
+     * Waits for the end of the VM (debug exit, quit, guest failure).
+     *
+     * @return why it ended; {@link VmExit#status()} is the process exit status
+     */
+    public VmExit awaitExit() {
+        return exit.join();
+    }
+
+    /** The future completed when the VM ends. */
+    public CompletableFuture<VmExit> exitFuture() {
+        return exit;
+    }
+
+    /** Stops the vCPU thread and releases every native resource, newest first; idempotent. */
+    @Override
+    public void close() {
+        runner.terminate();
+        dirtyLog.close();
+        machine.close();
+    }
+
+    Machine machine() {
+        return machine;
+    }
+
+    VcpuRunner runner() {
+        return runner;
+    }
+
+    StateSet stateSet() {
+        return stateSet;
+    }
+
+    DirtyLog dirtyLog() {
+        return dirtyLog;
+    }
+
+    private void setState(RunState s, String event) {
+        state = s;
+        publish(EngineEvent.now(event, Map.of()));
+    }
+
+    private void vcpuFinished(VmExit why) {
+        state = RunState.SHUTDOWN;
+        if (why.failure()) {
+            LOG.error("{}\n{}", why.reason(), why.registerDump());
+        } else {
+            LOG.info("VM ended: {}", why.reason());
+        }
+        machine.serialBackend.close();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("guest", !quitting);
+        data.put("reason", quitting ? "host-qmp-quit" : why.failure() ? "guest-panic" : "guest-shutdown");
+        publish(EngineEvent.now("SHUTDOWN", data));
+        exit.complete(why);
+    }
+
+    /** A copy of the current listeners, for tests. */
+    List<Consumer<EngineEvent>> listeners() {
+        return new ArrayList<>(listeners);
+    }
+}

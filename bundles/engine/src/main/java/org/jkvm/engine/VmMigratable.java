@@ -1,0 +1,113 @@
+package org.jkvm.engine;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.memory.DirtyBitmap;
+import org.jkvm.memory.GuestMemory;
+import org.jkvm.memory.MemoryRegion;
+import org.jkvm.vmstate.Migratable;
+import org.jkvm.vmstate.StateSection;
+import org.jkvm.vmstate.VmStateException;
+
+/**
+ * The engine as migration sees it ({@link Migratable}): RAM, the dirty log, pause/resume, throttling, the
+ * state sections (cpu#0, serial#0) and the configuration fingerprint. Thread-safety follows {@link Vm}.
+ */
+final class VmMigratable implements Migratable {
+    private final Vm vm;
+    private final Throttle throttle;
+
+    VmMigratable(Vm vm) {
+        this.vm = vm;
+        this.throttle = new Throttle(vm);
+    }
+
+    @Override
+    public void pause() {
+        vm.pauseVcpu();
+    }
+
+    @Override
+    public void resume() {
+        vm.resumeVcpu();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return vm.state() == RunState.RUNNING;
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return vm.machine().memory;
+    }
+
+    @Override
+    public void startDirtyLog() {
+        vm.dirtyLog().sync(null);
+    }
+
+    @Override
+    public void stopDirtyLog() {
+        // The slots log all the time (registered with KVM_MEM_LOG_DIRTY_PAGES); nothing to switch off.
+    }
+
+    @Override
+    public long syncDirtyLog(List<DirtyBitmap> into) {
+        return vm.dirtyLog().sync(into);
+    }
+
+    @Override
+    public void setThrottle(int percent) {
+        throttle.set(percent);
+    }
+
+    @Override
+    public int throttle() {
+        return throttle.percent();
+    }
+
+    @Override
+    public List<StateSection> saveState() {
+        if (vm.runner().isRunning()) {
+            throw new VmStateException("cannot save the VM state while it runs; pause it first");
+        }
+        return vm.stateSet().save();
+    }
+
+    @Override
+    public void restoreState(List<StateSection> sections) {
+        if (vm.runner().isRunning()) {
+            throw new VmStateException("cannot restore the VM state while it runs; pause it first");
+        }
+        vm.stateSet().restore(sections);
+    }
+
+    @Override
+    public Map<String, String> configFingerprint() {
+        Map<String, String> f = new TreeMap<>();
+        VmConfig c = vm.config();
+        f.put("ram.bytes", Long.toString(c.memoryBytes()));
+        for (MemoryRegion r : memory().regions()) {
+            f.put("ram.region." + r.slot(), "0x" + Long.toHexString(r.gpa()) + "+0x" + Long.toHexString(r.sizeBytes()));
+        }
+        f.put("vcpus", Integer.toString(c.vcpus()));
+        f.put("cpu.model", c.cpu().toString());
+        for (CpuidEntry e : vm.cpuid()) {
+            f.put(String.format("cpuid.%08x.%d", e.function(), e.index()),
+                    String.format("%08x,%08x,%08x,%08x", e.eax(), e.ebx(), e.ecx(), e.edx()));
+        }
+        f.put("device.serial.0", "16550a@0x3f8");
+        f.put("device.debug-exit.0", "0xf4");
+        f.put("device.power-control.0", "0xf5");
+        return f;
+    }
+
+    @Override
+    public void flushBlockDevices() {
+        // no block devices
+    }
+}

@@ -1,0 +1,166 @@
+package org.jkvm.engine.chardev;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+
+import org.jkvm.devices.serial.Serial16550;
+import org.jkvm.devices.serial.SerialOutput;
+import org.jkvm.engine.CharDev;
+import org.jkvm.engine.EngineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where COM1's bytes go and come from ({@code -serial}): a file, a listening unix socket, stdio or nothing.
+ *
+ * <p>Output is buffered and flushed at each newline, so a reader of the file sees whole lines. A write failure
+ * is logged once and the bytes are dropped: the guest never notices. Input (socket, stdin) is fed to the UART
+ * by a daemon thread, waiting while its FIFO is full.
+ */
+public abstract class SerialBackend implements SerialOutput, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SerialBackend.class);
+
+    private volatile Serial16550 uart;
+    private boolean failed;
+
+    /**
+     * Opens the backend for {@code dev}.
+     *
+     * @throws EngineException naming the path when it cannot be created or bound
+     */
+    public static SerialBackend open(CharDev dev) {
+        if (dev instanceof CharDev.FileDev f) {
+            try {
+                return new StreamBackend(new BufferedOutputStream(Files.newOutputStream(f.path())), null, false);
+            } catch (IOException e) {
+                throw new EngineException("cannot open the serial file " + f.path() + ": " + e.getMessage()
+                        + "; check that its folder exists and is writable", e);
+            }
+        }
+        if (dev instanceof CharDev.Stdio) {
+            return new StreamBackend(System.out, System.in, true);
+        }
+        if (dev instanceof CharDev.UnixDev u) {
+            return new UnixSerialBackend(u.path(), u.waitForClient());
+        }
+        return new StreamBackend(OutputStream.nullOutputStream(), null, false);
+    }
+
+    /** Connects the UART that receives input; call once, before the guest runs. */
+    public void attach(Serial16550 target) {
+        this.uart = target;
+        startInput();
+    }
+
+    /** Starts the input thread, if the backend has input. */
+    protected void startInput() {
+    }
+
+    /** Writes one byte to the sink; may throw. */
+    protected abstract void put(int b) throws IOException;
+
+    /** Flushes the sink; may throw. */
+    protected abstract void flush() throws IOException;
+
+    @Override
+    public final void write(int b) {
+        try {
+            put(b);
+            if (b == '\n') {
+                flush();
+            }
+        } catch (IOException e) {
+            if (!failed) {
+                failed = true;
+                LOG.warn("serial output failed ({}); further output is dropped", e.getMessage());
+            }
+        }
+    }
+
+    /** Copies {@code in} to the UART until end of stream, on a daemon thread. */
+    protected final void pump(InputStream in, String threadName) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[256];
+            try {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    deliver(buf, n);
+                }
+            } catch (IOException e) {
+                LOG.debug("serial input ended: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, threadName);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Hands {@code n} input bytes to the UART, waiting while its FIFO is full. */
+    protected final void deliver(byte[] buf, int n) throws InterruptedException {
+        Serial16550 target = uart;
+        int off = 0;
+        while (target != null && off < n) {
+            if (target.receiveSpace() == 0) {
+                Thread.sleep(5);
+                continue;
+            }
+            off += target.receive(buf, off, Math.min(n - off, target.receiveSpace()));
+        }
+    }
+
+    /** Flushes and releases the backend. */
+    @Override
+    public void close() {
+        try {
+            flush();
+        } catch (IOException e) {
+            LOG.debug("serial flush at close failed", e);
+        }
+    }
+
+    /** A file, stdout or nothing; stdin as input for stdio. */
+    private static final class StreamBackend extends SerialBackend {
+        private final OutputStream out;
+        private final InputStream in;
+        private final boolean shared;
+
+        StreamBackend(OutputStream out, InputStream in, boolean shared) {
+            this.out = out;
+            this.in = in;
+            this.shared = shared;
+        }
+
+        @Override
+        protected void startInput() {
+            if (in != null) {
+                pump(in, "serial-stdin");
+            }
+        }
+
+        @Override
+        protected void put(int b) throws IOException {
+            out.write(b);
+        }
+
+        @Override
+        protected void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            if (!shared) {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    LOG.debug("closing serial output failed", e);
+                }
+            }
+        }
+    }
+}

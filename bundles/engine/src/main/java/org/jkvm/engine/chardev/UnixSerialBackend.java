@@ -1,0 +1,135 @@
+package org.jkvm.engine.chardev;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.jkvm.engine.EngineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code -serial unix:PATH,server[,nowait]}: listens on a unix socket; one client at a time gets the output and
+ * sends input. Output while no client is connected is dropped (as QEMU does with {@code nowait}).
+ */
+final class UnixSerialBackend extends SerialBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(UnixSerialBackend.class);
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final ByteBuffer buffer = ByteBuffer.allocate(4096);
+    private volatile SocketChannel client;
+
+    UnixSerialBackend(Path path, boolean waitForClient) {
+        this.path = path;
+        try {
+            Files.deleteIfExists(path);
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+        } catch (IOException e) {
+            throw new EngineException("cannot listen on the serial socket " + path + ": " + e.getMessage()
+                    + "; check that its folder exists and is writable", e);
+        }
+        if (waitForClient) {
+            LOG.info("waiting for a client on the serial socket {}", path);
+            acceptOne();
+        }
+    }
+
+    @Override
+    protected void startInput() {
+        Thread t = new Thread(this::serve, "serial-unix");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void serve() {
+        while (server.isOpen()) {
+            SocketChannel c = client;
+            if (c == null) {
+                if (!acceptOne()) {
+                    return;
+                }
+                continue;
+            }
+            pumpUntilClosed(c);
+            synchronized (this) {
+                client = null;
+            }
+        }
+    }
+
+    private boolean acceptOne() {
+        try {
+            SocketChannel c = server.accept();
+            synchronized (this) {
+                client = c;
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void pumpUntilClosed(SocketChannel c) {
+        byte[] buf = new byte[256];
+        try (var in = Channels.newInputStream(c)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                deliver(buf, n);
+            }
+        } catch (IOException e) {
+            LOG.debug("serial client left: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    protected synchronized void put(int b) throws IOException {
+        if (client == null) {
+            return;
+        }
+        if (!buffer.hasRemaining()) {
+            flush();
+        }
+        buffer.put((byte) b);
+    }
+
+    @Override
+    protected synchronized void flush() throws IOException {
+        SocketChannel c = client;
+        buffer.flip();
+        try {
+            while (c != null && buffer.hasRemaining()) {
+                c.write(buffer);
+            }
+        } catch (IOException e) {
+            client = null;
+            c.close();
+        } finally {
+            buffer.clear();
+        }
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        try {
+            server.close();
+            SocketChannel c = client;
+            if (c != null) {
+                c.close();
+            }
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.debug("closing the serial socket failed", e);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package org.jkvm.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jkvm.engine.vcpu.VcpuState;
+import org.jkvm.testkit.Require;
+import org.jkvm.vmstate.StateSection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bundled firmware on the real /dev/kvm, in-process (tier c). */
+class VmKvmTest {
+    private static final Pattern SEQ = Pattern.compile("^hb seq=(\\d+) .*pages=(\\d+)", Pattern.MULTILINE);
+
+    @TempDir
+    Path dir;
+
+    private VmConfig config(String append, String cpu) {
+        return new VmConfig("t", UUID.randomUUID(), 64L << 20, 1, CpuSpec.parse(cpu), null, append,
+                new CharDev.FileDev(dir.resolve("serial.log")), null, null, false, null, false, null,
+                VmConfig.defaultKvmDevice());
+    }
+
+    private String serial() throws Exception {
+        return Files.readString(dir.resolve("serial.log"));
+    }
+
+    private List<Integer> seqs() throws Exception {
+        List<Integer> out = new ArrayList<>();
+        Matcher m = SEQ.matcher(serial());
+        while (m.find()) {
+            out.add(Integer.parseInt(m.group(1)));
+        }
+        return out;
+    }
+
+    private void awaitHeartbeats(int n, long timeoutMs) throws Exception {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (seqs().size() < n && System.currentTimeMillis() < end) {
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void firmwareBootsHeartbeatsPausesAndExitsWithTheDebugExitStatus() throws Exception {
+        Require.kvm();
+        try (Vm vm = Vm.create(config("workload=idle hb_ms=200 exit_after=6", "qemu64,-nx"))) {
+            assertEquals(RunState.PRELAUNCH, vm.state());
+            vm.cont();
+            awaitHeartbeats(2, 20_000);
+            String first = serial().lines().findFirst().orElse("");
+            assertTrue(first.startsWith("jkvm-fw 1.0 "), first);
+            assertTrue(first.contains(" nx=0 "), first);
+            assertTrue(first.contains("tsc_khz=" + vm.tscKhz()), first + " vs " + vm.tscKhz());
+            vm.stop();
+            assertEquals(RunState.PAUSED, vm.state());
+            int before = seqs().size();
+            Thread.sleep(700);
+            assertEquals(before, seqs().size(), "no heartbeat while paused");
+            List<StateSection> state = vm.migratable().saveState();
+            assertEquals(List.of("cpu#0", "serial#0"), state.stream().map(StateSection::label).toList());
+            vm.migratable().restoreState(state);
+            List<StateSection> again = vm.migratable().saveState();
+            assertEquals(state.get(1), again.get(1), "serial state survives save -> restore -> save");
+            VcpuState a = VcpuState.decode(state.get(0).reader());
+            VcpuState b = VcpuState.decode(again.get(0).reader());
+            assertEquals(a.regs(), b.regs(), "registers survive the round trip");
+            assertEquals(a.sregs(), b.sregs());
+            assertEquals(a.msrs().size(), b.msrs().size());
+            assertTrue(b.tsc() >= a.tsc(), "the TSC never goes back");
+            vm.cont();
+            VmExit exit = vm.awaitExit();
+            assertEquals(0, exit.status(), exit.reason());
+            List<Integer> seqs = seqs();
+            assertEquals(6, seqs.size(), serial());
+            for (int i = 0; i < seqs.size(); i++) {
+                assertEquals(i, seqs.get(i), "consecutive seq");
+            }
+            assertEquals(RunState.SHUTDOWN, vm.state());
+        }
+    }
+
+    @Test
+    void vcpuStateRoundTripKeepsTheTscMonotonic() throws Exception {
+        Require.kvm();
+        try (Vm vm = Vm.create(config("workload=idle hb_ms=200", "host"))) {
+            vm.cont();
+            awaitHeartbeats(1, 20_000);
+            vm.stop();
+            VcpuState a = vm.runner().call(() -> VcpuState.save(vm.machine().vcpu, vm.machine().msrIndices));
+            assertTrue(a.tsc() > 0, "IA32_TSC saved");
+            assertTrue(a.msrs().size() > 5, "MSRs saved: " + a.msrs().size());
+            vm.runner().call(() -> {
+                a.restore(vm.machine().vcpu);
+                return null;
+            });
+            VcpuState b = vm.runner().call(() -> VcpuState.save(vm.machine().vcpu, vm.machine().msrIndices));
+            assertEquals(a.regs(), b.regs());
+            assertEquals(a.sregs(), b.sregs());
+            assertEquals(a.xcrs(), b.xcrs());
+            assertTrue(b.tsc() >= a.tsc(), "TSC does not go back: " + a.tsc() + " -> " + b.tsc());
+            vm.cont();
+            int n = seqs().size();
+            awaitHeartbeats(n + 1, 20_000);
+            assertTrue(seqs().size() > n, "the guest runs on after the restore");
+            assertFalse(serial().contains("tsc_back=1"), serial());
+        }
+    }
+
+    @Test
+    void dirtyLogCountsFollowTheRequestedRate() throws Exception {
+        Require.kvm();
+        try (Vm vm = Vm.create(config("workload=dirty mib=16 rate=500 hb_ms=500", "qemu64"))) {
+            vm.cont();
+            awaitHeartbeats(1, 20_000);
+            vm.debugDirtyPageCount();
+            long t0 = System.nanoTime();
+            Thread.sleep(1000);
+            long first = vm.debugDirtyPageCount();
+            long t1 = System.nanoTime();
+            Thread.sleep(1000);
+            long second = vm.debugDirtyPageCount();
+            long t2 = System.nanoTime();
+            double r1 = first / ((t1 - t0) / 1e9);
+            double r2 = second / ((t2 - t1) / 1e9);
+            // Distinct pages per second; the stack, heartbeat counters and table pages add a few.
+            assertTrue(r1 > 150 && r1 < 1500, "first interval: " + first + " pages, " + r1 + "/s");
+            assertTrue(r2 > 150 && r2 < 1500, "second interval: " + second + " pages, " + r2 + "/s");
+        }
+    }
+}
