@@ -7,6 +7,9 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
 
 import javax.xml.namespace.QName;
 import javax.xml.stream.XMLInputFactory;
@@ -53,7 +56,14 @@ public final class DomainXml {
 
     /** Parses a definition held in a string; errors name the source as {@code domain XML}. */
     public static DomainDefinition parse(String xml) {
-        return parse(new StringReader(xml), "domain XML");
+        return parseText(xml, "domain XML");
+    }
+
+    private static DomainDefinition parseText(String text, String source) {
+        if (text.isBlank()) {
+            throw new DomainXmlException(source + ": the document is empty; expected a <domain> element");
+        }
+        return parse(new StringReader(text), source);
     }
 
     /**
@@ -69,7 +79,7 @@ public final class DomainXml {
             throw new DomainXmlException("cannot read " + file + ": " + e.getMessage()
                     + "; check the path and its permissions", e);
         }
-        return parse(new StringReader(text), file.toString());
+        return parseText(text, file.toString());
     }
 
     /**
@@ -84,14 +94,14 @@ public final class DomainXml {
         XMLStreamReader raw = null;
         Unmarshaller u = Jaxb.unmarshaller();
         ValidationEvent[] first = new ValidationEvent[1];
+        Deque<String> open = new ArrayDeque<>();
         try {
             u.setEventHandler(event -> {
                 first[0] = event;
                 return false;
             });
             raw = INPUT.createXMLStreamReader(in);
-            XMLStreamReader filtered = INPUT.createFilteredReader(raw, r ->
-                    !(r.getEventType() == XMLStreamConstants.CHARACTERS && r.isWhiteSpace()));
+            XMLStreamReader filtered = INPUT.createFilteredReader(raw, r -> track(r, open));
             skipToRoot(filtered, source);
             JAXBElement<Domain> root = u.unmarshal(filtered, Domain.class);
             if (!ROOT.equals(root.getName())) {
@@ -102,12 +112,27 @@ public final class DomainXml {
         } catch (XMLStreamException e) {
             throw malformed(source, e);
         } catch (UnmarshalException e) {
-            throw unmarshalFailure(source, e, first[0]);
+            throw unmarshalFailure(source, e, first[0], open);
         } catch (JAXBException e) {
             throw new DomainXmlException(source + ": cannot read the domain definition: " + e, e);
         } finally {
             close(raw);
         }
+    }
+
+    /** Drops whitespace-only text and keeps the stack of open element names (for error messages). */
+    private static boolean track(XMLStreamReader r, Deque<String> open) {
+        switch (r.getEventType()) {
+            case XMLStreamConstants.START_ELEMENT -> open.push(r.getLocalName());
+            case XMLStreamConstants.END_ELEMENT -> open.poll();
+            case XMLStreamConstants.CHARACTERS -> {
+                return !r.isWhiteSpace();
+            }
+            default -> {
+                return true;
+            }
+        }
+        return true;
     }
 
     private static void skipToRoot(XMLStreamReader r, String source) throws XMLStreamException {
@@ -141,7 +166,8 @@ public final class DomainXml {
                 + (msg.strip().endsWith(".") ? "" : "."), e);
     }
 
-    private static DomainXmlException unmarshalFailure(String source, UnmarshalException e, ValidationEvent event) {
+    private static DomainXmlException unmarshalFailure(String source, UnmarshalException e, ValidationEvent event,
+            Deque<String> open) {
         Throwable linked = e.getLinkedException();
         if (linked instanceof XMLStreamException xse) {
             return malformed(source, xse);
@@ -152,6 +178,12 @@ public final class DomainXml {
         if (event != null) {
             String where = event.getLocator() == null ? "" : " line " + event.getLocator().getLineNumber()
                     + ", column " + event.getLocator().getColumnNumber() + ":";
+            if (event.getMessage() != null && event.getMessage().startsWith("unexpected element") && open.size() > 1) {
+                Iterator<String> it = open.iterator();
+                String child = it.next();
+                return new DomainXmlException(source + ":" + where + " <" + child + "> is not allowed inside <"
+                        + it.next() + ">, which holds text only; remove it", e);
+            }
             return new DomainXmlException(source + ":" + where + " " + event.getMessage()
                     + "; this content cannot be kept, fix or remove it", e);
         }
