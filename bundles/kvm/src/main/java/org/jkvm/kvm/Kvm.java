@@ -68,7 +68,7 @@ public final class Kvm implements AutoCloseable {
         return new Kvm(device, fd);
     }
 
-    private static String openFailure(Path device, int errno) {
+    static String openFailure(Path device, int errno) {
         return switch (errno) {
             case LibC.EACCES, 1 -> "cannot open " + device + ": permission denied; run as root or add the user "
                     + "to group kvm";

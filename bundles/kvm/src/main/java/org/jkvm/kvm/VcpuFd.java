@@ -154,17 +154,42 @@ public final class VcpuFd implements AutoCloseable {
      * @throws KvmException naming the first MSR the kernel refused
      */
     public void setMsrs(List<MsrEntry> entries) {
-        ByteBuffer b = scratch.zeroed(8 + entries.size() * MsrEntry.SIZE);
-        b.putInt(0, entries.size());
-        for (int i = 0; i < entries.size(); i++) {
-            entries.get(i).write(b, 8 + i * MsrEntry.SIZE);
-        }
-        int n = LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_SET_MSRS, scratch.address()), "KVM_SET_MSRS");
+        int n = trySetMsrs(entries);
         if (n < entries.size()) {
             throw new KvmException("KVM_SET_MSRS", 0, "KVM_SET_MSRS set only " + n + " of " + entries.size()
                     + " MSRs: the host refused MSR 0x" + Integer.toHexString(entries.get(n).index())
                     + "; leave it out or use a host with the same CPU features");
         }
+    }
+
+    /**
+     * Writes entries in order and returns how many the kernel accepted (it stops at the first it refuses).
+     * {@link #setMsrs} is the strict form.
+     */
+    public int trySetMsrs(List<MsrEntry> entries) {
+        ByteBuffer b = scratch.zeroed(8 + entries.size() * MsrEntry.SIZE);
+        b.putInt(0, entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            entries.get(i).write(b, 8 + i * MsrEntry.SIZE);
+        }
+        return LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_SET_MSRS, scratch.address()), "KVM_SET_MSRS");
+    }
+
+    /**
+     * The MSRs of {@code candidates} (e.g. {@link Kvm#msrIndexList()}) that this vCPU can both read and write
+     * back with its current value: the set to save and restore for migration on this host. Probes one MSR at a
+     * time, writing each back unchanged; call it after {@link #setCpuid2} and before the guest runs.
+     */
+    public int[] migratableMsrs(int... candidates) {
+        int[] out = new int[candidates.length];
+        int n = 0;
+        for (int index : candidates) {
+            List<MsrEntry> one = getMsrs(index);
+            if (one.size() == 1 && trySetMsrs(one) == 1) {
+                out[n++] = index;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
     }
 
     /** {@code KVM_SET_CPUID2}: the CPUID leaves the guest sees (start from {@link Kvm#supportedCpuid()}). */
