@@ -138,8 +138,15 @@ public final class IncomingMigration {
                     l.bytesRead(), r.sourceRunning() ? "resumed" : "left paused as on the source");
             setStatus(MigrationStatus.COMPLETED, null);
         } catch (Throwable e) {
-            String reason = e instanceof MigrationException || e instanceof RuntimeException
-                    ? e.getMessage() : "the stream from " + uri + " failed: " + e.getMessage();
+            String reason;
+            if (e instanceof java.io.EOFException) {
+                reason = "the source closed the stream from " + uri + " before its end (" + e.getMessage()
+                        + "); the migration was cancelled or failed on the source, which keeps the guest";
+            } else if (e instanceof RuntimeException) {
+                reason = e.getMessage();
+            } else {
+                reason = "the stream from " + uri + " failed: " + e.getMessage();
+            }
             reportToSource(reason);
             LOG.warn("incoming migration failed: {}", reason);
             setStatus(MigrationStatus.FAILED, reason);

@@ -64,6 +64,12 @@ public record MigrationParameters(long maxBandwidthBytesPerSec, long downtimeLim
                 throttleIncrementPercent, throttleMaxPercent, handshakeTimeoutMs, ackTimeoutMs);
     }
 
+    /** A copy with other auto-converge steps (percent). */
+    public MigrationParameters withThrottleSteps(int initial, int increment, int max) {
+        return new MigrationParameters(maxBandwidthBytesPerSec, downtimeLimitMs, autoConverge, initial, increment,
+                max, handshakeTimeoutMs, ackTimeoutMs);
+    }
+
     /** A copy with other timeouts. */
     public MigrationParameters withTimeouts(long handshakeMs, long ackMs) {
         return new MigrationParameters(maxBandwidthBytesPerSec, downtimeLimitMs, autoConverge,

@@ -188,7 +188,6 @@ public final class OutgoingMigration {
             if (m.type() != StreamFormat.RP_CONFIG_OK) {
                 throw destinationFailure(m);
             }
-            abortSignalled = false;
         }
     }
 

@@ -20,7 +20,8 @@ public final class ReturnPathReader {
 
     /**
      * @param channel   the return path
-     * @param onMessage called on the reader thread after each message is queued (to wake the sender)
+     * @param onMessage called on the reader thread after a message other than CONFIG_OK is queued, or the
+     *                  channel ended (to wake a rate-limited sender)
      */
     public ReturnPathReader(ReadableByteChannel channel, Runnable onMessage) {
         this.onMessage = onMessage;
@@ -44,8 +45,8 @@ public final class ReturnPathReader {
             while (true) {
                 ReturnPath.Message m = ReturnPath.receive(channel);
                 queue.add(m);
-                onMessage.run();
                 if (m.type() != StreamFormat.RP_CONFIG_OK) {
+                    onMessage.run();
                     return;
                 }
             }

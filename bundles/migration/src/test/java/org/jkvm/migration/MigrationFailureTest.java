@@ -1,0 +1,163 @@
+package org.jkvm.migration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Migrations that must fail cleanly: the source keeps (or resumes) running and says why. */
+class MigrationFailureTest {
+    static final long MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+    final List<FakeVm> vms = new ArrayList<>();
+
+    @AfterEach
+    void stopVms() {
+        vms.forEach(FakeVm::shutdown);
+    }
+
+    FakeVm vm(long bytes, String cpu) {
+        FakeVm v = new FakeVm(FakeMemory.of(bytes), cpu);
+        vms.add(v);
+        return v;
+    }
+
+    static MigrationParameters params(long bandwidth) {
+        return MigrationParameters.defaults().withMaxBandwidth(bandwidth).withTimeouts(10_000, 10_000);
+    }
+
+    @Test
+    void corruptedByteInFlightIsAChecksumErrorNamingTheRecordAndTheSourceResumes() throws Exception {
+        FakeVm src = vm(16 * MIB, "qemu64").fill(1024, 3).running().dirtying(256, 2000);
+        FakeVm dst = vm(16 * MIB, "qemu64");
+        IncomingMigration in = IncomingMigration.start(dst, "tcp:127.0.0.1:0", MigrationListener.NONE);
+        try (CorruptingProxy proxy = new CorruptingProxy(in.port(), 512 * 1024)) {
+            OutgoingMigration out = OutgoingMigration.start(src, "tcp:127.0.0.1:" + proxy.port(),
+                    params(0), MigrationListener.NONE);
+            MigrationStats s = out.await(30_000);
+            assertEquals(MigrationStatus.FAILED, s.status());
+            assertTrue(s.errorDesc().contains("checksum error in the RAM record at gpa 0x0 (round 0)"),
+                    s.errorDesc());
+            assertTrue(src.isRunning(), "the source guest runs again");
+            assertEquals(MigrationStatus.FAILED, in.await(10_000));
+            assertTrue(in.error().contains("checksum error"), in.error());
+            assertFalse(dst.isRunning(), "the destination never runs a guest it could not check");
+        }
+    }
+
+    @Test
+    void corruptedDeviceSectionInAStateFileIsNamed() throws Exception {
+        Path file = dir.resolve("state.bin");
+        FakeVm src = vm(8 * MIB, "qemu64").fill(64, 5);
+        MigrationStats s = OutgoingMigration.start(src, "exec:cat > " + file, params(0), MigrationListener.NONE)
+                .await(30_000);
+        assertEquals(MigrationStatus.COMPLETED, s.status(), s::errorDesc);
+        byte[] bytes = Files.readAllBytes(file);
+        int at = indexOf(bytes, "fake-dev".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(at > 0, "the device section is in the file");
+        bytes[at + 8 + 12 + 1000] ^= 0x40;
+        Files.write(file, bytes);
+        FakeVm dst = vm(8 * MIB, "qemu64");
+        IncomingMigration in = IncomingMigration.start(dst, "exec:cat " + file, MigrationListener.NONE);
+        assertEquals(MigrationStatus.FAILED, in.await(30_000));
+        assertTrue(in.error().contains("checksum error in the DEVICE section fake-dev#0"), in.error());
+        assertEquals(0, dst.devicePasses(), "nothing was restored");
+    }
+
+    @Test
+    void killedDestinationMakesTheSourceResumeWithinASecond() throws Exception {
+        FakeVm src = vm(32 * MIB, "qemu64").fill(8192, 9).running();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process dest = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                DestinationMain.class.getName(), "tcp:127.0.0.1:0", Long.toString(32 * MIB))
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(dest.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = r.readLine()) != null && !line.startsWith("PORT ")) {
+                // skip log lines
+            }
+            assertTrue(line != null, "the destination process started");
+            int port = Integer.parseInt(line.substring(5).trim());
+            OutgoingMigration out = OutgoingMigration.start(src, "tcp:127.0.0.1:" + port, params(16 * MIB),
+                    MigrationListener.NONE);
+            while (out.stats().transferredBytes() < 4 * MIB) {
+                Thread.sleep(10);
+            }
+            long killedAt = System.nanoTime();
+            dest.destroyForcibly();
+            MigrationStats s = out.await(5_000);
+            long reactionMs = (System.nanoTime() - killedAt) / 1_000_000;
+            assertEquals(MigrationStatus.FAILED, s.status());
+            assertTrue(src.isRunning(), "the source guest keeps running");
+            assertTrue(reactionMs < 1000, "the source noticed after " + reactionMs + " ms");
+            assertTrue(s.errorDesc().contains("lost") || s.errorDesc().contains("failed"), s.errorDesc());
+        } finally {
+            dest.destroyForcibly();
+        }
+    }
+
+    @Test
+    void differentConfigurationIsRefusedNamingEachDifference() throws Exception {
+        FakeVm src = vm(16 * MIB, "qemu64").running();
+        FakeVm dst = vm(8 * MIB, "max");
+        IncomingMigration in = IncomingMigration.start(dst, "tcp:127.0.0.1:0", MigrationListener.NONE);
+        MigrationStats s = OutgoingMigration.start(src, "tcp:127.0.0.1:" + in.port(), params(0),
+                MigrationListener.NONE).await(10_000);
+        assertEquals(MigrationStatus.FAILED, s.status());
+        assertTrue(s.errorDesc().contains("refused"), s.errorDesc());
+        assertTrue(s.errorDesc().contains("cpu.model: source qemu64, here max"), s.errorDesc());
+        assertTrue(s.errorDesc().contains("ram.bytes: source 16777216, here 8388608"), s.errorDesc());
+        assertEquals(0, s.normalPages() + s.zeroPages(), "no RAM was sent");
+        assertTrue(src.isRunning());
+        assertEquals(MigrationStatus.FAILED, in.await(5_000));
+    }
+
+    @Test
+    void nobodyListeningFailsAtOnce() throws Exception {
+        FakeVm src = vm(4 * MIB, "qemu64").running();
+        MigrationStats s = OutgoingMigration.start(src, "unix:" + dir.resolve("nobody.sock"), params(0),
+                MigrationListener.NONE).await(5_000);
+        assertEquals(MigrationStatus.FAILED, s.status());
+        assertTrue(s.errorDesc().contains("cannot connect to unix:"), s.errorDesc());
+        assertTrue(src.isRunning());
+    }
+
+    @Test
+    void execCommandThatFailsMakesTheMigrationFail() throws Exception {
+        FakeVm src = vm(4 * MIB, "qemu64").fill(16, 1).running();
+        MigrationStats s = OutgoingMigration.start(src, "exec:cat > " + dir.resolve("no/such/dir/f"), params(0),
+                MigrationListener.NONE).await(10_000);
+        assertEquals(MigrationStatus.FAILED, s.status());
+        assertTrue(s.errorDesc().contains("exec:cat") || s.errorDesc().contains("exited with status"),
+                s.errorDesc());
+        assertTrue(src.isRunning(), "the source resumes after the final pass failed");
+    }
+
+    /** The last occurrence (the config record names the device too; the DEVICE record comes last). */
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = hay.length - needle.length; i >= 0; i--) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
