@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The libvirt remote protocol server: TCP and UNIX listeners, one reader thread per client, a shared worker
- * pool for calls, drivers found through a {@link DriverRegistry}.
+ * The libvirt remote protocol server: TCP and UNIX listeners and one shared thread pool that reads each client's
+ * frames and runs its calls, drivers found through a {@link DriverRegistry}.
  *
  * <p>Thread-safe. Listeners may be added at any time; {@link #close()} stops them and drops every client.
  * Each client connection is independent: bad input closes that connection only.
@@ -149,7 +149,11 @@ public final class RpcServer implements AutoCloseable {
         ClientSession[] self = new ClientSession[1];
         self[0] = new ClientSession(client, peer, registry, workers, () -> sessions.remove(self[0]));
         sessions.add(self[0]);
-        threads("jkvm-rpc-client-").newThread(self[0]).start();
+        try {
+            workers.execute(self[0]);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            self[0].close();
+        }
     }
 
     /** Clients currently connected. */

@@ -3,6 +3,7 @@ package org.jkvm.rpc.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -51,7 +52,10 @@ public final class ClientSession implements Runnable {
     private final Object stateLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger nextCallbackId = new AtomicInteger();
+    // Owned by whichever thread holds the reading role (handed over through the executor, which orders them).
     private final FrameDecoder decoder = new FrameDecoder();
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+    private final List<Call> batch = new ArrayList<>();
 
     private HypervisorDriver driver;
     private DriverConnection connection;
@@ -76,24 +80,64 @@ public final class ClientSession implements Runnable {
         this.onClose = onClose;
     }
 
+    /**
+     * Reads until at least one CALL is complete, then hands the reading over to a pool thread and serves the last
+     * call of the batch on this thread (leader/follower): the usual one-call-at-a-time client then pays no thread
+     * hand-off on its critical path, while calls still run concurrently. Other calls of the batch go to workers.
+     */
     @Override
     public void run() {
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        boolean handedOver = false;
         try {
-            while (!closed.get()) {
-                if (channel.read(buf) < 0) {
+            while (!closed.get() && !handedOver) {
+                if (channel.read(readBuffer) < 0) {
                     break;
                 }
-                buf.flip();
-                decoder.feed(buf, this::onFrame);
-                buf.clear();
+                readBuffer.flip();
+                decoder.feed(readBuffer, this::onFrame);
+                readBuffer.clear();
+                if (!batch.isEmpty()) {
+                    Call last = dispatchAllButLast();
+                    workers.execute(this);
+                    handedOver = true;
+                    serveCounted(last);
+                }
             }
         } catch (RpcException e) {
             LOG.warn("client {}: {}", peer, e.getMessage());
         } catch (IOException e) {
             LOG.debug("client {}: read failed: {}", peer, e.toString());
+        } catch (RejectedExecutionException e) {
+            LOG.debug("client {}: server is stopping", peer);
         } finally {
-            close();
+            if (!handedOver) {
+                close();
+            }
+        }
+    }
+
+    private Call dispatchAllButLast() {
+        Call last = batch.remove(batch.size() - 1);
+        for (Call c : batch) {
+            inFlight.acquireUninterruptibly();
+            try {
+                workers.execute(() -> serveCounted(c));
+            } catch (RejectedExecutionException e) {
+                inFlight.release();
+                throw e;
+            }
+        }
+        batch.clear();
+        // back-pressure: the reading role waits here while too many calls of this client are running
+        inFlight.acquireUninterruptibly();
+        return last;
+    }
+
+    private void serveCounted(Call c) {
+        try {
+            serve(c.header(), new XdrReader(c.args()));
+        } finally {
+            inFlight.release();
         }
     }
 
@@ -133,20 +177,11 @@ public final class ClientSession implements Runnable {
                     + "; this server serves program 0x20008086 version 1")));
             return;
         }
-        ByteBuffer args = frame.slice(frame.position() + 24, frame.limit() - frame.position() - 24);
-        inFlight.acquireUninterruptibly();
-        try {
-            workers.execute(() -> {
-                try {
-                    serve(h, new XdrReader(args));
-                } finally {
-                    inFlight.release();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            inFlight.release();
-            close();
-        }
+        batch.add(new Call(h, frame.slice(frame.position() + 24, frame.limit() - frame.position() - 24)));
+    }
+
+    /** A decoded CALL waiting to be served. */
+    private record Call(MessageHeader header, ByteBuffer args) {
     }
 
     private void serve(MessageHeader call, XdrReader args) {
