@@ -1,0 +1,2 @@
+/** Migration transports (internal): tcp, unix and exec channels and URI parsing. */
+package org.jkvm.migration.transport;

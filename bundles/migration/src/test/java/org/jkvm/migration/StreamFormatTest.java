@@ -1,0 +1,159 @@
+package org.jkvm.migration;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.util.List;
+import java.util.Map;
+
+import org.jkvm.memory.DirtyBitmap;
+import org.jkvm.migration.stream.RamSender;
+import org.jkvm.migration.stream.RamWindows;
+import org.jkvm.migration.stream.StreamFormat;
+import org.jkvm.migration.stream.StreamIn;
+import org.jkvm.migration.stream.StreamLoader;
+import org.jkvm.migration.stream.StreamOut;
+import org.jkvm.vmstate.StateSection;
+import org.junit.jupiter.api.Test;
+
+/** The stream encoder and the hostile-input checks of the loader, byte by byte, without any transport. */
+class StreamFormatTest {
+    static final int PAGE = StreamFormat.PAGE_SIZE;
+
+    /** A stream of a 64 KiB guest (pages 1 and 5 non-zero), one device section, EOF. */
+    static byte[] smallStream(FakeMemory mem) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StreamOut out = new StreamOut(Channels.newChannel(bytes), 0,
+                new RateLimiter(0, NanoClock.SYSTEM, RateLimiter.Sleeper.SYSTEM));
+        out.header();
+        out.begin(StreamFormat.REC_CONFIG, 4);
+        out.buffer().putInt(1);
+        out.string("ram.bytes");
+        out.string("65536");
+        out.end();
+        DirtyBitmap all = new DirtyBitmap(16);
+        all.markAll();
+        long pages = new RamSender(new RamWindows(mem), List.of(all), out).sendMarked(() -> false);
+        out.begin(StreamFormat.REC_ROUND_END, 12);
+        out.buffer().putInt(0).putLong(pages);
+        out.end();
+        out.begin(StreamFormat.REC_DEVICE, 100);
+        out.string("dev");
+        out.buffer().putInt(2).putInt(1);
+        out.bytes(new byte[] {1, 2, 3});
+        out.end();
+        int records = out.records();
+        int chain = out.chainCrc();
+        out.begin(StreamFormat.REC_EOF, 9);
+        out.buffer().put((byte) 1).putInt(records).putInt(chain);
+        out.end();
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    static FakeMemory guest() {
+        FakeMemory mem = FakeMemory.of(16 * PAGE);
+        mem.write(PAGE, ByteBuffer.wrap(new byte[] {7, 7, 7}));
+        mem.write(5L * PAGE + 100, ByteBuffer.wrap(new byte[] {9}));
+        return mem;
+    }
+
+    static StreamLoader.Result load(byte[] stream, FakeMemory into) throws IOException {
+        StreamLoader l = new StreamLoader(new StreamIn(Channels.newChannel(new ByteArrayInputStream(stream)), 0),
+                new RamWindows(into));
+        l.header();
+        Map<String, String> cfg = l.config();
+        assertEquals(Map.of("ram.bytes", "65536"), cfg);
+        return l.body();
+    }
+
+    @Test
+    void roundTripSendsZeroPagesAsFlagsOnly() throws IOException {
+        FakeMemory src = guest();
+        byte[] stream = smallStream(src);
+        // header 12 + config 27 + RAM (1+8+2+16 flags + 2 pages + 4) + round end 17 + device 25 + EOF 14
+        assertEquals(12 + 27 + 31 + 2 * PAGE + 17 + 25 + 14, stream.length);
+        FakeMemory dst = FakeMemory.of(16 * PAGE);
+        dst.write(3L * PAGE, ByteBuffer.wrap(new byte[] {5}));
+        StreamLoader.Result r = load(stream, dst);
+        assertEquals(-1, RamCompare.firstDifference(src, dst), "a stale non-zero page was cleared too");
+        assertEquals(List.of(new StateSection("dev", 2, 1, new byte[] {1, 2, 3})), r.sections());
+        assertTrue(r.sourceRunning());
+        assertEquals(1, r.rounds());
+    }
+
+    @Test
+    void everySingleBitFlipIsDetected() throws IOException {
+        byte[] good = smallStream(guest());
+        for (int i = 0; i < good.length; i += (i < 300 || i > good.length - 300) ? 1 : 97) {
+            for (int bit : new int[] {0x01, 0x80}) {
+                byte[] bad = good.clone();
+                bad[i] ^= bit;
+                try {
+                    load(bad, FakeMemory.of(16 * PAGE));
+                    fail("flipping bit " + bit + " of byte " + i + " went unnoticed");
+                } catch (MigrationException | IOException e) {
+                    assertFalse(e.getMessage() == null || e.getMessage().isBlank());
+                } catch (AssertionError e) {
+                    // The config check in load() caught it: also detected.
+                }
+            }
+        }
+    }
+
+    @Test
+    void truncationAnywhereIsAnEndOfStreamError() throws IOException {
+        byte[] good = smallStream(guest());
+        for (int len : new int[] {0, 5, 12, 40, 100, 5000, good.length - 1}) {
+            byte[] cut = java.util.Arrays.copyOf(good, len);
+            IOException e = assertThrows(IOException.class, () -> load(cut, FakeMemory.of(16 * PAGE)));
+            assertTrue(e.getMessage().contains("stream ended"), e.getMessage());
+        }
+    }
+
+    @Test
+    void headerChecksNameTheValues() throws IOException {
+        byte[] good = smallStream(guest());
+        byte[] v2 = good.clone();
+        v2[7] = 2;
+        assertMessage(v2, "version 2 but this build reads 1 to 1");
+        byte[] magic = good.clone();
+        magic[0] = 'X';
+        assertMessage(magic, "not a jkvm migration stream");
+        byte[] page = good.clone();
+        page[10] = 0x20;
+        assertMessage(page, "uses 8192-byte pages");
+    }
+
+    @Test
+    void aStreamForMoreRamIsRefusedBeforeWritingOutsideIt() throws IOException {
+        byte[] good = smallStream(guest());
+        MigrationException e = assertThrows(MigrationException.class, () -> load(good, FakeMemory.of(8 * PAGE)));
+        assertTrue(e.getMessage().contains("RAM record at gpa 0x0") && e.getMessage().contains("memory layout"),
+                e.getMessage());
+    }
+
+    static void assertMessage(byte[] stream, String part) {
+        MigrationException e = assertThrows(MigrationException.class, () -> load(stream, FakeMemory.of(16 * PAGE)));
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+
+    @Test
+    void zeroPageDetection() {
+        ByteBuffer b = ByteBuffer.allocateDirect(2 * PAGE);
+        assertTrue(RamWindows.isZero(b, 0));
+        b.put(2 * PAGE - 1, (byte) 1);
+        assertTrue(RamWindows.isZero(b, 0));
+        assertFalse(RamWindows.isZero(b, PAGE));
+        assertArrayEquals(new byte[0], new byte[0]);
+    }
+}
