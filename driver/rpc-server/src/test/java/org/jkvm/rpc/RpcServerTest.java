@@ -235,6 +235,40 @@ class RpcServerTest {
     }
 
     @Test
+    void lifecycleEventsReachRegisteredClients() throws Exception {
+        try (RawConnection raw = new RawConnection(address); RemoteClient c = openClient()) {
+            raw.send(MessageHeader.call(Procedures.CONNECT_OPEN, 0),
+                    w -> w.writeOptionalString("jkvm:///system", 100).writeInt(0));
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(raw.readReply()).status());
+            raw.send(MessageHeader.call(Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 1),
+                    w -> w.writeInt(0).writeInt(0));
+            XdrReader reg = raw.readReply();
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(reg).status());
+            int callbackId = reg.readInt("callbackID");
+            DomainRef d = c.call(Procedures.DOMAIN_DEFINE_XML, w -> w.writeString(VM1, Programs.STRING_MAX),
+                    RemoteCodec::readDomain);
+            c.call(Procedures.DOMAIN_CREATE, w -> RemoteCodec.writeDomain(w, d), null);
+            XdrReader msg = raw.readReply();
+            MessageHeader h = MessageHeader.read(msg);
+            assertEquals(new MessageHeader(Programs.REMOTE, 1, Procedures.DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+                    Programs.TYPE_MESSAGE, 0, Programs.STATUS_OK), h);
+            assertEquals(callbackId, msg.readInt("callbackID"));
+            assertEquals("vm1", RemoteCodec.readDomain(msg).name());
+            assertEquals(2, msg.readInt("event"), "STARTED");
+            assertEquals(0, msg.readInt("detail"), "booted");
+            raw.send(MessageHeader.call(Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY, 2),
+                    w -> w.writeInt(callbackId));
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(raw.readReply()).status());
+            assertEquals(0, driver.listeners.size());
+            raw.send(MessageHeader.call(Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 3),
+                    w -> w.writeInt(5).writeInt(0));
+            XdrReader refused = raw.readReply();
+            assertEquals(Programs.STATUS_ERROR, MessageHeader.read(refused).status());
+            assertEquals(ErrorCodes.ARGUMENT_UNSUPPORTED, RemoteCodec.readError(refused).code());
+        }
+    }
+
+    @Test
     void unixSocketIsPrivate(@TempDir Path dir) {
         Path sock = server.listenUnix(dir.resolve("jkvm-sock"));
         try {

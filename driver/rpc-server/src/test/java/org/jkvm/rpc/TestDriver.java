@@ -32,6 +32,8 @@ final class TestDriver implements HypervisorDriver {
     final AtomicInteger opened = new AtomicInteger();
     final AtomicInteger closed = new AtomicInteger();
     private final AtomicInteger nextId = new AtomicInteger(1);
+    final java.util.List<org.jkvm.remote.spi.LifecycleListener> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     /** When set, save() blocks until it is counted down (to test concurrent job polls). */
     volatile CountDownLatch saveGate;
 
@@ -74,6 +76,10 @@ final class TestDriver implements HypervisorDriver {
     public DriverConnection open(String uri, boolean readOnly) {
         opened.incrementAndGet();
         return new Conn(uri.isEmpty() ? "jkvm:///system" : uri);
+    }
+
+    void emit(Dom d, int event, int detail) {
+        listeners.forEach(l -> l.onLifecycle(d.ref(), event, detail));
     }
 
     Dom find(DomainRef ref) {
@@ -124,6 +130,17 @@ final class TestDriver implements HypervisorDriver {
         @Override
         public String capabilities() {
             return "<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>\n";
+        }
+
+        @Override
+        public AutoCloseable watchLifecycle(DomainRef domain, org.jkvm.remote.spi.LifecycleListener listener) {
+            org.jkvm.remote.spi.LifecycleListener filtered = (d, e, det) -> {
+                if (domain == null || domain.uuid().equals(d.uuid())) {
+                    listener.onLifecycle(d, e, det);
+                }
+            };
+            listeners.add(filtered);
+            return () -> listeners.remove(filtered);
         }
 
         @Override
@@ -213,6 +230,7 @@ final class TestDriver implements HypervisorDriver {
             }
             d.id = nextId.getAndIncrement();
             d.state = new DomainState(DomainState.RUNNING, DomainState.RUNNING_BOOTED);
+            emit(d, 2, 0);
             return d.ref();
         }
 
@@ -224,6 +242,7 @@ final class TestDriver implements HypervisorDriver {
             }
             d.id = -1;
             d.state = new DomainState(DomainState.SHUTOFF, DomainState.SHUTOFF_DESTROYED);
+            emit(d, 5, 1);
         }
 
         @Override

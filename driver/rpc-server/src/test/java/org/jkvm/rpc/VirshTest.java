@@ -39,6 +39,30 @@ class VirshTest {
         session(new Virsh(virsh, "jkvm+tcp://127.0.0.1:" + a.getPort() + "/system", dir));
     }
 
+    @Test
+    void virshEventSeesLifecycle() throws Exception {
+        Path virsh = Require.command("virsh");
+        InetSocketAddress a = server.listenTcp(new InetSocketAddress("127.0.0.1", 0));
+        String uri = "jkvm+tcp://127.0.0.1:" + a.getPort() + "/system";
+        Path xml = dir.resolve("vm1.xml");
+        Files.writeString(xml, RpcServerTest.VM1);
+        new Virsh(virsh, uri, dir).run("define", xml.toString()).ok();
+        Process p = new ProcessBuilder(virsh.toString(), "-c", uri, "event", "--event", "lifecycle", "--timeout", "20")
+                .redirectErrorStream(true).start();
+        try {
+            for (int i = 0; i < 200 && driver.listeners.isEmpty(); i++) {
+                Thread.sleep(25);
+            }
+            assertEquals(1, driver.listeners.size(), "virsh event registered for lifecycle events");
+            new Virsh(virsh, uri, dir).run("start", "vm1").ok();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(out.contains("event 'lifecycle' for domain 'vm1': Started Booted"), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** Rows of a virsh list table (after the header and the dashes). */
     private static int rows(String table) {
         String[] lines = table.strip().split("\n");

@@ -71,6 +71,17 @@ public interface DriverConnection extends AutoCloseable {
         throw LibvirtError.noSupport("virConnectGetDomainCapabilities");
     }
 
+    /**
+     * Registers for lifecycle events of one domain ({@code domain} non-null) or of all domains (null), as
+     * CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY (316) with event id 0 asks. Closing the returned handle
+     * unregisters; the server closes it when the client deregisters (317) or disconnects.
+     *
+     * @return the registration, closed exactly once
+     */
+    default AutoCloseable watchLifecycle(DomainRef domain, LifecycleListener listener) {
+        throw LibvirtError.noSupport("virConnectDomainEventRegisterAny");
+    }
+
     // ----- listing and lookup -----
 
     /** CONNECT_LIST_ALL_DOMAINS (273); flags filter as libvirt's (0x1 active, 0x2 inactive, ...). */

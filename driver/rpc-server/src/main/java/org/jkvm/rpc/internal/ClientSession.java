@@ -10,8 +10,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.ErrorCodes;
 import org.jkvm.remote.Features;
 import org.jkvm.remote.LibvirtError;
@@ -51,7 +51,7 @@ public final class ClientSession implements Runnable {
     private final Object writeLock = new Object();
     private final Object stateLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicInteger nextCallbackId = new AtomicInteger();
+    private final EventCallbacks events = new EventCallbacks(this::write);
     // Owned by whichever thread holds the reading role (handed over through the executor, which orders them).
     private final FrameDecoder decoder = new FrameDecoder();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
@@ -151,6 +151,7 @@ public final class ClientSession implements Runnable {
         } catch (IOException e) {
             LOG.debug("client {}: close failed: {}", peer, e.toString());
         }
+        events.closeAll();
         closeDriverConnection();
         onClose.run();
     }
@@ -217,14 +218,13 @@ public final class ClientSession implements Runnable {
             case Procedures.CONNECT_REGISTER_CLOSE_CALLBACK, Procedures.CONNECT_UNREGISTER_CLOSE_CALLBACK ->
                     current();
             case Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY -> {
-                current();
-                args.readInt("eventID");
-                RemoteCodec.readOptionalDomain(args);
-                ret.writeInt(nextCallbackId.incrementAndGet());
+                int eventId = args.readInt("eventID");
+                DomainRef dom = RemoteCodec.readOptionalDomain(args);
+                ret.writeInt(events.register(current(), eventId, dom));
             }
             case Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY -> {
                 current();
-                args.readInt("callbackID");
+                events.deregister(args.readInt("callbackID"));
             }
             default -> {
                 Handler.Entry e = ProcedureTable.lookup(proc);
