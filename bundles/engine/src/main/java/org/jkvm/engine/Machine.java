@@ -82,6 +82,7 @@ final class Machine implements AutoCloseable {
             tscKhz = vcpu.getTscKhz();
             cpuid = CpuidResolver.resolve(config.cpu(), kvm.supportedCpuid(), tscKhz);
             vcpu.setCpuid2(cpuid);
+            org.slf4j.LoggerFactory.getLogger(Machine.class).debug("CPUID table for -cpu {}: {}", config.cpu(), cpuid);
             msrIndices = kvm.msrIndexList();
             loadFirmware();
             serialBackend = own(SerialBackend.open(config.serial()));

@@ -1,0 +1,140 @@
+package org.jkvm.monitor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.jkvm.engine.CharDev;
+import org.jkvm.engine.EngineException;
+import org.jkvm.engine.Vm;
+import org.jkvm.engine.VmConfig;
+import org.jkvm.engine.VmConfigParser;
+import org.jkvm.engine.VmExit;
+
+/**
+ * The engine process: parses the QEMU-style command line, builds the {@link Vm}, serves the monitors, runs the
+ * guest and exits with its status (the debug-exit value; 0 after {@code quit}; 1 after a failure).
+ *
+ * <p>Every error the user can cause (bad option, missing firmware, no KVM) is printed as one sentence on stderr
+ * with exit status 1, never a stack trace; {@code JKVM_DEBUG=1} turns on debug logging with the traces.
+ */
+public final class Main {
+    private static final String PROG = "jkvm-engine";
+
+    private Main() {
+    }
+
+    /** The entry point; never returns. */
+    public static void main(String[] args) {
+        boolean debug = "1".equals(System.getenv("JKVM_DEBUG"));
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "warn");
+        }
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        List<String> argv = Arrays.asList(args);
+        if (argv.contains("-help") || argv.contains("--help") || argv.contains("-h")) {
+            System.out.print(Usage.TEXT);
+            System.exit(0);
+        }
+        if (argv.contains("-version") || argv.contains("--version")) {
+            System.out.println(PROG + " 0.1.0 (jkvm)");
+            System.exit(0);
+        }
+        Daemon.rememberArgs(argv);
+        int status;
+        try {
+            status = run(VmConfigParser.parse(argv));
+        } catch (RuntimeException e) {
+            status = fail(e, debug);
+        }
+        System.exit(status);
+    }
+
+    /**
+     * Runs one VM to its end.
+     *
+     * @return the process exit status
+     */
+    static int run(VmConfig config) {
+        if (config.daemonize() && !Daemon.isChild()) {
+            return Daemon.relaunch(config);
+        }
+        writePidfile(config.pidfile());
+        List<AutoCloseable> servers = new ArrayList<>();
+        try (Vm vm = Vm.create(config)) {
+            Monitors.start(vm, config, servers);
+            Thread hook = new Thread(vm::quit, "jkvm-sigterm");
+            Runtime.getRuntime().addShutdownHook(hook);
+            if (!config.startPaused() && config.incoming() == null) {
+                vm.cont();
+            }
+            Daemon.signalReady();
+            VmExit exit = vm.awaitExit();
+            if (exit.failure()) {
+                System.err.println(PROG + ": " + exit.reason());
+                if (!exit.registerDump().isEmpty()) {
+                    System.err.println(exit.registerDump());
+                }
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down (SIGTERM): the hook is running
+            }
+            return exit.status();
+        } finally {
+            for (int i = servers.size() - 1; i >= 0; i--) {
+                try {
+                    servers.get(i).close();
+                } catch (Exception e) {
+                    org.slf4j.LoggerFactory.getLogger(Main.class).debug("closing a monitor failed", e);
+                }
+            }
+            deletePidfile(config.pidfile());
+        }
+    }
+
+    private static int fail(RuntimeException e, boolean debug) {
+        String msg = e.getMessage();
+        boolean known = e instanceof EngineException || e.getClass().getName().startsWith("org.jkvm.");
+        if (!known || msg == null || msg.isBlank()) {
+            msg = "unexpected error: " + e;
+        }
+        System.err.println(PROG + ": " + msg);
+        if (debug) {
+            e.printStackTrace();
+        }
+        return 1;
+    }
+
+    private static void writePidfile(Path pidfile) {
+        if (pidfile == null) {
+            return;
+        }
+        try {
+            Files.writeString(pidfile, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new EngineException("cannot write the pid file " + pidfile + ": " + e.getMessage()
+                    + "; check that its folder exists and is writable", e);
+        }
+    }
+
+    private static void deletePidfile(Path pidfile) {
+        if (pidfile != null) {
+            try {
+                Files.deleteIfExists(pidfile);
+            } catch (IOException e) {
+                org.slf4j.LoggerFactory.getLogger(Main.class).debug("cannot delete {}", pidfile, e);
+            }
+        }
+    }
+
+    /** Whether the monitor uses the terminal (then serial stdio is refused by VmConfig). */
+    static boolean monitorOnStdio(VmConfig c) {
+        return c.monitor() instanceof CharDev.Stdio;
+    }
+}

@@ -1,0 +1,29 @@
+package org.jkvm.monitor;
+
+/** The {@code -help} text. */
+final class Usage {
+    private Usage() {
+    }
+
+    static final String TEXT = """
+            usage: jkvm-engine [options]
+              -name NAME | guest=NAME        VM name
+              -uuid UUID                     VM UUID
+              -m SIZE                        guest RAM: 256M, 1G or a number of MiB (default 128)
+              -smp 1                         vCPUs (only 1)
+              -cpu MODEL[,+feat][,-feat]     host, max, qemu64 (default), kvm64; features by CPUID name (nx, svm...)
+              -kernel FILE                   firmware ELF with a jkvm boot header (default: the bundled jkvm-fw)
+              -append "k=v ..."              firmware command line (workload=idle|dirty|verify mib= rate= ...)
+              -serial DEV                    file:PATH | unix:PATH,server[,nowait] | stdio | null (default)
+              -monitor DEV                   HMP: unix:PATH,server[,nowait] | stdio | none
+              -qmp unix:PATH,server[,nowait] QMP (JSON) monitor
+              -S                             start paused (cont starts the guest)
+              -pidfile FILE                  write the process id
+              -daemonize                     detach once the monitors are ready
+              -incoming URI                  wait for an incoming migration
+              -kvm-device PATH               KVM device (default /dev/kvm, or property jkvm.kvm.device)
+            accepted for QEMU compatibility: -enable-kvm -nographic -nodefaults -no-user-config -display none
+                                             -accel kvm -machine pc[,accel=kvm]
+            exit status: the guest's debug-exit value; 0 after quit; 1 on any error
+            """;
+}
