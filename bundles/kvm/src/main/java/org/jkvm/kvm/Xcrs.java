@@ -19,6 +19,8 @@ public record Xcrs(List<Xcr> xcrs, int flags) {
     public static final int SIZE = 392;
     /** Most registers {@code struct kvm_xcrs} holds ({@code KVM_MAX_XCRS}). */
     public static final int MAX = 16;
+    /** Largest compact encoding in bytes (16 registers). */
+    public static final int MAX_ENCODED_SIZE = 8 + MAX * 12;
 
     /**
      * One extended control register.

@@ -6,10 +6,11 @@ import java.nio.ByteOrder;
 
 /**
  * A tiny VM for tests: one anonymous mapping as slot 0 at gpa 0, one vCPU. Closes everything in reverse order.
- * Uses its own mmap rather than the memory module, which the KVM layer must not depend on.
+ * Uses its own mmap rather than the memory module, which the KVM layer must not depend on, with the same flags
+ * as {@code MmapGuestMemory} (shared, anonymous, no swap reservation).
  */
 final class TestGuest implements AutoCloseable {
-    static final int MAP_PRIVATE_ANONYMOUS = 0x22;
+    static final int MAP_SHARED_ANONYMOUS_NORESERVE = 0x01 | 0x20 | 0x4000;
 
     final Kvm kvm;
     final VmFd vm;
@@ -22,7 +23,7 @@ final class TestGuest implements AutoCloseable {
         this.sizeBytes = sizeBytes;
         this.kvm = Kvm.open();
         this.vm = kvm.createVm();
-        this.hva = LibC.check(LibC.mmap(0, sizeBytes, LibC.PROT_READ | LibC.PROT_WRITE, MAP_PRIVATE_ANONYMOUS,
+        this.hva = LibC.check(LibC.mmap(0, sizeBytes, LibC.PROT_READ | LibC.PROT_WRITE, MAP_SHARED_ANONYMOUS_NORESERVE,
                 -1, 0), "mmap");
         this.ram = new Pointer(hva).getByteBuffer(0, sizeBytes).order(ByteOrder.LITTLE_ENDIAN);
         vm.setTssAddr(0xfffbd000L);

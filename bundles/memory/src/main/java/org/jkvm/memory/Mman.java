@@ -3,7 +3,7 @@ package org.jkvm.memory;
 import com.sun.jna.Native;
 
 /**
- * The memory module's own libc binding (mmap, munmap, madvise), JNA direct-mapped. Kept apart from the KVM
+ * The memory module's own libc binding (mmap, munmap, strerror), JNA direct-mapped. Kept apart from the KVM
  * module's binding so guest memory does not depend on KVM.
  */
 final class Mman {
@@ -12,10 +12,6 @@ final class Mman {
     static final int MAP_SHARED = 0x01;
     static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_NORESERVE = 0x4000;
-    /** madvise: free the pages (anonymous shared memory reads back as zero). */
-    static final int MADV_REMOVE = 9;
-    /** madvise: ask for transparent huge pages. */
-    static final int MADV_HUGEPAGE = 14;
 
     static {
         Native.register(Mman.class, "c");
@@ -27,8 +23,6 @@ final class Mman {
     static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
 
     static native int munmap(long addr, long length);
-
-    static native int madvise(long addr, long length, int advice);
 
     static native String strerror(int errno);
 
