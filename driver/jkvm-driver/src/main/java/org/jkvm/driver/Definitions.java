@@ -15,9 +15,9 @@ public interface Definitions {
     Definition parse(String xml);
 
     /**
-     * The engine's arguments for a definition (without the program itself). The driver's own options
-     * ({@code -qmp}, {@code -pidfile}, {@code -serial} when the XML names none) are added by the caller, so
-     * the result must not contain {@code -qmp} or {@code -pidfile}.
+     * The engine's arguments for a definition (without the program itself), using the given paths for
+     * {@code -qmp}, {@code -pidfile} and a {@code pty} serial port. The caller adds launch-time options
+     * ({@code -S}, {@code -incoming}) and any of {@code -qmp}, {@code -pidfile}, {@code -serial} left out.
      */
     List<String> engineArgs(Definition def, EnginePaths paths);
 

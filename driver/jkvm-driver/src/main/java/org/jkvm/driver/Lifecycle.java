@@ -72,7 +72,12 @@ final class Lifecycle {
             cmd.add("-serial");
             cmd.add("file:" + paths.serial());
         }
-        cmd.addAll(List.of("-qmp", "unix:" + paths.qmp() + ",server,nowait", "-pidfile", paths.pidfile().toString()));
+        if (!args.contains("-qmp")) {
+            cmd.addAll(List.of("-qmp", "unix:" + paths.qmp() + ",server,nowait"));
+        }
+        if (!args.contains("-pidfile")) {
+            cmd.addAll(List.of("-pidfile", paths.pidfile().toString()));
+        }
         cmd.addAll(extra);
         Engine e;
         try {

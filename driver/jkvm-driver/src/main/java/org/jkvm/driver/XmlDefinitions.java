@@ -1,18 +1,19 @@
 package org.jkvm.driver;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 import org.jkvm.domainxml.DomainDefinition;
+import org.jkvm.domainxml.DomainStore;
 import org.jkvm.domainxml.DomainXml;
 import org.jkvm.domainxml.DomainXmlException;
+import org.jkvm.domainxml.EngineArgs;
+import org.jkvm.domainxml.JkvmSupport;
+import org.jkvm.domainxml.LiveXml;
+import org.jkvm.domainxml.RuntimePaths;
+import org.jkvm.domainxml.SupportReport;
 import org.jkvm.driver.engine.EnginePaths;
 import org.jkvm.remote.ErrorCodes;
 import org.jkvm.remote.LibvirtError;
@@ -20,49 +21,46 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Definitions} over the domain-xml module: parsing with {@link DomainXml}, definitions stored as one
- * canonical XML file per domain in {@code STATE/domains/NAME.xml}, and the engine command line.
+ * {@link Definitions} over the domain-xml module: {@link DomainXml} parsing, {@link JkvmSupport} checks,
+ * {@link EngineArgs} for the engine command line, {@link LiveXml} for running domains and a {@link DomainStore}
+ * in {@code STATE/domains}. Malformed XML gives 27 XML_ERROR; a definition jkvm cannot run gives
+ * 67 CONFIG_UNSUPPORTED listing every refused element.
  */
 public final class XmlDefinitions implements Definitions {
     private static final Logger LOG = LoggerFactory.getLogger(XmlDefinitions.class);
 
-    private final Path storeDir;
+    private final DomainStore store;
 
     /** Creates the adapter with its store under {@code stateDir/domains}. */
     public XmlDefinitions(Path stateDir) {
-        this.storeDir = stateDir.resolve("domains");
+        this.store = new DomainStore(stateDir.resolve("domains"));
     }
 
     @Override
     public Definition parse(String xml) {
-        try {
-            DomainDefinition d = model(xml);
-            EngineCommand.validate(d);
-            return toDefinition(d);
-        } catch (DomainXmlException e) {
-            throw xmlError(e);
-        }
-    }
-
-    private static DomainDefinition model(String xml) {
         DomainDefinition d;
         try {
             d = DomainXml.parse(xml).withUuidIfAbsent();
         } catch (DomainXmlException e) {
             throw xmlError(e);
         }
-        if (d.name() == null || d.name().isBlank()) {
-            throw LibvirtError.xmlError("missing domain name; add <name>NAME</name> to the definition");
+        try {
+            if (d.name() == null || d.name().isBlank()) {
+                throw LibvirtError.xmlError("missing domain name; add <name>NAME</name> to the definition");
+            }
+            SupportReport report = JkvmSupport.check(d);
+            if (!report.ok()) {
+                try {
+                    report.requireOk(d.name());
+                } catch (DomainXmlException e) {
+                    throw new LibvirtError(ErrorCodes.CONFIG_UNSUPPORTED, ErrorCodes.FROM_DOMAIN,
+                            "unsupported configuration: " + e.getMessage(), e);
+                }
+            }
+            return toDefinition(d);
+        } catch (DomainXmlException e) {
+            throw xmlError(e);
         }
-        if (d.name().contains("/") || d.name().startsWith(".") || d.name().length() > 200) {
-            throw LibvirtError.xmlError("domain name '" + d.name() + "' cannot be used as a file name; use "
-                    + "letters, digits, '-', '_' and '.'");
-        }
-        if (d.memoryBytes() <= 0) {
-            throw LibvirtError.xmlError("missing or zero <memory> in domain '" + d.name()
-                    + "'; give the guest's memory, e.g. <memory unit='MiB'>64</memory>");
-        }
-        return d;
     }
 
     private static LibvirtError xmlError(DomainXmlException e) {
@@ -82,32 +80,43 @@ public final class XmlDefinitions implements Definitions {
 
     @Override
     public List<String> engineArgs(Definition def, EnginePaths paths) {
-        return EngineCommand.args(DomainXml.parse(def.xml()), paths);
+        try {
+            List<String> args = new ArrayList<>(EngineArgs.of(DomainXml.parse(def.xml()), runtime(paths)));
+            // The engine always has COM1 and the firmware always writes to it: keep its output in the serial log
+            // even when the definition names no serial port, so heartbeats and crash output are never lost.
+            int i = args.indexOf("-serial");
+            if (i >= 0 && i + 1 < args.size() && args.get(i + 1).equals("null")) {
+                args.set(i + 1, "file:" + paths.serial());
+            }
+            return args;
+        } catch (DomainXmlException e) {
+            throw new LibvirtError(ErrorCodes.CONFIG_UNSUPPORTED, ErrorCodes.FROM_DOMAIN,
+                    "unsupported configuration: " + e.getMessage(), e);
+        }
+    }
+
+    private static RuntimePaths runtime(EnginePaths paths) {
+        return new RuntimePaths(paths.qmp(), paths.serial(), paths.pidfile());
     }
 
     @Override
     public String liveXml(Definition def, int id, EnginePaths paths) {
-        DomainDefinition d = DomainXml.parse(def.xml());
-        d.model().id = Integer.toString(id);
-        return DomainXml.format(d);
+        return LiveXml.format(DomainXml.parse(def.xml()), id, paths.serial());
     }
 
     @Override
     public List<Definition> loadAll() {
-        List<Definition> out = new ArrayList<>();
-        if (!Files.isDirectory(storeDir)) {
-            return out;
+        DomainStore.LoadResult r = store.loadAll();
+        for (DomainStore.BrokenFile b : r.broken()) {
+            LOG.warn("skipping unreadable definition {}: {}", b.file(), b.reason());
         }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(storeDir, "*.xml")) {
-            for (Path f : ds) {
-                try {
-                    out.add(toDefinition(model(Files.readString(f, StandardCharsets.UTF_8))));
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("skipping unreadable definition {}: {}", f, e.getMessage());
-                }
+        List<Definition> out = new ArrayList<>();
+        for (DomainDefinition d : r.definitions()) {
+            try {
+                out.add(toDefinition(d.withUuidIfAbsent()));
+            } catch (RuntimeException e) {
+                LOG.warn("skipping definition of {}: {}", d.name(), e.getMessage());
             }
-        } catch (IOException e) {
-            throw VirErrors.operationFailed("cannot list the domain store " + storeDir + ": " + e.getMessage(), e);
         }
         return out;
     }
@@ -115,29 +124,25 @@ public final class XmlDefinitions implements Definitions {
     @Override
     public void store(Definition def) {
         try {
-            Files.createDirectories(storeDir);
-            Path tmp = storeDir.resolve(def.name() + ".xml.tmp");
-            Files.writeString(tmp, def.xml(), StandardCharsets.UTF_8);
-            Files.move(tmp, storeDir.resolve(def.name() + ".xml"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw VirErrors.operationFailed("cannot store the definition of '" + def.name() + "' in " + storeDir
-                    + ": " + e.getMessage(), e);
+            store.save(DomainXml.parse(def.xml()));
+        } catch (DomainXmlException e) {
+            throw VirErrors.operationFailed("cannot store the definition of '" + def.name() + "': "
+                    + e.getMessage(), e);
         }
     }
 
     @Override
     public void remove(Definition def) {
         try {
-            Files.deleteIfExists(storeDir.resolve(def.name() + ".xml"));
-        } catch (IOException e) {
-            throw VirErrors.operationFailed("cannot remove the definition of '" + def.name() + "' from " + storeDir
-                    + ": " + e.getMessage(), e);
+            store.delete(def.name());
+        } catch (DomainXmlException e) {
+            throw VirErrors.operationFailed("cannot remove the definition of '" + def.name() + "': "
+                    + e.getMessage(), e);
         }
     }
 
     @Override
     public String capabilities() {
-        return EngineCommand.capabilities();
+        return HostInfo.capabilities();
     }
 }
