@@ -76,6 +76,15 @@ public final class LibC {
     /** {@code write(2)} from native memory; returns the byte count or -1. */
     public static native long write(int fd, long buf, long count);
 
+    /** {@code syscall(2)} with up to three arguments (unused ones are ignored by the kernel). */
+    public static native long syscall(long number, long a1, long a2, long a3);
+
+    /** {@code getpid(2)}. */
+    public static native int getpid();
+
+    /** {@code sigaction(2)} (glibc layout of {@code struct sigaction}, 152 bytes on x86-64). */
+    public static native int sigaction(int signum, long act, long oldact);
+
     /** {@code strerror(3)}: the text of an errno value. */
     public static native String strerror(int errno);
 

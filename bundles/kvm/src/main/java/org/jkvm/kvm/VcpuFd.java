@@ -25,6 +25,7 @@ public final class VcpuFd implements AutoCloseable {
     private final int xsaveSize;
     private final KvmRun kvmRun;
     private final Scratch scratch = new Scratch(8192);
+    private volatile int threadId;
     private boolean closed;
 
     VcpuFd(int fd, int id, int mmapSize, int xsaveSize) {
@@ -68,6 +69,29 @@ public final class VcpuFd implements AutoCloseable {
             throw new KvmException("KVM_RUN", errno);
         }
         return kvmRun.exitReason();
+    }
+
+    /**
+     * Records the calling thread as this vCPU's runner, so {@link #kick()} can interrupt its {@code KVM_RUN}.
+     * Call once on the vCPU thread before its run loop.
+     */
+    public void bindToCurrentThread() {
+        VcpuKick.install();
+        threadId = VcpuKick.currentThreadId();
+    }
+
+    /**
+     * Makes the vCPU thread's current or next {@link #run()} return {@link #RUN_INTERRUPTED} (or an exit that was
+     * already under way): sets {@code immediate_exit}, then signals the bound thread. Safe from any thread. The
+     * vCPU thread clears {@code immediate_exit} ({@code kvmRun().immediateExit(false)}) once it has handled the
+     * request.
+     */
+    public void kick() {
+        kvmRun.immediateExit(true);
+        int tid = threadId;
+        if (tid != 0) {
+            VcpuKick.signal(tid);
+        }
     }
 
     /** {@code KVM_GET_REGS}. */
