@@ -15,6 +15,7 @@ final class JsonFramer {
     private boolean inString;
     private boolean escape;
     private boolean overflow;
+    private boolean bare;
 
     /**
      * Feeds one character.
@@ -22,7 +23,7 @@ final class JsonFramer {
      * @return a complete JSON text, the marker {@link #TOO_LONG}, or null while a text is incomplete
      */
     String feed(char c) {
-        if (depth == 0 && !inString && buf.length() == 0 && Character.isWhitespace(c)) {
+        if (depth == 0 && !inString && !bare && buf.length() == 0 && Character.isWhitespace(c)) {
             return null;
         }
         if (!overflow) {
@@ -39,20 +40,26 @@ final class JsonFramer {
                 escape = true;
             } else if (c == '"') {
                 inString = false;
+                return depth == 0 && !bare ? complete() : null;
             }
             return null;
+        }
+        if (bare) {
+            // Not JSON structure: the rest of the line is one (bad) text, answered with one error.
+            return c == '\n' ? complete() : null;
         }
         switch (c) {
             case '"' -> inString = true;
             case '{', '[' -> depth++;
-            case '}', ']' -> depth--;
-            default -> {
-                if (depth == 0 && !Character.isWhitespace(c)) {
-                    return complete(); // a bare scalar: hand it over so the parser reports it
+            case '}', ']' -> {
+                depth--;
+                if (depth <= 0) {
+                    return complete();
                 }
             }
+            default -> bare = depth == 0;
         }
-        return depth <= 0 ? complete() : null;
+        return null;
     }
 
     /** Returned by {@link #feed} for a text that exceeded {@link #MAX_CHARS}. */
@@ -60,7 +67,8 @@ final class JsonFramer {
 
     private String complete() {
         depth = 0;
-        String out = overflow ? TOO_LONG : buf.toString();
+        bare = false;
+        String out = overflow ? TOO_LONG : buf.toString().strip();
         overflow = false;
         buf.setLength(0);
         return out;

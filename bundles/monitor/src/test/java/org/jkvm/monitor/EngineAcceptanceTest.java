@@ -1,0 +1,116 @@
+package org.jkvm.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.kvm.Kvm;
+import org.jkvm.monitor.EngineProcess.QmpClient;
+import org.jkvm.testkit.Require;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Acceptance 3, 4 and 5 of issue 2: CPU models, dirty logging through QMP, bad input. */
+class EngineAcceptanceTest {
+    private static final Pattern EXT_EDX = Pattern.compile("cpuid81\\.edx=0x([0-9a-f]+)");
+
+    @TempDir
+    Path dir;
+
+    private String firstLine(String cpu) throws Exception {
+        Path serial = dir.resolve("cpu-" + cpu.replace(',', '_') + ".log");
+        Object[] r = EngineProcess.runToEnd(dir, "-m", "32M", "-cpu", cpu, "-serial", "file:" + serial,
+                "-append", "hb_ms=100 exit_after=1");
+        assertEquals(0, r[0], (String) r[1]);
+        return Files.readString(serial).lines().findFirst().orElse("");
+    }
+
+    @Test
+    void cpuModelsDecideWhatTheGuestSees() throws Exception {
+        Require.kvm();
+        String noNx = firstLine("qemu64,-nx");
+        assertTrue(noNx.startsWith("jkvm-fw 1.0 ") && noNx.contains(" nx=0 "), noNx);
+        String qemu64 = firstLine("qemu64");
+        assertTrue(qemu64.contains(" nx=1 "), qemu64);
+        String host = firstLine("host");
+        int supportedEdx;
+        try (Kvm kvm = Kvm.open()) {
+            supportedEdx = kvm.supportedCpuid().stream().filter(e -> e.function() == 0x80000001).findFirst()
+                    .map(CpuidEntry::edx).orElseThrow();
+        }
+        Matcher m = EXT_EDX.matcher(host);
+        assertTrue(m.find(), host);
+        assertEquals(Integer.toHexString(supportedEdx), Integer.toHexString(Integer.parseUnsignedInt(m.group(1), 16)),
+                "-cpu host shows KVM's supported 0x80000001 EDX");
+        Matcher q = EXT_EDX.matcher(qemu64);
+        assertTrue(q.find());
+        assertTrue(Integer.bitCount(Integer.parseUnsignedInt(q.group(1), 16)) < Integer.bitCount(supportedEdx),
+                "qemu64 exposes fewer extended features than host: " + qemu64 + " vs " + host);
+    }
+
+    @Test
+    void dirtyLogFetchesFollowTheRequestedRate() throws Exception {
+        Require.kvm();
+        int rate = 400;
+        try (EngineProcess e = EngineProcess.start(dir, "-append", "workload=dirty mib=16 rate=" + rate
+                + " hb_ms=500"); QmpClient qmp = new QmpClient(e.qmpSocket)) {
+            qmp.execute("{\"execute\": \"qmp_capabilities\"}");
+            e.awaitHeartbeats(1, 30_000);
+            qmp.execute("{\"execute\": \"x-jkvm-dirty-count\"}");
+            long[] counts = new long[2];
+            double[] seconds = new double[2];
+            for (int i = 0; i < 2; i++) {
+                long t0 = System.nanoTime();
+                Thread.sleep(1500);
+                Map<?, ?> r = (Map<?, ?>) qmp.execute("{\"execute\": \"x-jkvm-dirty-count\"}").get("return");
+                seconds[i] = (System.nanoTime() - t0) / 1e9;
+                counts[i] = (Long) r.get("pages");
+            }
+            for (int i = 0; i < 2; i++) {
+                double perSecond = counts[i] / seconds[i];
+                // Wide tolerance: the guest's own stack and counters add pages; a busy host slows the guest.
+                assertTrue(perSecond > rate * 0.3 && perSecond < rate * 3,
+                        "fetch " + i + ": " + counts[i] + " pages in " + seconds[i] + " s for rate " + rate);
+            }
+            qmp.execute("{\"execute\": \"quit\"}");
+            assertEquals(0, e.awaitExit(30_000));
+        }
+    }
+
+    private void assertOneSentence(String what, Object[] result, String expectedStart) {
+        assertEquals(1, result[0], what + ": " + result[1]);
+        String err = ((String) result[1]).strip();
+        assertFalse(err.contains("\n"), what + " printed more than one line: " + err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), what + " printed a stack trace: " + err);
+        assertTrue(err.startsWith("jkvm-engine: " + expectedStart), what + ": " + err);
+    }
+
+    @Test
+    void badInputGivesOneSentenceAndExitStatus1() throws Exception {
+        Path corrupt = dir.resolve("corrupt.elf");
+        Files.write(corrupt, new byte[] {0x7f, 'E', 'L', 'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 1, 0,
+            0, 0, 0, 0, 0x10, 0, 0x34, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x34, 0, 0x20, 0, 9, 0, 0, 0, 0, 0, 0,
+            0});
+        assertOneSentence("no /dev/kvm", EngineProcess.runToEnd(dir, "-kvm-device", dir.resolve("no-kvm").toString()),
+                "KVM is not available: ");
+        assertOneSentence("bad -m", EngineProcess.runToEnd(dir, "-m", "12X"), "invalid -m value '12X'");
+        assertOneSentence("unknown model", EngineProcess.runToEnd(dir, "-cpu", "pentium9"),
+                "unknown -cpu model 'pentium9'");
+        assertOneSentence("unknown feature", EngineProcess.runToEnd(dir, "-cpu", "qemu64,-warp"),
+                "unknown -cpu feature 'warp'");
+        assertOneSentence("missing firmware", EngineProcess.runToEnd(dir, "-kernel", dir.resolve("nope.elf").toString()),
+                "firmware file " + dir.resolve("nope.elf") + " does not exist");
+        assertOneSentence("not an ELF", EngineProcess.runToEnd(dir, "-kernel", "/etc/hostname"),
+                "firmware file /etc/hostname is not an ELF image");
+        assertOneSentence("corrupt ELF", EngineProcess.runToEnd(dir, "-kernel", corrupt.toString()),
+                "firmware file " + corrupt + " is a corrupt ELF image");
+        assertOneSentence("unknown option", EngineProcess.runToEnd(dir, "-frob"), "unknown option -frob");
+    }
+}

@@ -1,0 +1,199 @@
+package org.jkvm.monitor;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Starts the engine ({@link Main}) as a child JVM with the test classpath, and talks to it, for tests. */
+final class EngineProcess implements AutoCloseable {
+    static final Pattern HB = Pattern.compile("^hb seq=(\\d+) ", Pattern.MULTILINE);
+
+    final Process process;
+    final Path dir;
+    final Path serial;
+    final Path qmpSocket;
+    final Path hmpSocket;
+
+    private EngineProcess(Process process, Path dir) {
+        this.process = process;
+        this.dir = dir;
+        this.serial = dir.resolve("serial.log");
+        this.qmpSocket = dir.resolve("qmp.sock");
+        this.hmpSocket = dir.resolve("hmp.sock");
+    }
+
+    /** The command prefix running Main in a fresh JVM. */
+    static List<String> javaCommand() {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, Main.class.getName()));
+    }
+
+    /** Starts an engine with serial file, QMP and HMP sockets in {@code dir}, plus {@code extra} options. */
+    static EngineProcess start(Path dir, String... extra) throws IOException {
+        List<String> cmd = javaCommand();
+        cmd.addAll(List.of("-m", "64M", "-serial", "file:" + dir.resolve("serial.log"),
+                "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server,nowait",
+                "-monitor", "unix:" + dir.resolve("hmp.sock") + ",server,nowait"));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
+                .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        EngineProcess e = new EngineProcess(p, dir);
+        e.awaitFile(e.qmpSocket, 30_000);
+        return e;
+    }
+
+    /** Runs Main with {@code args} to completion; returns [exit status, stderr]. */
+    static Object[] runToEnd(Path dir, String... args) throws Exception {
+        List<String> cmd = javaCommand();
+        cmd.addAll(List.of(args));
+        Path err = dir.resolve("err-" + System.nanoTime() + ".txt");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("engine did not end: " + String.join(" ", args));
+        }
+        return new Object[] {p.exitValue(), Files.readString(err)};
+    }
+
+    void awaitFile(Path f, long timeoutMs) throws IOException {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (!Files.exists(f)) {
+            if (!process.isAlive() || System.currentTimeMillis() > end) {
+                throw new AssertionError("engine did not create " + f + "; stderr: " + stderr());
+            }
+            sleep(50);
+        }
+    }
+
+    String serialText() throws IOException {
+        return Files.exists(serial) ? Files.readString(serial) : "";
+    }
+
+    String stderr() throws IOException {
+        Path e = dir.resolve("stderr.txt");
+        return Files.exists(e) ? Files.readString(e) : "";
+    }
+
+    List<Integer> seqs() throws IOException {
+        List<Integer> out = new ArrayList<>();
+        Matcher m = HB.matcher(serialText());
+        while (m.find()) {
+            out.add(Integer.parseInt(m.group(1)));
+        }
+        return out;
+    }
+
+    /** Waits until at least {@code n} heartbeats are on the serial file. */
+    List<Integer> awaitHeartbeats(int n, long timeoutMs) throws IOException {
+        long end = System.currentTimeMillis() + timeoutMs;
+        List<Integer> s = seqs();
+        while (s.size() < n) {
+            if (System.currentTimeMillis() > end || !process.isAlive()) {
+                throw new AssertionError("only " + s.size() + " heartbeats; serial: " + serialText() + " stderr: "
+                        + stderr());
+            }
+            sleep(50);
+            s = seqs();
+        }
+        return s;
+    }
+
+    int awaitExit(long timeoutMs) throws InterruptedException {
+        if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("engine still running");
+        }
+        return process.exitValue();
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+
+    /** A QMP client: negotiates, then sends commands and collects events. */
+    static final class QmpClient implements AutoCloseable {
+        private final SocketChannel ch;
+        private final BufferedReader in;
+        private final OutputStream out;
+        final List<Map<String, Object>> events = new ArrayList<>();
+        final Map<String, Object> greeting;
+
+        QmpClient(Path socket) throws IOException {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+            out = Channels.newOutputStream(ch);
+            greeting = read();
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> read() throws IOException {
+            String line = in.readLine();
+            if (line == null) {
+                throw new IOException("QMP connection closed");
+            }
+            return (Map<String, Object>) Json.parse(line);
+        }
+
+        /** Sends a request and returns its reply, collecting events that arrive first. */
+        Map<String, Object> execute(String json) throws IOException {
+            out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            while (true) {
+                Map<String, Object> m = read();
+                if (m.containsKey("event")) {
+                    events.add(m);
+                } else {
+                    return m;
+                }
+            }
+        }
+
+        Map<String, Object> awaitEvent(String name) throws IOException {
+            for (Map<String, Object> e : events) {
+                if (name.equals(e.get("event"))) {
+                    return e;
+                }
+            }
+            while (true) {
+                Map<String, Object> m = read();
+                if (m.containsKey("event")) {
+                    events.add(m);
+                    if (name.equals(m.get("event"))) {
+                        return m;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
+    }
+}
