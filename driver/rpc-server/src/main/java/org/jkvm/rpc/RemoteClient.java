@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -48,6 +50,7 @@ public final class RemoteClient implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object writeLock = new Object();
     private volatile boolean open;
+    private volatile long callTimeoutMs;
 
     private RemoteClient(SocketChannel channel, String peer) {
         this.channel = channel;
@@ -82,6 +85,36 @@ public final class RemoteClient implements AutoCloseable {
     }
 
     /**
+     * Connects to the endpoint of a libvirt URI and opens it, as a libvirt client would (e.g. the {@code dconnuri}
+     * of a peer-to-peer migration).
+     *
+     * @param uri      e.g. {@code jkvm+tcp://10.0.0.2/system}
+     * @param readOnly open read-only
+     * @throws RpcException when the URI is malformed or the endpoint cannot be reached
+     * @throws LibvirtError when the server refuses the connection
+     */
+    public static RemoteClient connect(String uri, boolean readOnly) {
+        RemoteUri u = RemoteUri.parse(uri);
+        RemoteClient c = "tcp".equals(u.transport()) ? connectTcp(new InetSocketAddress(u.host(), u.port()))
+                : connectUnix(u.socket());
+        try {
+            return c.open(u.name(), readOnly);
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Bounds how long each later call waits for its reply; 0 (the default) waits as long as the connection lives.
+     * A call that times out fails with {@link RpcException}; its late reply is dropped.
+     */
+    public RemoteClient callTimeoutMs(long timeoutMs) {
+        this.callTimeoutMs = Math.max(0, timeoutMs);
+        return this;
+    }
+
+    /**
      * Makes one call on REMOTE_PROGRAM and waits for its reply.
      *
      * @param procedure the procedure number
@@ -102,7 +135,12 @@ public final class RemoteClient implements AutoCloseable {
         send(Frames.frame(MessageHeader.call(procedure, serial), args));
         ByteBuffer frame;
         try {
-            frame = reply.get();
+            long timeout = callTimeoutMs;
+            frame = timeout > 0 ? reply.get(timeout, TimeUnit.MILLISECONDS) : reply.get();
+        } catch (TimeoutException e) {
+            pending.remove(serial);
+            throw new RpcException("no reply from " + peer + " to procedure " + procedure + " within " + callTimeoutMs
+                    + " ms; the peer may be hung", e);
         } catch (InterruptedException e) {
             pending.remove(serial);
             Thread.currentThread().interrupt();

@@ -32,6 +32,8 @@ final class TestDriver implements HypervisorDriver {
     final AtomicInteger opened = new AtomicInteger();
     final AtomicInteger closed = new AtomicInteger();
     private final AtomicInteger nextId = new AtomicInteger(1);
+    /** Migration phases seen, in order (see {@link TestMigration#describe}). */
+    final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
     final java.util.List<org.jkvm.remote.spi.LifecycleListener> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     /** When set, save() blocks until it is counted down (to test concurrent job polls). */
@@ -48,6 +50,7 @@ final class TestDriver implements HypervisorDriver {
         volatile long maxSpeed = 8_796_093_022_207L;
         volatile long maxDowntime = 300;
         volatile boolean saving;
+        volatile boolean persistent = true;
 
         Dom(String name, UUID uuid, String xml, long memoryKiB, int vcpus) {
             this.name = name;
@@ -279,8 +282,37 @@ final class TestDriver implements HypervisorDriver {
 
         @Override
         public boolean isPersistent(DomainRef dom) {
-            find(dom);
-            return true;
+            return find(dom).persistent;
+        }
+
+        @Override
+        public org.jkvm.remote.MigrationResults.Begin migrateBegin3(DomainRef dom,
+                List<org.jkvm.remote.TypedParam> params, int flags) {
+            return TestMigration.begin(TestDriver.this, dom, params, flags);
+        }
+
+        @Override
+        public org.jkvm.remote.MigrationResults.Prepare migratePrepare3(List<org.jkvm.remote.TypedParam> params,
+                byte[] cookieIn, int flags) {
+            return TestMigration.prepare(TestDriver.this, this, params, cookieIn, flags);
+        }
+
+        @Override
+        public byte[] migratePerform3(DomainRef dom, String dconnUri, List<org.jkvm.remote.TypedParam> params,
+                byte[] cookieIn, int flags) {
+            return TestMigration.perform(TestDriver.this, this, dom, dconnUri, params, cookieIn, flags);
+        }
+
+        @Override
+        public org.jkvm.remote.MigrationResults.Finish migrateFinish3(List<org.jkvm.remote.TypedParam> params,
+                byte[] cookieIn, int flags, boolean cancelled) {
+            return TestMigration.finish(TestDriver.this, this, params, cookieIn, flags, cancelled);
+        }
+
+        @Override
+        public void migrateConfirm3(DomainRef dom, List<org.jkvm.remote.TypedParam> params, byte[] cookieIn,
+                int flags, boolean cancelled) {
+            TestMigration.confirm(TestDriver.this, dom, params, cookieIn, flags, cancelled);
         }
 
         @Override
