@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class DomainStore {
     private static final Logger LOG = LoggerFactory.getLogger(DomainStore.class);
+    private static final int CHUNK = 64 * 1024;
     private final Path dir;
+    private final LongConsumer progress;
 
     /**
      * A file that could not be loaded.
@@ -58,6 +61,12 @@ public final class DomainStore {
      * @throws DomainXmlException when the folder cannot be created
      */
     public DomainStore(Path dir) {
+        this(dir, written -> { });
+    }
+
+    /** A store that reports the bytes written so far after each chunk of a write (crash tests). */
+    DomainStore(Path dir, LongConsumer progress) {
+        this.progress = progress;
         this.dir = dir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(this.dir);
@@ -114,7 +123,9 @@ public final class DomainStore {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
-                    ch.write(buf);
+                    ByteBuffer chunk = buf.slice(buf.position(), Math.min(CHUNK, buf.remaining()));
+                    buf.position(buf.position() + ch.write(chunk));
+                    progress.accept(buf.position());
                 }
                 ch.force(true);
             }
