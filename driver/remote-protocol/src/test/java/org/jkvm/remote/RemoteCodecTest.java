@@ -52,7 +52,8 @@ class RemoteCodecTest {
         RemoteCodec.writeError(w, LibvirtError.noDomain("no domain with matching name 'x'"));
         w.putIntAt(0, w.position());
         String expected = "00000080 20008086 00000001 00000017 00000001 00000006 00000001"
-                + "0000002a 0000000a 00000001 00000032" + HexFormat.of().formatHex(msg.getBytes(StandardCharsets.US_ASCII))
+                + "0000002a 0000000a 00000001 00000032"
+                + HexFormat.of().formatHex(msg.getBytes(StandardCharsets.US_ASCII))
                 + "0000" + "00000002 00000000 00000000 00000000 00000000 00000000 00000000 00000000";
         assertArrayEquals(hex(expected), w.toByteArray());
 

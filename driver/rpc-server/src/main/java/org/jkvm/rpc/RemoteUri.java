@@ -67,14 +67,17 @@ public record RemoteUri(String transport, String host, int port, Path socket, St
             }
         }
         String path = u.getRawPath() == null ? "" : u.getRawPath();
-        String name = nameOverride != null ? nameOverride
-                : "remote".equals(driver) ? "" : driver + "://" + path + (kept.isEmpty() ? "" : "?" + String.join("&", kept));
+        String query = kept.isEmpty() ? "" : "?" + String.join("&", kept);
+        String rebuilt = "remote".equals(driver) ? "" : driver + "://" + path + query;
+        String name = nameOverride != null ? nameOverride : rebuilt;
         return switch (transport) {
             case "tcp" -> {
                 if (u.getHost() == null) {
-                    throw new RpcException("connection URI '" + text + "' has no host; use e.g. jkvm+tcp://HOST/system");
+                    throw new RpcException("connection URI '" + text
+                            + "' has no host; use e.g. jkvm+tcp://HOST/system");
                 }
-                yield new RemoteUri("tcp", u.getHost(), u.getPort() < 0 ? DEFAULT_TCP_PORT : u.getPort(), null, name);
+                int port = u.getPort() < 0 ? DEFAULT_TCP_PORT : u.getPort();
+                yield new RemoteUri("tcp", u.getHost(), port, null, name);
             }
             case "unix" -> new RemoteUri("unix", null, 0, socket == null ? DEFAULT_SOCKET : socket, name);
             default -> throw new RpcException("connection URI '" + text + "' uses transport '" + transport
