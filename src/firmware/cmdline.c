@@ -69,6 +69,24 @@ static enum workload parse_workload(const char *v, u32 vlen)
     fw_error_end();
 }
 
+static enum inject parse_inject(const char *v, u32 vlen)
+{
+    if (word_is(v, vlen, "page")) {
+        return INJECT_PAGE;
+    }
+    if (word_is(v, vlen, "tsc")) {
+        return INJECT_TSC;
+    }
+    if (word_is(v, vlen, "none")) {
+        return INJECT_NONE;
+    }
+    fw_error_begin();
+    put_str("unknown inject=");
+    put_word(v, vlen);
+    put_str(": use none, page or tsc");
+    fw_error_end();
+}
+
 static void apply(struct config *cfg, const char *k, u32 klen, const char *v, u32 vlen)
 {
     if (word_is(k, klen, "workload")) {
@@ -83,11 +101,13 @@ static void apply(struct config *cfg, const char *k, u32 klen, const char *v, u3
         cfg->hb_ms = parse_number(k, klen, v, vlen, 1, MAX_MS);
     } else if (word_is(k, klen, "exit_after")) {
         cfg->exit_after = parse_number(k, klen, v, vlen, 0, MAX_MS);
+    } else if (word_is(k, klen, "inject")) {
+        cfg->inject = parse_inject(v, vlen);
     } else {
         fw_error_begin();
         put_str("unknown command line key ");
         put_word(k, klen);
-        put_str(": use workload, mib, rate, tsc_khz, hb_ms or exit_after");
+        put_str(": use workload, mib, rate, tsc_khz, hb_ms, exit_after or inject");
         fw_error_end();
     }
 }
@@ -100,6 +120,7 @@ void cmdline_parse(const char *s, struct config *cfg)
     cfg->tsc_khz = 0;
     cfg->hb_ms = 1000;
     cfg->exit_after = 0;
+    cfg->inject = INJECT_NONE;
     /* The contract caps the command line at 2047 bytes; never read further. */
     for (u32 pos = 0; pos < 2048 && s[pos];) {
         while (pos < 2048 && s[pos] == ' ') {

@@ -29,6 +29,7 @@ typedef unsigned long long u64;
 #define POWER_SHUTDOWN_REQUESTED 0xa5
 
 enum workload { WL_IDLE, WL_DIRTY, WL_VERIFY };
+enum inject { INJECT_NONE, INJECT_PAGE, INJECT_TSC };
 
 /* The command line, parsed (docs/contracts.md section 3). */
 struct config {
@@ -38,6 +39,7 @@ struct config {
     u64 tsc_khz;    /* 0 = not given */
     u64 hb_ms;      /* heartbeat period in guest ms */
     u64 exit_after; /* heartbeats before the debug exit, 0 = never */
+    enum inject inject; /* self-test: one deliberate error after the first heartbeat */
 };
 
 /* One run of usable RAM at or above AREA_START, page aligned. */

@@ -46,9 +46,4 @@ static inline void write_cr3(u64 v)
     __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
 
-static inline void cpu_pause(void)
-{
-    __asm__ volatile("pause");
-}
-
 #endif

@@ -83,12 +83,12 @@ void memory_read(u32 mbi_gpa, struct memory *mem)
         u64 end = at + mbi->mmap_length;
         while (at + sizeof(struct mmap_entry) <= end) {
             const struct mmap_entry *e = (const struct mmap_entry *)at;
+            if (e->size < 20) {
+                fw_fail("the multiboot memory map is malformed (an entry is shorter than 20 bytes)");
+            }
             if (e->type == E820_RAM) {
                 total += e->length;
                 add_range(mem, e->base, e->length);
-            }
-            if (e->size < 20) {
-                fw_fail("the multiboot memory map is malformed (an entry is shorter than 20 bytes)");
             }
             at += e->size + 4ULL;
         }

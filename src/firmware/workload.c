@@ -8,12 +8,13 @@
  *
  * Pages are walked in order over the working area (QEMU's a-b test guest pattern), one write per page for
  * dirty (the u64 generation at offset 0), a header for verify (see README.md, "verify algorithm").
+ * inject=page|tsc makes one deliberate error, so tests can prove the checks count what they should.
  */
 #include "hw.h"
 
 #define PAGE_MAGIC 0x454741504d564b4aULL   /* "JKVMPAGE" little-endian */
 #define CHECKS_PER_LOOP 2
-#define FILL_BURST 64                       /* pages per iteration when rate=0 */
+#define FILL_BURST 64                       /* at most this many pages per iteration */
 #define MAX_REPORTS 8
 
 /* The working area: page i of the walk is in area[r], after the pages of the ranges before it. */
@@ -25,8 +26,8 @@ static volatile u32 *gens;   /* verify: generation last written to each page, 0 
 /* State of the slow path (heartbeat, power poll, reports): touched a few times per second only. */
 static struct {
     u64 t0, khz, hb_ticks, poll_ticks, next_hb, next_poll;
-    u64 seq, exit_after, tsc_back, verify_bad, reports;
-    enum workload workload;
+    u64 seq, exit_after, tsc_back, verify_bad, reports, last_bias;
+    enum inject inject;
 } slow;
 
 static void too_big(const struct config *cfg, u64 need_pages, u64 have_pages)
@@ -46,6 +47,9 @@ static void too_big(const struct config *cfg, u64 need_pages, u64 have_pages)
 
 void workload_setup(const struct config *cfg, const struct memory *mem)
 {
+    if (cfg->inject == INJECT_PAGE && (cfg->workload != WL_VERIFY || cfg->rate == 0)) {
+        fw_fail("inject=page needs workload=verify and a rate above 0");
+    }
     if (cfg->workload == WL_IDLE) {
         return;
     }
@@ -138,8 +142,40 @@ static void heartbeat(u64 now, u64 pages, u64 gen)
     }
 }
 
+/* The address of page i of the walk. */
+static volatile u64 *page_addr(u64 i)
+{
+    for (u32 r = 0; r < nareas; r++) {
+        if (i < area[r].pages) {
+            return (volatile u64 *)(area[r].base + i * PAGE_SIZE);
+        }
+        i -= area[r].pages;
+    }
+    return (volatile u64 *)area[0].base;
+}
+
+/*
+ * inject=page|tsc (self-test, README): one deliberate error right after heartbeat seq=0. page: the page
+ * written last (the walk reaches it again only after a whole pass, the checker sooner) gets a wrong
+ * generation in its header; tsc: the loop's previous TSC reading is moved one second later, so the next
+ * reading looks one second back. (Guests cannot move the TSC back themselves: QEMU TCG ignores writes to
+ * IA32_TSC and KVM treats them as synchronisation.)
+ */
+static void inject_error(u64 next_write)
+{
+    if (slow.inject == INJECT_PAGE) {
+        u64 i = (next_write == 0 ? npages : next_write) - 1;
+        volatile u64 *p = page_addr(i);
+        p[2] = gens[i] + 1000;
+        invlpg(p);
+    } else if (slow.inject == INJECT_TSC) {
+        slow.last_bias = slow.khz * 1000;
+    }
+    slow.inject = INJECT_NONE;
+}
+
 /* Out of line: power poll and heartbeat. Returns the next TSC value at which to come back. */
-static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen)
+static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen, u64 next_write)
 {
     if (now >= slow.next_poll) {
         u8 v = inb(PORT_POWER);
@@ -155,11 +191,14 @@ static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen)
         if (now >= slow.next_hb) {
             slow.next_hb = now + slow.hb_ticks;   /* guest time jumped (stop/cont): no burst of lines */
         }
+        if (slow.inject != INJECT_NONE) {
+            inject_error(next_write);
+        }
     }
     return slow.next_hb < slow.next_poll ? slow.next_hb : slow.next_poll;
 }
 
-/* Advances a cursor (index, address, pages left in range, range) by one page; returns 1 when it wraps. */
+/* Advances a cursor (index, address, pages left in range, range) by one page; sets wrapped when it wraps. */
 #define CURSOR_STEP(idx, addr, left, rng, wrapped)                        \
     do {                                                                  \
         (idx)++;                                                          \
@@ -168,31 +207,29 @@ static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen)
             if (++(rng) == nareas) {                                      \
                 (rng) = 0;                                                \
                 (idx) = 0;                                                \
-                wrapped = 1;                                              \
+                (wrapped) = 1;                                            \
             }                                                             \
             (addr) = area[rng].base;                                      \
             (left) = area[rng].pages;                                     \
         }                                                                 \
     } while (0)
 
-void workload_run(const struct config *cfg, u64 khz)
+/*
+ * The loop, inlined once per (workload, flush) pair so that each copy carries only the state it needs in
+ * registers: every memory access costs microseconds under the host's instruction emulator.
+ */
+static inline __attribute__((always_inline, noreturn)) void loop(const enum workload wl, const int flush_tlb,
+                                                                 const u64 page_ticks, const u64 max_lag)
 {
-    const enum workload wl = cfg->workload;
-    const int flush_tlb = !hypervisor_is_kvm();
-    const u64 page_ticks = cfg->rate == 0 ? 0 : (khz * 1000 / cfg->rate ? khz * 1000 / cfg->rate : 1);
-    const u64 max_lag = khz * 100;   /* never catch up more than 100 ms of missed page writes */
+    volatile u32 *const table = gens;
     u64 now = rdtsc(), last = now;
-    slow.t0 = now;
-    slow.khz = khz;
-    slow.hb_ticks = cfg->hb_ms * khz;
-    slow.poll_ticks = khz * 10;
-    slow.next_hb = now + slow.hb_ticks;
-    slow.next_poll = now;
-    slow.exit_after = cfg->exit_after;
     u64 next_slow = now, next_page = now, pages = 0, gen = wl == WL_IDLE ? 0 : 1;
     u64 w_idx = 0, w_addr = area[0].base, w_left = area[0].pages;
     u64 c_idx = 0, c_addr = area[0].base, c_left = area[0].pages;
     u32 w_rng = 0, c_rng = 0;
+    slow.t0 = now;
+    slow.next_hb = now + slow.hb_ticks;
+    slow.next_poll = now;
     for (;;) {
         now = rdtsc();
         if (now < last) {
@@ -204,44 +241,76 @@ void workload_run(const struct config *cfg, u64 khz)
         if (flush_tlb) {
             write_cr3(read_cr3());   /* QEMU TCG: keep stack and data writes dirty-tracked (README) */
         }
-        if (wl != WL_IDLE && (page_ticks == 0 || now >= next_page)) {
-            for (u32 n = page_ticks == 0 ? FILL_BURST : 1; n > 0; n--) {
+        if (wl != WL_IDLE) {
+            /* Every page that is due, at most FILL_BURST per iteration (all of them when rate=0). */
+            for (u32 n = 0; n < FILL_BURST && (page_ticks == 0 || now >= next_page); n++) {
                 volatile u64 *p = (volatile u64 *)w_addr;
                 if (wl == WL_VERIFY) {
                     p[0] = PAGE_MAGIC;
                     p[1] = w_idx;
                     p[2] = gen;
-                    gens[w_idx] = (u32)gen;
-                    invlpg(&gens[w_idx]);
+                    table[w_idx] = (u32)gen;
+                    invlpg(&table[w_idx]);
                 } else {
                     p[0] = gen;
                 }
                 invlpg(p);
                 pages++;
-                int wrapped = 0;
+                u32 wrapped = 0;
                 CURSOR_STEP(w_idx, w_addr, w_left, w_rng, wrapped);
                 gen += wrapped;
+                next_page += page_ticks;
             }
-            next_page += page_ticks;
             if (now > next_page + max_lag) {
                 next_page = now;
             }
         }
         if (wl == WL_VERIFY) {
             for (u32 n = 0; n < CHECKS_PER_LOOP; n++) {
-                u32 want = gens[c_idx];
+                u32 want = table[c_idx];
                 volatile u64 *p = (volatile u64 *)c_addr;
                 if (want != 0 && (p[0] != PAGE_MAGIC || p[1] != c_idx || p[2] != want)) {
                     page_bad(c_idx, p, want);
                 }
-                int wrapped = 0;
+                u32 wrapped = 0;
                 CURSOR_STEP(c_idx, c_addr, c_left, c_rng, wrapped);
                 (void)wrapped;
             }
         }
         if (now >= next_slow) {
-            next_slow = slow_path(now, pages, gen);
+            next_slow = slow_path(now, pages, gen, w_idx);
+            last += slow.last_bias;   /* inject=tsc: the previous reading now looks one second later */
+            slow.last_bias = 0;
         }
-        cpu_pause();
+    }
+}
+
+void workload_run(const struct config *cfg, u64 khz)
+{
+    const int flush_tlb = !hypervisor_is_kvm();
+    u64 page_ticks = 0;
+    if (cfg->rate != 0) {
+        page_ticks = khz * 1000 / cfg->rate;
+        page_ticks = page_ticks == 0 ? 1 : page_ticks;
+    }
+    const u64 max_lag = khz * 100;   /* never catch up more than 100 ms of missed page writes */
+    slow.khz = khz;
+    slow.hb_ticks = cfg->hb_ms * khz;
+    slow.poll_ticks = khz * 10;
+    slow.exit_after = cfg->exit_after;
+    slow.inject = cfg->inject;
+    switch (cfg->workload * 2 + (flush_tlb ? 1 : 0)) {
+    case WL_DIRTY * 2:
+        loop(WL_DIRTY, 0, page_ticks, max_lag);
+    case WL_DIRTY * 2 + 1:
+        loop(WL_DIRTY, 1, page_ticks, max_lag);
+    case WL_VERIFY * 2:
+        loop(WL_VERIFY, 0, page_ticks, max_lag);
+    case WL_VERIFY * 2 + 1:
+        loop(WL_VERIFY, 1, page_ticks, max_lag);
+    case WL_IDLE * 2 + 1:
+        loop(WL_IDLE, 1, page_ticks, max_lag);
+    default:
+        loop(WL_IDLE, 0, page_ticks, max_lag);
     }
 }
