@@ -25,12 +25,13 @@ import org.slf4j.LoggerFactory;
  *            resume                      terminate / fatal exit / finish()
  *   PAUSED ----------> RUNNING ---------------------------------------> FINISHED
  *          <----------
- *            pause (immediate_exit + SIGPIPE kick: never waits for the guest)
+ *            pause (immediate_exit + signal kick: never waits for the guest)
  * </pre>
  *
  * <p>Other threads talk to it only through a command queue: {@link #pause()}, {@link #resume()},
  * {@link #call(Callable)} (state access, while paused), {@link #terminate()}. Each command first sets
- * {@code kvm_run.immediate_exit} and signals the thread so a guest that never exits is interrupted at once.
+ * {@code kvm_run.immediate_exit} and signals the thread ({@link VcpuFd#kick()}) so a guest that never exits is
+ * interrupted at once.
  * Pause completes a pending I/O instruction first (KVM_RUN with immediate_exit), so saved state is consistent.
  */
 public final class VcpuRunner implements Runnable {
@@ -47,7 +48,6 @@ public final class VcpuRunner implements Runnable {
     private final BlockingQueue<VcpuCommand> commands = new LinkedBlockingQueue<>();
     private final CountDownLatch started = new CountDownLatch(1);
     private final Thread thread;
-    private volatile long pthread;
     private volatile State state = State.PAUSED;
     private volatile VmExit exit;
     private boolean ioPending;
@@ -150,7 +150,7 @@ public final class VcpuRunner implements Runnable {
 
     @Override
     public void run() {
-        pthread = ThreadKick.pthread_self();
+        vcpu.bindToCurrentThread();
         started.countDown();
         try {
             loop();
@@ -260,10 +260,8 @@ public final class VcpuRunner implements Runnable {
     }
 
     private void kick() {
-        run.immediateExit(true);
-        long t = pthread;
-        if (t != 0 && state != State.FINISHED) {
-            ThreadKick.pthread_kill(t, ThreadKick.SIGPIPE);
+        if (state != State.FINISHED) {
+            vcpu.kick();
         }
     }
 

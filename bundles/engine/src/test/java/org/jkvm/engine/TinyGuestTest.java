@@ -1,0 +1,75 @@
+package org.jkvm.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import org.jkvm.testkit.Require;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hand-assembled 64-bit guests (tier b): the kick, the exit switch and the port bus. */
+class TinyGuestTest {
+    @TempDir
+    Path dir;
+
+    private Vm boot(byte[] code) throws Exception {
+        Path elf = dir.resolve("tiny.elf");
+        Files.write(elf, TinyElf.elf32(code, true, 0));
+        return Vm.create(new VmConfig("tiny", UUID.randomUUID(), 16L << 20, 1, CpuSpec.parse("qemu64"), elf, "",
+                new CharDev.FileDev(dir.resolve("serial.log")), null, null, false, null, false, null,
+                VmConfig.defaultKvmDevice()));
+    }
+
+    @Test
+    void stopInterruptsAGuestThatNeverExits() throws Exception {
+        Require.kvm();
+        try (Vm vm = boot(new byte[] {(byte) 0xeb, (byte) 0xfe})) { // jmp $
+            vm.cont();
+            Thread.sleep(200);
+            long t0 = System.nanoTime();
+            vm.stop();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(RunState.PAUSED, vm.state());
+            assertTrue(ms < 5000, "stop took " + ms + " ms: the kick did not interrupt KVM_RUN");
+            vm.cont();
+            vm.quit();
+            assertEquals(0, vm.awaitExit().status());
+        }
+    }
+
+    @Test
+    void portWritesReachTheSerialAndDebugExit() throws Exception {
+        Require.kvm();
+        byte[] code = {
+            (byte) 0x66, (byte) 0xba, (byte) 0xf8, 0x03, // mov dx, 0x3f8
+            (byte) 0xb0, 'o', (byte) 0xee,                // mov al, 'o'; out dx, al
+            (byte) 0xb0, 'k', (byte) 0xee,                // mov al, 'k'; out dx, al
+            (byte) 0xb0, '\n', (byte) 0xee,               // mov al, '\n'; out dx, al
+            (byte) 0xe6, (byte) 0x80,                     // out 0x80, al (POST, ignored)
+            (byte) 0xb0, 42, (byte) 0xe6, (byte) 0xf4,    // mov al, 42; out 0xf4, al
+            (byte) 0xeb, (byte) 0xfe};
+        try (Vm vm = boot(code)) {
+            vm.cont();
+            VmExit exit = vm.awaitExit();
+            assertEquals(42, exit.status(), exit.reason());
+            assertEquals("ok\n", Files.readString(dir.resolve("serial.log")));
+        }
+    }
+
+    @Test
+    void haltStopsTheVmWithARegisterDump() throws Exception {
+        Require.kvm();
+        try (Vm vm = boot(new byte[] {(byte) 0xf4})) { // hlt
+            vm.cont();
+            VmExit exit = vm.awaitExit();
+            assertEquals(0, exit.status());
+            assertTrue(exit.reason().contains("halted"), exit.reason());
+            assertTrue(exit.registerDump().contains("RIP=0000000000100019"), exit.registerDump());
+            assertEquals(RunState.SHUTDOWN, vm.state());
+        }
+    }
+}
