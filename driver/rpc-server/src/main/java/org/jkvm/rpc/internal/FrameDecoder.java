@@ -11,13 +11,16 @@ import org.jkvm.rpc.RpcException;
  * bytes (the 24-byte header and the payload).
  *
  * <p>Bytes may arrive split anywhere. A length below 28 or above {@link Programs#FRAME_MAX} is refused
- * <em>before</em> anything is allocated, with an {@link RpcException}; the stream cannot be resynchronised
+ * <em>before</em> anything is allocated, with an {@link RpcException}, and the frame buffer grows only as bytes
+ * arrive; the stream cannot be resynchronised
  * after that, so the caller closes the connection. Not thread-safe: one decoder per connection.
  */
 public final class FrameDecoder {
     private final int maxFrame;
     private final ByteBuffer lengthWord = ByteBuffer.allocate(4);
+    private static final int INITIAL_BODY = 64 * 1024;
     private ByteBuffer body;
+    private int bodyLength;
 
     /** A decoder accepting frames up to libvirt's limit. */
     public FrameDecoder() {
@@ -52,10 +55,19 @@ public final class FrameDecoder {
                     throw new RpcException("invalid RPC frame length " + Integer.toUnsignedString(len)
                             + " (must be " + Programs.HEADER_BYTES + ".." + maxFrame + "); closing the connection");
                 }
-                body = ByteBuffer.allocate(len - 4);
+                bodyLength = len - 4;
+                // Grow with the bytes that really arrive, so a peer announcing 32 MiB and sending little
+                // costs little.
+                body = ByteBuffer.allocate(Math.min(bodyLength, INITIAL_BODY));
+            }
+            if (!body.hasRemaining() && body.capacity() < bodyLength) {
+                ByteBuffer bigger = ByteBuffer.allocate((int) Math.min((long) bodyLength, 2L * body.capacity()));
+                body.flip();
+                bigger.put(body);
+                body = bigger;
             }
             copy(in, body);
-            if (!body.hasRemaining()) {
+            if (!body.hasRemaining() && body.capacity() == bodyLength) {
                 ByteBuffer frame = body.flip();
                 body = null;
                 sink.accept(frame);

@@ -92,6 +92,28 @@ class FrameDecoderTest {
     }
 
     @Test
+    void largeFrameGrowsItsBufferAsBytesArrive() {
+        int len = 300_000;
+        ByteBuffer frame = ByteBuffer.allocate(len).putInt(len);
+        for (int i = 4; i < len; i++) {
+            frame.put((byte) i);
+        }
+        byte[] bytes = frame.array();
+        FrameDecoder d = new FrameDecoder();
+        List<ByteBuffer> out = new ArrayList<>();
+        for (int off = 0; off < len; off += 7001) {
+            d.feed(ByteBuffer.wrap(bytes, off, Math.min(7001, len - off)), out::add);
+        }
+        assertEquals(1, out.size());
+        ByteBuffer f = out.get(0);
+        assertEquals(len - 4, f.remaining());
+        for (int i = 4; i < len; i++) {
+            assertEquals((byte) i, f.get(i - 4));
+        }
+        assertTrue(d.idle());
+    }
+
+    @Test
     void frameContentIsExact() {
         List<ByteBuffer> frames = decode(STREAM, 5, 33);
         byte[] first = new byte[frames.get(0).remaining()];
