@@ -27,7 +27,7 @@ public final class Kvm implements AutoCloseable {
     private final Path device;
     private final int fd;
     private final Scratch scratch = new Scratch(4096);
-    private boolean closed;
+    private volatile boolean closed;
 
     private Kvm(Path device, int fd) {
         this.device = device;
@@ -91,7 +91,7 @@ public final class Kvm implements AutoCloseable {
 
     /** {@code KVM_GET_API_VERSION}: always {@value #API_VERSION} once opened. */
     public int apiVersion() {
-        return LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_GET_API_VERSION, 0), "KVM_GET_API_VERSION");
+        return LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_GET_API_VERSION, 0), "KVM_GET_API_VERSION");
     }
 
     /**
@@ -101,12 +101,12 @@ public final class Kvm implements AutoCloseable {
      * @param capability a {@code KVM_CAP_*} number from {@link KvmCaps}
      */
     public int checkExtension(int capability) {
-        return LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_CHECK_EXTENSION, capability), "KVM_CHECK_EXTENSION");
+        return LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_CHECK_EXTENSION, capability), "KVM_CHECK_EXTENSION");
     }
 
     /** {@code KVM_GET_VCPU_MMAP_SIZE}: bytes to mmap from each vCPU fd (kvm_run plus the PIO page). */
     public int vcpuMmapSize() {
-        return LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_GET_VCPU_MMAP_SIZE, 0), "KVM_GET_VCPU_MMAP_SIZE");
+        return LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_GET_VCPU_MMAP_SIZE, 0), "KVM_GET_VCPU_MMAP_SIZE");
     }
 
     /** {@code KVM_GET_SUPPORTED_CPUID}: the CPUID leaves KVM can expose on this host, for {@code KVM_SET_CPUID2}. */
@@ -118,7 +118,7 @@ public final class Kvm implements AutoCloseable {
         for (int nent = 128; ; nent *= 2) {
             ByteBuffer b = scratch.zeroed(8 + nent * CpuidEntry.SIZE);
             b.putInt(0, nent);
-            int r = LibC.ioctl(fd, request, scratch.address());
+            int r = LibC.ioctl(live(), request, scratch.address());
             if (r < 0) {
                 int errno = LibC.lastErrno();
                 if (errno == E2BIG && nent < MAX_ENTRIES) {
@@ -144,7 +144,7 @@ public final class Kvm implements AutoCloseable {
         for (int n = 256; ; n *= 2) {
             ByteBuffer b = scratch.zeroed(4 + 4 * n);
             b.putInt(0, n);
-            int r = LibC.ioctl(fd, request, scratch.address());
+            int r = LibC.ioctl(live(), request, scratch.address());
             if (r < 0) {
                 int errno = LibC.lastErrno();
                 if (errno == E2BIG && n < MAX_ENTRIES) {
@@ -163,8 +163,16 @@ public final class Kvm implements AutoCloseable {
     /** {@code KVM_CREATE_VM} (machine type 0): a new, empty VM. The caller owns and closes it. */
     public VmFd createVm() {
         int mmapSize = vcpuMmapSize();
-        int vmFd = LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_CREATE_VM, 0), "KVM_CREATE_VM");
+        int vmFd = LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_CREATE_VM, 0), "KVM_CREATE_VM");
         return new VmFd(vmFd, mmapSize);
+    }
+
+    /** The fd, or an error when closed: a closed descriptor number may already belong to another file. */
+    private int live() {
+        if (closed) {
+            throw new KvmException("ioctl", 9, "the KVM system fd is closed; create a new one");
+        }
+        return fd;
     }
 
     /** Closes the system fd; idempotent. */

@@ -26,7 +26,7 @@ public final class VcpuFd implements AutoCloseable {
     private final KvmRun kvmRun;
     private final Scratch scratch = new Scratch(8192);
     private volatile int threadId;
-    private boolean closed;
+    private volatile boolean closed;
 
     VcpuFd(int fd, int id, int mmapSize, int xsaveSize) {
         this.fd = fd;
@@ -61,7 +61,7 @@ public final class VcpuFd implements AutoCloseable {
      * @throws KvmException for any other error (e.g. EFAULT for a bad memory slot)
      */
     public int run() {
-        if (LibC.ioctl(fd, KvmIoctls.KVM_RUN, 0) < 0) {
+        if (LibC.ioctl(live(), KvmIoctls.KVM_RUN, 0) < 0) {
             int errno = LibC.lastErrno();
             if (errno == LibC.EINTR || errno == LibC.EAGAIN) {
                 return -errno;
@@ -84,9 +84,12 @@ public final class VcpuFd implements AutoCloseable {
      * Makes the vCPU thread's current or next {@link #run()} return {@link #RUN_INTERRUPTED} (or an exit that was
      * already under way): sets {@code immediate_exit}, then signals the bound thread. Safe from any thread. The
      * vCPU thread clears {@code immediate_exit} ({@code kvmRun().immediateExit(false)}) once it has handled the
-     * request.
+     * request. Does nothing once the vCPU is closed.
      */
     public void kick() {
+        if (closed) {
+            return; // the kvm_run page is gone, and so is the thread's reason to run
+        }
         kvmRun.immediateExit(true);
         int tid = threadId;
         if (tid != 0) {
@@ -164,7 +167,7 @@ public final class VcpuFd implements AutoCloseable {
         for (int i = 0; i < indices.length; i++) {
             b.putInt(8 + i * MsrEntry.SIZE, indices[i]);
         }
-        int n = LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_GET_MSRS, scratch.address()), "KVM_GET_MSRS");
+        int n = LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_GET_MSRS, scratch.address()), "KVM_GET_MSRS");
         List<MsrEntry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(MsrEntry.read(b, 8 + i * MsrEntry.SIZE));
@@ -196,7 +199,7 @@ public final class VcpuFd implements AutoCloseable {
         for (int i = 0; i < entries.size(); i++) {
             entries.get(i).write(b, 8 + i * MsrEntry.SIZE);
         }
-        return LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_SET_MSRS, scratch.address()), "KVM_SET_MSRS");
+        return LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_MSRS, scratch.address()), "KVM_SET_MSRS");
     }
 
     /**
@@ -262,28 +265,36 @@ public final class VcpuFd implements AutoCloseable {
 
     /** {@code KVM_GET_TSC_KHZ}: the guest TSC frequency in kHz ({@code KVM_CAP_GET_TSC_KHZ}). */
     public int getTscKhz() {
-        return LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_GET_TSC_KHZ, 0), "KVM_GET_TSC_KHZ");
+        return LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_GET_TSC_KHZ, 0), "KVM_GET_TSC_KHZ");
     }
 
     /** {@code KVM_SET_TSC_KHZ}: scales the guest TSC to {@code khz} ({@code KVM_CAP_TSC_CONTROL}). */
     public void setTscKhz(int khz) {
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_SET_TSC_KHZ, khz), "KVM_SET_TSC_KHZ");
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_TSC_KHZ, khz), "KVM_SET_TSC_KHZ");
     }
 
     private ByteBuffer get(long request, int size, String name) {
         ByteBuffer b = scratch.zeroed(size);
-        LibC.check(LibC.ioctl(fd, request, scratch.address()), name);
+        LibC.check(LibC.ioctl(live(), request, scratch.address()), name);
         return b;
     }
 
     private void set(long request, String name) {
-        LibC.check(LibC.ioctl(fd, request, scratch.address()), name);
+        LibC.check(LibC.ioctl(live(), request, scratch.address()), name);
     }
 
     private static byte[] bytes(ByteBuffer b, int size) {
         byte[] out = new byte[size];
         b.get(0, out);
         return out;
+    }
+
+    /** The fd, or an error when closed: a closed descriptor number may already belong to another file. */
+    private int live() {
+        if (closed) {
+            throw new KvmException("ioctl", 9, "the vCPU " + id + " is closed; create a new one");
+        }
+        return fd;
     }
 
     /** Unmaps {@code kvm_run} and closes the fd; idempotent. */

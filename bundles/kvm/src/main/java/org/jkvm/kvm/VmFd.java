@@ -19,7 +19,7 @@ public final class VmFd implements AutoCloseable {
     private final Scratch scratch = new Scratch(4096);
     /** Pages per registered slot, indexed by slot number (0 = not registered), to size dirty bitmaps safely. */
     private long[] slotPages = new long[32];
-    private boolean closed;
+    private volatile boolean closed;
 
     VmFd(int fd, int vcpuMmapSize) {
         this.fd = fd;
@@ -33,7 +33,7 @@ public final class VmFd implements AutoCloseable {
 
     /** {@code KVM_CHECK_EXTENSION} on the VM fd (some answers differ per VM, e.g. {@code KVM_CAP_XSAVE2}). */
     public int checkExtension(int capability) {
-        return LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_CHECK_EXTENSION, capability), "KVM_CHECK_EXTENSION");
+        return LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_CHECK_EXTENSION, capability), "KVM_CHECK_EXTENSION");
     }
 
     /**
@@ -52,7 +52,7 @@ public final class VmFd implements AutoCloseable {
         }
         ByteBuffer b = scratch.zeroed(32);
         b.putInt(0, slot).putInt(4, flags).putLong(8, gpa).putLong(16, sizeBytes).putLong(24, hva);
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_SET_USER_MEMORY_REGION, scratch.address()),
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_USER_MEMORY_REGION, scratch.address()),
                 "KVM_SET_USER_MEMORY_REGION");
         if (slot >= slotPages.length) {
             slotPages = Arrays.copyOf(slotPages, Math.max(slot + 1, slotPages.length * 2));
@@ -80,7 +80,7 @@ public final class VmFd implements AutoCloseable {
         scratch.ensure(16 + words * 8);
         ByteBuffer b = scratch.zeroed(16);
         b.putInt(0, slot).putInt(4, 0).putLong(8, scratch.address() + 16);
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_GET_DIRTY_LOG, scratch.address()), "KVM_GET_DIRTY_LOG");
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_GET_DIRTY_LOG, scratch.address()), "KVM_GET_DIRTY_LOG");
         scratch.pointer().read(16, bitmap, 0, words);
     }
 
@@ -100,7 +100,7 @@ public final class VmFd implements AutoCloseable {
         for (int i = 0; i < args.length; i++) {
             b.putLong(8 + 8 * i, args[i]);
         }
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_ENABLE_CAP, scratch.address()), "KVM_ENABLE_CAP");
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_ENABLE_CAP, scratch.address()), "KVM_ENABLE_CAP");
     }
 
     /**
@@ -125,30 +125,30 @@ public final class VmFd implements AutoCloseable {
         ByteBuffer b = scratch.zeroed(24);
         b.putInt(0, slot).putInt(4, numPages).putLong(8, firstPage).putLong(16, scratch.address() + 24);
         scratch.pointer().write(24, bitmap, 0, words);
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_CLEAR_DIRTY_LOG, scratch.address()), "KVM_CLEAR_DIRTY_LOG");
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_CLEAR_DIRTY_LOG, scratch.address()), "KVM_CLEAR_DIRTY_LOG");
     }
 
     /** {@code KVM_SET_TSS_ADDR}: gpa of a 3-page region the VM must not use (Intel; needed before running). */
     public void setTssAddr(long gpa) {
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_SET_TSS_ADDR, gpa), "KVM_SET_TSS_ADDR");
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_TSS_ADDR, gpa), "KVM_SET_TSS_ADDR");
     }
 
     /** {@code KVM_SET_IDENTITY_MAP_ADDR}: gpa of a 1-page region for the real-mode identity map (Intel). */
     public synchronized void setIdentityMapAddr(long gpa) {
         scratch.zeroed(8).putLong(0, gpa);
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_SET_IDENTITY_MAP_ADDR, scratch.address()),
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_IDENTITY_MAP_ADDR, scratch.address()),
                 "KVM_SET_IDENTITY_MAP_ADDR");
     }
 
     /** {@code KVM_CREATE_IRQCHIP}: in-kernel PIC, IOAPIC and LAPICs. */
     public void createIrqchip() {
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
     }
 
     /** {@code KVM_IRQ_LINE}: drives interrupt line {@code irq} of the in-kernel irqchip. */
     public synchronized void irqLine(int irq, boolean level) {
         scratch.zeroed(8).putInt(0, irq).putInt(4, level ? 1 : 0);
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_IRQ_LINE, scratch.address()), "KVM_IRQ_LINE");
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_IRQ_LINE, scratch.address()), "KVM_IRQ_LINE");
     }
 
     /**
@@ -161,7 +161,7 @@ public final class VmFd implements AutoCloseable {
     public synchronized void irqfd(int eventFd, int gsi, boolean deassign) {
         ByteBuffer b = scratch.zeroed(32);
         b.putInt(0, eventFd).putInt(4, gsi).putInt(8, deassign ? 1 : 0);
-        LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_IRQFD, scratch.address()), "KVM_IRQFD");
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_IRQFD, scratch.address()), "KVM_IRQFD");
     }
 
     /**
@@ -171,7 +171,7 @@ public final class VmFd implements AutoCloseable {
      */
     public VcpuFd createVcpu(int id) {
         int xsaveSize = Math.max(Xsave.SIZE, checkExtension(KvmCaps.KVM_CAP_XSAVE2));
-        int vcpuFd = LibC.check(LibC.ioctl(fd, KvmIoctls.KVM_CREATE_VCPU, id), "KVM_CREATE_VCPU");
+        int vcpuFd = LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_CREATE_VCPU, id), "KVM_CREATE_VCPU");
         try {
             return new VcpuFd(vcpuFd, id, vcpuMmapSize, xsaveSize);
         } catch (RuntimeException e) {
@@ -195,6 +195,14 @@ public final class VmFd implements AutoCloseable {
                     + " words, got " + bitmap.length);
         }
         return words;
+    }
+
+    /** The fd, or an error when closed: a closed descriptor number may already belong to another file. */
+    private int live() {
+        if (closed) {
+            throw new KvmException("ioctl", 9, "the VM is closed; create a new one");
+        }
+        return fd;
     }
 
     /** Closes the VM fd; idempotent. Close the vCPUs first. */
