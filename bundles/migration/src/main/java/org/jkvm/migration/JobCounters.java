@@ -28,14 +28,14 @@ final class JobCounters {
         this.remainingBytes = totalBytes;
     }
 
-    void status(MigrationStatus s, String err, MigrationListener listener, MigrationStats unused) {
+    void status(MigrationStatus s, String err, MigrationListener listener, MigrationStats base) {
         if (s.isFinal()) {
             endNanos = clock.nanoTime();
         }
         error = err;
         status = s;
         try {
-            listener.statusChanged(s, snapshotFor(unused, s, err));
+            listener.statusChanged(s, snapshotFor(base, s, err));
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(JobCounters.class).warn("a migration listener failed: {}", e.toString());
         }

@@ -203,7 +203,6 @@ public final class OutgoingMigration {
 
     /** Round 0 and the dirty rounds; returns the number of the round the final pass will have. */
     private int iterate(List<DirtyBitmap> bitmaps) throws IOException {
-        ConvergencePolicy policy = new ConvergencePolicy(params);
         int round = 0;
         int high = 0;
         out.throttled(true);
@@ -219,8 +218,8 @@ public final class OutgoingMigration {
             long elapsed = Math.max(clock.nanoTime() - start, 1_000_000L);
             long sent = out.bytesWritten() - bytesBefore;
             long bandwidth = (long) (sent * 1e9 / elapsed);
-            policy = new ConvergencePolicy(params);
-            ConvergencePolicy.Decision d = policy.decide(new ConvergencePolicy.Snapshot(
+            // A new policy each round: migrate_set_downtime may change the limit while the job runs.
+            ConvergencePolicy.Decision d = new ConvergencePolicy(params).decide(new ConvergencePolicy.Snapshot(
                     dirty * StreamFormat.PAGE_SIZE, bandwidth, sent, dirty * StreamFormat.PAGE_SIZE,
                     vm.throttle(), high, vm.isRunning()));
             counters.pass(dirty * StreamFormat.PAGE_SIZE, (long) (dirty * 1e9 / elapsed), bandwidth,

@@ -17,7 +17,12 @@ import java.util.Locale;
  * <pre>
  * bin/jkvm-bench MigrationBench            all scenarios
  * bin/jkvm-bench MigrationBench quick      256 MiB only
+ * bin/jkvm-bench MigrationBench noqemu     without the QEMU comparison rows
  * </pre>
+ *
+ * <p>Where {@code qemu-system-x86_64} is installed, each scenario is repeated with QEMU (TCG) booting the jkvm
+ * firmware with the same RAM size, non-zero content, speed limit and downtime limit, followed by the ratios
+ * ours/QEMU (below 1 is better for time, downtime and bytes; above 1 is better for throughput).
  */
 public final class MigrationBench {
     static final long MIB = 1 << 20;
@@ -27,7 +32,14 @@ public final class MigrationBench {
 
     record Scenario(String name, long ramBytes, long nonZeroBytes, long dirtyWorkingSetPages, long dirtyPagesPerSec,
             long bandwidth, boolean autoConverge) {
+        /** The firmware command line that makes QEMU's guest behave the same way. */
+        String qemuAppend() {
+            return dirtyPagesPerSec == 0 ? "workload=idle"
+                    : "workload=dirty mib=" + dirtyWorkingSetPages / 256 + " rate=" + dirtyPagesPerSec;
+        }
     }
+
+    static final String ROW = "%-50s %7s %7s %9s %8s %7s %9s %9s %9s %6s %8s %9s  %s%n";
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !args[0].equals("--child")) {
@@ -37,7 +49,11 @@ public final class MigrationBench {
             cmd.addAll(List.of(args));
             System.exit(new ProcessBuilder(cmd).inheritIO().start().waitFor());
         }
-        boolean quick = args.length > 1 && args[1].equals("quick");
+        List<String> opts = List.of(args).subList(1, args.length);
+        boolean quick = opts.contains("quick");
+        Path fw = org.jkvm.testkit.RepoPaths.of("src", "firmware", "jkvm-fw.elf");
+        boolean qemu = !opts.contains("noqemu") && org.jkvm.testkit.Require.which("qemu-system-x86_64") != null
+                && java.nio.file.Files.exists(fw);
         List<Scenario> list = new ArrayList<>();
         list.add(new Scenario("256M idle, all non-zero, unlimited", 256 * MIB, 256 * MIB, 0, 0, 0, false));
         list.add(new Scenario("256M dirtying 16M @ 80 MB/s, unlimited", 256 * MIB, 256 * MIB, 4096, 20_000, 0, false));
@@ -55,8 +71,35 @@ public final class MigrationBench {
                 "cpu ms", "heap MiB", "result");
         rawLoopback(quick ? 256 * MIB : 1024 * MIB);
         for (Scenario s : list) {
-            run(s);
+            MigrationStats ours = run(s);
+            if (qemu) {
+                compareWithQemu(s, ours, fw);
+            }
         }
+        if (!qemu) {
+            System.out.println("(QEMU rows skipped: qemu-system-x86_64 or src/firmware/jkvm-fw.elf is missing, or noqemu)");
+        }
+    }
+
+    /** The same scenario under QEMU TCG with the jkvm firmware, then the ratios ours/QEMU. */
+    static void compareWithQemu(Scenario s, MigrationStats ours, Path fw) throws Exception {
+        QemuPeer.Result q = QemuPeer.migrate(fw, s.ramBytes(), s.nonZeroBytes(), s.qemuAppend(), s.bandwidth(),
+                MigrationParameters.DEFAULT_DOWNTIME_MS, s.autoConverge());
+        double qmibps = q.transferred() / (double) MIB / Math.max(1, q.totalMs() - q.setupMs()) * 1000;
+        System.out.printf(Locale.ROOT, ROW, "  QEMU 7.2 TCG, " + s.qemuAppend(), s.ramBytes() / MIB,
+                s.nonZeroBytes() / MIB, q.totalMs(), q.downtimeMs(), q.setupMs(),
+                String.format(Locale.ROOT, "%.1f", q.transferred() / (double) MIB),
+                String.format(Locale.ROOT, "%.3f", q.transferred() / (double) s.nonZeroBytes()),
+                String.format(Locale.ROOT, "%.0f", qmibps), q.rounds(), "-", "-", q.status());
+        double oursMibps = ours.transferredBytes() / (double) MIB
+                / Math.max(1, ours.totalTimeMs() - ours.setupTimeMs()) * 1000;
+        System.out.printf(Locale.ROOT, ROW, "  ratio ours/QEMU", "", "", ratio(ours.totalTimeMs(), q.totalMs()),
+                ratio(ours.downtimeMs(), q.downtimeMs()), "", ratio(ours.transferredBytes(), q.transferred()), "",
+                String.format(Locale.ROOT, "%.2f", oursMibps / Math.max(1e-9, qmibps)), "", "", "", "");
+    }
+
+    static String ratio(long a, long b) {
+        return b <= 0 ? "-" : String.format(Locale.ROOT, "%.2f", a / (double) b);
     }
 
     /** The same bytes through a bare loopback TCP socket pair (no migration logic): the ceiling on this host now. */
@@ -99,7 +142,7 @@ public final class MigrationBench {
                 .getProcessCpuTime();
     }
 
-    static void run(Scenario s) throws Exception {
+    static MigrationStats run(Scenario s) throws Exception {
         FakeVm src = new FakeVm(new FakeMemory(new long[] {0}, new long[] {s.ramBytes()}, true), "qemu64");
         FakeVm dst = new FakeVm(new FakeMemory(new long[] {0}, new long[] {s.ramBytes()}, true), "qemu64");
         src.fill(s.nonZeroBytes() / 4096, 1).running();
@@ -140,6 +183,7 @@ public final class MigrationBench {
         src = null;
         dst = null;
         System.gc();
+        return st;
     }
 
     static void resetPeaks() {
