@@ -1,0 +1,112 @@
+package org.jkvm.domainxml.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.jkvm.domainxml.DomainXml;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The jkvm-xml commands, their output lines and exit statuses. */
+class JkvmXmlTest {
+    @TempDir
+    Path tmp;
+    private Path guest;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void writeGuest() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/jkvm-guest.xml")) {
+            guest = Files.write(tmp.resolve("guest1.xml"), in.readAllBytes());
+        }
+    }
+
+    private int run(String... args) {
+        out.reset();
+        err.reset();
+        return new JkvmXml(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(tmp.resolve(name), text);
+    }
+
+    @Test
+    void checkIsOneLinePerFileAndFailsIfAnyFails() throws IOException {
+        Path bad = write("bad.xml", "<domain type='kvm'><name>x</name>");
+        Path qemu = write("qemu.xml", Files.readString(guest).replace("type='kvm'", "type='qemu'"));
+        assertEquals(0, run("check", guest.toString(), qemu.toString()));
+        assertEquals(guest + ": ok\n" + qemu + ": ok\n", out());
+        assertEquals(1, run("check", "--for-jkvm", guest.toString(), qemu.toString(), bad.toString()));
+        String[] lines = out().split("\n");
+        assertEquals(3, lines.length);
+        assertTrue(lines[0].startsWith(guest + ": ok, 1 ignored by jkvm: devices/interface[1]"), lines[0]);
+        assertEquals(qemu + ": error: cannot run on jkvm: domain: domain type 'qemu' is not supported by jkvm (it"
+                + " means TCG emulation); use <domain type='kvm'>", lines[1]);
+        assertEquals(bad + ": error: line 1, column 34: malformed XML: XML document structures must start and end"
+                + " within the same entity.", lines[2]);
+    }
+
+    @Test
+    void formatPrintsTheCanonicalFormWhichIsStable() throws IOException {
+        assertEquals(0, run("format", guest.toString()));
+        String once = out();
+        assertEquals(DomainXml.format(DomainXml.parse(guest)), once);
+        Path again = write("again.xml", once);
+        assertEquals(0, run("format", again.toString()));
+        assertEquals(once, out());
+    }
+
+    @Test
+    void diffSaysCompatibleOrListsDifferences() throws IOException {
+        Path renamed = write("renamed.xml", Files.readString(guest).replace("<name>guest1", "<name>guest2"));
+        assertEquals(0, run("diff", guest.toString(), renamed.toString()));
+        assertEquals("migration-compatible: the guest-visible configuration is identical\n", out());
+        Path bigger = write("bigger.xml", Files.readString(guest).replace(">256</memory>", ">512</memory>")
+                .replace("52:54:00:12:34:56", "52:54:00:12:34:99"));
+        assertEquals(1, run("diff", guest.toString(), bigger.toString()));
+        assertEquals("not migration-compatible: 2 differences\n"
+                + "  memory: source '268435456 bytes', destination '536870912 bytes'\n"
+                + "  devices/interface[1]: source 'mac=52:54:00:12:34:56 model=virtio', destination"
+                + " 'mac=52:54:00:12:34:99 model=virtio'\n", out());
+    }
+
+    @Test
+    void fingerprintAndToEngine() {
+        assertEquals(0, run("fingerprint", guest.toString()));
+        assertTrue(out().matches("sha256:[0-9a-f]{64}\n"), out());
+        assertEquals(0, run("to-engine", guest.toString(), "/tmp/run"));
+        assertEquals("jkvm-engine -name guest1 -uuid c7a5fdbd-edaf-9455-926a-d65c16db1809 -m 256M -smp 1 -cpu"
+                + " qemu64,-nx,+lahf-lm -append 'workload=dirty mib=16 rate=1000' -serial"
+                + " file:/var/log/jkvm/guest1.serial -qmp unix:/tmp/run/guest1.qmp,server,nowait -pidfile"
+                + " /tmp/run/guest1.pid\n", out());
+    }
+
+    @Test
+    void usageErrorsExitWithTwoAndMissingFilesWithOne() {
+        assertEquals(2, run());
+        assertEquals(2, run("frobnicate"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("jkvm-xml: unknown command 'frobnicate'"));
+        assertEquals(2, run("diff", guest.toString()));
+        assertEquals(1, run("format", tmp.resolve("missing.xml").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("jkvm-xml: cannot read " + tmp.resolve(
+                "missing.xml")), err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, run("domcapabilities"));
+        assertTrue(out().startsWith("<domainCapabilities>"));
+    }
+}
