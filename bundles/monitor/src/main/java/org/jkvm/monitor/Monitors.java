@@ -19,6 +19,12 @@ final class Monitors {
     static Qmp start(EngineControl engine, VmConfig config, List<AutoCloseable> opened) {
         Hmp hmp = new Hmp(engine);
         Qmp qmp = new Qmp(engine, hmp);
+        MigrationCommands migration = new MigrationCommands(engine);
+        migration.register(qmp, hmp);
+        String incoming = config.incoming();
+        if (incoming != null && !incoming.equals("defer")) {
+            migration.startIncoming(incoming, false);
+        }
         Runnable quit = engine::quit;
         if (config.qmp() instanceof CharDev.UnixDev u) {
             opened.add(new UnixServer("-qmp", u.path(), u.waitForClient(),

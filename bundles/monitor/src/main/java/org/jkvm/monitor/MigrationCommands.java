@@ -1,0 +1,272 @@
+package org.jkvm.monitor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jkvm.engine.EngineControl;
+import org.jkvm.engine.EngineEvent;
+import org.jkvm.engine.RunState;
+import org.jkvm.migration.IncomingMigration;
+import org.jkvm.migration.MigrationException;
+import org.jkvm.migration.MigrationListener;
+import org.jkvm.migration.MigrationParameters;
+import org.jkvm.migration.MigrationStats;
+import org.jkvm.migration.MigrationStatus;
+import org.jkvm.migration.OutgoingMigration;
+
+/**
+ * The migration commands of the monitors (docs/contracts.md §4), wiring the engine's
+ * {@link EngineControl#migratable()} to the migration module: {@code migrate}, {@code migrate-incoming},
+ * {@code migrate_cancel}, {@code query-migrate}, {@code migrate-set-parameters}, {@code query-migrate-parameters},
+ * {@code migrate-set-capabilities}, {@code query-migrate-capabilities} (and QEMU's older {@code migrate_set_speed}
+ * and {@code migrate_set_downtime}), their HMP forms, the run states (inmigrate, postmigrate) and the
+ * {@code MIGRATION}/{@code MIGRATION_PASS} events. One job at a time. Thread-safe (synchronized).
+ */
+final class MigrationCommands {
+    private final EngineControl engine;
+    private MigrationParameters params = MigrationParameters.defaults();
+    private OutgoingMigration outgoing;
+    private IncomingMigration incoming;
+    private boolean lastIsIncoming;
+
+    MigrationCommands(EngineControl engine) {
+        this.engine = engine;
+    }
+
+    /** Registers the QMP and HMP commands. */
+    void register(Qmp qmp, Hmp hmp) {
+        qmp.register("migrate", a -> {
+            migrate(str(a, "uri"));
+            return Qmp.map();
+        });
+        qmp.register("migrate-incoming", a -> {
+            startIncoming(str(a, "uri"), true);
+            return Qmp.map();
+        });
+        qmp.register("migrate_cancel", a -> {
+            cancel();
+            return Qmp.map();
+        });
+        qmp.register("query-migrate", a -> queryMigrate());
+        qmp.register("migrate-set-parameters", a -> {
+            setParameters(a);
+            return Qmp.map();
+        });
+        qmp.register("query-migrate-parameters", a -> queryParameters());
+        qmp.register("migrate-set-capabilities", a -> {
+            setCapabilities(a);
+            return Qmp.map();
+        });
+        qmp.register("query-migrate-capabilities", a -> List.of(
+                Qmp.map("capability", "auto-converge", "state", params().autoConverge()),
+                Qmp.map("capability", "events", "state", true)));
+        qmp.register("migrate_set_speed", a -> {
+            setParameters(Map.of("max-bandwidth", a.get("value")));
+            return Qmp.map();
+        });
+        qmp.register("migrate_set_downtime", a -> {
+            Object v = a.get("value");
+            if (!(v instanceof Number n)) {
+                throw new MonitorException("GenericError", "migrate_set_downtime needs a number 'value' in seconds");
+            }
+            setParameters(Map.of("downtime-limit", Math.round(n.doubleValue() * 1000)));
+            return Qmp.map();
+        });
+        HmpMigration.register(this, hmp);
+    }
+
+    synchronized MigrationParameters params() {
+        return params;
+    }
+
+    /** Starts an outgoing migration to {@code uri}. */
+    synchronized void migrate(String uri) {
+        if (outgoing != null && !outgoing.isDone()) {
+            throw new MonitorException("GenericError", "a migration is already in progress; wait for it or run "
+                    + "migrate_cancel");
+        }
+        RunState s = engine.state();
+        if (s == RunState.INMIGRATE || s == RunState.SHUTDOWN || s == RunState.POSTMIGRATE) {
+            throw new MonitorException("GenericError", "cannot migrate a VM that is " + s.qmpName());
+        }
+        try {
+            outgoing = OutgoingMigration.start(engine.migratable(), uri, params, new Events(false));
+            lastIsIncoming = false;
+        } catch (MigrationException e) {
+            throw new MonitorException("GenericError", e.getMessage());
+        }
+    }
+
+    /**
+     * Starts listening for an incoming migration ({@code -incoming URI} or {@code migrate-incoming}).
+     *
+     * @param fromMonitor whether this is the QMP/HMP command, which needs {@code -incoming defer}
+     */
+    synchronized void startIncoming(String uri, boolean fromMonitor) {
+        if (engine.state() != RunState.INMIGRATE) {
+            throw new MonitorException("GenericError", "migrate-incoming is only allowed when the engine was "
+                    + "started with -incoming defer");
+        }
+        if (incoming != null && !incoming.status().isFinal()) {
+            throw new MonitorException("GenericError", "an incoming migration is already listening");
+        }
+        try {
+            incoming = IncomingMigration.start(engine.migratable(), uri, new Events(true));
+            lastIsIncoming = true;
+        } catch (MigrationException e) {
+            if (fromMonitor) {
+                throw new MonitorException("GenericError", e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    synchronized void cancel() {
+        if (outgoing != null) {
+            outgoing.cancel();
+        }
+    }
+
+    /** The {@code query-migrate} answer: {} before any job. */
+    synchronized Map<String, Object> queryMigrate() {
+        if (lastIsIncoming && incoming != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("status", incoming.status().wireName());
+            m.put("total-time", incoming.totalTimeMs());
+            if (incoming.error() != null) {
+                m.put("error-desc", incoming.error());
+            }
+            return m;
+        }
+        return outgoing == null ? Qmp.map() : statsMap(outgoing.stats());
+    }
+
+    /** The current job's statistics for HMP, or null. */
+    synchronized MigrationStats outgoingStats() {
+        return outgoing == null ? null : outgoing.stats();
+    }
+
+    static Map<String, Object> statsMap(MigrationStats s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", s.status().wireName());
+        m.put("total-time", s.totalTimeMs());
+        m.put("expected-downtime", s.expectedDowntimeMs());
+        m.put("downtime", s.downtimeMs());
+        m.put("setup-time", s.setupTimeMs());
+        m.put("ram", Qmp.map("transferred", s.transferredBytes(), "remaining", s.remainingBytes(),
+                "total", s.totalBytes(), "duplicate", s.zeroPages(), "normal", s.normalPages(),
+                "normal-bytes", s.normalBytes(), "dirty-pages-rate", s.dirtyPagesRate(), "mbps", s.mbps(),
+                "dirty-sync-count", s.dirtySyncCount(), "page-size", (long) s.pageSize()));
+        m.put("cpu-throttle-percentage", (long) s.throttlePercent());
+        if (s.errorDesc() != null) {
+            m.put("error-desc", s.errorDesc());
+        }
+        return m;
+    }
+
+    synchronized Map<String, Object> queryParameters() {
+        return Qmp.map("max-bandwidth", params.maxBandwidthBytesPerSec(), "downtime-limit", params.downtimeLimitMs(),
+                "cpu-throttle-initial", (long) params.throttleInitialPercent(),
+                "cpu-throttle-increment", (long) params.throttleIncrementPercent(),
+                "max-cpu-throttle", (long) params.throttleMaxPercent());
+    }
+
+    synchronized void setParameters(Map<String, Object> a) {
+        MigrationParameters p = params;
+        try {
+            for (Map.Entry<String, Object> e : a.entrySet()) {
+                long v = num(e.getKey(), e.getValue());
+                p = switch (e.getKey()) {
+                    case "max-bandwidth" -> p.withMaxBandwidth(v);
+                    case "downtime-limit" -> p.withDowntimeLimit(v);
+                    case "cpu-throttle-initial" -> p.withThrottleSteps((int) v, p.throttleIncrementPercent(),
+                            p.throttleMaxPercent());
+                    case "cpu-throttle-increment" -> p.withThrottleSteps(p.throttleInitialPercent(), (int) v,
+                            p.throttleMaxPercent());
+                    case "max-cpu-throttle" -> p.withThrottleSteps(p.throttleInitialPercent(),
+                            p.throttleIncrementPercent(), (int) v);
+                    default -> throw new MonitorException("GenericError", "migration parameter '" + e.getKey()
+                            + "' is not supported; use max-bandwidth, downtime-limit or the cpu-throttle ones");
+                };
+            }
+        } catch (MigrationException e) {
+            throw new MonitorException("GenericError", e.getMessage());
+        }
+        params = p;
+        if (outgoing != null && !outgoing.isDone()) {
+            outgoing.setParameters(p);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    synchronized void setCapabilities(Map<String, Object> a) {
+        if (!(a.get("capabilities") instanceof List<?> caps)) {
+            throw new MonitorException("GenericError", "migrate-set-capabilities needs a list 'capabilities'");
+        }
+        for (Object o : caps) {
+            if (!(o instanceof Map<?, ?> c) || !(c.get("capability") instanceof String name)
+                    || !(c.get("state") instanceof Boolean state)) {
+                throw new MonitorException("GenericError", "each capability is {\"capability\": NAME, \"state\": "
+                        + "true|false}");
+            }
+            setCapability(name, state);
+        }
+    }
+
+    synchronized void setCapability(String name, boolean state) {
+        switch (name) {
+            case "auto-converge" -> params = params.withAutoConverge(state);
+            case "events" -> {
+                // MIGRATION events are always sent
+            }
+            default -> throw new MonitorException("GenericError", "migration capability '" + name
+                    + "' is not supported; only auto-converge and events are");
+        }
+    }
+
+    private static String str(Map<String, Object> a, String key) {
+        if (!(a.get(key) instanceof String s) || s.isEmpty()) {
+            throw new MonitorException("GenericError", "the argument '" + key + "' is missing or not a string");
+        }
+        return s;
+    }
+
+    private static long num(String key, Object v) {
+        if (!(v instanceof Number n)) {
+            throw new MonitorException("GenericError", "migration parameter '" + key + "' must be a number");
+        }
+        return n.longValue();
+    }
+
+    /** Turns job events into QMP events and run states. */
+    private final class Events implements MigrationListener {
+        private final boolean isIncoming;
+
+        Events(boolean isIncoming) {
+            this.isIncoming = isIncoming;
+        }
+
+        @Override
+        public void statusChanged(MigrationStatus status, MigrationStats stats) {
+            engine.publish(EngineEvent.now("MIGRATION", Map.of("status", status.wireName())));
+            if (status != MigrationStatus.COMPLETED) {
+                return;
+            }
+            try {
+                if (!isIncoming && engine.state() != RunState.RUNNING) {
+                    engine.setMigrationState(RunState.POSTMIGRATE);
+                } else if (isIncoming && engine.state() == RunState.INMIGRATE) {
+                    engine.setMigrationState(RunState.PAUSED);
+                }
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(MigrationCommands.class).debug("run state not changed", e);
+            }
+        }
+
+        @Override
+        public void passCompleted(MigrationStats stats) {
+            engine.publish(EngineEvent.now("MIGRATION_PASS", Map.of("pass", stats.dirtySyncCount())));
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package org.jkvm.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.jkvm.monitor.EngineProcess.QmpClient;
+import org.jkvm.testkit.Require;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The monitor's migration wiring end to end: two engine processes, QMP migrate over a unix socket. */
+class MigrationProcessTest {
+    private static final String APPEND = "workload=verify mib=4 rate=200 hb_ms=300";
+
+    @TempDir
+    Path src;
+    @TempDir
+    Path dst;
+
+    @Test
+    void liveMigrationMovesTheRunningGuestWithoutLosingPages() throws Exception {
+        Require.kvm();
+        Path migSock = dst.resolve("mig.sock");
+        try (EngineProcess a = EngineProcess.start(src, "-append", APPEND);
+                EngineProcess b = EngineProcess.start(dst, "-append", APPEND, "-incoming", "unix:" + migSock);
+                QmpClient qa = new QmpClient(a.qmpSocket); QmpClient qb = new QmpClient(b.qmpSocket)) {
+            qa.execute("{\"execute\": \"qmp_capabilities\"}");
+            qb.execute("{\"execute\": \"qmp_capabilities\"}");
+            assertEquals("inmigrate", status(qb));
+            a.awaitHeartbeats(3, 30_000);
+            Map<String, Object> r = qa.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"unix:"
+                    + migSock + "\"}}");
+            assertEquals(Map.of(), r.get("return"), r.toString());
+            awaitStatus(qa, "completed");
+            Map<?, ?> info = (Map<?, ?>) qa.execute("{\"execute\": \"query-migrate\"}").get("return");
+            assertEquals("completed", info.get("status"), info.toString());
+            assertTrue(((Map<?, ?>) info.get("ram")).get("transferred") instanceof Long, info.toString());
+            assertEquals("postmigrate", status(qa));
+            List<Integer> before = a.seqs();
+            int last = before.get(before.size() - 1);
+            List<Integer> after = b.awaitHeartbeats(3, 30_000);
+            assertEquals("running", status(qb));
+            assertTrue(after.get(0) == last + 1 || after.get(0) == last + 2,
+                    "the destination continues the heartbeats: source ended at " + last + ", destination " + after);
+            for (int i = 1; i < after.size(); i++) {
+                assertEquals(after.get(i - 1) + 1, after.get(i), "consecutive seq on the destination: " + after);
+            }
+            String dstSerial = Files.readString(b.serial);
+            assertTrue(dstSerial.contains(" errors=0 ") && !dstSerial.matches("(?s).*errors=[1-9].*"),
+                    "no lost page or TSC step: " + dstSerial);
+            qb.execute("{\"execute\": \"quit\"}");
+            qa.execute("{\"execute\": \"quit\"}");
+            assertEquals(0, b.awaitExit(30_000), b.stderr());
+            assertEquals(0, a.awaitExit(30_000), a.stderr());
+        }
+    }
+
+    private static String status(QmpClient q) throws Exception {
+        return (String) ((Map<?, ?>) q.execute("{\"execute\": \"query-status\"}").get("return")).get("status");
+    }
+
+    private static void awaitStatus(QmpClient q, String want) throws Exception {
+        while (true) {
+            Map<String, Object> e = q.awaitEvent("MIGRATION");
+            q.events.remove(e);
+            Object s = ((Map<?, ?>) e.get("data")).get("status");
+            if (want.equals(s)) {
+                return;
+            }
+            if ("failed".equals(s) || "cancelled".equals(s)) {
+                throw new AssertionError("migration " + s + ": "
+                        + q.execute("{\"execute\": \"query-migrate\"}"));
+            }
+        }
+    }
+}
