@@ -16,12 +16,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 import org.jkvm.rpc.internal.ClientSession;
+import org.jkvm.rpc.internal.Keepalive;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +42,8 @@ public final class RpcServer implements AutoCloseable {
 
     private final DriverRegistry registry;
     private final ExecutorService workers;
+    private final ScheduledExecutorService ticker;
+    private final Keepalive.Settings keepalive;
     private final List<ServerSocketChannel> listeners = new CopyOnWriteArrayList<>();
     private final List<Path> socketFiles = new CopyOnWriteArrayList<>();
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
@@ -51,8 +56,41 @@ public final class RpcServer implements AutoCloseable {
      * @param registry where CONNECT_OPEN finds a driver for the client's URI
      */
     public RpcServer(DriverRegistry registry) {
+        this(registry, Options.defaults());
+    }
+
+    /**
+     * Creates a server with explicit options.
+     *
+     * @param registry where CONNECT_OPEN finds a driver for the client's URI
+     * @param options  keepalive settings and clock
+     */
+    public RpcServer(DriverRegistry registry, Options options) {
         this.registry = registry;
+        this.keepalive = new Keepalive.Settings(options.keepaliveIntervalMs(), options.keepaliveCount(),
+                options.nanoClock());
         this.workers = Executors.newCachedThreadPool(threads("jkvm-rpc-worker-"));
+        this.ticker = Executors.newSingleThreadScheduledExecutor(threads("jkvm-rpc-keepalive-"));
+        if (options.keepaliveIntervalMs() > 0) {
+            long period = Math.max(10, options.keepaliveIntervalMs() / 5);
+            ticker.scheduleAtFixedRate(() -> sessions.forEach(ClientSession::keepaliveTick), period, period,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Server options.
+     *
+     * @param keepaliveIntervalMs silence (ms) after which a client that negotiated keepalive is pinged; 0 disables
+     *                            server pings (clients' own pings are always answered)
+     * @param keepaliveCount      unanswered pings after which the client is disconnected
+     * @param nanoClock           monotonic clock in nanoseconds, injectable for tests
+     */
+    public record Options(long keepaliveIntervalMs, int keepaliveCount, LongSupplier nanoClock) {
+        /** libvirtd's defaults: ping after 5 s of silence, give up after 5 pings. */
+        public static Options defaults() {
+            return new Options(5000, 5, System::nanoTime);
+        }
     }
 
     private ThreadFactory threads(String prefix) {
@@ -147,7 +185,8 @@ public final class RpcServer implements AutoCloseable {
             return;
         }
         ClientSession[] self = new ClientSession[1];
-        self[0] = new ClientSession(client, peer, registry, workers, () -> sessions.remove(self[0]));
+        self[0] = new ClientSession(client, peer, registry, workers, () -> sessions.remove(self[0]),
+                keepalive);
         sessions.add(self[0]);
         try {
             workers.execute(self[0]);
@@ -182,6 +221,7 @@ public final class RpcServer implements AutoCloseable {
                 LOG.debug("removing {} failed: {}", p, e.toString());
             }
         }
+        ticker.shutdownNow();
         workers.shutdown();
         try {
             workers.awaitTermination(2, TimeUnit.SECONDS);

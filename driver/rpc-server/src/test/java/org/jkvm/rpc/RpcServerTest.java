@@ -269,6 +269,24 @@ class RpcServerTest {
     }
 
     @Test
+    void silentKeepaliveClientsArePingedThenDropped() throws Exception {
+        try (RpcServer fast = new RpcServer(registry, new RpcServer.Options(100, 2, System::nanoTime))) {
+            InetSocketAddress a = fast.listenTcp(new InetSocketAddress("127.0.0.1", 0));
+            try (RawConnection raw = new RawConnection(a); RemoteClient answering = RemoteClient.connectTcp(a)
+                    .open("jkvm:///system", false)) {
+                raw.send(MessageHeader.call(Procedures.CONNECT_SUPPORTS_FEATURE, 0), w -> w.writeInt(10));
+                assertEquals(Programs.STATUS_OK, MessageHeader.read(raw.readReply()).status());
+                MessageHeader ping = MessageHeader.keepalive(Programs.KEEPALIVE_PING);
+                assertEquals(ping, MessageHeader.read(raw.readReply()));
+                assertEquals(ping, MessageHeader.read(raw.readReply()));
+                assertTrue(raw.closedByServer(), "dropped after 2 unanswered pings");
+                Thread.sleep(500);
+                assertEquals(1_002_003L, answering.version(), "a client answering pings stays connected");
+            }
+        }
+    }
+
+    @Test
     void unixSocketIsPrivate(@TempDir Path dir) {
         Path sock = server.listenUnix(dir.resolve("jkvm-sock"));
         try {

@@ -52,6 +52,7 @@ public final class ClientSession implements Runnable {
     private final Object stateLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final EventCallbacks events = new EventCallbacks(this::write);
+    private final Keepalive keepalive;
     // Owned by whichever thread holds the reading role (handed over through the executor, which orders them).
     private final FrameDecoder decoder = new FrameDecoder();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
@@ -70,9 +71,11 @@ public final class ClientSession implements Runnable {
      * @param registry where drivers are found
      * @param workers  runs calls
      * @param onClose  run once when the session ends
+     * @param keepalive the keepalive settings and clock
      */
     public ClientSession(ByteChannel channel, String peer, DriverRegistry registry, Executor workers,
-                         Runnable onClose) {
+                         Runnable onClose, Keepalive.Settings keepalive) {
+        this.keepalive = new Keepalive(keepalive);
         this.channel = channel;
         this.peer = peer;
         this.registry = registry;
@@ -93,6 +96,7 @@ public final class ClientSession implements Runnable {
                 if (channel.read(readBuffer) < 0) {
                     break;
                 }
+                keepalive.received();
                 readBuffer.flip();
                 decoder.feed(readBuffer, this::onFrame);
                 readBuffer.clear();
@@ -138,6 +142,23 @@ public final class ClientSession implements Runnable {
             serve(c.header(), new XdrReader(c.args()));
         } finally {
             inFlight.release();
+        }
+    }
+
+    /**
+     * Called periodically by the server: pings a silent client that negotiated keepalive, and closes the
+     * connection when it stayed silent for {@code count} pings (a peer that vanished without closing its socket).
+     */
+    public void keepaliveTick() {
+        switch (keepalive.tick()) {
+            case PING -> write(Frames.frame(MessageHeader.keepalive(Programs.KEEPALIVE_PING), null));
+            case DEAD -> {
+                LOG.warn("client {}: no answer to {} keepalive pings; closing the connection", peer,
+                        keepalive.settings().count());
+                close();
+            }
+            default -> {
+            }
         }
     }
 
@@ -241,6 +262,10 @@ public final class ClientSession implements Runnable {
     }
 
     private boolean supports(int feature) {
+        if (feature == Features.PROGRAM_KEEPALIVE) {
+            // As libvirtd: a client that asks for keepalive gets pinged when it falls silent.
+            keepalive.enable();
+        }
         synchronized (stateLock) {
             if (connection == null) {
                 return Features.defaultSupported(feature);
