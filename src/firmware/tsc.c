@@ -15,7 +15,8 @@
 #define SPEAKER_GATE2 0x01
 #define SPEAKER_ON 0x02
 #define SPEAKER_OUT2 0x20
-#define CALIBRATION_POLLS 50000000U
+#define CALIBRATION_POLLS 5000000U
+#define MAX_CALIBRATION_TICKS 2000000000ULL   /* 10 ms would be 1 GHz x 2 s: the PIT is not counting */
 #define MIN_KHZ 10000ULL          /* 10 MHz: anything slower is a failed calibration */
 #define MAX_KHZ 100000000ULL      /* 100 GHz */
 
@@ -53,10 +54,14 @@ static u64 pit_once(void)
     if (inb(PORT_SPEAKER) & SPEAKER_OUT2) {
         return 0;                /* OUT2 must be low while counting: there is no PIT here */
     }
+    /* Bounded twice: a port that never changes must not hang the boot (each poll may be a VM exit). */
     for (u32 i = 0; i < CALIBRATION_POLLS; i++) {
+        u64 ticks = rdtsc() - start;
         if (inb(PORT_SPEAKER) & SPEAKER_OUT2) {
-            u64 ticks = rdtsc() - start;
             return ticks * PIT_HZ / (PIT_COUNT * 1000ULL);
+        }
+        if (ticks > MAX_CALIBRATION_TICKS) {
+            break;
         }
     }
     return 0;
