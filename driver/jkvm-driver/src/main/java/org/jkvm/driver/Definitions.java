@@ -35,4 +35,7 @@ public interface Definitions {
 
     /** The host capabilities XML ({@code virsh capabilities}). */
     String capabilities();
+
+    /** The domain capabilities XML ({@code virsh domcapabilities}). */
+    String domainCapabilities();
 }

@@ -51,17 +51,4 @@ final class HostInfo {
             return h != null ? h : "localhost";
         }
     }
-
-    /** CONNECT_GET_CAPABILITIES: the host and the one guest kind jkvm runs (x86_64 hvm under kvm). */
-    static String capabilities() {
-        NodeInfo n = nodeInfo();
-        String arch = n.model();
-        return "<capabilities>\n  <host>\n    <cpu>\n      <arch>" + arch + "</arch>\n      <topology sockets='1' "
-                + "dies='1' cores='" + n.cores() + "' threads='1'/>\n    </cpu>\n    <topology>\n      <cells num='1'>\n"
-                + "        <cell id='0'>\n          <memory unit='KiB'>" + n.memoryKiB() + "</memory>\n        </cell>\n"
-                + "      </cells>\n    </topology>\n  </host>\n  <guest>\n    <os_type>hvm</os_type>\n"
-                + "    <arch name='" + arch + "'>\n      <wordsize>64</wordsize>\n      <domain type='kvm'/>\n"
-                + "    </arch>\n    <features>\n      <acpi default='off' toggle='no'/>\n    </features>\n"
-                + "  </guest>\n</capabilities>\n";
-    }
 }

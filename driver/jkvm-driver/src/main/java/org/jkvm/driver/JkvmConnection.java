@@ -73,6 +73,17 @@ final class JkvmConnection implements DriverConnection {
     }
 
     @Override
+    public String domainCapabilities(String emulatorBin, String arch, String machine, String virtType, int flags) {
+        if (arch != null && !arch.isEmpty() && !arch.equals("x86_64")) {
+            throw LibvirtError.configUnsupported("architecture '" + arch + "' is not supported; jkvm runs x86_64");
+        }
+        if (virtType != null && !virtType.isEmpty() && !virtType.equals("kvm")) {
+            throw LibvirtError.configUnsupported("virtualization type '" + virtType + "' is not supported; use kvm");
+        }
+        return m.definitions.domainCapabilities();
+    }
+
+    @Override
     public List<DomainRef> listAllDomains(int flags) {
         return m.list(flags);
     }

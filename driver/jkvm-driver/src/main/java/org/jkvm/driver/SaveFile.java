@@ -72,6 +72,8 @@ record SaveFile(String xml, boolean running, long streamOffset) {
             byte[] x = new byte[len];
             d.readFully(x);
             return new SaveFile(new String(x, StandardCharsets.UTF_8), (flags & 1) != 0, h);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw VirErrors.operationFailed("save file '" + file + "' does not exist on the daemon's host", e);
         } catch (java.io.EOFException e) {
             throw VirErrors.operationFailed("save file '" + file + "' is truncated", e);
         } catch (IOException e) {

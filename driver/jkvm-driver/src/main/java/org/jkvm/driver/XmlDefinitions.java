@@ -5,11 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.jkvm.domainxml.Capabilities;
 import org.jkvm.domainxml.DomainDefinition;
 import org.jkvm.domainxml.DomainStore;
 import org.jkvm.domainxml.DomainXml;
 import org.jkvm.domainxml.DomainXmlException;
 import org.jkvm.domainxml.EngineArgs;
+import org.jkvm.domainxml.HostInfo;
 import org.jkvm.domainxml.JkvmSupport;
 import org.jkvm.domainxml.LiveXml;
 import org.jkvm.domainxml.RuntimePaths;
@@ -30,10 +32,18 @@ public final class XmlDefinitions implements Definitions {
     private static final Logger LOG = LoggerFactory.getLogger(XmlDefinitions.class);
 
     private final DomainStore store;
+    private final String engine;
+    private volatile String hostCapabilities;
 
-    /** Creates the adapter with its store under {@code stateDir/domains}. */
-    public XmlDefinitions(Path stateDir) {
+    /**
+     * Creates the adapter.
+     *
+     * @param stateDir the state folder; definitions live in {@code stateDir/domains}
+     * @param engine   the engine program's path, reported as the emulator in capabilities
+     */
+    public XmlDefinitions(Path stateDir, String engine) {
         this.store = new DomainStore(stateDir.resolve("domains"));
+        this.engine = engine;
     }
 
     @Override
@@ -143,6 +153,17 @@ public final class XmlDefinitions implements Definitions {
 
     @Override
     public String capabilities() {
-        return HostInfo.capabilities();
+        String c = hostCapabilities;
+        if (c == null) {
+            // /proc does not change while the daemon runs: probe once.
+            c = Capabilities.host(HostInfo.probe(engine));
+            hostCapabilities = c;
+        }
+        return c;
+    }
+
+    @Override
+    public String domainCapabilities() {
+        return Capabilities.domain(engine);
     }
 }

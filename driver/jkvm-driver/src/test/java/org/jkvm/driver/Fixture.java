@@ -32,7 +32,7 @@ final class Fixture implements AutoCloseable {
 
     void open() {
         DriverConfig cfg = new DriverConfig(state, fakeEngine(), true, null, 49152, 49215, Duration.ofSeconds(30));
-        manager = new DomainManager(cfg, new XmlDefinitions(state));
+        manager = new DomainManager(cfg, new XmlDefinitions(state, "jkvm-engine"));
         conn = new JkvmDriver(manager, true).open("jkvm:///system", false);
     }
 

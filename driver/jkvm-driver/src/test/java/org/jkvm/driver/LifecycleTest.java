@@ -131,7 +131,7 @@ class LifecycleTest {
             var cfg = new DriverConfig(dir, java.util.stream.Stream.concat(Fixture.fakeEngine().stream(),
                     java.util.stream.Stream.of("-fake-fail", "no-firmware")).toList(), true, null, 49152, 49215,
                     Duration.ofSeconds(20));
-            f.manager = new DomainManager(cfg, new XmlDefinitions(dir));
+            f.manager = new DomainManager(cfg, new XmlDefinitions(dir, "jkvm-engine"));
             f.conn = new JkvmDriver(f.manager, true).open("jkvm:///system", false);
             LibvirtError e = assertThrows(LibvirtError.class, () -> f.conn.create(r, 0));
             assertEquals(ErrorCodes.OPERATION_FAILED, e.code());

@@ -35,7 +35,7 @@ public final class DriverActivator implements BundleActivator {
     @Override
     public void start(BundleContext context) {
         DriverConfig config = DriverSettings.from(context::getProperty);
-        manager = new DomainManager(config, new XmlDefinitions(config.stateDir()));
+        manager = new DomainManager(config, new XmlDefinitions(config.stateDir(), config.engineCommand().get(0)));
         JkvmDriver driver = new JkvmDriver(manager, config.qemuAlias());
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(SCHEMES, config.qemuAlias() ? new String[] {"jkvm", "qemu"} : new String[] {"jkvm"});
