@@ -139,7 +139,11 @@ public final class IncomingMigration {
             setStatus(MigrationStatus.COMPLETED, null);
         } catch (Throwable e) {
             String reason;
-            if (e instanceof java.io.EOFException) {
+            Connection c = connection;
+            if (e instanceof java.io.EOFException && c != null && !c.hasReturnPath()) {
+                reason = "the stream from " + uri + " ended early (" + e.getMessage() + ")" + c.diagnostics()
+                        + "; check the command and the state file";
+            } else if (e instanceof java.io.EOFException) {
                 reason = "the source closed the stream from " + uri + " before its end (" + e.getMessage()
                         + "); the migration was cancelled or failed on the source, which keeps the guest";
             } else if (e instanceof RuntimeException) {

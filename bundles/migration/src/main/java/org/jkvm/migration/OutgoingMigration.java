@@ -335,7 +335,8 @@ public final class OutgoingMigration {
             return e.getMessage();
         }
         if (e instanceof IOException) {
-            return "the connection to " + uri + " failed: " + e.getMessage();
+            Connection c = connection;
+            return "the connection to " + uri + " failed: " + e.getMessage() + (c == null ? "" : c.diagnostics());
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }

@@ -142,12 +142,23 @@ class MigrationFailureTest {
         MigrationStats s = OutgoingMigration.start(src, "exec:cat > " + dir.resolve("no/such/dir/f"), params(0),
                 MigrationListener.NONE).await(10_000);
         assertEquals(MigrationStatus.FAILED, s.status());
-        assertTrue(s.errorDesc().contains("exec:cat") || s.errorDesc().contains("exited with status"),
+        assertTrue(s.errorDesc().contains("exited with status") || s.errorDesc().contains("exit status"),
                 s.errorDesc());
         assertTrue(src.isRunning(), "the source resumes after the final pass failed");
     }
 
     /** The last occurrence (the config record names the device too; the DEVICE record comes last). */
+    @Test
+    void loadingAMissingStateFileNamesTheCommandsError() throws Exception {
+        FakeVm dst = vm(4 * MIB, "qemu64");
+        IncomingMigration in = IncomingMigration.start(dst, "exec:gzip -c -d " + dir.resolve("missing.gz"),
+                MigrationListener.NONE);
+        assertEquals(MigrationStatus.FAILED, in.await(10_000));
+        assertTrue(in.error().contains("ended early") && in.error().contains("exit status 1")
+                && in.error().contains("missing.gz"), in.error());
+        assertFalse(dst.isRunning());
+    }
+
     static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = hay.length - needle.length; i >= 0; i--) {

@@ -91,6 +91,23 @@ class StreamFormatTest {
         assertEquals(1, r.rounds());
     }
 
+    /**
+     * The version-1 golden file (written once by this build's writer) must keep loading, and the writer must keep
+     * producing it byte for byte: a change here needs a new stream version and a new golden file beside this one.
+     */
+    @Test
+    void goldenVersion1StreamStillLoadsAndIsStillWritten() throws IOException {
+        byte[] golden;
+        try (var in = StreamFormatTest.class.getResourceAsStream("/stream/v1/small.jkms")) {
+            golden = in.readAllBytes();
+        }
+        FakeMemory dst = FakeMemory.of(16 * PAGE);
+        StreamLoader.Result r = load(golden, dst);
+        assertEquals(-1, RamCompare.firstDifference(guest(), dst));
+        assertEquals(List.of(new StateSection("dev", 2, 1, new byte[] {1, 2, 3})), r.sections());
+        assertArrayEquals(golden, smallStream(guest()), "the writer changed the version-1 format");
+    }
+
     @Test
     void everySingleBitFlipIsDetected() throws IOException {
         byte[] good = smallStream(guest());

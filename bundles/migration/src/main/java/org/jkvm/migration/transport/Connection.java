@@ -31,6 +31,14 @@ public interface Connection extends Closeable {
     default void finishSending(long timeoutMs) throws IOException {
     }
 
+    /**
+     * Extra facts for an error message, e.g. {@code " (exit status 1, stderr: gzip: F: No such file)"} for an exec
+     * command; empty for sockets.
+     */
+    default String diagnostics() {
+        return "";
+    }
+
     /** What this connects to, for messages (e.g. {@code tcp:127.0.0.1:4444}). */
     String describe();
 

@@ -83,7 +83,8 @@ final class ExecConnection implements Connection {
         }
         int status = process.exitValue();
         if (status != 0) {
-            throw new IOException("migration command '" + command + "' exited with status " + status + stderr());
+            throw new org.jkvm.migration.MigrationException("migration command '" + command + "' exited with status "
+                    + status + stderr() + "; check the command");
         }
     }
 
@@ -92,12 +93,24 @@ final class ExecConnection implements Connection {
         return process.isAlive() ? -1 : process.exitValue();
     }
 
-    /** {@code ": <last stderr lines>"} or empty. */
+    /** {@code ", stderr: <last stderr lines>"} or empty. */
     String stderr() {
         synchronized (stderrTail) {
             String s = stderrTail.toString().strip();
-            return s.isEmpty() ? "" : " (stderr: " + s.replace('\n', ' ') + ")";
+            return s.isEmpty() ? "" : ", stderr: " + s.replace('\n', ' ');
         }
+    }
+
+    @Override
+    public String diagnostics() {
+        try {
+            // Give a dying command a moment to exit, so its status and last words make it into the message.
+            process.waitFor(200, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String status = process.isAlive() ? "still running" : "exit status " + process.exitValue();
+        return " (command " + status + stderr() + ")";
     }
 
     @Override
