@@ -90,7 +90,7 @@ static void errors_line_end(void)
     put_char('\n');
 }
 
-/* Out of line: a page whose header disagrees with the table. Counts it once and rewrites it. */
+/* Out of line: a page whose header or table entry disagrees with the walk. Counts it once and repairs it. */
 static __attribute__((noinline)) void page_bad(u64 index, volatile u64 *p, u32 want)
 {
     slow.verify_bad++;
@@ -98,6 +98,7 @@ static __attribute__((noinline)) void page_bad(u64 index, volatile u64 *p, u32 w
         put_str("verify-bad");
         put_kv("page", index);
         put_kv("want_gen", want);
+        put_kv("table_gen", gens[index]);
         put_kv("got_page", p[1]);
         put_kv("got_gen", p[2]);
         put_kv("magic_ok", p[0] == PAGE_MAGIC);
@@ -106,7 +107,9 @@ static __attribute__((noinline)) void page_bad(u64 index, volatile u64 *p, u32 w
     p[0] = PAGE_MAGIC;
     p[1] = index;
     p[2] = want;
+    gens[index] = want;
     invlpg(p);
+    invlpg(&gens[index]);
 }
 
 /* Out of line: the TSC went backwards. Counts it and restarts the deadlines from the new value. */
@@ -267,9 +270,10 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
         }
         if (wl == WL_VERIFY) {
             for (u32 n = 0; n < CHECKS_PER_LOOP; n++) {
-                u32 want = table[c_idx];
+                /* The walk is in order: pages before the writer carry gen, the others gen - 1 (0: unwritten). */
+                u32 want = (u32)(c_idx < w_idx ? gen : gen - 1);
                 volatile u64 *p = (volatile u64 *)c_addr;
-                if (want != 0 && (p[0] != PAGE_MAGIC || p[1] != c_idx || p[2] != want)) {
+                if (want != 0 && (table[c_idx] != want || p[0] != PAGE_MAGIC || p[1] != c_idx || p[2] != want)) {
                     page_bad(c_idx, p, want);
                 }
                 u32 wrapped = 0;
