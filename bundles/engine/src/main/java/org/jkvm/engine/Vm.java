@@ -84,6 +84,11 @@ public final class Vm implements EngineControl, AutoCloseable {
         return machine.cpuid;
     }
 
+    /** Port-I/O exits handled so far (statistics for benchmarks and debugging). */
+    public long ioExits() {
+        return runner.ioExits();
+    }
+
     /** The guest TSC frequency in kHz. */
     public int tscKhz() {
         return machine.tscKhz;

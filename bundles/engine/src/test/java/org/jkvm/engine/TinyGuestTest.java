@@ -72,4 +72,28 @@ class TinyGuestTest {
             assertEquals(RunState.SHUTDOWN, vm.state());
         }
     }
+
+    private static long openFds() throws Exception {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void closeReleasesEveryDescriptor() throws Exception {
+        Require.kvm();
+        byte[] exit = {(byte) 0xb0, 7, (byte) 0xe6, (byte) 0xf4, (byte) 0xeb, (byte) 0xfe}; // out 0xf4, 7
+        try (Vm warm = boot(exit)) {
+            warm.cont();
+            warm.awaitExit();
+        }
+        long before = openFds();
+        for (int i = 0; i < 3; i++) {
+            try (Vm vm = boot(exit)) {
+                vm.cont();
+                assertEquals(7, vm.awaitExit().status());
+            }
+        }
+        assertEquals(before, openFds(), "file descriptors leaked by Vm.close");
+    }
 }

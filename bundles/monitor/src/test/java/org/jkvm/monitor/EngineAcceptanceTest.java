@@ -69,9 +69,11 @@ class EngineAcceptanceTest {
             for (int i = 0; i < 2; i++) {
                 long t0 = System.nanoTime();
                 Thread.sleep(1500);
-                Map<?, ?> r = (Map<?, ?>) qmp.execute("{\"execute\": \"x-jkvm-dirty-count\"}").get("return");
+                Map<String, Object> reply = qmp.execute("{\"execute\": \"x-jkvm-dirty-count\"}");
                 seconds[i] = (System.nanoTime() - t0) / 1e9;
-                counts[i] = (Long) r.get("pages");
+                assertTrue(reply.get("return") instanceof Map<?, ?> r && r.get("pages") instanceof Long,
+                        reply.toString());
+                counts[i] = (Long) ((Map<?, ?>) reply.get("return")).get("pages");
             }
             for (int i = 0; i < 2; i++) {
                 double perSecond = counts[i] / seconds[i];

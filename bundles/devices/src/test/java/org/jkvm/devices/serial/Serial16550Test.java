@@ -161,4 +161,18 @@ class Serial16550Test {
         e = assertThrows(IllegalArgumentException.class, () -> Serial16550State.decode(big));
         assertTrue(e.getMessage().contains("FIFO"), e.getMessage());
     }
+
+    @Test
+    void version1GoldenStateStillLoads() throws Exception {
+        byte[] golden;
+        try (var in = Serial16550Test.class.getResourceAsStream("/state/v1/serial16550.bin")) {
+            golden = in.readAllBytes();
+        }
+        Serial16550State s = Serial16550State.decode(golden);
+        assertEquals(new Serial16550State(1, 0, 5, 3, 0x0b, 0x61, 0xb0, 0x42, 0xc1, true, new byte[] {'h', 'i'}), s);
+        assertArrayEquals(golden, s.encode(), "version 1 still encodes byte for byte");
+        Serial16550 other = new Serial16550(IrqLine.NONE, SerialOutput.NULL);
+        other.restore(s);
+        assertEquals(s, other.save());
+    }
 }

@@ -22,6 +22,7 @@ final class ExitDispatcher {
     private final IoBus mmio;
     private final byte[][] byWidth = {null, new byte[1], new byte[2], null, new byte[4], null, null, null,
         new byte[8]};
+    private volatile long ioExits;
     private long unclaimedPio;
     private long unclaimedMmio;
 
@@ -33,6 +34,7 @@ final class ExitDispatcher {
 
     /** Handles a KVM_EXIT_IO: every repetition of a string instruction goes to the bus. */
     void io() {
+        ioExits++; // single writer (the vCPU thread); volatile so statistics readers see it
         int size = run.ioSize();
         int port = run.ioPort();
         int count = run.ioCount();
@@ -62,6 +64,11 @@ final class ExitDispatcher {
                 }
             }
         }
+    }
+
+    /** Port-I/O exits handled so far. */
+    long ioExits() {
+        return ioExits;
     }
 
     /** Handles a KVM_EXIT_MMIO: an access to guest-physical memory that is not RAM. */

@@ -133,6 +133,11 @@ public final class VcpuRunner implements Runnable {
         state = State.FINISHED;
     }
 
+    /** Port-I/O exits handled so far (statistics, any thread). */
+    public long ioExits() {
+        return dispatcher.ioExits();
+    }
+
     /** Whether the vCPU executes guest code. */
     public boolean isRunning() {
         return state == State.RUNNING;

@@ -1,0 +1,56 @@
+package org.jkvm.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * Engine costs on this host, printed as a table (not a test): port-I/O exits per second through the whole exit
+ * path (KVM_RUN, the exit switch, the bus, a device), and the latency of stop (kick) and cont.
+ *
+ * <p>Run: {@code bin/jkvm-bench EngineBench} (needs /dev/kvm).
+ */
+public final class EngineBench {
+    private EngineBench() {
+    }
+
+    /** Entry point; prints the table. */
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("engine-bench");
+        Path elf = dir.resolve("loop.elf");
+        // loop: out 0x80, al; jmp loop  (a POST-port write per iteration: one KVM_EXIT_IO each)
+        Files.write(elf, TinyElf.elf32(new byte[] {(byte) 0xe6, (byte) 0x80, (byte) 0xeb, (byte) 0xfc}, true, 0));
+        VmConfig c = new VmConfig("bench", UUID.randomUUID(), 16L << 20, 1, CpuSpec.parse("qemu64"), elf, "",
+                new CharDev.Null(), null, null, false, null, false, null, VmConfig.defaultKvmDevice());
+        try (Vm vm = Vm.create(c)) {
+            vm.cont();
+            Thread.sleep(500);
+            long exits0 = vm.ioExits();
+            long t0 = System.nanoTime();
+            Thread.sleep(2000);
+            long exits = vm.ioExits() - exits0;
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long[] stopNs = new long[20];
+            long[] contNs = new long[20];
+            for (int i = 0; i < stopNs.length; i++) {
+                long a = System.nanoTime();
+                vm.stop();
+                long b = System.nanoTime();
+                vm.cont();
+                contNs[i] = System.nanoTime() - b;
+                stopNs[i] = b - a;
+                Thread.sleep(20);
+            }
+            java.util.Arrays.sort(stopNs);
+            java.util.Arrays.sort(contNs);
+            System.out.println("| measure                                  | value |");
+            System.out.println("|------------------------------------------|-------|");
+            System.out.printf("| port-I/O exits per second (full path)    | %,.0f |%n", exits / secs);
+            System.out.printf("| stop latency, median / max (ms)          | %.2f / %.2f |%n", stopNs[10] / 1e6,
+                    stopNs[19] / 1e6);
+            System.out.printf("| cont latency, median / max (ms)          | %.2f / %.2f |%n", contNs[10] / 1e6,
+                    contNs[19] / 1e6);
+            vm.quit();
+        }
+    }
+}
