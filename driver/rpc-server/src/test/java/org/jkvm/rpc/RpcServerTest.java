@@ -185,6 +185,29 @@ class RpcServerTest {
     }
 
     @Test
+    void pingIsAnsweredWhileALongCallRuns() throws Exception {
+        try (RemoteClient c = openClient(); RawConnection raw = new RawConnection(address)) {
+            DomainRef d = c.call(Procedures.DOMAIN_DEFINE_XML, w -> w.writeString(VM1, Programs.STRING_MAX),
+                    RemoteCodec::readDomain);
+            raw.send(MessageHeader.call(Procedures.CONNECT_OPEN, 0),
+                    w -> w.writeOptionalString("jkvm:///system", 100).writeInt(0));
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(raw.readReply()).status());
+            CountDownLatch gate = new CountDownLatch(1);
+            driver.saveGate = gate;
+            raw.send(MessageHeader.call(Procedures.DOMAIN_SAVE, 1), w -> {
+                RemoteCodec.writeDomain(w, d);
+                w.writeString("/tmp/x.save", Programs.STRING_MAX);
+            });
+            raw.send(MessageHeader.keepalive(Programs.KEEPALIVE_PING), null);
+            assertEquals(MessageHeader.keepalive(Programs.KEEPALIVE_PONG), MessageHeader.read(raw.readReply()));
+            gate.countDown();
+            MessageHeader saved = MessageHeader.read(raw.readReply());
+            assertEquals(Procedures.DOMAIN_SAVE, saved.procedure());
+            assertEquals(Programs.STATUS_OK, saved.status());
+        }
+    }
+
+    @Test
     void readOnlyConnectionsRefuseChanges() {
         try (RemoteClient c = RemoteClient.connectTcp(address).open("jkvm:///system", true)) {
             LibvirtError e = assertThrows(LibvirtError.class, () -> c.call(Procedures.DOMAIN_DEFINE_XML,

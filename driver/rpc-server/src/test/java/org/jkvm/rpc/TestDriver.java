@@ -31,6 +31,7 @@ final class TestDriver implements HypervisorDriver {
     final Map<UUID, Dom> domains = new ConcurrentHashMap<>();
     final AtomicInteger opened = new AtomicInteger();
     final AtomicInteger closed = new AtomicInteger();
+    final AtomicInteger jobPolls = new AtomicInteger();
     private final AtomicInteger nextId = new AtomicInteger(1);
     /** Migration phases seen, in order (see {@link TestMigration#describe}). */
     final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -336,8 +337,24 @@ final class TestDriver implements HypervisorDriver {
         @Override
         public JobInfo jobInfo(DomainRef dom) {
             Dom d = find(dom);
+            jobPolls.incrementAndGet();
             return d.saving ? new JobInfo(JobInfo.UNBOUNDED, 5, 0, 100, 40, 60, 100, 40, 60, 0, 0, 0)
                     : JobInfo.none();
+        }
+
+        @Override
+        public org.jkvm.remote.JobStats jobStats(DomainRef dom, int flags) {
+            Dom d = find(dom);
+            if (!d.saving) {
+                return org.jkvm.remote.JobStats.none();
+            }
+            return new org.jkvm.remote.JobStats(JobInfo.UNBOUNDED, List.of(
+                    new org.jkvm.remote.TypedParam.Int("operation", 2),
+                    new org.jkvm.remote.TypedParam.ULLong("time_elapsed", 1500),
+                    new org.jkvm.remote.TypedParam.ULLong("data_total", 1L << 30),
+                    new org.jkvm.remote.TypedParam.ULLong("data_processed", 1L << 29),
+                    new org.jkvm.remote.TypedParam.ULLong("data_remaining", 1L << 29),
+                    new org.jkvm.remote.TypedParam.ULLong("memory_dirty_rate", 250)));
         }
 
         @Override

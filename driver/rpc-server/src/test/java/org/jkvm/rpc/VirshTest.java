@@ -63,6 +63,59 @@ class VirshTest {
         }
     }
 
+    @Test
+    void virshSavePollsJobInfoAndDomjobinfoShowsStats() throws Exception {
+        Path virsh = Require.command("virsh");
+        InetSocketAddress a = server.listenTcp(new InetSocketAddress("127.0.0.1", 0));
+        Virsh v = new Virsh(virsh, "jkvm+tcp://127.0.0.1:" + a.getPort() + "/system", dir);
+        Path xml = dir.resolve("vm1.xml");
+        Files.writeString(xml, RpcServerTest.VM1);
+        v.run("define", xml.toString()).ok();
+        v.run("start", "vm1").ok();
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        driver.saveGate = gate;
+        var save = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                // --verbose: virsh keeps polling job info for its progress bar (without it, it stops after the
+                // first poll that shows a running job)
+                return v.run("save", "--verbose", "vm1", dir.resolve("vm1.save").toString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        for (int i = 0; i < 400 && driver.jobPolls.get() < 2; i++) {
+            Thread.sleep(25);
+        }
+        assertTrue(driver.jobPolls.get() >= 2, "virsh polled job info while save ran: " + driver.jobPolls.get());
+        String job = v.run("domjobinfo", "vm1").ok().out();
+        assertTrue(job.matches("(?s).*Job type:\\s+Unbounded.*"), job);
+        assertTrue(job.matches("(?s).*Operation:\\s+Save.*"), job);
+        assertTrue(job.matches("(?s).*Time elapsed:\\s+1500\\s+ms.*"), job);
+        assertTrue(job.matches("(?s).*Data processed:\\s+512[.,]000 MiB.*"), job);
+        gate.countDown();
+        Virsh.Result saved = save.get(30, java.util.concurrent.TimeUnit.SECONDS).ok();
+        assertTrue(saved.out().contains("Domain 'vm1' saved to"), saved.out());
+        assertTrue(saved.err().contains("Save: [ 40 %]"), "progress from dataRemaining/dataTotal: " + saved.err());
+        String none = v.run("domjobinfo", "vm1").ok().out();
+        assertTrue(none.matches("(?s).*Job type:\\s+None.*"), none);
+    }
+
+    @Test
+    void readOnlyVirshCannotChangeDomains() throws Exception {
+        Path virsh = Require.command("virsh");
+        InetSocketAddress a = server.listenTcp(new InetSocketAddress("127.0.0.1", 0));
+        Path xml = dir.resolve("vm1.xml");
+        Files.writeString(xml, RpcServerTest.VM1);
+        ProcessBuilder pb = new ProcessBuilder(virsh.toString(), "-r", "-c",
+                "jkvm+tcp://127.0.0.1:" + a.getPort() + "/system", "define", xml.toString());
+        pb.environment().put("HOME", dir.toString());
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertNotEquals(0, p.waitFor());
+        assertTrue(out.contains("operation forbidden"), out);
+        assertEquals(0, driver.domains.size());
+    }
+
     /** Rows of a virsh list table (after the header and the dashes). */
     private static int rows(String table) {
         String[] lines = table.strip().split("\n");

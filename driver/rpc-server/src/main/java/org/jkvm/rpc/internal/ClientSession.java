@@ -207,6 +207,7 @@ public final class ClientSession implements Runnable {
     }
 
     private void serve(MessageHeader call, XdrReader args) {
+        LOG.trace("client {}: call proc {} serial {}", peer, call.procedure(), call.serial());
         XdrWriter reply;
         try {
             if (call.status() != Programs.STATUS_OK) {
@@ -225,6 +226,7 @@ public final class ClientSession implements Runnable {
                     + " failed unexpectedly (" + e + "); see the daemon log"));
         }
         write(reply);
+        LOG.trace("client {}: replied proc {} serial {}", peer, call.procedure(), call.serial());
     }
 
     private void dispatch(int proc, XdrReader args, XdrWriter ret) {
