@@ -91,6 +91,9 @@ public final class MigrationBench {
                 String.format(Locale.ROOT, "%.1f", q.transferred() / (double) MIB),
                 String.format(Locale.ROOT, "%.3f", q.transferred() / (double) s.nonZeroBytes()),
                 String.format(Locale.ROOT, "%.0f", qmibps), q.rounds(), "-", "-", q.status());
+        if (!q.status().equals("completed")) {
+            return;
+        }
         double oursMibps = ours.transferredBytes() / (double) MIB
                 / Math.max(1, ours.totalTimeMs() - ours.setupTimeMs()) * 1000;
         System.out.printf(Locale.ROOT, ROW, "  ratio ours/QEMU", "", "", ratio(ours.totalTimeMs(), q.totalMs()),

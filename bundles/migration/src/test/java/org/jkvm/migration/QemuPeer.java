@@ -61,6 +61,9 @@ final class QemuPeer {
                     String r = qmp.call("{\"execute\":\"query-migrate\"}");
                     String status = str(r, "status");
                     if (status.equals("completed") || status.equals("failed") || status.equals("cancelled")) {
+                        if (!status.equals("completed")) {
+                            status += " (" + str(r, "error-desc") + ")";
+                        }
                         return new Result(status, num(r, "total-time"), num(r, "downtime"), num(r, "setup-time"),
                                 num(r, "transferred"), num(r, "dirty-sync-count"), dbl(r, "mbps"));
                     }

@@ -16,7 +16,10 @@ import org.jkvm.memory.GuestMemory;
  * On failure before the destination's acknowledgement: {@link #stopDirtyLog()}, {@code setThrottle(0)} and
  * {@link #resume()} if the guest was running. Destination side: {@link #configFingerprint()}, writes into
  * {@link #memory()} through region views, {@link #restoreState}, then {@link #resume()} unless the source guest
- * was paused.
+ * was paused. On the destination, RAM must be zero when the stream starts, except pages written through
+ * {@link GuestMemory#write} (marked in their region's VMM dirty bitmap, e.g. by the firmware loader): the loader
+ * does not touch a page the stream says is zero unless it was marked or received earlier, so fresh RAM is never
+ * faulted in for nothing.
  *
  * <p>Thread-safety: migration calls these from its own thread while vCPU threads run; implementations
  * synchronise as needed.

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.migration.MigrationException;
 import org.jkvm.vmstate.StateSection;
 import org.jkvm.vmstate.VmStateException;
@@ -15,7 +16,9 @@ import org.jkvm.vmstate.VmStateException;
  * The destination's stream parser. It treats the stream as hostile: every type, flag, address, count and length
  * is checked before it is used, every record's CRC32C is compared, and the EOF record's record count and CRC
  * chain must match. RAM goes straight into guest memory (the guest does not run until everything has been
- * checked); device sections are kept until EOF and returned. Not thread-safe.
+ * checked); device sections are kept until EOF and returned. A ZERO page is written only where the destination
+ * may hold data (see {@link #mayBeNonZero}): the destination's RAM must be zero at the start except for pages
+ * the VMM wrote through {@code GuestMemory.write} (which marks them). Not thread-safe.
  */
 public final class StreamLoader {
     private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect(StreamFormat.PAGE_SIZE);
@@ -23,6 +26,7 @@ public final class StreamLoader {
     private final StreamIn in;
     private final RamWindows ram;
     private final byte[] flags = new byte[StreamFormat.MAX_PAGES_PER_RECORD];
+    private final DirtyBitmap[] received;
     private volatile long pagesLoaded;
     private int round;
     private long pagesInRound;
@@ -38,6 +42,10 @@ public final class StreamLoader {
     public StreamLoader(StreamIn in, RamWindows ram) {
         this.in = in;
         this.ram = ram;
+        this.received = new DirtyBitmap[ram.regions().size()];
+        for (int r = 0; r < received.length; r++) {
+            received[r] = new DirtyBitmap(ram.regions().get(r).pages());
+        }
     }
 
     /** Reads and checks the header. */
@@ -151,14 +159,23 @@ public final class StreamLoader {
             int off = RamWindows.offset(page);
             if (flags[i] == StreamFormat.RAM_PAGE) {
                 in.page(window, off);
-            } else if (!RamWindows.isZero(window, off)) {
-                // Only clear a page that is not zero already: fresh destination RAM then stays untouched.
+                received[region].mark(page);
+            } else if (mayBeNonZero(region, page) && !RamWindows.isZero(window, off)) {
                 window.put(off, ZERO_PAGE, 0, StreamFormat.PAGE_SIZE);
             }
         }
         in.end(what);
         pagesInRound += count;
         pagesLoaded += count;
+    }
+
+    /**
+     * Whether a page may hold data here: received whole earlier in this stream, or written by the VMM before it
+     * (marked in the region's VMM dirty bitmap, e.g. by the firmware loader). Any other page is untouched fresh
+     * RAM, zero by definition, and is not even read: reading fresh shared memory would allocate it.
+     */
+    private boolean mayBeNonZero(int region, long page) {
+        return received[region].isDirty(page) || ram.regions().get(region).vmmDirty().isDirty(page);
     }
 
     private void roundEnd() throws IOException {
