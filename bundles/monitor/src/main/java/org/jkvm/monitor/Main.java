@@ -65,9 +65,18 @@ public final class Main {
         }
         writePidfile(config.pidfile());
         List<AutoCloseable> servers = new ArrayList<>();
+        java.util.concurrent.CountDownLatch cleaned = new java.util.concurrent.CountDownLatch(1);
         try (Vm vm = Vm.create(config)) {
             Monitors.start(vm, config, servers);
-            Thread hook = new Thread(vm::quit, "jkvm-sigterm");
+            // SIGTERM/SIGINT: end the guest, then let this thread remove the sockets and the pid file.
+            Thread hook = new Thread(() -> {
+                vm.quit();
+                try {
+                    cleaned.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "jkvm-sigterm");
             Runtime.getRuntime().addShutdownHook(hook);
             if (!config.startPaused() && config.incoming() == null) {
                 vm.cont();
@@ -95,6 +104,7 @@ public final class Main {
                 }
             }
             deletePidfile(config.pidfile());
+            cleaned.countDown();
         }
     }
 

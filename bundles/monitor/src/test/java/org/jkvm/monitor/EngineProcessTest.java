@@ -122,4 +122,25 @@ class EngineProcessTest {
         Object[] fwError = EngineProcess.runToEnd(dir, "-m", "32M", "-append", "workload=bogus");
         assertEquals(2, fwError[0], "the firmware writes 2 to the debug-exit port after fw-error: " + fwError[1]);
     }
+
+    @Test
+    void daemonizeDetachesOnceTheMonitorsAreReady() throws Exception {
+        Require.kvm();
+        Path pidfile = dir.resolve("engine.pid");
+        Path qmpSock = dir.resolve("d.sock");
+        Object[] r = EngineProcess.runToEnd(dir, "-daemonize", "-m", "32M", "-pidfile", pidfile.toString(),
+                "-qmp", "unix:" + qmpSock + ",server,nowait", "-append", "hb_ms=300");
+        assertEquals(0, r[0], (String) r[1]);
+        long pid = Long.parseLong(Files.readString(pidfile).strip());
+        ProcessHandle child = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("daemon not running"));
+        assertTrue(Files.exists(qmpSock), "QMP socket ready when the parent returns");
+        try (QmpClient qmp = new QmpClient(qmpSock)) {
+            qmp.execute("{\"execute\": \"qmp_capabilities\"}");
+            assertEquals("running", ((Map<?, ?>) qmp.execute("{\"execute\": \"query-status\"}").get("return"))
+                    .get("status"));
+            qmp.execute("{\"execute\": \"quit\"}");
+        }
+        child.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertFalse(Files.exists(pidfile), "pid file removed at exit");
+    }
 }
