@@ -8,7 +8,7 @@
 #define LEAF_HV_TIMING 0x40000010U
 #define PIT_HZ 1193182ULL
 #define PIT_COUNT 11932U          /* 10 ms of PIT ticks */
-#define PIT_TRIES 5
+#define PIT_TRIES 16
 #define PORT_PIT_CH2 0x42
 #define PORT_PIT_MODE 0x43
 #define PORT_SPEAKER 0x61
@@ -41,48 +41,78 @@ static u64 from_cpuid(void)
 }
 
 /*
- * 8254 channel 2 in mode 0 counts PIT_COUNT ticks with its gate held by port 0x61 bit 0; its output
- * (port 0x61 bit 5) goes high at terminal count. The TSC ticks in between give the frequency.
+ * One 8254 measurement: channel 2 in mode 0 counts PIT_COUNT ticks with its gate held by port 0x61 bit 0;
+ * its output (port 0x61 bit 5) goes high at terminal count. Counting starts with the write of the count's
+ * high byte and ends between two polls; each edge is bracketed by TSC reads, and *slack is the width of
+ * both brackets together, so a vCPU preempted at an edge (a busy host) shows up as a large slack rather
+ * than as a wrong frequency. Returns the TSC ticks for PIT_COUNT PIT ticks, or 0 when there is no PIT.
  */
-static u64 pit_once(void)
+static u64 pit_once(u64 *slack)
 {
     outb(PORT_SPEAKER, (u8)((inb(PORT_SPEAKER) & ~SPEAKER_ON) | SPEAKER_GATE2));
     outb(PORT_PIT_MODE, 0xb0);   /* channel 2, lobyte/hibyte, mode 0, binary */
     outb(PORT_PIT_CH2, PIT_COUNT & 0xff);
+    u64 start_lo = rdtsc();
     outb(PORT_PIT_CH2, PIT_COUNT >> 8);
-    u64 start = rdtsc();
+    u64 start_hi = rdtsc();
     if (inb(PORT_SPEAKER) & SPEAKER_OUT2) {
         return 0;                /* OUT2 must be low while counting: there is no PIT here */
     }
     /* Bounded twice: a port that never changes must not hang the boot (each poll may be a VM exit). */
+    u64 before = rdtsc();
     for (u32 i = 0; i < CALIBRATION_POLLS; i++) {
-        u64 ticks = rdtsc() - start;
-        if (inb(PORT_SPEAKER) & SPEAKER_OUT2) {
-            return ticks * PIT_HZ / (PIT_COUNT * 1000ULL);
+        u8 v = inb(PORT_SPEAKER);
+        u64 after = rdtsc();
+        if (v & SPEAKER_OUT2) {
+            *slack = (start_hi - start_lo) + (after - before);
+            return (before + after) / 2 - (start_lo + start_hi) / 2;
         }
-        if (ticks > MAX_CALIBRATION_TICKS) {
+        if (after - start_lo > MAX_CALIBRATION_TICKS) {
             break;
         }
+        before = after;
     }
     return 0;
 }
 
-/* The median of PIT_TRIES calibrations: a vCPU thread preempted by a busy host skews single ones. */
+static int agree(u64 x, u64 y)
+{
+    u64 d = x > y ? x - y : y - x;
+    return d * 1000 <= x;
+}
+
+/*
+ * Up to PIT_TRIES measurements. Those whose edges are known to within 1/256 of the interval count; the
+ * first two that agree within 0.1% give the answer. On a busy host single measurements can still be far
+ * off (seen under QEMU TCG with a load average of 20), which is why one is not enough. If no two agree, the
+ * narrowest measurement is used.
+ */
 static u64 from_pit(void)
 {
-    u64 v[PIT_TRIES];
+    u64 good[PIT_TRIES];
+    u32 ngood = 0;
+    u64 best = 0, best_slack = ~0ULL;
     for (u32 i = 0; i < PIT_TRIES; i++) {
-        v[i] = pit_once();
-        if (v[i] == 0) {
+        u64 slack = 0;
+        u64 ticks = pit_once(&slack);
+        if (ticks == 0) {
             return 0;
         }
-        for (u32 j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            u64 t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
+        if (slack < best_slack) {
+            best = ticks;
+            best_slack = slack;
         }
+        if (slack * 256 >= ticks) {
+            continue;
+        }
+        for (u32 j = 0; j < ngood; j++) {
+            if (agree(good[j], ticks)) {
+                return (good[j] + ticks) / 2 * PIT_HZ / (PIT_COUNT * 1000ULL);
+            }
+        }
+        good[ngood++] = ticks;
     }
-    return v[PIT_TRIES / 2];
+    return best * PIT_HZ / (PIT_COUNT * 1000ULL);
 }
 
 u64 tsc_khz_detect(u64 from_cmdline)
