@@ -96,7 +96,8 @@ public final class DomainStore {
     }
 
     /**
-     * Saves a definition in canonical form (runtime facts removed), atomically.
+     * Saves a definition in canonical form (runtime facts removed), atomically. A definition without a UUID is
+     * stored with a new random one (libvirt's rule); {@link #find} returns it.
      *
      * @return the file
      * @throws DomainXmlException when the definition breaks libvirt's rules or the write fails (the old file is
@@ -105,7 +106,7 @@ public final class DomainStore {
     public synchronized Path save(DomainDefinition def) {
         LibvirtRules.require(def);
         Path file = fileOf(def.name());
-        String text = DomainXml.format(def.persistent());
+        String text = DomainXml.format(def.withUuidIfAbsent().persistent());
         try {
             if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
                 return file;

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Acceptance 1: every corpus file parses and writes back to the same document (up to whitespace, attribute order,
- * namespace prefixes, comments and the order of differently named siblings), and the written form is canonical.
+ * namespace prefixes, comments and the order of differently named siblings), the written form is canonical, and
+ * the fingerprint does not change across format and parse.
  */
 class CorpusRoundTripTest {
     static List<Path> corpus() throws IOException {
@@ -38,18 +39,23 @@ class CorpusRoundTripTest {
             String in = Files.readString(f, StandardCharsets.UTF_8);
             withComments += in.contains("<!--") ? 1 : 0;
             try {
-                String out = DomainXml.format(DomainXml.parse(in));
+                DomainDefinition parsed = DomainXml.parse(in);
+                String out = DomainXml.format(parsed);
                 String diff = XmlCompare.firstDifference(in, out);
                 if (diff != null) {
                     failures.add(Corpus.name(f) + ": lost " + diff);
                     continue;
                 }
                 lossless++;
-                String again = DomainXml.format(DomainXml.parse(out));
+                DomainDefinition reparsed = DomainXml.parse(out);
+                String again = DomainXml.format(reparsed);
                 if (again.equals(out)) {
                     canonical++;
                 } else {
                     failures.add(Corpus.name(f) + ": the canonical form changed when parsed again");
+                }
+                if (!Fingerprint.of(reparsed).equals(Fingerprint.of(parsed))) {
+                    failures.add(Corpus.name(f) + ": the fingerprint changed across format and parse");
                 }
             } catch (RuntimeException e) {
                 failures.add(Corpus.name(f) + ": " + e.getMessage());

@@ -116,6 +116,9 @@ class DomainStoreTest {
         assertFalse(text.contains("/run/g.log"), text);
         assertEquals(DomainXml.format(DomainXml.parse(text)), text);
         assertTrue(store.find("guest1").isPresent());
+        store.save(DomainXml.parse(Fixtures.guest().replace("<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>",
+                "").replace("guest1", "nouuid")));
+        assertTrue(store.find("nouuid").orElseThrow().uuid().matches("[0-9a-f-]{36}"), "a UUID is generated");
         assertTrue(store.delete("guest1"));
         assertFalse(store.find("guest1").isPresent());
     }
