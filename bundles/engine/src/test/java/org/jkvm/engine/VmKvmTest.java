@@ -138,4 +138,35 @@ class VmKvmTest {
             assertTrue(r2 > 150 && r2 < 1500, "second interval: " + second + " pages, " + r2 + "/s");
         }
     }
+
+    @Test
+    void systemResetRestartsTheFirmwareAndPowerdownEndsIt() throws Exception {
+        Require.kvm();
+        try (Vm vm = Vm.create(config("workload=idle hb_ms=200", "qemu64"))) {
+            List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            vm.addListener(e -> events.add(e.name()));
+            vm.cont();
+            awaitHeartbeats(2, 20_000);
+            vm.systemReset();
+            long end = System.currentTimeMillis() + 20_000;
+            while (serial().split("jkvm-fw 1.0 ", -1).length < 3 && System.currentTimeMillis() < end) {
+                Thread.sleep(50);
+            }
+            String text = serial();
+            assertEquals(3, text.split("jkvm-fw 1.0 ", -1).length, "the firmware started again: " + text);
+            String afterReset = text.substring(text.lastIndexOf("jkvm-fw 1.0 "));
+            end = System.currentTimeMillis() + 20_000;
+            while (!serial().substring(serial().lastIndexOf("jkvm-fw 1.0 ")).contains("hb seq=0 ")
+                    && System.currentTimeMillis() < end) {
+                Thread.sleep(50);
+            }
+            assertTrue(serial().substring(serial().lastIndexOf("jkvm-fw 1.0 ")).contains("hb seq=0 "),
+                    "heartbeats restart at 0: " + afterReset);
+            vm.systemPowerdown();
+            VmExit exit = vm.awaitExit();
+            assertEquals(0, exit.status(), exit.reason());
+            assertTrue(serial().contains("shutdown requested"), serial());
+            assertTrue(events.containsAll(List.of("RESUME", "RESET", "POWERDOWN", "SHUTDOWN")), events.toString());
+        }
+    }
 }
