@@ -102,4 +102,39 @@ class ConvergenceLoopbackTest {
                 "achieved " + (long) rate + " B/s against a limit of " + limit + ": " + s.toHmpText());
         assertEquals(MigrationStatus.COMPLETED, in.await(5_000));
     }
+
+    @Test
+    void theFinalPassIsNotRateLimited() throws Exception {
+        // 1 MiB/s, and a 60 s downtime limit so it switches over after round 0 with the whole 1 MiB working set
+        // dirty again: throttled, the final pass would take about a second.
+        FakeVm src = vm(8 * MIB).fill(256, 17).running().dirtying(256, 4000);
+        FakeVm dst = vm(8 * MIB);
+        IncomingMigration in = IncomingMigration.start(dst, "tcp:127.0.0.1:0", MigrationListener.NONE);
+        MigrationParameters p = MigrationParameters.defaults().withMaxBandwidth(1 * MIB).withDowntimeLimit(60_000);
+        MigrationStats s = OutgoingMigration.start(src, "tcp:127.0.0.1:" + in.port(), p, MigrationListener.NONE)
+                .await(30_000);
+        assertEquals(MigrationStatus.COMPLETED, s.status(), s.toHmpText());
+        assertTrue(s.normalPages() >= 256 + 200, "the final pass resent the working set: " + s.toHmpText());
+        assertTrue(s.downtimeMs() < 500, "downtime " + s.downtimeMs() + " ms: the final pass was throttled");
+        assertEquals(MigrationStatus.COMPLETED, in.await(5_000));
+        dst.pause();
+        assertEquals(-1, RamCompare.firstDifference(src.memory(), dst.memory()));
+    }
+
+    @Test
+    void raisingTheSpeedLimitDuringAMigrationTakesEffect() throws Exception {
+        FakeVm src = vm(32 * MIB).fill(8192, 19).running();
+        FakeVm dst = vm(32 * MIB);
+        IncomingMigration in = IncomingMigration.start(dst, "tcp:127.0.0.1:0", MigrationListener.NONE);
+        MigrationParameters slow = MigrationParameters.defaults().withMaxBandwidth(2 * MIB);
+        OutgoingMigration out = OutgoingMigration.start(src, "tcp:127.0.0.1:" + in.port(), slow,
+                MigrationListener.NONE);
+        Thread.sleep(300);
+        assertEquals(MigrationStatus.ACTIVE, out.stats().status(), "at 2 MiB/s, 32 MiB take 16 s");
+        out.setParameters(slow.withMaxBandwidth(0));
+        MigrationStats s = out.await(8_000);
+        assertEquals(MigrationStatus.COMPLETED, s.status(), s.toHmpText());
+        assertTrue(s.totalTimeMs() < 8_000, s.toHmpText());
+        assertEquals(MigrationStatus.COMPLETED, in.await(5_000));
+    }
 }
