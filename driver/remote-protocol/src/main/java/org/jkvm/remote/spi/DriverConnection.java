@@ -17,9 +17,12 @@ import org.jkvm.remote.TypedParam;
 /**
  * One client's connection to a driver: the libvirt API the RPC server dispatches to.
  *
- * <p><b>Threading.</b> The server calls these methods from a worker pool, <em>concurrently</em> on the same
+ * <p><b>Threading.</b> The server calls these methods from a thread pool, <em>concurrently</em> on the same
  * connection (virsh polls {@link #jobInfo} while {@link #save} or {@link #migratePerform3} runs), so
- * implementations must be thread-safe and long calls must not hold locks that job queries need.
+ * implementations must be thread-safe and long calls must not hold locks that job queries need. Read-only
+ * queries (connection info, lookups, list, info, state, XML, autostart, job info and stats, speed and downtime
+ * getters) are served on the connection's reading thread to save a thread hand-off: keep them quick (memory,
+ * or a bounded QMP round trip); while one runs, that client's next calls wait. Changing calls never block reading.
  *
  * <p><b>Errors.</b> Every method throws {@link LibvirtError} with libvirt's code, domain and complete message.
  * A method the driver does not override throws {@link LibvirtError#noSupport}, which virsh treats as "fall back".

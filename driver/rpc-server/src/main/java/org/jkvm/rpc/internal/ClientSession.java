@@ -84,9 +84,11 @@ public final class ClientSession implements Runnable {
     }
 
     /**
-     * Reads until at least one CALL is complete, then hands the reading over to a pool thread and serves the last
-     * call of the batch on this thread (leader/follower): the usual one-call-at-a-time client then pays no thread
-     * hand-off on its critical path, while calls still run concurrently. Other calls of the batch go to workers.
+     * Reads until at least one CALL is complete and serves the last call of the batch on this thread; other calls
+     * of the batch go to workers. A quick read-only call (lookups, info, state, job info, ...) is served inline and
+     * this thread goes on reading; before any other call the reading role is handed over to a pool thread
+     * (leader/follower), so a long call never holds up the connection's other calls or its keepalive. Either way
+     * the usual one-call-at-a-time client pays no thread hand-off on its critical path.
      */
     @Override
     public void run() {
@@ -102,8 +104,10 @@ public final class ClientSession implements Runnable {
                 readBuffer.clear();
                 if (!batch.isEmpty()) {
                     Call last = dispatchAllButLast();
-                    workers.execute(this);
-                    handedOver = true;
+                    if (!isQuick(last.header().procedure())) {
+                        workers.execute(this);
+                        handedOver = true;
+                    }
                     serveCounted(last);
                 }
             }
@@ -116,6 +120,20 @@ public final class ClientSession implements Runnable {
         } finally {
             if (!handedOver) {
                 close();
+            }
+        }
+    }
+
+    /** Read-only procedures the driver answers from memory; connection setup ones except CONNECT_OPEN. */
+    private static boolean isQuick(int proc) {
+        switch (proc) {
+            case Procedures.AUTH_LIST, Procedures.CONNECT_SUPPORTS_FEATURE, Procedures.CONNECT_REGISTER_CLOSE_CALLBACK,
+                    Procedures.CONNECT_UNREGISTER_CLOSE_CALLBACK -> {
+                return true;
+            }
+            default -> {
+                Handler.Entry e = ProcedureTable.lookup(proc);
+                return e == null || e.quick();
             }
         }
     }

@@ -19,8 +19,10 @@ public interface Handler {
      *
      * @param name    the libvirt API name, for logs
      * @param changes true when the call changes state (refused on read-only connections)
+     * @param quick   true when the driver answers from memory without blocking (lookups, info, state, job info):
+     *                the connection's reader may then serve it inline
      * @param handler the code
      */
-    record Entry(String name, boolean changes, Handler handler) {
+    record Entry(String name, boolean changes, boolean quick, Handler handler) {
     }
 }

@@ -1,5 +1,8 @@
 package org.jkvm.rpc.internal;
 
+import java.util.Set;
+
+import org.jkvm.remote.Procedures;
 import org.jkvm.rpc.internal.Handler.Entry;
 
 /**
@@ -10,6 +13,9 @@ import org.jkvm.rpc.internal.Handler.Entry;
  */
 public final class ProcedureTable {
     private static final int SIZE = 512;
+    /** Read-only procedures that may take a while (they build large documents). */
+    private static final Set<Integer> SLOW_READS = Set.of(Procedures.CONNECT_GET_CAPABILITIES,
+            Procedures.CONNECT_GET_DOMAIN_CAPABILITIES);
     private static final Entry[] TABLE = build();
 
     private ProcedureTable() {
@@ -31,6 +37,6 @@ public final class ProcedureTable {
         if (t[proc] != null) {
             throw new IllegalStateException("procedure " + proc + " registered twice");
         }
-        t[proc] = new Entry(name, changes, h);
+        t[proc] = new Entry(name, changes, !changes && !SLOW_READS.contains(proc), h);
     }
 }
