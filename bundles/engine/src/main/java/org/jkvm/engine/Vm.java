@@ -165,7 +165,7 @@ public final class Vm implements EngineControl, AutoCloseable {
     public List<Map<String, Object>> cpus() {
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put("cpu-index", 0);
-        cpu.put("thread-id", runner.thread().getId());
+        cpu.put("thread-id", (long) runner.nativeThreadId());
         cpu.put("qom-path", "/machine/unattached/device[0]");
         cpu.put("target", "x86_64");
         cpu.put("halted", state != RunState.RUNNING);

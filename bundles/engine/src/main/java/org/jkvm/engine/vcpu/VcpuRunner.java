@@ -49,6 +49,7 @@ public final class VcpuRunner implements Runnable {
     private final CountDownLatch started = new CountDownLatch(1);
     private final Thread thread;
     private volatile State state = State.PAUSED;
+    private volatile int nativeThreadId;
     private volatile VmExit exit;
     private boolean ioPending;
 
@@ -148,14 +149,20 @@ public final class VcpuRunner implements Runnable {
         return state == State.FINISHED;
     }
 
-    /** The thread's name and native id, for {@code info cpus}. */
+    /** The vCPU thread. */
     public Thread thread() {
         return thread;
+    }
+
+    /** The host thread id (gettid) of the vCPU thread, as QEMU's {@code query-cpus-fast} reports it. */
+    public int nativeThreadId() {
+        return nativeThreadId;
     }
 
     @Override
     public void run() {
         vcpu.bindToCurrentThread();
+        nativeThreadId = org.jkvm.kvm.VcpuKick.currentThreadId();
         started.countDown();
         try {
             loop();
