@@ -1,5 +1,6 @@
 package org.jkvm.domainxml;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -40,6 +41,8 @@ import org.jkvm.domainxml.model.Domain;
  */
 public final class DomainXml {
     private static final QName ROOT = new QName("", "domain");
+    /** The largest definition file read (libvirt's virsh reads at most 10 MiB). */
+    public static final long MAX_FILE_BYTES = 10L << 20;
     private static final XMLInputFactory INPUT = inputFactory();
 
     private DomainXml() {
@@ -72,14 +75,27 @@ public final class DomainXml {
      * @throws DomainXmlException when the file cannot be read or is not a well-formed {@code <domain>} document
      */
     public static DomainDefinition parse(Path file) {
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new DomainXmlException(file + ": the file is larger than 10 MiB, which no domain definition"
+                        + " needs; check that it is the right file");
+            }
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new DomainXmlException("cannot read " + file + ": " + e.getMessage()
                     + "; check the path and its permissions", e);
         }
-        return parseText(text, file.toString());
+        if (new String(bytes, StandardCharsets.ISO_8859_1).isBlank()) {
+            throw new DomainXmlException(file + ": the document is empty; expected a <domain> element");
+        }
+        // The parser reads the encoding declaration (UTF-8 when there is none).
+        return parse(() -> INPUT.createXMLStreamReader(new ByteArrayInputStream(bytes)), file.toString());
+    }
+
+    /** Opens the parser on the input. */
+    private interface Opener {
+        XMLStreamReader open() throws XMLStreamException;
     }
 
     /**
@@ -91,6 +107,10 @@ public final class DomainXml {
      *                            root element is not {@code <domain>}
      */
     public static DomainDefinition parse(Reader in, String source) {
+        return parse(() -> INPUT.createXMLStreamReader(in), source);
+    }
+
+    private static DomainDefinition parse(Opener opener, String source) {
         XMLStreamReader raw = null;
         Unmarshaller u = Jaxb.unmarshaller();
         ValidationEvent[] first = new ValidationEvent[1];
@@ -100,10 +120,15 @@ public final class DomainXml {
                 first[0] = event;
                 return false;
             });
-            raw = INPUT.createXMLStreamReader(in);
+            raw = opener.open();
             XMLStreamReader filtered = INPUT.createFilteredReader(raw, r -> track(r, open));
             skipToRoot(filtered, source);
             JAXBElement<Domain> root = u.unmarshal(filtered, Domain.class);
+            if (!ROOT.equals(root.getName()) && "domain".equals(root.getName().getLocalPart())) {
+                throw new DomainXmlException(source + ": the <domain> element is in namespace '"
+                        + root.getName().getNamespaceURI() + "'; libvirt domain XML has no namespace, remove the"
+                        + " xmlns attribute");
+            }
             if (!ROOT.equals(root.getName())) {
                 throw new DomainXmlException(source + ": the root element is <" + root.getName().getLocalPart()
                         + ">, expected <domain>; a libvirt domain definition starts with <domain type='kvm'>");

@@ -41,6 +41,8 @@ class ErrorMessagesTest {
     void wrongRootElement() {
         assertEquals("domain XML: the root element is <network>, expected <domain>; a libvirt domain definition"
                 + " starts with <domain type='kvm'>", parseError("<network><name>n</name></network>"));
+        assertEquals("domain XML: the <domain> element is in namespace 'urn:x'; libvirt domain XML has no namespace,"
+                + " remove the xmlns attribute", parseError("<domain xmlns='urn:x' type='kvm'/>"));
     }
 
     @Test
