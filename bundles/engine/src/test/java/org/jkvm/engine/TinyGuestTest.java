@@ -96,4 +96,36 @@ class TinyGuestTest {
         }
         assertEquals(before, openFds(), "file descriptors leaked by Vm.close");
     }
+
+    @Test
+    void serialSocketInputReachesTheGuestAndItsEchoComesBack() throws Exception {
+        Require.kvm();
+        byte[] echo = {
+            0x66, (byte) 0xba, (byte) 0xfd, 0x03,          // 0: mov dx, 0x3fd (LSR)
+            (byte) 0xec, (byte) 0xa8, 0x01,                // 4: in al, dx; test al, 1 (DR)
+            0x74, (byte) 0xf7,                             // 7: jz 0
+            0x66, (byte) 0xba, (byte) 0xf8, 0x03,          // 9: mov dx, 0x3f8
+            (byte) 0xec, (byte) 0xee,                      // 13: in al, dx (RBR); out dx, al (THR)
+            0x3c, 'q', 0x75, (byte) 0xed,                  // 15: cmp al, 'q'; jne 0
+            (byte) 0xe6, (byte) 0xf4, (byte) 0xeb, (byte) 0xfe}; // 19: out 0xf4, al; jmp $
+        Path elf = dir.resolve("echo.elf");
+        Files.write(elf, TinyElf.elf32(echo, true, 0));
+        Path sock = dir.resolve("serial.sock");
+        try (Vm vm = Vm.create(new VmConfig("echo", UUID.randomUUID(), 16L << 20, 1, CpuSpec.parse("qemu64"), elf,
+                "", new CharDev.UnixDev(sock, true, false), null, null, false, null, false, null,
+                VmConfig.defaultKvmDevice()));
+                var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(sock));
+            vm.cont();
+            ch.write(java.nio.ByteBuffer.wrap("hi\nq".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            VmExit exit = vm.awaitExit();
+            assertEquals('q', exit.status(), exit.reason());
+            java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(16);
+            while (ch.read(got) > 0) {
+                // until the engine closes the socket at the end of the VM
+            }
+            assertEquals("hi\nq", new String(got.array(), 0, got.position(),
+                    java.nio.charset.StandardCharsets.US_ASCII), "every byte echoed, the last one flushed at the end");
+        }
+    }
 }
