@@ -208,6 +208,27 @@ class RpcServerTest {
     }
 
     @Test
+    void oversizedReplyBecomesAnInternalError() {
+        try (RemoteClient c = openClient()) {
+            DomainRef d = c.call(Procedures.DOMAIN_DEFINE_XML, w -> w.writeString(VM1, Programs.STRING_MAX),
+                    RemoteCodec::readDomain);
+            driver.xmlOverride = "x".repeat(Programs.STRING_MAX + 1);
+            LibvirtError e = assertThrows(LibvirtError.class, () -> c.call(Procedures.DOMAIN_GET_XML_DESC, w -> {
+                RemoteCodec.writeDomain(w, d);
+                w.writeInt(0);
+            }, null));
+            assertEquals(ErrorCodes.INTERNAL_ERROR, e.code());
+            assertTrue(e.getMessage().startsWith("internal error: cannot encode the reply to procedure 14"),
+                    e.getMessage());
+            driver.xmlOverride = null;
+            assertEquals(VM1, c.call(Procedures.DOMAIN_GET_XML_DESC, w -> {
+                RemoteCodec.writeDomain(w, d);
+                w.writeInt(0);
+            }, r -> r.readString(Programs.STRING_MAX, "xml")));
+        }
+    }
+
+    @Test
     void readOnlyConnectionsRefuseChanges() {
         try (RemoteClient c = RemoteClient.connectTcp(address).open("jkvm:///system", true)) {
             LibvirtError e = assertThrows(LibvirtError.class, () -> c.call(Procedures.DOMAIN_DEFINE_XML,

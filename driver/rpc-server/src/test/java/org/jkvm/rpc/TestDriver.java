@@ -32,6 +32,8 @@ final class TestDriver implements HypervisorDriver {
     final AtomicInteger opened = new AtomicInteger();
     final AtomicInteger closed = new AtomicInteger();
     final AtomicInteger jobPolls = new AtomicInteger();
+    /** When set, every GET_XML_DESC answers this (to test oversized replies). */
+    volatile String xmlOverride;
     private final AtomicInteger nextId = new AtomicInteger(1);
     /** Migration phases seen, in order (see {@link TestMigration#describe}). */
     final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -273,7 +275,8 @@ final class TestDriver implements HypervisorDriver {
 
         @Override
         public String xmlDesc(DomainRef dom, int flags) {
-            return find(dom).xml;
+            String override = xmlOverride;
+            return override != null ? override : find(dom).xml;
         }
 
         @Override

@@ -72,7 +72,7 @@ public final class XdrWriter {
     /** An {@code unsigned int} given as a long in [0, 2^32). */
     public XdrWriter writeUnsignedInt(long v) {
         if (v < 0 || v > 0xFFFF_FFFFL) {
-            throw new XdrException("value " + v + " does not fit an XDR unsigned int");
+            throw new XdrException("value " + v + " does not fit an XDR unsigned int", true);
         }
         return writeInt((int) v);
     }
@@ -99,7 +99,7 @@ public final class XdrWriter {
     /** A fixed-length {@code opaque x[length]}; {@code bytes} must have exactly that length. */
     public XdrWriter writeFixedOpaque(byte[] bytes, int length) {
         if (bytes.length != length) {
-            throw new XdrException("fixed opaque needs " + length + " bytes but got " + bytes.length);
+            throw new XdrException("fixed opaque needs " + length + " bytes but got " + bytes.length, true);
         }
         return putPadded(bytes);
     }
@@ -167,7 +167,7 @@ public final class XdrWriter {
 
     private static void checkMax(int len, int max, String what) {
         if (len > max) {
-            throw new XdrException("XDR " + what + " of " + len + " items/bytes exceeds its maximum of " + max);
+            throw new XdrException("XDR " + what + " of " + len + " items/bytes exceeds its maximum of " + max, true);
         }
     }
 }

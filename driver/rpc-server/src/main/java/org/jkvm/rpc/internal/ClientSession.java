@@ -236,12 +236,19 @@ public final class ClientSession implements Runnable {
         } catch (LibvirtError e) {
             reply = Frames.error(call, e);
         } catch (XdrException e) {
-            reply = Frames.error(call, new LibvirtError(ErrorCodes.RPC, ErrorCodes.FROM_RPC,
-                    "malformed arguments for procedure " + call.procedure() + ": " + e.getMessage()));
+            reply = Frames.error(call, e.encoding()
+                    ? LibvirtError.internal("cannot encode the reply to procedure " + call.procedure() + ": "
+                            + e.getMessage())
+                    : new LibvirtError(ErrorCodes.RPC, ErrorCodes.FROM_RPC, "malformed arguments for procedure "
+                            + call.procedure() + ": " + e.getMessage()));
         } catch (RuntimeException e) {
             LOG.error("client {}: procedure {} failed", peer, call.procedure(), e);
             reply = Frames.error(call, LibvirtError.internal("procedure " + call.procedure()
                     + " failed unexpectedly (" + e + "); see the daemon log"));
+        }
+        if (reply.position() > Programs.FRAME_MAX) {
+            reply = Frames.error(call, LibvirtError.internal("the reply to procedure " + call.procedure() + " is "
+                    + reply.position() + " bytes, above libvirt's message limit of " + Programs.MESSAGE_MAX));
         }
         write(reply);
         LOG.trace("client {}: replied proc {} serial {}", peer, call.procedure(), call.serial());
