@@ -7,8 +7,8 @@ import org.jkvm.domainxml.model.Cpu;
 import org.jkvm.domainxml.model.CpuFeature;
 
 /**
- * Maps {@code <cpu>} to the engine's {@code -cpu MODEL[,+feat][,-feat]}: modes host-passthrough, maximum and
- * host-model become {@code host}; custom takes the model ({@code qemu64}, {@code kvm64}, {@code host}; no
+ * Maps {@code <cpu>} to the engine's {@code -cpu MODEL[,+feat][,-feat]}: modes host-passthrough and host-model
+ * become {@code host}, maximum becomes {@code max}; custom takes the model ({@code qemu64}, {@code kvm64}, {@code host}; no
  * {@code <cpu>} or no model means {@code qemu64}); features with policy force or require become {@code +name},
  * disable or forbid {@code -name}, optional ones are left to the model. libvirt's underscores in feature names
  * become the engine's hyphens ({@code lahf_lm} is {@code lahf-lm}).
@@ -71,7 +71,7 @@ final class CpuMapping {
             sb.append(cpu.model == null || cpu.model.value == null || cpu.model.value.isBlank()
                     ? "qemu64" : cpu.model.value.strip());
         } else {
-            sb.append("host");
+            sb.append("maximum".equals(mode) ? "max" : "host");
         }
         for (CpuFeature f : cpu.features) {
             String policy = f.policy == null ? "require" : f.policy;

@@ -45,6 +45,7 @@ class EngineArgsTest {
     void cpuModesAndMemoryUnits() {
         String passthrough = Fixtures.guest().replaceAll("(?s)<cpu .*</cpu>", "<cpu mode='host-passthrough'/>");
         assertEquals("host", arg(passthrough, "-cpu"));
+        assertEquals("max", arg(passthrough.replace("host-passthrough", "maximum"), "-cpu"));
         String noCpu = Fixtures.guest().replaceAll("(?s)<cpu .*</cpu>", "");
         assertEquals("qemu64", arg(noCpu, "-cpu"));
         assertEquals("214M", arg(Fixtures.guestWith("<memory unit='MiB'>256</memory>",
