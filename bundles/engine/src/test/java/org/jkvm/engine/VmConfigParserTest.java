@@ -99,5 +99,9 @@ class VmConfigParserTest {
         assertEquals(List.of("sse4.2", "svm"), s.add());
         assertEquals(List.of("nx"), s.remove());
         assertEquals("host,+sse4.2,+svm,-nx", s.toString());
+        // libvirt's spellings (domain XML <feature name=.../>)
+        CpuSpec lv = CpuSpec.parse("qemu64,+lahf_lm,+pclmuldq,-md-clear,-invtsc,+fxsr_opt");
+        assertEquals(List.of("lahf-lm", "pclmulqdq", "fxsr-opt"), lv.add());
+        assertEquals(List.of("md-clear", "invtsc"), lv.remove());
     }
 }

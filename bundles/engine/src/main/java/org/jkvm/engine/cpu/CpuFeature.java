@@ -64,9 +64,25 @@ public record CpuFeature(String name, int leaf, int subleaf, int register, int b
         add(m, ecx1, 1, ECX);
         add(m, ebx7, 7, EBX);
         add(m, ecx7, 7, ECX);
+        String[] edx7 = new String[32];
+        String[][] edx7Names = {{"2", "avx512-4vnniw"}, {"3", "avx512-4fmaps"}, {"4", "fsrm"}, {"10", "md-clear"},
+            {"14", "serialize"}, {"16", "tsx-ldtrk"}, {"18", "pconfig"}, {"19", "arch-lbr"}, {"22", "amx-bf16"},
+            {"23", "avx512-fp16"}, {"24", "amx-tile"}, {"25", "amx-int8"}, {"26", "spec-ctrl"}, {"27", "stibp"},
+            {"28", "flush-l1d"}, {"29", "arch-capabilities"}, {"30", "core-capability"}, {"31", "ssbd"}};
+        for (String[] e : edx7Names) {
+            edx7[Integer.parseInt(e[0])] = e[1];
+        }
+        add(m, edx7, 7, EDX);
         add(m, edx81, 0x80000001, EDX);
         add(m, ecx81, 0x80000001, ECX);
+        m.put("invtsc", new CpuFeature("invtsc", 0x80000007, 0, EDX, 8));
+        m.put("ibpb", new CpuFeature("ibpb", 0x80000008, 0, EBX, 12));
+        m.put("amd-stibp", new CpuFeature("amd-stibp", 0x80000008, 0, EBX, 15));
+        m.put("amd-ssbd", new CpuFeature("amd-ssbd", 0x80000008, 0, EBX, 24));
+        m.put("virt-ssbd", new CpuFeature("virt-ssbd", 0x80000008, 0, EBX, 25));
+        m.put("amd-no-ssb", new CpuFeature("amd-no-ssb", 0x80000008, 0, EBX, 26));
         alias(m, "sse3", "pni");
+        alias(m, "pclmuldq", "pclmulqdq");
         alias(m, "sse4-1", "sse4.1");
         alias(m, "sse4-2", "sse4.2");
         alias(m, "xd", "nx");
