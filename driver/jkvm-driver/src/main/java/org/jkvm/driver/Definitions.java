@@ -38,4 +38,14 @@ public interface Definitions {
 
     /** The domain capabilities XML ({@code virsh domcapabilities}). */
     String domainCapabilities();
+
+    /**
+     * Checks that a destination definition keeps the source's guest-visible configuration (the ABI).
+     *
+     * @throws org.jkvm.remote.LibvirtError 67 CONFIG_UNSUPPORTED listing every difference
+     */
+    void abiCheck(Definition source, Definition destination);
+
+    /** The same definition under another name (migration with {@code destination_name}). */
+    Definition rename(Definition def, String name);
 }

@@ -36,6 +36,9 @@ public final class DomainManager implements AutoCloseable {
     private final Object defineLock = new Object();
     final Lifecycle lifecycle;
     final SaveRestore saveRestore;
+    final Migration migration;
+    final Incoming incoming;
+    final PeerMigration peer;
 
     /**
      * Opens the state folder: loads stored definitions and re-attaches to engines listed in status files.
@@ -58,6 +61,9 @@ public final class DomainManager implements AutoCloseable {
         }
         this.lifecycle = new Lifecycle(this);
         this.saveRestore = new SaveRestore(this);
+        this.migration = new Migration(this);
+        this.incoming = new Incoming(this);
+        this.peer = new PeerMigration(migration);
         for (Definition def : definitions.loadAll()) {
             Domain d = new Domain(def, true, this::engineEnded);
             d.setAutostart(Files.exists(autostartDir.resolve(def.uuid().toString())));

@@ -15,7 +15,10 @@ import org.jkvm.remote.DomainState;
 import org.jkvm.remote.JobInfo;
 import org.jkvm.remote.JobStats;
 import org.jkvm.remote.LibvirtError;
+import org.jkvm.remote.MigrationParams;
+import org.jkvm.remote.MigrationResults;
 import org.jkvm.remote.NodeInfo;
+import org.jkvm.remote.TypedParam;
 import org.jkvm.remote.spi.DriverConnection;
 
 /**
@@ -336,5 +339,42 @@ final class JkvmConnection implements DriverConnection {
         if (flags != 0) {
             throw LibvirtError.unsupportedFlags(flags, function);
         }
+    }
+
+    @Override
+    public MigrationResults.Begin migrateBegin3(DomainRef dom, List<TypedParam> params, int flags) {
+        writable("virDomainMigrateBegin3Params");
+        return m.migration.begin(m.get(dom), params, flags);
+    }
+
+    @Override
+    public MigrationResults.Prepare migratePrepare3(List<TypedParam> params, byte[] cookieIn, int flags) {
+        writable("virDomainMigratePrepare3Params");
+        return m.incoming.prepare(params, flags);
+    }
+
+    @Override
+    public byte[] migratePerform3(DomainRef dom, String dconnUri, List<TypedParam> params, byte[] cookieIn,
+                                  int flags) {
+        writable("virDomainMigratePerform3Params");
+        Domain d = m.get(dom);
+        if ((flags & MigrationParams.PEER2PEER) != 0 && dconnUri != null) {
+            return m.peer.perform(d, dconnUri, params, flags);
+        }
+        return m.migration.perform(d, params, flags);
+    }
+
+    @Override
+    public MigrationResults.Finish migrateFinish3(List<TypedParam> params, byte[] cookieIn, int flags,
+                                                  boolean cancelled) {
+        writable("virDomainMigrateFinish3Params");
+        return m.incoming.finish(params, flags, cancelled);
+    }
+
+    @Override
+    public void migrateConfirm3(DomainRef dom, List<TypedParam> params, byte[] cookieIn, int flags,
+                                boolean cancelled) {
+        writable("virDomainMigrateConfirm3Params");
+        m.migration.confirm(m.get(dom), flags, cancelled);
     }
 }

@@ -24,6 +24,12 @@ final class Job {
     static final int OP_MIGRATION_OUT = 5;
 
     final int operation;
+    /** Migration only: whether the source guest was running when Begin ran (Confirm and failures restore it). */
+    volatile boolean wasRunning;
+    /** Migration only: the migration flags of Begin. */
+    volatile int flags;
+    /** Incoming migration only: the reserved port, or 0. */
+    volatile int port;
     private final long startNanos = System.nanoTime();
     private volatile Map<String, Object> figures = Map.of();
     private volatile int type = JobInfo.UNBOUNDED;

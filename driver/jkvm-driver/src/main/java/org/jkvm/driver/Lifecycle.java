@@ -157,9 +157,7 @@ final class Lifecycle {
     /** DOMAIN_SUSPEND: pauses the vCPUs. */
     void suspend(Domain d) {
         Engine e = runningEngine(d);
-        if (d.job() != null) {
-            throw LibvirtError.operationInvalid("domain has an active job; wait for it or abort it first");
-        }
+        refuseDuringSave(d);
         if (d.state().state() == DomainState.PAUSED) {
             return;
         }
@@ -175,9 +173,7 @@ final class Lifecycle {
     /** DOMAIN_RESUME: continues the vCPUs. */
     void resume(Domain d) {
         Engine e = runningEngine(d);
-        if (d.job() != null) {
-            throw LibvirtError.operationInvalid("domain has an active job; wait for it or abort it first");
-        }
+        refuseDuringSave(d);
         if (d.state().state() == DomainState.RUNNING) {
             throw LibvirtError.operationInvalid("domain is already running");
         }
@@ -188,6 +184,17 @@ final class Lifecycle {
             throw VirErrors.engine("resume", d.name(), ex);
         }
         d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_UNPAUSED));
+    }
+
+    /**
+     * Save and restore own the guest's run state; a migration does not (CloudStack suspends a guest during its
+     * migration to make it converge), so only those refuse suspend and resume.
+     */
+    private static void refuseDuringSave(Domain d) {
+        Job j = d.job();
+        if (j != null && (j.operation == Job.OP_SAVE || j.operation == Job.OP_RESTORE)) {
+            throw LibvirtError.operationInvalid("domain has an active save or restore job; wait for it or abort it");
+        }
     }
 
     /** The engine of an active domain, or 55 "domain is not running". */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.jkvm.domainxml.AbiCheck;
 import org.jkvm.domainxml.Capabilities;
 import org.jkvm.domainxml.DomainDefinition;
 import org.jkvm.domainxml.DomainStore;
@@ -165,5 +166,20 @@ public final class XmlDefinitions implements Definitions {
     @Override
     public String domainCapabilities() {
         return Capabilities.domain(engine);
+    }
+
+    @Override
+    public void abiCheck(Definition source, Definition destination) {
+        try {
+            AbiCheck.require(DomainXml.parse(source.xml()), DomainXml.parse(destination.xml()));
+        } catch (DomainXmlException e) {
+            throw new LibvirtError(ErrorCodes.CONFIG_UNSUPPORTED, ErrorCodes.FROM_DOMAIN,
+                    "unsupported configuration: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Definition rename(Definition def, String name) {
+        return parse(DomainXml.format(DomainXml.parse(def.xml()).withName(name)));
     }
 }

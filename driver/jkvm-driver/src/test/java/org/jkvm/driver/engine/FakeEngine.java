@@ -91,27 +91,37 @@ public final class FakeEngine {
     private void incoming() {
         String uri = opts.get("incoming");
         try {
-            Process p = new ProcessBuilder("sh", "-c", uri.substring("exec:".length()))
-                    .redirectErrorStream(false).start();
-            try (InputStream in = p.getInputStream()) {
-                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
-                String magic = r.readLine();
-                String s = r.readLine();
+            Process p = null;
+            java.net.Socket sock = null;
+            InputStream source;
+            if (uri.startsWith("tcp:")) {
+                String[] hp = uri.substring(4).split(":");
+                java.net.ServerSocket server = new java.net.ServerSocket();
+                server.setReuseAddress(true);
+                server.bind(new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
+                sock = server.accept();
+                server.close();
+                source = sock.getInputStream();
+            } else {
+                p = new ProcessBuilder("sh", "-c", uri.substring("exec:".length())).start();
+                source = p.getInputStream();
+            }
+            try (InputStream in = new java.io.BufferedInputStream(source)) {
+                String magic = line(in);
+                in.skipNBytes(STREAM_BYTES);
+                String s = line(in);
                 if (!"FAKESTREAM".equals(magic) || s == null || !s.startsWith("seq=")) {
-                    System.err.println("fake engine: bad incoming stream: " + magic);
+                    System.err.println("fake engine: bad or truncated incoming stream: " + magic + " / " + s);
                     System.exit(1);
                 }
                 seq.set(Long.parseLong(s.substring(4)));
-                long n = 0;
-                while (r.read() >= 0) {
-                    n++;
-                }
-                if (n < STREAM_BYTES) {
-                    System.err.println("fake engine: truncated incoming stream (" + n + " bytes)");
-                    System.exit(1);
-                }
             }
-            p.waitFor();
+            if (p != null) {
+                p.waitFor();
+            }
+            if (sock != null) {
+                sock.close();
+            }
             serial.println("incoming done seq=" + seq.get());
             status = opts.containsKey("S") ? "paused" : "running";
             event("MIGRATION", Map.of("status", "completed"));
@@ -124,12 +134,23 @@ public final class FakeEngine {
         }
     }
 
-    private void outgoing(String cmd) {
+    private void outgoing(String uri) {
         long start = System.currentTimeMillis();
+        boolean wasRunning = false;
         try {
-            Process p = new ProcessBuilder("sh", "-c", cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            try (OutputStream out = p.getOutputStream()) {
-                out.write(("FAKESTREAM\nseq=" + seq.get() + "\n").getBytes(StandardCharsets.ISO_8859_1));
+            Process p = null;
+            OutputStream sink;
+            if (uri.startsWith("tcp:")) {
+                int colon = uri.lastIndexOf(':');
+                java.net.Socket s = new java.net.Socket(uri.substring(4, colon), Integer.parseInt(uri.substring(colon + 1)));
+                sink = s.getOutputStream();
+            } else {
+                p = new ProcessBuilder("sh", "-c", uri.substring(5)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                sink = p.getOutputStream();
+            }
+            try (OutputStream out = sink) {
+                out.write("FAKESTREAM\n".getBytes(StandardCharsets.ISO_8859_1));
                 byte[] chunk = new byte[64 << 10];
                 for (transferred = 0; transferred < STREAM_BYTES; transferred += chunk.length) {
                     if (cancel) {
@@ -139,18 +160,36 @@ public final class FakeEngine {
                     long due = start + transferred * 1000 / Math.max(1, maxBandwidth);
                     sleep(Math.max(0, due - System.currentTimeMillis()));
                 }
+                // Stop-and-copy: the guest stops, and its final state (the heartbeat sequence) goes last.
+                wasRunning = status.equals("running");
+                status = "postmigrate";
+                out.write(("seq=" + seq.get() + "\n").getBytes(StandardCharsets.ISO_8859_1));
             }
-            if (p.waitFor() != 0) {
+            if (p != null && p.waitFor() != 0) {
                 throw new IOException("exec command exited with " + p.exitValue());
             }
             migStatus = "completed";
-            status = "postmigrate";
+            if (wasRunning) {
+                event("STOP", Map.of());
+            }
         } catch (IOException | InterruptedException e) {
             migStatus = cancel ? "cancelled" : "failed";
+            if (status.equals("postmigrate")) {
+                status = wasRunning ? "running" : "paused";
+            }
             System.err.println("fake engine: migration " + migStatus + ": " + e.getMessage());
         }
         cancel = false;
         event("MIGRATION", Map.of("status", migStatus));
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            sb.append((char) b);
+        }
+        return b < 0 && sb.length() == 0 ? null : sb.toString();
     }
 
     private void serveQmp(String path) throws IOException {
@@ -231,6 +270,8 @@ public final class FakeEngine {
                 return Map.of();
             case "query-migrate":
                 return queryMigrate();
+            case "migrate-set-capabilities":
+                return Map.of();
             case "migrate-set-parameters":
                 if (a.get("max-bandwidth") instanceof Number n) {
                     maxBandwidth = n.longValue();
@@ -247,11 +288,11 @@ public final class FakeEngine {
     }
 
     private Object migrate(String uri) {
-        if (!uri.startsWith("exec:")) {
-            return new Error("fake engine supports only exec: migration, not " + uri);
+        if (!uri.startsWith("exec:") && !uri.startsWith("tcp:")) {
+            return new Error("fake engine supports only exec: and tcp: migration, not " + uri);
         }
         migStatus = "active";
-        Thread t = new Thread(() -> outgoing(uri.substring(5)), "migrate");
+        Thread t = new Thread(() -> outgoing(uri), "migrate");
         t.setDaemon(true);
         t.start();
         return Map.of();

@@ -1,0 +1,201 @@
+package org.jkvm.driver;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.jkvm.driver.engine.Engine;
+import org.jkvm.driver.qmp.QmpException;
+import org.jkvm.remote.DomainState;
+import org.jkvm.remote.JobInfo;
+import org.jkvm.remote.LibvirtError;
+import org.jkvm.remote.MigrationParams;
+import org.jkvm.remote.MigrationResults;
+import org.jkvm.remote.TypedParam;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The destination side of migration v3: Prepare checks the incoming definition (against an existing definition's
+ * ABI), starts an engine with {@code -incoming tcp:0.0.0.0:PORT} on a port of the migration range and answers
+ * {@code tcp:ADDRESS:PORT}; Finish continues the guest there (or discards it when the migration was cancelled).
+ */
+final class Incoming {
+    private static final Logger LOG = LoggerFactory.getLogger(Incoming.class);
+    private static final Duration FINISH_TIMEOUT = Duration.ofMinutes(2);
+
+    private final DomainManager m;
+    private final MigrationPorts ports;
+
+    Incoming(DomainManager m) {
+        this.m = m;
+        this.ports = new MigrationPorts(m.config.migrationPortFrom(), m.config.migrationPortTo());
+    }
+
+    /** Prepare: an engine waiting for the stream, and the URI the source should send it to. */
+    MigrationResults.Prepare prepare(List<TypedParam> params, int flags) {
+        Migration.checkFlags(flags);
+        String xml = TypedParam.string(params, MigrationParams.DEST_XML).orElseThrow(() ->
+                LibvirtError.invalidArg("no destination_xml in the migration parameters"));
+        Definition def = m.definitions.parse(xml);
+        String dname = TypedParam.string(params, MigrationParams.DEST_NAME).orElse(def.name());
+        if (!dname.equals(def.name())) {
+            def = m.definitions.rename(def, dname);
+        }
+        Domain d = existing(def);
+        if ((flags & MigrationParams.OFFLINE) != 0) {
+            m.define(persistentXml(params, def));
+            return new MigrationResults.Prepare(new byte[0], "tcp:" + address(params) + ":0");
+        }
+        if (d == null) {
+            d = m.add(def, false);
+        }
+        int port = ports.reserve();
+        d.opLock.lock();
+        try {
+            if (d.active()) {
+                throw LibvirtError.operationInvalid("domain '" + def.name() + "' is already active on the destination");
+            }
+            Job job = new Job(Job.OP_MIGRATION_IN);
+            job.port = port;
+            job.flags = flags;
+            m.lifecycle.launch(d, def, List.of("-S", "-incoming", "tcp:0.0.0.0:" + port),
+                    new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
+            d.startJob(job);
+        } catch (RuntimeException e) {
+            ports.release(port);
+            if (d.persistent() == null && !d.active()) {
+                d.onExit(-1, "incoming migration could not start");
+            }
+            throw e;
+        } finally {
+            d.opLock.unlock();
+        }
+        String uri = "tcp:" + address(params) + ":" + port;
+        LOG.info("incoming migration of {} prepared on {}", def.name(), uri);
+        return new MigrationResults.Prepare(new byte[0], uri);
+    }
+
+    /** The domain already known under this definition's name or UUID, checked for clashes and ABI; or null. */
+    private Domain existing(Definition def) {
+        Domain byName = null;
+        try {
+            byName = m.byName(def.name());
+        } catch (LibvirtError absent) {
+            // No domain of that name here yet.
+        }
+        if (byName != null && !byName.uuid.equals(def.uuid())) {
+            throw VirErrors.alreadyExists("domain '" + def.name() + "' already exists on the destination with uuid "
+                    + byName.uuid + "; undefine it there or migrate with another --dname");
+        }
+        if (byName != null && byName.active()) {
+            throw LibvirtError.operationInvalid("domain '" + def.name() + "' is already active on the destination");
+        }
+        if (byName != null && byName.persistent() != null) {
+            m.definitions.abiCheck(def, byName.persistent());
+        }
+        return byName;
+    }
+
+    private String address(List<TypedParam> params) {
+        if (m.config.migrationAddress() != null) {
+            return m.config.migrationAddress();
+        }
+        String listen = TypedParam.string(params, MigrationParams.LISTEN_ADDRESS).orElse(null);
+        if (listen != null && !listen.isBlank() && !listen.equals("0.0.0.0") && !listen.equals("::")) {
+            return listen;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (UnknownHostException e) {
+            throw VirErrors.operationFailed("cannot tell the address sources should migrate to; start the "
+                    + "daemon with --migration-address ADDR", e);
+        }
+    }
+
+    private static String persistentXml(List<TypedParam> params, Definition def) {
+        return TypedParam.string(params, MigrationParams.PERSIST_XML).filter(s -> !s.isBlank()).orElse(def.xml());
+    }
+
+    /** Finish: continue the guest on the destination, or tear it down when {@code cancelled}. */
+    MigrationResults.Finish finish(List<TypedParam> params, int flags, boolean cancelled) {
+        String name = TypedParam.string(params, MigrationParams.DEST_NAME).orElseThrow(() ->
+                LibvirtError.invalidArg("no destination_name in the migration parameters"));
+        Domain d = m.byName(name);
+        if ((flags & MigrationParams.OFFLINE) != 0) {
+            if (cancelled) {
+                throw LibvirtError.migrateFinishOk();
+            }
+            return new MigrationResults.Finish(d.ref(), new byte[0]);
+        }
+        Job job = d.job();
+        Engine e = d.engine();
+        try {
+            if (cancelled || e == null) {
+                throw LibvirtError.migrateFinishOk();
+            }
+            awaitIncoming(d, e);
+            if ((flags & MigrationParams.PAUSED) != 0) {
+                d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER));
+            } else {
+                d.expectResume(DomainState.RUNNING_MIGRATED);
+                e.qmp("cont", Map.of());
+                d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATED));
+            }
+            if ((flags & MigrationParams.PERSIST_DEST) != 0) {
+                m.define(persistentXml(params, d.current()));
+            }
+            if (job != null) {
+                job.finish(JobInfo.COMPLETED, null);
+            }
+            LOG.info("incoming migration of {} finished; the guest continues here", name);
+            return new MigrationResults.Finish(d.ref(), new byte[0]);
+        } catch (QmpException | LibvirtError ex) {
+            if (job != null) {
+                job.finish(cancelled ? JobInfo.CANCELLED : JobInfo.FAILED, ex.getMessage());
+            }
+            discard(d, e);
+            throw ex instanceof LibvirtError le ? le : VirErrors.engine("incoming migration", name, (QmpException) ex);
+        } finally {
+            if (job != null) {
+                ports.release(job.port);
+                d.endJob(job);
+            }
+        }
+    }
+
+    private void awaitIncoming(Domain d, Engine e) {
+        long deadline = System.nanoTime() + FINISH_TIMEOUT.toNanos();
+        while (true) {
+            if (!e.alive()) {
+                throw VirErrors.operationFailed("the destination engine of '" + d.name() + "' ended while receiving "
+                        + "the guest; see " + e.paths().log(), null);
+            }
+            Object r = e.qmp("query-status", Map.of());
+            String st = r instanceof Map<?, ?> map ? Job.str(map.get("status")) : "";
+            if (!st.equals("inmigrate")) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw VirErrors.operationFailed("the destination engine of '" + d.name() + "' had not received the "
+                        + "whole guest " + FINISH_TIMEOUT.toSeconds() + " s after the source finished", null);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw VirErrors.operationFailed("interrupted while finishing a migration", ex);
+            }
+        }
+    }
+
+    private static void discard(Domain d, Engine e) {
+        if (e != null && e.alive()) {
+            d.expectExit(DomainState.SHUTOFF_FAILED);
+            e.kill();
+            Lifecycle.awaitShutoff(d, Duration.ofSeconds(5));
+        }
+    }
+}

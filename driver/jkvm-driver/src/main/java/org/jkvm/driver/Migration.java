@@ -1,0 +1,188 @@
+package org.jkvm.driver;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.jkvm.driver.engine.Engine;
+import org.jkvm.driver.qmp.QmpException;
+import org.jkvm.remote.DomainState;
+import org.jkvm.remote.JobInfo;
+import org.jkvm.remote.LibvirtError;
+import org.jkvm.remote.MigrationParams;
+import org.jkvm.remote.MigrationResults;
+import org.jkvm.remote.TypedParam;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source side of libvirt's migration protocol v3 (libvirt-rpc reference section 7.4), mapped onto the
+ * engine's pre-copy migration: Begin starts an outgoing job and hands out the XML; Perform runs the engine's
+ * {@code migrate} to the destination's URI with the bandwidth asked for and blocks until it ends (job info shows
+ * its figures meanwhile); Confirm ends the source guest after success or continues it after failure. A failed or
+ * aborted Perform continues the source guest at once, so "upon failure the guest continues on the source" holds.
+ */
+final class Migration {
+    private static final Logger LOG = LoggerFactory.getLogger(Migration.class);
+    /** Flags jkvm implements; every other bit is refused before anything moves. */
+    static final int SUPPORTED = MigrationParams.LIVE | MigrationParams.PEER2PEER | MigrationParams.PERSIST_DEST
+            | MigrationParams.UNDEFINE_SOURCE | MigrationParams.PAUSED | MigrationParams.CHANGE_PROTECTION
+            | MigrationParams.OFFLINE | MigrationParams.ABORT_ON_ERROR | MigrationParams.AUTO_CONVERGE;
+    private static final String[] FLAG_NAMES = {"live", "peer2peer", "tunnelled", "persist-dest", "undefine-source",
+        "paused", "non-shared-disk", "non-shared-inc", "change-protection", "unsafe", "offline", "compressed",
+        "abort-on-error", "auto-converge", "rdma-pin-all", "postcopy", "tls", "parallel",
+        "non-shared-synchronous-writes", "postcopy-resume", "zerocopy"};
+
+    private final DomainManager m;
+
+    Migration(DomainManager m) {
+        this.m = m;
+    }
+
+    /** Refuses flags jkvm does not implement with 74 ARGUMENT_UNSUPPORTED naming each. */
+    static void checkFlags(int flags) {
+        int bad = flags & ~SUPPORTED;
+        if (bad == 0) {
+            return;
+        }
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < 32; i++) {
+            if ((bad & (1 << i)) != 0) {
+                names.append(names.length() == 0 ? "" : ", ")
+                        .append(i < FLAG_NAMES.length ? "--" + FLAG_NAMES[i] : "0x" + Integer.toHexString(1 << i));
+            }
+        }
+        throw LibvirtError.argumentUnsupported("migration flag(s) " + names + " (0x" + Integer.toHexString(bad)
+                + ") are not supported by jkvm; it migrates live, pre-copy, over plain tcp with shared storage");
+    }
+
+    /** Begin: checks the domain can migrate, starts the outgoing job, returns the destination's XML. */
+    MigrationResults.Begin begin(Domain d, List<TypedParam> params, int flags) {
+        checkFlags(flags);
+        boolean offline = (flags & MigrationParams.OFFLINE) != 0;
+        Definition def;
+        if (offline) {
+            if (d.persistent() == null) {
+                throw LibvirtError.operationInvalid("offline migration needs a persistent domain");
+            }
+            if ((flags & MigrationParams.PERSIST_DEST) == 0) {
+                throw LibvirtError.invalidArg("offline migration requires --persistent");
+            }
+            def = d.persistent();
+        } else {
+            m.lifecycle.runningEngine(d);
+            def = d.current();
+        }
+        if (d.job() != null) {
+            throw LibvirtError.operationInvalid("domain '" + d.name() + "' has an active job; wait for it or abort it");
+        }
+        String xml = def.xml();
+        String destXml = TypedParam.string(params, MigrationParams.DEST_XML).orElse(null);
+        if (destXml != null && !destXml.isBlank()) {
+            Definition dest = m.definitions.parse(destXml);
+            m.definitions.abiCheck(def, dest);
+            xml = dest.xml();
+        }
+        Job job = new Job(Job.OP_MIGRATION_OUT);
+        job.wasRunning = d.state().state() == DomainState.RUNNING;
+        job.flags = flags;
+        d.startJob(job);
+        LOG.info("migration of {} begins (flags 0x{})", d.name(), Integer.toHexString(flags));
+        return new MigrationResults.Begin(new byte[0], xml);
+    }
+
+    /** Perform: streams the guest to {@code migrate_uri}; blocks until the engine has sent everything. */
+    byte[] perform(Domain d, List<TypedParam> params, int flags) {
+        checkFlags(flags);
+        Job job = d.job();
+        if (job == null || job.operation != Job.OP_MIGRATION_OUT) {
+            begin(d, params, flags);
+            job = d.job();
+        }
+        if ((flags & MigrationParams.OFFLINE) != 0) {
+            return new byte[0];
+        }
+        String uri = TypedParam.string(params, MigrationParams.URI).orElseThrow(() ->
+                LibvirtError.invalidArg("no migrate_uri for the migration of '" + d.name() + "'; the destination's "
+                        + "Prepare gave none"));
+        Engine e = m.lifecycle.runningEngine(d);
+        try {
+            long bw = TypedParam.number(params, MigrationParams.BANDWIDTH).orElse(0L);
+            if (bw > 0) {
+                e.qmp("migrate-set-parameters", Map.of("max-bandwidth", bw << 20));
+                d.setMaxSpeedMiB(bw);
+            }
+            if ((flags & MigrationParams.AUTO_CONVERGE) != 0) {
+                e.qmp("migrate-set-capabilities", Map.of("capabilities",
+                        List.of(Map.of("capability", "auto-converge", "state", true))));
+            }
+            d.expectPause(DomainState.PAUSED_MIGRATION);
+            e.qmp("migrate", Map.of("uri", uri, "detach", true));
+            m.saveRestore.awaitMigration(d, e, job, "migration");
+            d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
+            LOG.info("migration of {} to {} sent in {} ms", d.name(), uri, job.elapsedMs());
+            return new byte[0];
+        } catch (QmpException | LibvirtError ex) {
+            boolean aborted = job.abortRequested();
+            job.finish(aborted ? JobInfo.CANCELLED : JobInfo.FAILED, ex.getMessage());
+            continueSource(d, job);
+            d.endJob(job);
+            if (aborted) {
+                throw LibvirtError.aborted("migration of domain '" + d.name() + "' was cancelled by the user");
+            }
+            throw ex instanceof LibvirtError le ? le : VirErrors.engine("migration", d.name(), (QmpException) ex);
+        }
+    }
+
+    /** Confirm: after success the source guest ends (shut off, migrated); after failure it continues. */
+    void confirm(Domain d, int flags, boolean cancelled) {
+        Job job = d.job();
+        boolean offline = (flags & MigrationParams.OFFLINE) != 0;
+        if (cancelled) {
+            if (job != null) {
+                job.finish(JobInfo.CANCELLED, "the destination did not take the guest");
+                continueSource(d, job);
+                d.endJob(job);
+            }
+            return;
+        }
+        if (job != null) {
+            job.finish(JobInfo.COMPLETED, null);
+            d.endJob(job);
+        }
+        Engine e = d.engine();
+        if (!offline && e != null) {
+            d.expectExit(DomainState.SHUTOFF_MIGRATED);
+            try {
+                e.qmp("quit", Map.of());
+            } catch (QmpException ex) {
+                LOG.debug("quit after migration of {}: {}", d.name(), ex.getMessage());
+            }
+            if (!e.awaitExit(Duration.ofSeconds(5))) {
+                e.kill();
+            }
+            Lifecycle.awaitShutoff(d, Duration.ofSeconds(5));
+        }
+        if ((flags & MigrationParams.UNDEFINE_SOURCE) != 0 && d.persistent() != null) {
+            m.undefine(d.ref(), 0);
+        }
+        LOG.info("migration of {} confirmed; the source guest has ended", d.name());
+    }
+
+    /** Continues the source guest after a failed or cancelled migration, when it was running before. */
+    private void continueSource(Domain d, Job job) {
+        Engine e = d.engine();
+        if (e == null || !e.alive()) {
+            return;
+        }
+        try {
+            if (job.wasRunning) {
+                d.expectResume(DomainState.RUNNING_MIGRATION_CANCELED);
+                e.qmp("cont", Map.of());
+                d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATION_CANCELED));
+            }
+        } catch (QmpException ex) {
+            LOG.warn("cannot continue {} on the source after a failed migration: {}", d.name(), ex.getMessage());
+        }
+    }
+}
