@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -20,7 +19,6 @@ import org.jkvm.remote.Procedures;
 import org.jkvm.remote.Programs;
 import org.jkvm.remote.RemoteCodec;
 import org.jkvm.remote.spi.DriverConnection;
-import org.jkvm.remote.spi.HypervisorDriver;
 import org.jkvm.rpc.DriverRegistry;
 import org.jkvm.rpc.RpcException;
 import org.jkvm.xdr.XdrException;
@@ -44,12 +42,10 @@ public final class ClientSession implements Runnable {
 
     private final ByteChannel channel;
     private final String peer;
-    private final DriverRegistry registry;
     private final Executor workers;
     private final Runnable onClose;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final Object writeLock = new Object();
-    private final Object stateLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final EventCallbacks events = new EventCallbacks(this::write);
     private final Keepalive keepalive;
@@ -58,10 +54,7 @@ public final class ClientSession implements Runnable {
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
     private final List<Call> batch = new ArrayList<>();
 
-    private HypervisorDriver driver;
-    private DriverConnection connection;
-    private String uri;
-    private boolean readOnly;
+    private final DriverBinding binding;
 
     /**
      * Creates the session; {@link #run()} serves it until the peer disconnects.
@@ -76,9 +69,9 @@ public final class ClientSession implements Runnable {
     public ClientSession(ByteChannel channel, String peer, DriverRegistry registry, Executor workers,
                          Runnable onClose, Keepalive.Settings keepalive) {
         this.keepalive = new Keepalive(keepalive);
+        this.binding = new DriverBinding(registry, peer);
         this.channel = channel;
         this.peer = peer;
-        this.registry = registry;
         this.workers = workers;
         this.onClose = onClose;
     }
@@ -191,7 +184,7 @@ public final class ClientSession implements Runnable {
             LOG.debug("client {}: close failed: {}", peer, e.toString());
         }
         events.closeAll();
-        closeDriverConnection();
+        binding.close();
         onClose.run();
     }
 
@@ -260,18 +253,18 @@ public final class ClientSession implements Runnable {
             case Procedures.CONNECT_SUPPORTS_FEATURE -> ret.writeInt(supports(args.readInt("feature")) ? 1 : 0);
             case Procedures.CONNECT_OPEN -> {
                 String name = RemoteCodec.readOptionalString(args, "name");
-                open(name == null ? "" : name, (args.readInt("flags") & 1) != 0);
+                binding.open(name == null ? "" : name, (args.readInt("flags") & 1) != 0);
             }
-            case Procedures.CONNECT_CLOSE -> closeDriverConnection();
+            case Procedures.CONNECT_CLOSE -> binding.close();
             case Procedures.CONNECT_REGISTER_CLOSE_CALLBACK, Procedures.CONNECT_UNREGISTER_CLOSE_CALLBACK ->
-                    current();
+                    binding.current();
             case Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY -> {
                 int eventId = args.readInt("eventID");
                 DomainRef dom = RemoteCodec.readOptionalDomain(args);
-                ret.writeInt(events.register(current(), eventId, dom));
+                ret.writeInt(events.register(binding.current(), eventId, dom));
             }
             case Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY -> {
-                current();
+                binding.current();
                 events.deregister(args.readInt("callbackID"));
             }
             default -> {
@@ -279,8 +272,8 @@ public final class ClientSession implements Runnable {
                 if (e == null) {
                     throw LibvirtError.unknownProcedure(proc);
                 }
-                DriverConnection c = current();
-                if (e.changes() && isReadOnly()) {
+                DriverConnection c = binding.current();
+                if (e.changes() && binding.isReadOnly()) {
                     throw LibvirtError.denied(e.name() + " is not allowed on a read-only connection");
                 }
                 e.handler().call(c, args, ret);
@@ -293,78 +286,8 @@ public final class ClientSession implements Runnable {
             // As libvirtd: a client that asks for keepalive gets pinged when it falls silent.
             keepalive.enable();
         }
-        synchronized (stateLock) {
-            if (connection == null) {
-                return Features.defaultSupported(feature);
-            }
-        }
-        return current().supportsFeature(feature);
-    }
-
-    private void open(String name, boolean ro) {
-        HypervisorDriver d = registry.find(name).orElseThrow(() -> LibvirtError.noDriver(name));
-        synchronized (stateLock) {
-            if (connection != null) {
-                throw LibvirtError.operationInvalid("connection already open");
-            }
-            connection = d.open(name, ro);
-            driver = d;
-            uri = name;
-            readOnly = ro;
-        }
-        LOG.debug("client {}: opened {} with driver {}{}", peer, name, d.name(), ro ? " (read-only)" : "");
-    }
-
-    private boolean isReadOnly() {
-        synchronized (stateLock) {
-            return readOnly;
-        }
-    }
-
-    /**
-     * The driver connection for a call. The driver is looked up again each time: when it went away the call
-     * fails with "no driver"; when it came back (a new service instance) the connection is reopened on it.
-     */
-    private DriverConnection current() {
-        synchronized (stateLock) {
-            if (connection == null) {
-                throw new LibvirtError(ErrorCodes.INTERNAL_ERROR, ErrorCodes.FROM_RPC,
-                        "internal error: connection not open; the client must call CONNECT_OPEN first");
-            }
-            Optional<HypervisorDriver> now = registry.find(uri);
-            if (now.isEmpty()) {
-                throw LibvirtError.noDriver(uri);
-            }
-            if (now.get() != driver) {
-                LOG.info("client {}: driver for {} changed, reopening the connection", peer, uri);
-                DriverConnection old = connection;
-                connection = now.get().open(uri, readOnly);
-                driver = now.get();
-                closeQuietly(old);
-            }
-            return connection;
-        }
-    }
-
-    private void closeDriverConnection() {
-        DriverConnection c;
-        synchronized (stateLock) {
-            c = connection;
-            connection = null;
-            driver = null;
-        }
-        closeQuietly(c);
-    }
-
-    private void closeQuietly(DriverConnection c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (RuntimeException e) {
-            LOG.warn("client {}: closing the driver connection failed: {}", peer, e.toString());
-        }
+        return binding.isOpen() ? binding.current().supportsFeature(feature)
+                : Features.defaultSupported(feature);
     }
 
     private void write(XdrWriter frame) {
