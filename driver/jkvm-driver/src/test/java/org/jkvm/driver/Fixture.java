@@ -14,11 +14,18 @@ import org.jkvm.remote.spi.DriverConnection;
 /** A driver over a temporary state folder whose engines are {@code FakeEngine} processes. */
 final class Fixture implements AutoCloseable {
     final Path state;
+    private final int portFrom;
     DomainManager manager;
     DriverConnection conn;
 
     Fixture(Path state) {
+        this(state, 49152);
+    }
+
+    /** A host whose incoming migrations use ports {@code portFrom..portFrom+5} and advertise 127.0.0.1. */
+    Fixture(Path state, int portFrom) {
         this.state = state;
+        this.portFrom = portFrom;
         open();
     }
 
@@ -31,7 +38,8 @@ final class Fixture implements AutoCloseable {
     }
 
     void open() {
-        DriverConfig cfg = new DriverConfig(state, fakeEngine(), true, null, 49152, 49215, Duration.ofSeconds(30));
+        DriverConfig cfg = new DriverConfig(state, fakeEngine(), true, "127.0.0.1", portFrom, portFrom + 5,
+                Duration.ofSeconds(30));
         manager = new DomainManager(cfg, new XmlDefinitions(state, "jkvm-engine"));
         conn = new JkvmDriver(manager, true).open("jkvm:///system", false);
     }

@@ -1,0 +1,158 @@
+package org.jkvm.driver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import org.jkvm.remote.DomainRef;
+import org.jkvm.remote.DomainState;
+import org.jkvm.remote.ErrorCodes;
+import org.jkvm.remote.JobInfo;
+import org.jkvm.remote.LibvirtError;
+import org.jkvm.remote.MigrationParams;
+import org.jkvm.remote.MigrationResults;
+import org.jkvm.remote.TypedParam;
+import org.jkvm.remote.spi.DriverConnection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client-managed v3 sequence between two drivers (two state folders) with fake engines on loopback. */
+class MigrationTest {
+    @TempDir
+    Path dir;
+
+    private static Fixture host(Path state, int portFrom) {
+        return new Fixture(state, portFrom);
+    }
+
+    /** What virsh does for {@code migrate --live}: returns Perform's failure, if any. */
+    private static RuntimeException migrate(DriverConnection src, DriverConnection dst, DomainRef dom, int flags,
+                                            Runnable duringPerform) {
+        MigrationResults.Begin b = src.migrateBegin3(dom, List.of(), flags | MigrationParams.CHANGE_PROTECTION);
+        List<TypedParam> p = new ArrayList<>(List.of(new TypedParam.Str(MigrationParams.DEST_XML, b.xml())));
+        int destFlags = flags & ~(MigrationParams.ABORT_ON_ERROR | MigrationParams.AUTO_CONVERGE);
+        MigrationResults.Prepare prep = dst.migratePrepare3(p, b.cookie(), destFlags);
+        assertTrue(prep.uriOut().startsWith("tcp:127.0.0.1:"), prep.uriOut());
+        p.add(new TypedParam.Str(MigrationParams.URI, prep.uriOut()));
+        CompletableFuture<byte[]> perform = CompletableFuture.supplyAsync(() ->
+                src.migratePerform3(dom, null, p, prep.cookie(), flags | MigrationParams.CHANGE_PROTECTION));
+        duringPerform.run();
+        p.add(new TypedParam.Str(MigrationParams.DEST_NAME, dom.name()));
+        try {
+            perform.join();
+        } catch (RuntimeException e) {
+            LibvirtError ok = assertThrows(LibvirtError.class, () -> dst.migrateFinish3(p, new byte[0], destFlags, true));
+            assertEquals(ErrorCodes.MIGRATE_FINISH_OK, ok.code());
+            return (RuntimeException) e.getCause();
+        }
+        MigrationResults.Finish fin = dst.migrateFinish3(p, new byte[0], destFlags, false);
+        assertEquals(dom.name(), fin.domain().name());
+        src.migrateConfirm3(dom, p, fin.cookie(), flags | MigrationParams.CHANGE_PROTECTION, false);
+        return null;
+    }
+
+    @Test
+    void liveMigrationMovesTheGuestAndJobInfoShowsProgress() throws Exception {
+        try (Fixture a = host(dir.resolve("a"), 49320); Fixture b = host(dir.resolve("b"), 49330)) {
+            DomainRef r = a.define("mig");
+            a.conn.create(r, 0);
+            a.conn.migrateSetMaxSpeed(r, 4, 0);
+            Fixture.await(() -> lastSeq(a, "mig") >= 2, Duration.ofSeconds(20), "heartbeats on A");
+            List<JobInfo> polls = new ArrayList<>();
+            assertEquals(null, migrate(a.conn, b.conn, r, MigrationParams.LIVE | MigrationParams.PERSIST_DEST
+                    | MigrationParams.UNDEFINE_SOURCE, () -> {
+                        for (int i = 0; i < 10; i++) {
+                            polls.add(a.conn.jobInfo(r));
+                            sleep(60);
+                        }
+                    }));
+            assertTrue(polls.stream().anyMatch(j -> j.type() == JobInfo.UNBOUNDED && j.dataProcessed() > 0),
+                    "progress: " + polls);
+            DomainRef onB = b.conn.lookupByName("mig");
+            assertEquals(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATED), b.conn.state(onB, 0));
+            assertTrue(b.conn.isPersistent(onB), "--persistent defined it on B");
+            LibvirtError gone = assertThrows(LibvirtError.class, () -> a.conn.lookupByName("mig"));
+            assertEquals(ErrorCodes.NO_DOMAIN, gone.code(), "--undefinesource removed it from A");
+            long arrived = Long.parseLong(Files.readAllLines(b.serial("mig")).stream()
+                    .filter(l -> l.startsWith("incoming done seq=")).findFirst().orElseThrow().substring(18));
+            assertTrue(arrived >= 2, "the heartbeat sequence moved with the guest");
+            Fixture.await(() -> lastSeq(b, "mig") > arrived, Duration.ofSeconds(20), "heartbeats on B");
+            assertTrue(a.manager.all().isEmpty(), "A has no domain left");
+        }
+    }
+
+    @Test
+    void abortLeavesTheGuestRunningOnTheSource() {
+        try (Fixture a = host(dir.resolve("a"), 49340); Fixture b = host(dir.resolve("b"), 49350)) {
+            DomainRef r = a.define("ab");
+            a.conn.create(r, 0);
+            a.conn.migrateSetMaxSpeed(r, 1, 0);
+            RuntimeException e = migrate(a.conn, b.conn, r, MigrationParams.LIVE, () -> {
+                Fixture.await(() -> a.conn.jobInfo(r).dataProcessed() > 0, Duration.ofSeconds(20), "a started job");
+                a.conn.abortJob(r, 0);
+            });
+            assertEquals(ErrorCodes.OPERATION_ABORTED, ((LibvirtError) e).code());
+            assertEquals(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATION_CANCELED),
+                    a.conn.state(r, 0));
+            assertThrows(LibvirtError.class, () -> b.conn.lookupByName("ab"), "B discarded its incoming guest");
+            assertEquals(JobInfo.CANCELLED, a.conn.jobStats(r, 0x1).type());
+        }
+    }
+
+    @Test
+    void refusalsComeBeforeAnythingMoves() {
+        try (Fixture a = host(dir.resolve("a"), 49360); Fixture b = host(dir.resolve("b"), 49370)) {
+            DomainRef r = a.define("x");
+            a.conn.create(r, 0);
+            LibvirtError flag = assertThrows(LibvirtError.class,
+                    () -> a.conn.migrateBegin3(r, List.of(), MigrationParams.LIVE | 0x800));
+            assertEquals(ErrorCodes.ARGUMENT_UNSUPPORTED, flag.code());
+            assertTrue(flag.getMessage().contains("--compressed"), flag.getMessage());
+            assertEquals(JobInfo.NONE, a.conn.jobInfo(r).type());
+
+            b.conn.defineXml(Fixture.xml("x", UUID.randomUUID()), 0);
+            MigrationResults.Begin begin = a.conn.migrateBegin3(r, List.of(), MigrationParams.LIVE);
+            LibvirtError clash = assertThrows(LibvirtError.class, () -> b.conn.migratePrepare3(
+                    List.of(new TypedParam.Str(MigrationParams.DEST_XML, begin.xml())), new byte[0], 1));
+            assertTrue(clash.getMessage().contains("already exists on the destination"), clash.getMessage());
+            a.conn.migrateConfirm3(r, List.of(), new byte[0], MigrationParams.LIVE, true);
+            assertEquals(DomainState.RUNNING, a.conn.state(r, 0).state());
+
+            String uuid = a.conn.xmlDesc(r, 0x2).replaceAll("(?s).*<uuid>(.*)</uuid>.*", "$1");
+            b.conn.undefine(b.conn.lookupByName("x"), 0);
+            b.conn.defineXml(Fixture.xml("x", UUID.fromString(uuid)).replace(">16<", ">32<"), 0);
+            MigrationResults.Begin begin2 = a.conn.migrateBegin3(r, List.of(), MigrationParams.LIVE);
+            LibvirtError abi = assertThrows(LibvirtError.class, () -> b.conn.migratePrepare3(
+                    List.of(new TypedParam.Str(MigrationParams.DEST_XML, begin2.xml())), new byte[0], 1));
+            assertEquals(ErrorCodes.CONFIG_UNSUPPORTED, abi.code());
+            assertTrue(abi.getMessage().contains("memory"), abi.getMessage());
+            a.conn.migrateConfirm3(r, List.of(), new byte[0], MigrationParams.LIVE, true);
+            assertFalse(b.conn.isActive(b.conn.lookupByName("x")));
+        }
+    }
+
+    private static long lastSeq(Fixture f, String name) {
+        try {
+            return f.lastSeq(name);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
