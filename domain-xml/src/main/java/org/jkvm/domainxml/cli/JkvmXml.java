@@ -162,7 +162,8 @@ public final class JkvmXml {
     }
 
     private RngValidator schemaValidator() {
-        String dir = System.getenv().getOrDefault("JKVM_LIBVIRT_SCHEMAS", "/usr/share/libvirt/schemas");
+        String dir = System.getProperty("jkvm.libvirt.schemas",
+                System.getenv().getOrDefault("JKVM_LIBVIRT_SCHEMAS", "/usr/share/libvirt/schemas"));
         Path schema = Path.of(dir, "domain.rng");
         if (!RngValidator.available() || !Files.isReadable(schema)) {
             err.println("jkvm-xml: note: " + schema + " or the Jing validator is missing; checking libvirt's rules"

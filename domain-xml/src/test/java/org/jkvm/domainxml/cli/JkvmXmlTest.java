@@ -10,8 +10,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.jkvm.domainxml.DomainXml;
+import org.jkvm.testkit.RepoPaths;
+import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +64,47 @@ class JkvmXmlTest {
                 + " means TCG emulation); use <domain type='kvm'>", lines[1]);
         assertEquals(bad + ": error: line 1, column 34: malformed XML: XML document structures must start and end"
                 + " within the same entity.", lines[2]);
+    }
+
+    @Test
+    void checkAgreesWithVirtXmlValidateOnTheCorpus() throws IOException {
+        Path corpus = RepoPaths.shared().resolve("corpus/libvirt");
+        Require.path(corpus.resolve("MANIFEST.tsv"), "the libvirt corpus (../shared/corpus)");
+        String saved = System.getProperty("jkvm.libvirt.schemas");
+        System.setProperty("jkvm.libvirt.schemas", corpus.resolve("schemas").toString());
+        try {
+            List<String> valid = new ArrayList<>();
+            List<String> invalid = new ArrayList<>();
+            for (String line : Files.readAllLines(corpus.resolve("MANIFEST.tsv"))) {
+                String[] f = line.split("\t");
+                if (f.length > 4 && f[0].endsWith(".xml")) {
+                    (f[4].equals("valid") ? valid : invalid).add(corpus.resolve(f[0]).toString());
+                }
+            }
+            assertEquals(1, run(prepend("check", invalid)));
+            assertEquals(invalid.size(), out().lines().filter(l -> l.contains(": error: not valid against libvirt's"
+                    + " domain.rng: line ")).count(), "every file virt-xml-validate rejects is rejected: " + out());
+            run(prepend("check", valid));
+            List<String> refused = out().lines().filter(l -> !l.endsWith(": ok")).toList();
+            String prefix = corpus.resolve("domain-xml/qemuxml2argvdata") + "/";
+            assertEquals(List.of("cpu-numa-no-memory-element.xml: error: memory: the <memory> element is"
+                    + " missing; add e.g. <memory unit='MiB'>256</memory>", "minimal-no-memory.xml: error: memory:"
+                    + " the <memory> element is missing; add e.g. <memory unit='MiB'>256</memory>"),
+                    refused.stream().map(l -> l.replace(prefix, "")).sorted().toList(),
+                    "schema-valid files fail only libvirt's own define-time rules");
+        } finally {
+            if (saved == null) {
+                System.clearProperty("jkvm.libvirt.schemas");
+            } else {
+                System.setProperty("jkvm.libvirt.schemas", saved);
+            }
+        }
+    }
+
+    private static String[] prepend(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(rest);
+        all.add(0, first);
+        return all.toArray(String[]::new);
     }
 
     @Test
