@@ -34,6 +34,12 @@ public interface EngineControl {
     /** Ends the VM and the process with status 0 (QMP {@code quit}). Emits SHUTDOWN. */
     void quit();
 
+    /**
+     * Ends the VM and the process with status 1 and {@code reason} on stderr (e.g. a failed incoming migration,
+     * as QEMU exits then). Emits SHUTDOWN.
+     */
+    void abort(String reason);
+
     /** One line per vCPU for {@code info cpus}/{@code query-cpus-fast}: index, thread id, current RIP. */
     List<Map<String, Object>> cpus();
 

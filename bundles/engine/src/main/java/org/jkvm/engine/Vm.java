@@ -162,6 +162,12 @@ public final class Vm implements EngineControl, AutoCloseable {
     }
 
     @Override
+    public void abort(String reason) {
+        quitting = true;
+        runner.terminate(VmExit.failure(reason, ""));
+    }
+
+    @Override
     public List<Map<String, Object>> cpus() {
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put("cpu-index", 0);
@@ -251,11 +257,8 @@ public final class Vm implements EngineControl, AutoCloseable {
 
     private void vcpuFinished(VmExit why) {
         state = RunState.SHUTDOWN;
-        if (why.failure()) {
-            LOG.error("{}\n{}", why.reason(), why.registerDump());
-        } else {
-            LOG.info("VM ended: {}", why.reason());
-        }
+        // The engine's Main prints failures to the user; the log keeps them for debugging.
+        LOG.info("VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n", why.registerDump());
         machine.serialBackend.close();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("guest", !quitting);

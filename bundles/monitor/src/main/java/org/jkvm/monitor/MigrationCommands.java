@@ -14,6 +14,7 @@ import org.jkvm.migration.MigrationParameters;
 import org.jkvm.migration.MigrationStats;
 import org.jkvm.migration.MigrationStatus;
 import org.jkvm.migration.OutgoingMigration;
+import org.jkvm.vmstate.Migratable;
 
 /**
  * The migration commands of the monitors (docs/contracts.md §4), wiring the engine's
@@ -112,7 +113,9 @@ final class MigrationCommands {
             throw new MonitorException("GenericError", "an incoming migration is already listening");
         }
         try {
-            incoming = IncomingMigration.start(engine.migratable(), uri, new Events(true));
+            Migratable target = engine.config().startPaused() ? new NoAutostart(engine.migratable())
+                    : engine.migratable();
+            incoming = IncomingMigration.start(target, uri, new Events(true));
             lastIsIncoming = true;
         } catch (MigrationException e) {
             if (fromMonitor) {
@@ -250,6 +253,12 @@ final class MigrationCommands {
         @Override
         public void statusChanged(MigrationStatus status, MigrationStats stats) {
             engine.publish(EngineEvent.now("MIGRATION", Map.of("status", status.wireName())));
+            if (isIncoming && (status == MigrationStatus.FAILED || status == MigrationStatus.CANCELLED)) {
+                // As QEMU: a destination whose incoming migration failed ends, so nobody waits on it forever.
+                String why = stats != null && stats.errorDesc() != null ? stats.errorDesc() : "it was cancelled";
+                engine.abort("the incoming migration failed: " + why);
+                return;
+            }
             if (status != MigrationStatus.COMPLETED) {
                 return;
             }

@@ -66,6 +66,12 @@ final class FakeEngine implements EngineControl {
     }
 
     @Override
+    public void abort(String reason) {
+        calls.add("abort " + reason);
+        state = RunState.SHUTDOWN;
+    }
+
+    @Override
     public List<Map<String, Object>> cpus() {
         return List.of(Map.of("cpu-index", 0, "thread-id", 4242L));
     }

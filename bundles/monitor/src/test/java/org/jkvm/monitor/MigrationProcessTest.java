@@ -78,4 +78,43 @@ class MigrationProcessTest {
             }
         }
     }
+
+    @Test
+    void saveToAFileAndRestorePausedUnderDashS() throws Exception {
+        Require.kvm();
+        Path image = src.resolve("vm.state");
+        try (EngineProcess a = EngineProcess.start(src, "-append", APPEND); QmpClient qa = new QmpClient(a.qmpSocket)) {
+            qa.execute("{\"execute\": \"qmp_capabilities\"}");
+            a.awaitHeartbeats(2, 30_000);
+            qa.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > " + image + "\"}}");
+            awaitStatus(qa, "completed");
+            qa.execute("{\"execute\": \"quit\"}");
+            assertEquals(0, a.awaitExit(30_000), a.stderr());
+        }
+        try (EngineProcess b = EngineProcess.start(dst, "-S", "-append", APPEND, "-incoming", "exec:cat " + image);
+                QmpClient qb = new QmpClient(b.qmpSocket)) {
+            qb.execute("{\"execute\": \"qmp_capabilities\"}");
+            long end = System.currentTimeMillis() + 30_000;
+            while (status(qb).equals("inmigrate") && System.currentTimeMillis() < end) {
+                Thread.sleep(50);
+            }
+            assertEquals("paused", status(qb), "-S keeps the restored guest paused");
+            Thread.sleep(800);
+            assertEquals(List.of(), b.seqs(), "no heartbeat before cont: " + b.serialText());
+            qb.execute("{\"execute\": \"cont\"}");
+            List<Integer> seqs = b.awaitHeartbeats(2, 30_000);
+            assertTrue(seqs.get(0) > 0, "the guest continues where it was saved: " + seqs);
+            qb.execute("{\"execute\": \"quit\"}");
+            assertEquals(0, b.awaitExit(30_000), b.stderr());
+        }
+    }
+
+    @Test
+    void aFailedIncomingMigrationEndsTheEngineWithStatus1() throws Exception {
+        Require.kvm();
+        try (EngineProcess b = EngineProcess.start(dst, "-incoming", "exec:cat " + dst.resolve("missing.state"))) {
+            assertEquals(1, b.awaitExit(30_000), b.stderr());
+            assertTrue(b.stderr().contains("jkvm-engine: the incoming migration failed: the stream from exec:cat"), b.stderr());
+        }
+    }
 }

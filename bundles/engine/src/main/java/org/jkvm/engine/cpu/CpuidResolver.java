@@ -82,12 +82,27 @@ public final class CpuidResolver {
                 continue;
             }
             int[] r = regs.get(i);
+            pinApicId(e.function(), r);
             out.add(e.withOutputs(r[0], r[1], r[2], r[3]));
         }
         // "KVMKVMKVM\0\0\0" as EBX, ECX, EDX little-endian words.
         out.add(new CpuidEntry(LEAF_HYPERVISOR, 0, 0, LEAF_TIMING, 0x4b4d564b, 0x564b4d56, 0x4d));
         out.add(new CpuidEntry(LEAF_TIMING, 0, 0, (int) tscKhz, 0, 0, 0));
         return List.copyOf(out);
+    }
+
+    /**
+     * KVM_GET_SUPPORTED_CPUID reports the APIC id of whichever host CPU ran the ioctl; the guest's vCPU 0 must
+     * see APIC id 0 (leaf 1 EBX[31:24], x2APIC id in leaves 0xB/0x1F EDX, AMD's extended APIC id in 0x8000001E
+     * EAX), and two hosts must build the same table for migration.
+     */
+    private static void pinApicId(int leaf, int[] r) {
+        switch (leaf) {
+            case 1 -> r[1] &= 0x00ffffff;
+            case 0xb, 0x1f -> r[3] = 0;
+            case 0x8000001e -> r[0] = 0;
+            default -> { }
+        }
     }
 
     /** The entry for {@code leaf}/{@code subleaf} (sub-leaf ignored unless the entry is indexed), or -1. */

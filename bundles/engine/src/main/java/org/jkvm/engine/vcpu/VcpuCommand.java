@@ -16,8 +16,8 @@ sealed interface VcpuCommand {
     record Resume(CompletableFuture<Object> done) implements VcpuCommand {
     }
 
-    /** Leave the loop for good. */
-    record Terminate(CompletableFuture<Object> done) implements VcpuCommand {
+    /** Leave the loop for good, ending the VM with {@code why}. */
+    record Terminate(org.jkvm.engine.VmExit why, CompletableFuture<Object> done) implements VcpuCommand {
     }
 
     /** Sleep this long (auto-converge throttling), then carry on. */

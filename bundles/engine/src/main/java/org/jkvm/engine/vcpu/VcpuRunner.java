@@ -114,15 +114,20 @@ public final class VcpuRunner implements Runnable {
 
     /** Ends the loop (if still running) and waits for the thread. */
     public void terminate() {
+        terminate(VmExit.quit("the VM was stopped"));
+    }
+
+    /** Ends the loop (if still running) with {@code why} as the VM's exit, and waits for the thread. */
+    public void terminate(VmExit why) {
         if (thread.isAlive() && Thread.currentThread() != thread) {
-            send(new VcpuCommand.Terminate(new CompletableFuture<>()));
+            send(new VcpuCommand.Terminate(why, new CompletableFuture<>()));
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(COMMAND_TIMEOUT_S));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         } else if (Thread.currentThread() == thread) {
-            finish(VmExit.quit("the VM was stopped"));
+            finish(why);
         }
     }
 
@@ -230,9 +235,9 @@ public final class VcpuRunner implements Runnable {
             } else if (c instanceof VcpuCommand.Resume) {
                 state = state == State.FINISHED ? State.FINISHED : State.RUNNING;
                 c.done().complete(null);
-            } else if (c instanceof VcpuCommand.Terminate) {
+            } else if (c instanceof VcpuCommand.Terminate t) {
                 completePendingIo();
-                finish(VmExit.quit("the VM was stopped"));
+                finish(t.why());
                 c.done().complete(null);
             } else if (c instanceof VcpuCommand.Sleep s) {
                 TimeUnit.NANOSECONDS.sleep(s.nanos());

@@ -20,7 +20,8 @@ class CpuidResolverTest {
     /** A made-up host: leaf 1 with AVX and SSE2, leaf 7 with AVX2, extended leaf with NX, LM, PDPE1GB. */
     private static final List<CpuidEntry> HOST = List.of(
             new CpuidEntry(0, 0, 0, 0xd, 0x756e6547, 0x6c65746e, 0x49656e69),
-            new CpuidEntry(1, 0, 0, 0x306a9, 0, AVX | 1 | (1 << 31), SSE2 | 1),
+            new CpuidEntry(1, 0, 0, 0x306a9, 0x05020800, AVX | 1 | (1 << 31), SSE2 | 1),
+            new CpuidEntry(0xb, 1, CpuidEntry.FLAG_SIGNIFCANT_INDEX, 1, 2, 0x201, 5),
             new CpuidEntry(7, 0, CpuidEntry.FLAG_SIGNIFCANT_INDEX, 0, 1 << 5, 0, 0),
             new CpuidEntry(0x40000000, 0, 0, 0x40000001, 0x4b4d564b, 0x564b4d56, 0x4d),
             new CpuidEntry(0x80000001, 0, 0, 0, 0, 1, NX | LM | PDPE1GB | (1 << 11)));
@@ -32,12 +33,14 @@ class CpuidResolverTest {
     @Test
     void hostPassesThroughAndAddsTheTimingLeaves() {
         List<CpuidEntry> t = CpuidResolver.resolve(CpuSpec.parse("host"), HOST, 2_500_000);
-        assertEquals(HOST.get(1), leaf(t, 1));
+        assertEquals(HOST.get(1).withOutputs(0x306a9, 0x00020800, AVX | 1 | (1 << 31), SSE2 | 1), leaf(t, 1),
+                "the host CPU's APIC id (5) is replaced by vCPU 0's");
+        assertEquals(0, t.stream().filter(e -> e.function() == 0xb).findFirst().orElseThrow().edx());
         assertEquals(1 << 5, leaf(t, 7).ebx());
         assertEquals(0x40000010, leaf(t, 0x40000000).eax());
         assertEquals(0x4b4d564b, leaf(t, 0x40000000).ebx());
         assertEquals(2_500_000, leaf(t, 0x40000010).eax());
-        assertEquals(6, t.size());
+        assertEquals(7, t.size());
     }
 
     @Test
