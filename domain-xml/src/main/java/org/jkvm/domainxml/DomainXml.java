@@ -43,7 +43,8 @@ public final class DomainXml {
     private static final QName ROOT = new QName("", "domain");
     /** The largest definition file read (libvirt's virsh reads at most 10 MiB). */
     public static final long MAX_FILE_BYTES = 10L << 20;
-    private static final XMLInputFactory INPUT = inputFactory();
+    /** StAX factories are not required to be thread-safe: one per thread. */
+    private static final ThreadLocal<XMLInputFactory> INPUT = ThreadLocal.withInitial(DomainXml::inputFactory);
 
     private DomainXml() {
     }
@@ -90,7 +91,7 @@ public final class DomainXml {
             throw new DomainXmlException(file + ": the document is empty; expected a <domain> element");
         }
         // The parser reads the encoding declaration (UTF-8 when there is none).
-        return parse(() -> INPUT.createXMLStreamReader(new ByteArrayInputStream(bytes)), file.toString());
+        return parse(() -> INPUT.get().createXMLStreamReader(new ByteArrayInputStream(bytes)), file.toString());
     }
 
     /** Opens the parser on the input. */
@@ -107,7 +108,7 @@ public final class DomainXml {
      *                            root element is not {@code <domain>}
      */
     public static DomainDefinition parse(Reader in, String source) {
-        return parse(() -> INPUT.createXMLStreamReader(in), source);
+        return parse(() -> INPUT.get().createXMLStreamReader(in), source);
     }
 
     private static DomainDefinition parse(Opener opener, String source) {
@@ -121,7 +122,7 @@ public final class DomainXml {
                 return false;
             });
             raw = opener.open();
-            XMLStreamReader filtered = INPUT.createFilteredReader(raw, r -> track(r, open));
+            XMLStreamReader filtered = INPUT.get().createFilteredReader(raw, r -> track(r, open));
             skipToRoot(filtered, source);
             JAXBElement<Domain> root = u.unmarshal(filtered, Domain.class);
             if (!ROOT.equals(root.getName()) && "domain".equals(root.getName().getLocalPart())) {
