@@ -229,6 +229,44 @@ class RpcServerTest {
     }
 
     @Test
+    void consoleStreamCarriesOutputAndKeystrokes() throws Exception {
+        try (RemoteClient c = openClient(); RawConnection raw = new RawConnection(address)) {
+            DomainRef d = c.call(Procedures.DOMAIN_DEFINE_XML, w -> w.writeString(VM1, Programs.STRING_MAX),
+                    RemoteCodec::readDomain);
+            c.call(Procedures.DOMAIN_CREATE, w -> RemoteCodec.writeDomain(w, d), null);
+            raw.send(MessageHeader.call(Procedures.CONNECT_OPEN, 0),
+                    w -> w.writeOptionalString("jkvm:///system", 100).writeInt(0));
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(raw.readReply()).status());
+            raw.send(MessageHeader.call(Procedures.DOMAIN_OPEN_CONSOLE, 7), w -> {
+                RemoteCodec.writeDomain(w, d);
+                w.writeInt(0).writeInt(0);
+            });
+            MessageHeader reply = MessageHeader.read(raw.readReply());
+            assertEquals(Programs.TYPE_REPLY, reply.type(), "the reply comes before any output");
+            assertEquals(Programs.STATUS_OK, reply.status());
+            MessageHeader stream = new MessageHeader(Programs.REMOTE, 1, Procedures.DOMAIN_OPEN_CONSOLE,
+                    Programs.TYPE_STREAM, 7, Programs.STATUS_CONTINUE);
+            byte[] banner = raw.readFrame();
+            assertEquals(stream, MessageHeader.read(XdrReader.of(java.util.Arrays.copyOfRange(banner, 4, 28))));
+            assertEquals("console of vm1\r\n", new String(banner, 28, banner.length - 28,
+                    java.nio.charset.StandardCharsets.US_ASCII), "raw bytes, no XDR length or padding");
+            raw.send(stream, w -> w.writeRaw("abc".getBytes(), 0, 3));
+            byte[] echo = raw.readFrame();
+            assertEquals(stream, MessageHeader.read(XdrReader.of(java.util.Arrays.copyOfRange(echo, 4, 28))));
+            assertEquals("ABC", new String(echo, 28, echo.length - 28, java.nio.charset.StandardCharsets.US_ASCII));
+            MessageHeader finish = new MessageHeader(Programs.REMOTE, 1, Procedures.DOMAIN_OPEN_CONSOLE,
+                    Programs.TYPE_STREAM, 7, Programs.STATUS_OK);
+            raw.send(finish, null);
+            assertEquals(finish, MessageHeader.read(raw.readReply()));
+            assertEquals(1, driver.consolesClosed.get());
+            // a stray packet after the end is dropped and the connection goes on
+            raw.send(stream, w -> w.writeRaw("x".getBytes(), 0, 1));
+            raw.send(MessageHeader.call(Procedures.AUTH_LIST, 8), null);
+            assertEquals(8, MessageHeader.read(raw.readReply()).serial());
+        }
+    }
+
+    @Test
     void readOnlyConnectionsRefuseChanges() {
         try (RemoteClient c = RemoteClient.connectTcp(address).open("jkvm:///system", true)) {
             LibvirtError e = assertThrows(LibvirtError.class, () -> c.call(Procedures.DOMAIN_DEFINE_XML,

@@ -32,6 +32,7 @@ final class TestDriver implements HypervisorDriver {
     final AtomicInteger opened = new AtomicInteger();
     final AtomicInteger closed = new AtomicInteger();
     final AtomicInteger jobPolls = new AtomicInteger();
+    final AtomicInteger consolesClosed = new AtomicInteger();
     /** When set, every GET_XML_DESC answers this (to test oversized replies). */
     volatile String xmlOverride;
     private final AtomicInteger nextId = new AtomicInteger(1);
@@ -335,6 +336,31 @@ final class TestDriver implements HypervisorDriver {
             }
             d.id = -1;
             d.state = new DomainState(DomainState.SHUTOFF, DomainState.SHUTOFF_SAVED);
+        }
+
+        @Override
+        public org.jkvm.remote.spi.ConsoleStream openConsole(DomainRef dom, String devName, int flags,
+                org.jkvm.remote.spi.StreamSink toClient) {
+            Dom d = find(dom);
+            if (d.id < 0) {
+                throw LibvirtError.operationInvalid("domain is not running");
+            }
+            // output before the reply has gone out: the server must hold it back
+            byte[] banner = ("console of " + d.name + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            toClient.data(banner, 0, banner.length);
+            return new org.jkvm.remote.spi.ConsoleStream() {
+                @Override
+                public void write(byte[] data) {
+                    byte[] upper = new String(data, StandardCharsets.ISO_8859_1).toUpperCase()
+                            .getBytes(StandardCharsets.ISO_8859_1);
+                    toClient.data(upper, 0, upper.length);
+                }
+
+                @Override
+                public void close() {
+                    consolesClosed.incrementAndGet();
+                }
+            };
         }
 
         @Override

@@ -177,6 +177,17 @@ public interface DriverConnection extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * DOMAIN_OPEN_CONSOLE (201): connects the client to a running domain's console. Guest output goes to
+     * {@code toClient}; the returned stream receives the client's keystrokes and the end of the session.
+     *
+     * @param devName the console device alias, or null for the first console
+     * @param flags   0x1 force (take over a console already in use), 0x2 safe
+     */
+    default ConsoleStream openConsole(DomainRef dom, String devName, int flags, StreamSink toClient) {
+        throw LibvirtError.noSupport("virDomainOpenConsole");
+    }
+
     // ----- save and restore -----
 
     /** DOMAIN_SAVE (55) and SAVE_FLAGS (232); {@code path} is absolute on the daemon host, dxml may be null. */

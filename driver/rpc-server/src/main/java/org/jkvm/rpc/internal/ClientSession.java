@@ -48,6 +48,9 @@ public final class ClientSession implements Runnable {
     private final Object writeLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final EventCallbacks events = new EventCallbacks(this::write);
+    private final ConsoleStreams consoles = new ConsoleStreams(this::write);
+    /** The console a call on this thread opened, started once its reply is written. */
+    private final ThreadLocal<ConsoleStreams.Sink> pendingConsole = new ThreadLocal<>();
     private final Keepalive keepalive;
     // Owned by whichever thread holds the reading role (handed over through the executor, which orders them).
     private final FrameDecoder decoder = new FrameDecoder();
@@ -124,6 +127,9 @@ public final class ClientSession implements Runnable {
                     Procedures.CONNECT_UNREGISTER_CLOSE_CALLBACK -> {
                 return true;
             }
+            case Procedures.DOMAIN_OPEN_CONSOLE, Procedures.CONNECT_OPEN -> {
+                return false;
+            }
             default -> {
                 Handler.Entry e = ProcedureTable.lookup(proc);
                 return e == null || e.quick();
@@ -184,6 +190,7 @@ public final class ClientSession implements Runnable {
             LOG.debug("client {}: close failed: {}", peer, e.toString());
         }
         events.closeAll();
+        consoles.closeAll();
         binding.close();
         onClose.run();
     }
@@ -197,6 +204,10 @@ public final class ClientSession implements Runnable {
                     && h.type() == Programs.TYPE_MESSAGE) {
                 write(Frames.frame(MessageHeader.keepalive(Programs.KEEPALIVE_PONG), null));
             }
+            return;
+        }
+        if (h.type() == Programs.TYPE_STREAM && h.program() == Programs.REMOTE) {
+            consoles.onPacket(h, frame.slice(frame.position() + 24, frame.limit() - frame.position() - 24));
             return;
         }
         if (h.type() != Programs.TYPE_CALL) {
@@ -225,7 +236,7 @@ public final class ClientSession implements Runnable {
                 throw new LibvirtError(ErrorCodes.RPC, ErrorCodes.FROM_RPC, "call " + call.procedure()
                         + " has status " + call.status() + "; a CALL must carry status OK");
             }
-            reply = Frames.frame(call.reply(Programs.STATUS_OK), w -> dispatch(call.procedure(), args, w));
+            reply = Frames.frame(call.reply(Programs.STATUS_OK), w -> dispatch(call, args, w));
         } catch (LibvirtError e) {
             reply = Frames.error(call, e);
         } catch (XdrException e) {
@@ -243,11 +254,17 @@ public final class ClientSession implements Runnable {
             reply = Frames.error(call, LibvirtError.internal("the reply to procedure " + call.procedure() + " is "
                     + reply.position() + " bytes, above libvirt's message limit of " + Programs.MESSAGE_MAX));
         }
+        ConsoleStreams.Sink console = pendingConsole.get();
+        pendingConsole.remove();
         write(reply);
+        if (console != null) {
+            consoles.replied(console, reply.buffer().getInt(24) == Programs.STATUS_OK);
+        }
         LOG.trace("client {}: replied proc {} serial {}", peer, call.procedure(), call.serial());
     }
 
-    private void dispatch(int proc, XdrReader args, XdrWriter ret) {
+    private void dispatch(MessageHeader call, XdrReader args, XdrWriter ret) {
+        int proc = call.procedure();
         switch (proc) {
             case Procedures.AUTH_LIST -> ret.writeArray(List.of(0), Programs.AUTH_TYPES_MAX, XdrWriter::writeInt);
             case Procedures.CONNECT_SUPPORTS_FEATURE -> ret.writeInt(supports(args.readInt("feature")) ? 1 : 0);
@@ -267,6 +284,7 @@ public final class ClientSession implements Runnable {
                 binding.current();
                 events.deregister(args.readInt("callbackID"));
             }
+            case Procedures.DOMAIN_OPEN_CONSOLE -> openConsole(call, args);
             default -> {
                 Handler.Entry e = ProcedureTable.lookup(proc);
                 if (e == null) {
@@ -279,6 +297,20 @@ public final class ClientSession implements Runnable {
                 e.handler().call(c, args, ret);
             }
         }
+    }
+
+    /** OPEN_CONSOLE (201): the reply is void; output follows as STREAM packets once the reply is out. */
+    private void openConsole(MessageHeader call, XdrReader args) {
+        DriverConnection c = binding.current();
+        if (binding.isReadOnly()) {
+            throw LibvirtError.denied("virDomainOpenConsole is not allowed on a read-only connection");
+        }
+        DomainRef dom = RemoteCodec.readDomain(args);
+        String dev = RemoteCodec.readOptionalString(args, "dev_name");
+        int flags = args.readInt("flags");
+        ConsoleStreams.Sink sink = consoles.sink(call);
+        consoles.opened(sink, c.openConsole(dom, dev, flags, sink));
+        pendingConsole.set(sink);
     }
 
     private boolean supports(int feature) {
