@@ -119,14 +119,17 @@ public final class IncomingMigration {
 
     private void run() {
         try {
+            // Everything that does not need the source is done before it connects, off the handshake's path.
+            Map<String, String> here = vm.configFingerprint();
+            RamWindows windows = new RamWindows(vm.memory());
+            ConfigDiff.differences(here, here);
             connection = endpoint.accept();
             setStatus(MigrationStatus.ACTIVE, null);
-            StreamLoader l = new StreamLoader(new StreamIn(connection.in(), BUFFER_BYTES),
-                    new RamWindows(vm.memory()));
+            StreamLoader l = new StreamLoader(new StreamIn(connection.in(), BUFFER_BYTES), windows);
             loader = l;
             l.header();
             Map<String, String> sourceConfig = l.config();
-            checkConfig(sourceConfig);
+            checkConfig(sourceConfig, here);
             StreamLoader.Result r = l.body();
             vm.restoreState(r.sections());
             sourceRunning = r.sourceRunning();
@@ -164,8 +167,8 @@ public final class IncomingMigration {
         }
     }
 
-    private void checkConfig(Map<String, String> sourceConfig) throws IOException {
-        List<String> diffs = ConfigDiff.differences(sourceConfig, vm.configFingerprint());
+    private void checkConfig(Map<String, String> sourceConfig, Map<String, String> here) throws IOException {
+        List<String> diffs = ConfigDiff.differences(sourceConfig, here);
         if (!diffs.isEmpty()) {
             String text = "the destination's configuration differs from the source's: " + String.join("; ", diffs)
                     + "; start the destination with the same options as the source";

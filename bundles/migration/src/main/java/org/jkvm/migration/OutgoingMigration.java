@@ -56,6 +56,7 @@ public final class OutgoingMigration {
     private final Object wake = new Object();
     private final CountDownLatch done = new CountDownLatch(1);
     private final JobCounters counters;
+    private final PhaseTimer phases;
     private volatile MigrationParameters params;
     private volatile boolean cancelRequested;
     private volatile boolean abortSignalled;
@@ -74,6 +75,7 @@ public final class OutgoingMigration {
         this.clock = clock;
         this.limiter = new RateLimiter(params.maxBandwidthBytesPerSec(), clock, this::sleepUnlessAborted);
         this.counters = new JobCounters(clock, vm.memory().totalBytes());
+        this.phases = new PhaseTimer(clock);
     }
 
     /**
@@ -136,6 +138,7 @@ public final class OutgoingMigration {
             List<DirtyBitmap> bitmaps = bitmaps();
             vm.startDirtyLog();
             sender = new RamSender(new RamWindows(vm.memory()), bitmaps, out);
+            phases.mark("dirty-log start");
             counters.setupDone();
             counters.status(MigrationStatus.ACTIVE, null, listener, stats());
             int round = iterate(bitmaps);
@@ -145,12 +148,15 @@ public final class OutgoingMigration {
                 vm.pause();
                 pausedByUs = true;
             }
+            phases.mark("pause");
             finalPass(bitmaps, round, running);
             vm.stopDirtyLog();
             vm.setThrottle(0);
             awaitAcknowledgement();
+            phases.mark("acknowledgement");
             counters.downtimeEnds();
             counters.status(MigrationStatus.COMPLETED, null, listener, stats());
+            LOG.info("migration to {} completed: {}", uri, phases);
         } catch (Throwable e) {
             fail(e, pausedByUs);
         } finally {
@@ -164,12 +170,14 @@ public final class OutgoingMigration {
 
     private void setup() throws IOException, InterruptedException {
         connection = Transports.connect(uri, (int) Math.min(Integer.MAX_VALUE, params.handshakeTimeoutMs()));
+        phases.mark("connect");
         if (cancelRequested) {
             throw new IOException("cancelled");
         }
         out = new StreamOut(connection.out(), BUFFER_BYTES, limiter);
         out.header();
         Map<String, String> cfg = vm.configFingerprint();
+        phases.mark("fingerprint");
         out.begin(StreamFormat.REC_CONFIG, 4);
         out.buffer().putInt(cfg.size());
         for (Map.Entry<String, String> e : cfg.entrySet()) {
@@ -189,6 +197,7 @@ public final class OutgoingMigration {
                 throw destinationFailure(m);
             }
         }
+        phases.mark("handshake");
     }
 
     private List<DirtyBitmap> bitmaps() {
@@ -224,6 +233,7 @@ public final class OutgoingMigration {
                     vm.throttle(), high, vm.isRunning()));
             counters.pass(dirty * StreamFormat.PAGE_SIZE, (long) (dirty * 1e9 / elapsed), bandwidth,
                     d.expectedDowntimeMs());
+            phases.mark("round " + round + " (" + pages + " pages)");
             listener.passCompleted(stats());
             round++;
             if (d.switchover()) {
@@ -240,10 +250,14 @@ public final class OutgoingMigration {
     private void finalPass(List<DirtyBitmap> bitmaps, int round, boolean running) throws IOException {
         out.throttled(false);
         vm.flushBlockDevices();
+        phases.mark("block flush");
         vm.syncDirtyLog(bitmaps);
         long pages = sender.sendMarked(() -> false);
         roundEnd(round, pages);
-        for (StateSection s : vm.saveState()) {
+        phases.mark("final pass (" + pages + " pages)");
+        List<StateSection> sections = vm.saveState();
+        phases.mark("save state (" + sections.size() + " sections)");
+        for (StateSection s : sections) {
             out.begin(StreamFormat.REC_DEVICE, 2 + StateSection.MAX_NAME_LENGTH + 12);
             out.string(s.name());
             out.buffer().putInt(s.instance()).putInt(s.version());
@@ -256,6 +270,7 @@ public final class OutgoingMigration {
         out.buffer().put((byte) (running ? 1 : 0)).putInt(records).putInt(chain);
         out.end();
         out.flush();
+        phases.mark("send state");
         counters.remaining(count(bitmaps) * StreamFormat.PAGE_SIZE);
     }
 
@@ -310,7 +325,7 @@ public final class OutgoingMigration {
         if (status == MigrationStatus.CANCELLED) {
             reason = "the migration was cancelled";
         }
-        LOG.warn("migration to {} {}: {}", uri, status.wireName(), reason);
+        LOG.warn("migration to {} {}: {} (phases: {})", uri, status.wireName(), reason, phases);
         counters.downtimeEnds();
         counters.status(status, status == MigrationStatus.FAILED ? reason : null, listener, stats());
     }
@@ -321,11 +336,8 @@ public final class OutgoingMigration {
         if (rp != null && !(e instanceof MigrationException)) {
             try {
                 ReturnPath.Message m = rp.next(500);
-                if (m != null && m.type() != ReturnPathReader.CLOSED) {
-                    return destinationFailure(m).getMessage();
-                }
                 if (m != null) {
-                    return "the connection to the destination " + uri + " was lost (" + m.text() + ")";
+                    return ReturnPathReader.describe(m, uri.toString());
                 }
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
@@ -342,14 +354,7 @@ public final class OutgoingMigration {
     }
 
     private MigrationException destinationFailure(ReturnPath.Message m) {
-        return switch (m.type()) {
-            case StreamFormat.RP_REFUSED -> new MigrationException("the destination refused the migration: "
-                    + m.text());
-            case StreamFormat.RP_FAILED -> new MigrationException("the destination failed: " + m.text());
-            case ReturnPathReader.CLOSED -> new MigrationException("the connection to the destination " + uri
-                    + " was lost (" + m.text() + ")");
-            default -> new MigrationException("the destination sent an unexpected reply (type " + m.type() + ")");
-        };
+        return new MigrationException(ReturnPathReader.describe(m, uri.toString()));
     }
 
     private boolean shouldAbort() {

@@ -40,6 +40,16 @@ public final class ReturnPathReader {
         return queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
+    /** A sentence for a message that ends the migration (REFUSED, FAILED, CLOSED), for the source's error. */
+    public static String describe(ReturnPath.Message m, String uri) {
+        return switch (m.type()) {
+            case StreamFormat.RP_REFUSED -> "the destination refused the migration: " + m.text();
+            case StreamFormat.RP_FAILED -> "the destination failed: " + m.text();
+            case CLOSED -> "the connection to the destination " + uri + " was lost (" + m.text() + ")";
+            default -> "the destination sent an unexpected reply (type " + m.type() + ")";
+        };
+    }
+
     private void run(ReadableByteChannel channel) {
         try {
             while (true) {
