@@ -116,6 +116,40 @@ class VirshTest {
         assertEquals(0, driver.domains.size());
     }
 
+    @Test
+    void virshConsoleShowsOutputAndSendsKeys() throws Exception {
+        Path virsh = Require.command("virsh");
+        Path script = Require.command("script");
+        InetSocketAddress a = server.listenTcp(new InetSocketAddress("127.0.0.1", 0));
+        String uri = "jkvm+tcp://127.0.0.1:" + a.getPort() + "/system";
+        Virsh v = new Virsh(virsh, uri, dir);
+        Path xml = dir.resolve("vm1.xml");
+        Files.writeString(xml, RpcServerTest.VM1);
+        v.run("define", xml.toString()).ok();
+        v.run("start", "vm1").ok();
+        // virsh console needs a terminal: script(1) gives it one and forwards our keystrokes
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), "-qfec", virsh + " -c " + uri + " console vm1",
+                "/dev/null").redirectErrorStream(true);
+        pb.environment().put("HOME", dir.toString());
+        Process p = pb.start();
+        try {
+            Thread.sleep(1500);
+            p.getOutputStream().write("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            p.getOutputStream().flush();
+            Thread.sleep(1000);
+            p.getOutputStream().write(0x1d); // Ctrl-]: virsh finishes the stream
+            p.getOutputStream().flush();
+            assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "virsh console ended after Ctrl-]");
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(out.contains("Connected to domain 'vm1'"), out);
+            assertTrue(out.contains("console of vm1"), out);
+            assertTrue(out.contains("ABC"), out);
+            assertEquals(1, driver.consolesClosed.get(), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** Rows of a virsh list table (after the header and the dashes). */
     private static int rows(String table) {
         String[] lines = table.strip().split("\n");
