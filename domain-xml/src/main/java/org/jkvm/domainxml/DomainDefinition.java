@@ -5,7 +5,6 @@ import java.util.Objects;
 
 import org.jkvm.domainxml.model.Chardev;
 import org.jkvm.domainxml.model.CharSource;
-import org.jkvm.domainxml.model.Devices;
 import org.jkvm.domainxml.model.Domain;
 import org.jkvm.domainxml.model.MemorySize;
 
@@ -89,14 +88,6 @@ public final class DomainDefinition {
             throw new DomainXmlException(path + ": '" + t + "' is not a positive whole number");
         }
         return Integer.parseInt(t);
-    }
-
-    /** The devices element (created empty in the model when absent). */
-    public Devices devices() {
-        if (domain.devices == null) {
-            domain.devices = new Devices();
-        }
-        return domain.devices;
     }
 
     /** Known devices of one type, in document order. */
