@@ -24,7 +24,15 @@ final class Daemon implements AutoCloseable {
     final String engine;
     Framework framework;
 
+    private final int migrationPorts;
+
     Daemon(Path state, String engineCommand) {
+        this(state, engineCommand, 49152);
+    }
+
+    /** A daemon whose incoming migrations use ports {@code migrationPorts..+7}, advertised as 127.0.0.1. */
+    Daemon(Path state, String engineCommand, int migrationPorts) {
+        this.migrationPorts = migrationPorts;
         this.state = state;
         this.socket = state.resolve("run/libvirt-sock");
         this.port = freePort();
@@ -53,6 +61,8 @@ final class Daemon implements AutoCloseable {
         p.put("jkvm.listen.tcp", "127.0.0.1:" + port);
         p.put("jkvm.engine.command", engine);
         p.put("jkvm.qemu.alias", "true");
+        p.put("jkvm.migration.address", "127.0.0.1");
+        p.put("jkvm.migration.ports", migrationPorts + "-" + (migrationPorts + 7));
         framework = FelixLauncher.start(bundles(), state.resolve("felix-cache"), p);
     }
 

@@ -176,7 +176,8 @@ final class Migration {
             return;
         }
         try {
-            if (job.wasRunning) {
+            // Only a guest the migration stopped is continued; one that never stopped keeps its state and reason.
+            if (job.wasRunning && d.state().state() == DomainState.PAUSED) {
                 d.expectResume(DomainState.RUNNING_MIGRATION_CANCELED);
                 e.qmp("cont", Map.of());
                 d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATION_CANCELED));

@@ -1,0 +1,119 @@
+package org.jkvm.features;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.jkvm.testkit.Require;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 6 with the real virsh between two daemons on loopback (two state folders, two TCP ports), with the driver
+ * tests' fake engine: client-managed and peer-to-peer live migration, persistent/undefinesource, back again,
+ * domjobinfo during a slow migration, domjobabort, and the refusals.
+ */
+class VirshMigrateTest {
+    static final Duration HB = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+    Daemon a;
+    Daemon b;
+
+    @BeforeEach
+    void start() {
+        Require.command("virsh");
+        String engine = Daemon.fakeEngine();
+        a = new Daemon(dir.resolve("a"), engine, 49400);
+        b = new Daemon(dir.resolve("b"), engine, 49410);
+    }
+
+    @AfterEach
+    void stop() {
+        for (Daemon d : new Daemon[] {a, b}) {
+            if (d == null) {
+                continue;
+            }
+            for (String name : Virsh.run(d.unixUri(), "list", "--name").out().split("\\s+")) {
+                if (!name.isBlank()) {
+                    Virsh.run(d.unixUri(), "destroy", name);
+                }
+            }
+            d.close();
+        }
+    }
+
+    private void defineAndStart(Daemon d, String name) throws Exception {
+        Path f = dir.resolve(name + ".xml");
+        Files.writeString(f, Guest.xml(name, "workload=idle"));
+        Virsh.run(d.tcpUri(), "define", f.toString()).ok();
+        Virsh.run(d.tcpUri(), "start", name).ok();
+        Guest.awaitHeartbeats(serial(d, name), -1, HB);
+    }
+
+    static Path serial(Daemon d, String name) {
+        return d.state.resolve("log").resolve(name + ".serial");
+    }
+
+    @Test
+    void liveMigrationThereAndBackAndPeerToPeer() throws Exception {
+        defineAndStart(a, "m1");
+        String out = Virsh.run(a.tcpUri(), "migrate", "--live", "--verbose", "--persistent", "--undefinesource",
+                "m1", b.tcpUri()).ok();
+        assertTrue(out.contains("Migration: [100 %]") || out.isEmpty(), out);
+        assertEquals("running (migrated)", Virsh.run(b.tcpUri(), "domstate", "--reason", "m1").ok());
+        assertEquals("", Virsh.run(a.tcpUri(), "list", "--all", "--name").ok(), "gone from A");
+        long arrived = Guest.lastSeq(serial(b, "m1"));
+        Guest.awaitHeartbeats(serial(b, "m1"), Math.max(arrived, 0), HB);
+        assertTrue(Files.readString(serial(b, "m1")).contains("incoming done seq="), "the sequence came along");
+
+        Virsh.run(b.tcpUri(), "migrate", "--live", "--p2p", "m1", a.tcpUri()).ok();
+        assertEquals("running (migrated)", Virsh.run(a.tcpUri(), "domstate", "--reason", "m1").ok());
+        assertEquals("shut off (migrated)", Virsh.run(b.tcpUri(), "domstate", "--reason", "m1").ok(),
+                "B keeps its persistent definition, shut off");
+        Guest.awaitHeartbeats(serial(a, "m1"), Guest.lastSeq(serial(a, "m1")), HB);
+    }
+
+    @Test
+    void jobInfoDuringASlowMigrationAndAbort() throws Exception {
+        defineAndStart(a, "slow");
+        Virsh.run(a.tcpUri(), "migrate-setspeed", "slow", "1").ok();
+        Thread t = new Thread(() -> Virsh.run(a.tcpUri(), "migrate", "--live", "slow", b.tcpUri()));
+        t.start();
+        String info = "";
+        long deadline = System.nanoTime() + HB.toNanos();
+        while (System.nanoTime() < deadline && !info.contains("Data processed")) {
+            info = Virsh.run(a.tcpUri(), "domjobinfo", "slow").out();
+            Guest.sleep(100);
+        }
+        assertTrue(info.contains("Job type:         Unbounded") && info.contains("Operation:        Outgoing migration"),
+                info);
+        Virsh.run(a.tcpUri(), "domjobabort", "slow").ok();
+        t.join(60_000);
+        // Aborted during pre-copy the guest never stopped, so it keeps running with its old reason (as libvirt).
+        assertTrue(Virsh.run(a.tcpUri(), "domstate", "--reason", "slow").ok().startsWith("running"));
+        assertEquals("", Virsh.run(b.tcpUri(), "list", "--all", "--name").ok(), "B discarded the guest");
+        Guest.awaitHeartbeats(serial(a, "slow"), Guest.lastSeq(serial(a, "slow")), HB);
+    }
+
+    @Test
+    void refusalsLeaveTheGuestRunningOnTheSource() throws Exception {
+        defineAndStart(a, "r");
+        Virsh.Result flag = Virsh.run(a.tcpUri(), "migrate", "--live", "--compressed", "r", b.tcpUri());
+        assertNotEquals(0, flag.code());
+        assertTrue(flag.err().contains("argument unsupported") && flag.err().contains("--compressed"), flag.err());
+        Path other = dir.resolve("other.xml");
+        Files.writeString(other, Guest.xml("r", "workload=idle"));
+        Virsh.run(b.tcpUri(), "define", other.toString()).ok();
+        Virsh.Result clash = Virsh.run(a.tcpUri(), "migrate", "--live", "r", b.tcpUri());
+        assertTrue(clash.err().contains("already exists on the destination"), clash.err());
+        assertEquals("running (booted)", Virsh.run(a.tcpUri(), "domstate", "--reason", "r").ok());
+    }
+}
