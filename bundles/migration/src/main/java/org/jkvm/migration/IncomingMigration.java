@@ -124,21 +124,27 @@ public final class IncomingMigration {
             RamWindows windows = new RamWindows(vm.memory());
             ConfigDiff.differences(here, here);
             connection = endpoint.accept();
+            PhaseTimer phases = new PhaseTimer(NanoClock.SYSTEM);
             setStatus(MigrationStatus.ACTIVE, null);
             StreamLoader l = new StreamLoader(new StreamIn(connection.in(), BUFFER_BYTES), windows);
             loader = l;
             l.header();
             Map<String, String> sourceConfig = l.config();
             checkConfig(sourceConfig, here);
+            phases.mark("handshake");
             StreamLoader.Result r = l.body();
+            phases.mark("stream (" + r.rounds() + " rounds)");
             vm.restoreState(r.sections());
+            phases.mark("restore state");
             sourceRunning = r.sourceRunning();
             handover();
+            phases.mark("handover");
             if (r.sourceRunning()) {
                 vm.resume();
+                phases.mark("resume");
             }
-            LOG.info("incoming migration from {} completed: {} rounds, {} bytes, guest {}", uri, r.rounds(),
-                    l.bytesRead(), r.sourceRunning() ? "resumed" : "left paused as on the source");
+            LOG.info("incoming migration from {} completed: {} bytes, guest {}: {}", uri, l.bytesRead(),
+                    r.sourceRunning() ? "resumed" : "left paused as on the source", phases);
             setStatus(MigrationStatus.COMPLETED, null);
         } catch (Throwable e) {
             String reason;
