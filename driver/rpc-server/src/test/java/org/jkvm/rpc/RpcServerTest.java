@@ -369,6 +369,33 @@ class RpcServerTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aClientThatStopsReadingNeverBlocksTheDriver() throws Exception {
+        try (RawConnection raw = new RawConnection(address)) {
+            raw.send(MessageHeader.call(Procedures.CONNECT_OPEN, 0),
+                    w -> w.writeOptionalString("jkvm:///system", 100).writeInt(0));
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(raw.readReply()).status());
+            raw.send(MessageHeader.call(Procedures.CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, 1),
+                    w -> w.writeInt(0).writeInt(0));
+            assertEquals(Programs.STATUS_OK, MessageHeader.read(raw.readReply()).status());
+            // 20,000 events of ~10 KiB each to a client that reads nothing: far beyond the socket buffers
+            DomainRef big = new DomainRef("x".repeat(10_000), java.util.UUID.randomUUID(), 1);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20_000; i++) {
+                for (var l : driver.listeners) {
+                    l.onLifecycle(big, 2, 0);
+                }
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 10_000, "the driver's thread was never blocked by the client: " + ms + " ms");
+            for (int i = 0; i < 200 && server.clientCount() > 0; i++) {
+                Thread.sleep(25);
+            }
+            assertEquals(0, server.clientCount(), "the stuck client was disconnected");
+        }
+    }
+
+    @Test
     void unixSocketIsPrivate(@TempDir Path dir) {
         Path sock = server.listenUnix(dir.resolve("jkvm-sock"));
         try {

@@ -5,10 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.ErrorCodes;
@@ -39,6 +42,8 @@ public final class ClientSession implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
     /** Calls of one connection running at once; the reader waits beyond this (back-pressure). */
     static final int MAX_IN_FLIGHT = 32;
+    /** Asynchronous packets queued for one client before it is considered stuck. */
+    static final int OUTBOX_MAX = 4096;
 
     private final ByteChannel channel;
     private final String peer;
@@ -47,8 +52,12 @@ public final class ClientSession implements Runnable {
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final Object writeLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final EventCallbacks events = new EventCallbacks(this::write);
-    private final ConsoleStreams consoles = new ConsoleStreams(this::write);
+    private final EventCallbacks events = new EventCallbacks(this::post);
+    private final ConsoleStreams consoles = new ConsoleStreams(this::post);
+    /** Asynchronous packets (events, console output, pings), written in order by a worker. */
+    private final Queue<XdrWriter> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger outboxSize = new AtomicInteger();
+    private final AtomicBoolean draining = new AtomicBoolean();
     /** The console a call on this thread opened, started once its reply is written. */
     private final ThreadLocal<ConsoleStreams.Sink> pendingConsole = new ThreadLocal<>();
     private final Keepalive keepalive;
@@ -168,7 +177,7 @@ public final class ClientSession implements Runnable {
      */
     public void keepaliveTick() {
         switch (keepalive.tick()) {
-            case PING -> write(Frames.frame(MessageHeader.keepalive(Programs.KEEPALIVE_PING), null));
+            case PING -> post(Frames.frame(MessageHeader.keepalive(Programs.KEEPALIVE_PING), null));
             case DEAD -> {
                 LOG.warn("client {}: no answer to {} keepalive pings; closing the connection", peer,
                         keepalive.settings().count());
@@ -320,6 +329,42 @@ public final class ClientSession implements Runnable {
         }
         return binding.isOpen() ? binding.current().supportsFeature(feature)
                 : Features.defaultSupported(feature);
+    }
+
+    /**
+     * Queues a packet that a driver or timer thread produced, so that thread never blocks on a client that does
+     * not read; a worker writes the queue in order. A client that lets {@link #OUTBOX_MAX} packets pile up is
+     * disconnected.
+     */
+    private void post(XdrWriter frame) {
+        if (closed.get()) {
+            return;
+        }
+        if (outboxSize.incrementAndGet() > OUTBOX_MAX) {
+            LOG.warn("client {}: {} unsent event/stream packets; the client is not reading, closing the connection",
+                    peer, OUTBOX_MAX);
+            close();
+            return;
+        }
+        outbox.add(frame);
+        if (draining.compareAndSet(false, true)) {
+            try {
+                workers.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                draining.set(false);
+            }
+        }
+    }
+
+    private void drain() {
+        do {
+            XdrWriter f;
+            while ((f = outbox.poll()) != null) {
+                outboxSize.decrementAndGet();
+                write(f);
+            }
+            draining.set(false);
+        } while (!outbox.isEmpty() && draining.compareAndSet(false, true));
     }
 
     private void write(XdrWriter frame) {
