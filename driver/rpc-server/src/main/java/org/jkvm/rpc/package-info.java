@@ -5,13 +5,21 @@
  * <h2>Pipeline</h2>
  * <pre>
  *  socket --read--> FrameDecoder --frame--> ClientSession.onFrame
- *                     (len incl. itself,      |-- KEEPALIVE PING  -> PONG at once (reader thread)
- *                      28..32MiB+4)           |-- not a CALL      -> dropped
+ *                     (len incl. itself,      |-- KEEPALIVE PING  -> PONG at once (reading thread)
+ *                      28..32MiB+4)           |-- STREAM          -> ConsoleStreams (keystrokes, finish)
+ *                                             |-- other non-CALL  -> dropped
  *                                             |-- unknown program -> remote_error (VIR_ERR_RPC)
- *                                             '-- CALL -> worker pool -> session procedures
- *                                                                      | or ProcedureTable -> DriverConnection
- *                                                                      '-> reply (under the write lock)
+ *                                             '-- CALL -> session procedures, or ProcedureTable -> DriverConnection
+ *                                                         '-> reply, written under the session's write lock
+ *  events (318), console output, server PINGs --> per-client outbox --> a worker writes them in order
  * </pre>
+ *
+ * <h2>Threads</h2>
+ * One shared pool. A client's reading role moves between pool threads (leader/follower): the thread that read a
+ * CALL serves it; before a changing call it first hands reading over to another pool thread, so long calls
+ * (save, migrate) never stop job polls or keepalive; quick read-only calls are served inline. Other calls that
+ * arrived in the same read go to pool threads. At most 32 calls per client run at once. A timer pings clients
+ * that negotiated keepalive (feature 10) after 5 s of silence and drops them after 5 unanswered pings.
  *
  * <h2>Connection sequence (virsh 9.0)</h2>
  * <pre>
