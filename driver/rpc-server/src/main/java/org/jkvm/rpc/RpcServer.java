@@ -122,7 +122,8 @@ public final class RpcServer implements AutoCloseable {
 
     /**
      * Listens on a UNIX socket file with mode 0600. The socket is bound under a temporary name, restricted, then
-     * renamed into place, so it is never reachable with wider permissions. A stale file is replaced.
+     * renamed into place, so it is never reachable with wider permissions. A stale file is replaced; a socket
+     * another daemon still serves is left alone.
      *
      * @return the socket path
      * @throws RpcException when the socket cannot be created
@@ -130,6 +131,10 @@ public final class RpcServer implements AutoCloseable {
     public Path listenUnix(Path path) {
         Path abs = path.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        if (Files.exists(abs) && inUse(abs)) {
+            throw new RpcException("another daemon is already listening on " + abs
+                    + "; stop it or choose another UNIX socket path");
+        }
         try {
             Files.createDirectories(abs.getParent());
             Files.deleteIfExists(tmp);
@@ -143,6 +148,16 @@ public final class RpcServer implements AutoCloseable {
         } catch (IOException e) {
             throw new RpcException("cannot listen on UNIX socket " + abs + ": " + e.getMessage()
                     + "; check that the folder is writable", e);
+        }
+    }
+
+    /** True when something accepts connections on the socket file (a stale file refuses them). */
+    private static boolean inUse(Path socket) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

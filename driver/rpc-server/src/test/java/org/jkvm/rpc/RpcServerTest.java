@@ -406,5 +406,20 @@ class RpcServerTest {
         try (RemoteClient c = RemoteClient.connectUnix(sock).open("jkvm:///system", false)) {
             assertEquals(1_002_003L, c.version());
         }
+        try (RpcServer second = new RpcServer(registry)) {
+            RpcException busy = assertThrows(RpcException.class, () -> second.listenUnix(sock));
+            assertTrue(busy.getMessage().contains("another daemon is already listening"), busy.getMessage());
+        }
+        server.close();
+        assertFalse(Files.exists(sock), "the server removes its socket file");
+        try (RpcServer third = new RpcServer(registry)) {
+            java.nio.file.Path stale = dir.resolve("stale-sock");
+            try {
+                Files.createFile(stale);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            assertEquals(stale, third.listenUnix(stale), "a stale file is replaced");
+        }
     }
 }
