@@ -44,9 +44,7 @@ final class UnixServer implements AutoCloseable {
     UnixServer(String what, Path path, boolean wait, SessionFactory factory) {
         this.path = path;
         try {
-            Files.deleteIfExists(path);
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(path));
+            server = listen(path);
         } catch (IOException e) {
             throw new EngineException("cannot listen on the " + what + " socket " + path + ": " + e.getMessage()
                     + "; check that its folder exists and is writable", e);
@@ -63,6 +61,26 @@ final class UnixServer implements AutoCloseable {
         Thread t = new Thread(() -> acceptLoop(initial, factory), "monitor-" + path.getFileName());
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * Binds and listens on a temporary name beside {@code path}, then renames it into place, so a client that
+     * sees the socket file never finds it not yet listening (bind and listen are two system calls).
+     */
+    static ServerSocketChannel listen(Path path) throws IOException {
+        Path tmp = path.resolveSibling("." + path.getFileName() + ".new");
+        Files.deleteIfExists(tmp);
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            s.bind(UnixDomainSocketAddress.of(tmp));
+            Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            s.close();
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        return s;
     }
 
     private void acceptLoop(SocketChannel initial, SessionFactory factory) {

@@ -82,6 +82,16 @@ final class EngineProcess implements AutoCloseable {
         }
     }
 
+    /** A QMP client on this engine; a refused connection reports the engine's stderr. */
+    QmpClient qmp() throws IOException {
+        try {
+            return new QmpClient(qmpSocket);
+        } catch (IOException e) {
+            throw new IOException("cannot connect to the engine's QMP socket (" + e.getMessage() + "); alive="
+                    + process.isAlive() + ", stderr: " + stderr(), e);
+        }
+    }
+
     String serialText() throws IOException {
         return Files.exists(serial) ? Files.readString(serial) : "";
     }

@@ -28,7 +28,7 @@ class MigrationProcessTest {
         Path migSock = dst.resolve("mig.sock");
         try (EngineProcess a = EngineProcess.start(src, "-append", APPEND);
                 EngineProcess b = EngineProcess.start(dst, "-append", APPEND, "-incoming", "unix:" + migSock);
-                QmpClient qa = new QmpClient(a.qmpSocket); QmpClient qb = new QmpClient(b.qmpSocket)) {
+                QmpClient qa = new QmpClient(a.qmpSocket); QmpClient qb = b.qmp()) {
             qa.execute("{\"execute\": \"qmp_capabilities\"}");
             qb.execute("{\"execute\": \"qmp_capabilities\"}");
             assertEquals("inmigrate", status(qb));
@@ -83,7 +83,7 @@ class MigrationProcessTest {
     void saveToAFileAndRestorePausedUnderDashS() throws Exception {
         Require.kvm();
         Path image = src.resolve("vm.state");
-        try (EngineProcess a = EngineProcess.start(src, "-append", APPEND); QmpClient qa = new QmpClient(a.qmpSocket)) {
+        try (EngineProcess a = EngineProcess.start(src, "-append", APPEND); QmpClient qa = a.qmp()) {
             qa.execute("{\"execute\": \"qmp_capabilities\"}");
             a.awaitHeartbeats(2, 30_000);
             qa.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > " + image + "\"}}");
@@ -92,7 +92,7 @@ class MigrationProcessTest {
             assertEquals(0, a.awaitExit(30_000), a.stderr());
         }
         try (EngineProcess b = EngineProcess.start(dst, "-S", "-append", APPEND, "-incoming", "exec:cat " + image);
-                QmpClient qb = new QmpClient(b.qmpSocket)) {
+                QmpClient qb = b.qmp()) {
             qb.execute("{\"execute\": \"qmp_capabilities\"}");
             long end = System.currentTimeMillis() + 30_000;
             while (status(qb).equals("inmigrate") && System.currentTimeMillis() < end) {

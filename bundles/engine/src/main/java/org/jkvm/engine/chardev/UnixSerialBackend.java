@@ -29,9 +29,13 @@ final class UnixSerialBackend extends SerialBackend {
     UnixSerialBackend(Path path, boolean waitForClient) {
         this.path = path;
         try {
-            Files.deleteIfExists(path);
+            // Listen under a temporary name, then rename: clients never see a socket that is not listening yet.
+            Path tmp = path.resolveSibling("." + path.getFileName() + ".new");
+            Files.deleteIfExists(tmp);
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(path));
+            server.bind(UnixDomainSocketAddress.of(tmp));
+            Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new EngineException("cannot listen on the serial socket " + path + ": " + e.getMessage()
                     + "; check that its folder exists and is writable", e);
