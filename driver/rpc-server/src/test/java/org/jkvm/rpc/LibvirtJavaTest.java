@@ -44,7 +44,18 @@ class LibvirtJavaTest {
             assertEquals("vm1", d.getName());
             assertEquals("11111111-2222-3333-4444-555555555555", d.getUUIDString());
             Domain found = conn.domainLookupByName("vm1");
+            // the legacy listing calls (21, 25, 37, 51) that older platforms use
+            assertEquals(java.util.List.of("vm1"), java.util.Arrays.asList(conn.listDefinedDomains()));
+            assertEquals(1, conn.numOfDefinedDomains());
+            assertEquals(0, conn.numOfDomains());
             d.create();
+            assertEquals(1, conn.numOfDomains());
+            int id = conn.domainLookupByName("vm1").getID();
+            assertTrue(id > 0, "a running domain has an id");
+            assertEquals(id, conn.listDomains()[0]);
+            assertEquals("vm1", conn.domainLookupByID(id).getName());
+            assertEquals("vm1", conn.domainLookupByUUIDString("11111111-2222-3333-4444-555555555555").getName());
+            assertTrue(conn.getCapabilities().contains("<capabilities>"));
             DomainInfo info = found.getInfo();
             assertEquals(DomainInfo.DomainState.VIR_DOMAIN_RUNNING, info.state);
             assertEquals(2, info.nrVirtCpu);

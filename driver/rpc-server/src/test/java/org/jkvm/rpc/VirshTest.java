@@ -168,6 +168,10 @@ class VirshTest {
         assertTrue(node.matches("(?s).*CPU\\(s\\):\\s+2\\b.*"), node);
         assertTrue(node.matches("(?s).*Memory size:\\s+25165824 KiB.*"), node);
         assertEquals(0, rows(v.run("list", "--all").ok().out()));
+        assertTrue(v.run("capabilities").ok().out().contains("<arch>x86_64</arch>"));
+        Virsh.Result noCaps = v.run("domcapabilities");
+        assertNotEquals(0, noCaps.exit());
+        assertTrue(noCaps.err().contains("this function is not supported by the connection driver"), noCaps.err());
 
         Path xml = dir.resolve("vm1.xml");
         Files.writeString(xml, RpcServerTest.VM1);
