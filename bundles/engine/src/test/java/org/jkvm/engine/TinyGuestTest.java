@@ -66,8 +66,8 @@ class TinyGuestTest {
         try (Vm vm = boot(new byte[] {(byte) 0xf4})) { // hlt
             vm.cont();
             VmExit exit = vm.awaitExit();
-            assertEquals(0, exit.status());
-            assertTrue(exit.reason().contains("halted"), exit.reason());
+            assertEquals(1, exit.status(), "an unexpected HLT is a failure");
+            assertTrue(exit.failure() && exit.reason().contains("halted"), exit.reason());
             assertTrue(exit.registerDump().contains("RIP=0000000000100019"), exit.registerDump());
             assertEquals(RunState.SHUTDOWN, vm.state());
         }

@@ -208,8 +208,8 @@ public final class VcpuRunner implements Runnable {
             case KvmRun.EXIT_IO -> dispatcher.io();
             case KvmRun.EXIT_MMIO -> dispatcher.mmio();
             case KvmRun.EXIT_INTR, KvmRun.EXIT_IRQ_WINDOW_OPEN -> { }
-            case KvmRun.EXIT_HLT -> finish(new VmExit(0, "the guest halted (HLT with interrupts off)",
-                    RegisterDump.of(vcpu), false));
+            case KvmRun.EXIT_HLT -> finish(VmExit.failure("the guest halted (HLT without an interrupt to wake it; "
+                    + "jkvm guests end through the debug-exit port)", RegisterDump.of(vcpu)));
             case KvmRun.EXIT_SHUTDOWN -> finish(VmExit.failure("the guest triple-faulted (KVM_EXIT_SHUTDOWN)",
                     RegisterDump.of(vcpu)));
             case KvmRun.EXIT_INTERNAL_ERROR -> finish(VmExit.failure("KVM reported an internal error, suberror "
