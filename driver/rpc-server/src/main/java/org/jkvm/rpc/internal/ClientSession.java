@@ -31,8 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: a reader loop that frames incoming bytes, answers keepalive PINGs at once, and hands
- * each CALL to the worker pool; replies are written under a lock, in whatever order the calls finish.
+ * One client connection: whichever pool thread holds its reading role frames incoming bytes, answers keepalive
+ * PINGs at once and serves or hands out each CALL (see {@link #run()}); replies are written under a lock, in
+ * whatever order the calls finish, and asynchronous packets go through an outbox.
  *
  * <p>Connection-level procedures (AUTH_LIST, CONNECT_OPEN/CLOSE, SUPPORTS_FEATURE, close and event callback
  * registration) are served here; everything else goes through {@link ProcedureTable} to the
@@ -63,7 +64,7 @@ public final class ClientSession implements Runnable {
     private final Keepalive keepalive;
     // Owned by whichever thread holds the reading role (handed over through the executor, which orders them).
     private final FrameDecoder decoder = new FrameDecoder();
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(16 * 1024);
     private final List<Call> batch = new ArrayList<>();
 
     private final DriverBinding binding;
