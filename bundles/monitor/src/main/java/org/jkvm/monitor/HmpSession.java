@@ -1,10 +1,10 @@
 package org.jkvm.monitor;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 
 import org.slf4j.Logger;
@@ -34,20 +34,33 @@ final class HmpSession implements Runnable {
 
     @Override
     public void run() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
             write(String.format(Hmp.BANNER, version) + "\n" + Hmp.PROMPT);
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.length() > MAX_LINE) {
+            StringBuilder line = new StringBuilder();
+            boolean tooLong = false;
+            int c;
+            while ((c = r.read()) >= 0) {
+                if (c != '\n') {
+                    if (line.length() < MAX_LINE) {
+                        line.append((char) c);
+                    } else {
+                        tooLong = true; // drop the rest: a hostile client cannot grow the buffer
+                    }
+                    continue;
+                }
+                String command = line.toString().replace("\r", "");
+                line.setLength(0);
+                if (tooLong) {
+                    tooLong = false;
                     write("Error: the command is longer than " + MAX_LINE + " characters\n" + Hmp.PROMPT);
                     continue;
                 }
-                if (Hmp.isQuit(line)) {
+                if (Hmp.isQuit(command)) {
                     write("");
                     onQuit.run();
                     return;
                 }
-                String answer = hmp.execute(line);
+                String answer = hmp.execute(command);
                 write((answer.isEmpty() ? "" : answer + "\n") + Hmp.PROMPT);
             }
         } catch (IOException e) {

@@ -77,5 +77,10 @@ class MonitorProtocolTest {
         String text = out.toString(StandardCharsets.UTF_8);
         assertEquals("jkvm 0.1.0 monitor - type 'help' for more information\r\n(qemu) jkvm\r\n(qemu) (qemu) ", text);
         assertEquals(List.of("stop", "quit"), engine.calls);
+        out.reset();
+        new HmpSession(hmp, "0.1.0", new ByteArrayInputStream(("x".repeat(100_000) + "\ninfo name\n")
+                .getBytes(StandardCharsets.UTF_8)), out, engine::quit).run();
+        assertTrue(out.toString(StandardCharsets.UTF_8).endsWith("Error: the command is longer than 4096 characters"
+                + "\r\n(qemu) jkvm\r\n(qemu) "), "an overlong line is refused and the session goes on");
     }
 }
