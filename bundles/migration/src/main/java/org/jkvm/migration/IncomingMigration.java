@@ -126,7 +126,12 @@ public final class IncomingMigration {
             connection = endpoint.accept();
             PhaseTimer phases = new PhaseTimer(NanoClock.SYSTEM);
             setStatus(MigrationStatus.ACTIVE, null);
-            StreamLoader l = new StreamLoader(new StreamIn(connection.in(), BUFFER_BYTES), windows);
+            Connection c = connection;
+            StreamLoader l = new StreamLoader(new StreamIn(c.in(), BUFFER_BYTES), windows, round -> {
+                if (c.hasReturnPath()) {
+                    ReturnPath.send(c.out(), StreamFormat.RP_ROUND_DONE, Integer.toString(round));
+                }
+            });
             loader = l;
             l.header();
             Map<String, String> sourceConfig = l.config();

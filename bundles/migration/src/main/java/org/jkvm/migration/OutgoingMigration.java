@@ -8,7 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.jkvm.memory.DirtyBitmap;
-import org.jkvm.memory.MemoryRegion;
 import org.jkvm.migration.stream.RamSender;
 import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.ReturnPath;
@@ -135,13 +134,14 @@ public final class OutgoingMigration {
         try {
             counters.status(MigrationStatus.SETUP, null, listener, stats());
             setup();
-            List<DirtyBitmap> bitmaps = bitmaps();
+            List<DirtyBitmap> bitmaps = RamSender.allMarked(vm.memory());
             vm.startDirtyLog();
             sender = new RamSender(new RamWindows(vm.memory()), bitmaps, out);
             phases.mark("dirty-log start");
             counters.setupDone();
             counters.status(MigrationStatus.ACTIVE, null, listener, stats());
             int round = iterate(bitmaps);
+            catchUp(round - 1);
             boolean running = vm.isRunning();
             counters.downtimeStarts();
             if (running) {
@@ -200,16 +200,6 @@ public final class OutgoingMigration {
         phases.mark("handshake");
     }
 
-    private List<DirtyBitmap> bitmaps() {
-        List<DirtyBitmap> list = new ArrayList<>();
-        for (MemoryRegion r : vm.memory().regions()) {
-            DirtyBitmap b = new DirtyBitmap(r.pages());
-            b.markAll();
-            list.add(b);
-        }
-        return list;
-    }
-
     /** Round 0 and the dirty rounds; returns the number of the round the final pass will have. */
     private int iterate(List<DirtyBitmap> bitmaps) throws IOException {
         int round = 0;
@@ -223,7 +213,7 @@ public final class OutgoingMigration {
             roundEnd(round, pages);
             out.flush();
             vm.syncDirtyLog(bitmaps);
-            long dirty = count(bitmaps);
+            long dirty = RamSender.count(bitmaps);
             long elapsed = Math.max(clock.nanoTime() - start, 1_000_000L);
             long sent = out.bytesWritten() - bytesBefore;
             long bandwidth = (long) (sent * 1e9 / elapsed);
@@ -244,6 +234,19 @@ public final class OutgoingMigration {
                 LOG.info("auto-converge: throttling the guest to {}% after round {}", d.throttlePercent(), round);
                 vm.setThrottle(d.throttlePercent());
             }
+        }
+    }
+
+    /**
+     * Waits (while the guest still runs) until the destination has loaded everything sent so far, so the pause does
+     * not include draining a backlog from the socket buffers. Bounded by the downtime limit, at least 1 s.
+     */
+    private void catchUp(int lastRound) throws IOException, InterruptedException {
+        ReturnPathReader rp = returnPath;
+        if (rp != null) {
+            rp.awaitRound(lastRound, Math.max(1_000, params.downtimeLimitMs()));
+            checkAbort();
+            phases.mark("destination catch-up");
         }
     }
 
@@ -271,7 +274,7 @@ public final class OutgoingMigration {
         out.end();
         out.flush();
         phases.mark("send state");
-        counters.remaining(count(bitmaps) * StreamFormat.PAGE_SIZE);
+        counters.remaining(RamSender.count(bitmaps) * StreamFormat.PAGE_SIZE);
     }
 
     private void roundEnd(int round, long pages) throws IOException {
@@ -384,13 +387,5 @@ public final class OutgoingMigration {
                 TimeUnit.NANOSECONDS.timedWait(wake, nanos);
             }
         }
-    }
-
-    private static long count(List<DirtyBitmap> bitmaps) {
-        long n = 0;
-        for (DirtyBitmap b : bitmaps) {
-            n += b.count();
-        }
-        return n;
     }
 }

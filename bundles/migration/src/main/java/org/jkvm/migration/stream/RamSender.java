@@ -2,10 +2,12 @@ package org.jkvm.migration.stream;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
 import org.jkvm.memory.DirtyBitmap;
+import org.jkvm.memory.GuestMemory;
 import org.jkvm.memory.MemoryRegion;
 
 /**
@@ -68,6 +70,26 @@ public final class RamSender {
         }
         flushRun();
         return sent;
+    }
+
+    /** One bitmap per region of {@code memory}, every page marked: what round 0 sends. */
+    public static List<DirtyBitmap> allMarked(GuestMemory memory) {
+        List<DirtyBitmap> list = new ArrayList<>();
+        for (MemoryRegion r : memory.regions()) {
+            DirtyBitmap b = new DirtyBitmap(r.pages());
+            b.markAll();
+            list.add(b);
+        }
+        return list;
+    }
+
+    /** Pages marked in all the bitmaps. */
+    public static long count(List<DirtyBitmap> bitmaps) {
+        long n = 0;
+        for (DirtyBitmap b : bitmaps) {
+            n += b.count();
+        }
+        return n;
     }
 
     /** Pages sent as a ZERO flag so far. */

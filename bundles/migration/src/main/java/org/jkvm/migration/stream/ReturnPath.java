@@ -40,7 +40,7 @@ public final class ReturnPath {
         ByteBuffer head = readFully(ch, 3);
         int type = head.get() & 0xFF;
         int len = head.getShort() & 0xFFFF;
-        if (type < StreamFormat.RP_CONFIG_OK || type > StreamFormat.RP_FAILED || len > StreamFormat.MAX_RP_TEXT) {
+        if (type < StreamFormat.RP_CONFIG_OK || type > StreamFormat.RP_ROUND_DONE || len > StreamFormat.MAX_RP_TEXT) {
             throw new IOException("the destination sent an invalid return-path message (type " + type
                     + ", length " + len + ")");
         }

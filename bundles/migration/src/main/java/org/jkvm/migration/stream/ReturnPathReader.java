@@ -17,6 +17,8 @@ public final class ReturnPathReader {
 
     private final BlockingQueue<ReturnPath.Message> queue = new LinkedBlockingQueue<>();
     private final Runnable onMessage;
+    private final Object roundLock = new Object();
+    private int roundsDone = -1;
 
     /**
      * @param channel   the return path
@@ -35,6 +37,26 @@ public final class ReturnPathReader {
         return !queue.isEmpty();
     }
 
+    /**
+     * Waits until the destination reports it has loaded round {@code round} (ROUND_DONE), or {@code timeoutMs}
+     * passed, or the connection ended.
+     *
+     * @return whether the round was reported in time
+     */
+    public boolean awaitRound(int round, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        synchronized (roundLock) {
+            while (roundsDone < round && !hasMessage()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(roundLock, left);
+            }
+            return roundsDone >= round;
+        }
+    }
+
     /** The next message, waiting up to {@code timeoutMs}; null on timeout. */
     public ReturnPath.Message next(long timeoutMs) throws InterruptedException {
         return queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
@@ -50,11 +72,35 @@ public final class ReturnPathReader {
         };
     }
 
+    private void roundDone(String text) throws IOException {
+        int round;
+        try {
+            round = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IOException("the destination sent ROUND_DONE with '" + text + "' instead of a round number");
+        }
+        synchronized (roundLock) {
+            roundsDone = Math.max(roundsDone, round);
+            roundLock.notifyAll();
+        }
+    }
+
+    private void wakeRoundWaiters() {
+        synchronized (roundLock) {
+            roundLock.notifyAll();
+        }
+    }
+
     private void run(ReadableByteChannel channel) {
         try {
             while (true) {
                 ReturnPath.Message m = ReturnPath.receive(channel);
+                if (m.type() == StreamFormat.RP_ROUND_DONE) {
+                    roundDone(m.text());
+                    continue;
+                }
                 queue.add(m);
+                wakeRoundWaiters();
                 if (m.type() != StreamFormat.RP_CONFIG_OK) {
                     onMessage.run();
                     return;
@@ -63,6 +109,7 @@ public final class ReturnPathReader {
         } catch (IOException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             queue.add(new ReturnPath.Message(CLOSED, why));
+            wakeRoundWaiters();
             onMessage.run();
         }
     }

@@ -13,6 +13,7 @@ package org.jkvm.migration.stream;
  *   0x04 DEVICE     u16 len, name; u32 instance; u32 version; u32 len, payload
  *   0x05 EOF        u8 running, u32 records before EOF, u32 crc32c over their CRCs (big-endian u32 each)
  * return path (destination to source)  u8 type, u16 len, UTF-8 text
+ *   0x01 CONFIG_OK  0x02 REFUSED  0x03 LOADED  0x04 FAILED  0x05 ROUND_DONE
  * handover byte (source to destination, after LOADED)  0xC0
  * </pre>
  *
@@ -68,6 +69,11 @@ public final class StreamFormat {
     public static final int RP_LOADED = 0x03;
     /** Return path: the destination failed (text: why, e.g. a checksum error naming the record). */
     public static final int RP_FAILED = 0x04;
+    /**
+     * Return path: the destination has loaded every record up to the ROUND_END of the round in the text (decimal).
+     * The source waits for the last one before it pauses the guest, so no backlog is left for the downtime.
+     */
+    public static final int RP_ROUND_DONE = 0x05;
     /** Longest return-path text, in UTF-8 bytes. */
     public static final int MAX_RP_TEXT = 4096;
 

@@ -27,9 +27,17 @@ public final class StreamLoader {
     private final RamWindows ram;
     private final byte[] flags = new byte[StreamFormat.MAX_PAGES_PER_RECORD];
     private final DirtyBitmap[] received;
+    private final RoundListener roundListener;
     private volatile long pagesLoaded;
     private int round;
     private long pagesInRound;
+
+    /** Told when a round has been loaded (the destination then sends ROUND_DONE on the return path). */
+    @FunctionalInterface
+    public interface RoundListener {
+        /** Round {@code round} and everything before it are in guest memory. */
+        void roundLoaded(int round) throws IOException;
+    }
 
     /** What the stream ended with. */
     public record Result(List<StateSection> sections, boolean sourceRunning, int rounds) {
@@ -40,8 +48,18 @@ public final class StreamLoader {
      * @param ram views of the destination's RAM
      */
     public StreamLoader(StreamIn in, RamWindows ram) {
+        this(in, ram, r -> { });
+    }
+
+    /**
+     * @param in            the stream
+     * @param ram           views of the destination's RAM
+     * @param roundListener told after each ROUND_END was checked
+     */
+    public StreamLoader(StreamIn in, RamWindows ram, RoundListener roundListener) {
         this.in = in;
         this.ram = ram;
+        this.roundListener = roundListener;
         this.received = new DirtyBitmap[ram.regions().size()];
         for (int r = 0; r < received.length; r++) {
             received[r] = new DirtyBitmap(ram.regions().get(r).pages());
@@ -186,6 +204,7 @@ public final class StreamLoader {
             throw new MigrationException("round " + round + " ended with " + pagesInRound + " pages but the source "
                     + "says round " + r + " had " + pages + "; records were lost or reordered");
         }
+        roundListener.roundLoaded(round);
         round++;
         pagesInRound = 0;
     }
