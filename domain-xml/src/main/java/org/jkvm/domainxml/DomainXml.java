@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.Set;
 
 import javax.xml.namespace.QName;
 import javax.xml.stream.XMLInputFactory;
@@ -26,6 +28,7 @@ import jakarta.xml.bind.Unmarshaller;
 import jakarta.xml.bind.ValidationEvent;
 
 import org.jkvm.domainxml.internal.Jaxb;
+import org.jkvm.domainxml.internal.ModelShape;
 import org.jkvm.domainxml.model.Domain;
 
 /**
@@ -115,14 +118,15 @@ public final class DomainXml {
         XMLStreamReader raw = null;
         Unmarshaller u = Jaxb.unmarshaller();
         ValidationEvent[] first = new ValidationEvent[1];
-        Deque<String> open = new ArrayDeque<>();
+        Deque<Frame> open = new ArrayDeque<>();
+        String[] dropped = new String[1];
         try {
             u.setEventHandler(event -> {
                 first[0] = event;
                 return false;
             });
             raw = opener.open();
-            XMLStreamReader filtered = INPUT.get().createFilteredReader(raw, r -> track(r, open));
+            XMLStreamReader filtered = INPUT.get().createFilteredReader(raw, r -> track(r, open, dropped));
             skipToRoot(filtered, source);
             JAXBElement<Domain> root = u.unmarshal(filtered, Domain.class);
             if (!ROOT.equals(root.getName()) && "domain".equals(root.getName().getLocalPart())) {
@@ -133,6 +137,9 @@ public final class DomainXml {
             if (!ROOT.equals(root.getName())) {
                 throw new DomainXmlException(source + ": the root element is <" + root.getName().getLocalPart()
                         + ">, expected <domain>; a libvirt domain definition starts with <domain type='kvm'>");
+            }
+            if (dropped[0] != null) {
+                throw new DomainXmlException(source + ": " + dropped[0]);
             }
             return new DomainDefinition(root.getValue());
         } catch (XMLStreamException e) {
@@ -146,19 +153,60 @@ public final class DomainXml {
         }
     }
 
-    /** Drops whitespace-only text and keeps the stack of open element names (for error messages). */
-    private static boolean track(XMLStreamReader r, Deque<String> open) {
+    /**
+     * An open element while parsing: its name, the model's shape for it (null inside kept DOM content) and the
+     * single-valued children seen so far.
+     */
+    private record Frame(String name, ModelShape shape, Set<String> seen) {
+    }
+
+    /**
+     * Drops whitespace-only text, keeps the stack of open elements (for error messages), and notes the first
+     * content the model could not keep (a repeated single-valued element, text where only elements go), which
+     * JAXB would otherwise drop silently.
+     */
+    private static boolean track(XMLStreamReader r, Deque<Frame> open, String[] dropped) {
         switch (r.getEventType()) {
-            case XMLStreamConstants.START_ELEMENT -> open.push(r.getLocalName());
+            case XMLStreamConstants.START_ELEMENT -> open.push(child(r, open.peek(), dropped));
             case XMLStreamConstants.END_ELEMENT -> open.poll();
             case XMLStreamConstants.CHARACTERS -> {
-                return !r.isWhiteSpace();
+                if (r.isWhiteSpace()) {
+                    return false;
+                }
+                Frame top = open.peek();
+                if (top != null && top.shape() != null && !top.shape().textAllowed() && dropped[0] == null) {
+                    dropped[0] = where(r) + " text '" + r.getText().strip() + "' is not allowed inside <"
+                            + top.name() + ">; remove it";
+                }
+                return true;
             }
             default -> {
                 return true;
             }
         }
         return true;
+    }
+
+    private static Frame child(XMLStreamReader r, Frame parent, String[] dropped) {
+        String name = r.getLocalName();
+        boolean plain = r.getNamespaceURI() == null || r.getNamespaceURI().isEmpty();
+        if (parent == null) {
+            return new Frame(name, plain && "domain".equals(name) ? ModelShape.of(Domain.class) : null,
+                    new HashSet<>());
+        }
+        if (parent.shape() == null || !plain) {
+            return new Frame(name, null, Set.of());
+        }
+        if (parent.shape().singles().contains(name) && !parent.seen().add(name) && dropped[0] == null) {
+            dropped[0] = where(r) + " <" + name + "> appears more than once inside <" + parent.name()
+                    + ">, which holds one; remove the extra <" + name + ">";
+        }
+        Class<?> type = parent.shape().children().get(name);
+        return new Frame(name, type == null ? null : ModelShape.of(type), new HashSet<>());
+    }
+
+    private static String where(XMLStreamReader r) {
+        return "line " + r.getLocation().getLineNumber() + ", column " + r.getLocation().getColumnNumber() + ":";
     }
 
     private static void skipToRoot(XMLStreamReader r, String source) throws XMLStreamException {
@@ -193,7 +241,7 @@ public final class DomainXml {
     }
 
     private static DomainXmlException unmarshalFailure(String source, UnmarshalException e, ValidationEvent event,
-            Deque<String> open) {
+            Deque<Frame> open) {
         Throwable linked = e.getLinkedException();
         if (linked instanceof XMLStreamException xse) {
             return malformed(source, xse);
@@ -205,10 +253,10 @@ public final class DomainXml {
             String where = event.getLocator() == null ? "" : " line " + event.getLocator().getLineNumber()
                     + ", column " + event.getLocator().getColumnNumber() + ":";
             if (event.getMessage() != null && event.getMessage().startsWith("unexpected element") && open.size() > 1) {
-                Iterator<String> it = open.iterator();
-                String child = it.next();
+                Iterator<Frame> it = open.iterator();
+                String child = it.next().name();
                 return new DomainXmlException(source + ":" + where + " <" + child + "> is not allowed inside <"
-                        + it.next() + ">, which holds text only; remove it", e);
+                        + it.next().name() + ">, which holds text only; remove it", e);
             }
             return new DomainXmlException(source + ":" + where + " " + event.getMessage()
                     + "; this content cannot be kept, fix or remove it", e);

@@ -52,6 +52,20 @@ class ErrorMessagesTest {
     }
 
     @Test
+    void contentTheModelWouldDropIsAnError() {
+        assertEquals("domain XML: line 1, column 40: <name> appears more than once inside <domain>, which holds one;"
+                + " remove the extra <name>", parseError("<domain type='kvm'><name>a</name><name>b</name></domain>"));
+        assertEquals("domain XML: line 1, column 69: <target> appears more than once inside <disk>, which holds one;"
+                + " remove the extra <target>", parseError("<domain type='kvm'><devices><disk><target dev='a'/>"
+                        + "<target dev='b'/></disk></devices></domain>"));
+        assertEquals("domain XML: line 1, column 37: text 'stray' is not allowed inside <devices>; remove it",
+                parseError("<domain type='kvm'><devices>stray</devices></domain>"));
+        // Repeats that the model keeps as lists, and anything inside kept foreign content, are fine.
+        DomainXml.parse("<domain type='kvm'><os><boot dev='hd'/><boot dev='network'/></os><metadata>"
+                + "<x:a xmlns:x='urn:x'><x:b/><x:b/>text</x:a></metadata><devices><disk/><disk/></devices></domain>");
+    }
+
+    @Test
     void externalEntitiesAreNotResolved() {
         String xxe = "<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain type='kvm'><name>&x;</name>"
                 + "</domain>";
