@@ -58,7 +58,7 @@ class ErrorMessagesTest {
         assertEquals("domain XML: line 1, column 69: <target> appears more than once inside <disk>, which holds one;"
                 + " remove the extra <target>", parseError("<domain type='kvm'><devices><disk><target dev='a'/>"
                         + "<target dev='b'/></disk></devices></domain>"));
-        assertEquals("domain XML: line 1, column 37: text 'stray' is not allowed inside <devices>; remove it",
+        assertEquals("domain XML: line 1, column 36: text 'stray' is not allowed inside <devices>; remove it",
                 parseError("<domain type='kvm'><devices>stray</devices></domain>"));
         // Repeats that the model keeps as lists, and anything inside kept foreign content, are fine.
         DomainXml.parse("<domain type='kvm'><os><boot dev='hd'/><boot dev='network'/></os><metadata>"
