@@ -9,6 +9,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import org.jkvm.engine.EngineException;
 import org.slf4j.Logger;
@@ -24,7 +27,12 @@ final class UnixSerialBackend extends SerialBackend {
     private final Path path;
     private final ServerSocketChannel server;
     private final ByteBuffer buffer = ByteBuffer.allocate(4096);
+    private static final int QUEUE_CHUNKS = 256;
+
+    private final BlockingQueue<ByteBuffer> pending = new ArrayBlockingQueue<>(QUEUE_CHUNKS);
     private volatile SocketChannel client;
+    private volatile boolean closed;
+    private long dropped;
 
     UnixSerialBackend(Path path, boolean waitForClient) {
         this.path = path;
@@ -51,6 +59,9 @@ final class UnixSerialBackend extends SerialBackend {
         Thread t = new Thread(this::serve, "serial-unix");
         t.setDaemon(true);
         t.start();
+        Thread w = new Thread(this::writeLoop, "serial-unix-out");
+        w.setDaemon(true);
+        w.start();
     }
 
     private void serve() {
@@ -106,25 +117,62 @@ final class UnixSerialBackend extends SerialBackend {
         buffer.put((byte) b);
     }
 
+    /**
+     * Hands the buffered bytes to the writer thread without blocking: the vCPU must never wait for a client that
+     * does not read. When the writer is {@link #QUEUE_CHUNKS} chunks behind, output is dropped (as QEMU does).
+     */
     @Override
-    protected synchronized void flush() throws IOException {
-        SocketChannel c = client;
+    protected synchronized void flush() {
         buffer.flip();
-        try {
-            while (c != null && buffer.hasRemaining()) {
-                c.write(buffer);
+        if (buffer.hasRemaining() && client != null) {
+            ByteBuffer chunk = ByteBuffer.allocate(buffer.remaining()).put(buffer).flip();
+            if (!pending.offer(chunk) && dropped++ == 0) {
+                LOG.warn("the serial client on {} does not read; output is dropped until it does", path);
             }
-        } catch (IOException e) {
-            client = null;
-            c.close();
-        } finally {
-            buffer.clear();
+        }
+        buffer.clear();
+    }
+
+    private void writeLoop() {
+        while (!closed || !pending.isEmpty()) {
+            ByteBuffer chunk;
+            try {
+                chunk = pending.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            SocketChannel c = client;
+            if (chunk == null || c == null) {
+                continue;
+            }
+            try {
+                while (chunk.hasRemaining()) {
+                    c.write(chunk);
+                }
+            } catch (IOException e) {
+                LOG.debug("serial client write failed: {}", e.getMessage());
+                synchronized (this) {
+                    if (client == c) {
+                        client = null;
+                    }
+                }
+            }
         }
     }
 
     @Override
     public void close() {
         super.close();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (!pending.isEmpty() && client != null && System.nanoTime() < end) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        closed = true;
         try {
             server.close();
             SocketChannel c = client;
