@@ -128,4 +128,29 @@ class TinyGuestTest {
                     java.nio.charset.StandardCharsets.US_ASCII), "every byte echoed, the last one flushed at the end");
         }
     }
+
+    @Test
+    void throttleSlowsTheGuestDown() throws Exception {
+        Require.kvm();
+        // loop: out 0x80, al; jmp loop: the I/O exit count measures how much the guest ran
+        try (Vm vm = boot(new byte[] {(byte) 0xe6, (byte) 0x80, (byte) 0xeb, (byte) 0xfc})) {
+            vm.cont();
+            Thread.sleep(300);
+            long free = exitsDuring(vm, 1000);
+            vm.migratable().setThrottle(75);
+            Thread.sleep(100);
+            long throttled = exitsDuring(vm, 1000);
+            vm.migratable().setThrottle(0);
+            assertEquals(0, vm.migratable().throttle());
+            // 75 % throttle leaves about a quarter of the time; wide margin for a busy host.
+            assertTrue(throttled < free * 0.7, "free " + free + " exits/s, throttled " + throttled + " exits/s");
+            assertTrue(throttled > 0, "the throttled guest still runs");
+        }
+    }
+
+    private static long exitsDuring(Vm vm, long ms) throws InterruptedException {
+        long before = vm.ioExits();
+        Thread.sleep(ms);
+        return vm.ioExits() - before;
+    }
 }
