@@ -125,4 +125,52 @@ abstract class VirshMigration {
         assertTrue(clash.err().contains("already exists on the destination"), clash.err());
         assertEquals("running (booted)", Virsh.run(a.tcpUri(), "domstate", "--reason", "r").ok());
     }
+
+    @Test
+    void pausedStaysPausedAndOfflineMovesOnlyTheDefinition() throws Exception {
+        defineAndStart(a, "p");
+        Virsh.run(a.tcpUri(), "suspend", "p").ok();
+        Virsh.run(a.tcpUri(), "migrate", "--live", "p", b.tcpUri()).ok();
+        assertTrue(Virsh.run(b.tcpUri(), "domstate", "p").ok().equals("paused"), "still paused on B");
+        long at = Guest.lastSeq(serial(b, "p"));
+        Guest.sleep(1000);
+        assertTrue(Guest.lastSeq(serial(b, "p")) <= at + 1, "no heartbeats while paused on B");
+        Virsh.run(b.tcpUri(), "resume", "p").ok();
+        Guest.awaitHeartbeats(serial(b, "p"), Math.max(at, Guest.lastSeq(serial(a, "p"))), HB);
+
+        Path f = dir.resolve("off.xml");
+        Files.writeString(f, Guest.xml("off", cmdline()));
+        Virsh.run(a.tcpUri(), "define", f.toString()).ok();
+        Virsh.run(a.tcpUri(), "migrate", "--offline", "--persistent", "off", b.tcpUri()).ok();
+        assertEquals("shut off", Virsh.run(b.tcpUri(), "domstate", "off").ok());
+        assertEquals("shut off", Virsh.run(a.tcpUri(), "domstate", "off").ok());
+    }
+
+    @Test
+    void killedDestinationEngineLeavesTheGuestRunningOnTheSource() throws Exception {
+        defineAndStart(a, "k");
+        Virsh.run(a.tcpUri(), "migrate-setspeed", "k", "1").ok();
+        Virsh.Result[] result = new Virsh.Result[1];
+        Thread t = new Thread(() -> result[0] = Virsh.run(a.tcpUri(), "migrate", "--live", "k", b.tcpUri()));
+        t.start();
+        Path pidFile = b.state.resolve("run/k.pid");
+        long deadline = System.nanoTime() + HB.toNanos();
+        while (System.nanoTime() < deadline && !sending(Virsh.run(a.tcpUri(), "domjobinfo", "k").out())) {
+            Guest.sleep(100);
+        }
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        t.join(120_000);
+        assertNotEquals(0, result[0].code());
+        assertTrue(result[0].err().contains("error: operation failed: migration of domain 'k' failed")
+                || result[0].err().contains("no longer on the destination"), result[0].err());
+        assertTrue(Virsh.run(a.tcpUri(), "domstate", "k").ok().equals("running"), "still running on A");
+        Guest.awaitHeartbeats(serial(a, "k"), Guest.lastSeq(serial(a, "k")), HB);
+        assertEquals("", Virsh.run(b.tcpUri(), "list", "--all", "--name").ok(), "nothing left on B");
+    }
+
+    /** True once domjobinfo shows bytes actually sent. */
+    static boolean sending(String jobInfo) {
+        return jobInfo.lines().anyMatch(l -> l.startsWith("Data processed:") && !l.contains(" 0.000 B"));
+    }
 }

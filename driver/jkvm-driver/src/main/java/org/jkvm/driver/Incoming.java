@@ -123,7 +123,16 @@ final class Incoming {
     MigrationResults.Finish finish(List<TypedParam> params, int flags, boolean cancelled) {
         String name = TypedParam.string(params, MigrationParams.DEST_NAME).orElseThrow(() ->
                 LibvirtError.invalidArg("no destination_name in the migration parameters"));
-        Domain d = m.byName(name);
+        Domain d;
+        try {
+            d = m.byName(name);
+        } catch (LibvirtError gone) {
+            if (cancelled) {
+                throw LibvirtError.migrateFinishOk();
+            }
+            throw VirErrors.operationFailed("domain '" + name + "' is no longer on the destination: its engine "
+                    + "ended during the incoming migration (see " + m.logDir.resolve(name + ".log") + ")", gone);
+        }
         if ((flags & MigrationParams.OFFLINE) != 0) {
             if (cancelled) {
                 throw LibvirtError.migrateFinishOk();

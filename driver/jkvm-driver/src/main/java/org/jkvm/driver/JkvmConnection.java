@@ -45,6 +45,12 @@ final class JkvmConnection implements DriverConnection {
         }
     }
 
+    /** Adds MIGRATION_OFFLINE (12) to the server's defaults: offline migration moves the definition only. */
+    @Override
+    public boolean supportsFeature(int feature) {
+        return feature == 12 || org.jkvm.remote.Features.defaultSupported(feature);
+    }
+
     @Override
     public String type() {
         return uri.startsWith("qemu") ? "QEMU" : "jkvm";
