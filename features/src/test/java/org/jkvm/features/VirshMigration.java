@@ -123,6 +123,13 @@ abstract class VirshMigration {
         Virsh.run(b.tcpUri(), "define", other.toString()).ok();
         Virsh.Result clash = Virsh.run(a.tcpUri(), "migrate", "--live", "r", b.tcpUri());
         assertTrue(clash.err().contains("already exists on the destination"), clash.err());
+        Virsh.run(b.tcpUri(), "undefine", "r").ok();
+        String uuid = Virsh.run(a.tcpUri(), "domuuid", "r").ok();
+        Files.writeString(other, Guest.xml("r", cmdline()).replaceFirst("<uuid>[^<]*</uuid>", "<uuid>" + uuid
+                + "</uuid>").replace(">32<", ">64<"));
+        Virsh.run(b.tcpUri(), "define", other.toString()).ok();
+        Virsh.Result abi = Virsh.run(a.tcpUri(), "migrate", "--live", "r", b.tcpUri());
+        assertTrue(abi.err().contains("differs from the source") && abi.err().contains("memory"), abi.err());
         assertEquals("running (booted)", Virsh.run(a.tcpUri(), "domstate", "--reason", "r").ok());
     }
 

@@ -163,4 +163,21 @@ class LifecycleTest {
             assertEquals(ErrorCodes.OPERATION_INVALID, noJob.code());
         }
     }
+
+    @Test
+    void autostartDomainsStartWithTheDaemon() {
+        try (Fixture f = new Fixture(dir)) {
+            DomainRef r = f.define("auto");
+            f.define("manual");
+            f.conn.setAutostart(r, true);
+            assertTrue(f.conn.autostart(r));
+            assertEquals(1, f.conn.listAllDomains(0x400).size());
+            f.restart();
+            f.manager.autostart();
+            assertTrue(f.conn.isActive(f.conn.lookupByName("auto")));
+            assertFalse(f.conn.isActive(f.conn.lookupByName("manual")));
+            f.conn.setAutostart(r, false);
+            assertFalse(f.conn.autostart(r));
+        }
+    }
 }
