@@ -91,6 +91,10 @@ final class Job {
         List<TypedParam> p = new ArrayList<>();
         p.add(new TypedParam.Int("operation", operation));
         p.add(new TypedParam.ULLong("time_elapsed", elapsedMs()));
+        if (figures.get("total-time") instanceof Number engineMs) {
+            // The engine's own migration time, without the libvirt phases around it.
+            p.add(new TypedParam.ULLong("time_elapsed_net", engineMs.longValue()));
+        }
         long total = num(ram.get("total"));
         long done = num(ram.get("transferred"));
         long left = num(ram.get("remaining"));

@@ -250,8 +250,10 @@ public final class Engine implements AutoCloseable {
         try {
             List<String> lines = Files.readAllLines(paths.log(), StandardCharsets.UTF_8);
             for (int i = lines.size() - 1; i >= 0; i--) {
-                if (!lines.get(i).isBlank()) {
-                    return lines.get(i).strip();
+                String l = lines.get(i);
+                // Skip stack frames ("\tat ...", "... 2 more") so a Java failure shows its message.
+                if (!l.isBlank() && !Character.isWhitespace(l.charAt(0)) && !l.startsWith("...")) {
+                    return l.strip();
                 }
             }
         } catch (IOException e) {
