@@ -57,7 +57,7 @@ public final class DaemonActivator implements BundleActivator {
         }
     }
 
-    /** The first TCP port actually bound, for tests that ask for port 0. */
+    /** The running RPC server (null while the bundle is stopped). */
     public RpcServer server() {
         return server;
     }
