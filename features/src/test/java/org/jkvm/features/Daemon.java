@@ -25,17 +25,23 @@ final class Daemon implements AutoCloseable {
     Framework framework;
 
     private final int migrationPorts;
+    final String host;
 
     Daemon(Path state, String engineCommand) {
-        this(state, engineCommand, 49152);
+        this(state, engineCommand, 49152, "127.0.0.1");
     }
 
-    /** A daemon whose incoming migrations use ports {@code migrationPorts..+7}, advertised as 127.0.0.1. */
-    Daemon(Path state, String engineCommand, int migrationPorts) {
+    /**
+     * A daemon that listens on {@code host} (a loopback address of its own, standing in for a separate host when
+     * network namespaces are not used) and whose incoming migrations use ports {@code migrationPorts..+7},
+     * advertised on that address.
+     */
+    Daemon(Path state, String engineCommand, int migrationPorts, String host) {
         this.migrationPorts = migrationPorts;
+        this.host = host;
         this.state = state;
         this.socket = state.resolve("run/libvirt-sock");
-        this.port = freePort();
+        this.port = freePort(host);
         this.engine = engineCommand;
         start();
     }
@@ -58,10 +64,10 @@ final class Daemon implements AutoCloseable {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("jkvm.state.dir", state.toString());
         p.put("jkvm.listen.unix", socket.toString());
-        p.put("jkvm.listen.tcp", "127.0.0.1:" + port);
+        p.put("jkvm.listen.tcp", host + ":" + port);
         p.put("jkvm.engine.command", engine);
         p.put("jkvm.qemu.alias", "true");
-        p.put("jkvm.migration.address", "127.0.0.1");
+        p.put("jkvm.migration.address", host);
         p.put("jkvm.migration.ports", migrationPorts + "-" + (migrationPorts + 7));
         framework = FelixLauncher.start(bundles(), state.resolve("felix-cache"), p);
     }
@@ -75,7 +81,7 @@ final class Daemon implements AutoCloseable {
     }
 
     String tcpUri() {
-        return "jkvm+tcp://127.0.0.1:" + port + "/system";
+        return "jkvm+tcp://" + host + ":" + port + "/system";
     }
 
     String unixUri() {
@@ -86,8 +92,8 @@ final class Daemon implements AutoCloseable {
         return List.of(framework.getBundleContext().getBundles());
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
+    private static int freePort(String host) {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException("no free TCP port on loopback", e);

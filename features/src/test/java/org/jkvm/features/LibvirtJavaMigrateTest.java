@@ -31,8 +31,8 @@ class LibvirtJavaMigrateTest {
     void cloudStackStyleMigration() throws Exception {
         LibvirtJavaTest.requireLibvirt();
         String engine = Daemon.fakeEngine();
-        try (Daemon a = new Daemon(dir.resolve("a"), engine, 49420);
-             Daemon b = new Daemon(dir.resolve("b"), engine, 49430)) {
+        try (Daemon a = new Daemon(dir.resolve("a"), engine, 49420, "127.0.0.2");
+             Daemon b = new Daemon(dir.resolve("b"), engine, 49430, "127.0.0.3")) {
             Connect ca = new Connect(a.tcpUri(), false);
             Connect cb = new Connect(b.tcpUri(), false);
             ExecutorService worker = Executors.newSingleThreadExecutor();

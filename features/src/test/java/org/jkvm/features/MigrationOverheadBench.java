@@ -21,8 +21,8 @@ public final class MigrationOverheadBench {
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("jkvm-migbench");
         String engine = RepoPaths.of("bin", "jkvm-engine").toString();
-        try (Daemon a = new Daemon(dir.resolve("a"), engine, 49440);
-             Daemon b = new Daemon(dir.resolve("b"), engine, 49450)) {
+        try (Daemon a = new Daemon(dir.resolve("a"), engine, 49440, "127.0.0.2");
+             Daemon b = new Daemon(dir.resolve("b"), engine, 49450, "127.0.0.3")) {
             Path f = dir.resolve("big.xml");
             Files.writeString(f, Guest.xml("big", "workload=dirty mib=16 rate=500 hb_ms=200")
                     .replace("<memory unit='MiB'>32</memory>", "<memory unit='MiB'>256</memory>"));

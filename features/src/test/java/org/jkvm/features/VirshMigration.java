@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 6 with the real virsh between two daemons on loopback (two state folders, two TCP ports): client-managed
+ * Issue 6 with the real virsh between two daemons standing for two hosts: each has its own state folder and its
+ * own loopback address (127.0.0.2 and 127.0.0.3, the fallback for network namespaces), on which it listens and
+ * which it advertises for incoming migrations. Covered: client-managed
  * and peer-to-peer live migration, persistent/undefinesource, back again, domjobinfo during a slow migration,
  * domjobabort, and the refusals. Subclasses choose the engine.
  */
@@ -37,8 +39,8 @@ abstract class VirshMigration {
     void start() {
         Require.command("virsh");
         String engine = engine();
-        a = new Daemon(dir.resolve("a"), engine, 49400);
-        b = new Daemon(dir.resolve("b"), engine, 49410);
+        a = new Daemon(dir.resolve("a"), engine, 49400, "127.0.0.2");
+        b = new Daemon(dir.resolve("b"), engine, 49410, "127.0.0.3");
     }
 
     @AfterEach

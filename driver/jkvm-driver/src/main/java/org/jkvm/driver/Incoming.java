@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The destination side of migration v3: Prepare checks the incoming definition (against an existing definition's
- * ABI), starts an engine with {@code -incoming tcp:0.0.0.0:PORT} on a port of the migration range and answers
+ * ABI), starts an engine with {@code -incoming tcp:ADDRESS:PORT} on a port of the migration range and answers
  * {@code tcp:ADDRESS:PORT}; Finish continues the guest there (or discards it when the migration was cancelled).
  */
 final class Incoming {
@@ -61,7 +61,9 @@ final class Incoming {
             Job job = new Job(Job.OP_MIGRATION_IN);
             job.port = port;
             job.flags = flags;
-            m.lifecycle.launch(d, def, List.of("-S", "-incoming", "tcp:0.0.0.0:" + port),
+            // Listen only on the advertised address when one is configured, else on every address (as QEMU).
+            String bind = m.config.migrationAddress() != null ? m.config.migrationAddress() : "0.0.0.0";
+            m.lifecycle.launch(d, def, List.of("-S", "-incoming", "tcp:" + bind + ":" + port),
                     new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
             d.startJob(job);
         } catch (RuntimeException e) {
