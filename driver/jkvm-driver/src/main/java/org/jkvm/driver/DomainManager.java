@@ -73,6 +73,19 @@ public final class DomainManager implements AutoCloseable {
         LOG.info("{} domains defined or running under {}", domains.size(), config.stateDir());
     }
 
+    /**
+     * Loads the XML machinery once (JAXB is slow the first time), so the first define or incoming migration of a
+     * client does not pay for it. Failures are ignored: the real call reports them.
+     */
+    public void warmUp() {
+        try {
+            definitions.parse("<domain type='kvm'><name>warm-up</name><memory unit='MiB'>1</memory>"
+                    + "<os><type arch='x86_64'>hvm</type></os></domain>");
+        } catch (RuntimeException e) {
+            LOG.debug("XML warm-up failed: {}", e.getMessage());
+        }
+    }
+
     /** Starts the domains marked autostart that are not running; failures are logged. */
     public void autostart() {
         for (Domain d : domains.values()) {

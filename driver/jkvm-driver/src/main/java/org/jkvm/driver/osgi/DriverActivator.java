@@ -42,7 +42,10 @@ public final class DriverActivator implements BundleActivator {
         registration = context.registerService(HypervisorDriver.class, driver, props);
         LOG.info("jkvm driver registered (state {}, qemu alias {})", config.stateDir(), config.qemuAlias());
         DomainManager m = manager;
-        Thread auto = new Thread(m::autostart, "jkvm-autostart");
+        Thread auto = new Thread(() -> {
+            m.warmUp();
+            m.autostart();
+        }, "jkvm-autostart");
         auto.setDaemon(true);
         auto.start();
     }
