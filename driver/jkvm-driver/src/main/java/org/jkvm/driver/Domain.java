@@ -27,6 +27,7 @@ final class Domain implements EngineListener {
     final ReentrantLock opLock = new ReentrantLock();
     final UUID uuid;
     private final ExitHandler exitHandler;
+    private final Events events;
 
     private String name;
     private Definition persistent;
@@ -50,10 +51,11 @@ final class Domain implements EngineListener {
         void engineEnded(Domain d);
     }
 
-    Domain(Definition def, boolean persistent, ExitHandler exitHandler) {
+    Domain(Definition def, boolean persistent, ExitHandler exitHandler, Events events) {
         this.uuid = def.uuid();
         this.name = def.name();
         this.exitHandler = exitHandler;
+        this.events = events;
         if (persistent) {
             this.persistent = def;
         } else {
@@ -149,13 +151,21 @@ final class Domain implements EngineListener {
         engine = e;
         live = liveDef;
         id = newId;
-        state = s;
+        change(s);
         exitReason = -1;
         guestShutdown = false;
     }
 
     synchronized void setState(DomainState s) {
+        change(s);
+    }
+
+    /** Sets the state and reports the transition as a lifecycle event; the caller holds the monitor. */
+    private void change(DomainState s) {
+        DomainState old = state;
         state = s;
+        events.transition(new DomainRef(name, uuid, s.state() == DomainState.SHUTOFF ? DomainRef.INACTIVE_ID : id),
+                old, s);
     }
 
     /** The reason the next STOP event should carry (user, save, migration). */
@@ -177,8 +187,8 @@ final class Domain implements EngineListener {
     public void onEvent(String event, Map<String, Object> data) {
         synchronized (this) {
             switch (event) {
-                case "STOP" -> state = new DomainState(DomainState.PAUSED, pauseReason);
-                case "RESUME" -> state = new DomainState(DomainState.RUNNING, resumeReason);
+                case "STOP" -> change(new DomainState(DomainState.PAUSED, pauseReason));
+                case "RESUME" -> change(new DomainState(DomainState.RUNNING, resumeReason));
                 case "SHUTDOWN" -> guestShutdown = true;
                 default -> {
                     // MIGRATION and MIGRATION_PASS are read through query-migrate by the job that runs.
@@ -204,7 +214,7 @@ final class Domain implements EngineListener {
             } else {
                 LOG.info("domain {} is shut off: {}", name, reason);
             }
-            state = new DomainState(DomainState.SHUTOFF, r);
+            change(new DomainState(DomainState.SHUTOFF, r));
             id = DomainRef.INACTIVE_ID;
             engine = null;
             exitReason = -1;

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.LibvirtError;
+import org.jkvm.remote.LifecycleEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ public final class DomainManager implements AutoCloseable {
     private final Map<UUID, Domain> domains = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Object defineLock = new Object();
+    final Events events = new Events();
     final Lifecycle lifecycle;
     final SaveRestore saveRestore;
     final Migration migration;
@@ -65,7 +67,7 @@ public final class DomainManager implements AutoCloseable {
         this.incoming = new Incoming(this);
         this.peer = new PeerMigration(migration);
         for (Definition def : definitions.loadAll()) {
-            Domain d = new Domain(def, true, this::engineEnded);
+            Domain d = new Domain(def, true, this::engineEnded, events);
             d.setAutostart(Files.exists(autostartDir.resolve(def.uuid().toString())));
             domains.put(def.uuid(), d);
         }
@@ -108,7 +110,7 @@ public final class DomainManager implements AutoCloseable {
     }
 
     Domain add(Definition def, boolean persistent) {
-        Domain d = new Domain(def, persistent, this::engineEnded);
+        Domain d = new Domain(def, persistent, this::engineEnded, events);
         domains.put(def.uuid(), d);
         return d;
     }
@@ -202,6 +204,7 @@ public final class DomainManager implements AutoCloseable {
                 }
             }
             Domain d = domains.get(def.uuid());
+            boolean added = d == null || d.persistent() == null;
             if (d != null && !d.name().equals(def.name()) && d.active()) {
                 throw VirErrors.alreadyExists("domain '" + d.name() + "' is already defined with uuid " + d.uuid
                         + " and running; it cannot be renamed to '" + def.name() + "' while active");
@@ -216,6 +219,7 @@ public final class DomainManager implements AutoCloseable {
                 d.setPersistent(def);
             }
             LOG.info("defined domain {} ({})", def.name(), def.uuid());
+            events.emit(d.ref(), LifecycleEvents.DEFINED, added ? 0 : 1);
             return d.ref();
         }
     }
@@ -238,6 +242,7 @@ public final class DomainManager implements AutoCloseable {
                 domains.remove(d.uuid, d);
             }
             LOG.info("undefined domain {} ({})", def.name(), def.uuid());
+            events.emit(d.ref(), LifecycleEvents.UNDEFINED, 0);
         }
     }
 

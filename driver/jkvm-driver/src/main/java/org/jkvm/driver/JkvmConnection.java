@@ -1,14 +1,12 @@
 package org.jkvm.driver;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.engine.EnginePaths;
-import org.jkvm.driver.qmp.QmpException;
 import org.jkvm.remote.DomainInfo;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
@@ -19,7 +17,10 @@ import org.jkvm.remote.MigrationParams;
 import org.jkvm.remote.MigrationResults;
 import org.jkvm.remote.NodeInfo;
 import org.jkvm.remote.TypedParam;
+import org.jkvm.remote.spi.ConsoleStream;
 import org.jkvm.remote.spi.DriverConnection;
+import org.jkvm.remote.spi.LifecycleListener;
+import org.jkvm.remote.spi.StreamSink;
 
 /**
  * One client's connection to the jkvm driver: the libvirt API over the shared {@link DomainManager}.
@@ -90,6 +91,23 @@ final class JkvmConnection implements DriverConnection {
             throw LibvirtError.configUnsupported("virtualization type '" + virtType + "' is not supported; use kvm");
         }
         return m.definitions.domainCapabilities();
+    }
+
+    @Override
+    public AutoCloseable watchLifecycle(DomainRef domain, LifecycleListener listener) {
+        return m.events.watch(domain == null ? null : domain.uuid(), listener);
+    }
+
+    @Override
+    public ConsoleStream openConsole(DomainRef dom, String devName, int flags, StreamSink toClient) {
+        writable("virDomainOpenConsole");
+        Domain d = m.get(dom);
+        m.lifecycle.runningEngine(d);
+        if (devName != null && !devName.isEmpty() && !devName.equals("serial0") && !devName.equals("console0")) {
+            throw LibvirtError.invalidArg("console device '" + devName + "' does not exist; jkvm guests have serial0");
+        }
+        Definition def = d.current();
+        return ConsoleTail.start(d, EnginePaths.of(m.config.stateDir(), def.name()).serial(), toClient);
     }
 
     @Override
@@ -231,7 +249,7 @@ final class JkvmConnection implements DriverConnection {
         if (j == null) {
             return JobInfo.none();
         }
-        refresh(d, j);
+        j.refresh(d.engine());
         return j.info();
     }
 
@@ -249,24 +267,8 @@ final class JkvmConnection implements DriverConnection {
         if (j == null) {
             return JobStats.none();
         }
-        refresh(d, j);
+        j.refresh(d.engine());
         return j.stats();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void refresh(Domain d, Job j) {
-        Engine e = d.engine();
-        if (e == null || !j.running()) {
-            return;
-        }
-        try {
-            Object r = e.qmp("query-migrate", Map.of());
-            if (r instanceof Map<?, ?> map) {
-                j.update((Map<String, Object>) map);
-            }
-        } catch (QmpException ex) {
-            // The job's own loop reports engine failures; a poll shows the last figures.
-        }
     }
 
     @Override
@@ -299,7 +301,7 @@ final class JkvmConnection implements DriverConnection {
         }
         Domain d = m.get(dom);
         long v = mibPerSecond == 0 ? Domain.UNLIMITED_SPEED_MIB : mibPerSecond;
-        tune(d, "max-bandwidth", v >= Domain.UNLIMITED_SPEED_MIB ? Long.MAX_VALUE : v << 20);
+        Lifecycle.tune(d, "max-bandwidth", v >= Domain.UNLIMITED_SPEED_MIB ? Long.MAX_VALUE : v << 20);
         d.setMaxSpeedMiB(v);
     }
 
@@ -318,23 +320,8 @@ final class JkvmConnection implements DriverConnection {
             throw LibvirtError.invalidArg("downtime must be between 1 and 2000000 ms, not " + downtimeMs);
         }
         Domain d = m.get(dom);
-        tune(d, "downtime-limit", downtimeMs);
+        Lifecycle.tune(d, "downtime-limit", downtimeMs);
         d.setMaxDowntimeMs(downtimeMs);
-    }
-
-    /** Sends one migration parameter to a running engine (a migration in progress obeys it at once). */
-    private static void tune(Domain d, String param, long value) {
-        Engine e = d.engine();
-        if (e == null) {
-            return;
-        }
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put(param, value);
-        try {
-            e.qmp("migrate-set-parameters", p);
-        } catch (QmpException ex) {
-            throw VirErrors.engine("setting " + param, d.name(), ex);
-        }
     }
 
     private static void postcopy(int flags, String function) {

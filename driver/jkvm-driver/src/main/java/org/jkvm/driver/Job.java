@@ -143,4 +143,20 @@ final class Job {
     static String str(Object o) {
         return o == null ? "" : o.toString();
     }
+
+    /** Reads fresh figures from the job's engine while it runs; a failed poll keeps the last figures. */
+    @SuppressWarnings("unchecked")
+    void refresh(org.jkvm.driver.engine.Engine e) {
+        if (e == null || !running()) {
+            return;
+        }
+        try {
+            Object r = e.qmp("query-migrate", Map.of());
+            if (r instanceof Map<?, ?> map) {
+                update((Map<String, Object>) map);
+            }
+        } catch (org.jkvm.driver.qmp.QmpException ex) {
+            // The job's own loop reports engine failures; a poll shows the last figures.
+        }
+    }
 }

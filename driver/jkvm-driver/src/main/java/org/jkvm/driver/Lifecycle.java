@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -97,7 +98,7 @@ final class Lifecycle {
     /** Sends the domain's migration speed and downtime to a fresh engine; an engine refusing them is logged. */
     private void applyTuning(Domain d, Engine e) {
         try {
-            Map<String, Object> p = new java.util.LinkedHashMap<>();
+            Map<String, Object> p = new LinkedHashMap<>();
             if (d.maxSpeedMiB() < Domain.UNLIMITED_SPEED_MIB) {
                 p.put("max-bandwidth", d.maxSpeedMiB() << 20);
             }
@@ -272,5 +273,20 @@ final class Lifecycle {
         d.attached(e.get(), live, s.id(), st);
         m.noteId(s.id());
         LOG.info("re-attached to domain {} id {} (engine pid {}), {}", s.name(), s.id(), s.pid(), st);
+    }
+
+    /** Sends one migration parameter to a running engine (a migration in progress obeys it at once). */
+    static void tune(Domain d, String param, long value) {
+        Engine e = d.engine();
+        if (e == null) {
+            return;
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put(param, value);
+        try {
+            e.qmp("migrate-set-parameters", p);
+        } catch (QmpException ex) {
+            throw VirErrors.engine("setting " + param, d.name(), ex);
+        }
     }
 }

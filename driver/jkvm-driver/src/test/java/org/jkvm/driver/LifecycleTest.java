@@ -180,4 +180,22 @@ class LifecycleTest {
             assertFalse(f.conn.autostart(r));
         }
     }
+
+    @Test
+    void lifecycleEventsFollowTheStateChanges() throws Exception {
+        try (Fixture f = new Fixture(dir)) {
+            java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            AutoCloseable all = f.conn.watchLifecycle(null, (d, ev, detail) -> seen.add(d.name() + " " + ev + "/"
+                    + detail));
+            DomainRef r = f.define("ev");
+            f.conn.create(r, 0);
+            f.conn.suspend(r);
+            f.conn.resume(r);
+            f.conn.destroy(r, 0);
+            all.close();
+            f.conn.create(r, 0);
+            // DEFINED added, STARTED booted, SUSPENDED paused, RESUMED unpaused, STOPPED destroyed; then nothing.
+            assertEquals(java.util.List.of("ev 0/0", "ev 2/0", "ev 3/0", "ev 4/0", "ev 5/1"), seen);
+        }
+    }
 }
