@@ -188,4 +188,34 @@ abstract class VirshAcceptance {
         Virsh.run(uri, "destroy", "stay").ok();
         assertEquals("shut off (destroyed)", Virsh.run(uri, "domstate", "--reason", "stay").ok());
     }
+
+    @Test
+    void lifecycleEventsReachVirshEvent() throws Exception {
+        String uri = daemon.tcpUri();
+        Virsh.run(uri, "define", defineFile("ev").toString()).ok();
+        ProcessBuilder pb = new ProcessBuilder(org.jkvm.testkit.Require.command("virsh").toString(), "-c", uri,
+                "event", "--event", "lifecycle", "--loop", "--timeout", "20");
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("events.txt").toFile());
+        Process p = pb.start();
+        try {
+            Guest.sleep(1500);
+            Virsh.run(uri, "start", "ev").ok();
+            Virsh.run(uri, "suspend", "ev").ok();
+            Virsh.run(uri, "resume", "ev").ok();
+            Virsh.run(uri, "destroy", "ev").ok();
+            long deadline = System.nanoTime() + HB.toNanos();
+            while (System.nanoTime() < deadline && !Files.readString(dir.resolve("events.txt")).contains("Destroyed")) {
+                Guest.sleep(100);
+            }
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+        String events = Files.readString(dir.resolve("events.txt"));
+        for (String e : new String[] {"event 'lifecycle' for domain 'ev': Started Booted",
+            "event 'lifecycle' for domain 'ev': Suspended Paused", "event 'lifecycle' for domain 'ev': Resumed Unpaused",
+            "event 'lifecycle' for domain 'ev': Stopped Destroyed"}) {
+            assertTrue(events.contains(e), "missing '" + e + "' in: " + events);
+        }
+    }
 }
