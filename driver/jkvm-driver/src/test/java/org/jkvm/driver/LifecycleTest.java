@@ -198,4 +198,35 @@ class LifecycleTest {
             assertEquals(java.util.List.of("ev 0/0", "ev 2/0", "ev 3/0", "ev 4/0", "ev 5/1"), seen);
         }
     }
+
+    @Test
+    void consoleStreamsTheSerialOutputUntilTheDomainStops() throws Exception {
+        try (Fixture f = new Fixture(dir)) {
+            DomainRef r = f.define("con");
+            f.conn.create(r, 0);
+            StringBuffer out = new StringBuffer();
+            java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+            var console = f.conn.openConsole(r, null, 0, new org.jkvm.remote.spi.StreamSink() {
+                @Override
+                public void data(byte[] data, int offset, int length) {
+                    out.append(new String(data, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1));
+                }
+
+                @Override
+                public void end() {
+                    ended.countDown();
+                }
+
+                @Override
+                public void error(LibvirtError error) {
+                }
+            });
+            Fixture.await(() -> out.toString().contains("hb seq="), WAIT, "console output");
+            console.write("ignored".getBytes());
+            f.conn.destroy(r, 0);
+            assertTrue(ended.await(10, java.util.concurrent.TimeUnit.SECONDS), "the stream ends with the domain");
+            LibvirtError off = assertThrows(LibvirtError.class, () -> f.conn.openConsole(r, null, 0, null));
+            assertEquals(ErrorCodes.OPERATION_INVALID, off.code());
+        }
+    }
 }
