@@ -26,14 +26,20 @@ import org.jkvm.loader.X86Layout;
  * @param daemonize   whether to detach from the terminal ({@code -daemonize})
  * @param incoming    the incoming migration URI ({@code -incoming}), or null
  * @param kvmDevice   the KVM device path ({@code -kvm-device} or property {@code jkvm.kvm.device})
+ * @param abiFingerprint an opaque ABI fingerprint of the domain ({@code -abi-fingerprint}, given by the libvirt
+ *                    driver), carried in the migration configuration fingerprint as {@code domain.abi-fingerprint};
+ *                    null when not given
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-        String incoming, Path kvmDevice) {
+        String incoming, Path kvmDevice, String abiFingerprint) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
     public static final Path DEFAULT_KVM_DEVICE = Path.of("/dev/kvm");
+
+    /** Longest {@code -abi-fingerprint}, in characters (the migration stream caps a value at 4096 bytes). */
+    public static final int MAX_ABI_FINGERPRINT = 1024;
 
     /**
      * Validates the configuration.
@@ -65,15 +71,28 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         if (qmp != null && !(qmp instanceof CharDev.UnixDev)) {
             throw new EngineException("-qmp " + qmp + " is not supported; use -qmp unix:PATH,server,nowait");
         }
+        if (abiFingerprint != null && (abiFingerprint.isEmpty() || abiFingerprint.length() > MAX_ABI_FINGERPRINT
+                || !abiFingerprint.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f))) {
+            throw new EngineException("-abi-fingerprint must be 1 to " + MAX_ABI_FINGERPRINT + " printable ASCII "
+                    + "characters; pass the domain's fingerprint unchanged");
+        }
         if (daemonize && (serial instanceof CharDev.Stdio || monitor instanceof CharDev.Stdio)) {
             throw new EngineException("-daemonize cannot be combined with a stdio backend; use a file or a socket");
         }
     }
 
+    /** A configuration without an ABI fingerprint (the form before {@code -abi-fingerprint} existed). */
+    public VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
+            CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
+            String incoming, Path kvmDevice) {
+        this(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused, pidfile,
+                daemonize, incoming, kvmDevice, null);
+    }
+
     /** A configuration with every default and the given RAM size, for tests and embedding. */
     public static VmConfig defaults(long memoryBytes) {
         return new VmConfig("jkvm", UUID.randomUUID(), memoryBytes, 1, CpuSpec.DEFAULT, null, "",
-                new CharDev.Null(), null, null, false, null, false, null, defaultKvmDevice());
+                new CharDev.Null(), null, null, false, null, false, null, defaultKvmDevice(), null);
     }
 
     /** {@code /dev/kvm}, or the value of the system property {@code jkvm.kvm.device}. */

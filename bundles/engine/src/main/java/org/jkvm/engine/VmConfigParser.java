@@ -15,7 +15,7 @@ import java.util.UUID;
  * -smp 1 | cpus=1[,...]         -cpu MODEL[,+f][,-f]     -kernel FILE            -append "k=v ..."
  * -serial file:P | unix:P,server[,nowait] | stdio | null
  * -monitor unix:P,server[,nowait] | stdio | none         -qmp unix:P,server[,nowait]
- * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH
+ * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH   -abi-fingerprint STRING
  * accepted and ignored: -enable-kvm -nographic -nodefaults -no-user-config -display none -accel kvm
  *                       -machine pc|q35|accel=kvm
  * </pre>
@@ -25,7 +25,7 @@ import java.util.UUID;
 public final class VmConfigParser {
     private static final Set<String> WITH_VALUE = Set.of("name", "uuid", "m", "smp", "cpu", "kernel", "append",
             "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device", "display",
-            "accel");
+            "accel", "abi-fingerprint");
     private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
             "no-user-config");
 
@@ -53,6 +53,7 @@ public final class VmConfigParser {
         boolean daemonize = false;
         String incoming = null;
         Path kvmDevice = VmConfig.defaultKvmDevice();
+        String abi = null;
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -90,6 +91,7 @@ public final class VmConfigParser {
                 case "pidfile" -> pidfile = Path.of(v);
                 case "incoming" -> incoming = v;
                 case "kvm-device" -> kvmDevice = Path.of(v);
+                case "abi-fingerprint" -> abi = v;
                 case "machine", "M" -> checkMachine(v);
                 case "accel" -> checkAccel(v);
                 case "display" -> checkDisplay(v);
@@ -101,7 +103,7 @@ public final class VmConfigParser {
             monitor = null;
         }
         return new VmConfig(name, uuid == null ? UUID.randomUUID() : uuid, memory, smp, cpu, kernel, append,
-                serial, monitor, qmp, paused, pidfile, daemonize, incoming, kvmDevice);
+                serial, monitor, qmp, paused, pidfile, daemonize, incoming, kvmDevice, abi);
     }
 
     /**

@@ -17,6 +17,9 @@ import org.jkvm.vmstate.VmStateException;
  * state sections (cpu#0, serial#0) and the configuration fingerprint. Thread-safety follows {@link Vm}.
  */
 final class VmMigratable implements Migratable {
+    /** The fingerprint key carrying {@code -abi-fingerprint} (docs/contracts.md §5); absent when not given. */
+    static final String ABI_KEY = "domain.abi-fingerprint";
+
     private final Vm vm;
     private final Throttle throttle;
 
@@ -103,6 +106,9 @@ final class VmMigratable implements Migratable {
         f.put("device.serial.0", "16550a@0x3f8");
         f.put("device.debug-exit.0", "0xf4");
         f.put("device.power-control.0", "0xf5");
+        if (c.abiFingerprint() != null) {
+            f.put(ABI_KEY, c.abiFingerprint());
+        }
         return f;
     }
 

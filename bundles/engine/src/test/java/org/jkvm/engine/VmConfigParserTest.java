@@ -104,4 +104,14 @@ class VmConfigParserTest {
         assertEquals(List.of("lahf-lm", "pclmulqdq", "fxsr-opt"), lv.add());
         assertEquals(List.of("md-clear", "invtsc"), lv.remove());
     }
+
+    @Test
+    void abiFingerprintIsOptionalOpaqueAndChecked() {
+        assertNull(parse().abiFingerprint());
+        assertEquals("sha256:ab12 cd", parse("-abi-fingerprint", "sha256:ab12 cd").abiFingerprint());
+        assertTrue(error("-abi-fingerprint", "").contains("-abi-fingerprint must be 1 to 1024 printable ASCII"));
+        assertTrue(error("-abi-fingerprint", "a\nb").contains("-abi-fingerprint"));
+        assertTrue(error("-abi-fingerprint", "x".repeat(1025)).contains("-abi-fingerprint"));
+        assertTrue(error("-abi-fingerprint", "a", "-abi-fingerprint", "b").contains("given twice"));
+    }
 }

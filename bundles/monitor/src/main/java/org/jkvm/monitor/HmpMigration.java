@@ -24,26 +24,26 @@ final class HmpMigration {
                 a -> format(m.queryParameters()));
         hmp.register("info migrate_capabilities", "info migrate_capabilities -- show the migration capabilities",
                 a -> "auto-converge: " + (m.params().autoConverge() ? "on" : "off") + "\nevents: on");
-        hmp.register("migrate", "migrate [-d] URI -- migrate to URI (tcp:HOST:PORT, unix:PATH, exec:CMD)", a -> {
-            String uri = a.startsWith("-d ") ? a.substring(3).trim() : a.trim();
-            if (uri.isEmpty()) {
-                return "Error: give the destination URI, e.g. migrate -d tcp:127.0.0.1:4444";
-            }
-            m.migrate(uri);
-            return "";
-        });
+        hmp.register("migrate", "migrate [-d] URI -- migrate to URI (tcp:HOST:PORT, unix:PATH, exec:CMD); without "
+                + "-d, return when it has completed or failed", a -> migrate(m, a));
         hmp.register("migrate_cancel", "migrate_cancel -- cancel the current migration", a -> {
             m.cancel();
             return "";
         });
         hmp.register("migrate_incoming", "migrate_incoming URI -- listen for a migration (-incoming defer)", a -> {
-            m.startIncoming(a.trim(), true);
+            m.startIncoming(unquote(a), true);
             return "";
         });
         hmp.register("migrate_set_speed", "migrate_set_speed SIZE -- bandwidth limit in bytes/s (suffix K, M, G)",
                 a -> {
-                    long bytes = a.trim().matches("[0-9]+") ? Long.parseLong(a.trim())
-                            : VmConfigParser.parseMemory(a.trim());
+                    long bytes;
+                    try {
+                        bytes = a.trim().matches("[0-9]{1,18}") ? Long.parseLong(a.trim())
+                                : VmConfigParser.parseMemory(a.trim());
+                    } catch (org.jkvm.engine.EngineException e) {
+                        return "Error: invalid speed '" + a.trim() + "'; give bytes per second with an optional "
+                                + "k/m/g suffix, e.g. migrate_set_speed 1g";
+                    }
                     m.setParameters(Map.of("max-bandwidth", bytes));
                     return "";
                 });
@@ -63,6 +63,47 @@ final class HmpMigration {
             m.setCapability(w[0], w[1].equals("on"));
             return "";
         });
+    }
+
+    /** {@code migrate [-d] URI}: with {@code -d} returns at once, else waits for the job's end (QEMU's HMP). */
+    private static String migrate(MigrationCommands m, String args) {
+        String a = args.trim();
+        boolean detach = false;
+        while (a.startsWith("-")) {
+            int sp = a.indexOf(' ');
+            String flag = sp < 0 ? a : a.substring(0, sp);
+            if (!flag.equals("-d")) {
+                return "Error: migrate has no option " + flag + "; write migrate [-d] URI";
+            }
+            detach = true;
+            a = sp < 0 ? "" : a.substring(sp + 1).trim();
+        }
+        String uri = unquote(a);
+        if (uri.isEmpty()) {
+            return "Error: give the destination URI, e.g. migrate -d tcp:127.0.0.1:4444";
+        }
+        m.migrate(uri);
+        if (detach) {
+            return "";
+        }
+        MigrationStats s;
+        try {
+            s = m.awaitOutgoing();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "Error: interrupted while waiting; the migration goes on (see info migrate)";
+        }
+        return switch (s.status()) {
+            case COMPLETED -> "";
+            case CANCELLED -> "migrate: the migration was cancelled; the guest keeps running here";
+            default -> "Error: migration failed: " + s.errorDesc();
+        };
+    }
+
+    /** Drops one pair of surrounding double quotes, as QEMU's HMP does for a string argument. */
+    static String unquote(String s) {
+        String t = s.trim();
+        return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1).trim() : t;
     }
 
     private static String format(Map<String, Object> m) {

@@ -145,6 +145,21 @@ final class MigrationCommands {
         return outgoing == null ? Qmp.map() : statsMap(outgoing.stats());
     }
 
+    /** Waits, without holding this object's lock, until the current outgoing job ends; returns its statistics. */
+    MigrationStats awaitOutgoing() throws InterruptedException {
+        OutgoingMigration job;
+        synchronized (this) {
+            job = outgoing;
+        }
+        if (job == null) {
+            throw new MonitorException("GenericError", "no migration has been started");
+        }
+        while (!job.isDone()) {
+            job.await(1000);
+        }
+        return job.stats();
+    }
+
     /** The current job's statistics for HMP, or null. */
     synchronized MigrationStats outgoingStats() {
         return outgoing == null ? null : outgoing.stats();

@@ -22,6 +22,8 @@ final class Usage {
               -daemonize                     detach once the monitors are ready
               -incoming URI                  wait for an incoming migration
               -kvm-device PATH               KVM device (default /dev/kvm, or property jkvm.kvm.device)
+              -abi-fingerprint STRING        the domain's ABI fingerprint; a migration between engines whose
+                                             values differ is refused (absent on both sides: no check)
             accepted for QEMU compatibility: -enable-kvm -nographic -nodefaults -no-user-config -display none
                                              -accel kvm -machine pc[,accel=kvm]
             exit status: the guest's debug-exit value; 0 after quit; 1 on any error

@@ -45,12 +45,43 @@ final class EngineProcess implements AutoCloseable {
 
     /** Starts an engine with serial file, QMP and HMP sockets in {@code dir}, plus {@code extra} options. */
     static EngineProcess start(Path dir, String... extra) throws IOException {
+        return launch(new ProcessBuilder(engineCommand(dir, extra)), dir);
+    }
+
+    /**
+     * Starts an engine as {@link #start} does, behind a shell pipeline: {@code /bin/sh -c "PIPE | engine ..."}
+     * (e.g. {@code gzip -c -d F.gz}), so that {@code -incoming exec:cat} reads the pipeline's output.
+     */
+    static EngineProcess startPiped(Path dir, String pipe, String... extra) throws IOException {
+        StringBuilder sh = new StringBuilder(pipe).append(" | exec");
+        for (String a : engineCommand(dir, extra)) {
+            sh.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        }
+        return launch(new ProcessBuilder("/bin/sh", "-c", sh.toString()), dir);
+    }
+
+    /** The engine command line with serial file, sockets in {@code dir}, 64M unless {@code extra} has -m. */
+    private static List<String> engineCommand(Path dir, String... extra) {
         List<String> cmd = javaCommand();
-        cmd.addAll(List.of("-m", "64M", "-serial", "file:" + dir.resolve("serial.log"),
+        if (!List.of(extra).contains("-m")) {
+            cmd.addAll(List.of("-m", "64M"));
+        }
+        cmd.addAll(List.of("-serial", "file:" + dir.resolve("serial.log"),
                 "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server,nowait",
                 "-monitor", "unix:" + dir.resolve("hmp.sock") + ",server,nowait"));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
+        return cmd;
+    }
+
+    /** A TCP port that was free a moment ago on loopback. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static EngineProcess launch(ProcessBuilder pb, Path dir) throws IOException {
+        Process p = pb.redirectErrorStream(false)
                 .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
         EngineProcess e = new EngineProcess(p, dir);
@@ -140,9 +171,15 @@ final class EngineProcess implements AutoCloseable {
         }
     }
 
+    /** SIGKILL to the engine, its pipeline and their children. */
+    void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
     @Override
     public void close() {
-        process.destroyForcibly();
+        kill();
     }
 
     /** A QMP client: negotiates, then sends commands and collects events. */
