@@ -50,10 +50,13 @@ public final class DirtyBitmap {
         if (length <= 0) {
             return;
         }
-        long first = offset / GuestMemory.PAGE_SIZE;
-        long last = (offset + length - 1) / GuestMemory.PAGE_SIZE;
-        for (long p = first; p <= last; p++) {
-            mark(p);
+        long page = offset / GuestMemory.PAGE_SIZE;
+        long end = (offset + length - 1) / GuestMemory.PAGE_SIZE + 1;
+        while (page < end) {
+            int low = (int) (page & 63);
+            long n = Math.min(64 - low, end - page);
+            orWord((int) (page >>> 6), n == 64 ? -1L : ((1L << n) - 1) << low);
+            page += n;
         }
     }
 

@@ -29,6 +29,21 @@ public interface MemoryRegion {
     /** The pages written by the VMM (devices, loader) since migration last collected them. */
     DirtyBitmap vmmDirty();
 
+    /**
+     * The pages that may hold non-zero data, as a new bitmap (a snapshot). A page <em>not</em> marked reads as
+     * all zeros now and stays zero until something writes it (the guest, the VMM, a view). Finding this out
+     * reads no guest RAM, so never-touched pages stay unallocated on the host.
+     *
+     * <p>Callers that race with writers must order themselves: a write that completed before this call is
+     * reported; a later write must be caught another way (migration's dirty log, started before this call).
+     * The default marks every page, which is always correct (it only means "read the page to know").
+     */
+    default DirtyBitmap populated() {
+        DirtyBitmap all = new DirtyBitmap(pages());
+        all.markAll();
+        return all;
+    }
+
     /** Number of pages in the region. */
     default long pages() {
         return sizeBytes() / GuestMemory.PAGE_SIZE;

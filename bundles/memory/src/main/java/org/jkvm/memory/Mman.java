@@ -3,8 +3,8 @@ package org.jkvm.memory;
 import com.sun.jna.Native;
 
 /**
- * The memory module's own libc binding (mmap, munmap, strerror), JNA direct-mapped. Kept apart from the KVM
- * module's binding so guest memory does not depend on KVM.
+ * The memory module's own libc binding (memfd, mmap, lseek, strerror), JNA direct-mapped. Kept apart from the
+ * KVM module's binding so guest memory does not depend on KVM.
  */
 final class Mman {
     static final int PROT_READ = 0x1;
@@ -12,6 +12,10 @@ final class Mman {
     static final int MAP_SHARED = 0x01;
     static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_NORESERVE = 0x4000;
+    static final int MFD_CLOEXEC = 0x1;
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
+    static final int ENXIO = 6;
 
     static {
         Native.register(Mman.class, "c");
@@ -23,6 +27,14 @@ final class Mman {
     static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
 
     static native int munmap(long addr, long length);
+
+    static native int memfd_create(String name, int flags);
+
+    static native int ftruncate(int fd, long length);
+
+    static native long lseek(int fd, long offset, int whence);
+
+    static native int close(int fd);
 
     static native String strerror(int errno);
 

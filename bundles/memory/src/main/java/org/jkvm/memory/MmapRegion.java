@@ -3,9 +3,19 @@ package org.jkvm.memory;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One guest RAM region backed by an anonymous {@code MAP_SHARED | MAP_NORESERVE} mapping outside the Java heap.
+ * One guest RAM region backed by an anonymous {@code MAP_SHARED | MAP_NORESERVE} mapping outside the Java heap:
+ * a mapping of a memfd (an unnamed shmem file, the same memory {@code MAP_ANONYMOUS | MAP_SHARED} gives), kept
+ * open so {@link #populated()} can ask the kernel which pages exist with {@code lseek(SEEK_DATA/SEEK_HOLE)}. If
+ * memfd_create is unavailable the region falls back to a plain anonymous shared mapping and reports every page
+ * as populated.
+ *
+ * <p>Why not {@code mincore(2)}: for shmem it reports pages in the page cache only, so a page that was written and
+ * then swapped out reads as "not resident" although it holds data; skipping it would lose guest memory.
+ * {@code SEEK_DATA} on shmem counts swapped-out pages as data and only never-allocated or punched pages as holes.
  *
  * <p>The mapping is covered by direct little-endian windows of at most 1 GiB, created once, so accesses use
  * absolute indexes and allocate nothing. Thread-safe for reads and writes; {@link #unmap()} must not race with
@@ -15,11 +25,14 @@ final class MmapRegion implements MemoryRegion {
     /** Window size: 1 GiB, the largest power of two a ByteBuffer can index. */
     static final int WINDOW_SHIFT = 30;
     static final long WINDOW_BYTES = 1L << WINDOW_SHIFT;
+    private static final Logger LOG = LoggerFactory.getLogger(MmapRegion.class);
 
     private final int slot;
     private final long gpa;
     private final long sizeBytes;
     private final long hva;
+    /** The memfd behind the mapping, or -1 for the anonymous fallback. */
+    private final int fd;
     private final DirtyBitmap vmmDirty;
     private final ByteBuffer[] windows;
     private volatile boolean mapped = true;
@@ -29,10 +42,13 @@ final class MmapRegion implements MemoryRegion {
             throw new GuestMemoryException("region size " + sizeBytes + " is not a positive multiple of "
                     + GuestMemory.PAGE_SIZE + " bytes");
         }
+        this.fd = createMemfd(slot, sizeBytes);
         long addr = Mman.mmap(0, sizeBytes, Mman.PROT_READ | Mman.PROT_WRITE,
-                Mman.MAP_SHARED | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE, -1, 0);
+                Mman.MAP_SHARED | Mman.MAP_NORESERVE | (fd < 0 ? Mman.MAP_ANONYMOUS : 0), fd, 0);
         if (addr == -1L) {
-            throw new GuestMemoryException("cannot map " + sizeBytes + " bytes of guest RAM: " + Mman.lastError()
+            String error = Mman.lastError();
+            closeFd();
+            throw new GuestMemoryException("cannot map " + sizeBytes + " bytes of guest RAM: " + error
                     + "; lower the memory size or raise the address-space limit");
         }
         this.slot = slot;
@@ -73,6 +89,45 @@ final class MmapRegion implements MemoryRegion {
     @Override
     public DirtyBitmap vmmDirty() {
         return vmmDirty;
+    }
+
+    /**
+     * The pages the kernel holds for this region (in memory or swapped out), from {@code SEEK_DATA}/{@code
+     * SEEK_HOLE} on the memfd: one pair of calls per populated extent, no guest RAM read. Synchronized with
+     * {@link #unmap()} so the descriptor cannot be closed (and its number reused) during the scan.
+     */
+    @Override
+    public synchronized DirtyBitmap populated() {
+        checkRange(0, 0);
+        DirtyBitmap bitmap = new DirtyBitmap(pages());
+        if (fd < 0) {
+            bitmap.markAll();
+            return bitmap;
+        }
+        long pos = 0;
+        while (pos < sizeBytes) {
+            long data = Mman.lseek(fd, pos, Mman.SEEK_DATA);
+            if (data < 0) {
+                if (com.sun.jna.Native.getLastError() != Mman.ENXIO) {
+                    // Unknown failure: be conservative, the rest may hold data.
+                    LOG.warn("SEEK_DATA on guest memory slot {} failed: {}; reading the rest", slot, Mman.lastError());
+                    bitmap.markRange(pos, sizeBytes - pos);
+                }
+                break; // ENXIO: no data at or after pos
+            }
+            long hole = Mman.lseek(fd, data, Mman.SEEK_HOLE);
+            if (hole < 0 || hole > sizeBytes) {
+                hole = sizeBytes;
+            }
+            bitmap.markRange(data, hole - data);
+            pos = hole;
+        }
+        return bitmap;
+    }
+
+    /** The memfd descriptor, or -1 (for tests). */
+    int fd() {
+        return fd;
     }
 
     @Override
@@ -143,9 +198,33 @@ final class MmapRegion implements MemoryRegion {
     synchronized void unmap() {
         if (mapped) {
             mapped = false;
+            closeFd();
             if (Mman.munmap(hva, sizeBytes) != 0) {
                 throw new GuestMemoryException("cannot unmap guest memory slot " + slot + ": " + Mman.lastError());
             }
+        }
+    }
+
+    /** A memfd of {@code sizeBytes} named after the slot, or -1 (logged) when memfds are unavailable. */
+    private static int createMemfd(int slot, long sizeBytes) {
+        int fd = Mman.memfd_create("jkvm-guest-ram-slot" + slot, Mman.MFD_CLOEXEC);
+        if (fd < 0) {
+            LOG.warn("memfd_create failed ({}); guest RAM slot {} uses an anonymous mapping and migration reads "
+                    + "every page of it", Mman.lastError(), slot);
+            return -1;
+        }
+        if (Mman.ftruncate(fd, sizeBytes) != 0) {
+            String error = Mman.lastError();
+            Mman.close(fd);
+            throw new GuestMemoryException("cannot size the " + sizeBytes + "-byte memfd of guest RAM slot " + slot
+                    + ": " + error + "; lower the memory size");
+        }
+        return fd;
+    }
+
+    private void closeFd() {
+        if (fd >= 0) {
+            Mman.close(fd);
         }
     }
 

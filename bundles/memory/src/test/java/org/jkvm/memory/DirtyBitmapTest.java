@@ -25,6 +25,24 @@ class DirtyBitmapTest {
         assertEquals(0, b.count());
     }
 
+    /** Ranges over whole words, word edges and single pages mark exactly their pages (compared page by page). */
+    @Test
+    void markRangeMatchesPageByPageMarking() {
+        long[][] ranges = {{0, 1}, {63 * 4096L, 4096}, {62 * 4096L + 5, 3 * 4096L}, {64 * 4096L, 64 * 4096L},
+            {100 * 4096L - 1, 200 * 4096L + 2}, {1000 * 4096L, 0}};
+        for (long[] r : ranges) {
+            DirtyBitmap fast = new DirtyBitmap(1024);
+            DirtyBitmap slow = new DirtyBitmap(1024);
+            fast.markRange(r[0], r[1]);
+            for (long b = r[0]; b < r[0] + r[1]; b++) {
+                slow.mark(b / 4096);
+            }
+            for (long p = 0; p < 1024; p++) {
+                assertEquals(slow.isDirty(p), fast.isDirty(p), "page " + p + " of range " + r[0] + "+" + r[1]);
+            }
+        }
+    }
+
     @Test
     void drainMovesAndClears() {
         DirtyBitmap a = new DirtyBitmap(200);

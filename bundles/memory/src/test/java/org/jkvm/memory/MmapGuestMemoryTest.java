@@ -163,7 +163,8 @@ class MmapGuestMemoryTest {
 
     private static long mappings() throws IOException {
         try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return lines.filter(l -> l.contains("/dev/zero") || l.contains("SYSV")).count();
+            return lines.filter(l -> l.contains("/dev/zero") || l.contains("SYSV")
+                    || l.contains("memfd:jkvm-guest-ram")).count();
         }
     }
 }

@@ -1,0 +1,147 @@
+package org.jkvm.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link MemoryRegion#populated()} on {@link MmapGuestMemory}: which pages may hold data, found without reading
+ * guest RAM. Also pins down the kernel facts the design relies on, on this machine (shmem read faults allocate;
+ * MADV_DONTNEED keeps shared data; a punched page is gone and reads zero; mincore sees page-cache pages only).
+ */
+class PopulatedPagesTest {
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
+    private static final int PAGE = GuestMemory.PAGE_SIZE;
+
+    @Test
+    void freshRamHasNoPopulatedPage() {
+        try (MmapGuestMemory mem = MmapGuestMemory.allocate(64 * MIB)) {
+            MmapRegion r = (MmapRegion) mem.regions().get(0);
+            assertTrue(r.fd() >= 0, "guest RAM is a memfd mapping on this kernel");
+            DirtyBitmap p = r.populated();
+            assertEquals(r.pages(), p.pages());
+            assertEquals(0, p.count(), "never-touched RAM has no pages");
+        }
+    }
+
+    @Test
+    void everyKindOfWriteIsReportedExactly() {
+        try (MmapGuestMemory mem = MmapGuestMemory.allocate(5 * GIB)) {
+            mem.write(0x3ff0, ByteBuffer.wrap(new byte[5000])); // pages 3, 4, 5 (zero bytes, but written)
+            mem.writeLongLE(0x10000, 1L); // page 0x10
+            mem.regions().get(0).view(8 * MIB, PAGE).put(100, (byte) 7); // page 0x800, through a view
+            mem.writeLongLE(GIB - 4, -1L); // pages either side of the 1 GiB window boundary
+            mem.writeByte(3 * GIB - 1, (byte) 1); // the last page of slot 0
+            mem.writeIntLE(4 * GIB + 5 * PAGE, 9); // page 5 of slot 1
+            List<Long> low = pagesOf(mem.regions().get(0).populated());
+            assertEquals(List.of(3L, 4L, 5L, 0x10L, 0x800L, GIB / PAGE - 1, GIB / PAGE, 3 * GIB / PAGE - 1), low);
+            assertEquals(List.of(5L), pagesOf(mem.regions().get(1).populated()));
+        }
+    }
+
+    /** The cost the design avoids: reading a never-written page of shared memory allocates it (it reads zero). */
+    @Test
+    void readingAFreshPageAllocatesIt() {
+        try (MmapGuestMemory mem = MmapGuestMemory.allocate(16 * MIB)) {
+            assertEquals(0L, mem.readLongLE(7 * PAGE));
+            assertEquals(List.of(7L), pagesOf(mem.regions().get(0).populated()));
+        }
+    }
+
+    @Test
+    void dontneedKeepsSharedDataAndPunchedPagesReadZero() {
+        try (MmapGuestMemory mem = MmapGuestMemory.allocate(16 * MIB)) {
+            MmapRegion r = (MmapRegion) mem.regions().get(0);
+            mem.writeLongLE(2 * PAGE, 0x1234L);
+            mem.writeLongLE(9 * PAGE, 0x5678L);
+            assertEquals(0, LibcProbe.madvise(r.hva(), 16 * MIB, LibcProbe.MADV_DONTNEED));
+            assertEquals(List.of(2L, 9L), pagesOf(r.populated()), "DONTNEED only unmaps shared pages");
+            assertEquals(0x1234L, mem.readLongLE(2 * PAGE), "and their data survives");
+
+            assertEquals(0, LibcProbe.fallocate(r.fd(), LibcProbe.FALLOC_FL_PUNCH_HOLE
+                    | LibcProbe.FALLOC_FL_KEEP_SIZE, 2 * PAGE, PAGE));
+            assertEquals(0, LibcProbe.madvise(r.hva() + 9 * PAGE, PAGE, LibcProbe.MADV_REMOVE));
+            assertEquals(List.of(), pagesOf(r.populated()), "punched and removed pages are holes");
+            assertEquals(0L, mem.readLongLE(2 * PAGE));
+            assertEquals(0L, mem.readLongLE(9 * PAGE));
+        }
+    }
+
+    /**
+     * mincore on the same mapping agrees while nothing is swapped: fresh pages are not resident, written ones are,
+     * DONTNEED leaves them, REMOVE drops them. It is not used because a swapped-out page (data!) is not resident.
+     */
+    @Test
+    void mincoreSeesOnlyPageCachePages() {
+        try (MmapGuestMemory mem = MmapGuestMemory.allocate(16 * MIB)) {
+            long hva = mem.regions().get(0).hva();
+            assertFalse(LibcProbe.resident(hva, 3));
+            mem.writeByte(3 * PAGE, (byte) 1);
+            assertTrue(LibcProbe.resident(hva, 3));
+            assertEquals(0, LibcProbe.madvise(hva, 16 * MIB, LibcProbe.MADV_DONTNEED));
+            assertTrue(LibcProbe.resident(hva, 3), "the page stays in the page cache");
+            assertEquals(0, LibcProbe.madvise(hva + 3 * PAGE, PAGE, LibcProbe.MADV_REMOVE));
+            assertFalse(LibcProbe.resident(hva, 3));
+        }
+    }
+
+    @Test
+    void aClosedRegionRefusesAndReleasesItsDescriptor() throws Exception {
+        MmapGuestMemory mem = MmapGuestMemory.allocate(16 * MIB);
+        MmapRegion r = (MmapRegion) mem.regions().get(0);
+        java.nio.file.Path fd = java.nio.file.Path.of("/proc/self/fd/" + r.fd());
+        assertTrue(java.nio.file.Files.readSymbolicLink(fd).toString().contains("memfd:jkvm-guest-ram-slot0"));
+        mem.close();
+        assertFalse(java.nio.file.Files.exists(fd, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && java.nio.file.Files.readSymbolicLink(fd).toString().contains("jkvm-guest-ram"), "memfd closed");
+        GuestMemoryException e = assertThrows(GuestMemoryException.class, r::populated);
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void theDefaultSaysEveryPageMayHoldData() {
+        MemoryRegion fake = new MemoryRegion() {
+            public int slot() {
+                return 0;
+            }
+
+            public long gpa() {
+                return 0;
+            }
+
+            public long sizeBytes() {
+                return 130 * PAGE;
+            }
+
+            public long hva() {
+                return 0;
+            }
+
+            public ByteBuffer view(long offset, int length) {
+                throw new UnsupportedOperationException();
+            }
+
+            public DirtyBitmap vmmDirty() {
+                throw new UnsupportedOperationException();
+            }
+        };
+        assertEquals(130, fake.populated().count());
+    }
+
+    private static List<Long> pagesOf(DirtyBitmap b) {
+        List<Long> pages = new ArrayList<>();
+        for (long p = 0; p < b.pages(); p++) {
+            if (b.isDirty(p)) {
+                pages.add(p);
+            }
+        }
+        return pages;
+    }
+}
