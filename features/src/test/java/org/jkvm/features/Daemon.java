@@ -17,7 +17,7 @@ import org.osgi.framework.launch.Framework;
  * driver/daemon/target/bundles, the same framework properties), on a temporary state folder, a UNIX socket in it
  * and a free loopback TCP port.
  */
-final class Daemon implements AutoCloseable {
+final class Daemon implements Host {
     final Path state;
     final Path socket;
     final int port;
@@ -80,11 +80,18 @@ final class Daemon implements AutoCloseable {
         }
     }
 
-    String tcpUri() {
+    @Override
+    public Path state() {
+        return state;
+    }
+
+    @Override
+    public String tcpUri() {
         return "jkvm+tcp://" + host + ":" + port + "/system";
     }
 
-    String unixUri() {
+    @Override
+    public String unixUri() {
         return "jkvm+unix:///system?socket=" + socket;
     }
 

@@ -25,7 +25,12 @@ final class Virsh {
     }
 
     static Result run(String uri, String... args) {
-        List<String> cmd = new ArrayList<>();
+        return run(List.of(), uri, args);
+    }
+
+    /** Runs virsh behind {@code prefix} (e.g. {@code ip netns exec NS}, to run it inside a network namespace). */
+    static Result run(List<String> prefix, String uri, String... args) {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Require.command("virsh").toString());
         cmd.add("-c");
         cmd.add(uri);

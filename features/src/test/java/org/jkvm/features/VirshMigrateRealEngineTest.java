@@ -3,7 +3,10 @@ package org.jkvm.features;
 import org.jkvm.testkit.RepoPaths;
 import org.jkvm.testkit.Require;
 
-/** Migration through virsh between two daemons, with the real engine and our firmware on /dev/kvm. */
+/**
+ * Migration through virsh between two daemons, with the real engine and our firmware on /dev/kvm: two
+ * {@code bin/jkvmd} processes, each in a network namespace of its own, virsh in A's (see {@link TwoHosts}).
+ */
 class VirshMigrateRealEngineTest extends VirshMigration {
     @Override
     String engine() {
@@ -15,5 +18,15 @@ class VirshMigrateRealEngineTest extends VirshMigration {
     @Override
     String cmdline() {
         return "workload=dirty mib=4 rate=200 hb_ms=200";
+    }
+
+    @Override
+    boolean namespaces() {
+        return true;
+    }
+
+    @Override
+    int ports() {
+        return 49400;
     }
 }

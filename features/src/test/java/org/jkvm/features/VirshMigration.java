@@ -4,30 +4,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 import org.jkvm.testkit.Require;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.TestInstance;
 
 /**
- * Issue 6 with the real virsh between two daemons standing for two hosts: each has its own state folder and its
- * own loopback address (127.0.0.2 and 127.0.0.3, the fallback for network namespaces), on which it listens and
- * which it advertises for incoming migrations. Covered: client-managed
+ * Issue 6 with the real virsh between two daemons standing for two hosts ({@link TwoHosts}): each has its own
+ * state folder and its own address, in a network namespace of its own (192.0.2.1 / 192.0.2.2, virsh running in
+ * A's namespace) or on 127.0.0.2 / 127.0.0.3, on which it listens and which it advertises for incoming
+ * migrations. The hosts are shared by a class's tests and emptied after each. Covered: client-managed
  * and peer-to-peer live migration, persistent/undefinesource, back again, domjobinfo during a slow migration,
  * domjobabort, and the refusals. Subclasses choose the engine.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class VirshMigration {
     static final Duration HB = Duration.ofSeconds(30);
 
-    @TempDir
     Path dir;
-    Daemon a;
-    Daemon b;
+    TwoHosts hosts;
+    Host a;
+    Host b;
 
     /** The engine command line; calls Require for what it needs. */
     abstract String engine();
@@ -35,59 +41,84 @@ abstract class VirshMigration {
     /** The firmware command line. */
     abstract String cmdline();
 
-    @BeforeEach
-    void start() {
+    /** Whether the hosts should live in network namespaces of their own (else on 127.0.0.2 / 127.0.0.3). */
+    abstract boolean namespaces();
+
+    /** The first incoming-migration port of this class's hosts (classes may run at the same time). */
+    abstract int ports();
+
+    @BeforeAll
+    void startHosts() throws Exception {
         Require.command("virsh");
         String engine = engine();
-        a = new Daemon(dir.resolve("a"), engine, 49400, "127.0.0.2");
-        b = new Daemon(dir.resolve("b"), engine, 49410, "127.0.0.3");
+        dir = Files.createTempDirectory("jkvm-mig");
+        hosts = TwoHosts.start(dir, engine, namespaces(), ports());
+        a = hosts.a;
+        b = hosts.b;
     }
 
+    /** Every test starts from two empty hosts: whatever a test left (even after failing) is destroyed and undefined. */
     @AfterEach
-    void stop() {
-        for (Daemon d : new Daemon[] {a, b}) {
+    void cleanUp() {
+        for (Host d : new Host[] {a, b}) {
             if (d == null) {
                 continue;
             }
-            for (String name : Virsh.run(d.unixUri(), "list", "--name").out().split("\\s+")) {
+            for (String name : Virsh.run(d.unixUri(), "list", "--all", "--name").out().split("\\s+")) {
                 if (!name.isBlank()) {
                     Virsh.run(d.unixUri(), "destroy", name);
+                    Virsh.run(d.unixUri(), "undefine", name);
                 }
             }
-            d.close();
         }
     }
 
-    private void defineAndStart(Daemon d, String name) throws Exception {
+    @AfterAll
+    void stopHosts() throws IOException {
+        if (hosts != null) {
+            hosts.close();
+        }
+        if (dir != null) {
+            try (Stream<Path> all = Files.walk(dir)) {
+                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private Virsh.Result virsh(String uri, String... args) {
+        return hosts.virsh(uri, args);
+    }
+
+    private void defineAndStart(Host d, String name) throws Exception {
         Path f = dir.resolve(name + ".xml");
         Files.writeString(f, Guest.xml(name, cmdline()));
-        Virsh.run(d.tcpUri(), "define", f.toString()).ok();
-        Virsh.run(d.tcpUri(), "start", name).ok();
+        virsh(d.tcpUri(), "define", f.toString()).ok();
+        virsh(d.tcpUri(), "start", name).ok();
         Guest.awaitHeartbeats(serial(d, name), -1, HB);
     }
 
-    static Path serial(Daemon d, String name) {
-        return d.state.resolve("log").resolve(name + ".serial");
+    static Path serial(Host d, String name) {
+        return d.state().resolve("log").resolve(name + ".serial");
     }
 
     @Test
     void liveMigrationThereAndBackAndPeerToPeer() throws Exception {
         defineAndStart(a, "m1");
         long before = Guest.lastSeq(serial(a, "m1"));
-        String out = Virsh.run(a.tcpUri(), "migrate", "--live", "--verbose", "--persistent", "--undefinesource",
+        String out = virsh(a.tcpUri(), "migrate", "--live", "--verbose", "--persistent", "--undefinesource",
                 "m1", b.tcpUri()).ok();
         assertTrue(out.contains("Migration: [100 %]") || out.isEmpty(), out);
-        assertEquals("running (migrated)", Virsh.run(b.tcpUri(), "domstate", "--reason", "m1").ok());
-        assertEquals("", Virsh.run(a.tcpUri(), "list", "--all", "--name").ok(), "gone from A");
+        assertEquals("running (migrated)", virsh(b.tcpUri(), "domstate", "--reason", "m1").ok());
+        assertEquals("", virsh(a.tcpUri(), "list", "--all", "--name").ok(), "gone from A");
         long leftA = Guest.lastSeq(serial(a, "m1"));
         long onB = Guest.awaitHeartbeats(serial(b, "m1"), leftA, HB);
         assertTrue(onB > leftA && leftA >= before, "the heartbeat sequence continues on B: A " + leftA + ", B " + onB);
         assertTrue(Files.readString(serial(b, "m1")).lines().filter(l -> l.contains("hb seq="))
                 .allMatch(l -> l.contains("errors=0")), "no errors on B");
 
-        Virsh.run(b.tcpUri(), "migrate", "--live", "--p2p", "m1", a.tcpUri()).ok();
-        assertEquals("running (migrated)", Virsh.run(a.tcpUri(), "domstate", "--reason", "m1").ok());
-        assertEquals("shut off (migrated)", Virsh.run(b.tcpUri(), "domstate", "--reason", "m1").ok(),
+        virsh(b.tcpUri(), "migrate", "--live", "--p2p", "m1", a.tcpUri()).ok();
+        assertEquals("running (migrated)", virsh(a.tcpUri(), "domstate", "--reason", "m1").ok());
+        assertEquals("shut off (migrated)", virsh(b.tcpUri(), "domstate", "--reason", "m1").ok(),
                 "B keeps its persistent definition, shut off");
         Guest.awaitHeartbeats(serial(a, "m1"), Guest.lastSeq(serial(a, "m1")), HB);
     }
@@ -95,76 +126,76 @@ abstract class VirshMigration {
     @Test
     void jobInfoDuringASlowMigrationAndAbort() throws Exception {
         defineAndStart(a, "slow");
-        Virsh.run(a.tcpUri(), "migrate-setspeed", "slow", "1").ok();
-        Thread t = new Thread(() -> Virsh.run(a.tcpUri(), "migrate", "--live", "slow", b.tcpUri()));
+        virsh(a.tcpUri(), "migrate-setspeed", "slow", "1").ok();
+        Thread t = new Thread(() -> virsh(a.tcpUri(), "migrate", "--live", "slow", b.tcpUri()));
         t.start();
         String info = "";
         long deadline = System.nanoTime() + HB.toNanos();
         while (System.nanoTime() < deadline && !info.contains("Data processed")) {
-            info = Virsh.run(a.tcpUri(), "domjobinfo", "slow").out();
+            info = virsh(a.tcpUri(), "domjobinfo", "slow").out();
             Guest.sleep(100);
         }
         assertTrue(info.contains("Job type:         Unbounded") && info.contains("Operation:        Outgoing migration"),
                 info);
-        Virsh.run(a.tcpUri(), "domjobabort", "slow").ok();
+        virsh(a.tcpUri(), "domjobabort", "slow").ok();
         t.join(60_000);
         // Aborted during pre-copy the guest never stopped, so it keeps running with its old reason (as libvirt).
-        assertTrue(Virsh.run(a.tcpUri(), "domstate", "--reason", "slow").ok().startsWith("running"));
-        assertEquals("", Virsh.run(b.tcpUri(), "list", "--all", "--name").ok(), "B discarded the guest");
+        assertTrue(virsh(a.tcpUri(), "domstate", "--reason", "slow").ok().startsWith("running"));
+        assertEquals("", virsh(b.tcpUri(), "list", "--all", "--name").ok(), "B discarded the guest");
         Guest.awaitHeartbeats(serial(a, "slow"), Guest.lastSeq(serial(a, "slow")), HB);
     }
 
     @Test
     void refusalsLeaveTheGuestRunningOnTheSource() throws Exception {
         defineAndStart(a, "r");
-        Virsh.Result flag = Virsh.run(a.tcpUri(), "migrate", "--live", "--compressed", "r", b.tcpUri());
+        Virsh.Result flag = virsh(a.tcpUri(), "migrate", "--live", "--compressed", "r", b.tcpUri());
         assertNotEquals(0, flag.code());
         assertTrue(flag.err().contains("argument unsupported") && flag.err().contains("--compressed"), flag.err());
         Path other = dir.resolve("other.xml");
         Files.writeString(other, Guest.xml("r", cmdline()));
-        Virsh.run(b.tcpUri(), "define", other.toString()).ok();
-        Virsh.Result clash = Virsh.run(a.tcpUri(), "migrate", "--live", "r", b.tcpUri());
+        virsh(b.tcpUri(), "define", other.toString()).ok();
+        Virsh.Result clash = virsh(a.tcpUri(), "migrate", "--live", "r", b.tcpUri());
         assertTrue(clash.err().contains("already exists on the destination"), clash.err());
-        Virsh.run(b.tcpUri(), "undefine", "r").ok();
-        String uuid = Virsh.run(a.tcpUri(), "domuuid", "r").ok();
+        virsh(b.tcpUri(), "undefine", "r").ok();
+        String uuid = virsh(a.tcpUri(), "domuuid", "r").ok();
         Files.writeString(other, Guest.xml("r", cmdline()).replaceFirst("<uuid>[^<]*</uuid>", "<uuid>" + uuid
                 + "</uuid>").replace(">32<", ">64<"));
-        Virsh.run(b.tcpUri(), "define", other.toString()).ok();
-        Virsh.Result abi = Virsh.run(a.tcpUri(), "migrate", "--live", "r", b.tcpUri());
+        virsh(b.tcpUri(), "define", other.toString()).ok();
+        Virsh.Result abi = virsh(a.tcpUri(), "migrate", "--live", "r", b.tcpUri());
         assertTrue(abi.err().contains("differs from the source") && abi.err().contains("memory"), abi.err());
-        assertEquals("running (booted)", Virsh.run(a.tcpUri(), "domstate", "--reason", "r").ok());
+        assertEquals("running (booted)", virsh(a.tcpUri(), "domstate", "--reason", "r").ok());
     }
 
     @Test
     void pausedStaysPausedAndOfflineMovesOnlyTheDefinition() throws Exception {
         defineAndStart(a, "p");
-        Virsh.run(a.tcpUri(), "suspend", "p").ok();
-        Virsh.run(a.tcpUri(), "migrate", "--live", "p", b.tcpUri()).ok();
-        assertTrue(Virsh.run(b.tcpUri(), "domstate", "p").ok().equals("paused"), "still paused on B");
+        virsh(a.tcpUri(), "suspend", "p").ok();
+        virsh(a.tcpUri(), "migrate", "--live", "p", b.tcpUri()).ok();
+        assertTrue(virsh(b.tcpUri(), "domstate", "p").ok().equals("paused"), "still paused on B");
         long at = Guest.lastSeq(serial(b, "p"));
         Guest.sleep(1000);
         assertTrue(Guest.lastSeq(serial(b, "p")) <= at + 1, "no heartbeats while paused on B");
-        Virsh.run(b.tcpUri(), "resume", "p").ok();
+        virsh(b.tcpUri(), "resume", "p").ok();
         Guest.awaitHeartbeats(serial(b, "p"), Math.max(at, Guest.lastSeq(serial(a, "p"))), HB);
 
         Path f = dir.resolve("off.xml");
         Files.writeString(f, Guest.xml("off", cmdline()));
-        Virsh.run(a.tcpUri(), "define", f.toString()).ok();
-        Virsh.run(a.tcpUri(), "migrate", "--offline", "--persistent", "off", b.tcpUri()).ok();
-        assertEquals("shut off", Virsh.run(b.tcpUri(), "domstate", "off").ok());
-        assertEquals("shut off", Virsh.run(a.tcpUri(), "domstate", "off").ok());
+        virsh(a.tcpUri(), "define", f.toString()).ok();
+        virsh(a.tcpUri(), "migrate", "--offline", "--persistent", "off", b.tcpUri()).ok();
+        assertEquals("shut off", virsh(b.tcpUri(), "domstate", "off").ok());
+        assertEquals("shut off", virsh(a.tcpUri(), "domstate", "off").ok());
     }
 
     @Test
     void killedDestinationEngineLeavesTheGuestRunningOnTheSource() throws Exception {
         defineAndStart(a, "k");
-        Virsh.run(a.tcpUri(), "migrate-setspeed", "k", "1").ok();
+        virsh(a.tcpUri(), "migrate-setspeed", "k", "1").ok();
         Virsh.Result[] result = new Virsh.Result[1];
-        Thread t = new Thread(() -> result[0] = Virsh.run(a.tcpUri(), "migrate", "--live", "k", b.tcpUri()));
+        Thread t = new Thread(() -> result[0] = virsh(a.tcpUri(), "migrate", "--live", "k", b.tcpUri()));
         t.start();
-        Path pidFile = b.state.resolve("run/k.pid");
+        Path pidFile = b.state().resolve("run/k.pid");
         long deadline = System.nanoTime() + HB.toNanos();
-        while (System.nanoTime() < deadline && !sending(Virsh.run(a.tcpUri(), "domjobinfo", "k").out())) {
+        while (System.nanoTime() < deadline && !sending(virsh(a.tcpUri(), "domjobinfo", "k").out())) {
             Guest.sleep(100);
         }
         long pid = Long.parseLong(Files.readString(pidFile).trim());
@@ -173,9 +204,9 @@ abstract class VirshMigration {
         assertNotEquals(0, result[0].code());
         assertTrue(result[0].err().contains("error: operation failed: migration of domain 'k' failed")
                 || result[0].err().contains("no longer on the destination"), result[0].err());
-        assertTrue(Virsh.run(a.tcpUri(), "domstate", "k").ok().equals("running"), "still running on A");
+        assertTrue(virsh(a.tcpUri(), "domstate", "k").ok().equals("running"), "still running on A");
         Guest.awaitHeartbeats(serial(a, "k"), Guest.lastSeq(serial(a, "k")), HB);
-        assertEquals("", Virsh.run(b.tcpUri(), "list", "--all", "--name").ok(), "nothing left on B");
+        assertEquals("", virsh(b.tcpUri(), "list", "--all", "--name").ok(), "nothing left on B");
     }
 
     /** True once domjobinfo shows bytes actually sent. */
