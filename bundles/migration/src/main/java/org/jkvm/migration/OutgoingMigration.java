@@ -137,6 +137,12 @@ public final class OutgoingMigration {
             List<DirtyBitmap> bitmaps = RamSender.allMarked(vm.memory());
             vm.startDirtyLog();
             sender = new RamSender(new RamWindows(vm.memory()), bitmaps, out);
+            // Round 0 sends never-populated pages as ZERO without reading them (a read would allocate them). Safe
+            // because the snapshot is taken after startDirtyLog() returned: a guest or VMM write that finished
+            // before it had already allocated its page (KVM resolves the host page before the store; the VMM
+            // copies before marking), so the snapshot shows it and round 0 reads it; a write after the dirty-log
+            // start is in the next sync, so round 1 resends that page, read this time (the hint is for round 0 only).
+            sender.firstPassPopulated(RamSender.populated(vm.memory()));
             phases.mark("dirty-log start");
             counters.setupDone();
             counters.status(MigrationStatus.ACTIVE, null, listener, stats());

@@ -23,6 +23,8 @@ public final class RamSender {
     private final byte[] flags = new byte[StreamFormat.MAX_PAGES_PER_RECORD];
     private volatile long zeroPages;
     private volatile long normalPages;
+    /** One bitmap per region of the pages that may hold data, for the next {@link #sendMarked} only; or null. */
+    private List<DirtyBitmap> populated;
     private int runRegion = -1;
     private long runStart;
     private int runLength;
@@ -45,6 +47,39 @@ public final class RamSender {
      * @return the number of pages sent
      */
     public long sendMarked(BooleanSupplier abort) throws IOException {
+        try {
+            return sendMarkedPages(abort);
+        } finally {
+            populated = null; // a page written later must be read: the hint never outlives the pass it was made for
+        }
+    }
+
+    /**
+     * Lets the next {@link #sendMarked} (round 0) send a page as ZERO without reading it when it is not marked in
+     * {@code populated} (see {@link MemoryRegion#populated()}): reading never-touched shared memory would allocate
+     * it on the source. The caller must take the snapshot after dirty logging started, so any page written after
+     * the snapshot is dirty and is sent again, read, in a later pass.
+     *
+     * @param populated one bitmap per region, in region order
+     */
+    public void firstPassPopulated(List<DirtyBitmap> populated) {
+        if (populated.size() != toSend.size()) {
+            throw new IllegalArgumentException("need one populated bitmap per region (" + toSend.size() + "), got "
+                    + populated.size());
+        }
+        this.populated = populated;
+    }
+
+    /** {@link MemoryRegion#populated()} of every region of {@code memory}, in region order. */
+    public static List<DirtyBitmap> populated(GuestMemory memory) {
+        List<DirtyBitmap> list = new ArrayList<>();
+        for (MemoryRegion r : memory.regions()) {
+            list.add(r.populated());
+        }
+        return list;
+    }
+
+    private long sendMarkedPages(BooleanSupplier abort) throws IOException {
         long sent = 0;
         for (int r = 0; r < toSend.size(); r++) {
             DirtyBitmap bitmap = toSend.get(r);
@@ -133,7 +168,8 @@ public final class RamSender {
         int data = 0;
         for (int i = 0; i < count; i++) {
             long page = first + i;
-            boolean zero = RamWindows.isZero(ram.window(region, page), RamWindows.offset(page));
+            boolean zero = (populated != null && !populated.get(region).isDirty(page))
+                    || RamWindows.isZero(ram.window(region, page), RamWindows.offset(page));
             flags[i] = (byte) (zero ? StreamFormat.RAM_ZERO : StreamFormat.RAM_PAGE);
             data += zero ? 0 : 1;
         }
