@@ -55,6 +55,9 @@ final class HmpMigration {
             }
             return "";
         });
+        hmp.register("migrate_set_parameter", "migrate_set_parameter NAME VALUE -- e.g. max-bandwidth 32m, "
+                + "downtime-limit 300 (ms), cpu-throttle-initial 20, cpu-throttle-increment 10, max-cpu-throttle 99",
+                a -> setParameter(m, a.trim().split(" ")));
         hmp.register("migrate_set_capability", "migrate_set_capability NAME on|off -- e.g. auto-converge", a -> {
             String[] w = a.trim().split(" ");
             if (w.length != 2 || !(w[1].equals("on") || w[1].equals("off"))) {
@@ -98,6 +101,22 @@ final class HmpMigration {
             case CANCELLED -> "migrate: the migration was cancelled; the guest keeps running here";
             default -> "Error: migration failed: " + s.errorDesc();
         };
+    }
+
+    private static String setParameter(MigrationCommands m, String[] w) {
+        if (w.length != 2) {
+            return "Error: write migrate_set_parameter NAME VALUE, e.g. migrate_set_parameter downtime-limit 300";
+        }
+        long v;
+        try {
+            v = w[0].equals("max-bandwidth") && !w[1].matches("[0-9]{1,18}") ? VmConfigParser.parseMemory(w[1])
+                    : Long.parseLong(w[1]);
+        } catch (NumberFormatException | org.jkvm.engine.EngineException e) {
+            return "Error: invalid value '" + w[1] + "' for " + w[0] + "; give a whole number (max-bandwidth also "
+                    + "takes a k/m/g suffix)";
+        }
+        m.setParameters(Map.of(w[0], v));
+        return "";
     }
 
     /** Drops one pair of surrounding double quotes, as QEMU's HMP does for a string argument. */
