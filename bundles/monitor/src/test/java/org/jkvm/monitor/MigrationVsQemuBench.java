@@ -1,0 +1,223 @@
+package org.jkvm.monitor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jkvm.monitor.EngineProcess.QmpClient;
+import org.jkvm.testkit.RepoPaths;
+
+/**
+ * Issue 3's performance table: the real engine (two processes, -Xmx64m, loopback tcp) against QEMU 7.2 TCG booting
+ * the same firmware with the same RAM, workload, speed limit and downtime limit, driven over QMP on both sides.
+ * Loads: {@code idle}; {@code dirty} (64 MiB working set, 8000 pages/s) at QEMU's default 128 MiB/s; {@code fill}
+ * (the guest writes all its RAM above 16 MiB once with {@code workload=dirty rate=0}, is stopped, and migrates with
+ * the limit raised to 100 GiB/s: throughput of non-zero pages). Heap = the engine's Java heap in use after the
+ * migration (jcmd GC.heap_info), source/destination.
+ *
+ * <p>Run: {@code bin/jkvm-bench MigrationVsQemu [RAM_MIB ...]} (default 256 1024); system property {@code loads}
+ * picks loads (default {@code idle,dirty,fill}). The engines log their phase timings to the temporary folder.
+ */
+public final class MigrationVsQemuBench {
+    private static final long DEFAULT_LIMIT = 128L << 20;
+    private static final long RAISED_LIMIT = 100L << 30;
+    private static final long DOWNTIME_MS = 300;
+    private static final Pattern GEN = Pattern.compile("^hb seq=\\d+ .* gen=(\\d+) ", Pattern.MULTILINE);
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+
+    private MigrationVsQemuBench() {
+    }
+
+    /** One migration's figures; heap in KiB, -1 when not applicable. */
+    record Row(String who, int ramMib, String load, long limit, String status, long totalMs, long downtimeMs,
+            long transferred, long normalBytes, long rounds, long heapSrcKb, long heapDstKb) {
+        double mibPerSec() {
+            return totalMs == 0 ? 0 : transferred / (1024.0 * 1024.0) / (totalMs / 1000.0);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> sizes = new ArrayList<>();
+        for (String a : args) {
+            sizes.add(Integer.parseInt(a));
+        }
+        if (sizes.isEmpty()) {
+            sizes = List.of(256, 1024);
+        }
+        boolean qemu = Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"));
+        List<Row> rows = new ArrayList<>();
+        for (int mib : sizes) {
+            for (String load : System.getProperty("loads", "idle,dirty,fill").split(",")) {
+                rows.add(run(false, mib, load));
+                if (qemu) {
+                    rows.add(run(true, mib, load));
+                }
+            }
+        }
+        print(rows);
+    }
+
+    private static Row run(boolean qemu, int mib, String load) throws Exception {
+        Path dir = Files.createTempDirectory("jkvm-mig-bench");
+        List<Process> procs = new ArrayList<>();
+        String append = switch (load) {
+            case "idle" -> "workload=idle hb_ms=1000";
+            case "dirty" -> "workload=dirty mib=64 rate=8000 hb_ms=1000";
+            default -> "workload=dirty mib=" + (mib - 32) + " rate=0 hb_ms=500";
+        };
+        long limit = load.equals("fill") ? RAISED_LIMIT : DEFAULT_LIMIT;
+        int port = EngineProcess.freePort();
+        try {
+            procs.add(start(qemu, dir, "src", mib, append, null));
+            procs.add(start(qemu, dir, "dst", mib, append, "tcp:127.0.0.1:" + port));
+            try (QmpClient q = connect(dir.resolve("src.qmp"), procs.get(0))) {
+                q.execute("{\"execute\": \"qmp_capabilities\"}");
+                awaitGuest(dir.resolve("src.serial"), load.equals("fill") ? 2 : 0, procs.get(0));
+                if (load.equals("fill")) {
+                    q.execute("{\"execute\": \"stop\"}");
+                }
+                q.execute("{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"max-bandwidth\": " + limit
+                        + ", \"downtime-limit\": " + DOWNTIME_MS + "}}");
+                q.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:" + port + "\"}}");
+                Map<?, ?> info = awaitEnd(q);
+                Map<?, ?> ram = info.get("ram") instanceof Map<?, ?> r ? r : Map.of();
+                long heapSrc = qemu ? -1 : heapUsedKb(procs.get(0));
+                long heapDst = qemu ? -1 : heapUsedKb(procs.get(1));
+                return new Row(qemu ? "qemu-tcg" : "jkvm", mib, load, limit, String.valueOf(info.get("status")),
+                        num(info.get("total-time")), num(info.get("downtime")), num(ram.get("transferred")),
+                        num(ram.get("normal-bytes")), num(ram.get("dirty-sync-count")), heapSrc, heapDst);
+            }
+        } finally {
+            for (Process p : procs) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Process start(boolean qemu, Path dir, String side, int mib, String append, String incoming)
+            throws IOException {
+        List<String> cmd = new ArrayList<>();
+        Path fw = RepoPaths.root().resolve("src/firmware/jkvm-fw.elf");
+        if (qemu) {
+            cmd.addAll(List.of("qemu-system-x86_64", "-accel", "tcg", "-machine", "pc", "-m", mib + "M", "-kernel",
+                    fw.toString(), "-append", append, "-display", "none", "-nodefaults", "-no-user-config",
+                    "-serial", "file:" + dir.resolve(side + ".serial"),
+                    "-qmp", "unix:" + dir.resolve(side + ".qmp") + ",server=on,wait=off"));
+        } else {
+            String cp = System.getProperty("java.class.path");
+            cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", cp, Main.class.getName(), "-m", mib + "M", "-kernel", fw.toString(), "-append", append,
+                    "-serial", "file:" + dir.resolve(side + ".serial"),
+                    "-qmp", "unix:" + dir.resolve(side + ".qmp") + ",server,nowait"));
+        }
+        if (incoming != null) {
+            cmd.addAll(List.of("-incoming", incoming));
+        }
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(side + ".out").toFile())
+                .start();
+    }
+
+    private static QmpClient connect(Path socket, Process p) throws Exception {
+        long end = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try {
+                return new QmpClient(socket);
+            } catch (IOException e) {
+                if (!p.isAlive() || System.currentTimeMillis() > end) {
+                    throw new IOException("cannot reach " + socket + " (" + e.getMessage() + ")", e);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /** Waits until the guest printed a heartbeat whose gen is at least {@code gen} (fill: the first pass ended). */
+    private static void awaitGuest(Path serial, int gen, Process p) throws Exception {
+        long end = System.currentTimeMillis() + 300_000;
+        while (System.currentTimeMillis() < end && p.isAlive()) {
+            String s = Files.exists(serial) ? Files.readString(serial) : "";
+            Matcher m = GEN.matcher(s);
+            int last = -1;
+            while (m.find()) {
+                last = Integer.parseInt(m.group(1));
+            }
+            if (last >= gen && (gen > 0 || last >= 0)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("the guest never reached gen " + gen + " on " + serial);
+    }
+
+    private static Map<?, ?> awaitEnd(QmpClient q) throws Exception {
+        long end = System.currentTimeMillis() + 300_000;
+        while (System.currentTimeMillis() < end) {
+            Map<?, ?> info = (Map<?, ?>) q.execute("{\"execute\": \"query-migrate\"}").get("return");
+            Object s = info.get("status");
+            if ("completed".equals(s) || "failed".equals(s) || "cancelled".equals(s)) {
+                return info;
+            }
+            Thread.sleep(20);
+        }
+        throw new IOException("the migration did not end within 300 s");
+    }
+
+    private static long heapUsedKb(Process p) throws Exception {
+        Process j = new ProcessBuilder("jcmd", Long.toString(p.pid()), "GC.heap_info").redirectErrorStream(true)
+                .start();
+        String out = new String(j.getInputStream().readAllBytes());
+        j.waitFor(30, TimeUnit.SECONDS);
+        Matcher m = HEAP_USED.matcher(out);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static long num(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static void print(List<Row> rows) {
+        System.out.printf(Locale.ROOT, "%-9s %6s %-6s %9s %-9s %8s %9s %10s %10s %9s %6s %13s%n", "engine", "RAM",
+                "load", "limit", "status", "total ms", "downtime", "sent MiB", "nonzeroMiB", "MiB/s", "rounds",
+                "heap MiB s/d");
+        for (Row r : rows) {
+            System.out.printf(Locale.ROOT, "%-9s %5dM %-6s %9s %-9s %8d %9d %10.1f %10.1f %9.0f %6d %13s%n", r.who(),
+                    r.ramMib(), r.load(), r.limit() >= RAISED_LIMIT ? "100G" : (r.limit() >> 20) + "M", r.status(),
+                    r.totalMs(), r.downtimeMs(), r.transferred() / 1048576.0, r.normalBytes() / 1048576.0,
+                    r.mibPerSec(), r.rounds(), r.heapSrcKb() < 0 ? "-" : String.format(Locale.ROOT, "%.1f/%.1f",
+                            r.heapSrcKb() / 1024.0, r.heapDstKb() / 1024.0));
+        }
+        System.out.println();
+        System.out.println("ratios jkvm/qemu (total time, downtime, bytes sent, throughput):");
+        for (Row a : rows) {
+            for (Row b : rows) {
+                if (a.who().equals("jkvm") && b.who().equals("qemu-tcg") && a.ramMib() == b.ramMib()
+                        && a.load().equals(b.load())) {
+                    System.out.printf(Locale.ROOT, "  %5dM %-6s total %.2f  downtime %.2f  bytes %.2f  MiB/s %.2f%n",
+                            a.ramMib(), a.load(), ratio(a.totalMs(), b.totalMs()), ratio(a.downtimeMs(),
+                                    b.downtimeMs()), ratio(a.transferred(), b.transferred()),
+                            b.mibPerSec() == 0 ? 0 : a.mibPerSec() / b.mibPerSec());
+                }
+            }
+        }
+        System.out.println("idle: bytes sent / non-zero bytes = overhead of zero pages and framing (target <= 1.05)");
+        for (Row r : rows) {
+            if (r.load().equals("idle")) {
+                System.out.printf(Locale.ROOT, "  %-9s %5dM  %.3f%n", r.who(), r.ramMib(),
+                        ratio(r.transferred(), r.normalBytes()));
+            }
+        }
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? 0 : (double) a / b;
+    }
+}
