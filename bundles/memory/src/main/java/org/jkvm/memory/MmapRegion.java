@@ -205,7 +205,10 @@ final class MmapRegion implements MemoryRegion {
         }
     }
 
-    /** A memfd of {@code sizeBytes} named after the slot, or -1 (logged) when memfds are unavailable. */
+    /**
+     * A close-on-exec memfd of {@code sizeBytes} named after the slot, or -1 (logged) when it cannot be made (no
+     * memfd_create, or a file-size limit refusing the ftruncate): the caller then maps anonymous memory.
+     */
     private static int createMemfd(int slot, long sizeBytes) {
         int fd = Mman.memfd_create("jkvm-guest-ram-slot" + slot, Mman.MFD_CLOEXEC);
         if (fd < 0) {
@@ -214,10 +217,10 @@ final class MmapRegion implements MemoryRegion {
             return -1;
         }
         if (Mman.ftruncate(fd, sizeBytes) != 0) {
-            String error = Mman.lastError();
+            LOG.warn("cannot size the memfd of guest RAM slot {} to {} bytes ({}); it uses an anonymous mapping "
+                    + "and migration reads every page of it", slot, sizeBytes, Mman.lastError());
             Mman.close(fd);
-            throw new GuestMemoryException("cannot size the " + sizeBytes + "-byte memfd of guest RAM slot " + slot
-                    + ": " + error + "; lower the memory size");
+            return -1;
         }
         return fd;
     }

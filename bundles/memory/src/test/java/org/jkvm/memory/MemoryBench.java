@@ -24,6 +24,9 @@ public final class MemoryBench {
         try (MmapGuestMemory mem = MmapGuestMemory.allocate(bytes)) {
             MemoryRegion r = mem.regions().get(0);
             long t0 = System.nanoTime();
+            long none = r.populated().count();
+            row("populated() of fresh RAM (" + none + " pages)", (System.nanoTime() - t0) / 1e6, "ms");
+            t0 = System.nanoTime();
             for (long off = 0; off < bytes; off += 1L << 30) {
                 ByteBuffer v = r.view(off, (int) Math.min(1L << 30, bytes - off));
                 for (int i = 0; i < v.capacity(); i += GuestMemory.PAGE_SIZE) {
@@ -31,6 +34,10 @@ public final class MemoryBench {
                 }
             }
             row("first touch of fresh RAM", bytes / ((System.nanoTime() - t0) / 1e9) / (1 << 20), "MiB/s");
+            t0 = System.nanoTime();
+            long populated = r.populated().count();
+            row("populated() of the touched RAM (" + (populated == r.pages() ? "all" : "SOME MISSING") + ")",
+                    (System.nanoTime() - t0) / 1e6, "ms");
 
             ByteBuffer page = ByteBuffer.allocateDirect(GuestMemory.PAGE_SIZE);
             for (int round = 0; round < 3; round++) { // the last round is the warm one

@@ -98,6 +98,9 @@ class PopulatedPagesTest {
         MmapRegion r = (MmapRegion) mem.regions().get(0);
         java.nio.file.Path fd = java.nio.file.Path.of("/proc/self/fd/" + r.fd());
         assertTrue(java.nio.file.Files.readSymbolicLink(fd).toString().contains("memfd:jkvm-guest-ram-slot0"));
+        String flags = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + r.fd())).stream()
+                .filter(l -> l.startsWith("flags:")).findFirst().orElseThrow().replaceAll("[^0-7]", "");
+        assertTrue((Long.parseLong(flags, 8) & 02000000) != 0, "O_CLOEXEC: exec'd commands never inherit guest RAM");
         mem.close();
         assertFalse(java.nio.file.Files.exists(fd, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                 && java.nio.file.Files.readSymbolicLink(fd).toString().contains("jkvm-guest-ram"), "memfd closed");
