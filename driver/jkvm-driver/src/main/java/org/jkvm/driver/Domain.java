@@ -191,8 +191,12 @@ final class Domain implements EngineListener {
                 case "RESUME" -> change(new DomainState(DomainState.RUNNING, resumeReason));
                 case "SHUTDOWN" -> guestShutdown = true;
                 default -> {
-                    // MIGRATION and MIGRATION_PASS are read through query-migrate by the job that runs.
+                    // MIGRATION and MIGRATION_PASS figures are read through query-migrate by the job that runs.
                 }
+            }
+            if (job != null && (event.equals("MIGRATION") || event.equals("STOP") || event.equals("RESUME"))) {
+                // Wakes the job's wait at once, so it sees the end of a migration without a poll's delay.
+                job.signal();
             }
         }
         LOG.debug("domain {}: event {} {}", name, event, data);

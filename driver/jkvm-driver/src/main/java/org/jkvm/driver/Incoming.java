@@ -147,7 +147,7 @@ final class Incoming {
             if (cancelled || e == null) {
                 throw LibvirtError.migrateFinishOk();
             }
-            awaitIncoming(d, e);
+            awaitIncoming(d, e, job);
             if ((flags & MigrationParams.PAUSED) != 0) {
                 d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER));
             } else {
@@ -177,9 +177,11 @@ final class Incoming {
         }
     }
 
-    private void awaitIncoming(Domain d, Engine e) {
+    /** Waits until the engine has left {@code inmigrate}, woken by its events, polling at most 20 ms apart. */
+    private void awaitIncoming(Domain d, Engine e, Job job) {
         long deadline = System.nanoTime() + FINISH_TIMEOUT.toNanos();
         while (true) {
+            long seen = job != null ? job.signals() : 0;
             if (!e.alive()) {
                 throw VirErrors.operationFailed("the destination engine of '" + d.name() + "' ended while receiving "
                         + "the guest; see " + e.paths().log(), null);
@@ -193,11 +195,15 @@ final class Incoming {
                 throw VirErrors.operationFailed("the destination engine of '" + d.name() + "' had not received the "
                         + "whole guest " + FINISH_TIMEOUT.toSeconds() + " s after the source finished", null);
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw VirErrors.operationFailed("interrupted while finishing a migration", ex);
+            if (job != null) {
+                job.awaitSignal(seen, 20);
+            } else {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw VirErrors.operationFailed("interrupted while finishing a migration", ex);
+                }
             }
         }
     }

@@ -36,9 +36,45 @@ final class Job {
     private volatile long endNanos;
     private volatile String error;
     private volatile boolean abortRequested;
+    private final Object signal = new Object();
+    private long signals;
 
     Job(int operation) {
         this.operation = operation;
+    }
+
+    /** Wakes {@link #awaitSignal} waiters: the engine reported a change (a MIGRATION, STOP or RESUME event). */
+    void signal() {
+        synchronized (signal) {
+            signals++;
+            signal.notifyAll();
+        }
+    }
+
+    /** How many signals came so far; pass it to {@link #awaitSignal} so none is missed in between. */
+    long signals() {
+        synchronized (signal) {
+            return signals;
+        }
+    }
+
+    /**
+     * Waits until a signal newer than {@code seen} comes, or {@code maxMs} pass (the caller then polls anyway, so
+     * figures keep moving and a lost event costs at most that long).
+     */
+    void awaitSignal(long seen, long maxMs) {
+        long end = System.nanoTime() + maxMs * 1_000_000;
+        synchronized (signal) {
+            long left;
+            while (signals == seen && (left = end - System.nanoTime()) > 0) {
+                try {
+                    signal.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw VirErrors.operationFailed("interrupted while waiting for the engine", e);
+                }
+            }
+        }
     }
 
     /** Records the latest {@code query-migrate} answer. */
@@ -61,6 +97,7 @@ final class Job {
 
     void requestAbort() {
         abortRequested = true;
+        signal();
     }
 
     boolean abortRequested() {

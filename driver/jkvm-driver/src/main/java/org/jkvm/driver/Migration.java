@@ -28,10 +28,16 @@ final class Migration {
     static final int SUPPORTED = MigrationParams.LIVE | MigrationParams.PEER2PEER | MigrationParams.PERSIST_DEST
             | MigrationParams.UNDEFINE_SOURCE | MigrationParams.PAUSED | MigrationParams.CHANGE_PROTECTION
             | MigrationParams.OFFLINE | MigrationParams.ABORT_ON_ERROR | MigrationParams.AUTO_CONVERGE;
-    private static final String[] FLAG_NAMES = {"live", "peer2peer", "tunnelled", "persist-dest", "undefine-source",
-        "paused", "non-shared-disk", "non-shared-inc", "change-protection", "unsafe", "offline", "compressed",
-        "abort-on-error", "auto-converge", "rdma-pin-all", "postcopy", "tls", "parallel",
-        "non-shared-synchronous-writes", "postcopy-resume", "zerocopy"};
+    /** libvirt's names of the flag bits (VIR_MIGRATE_...), bit 0 first. */
+    private static final String[] FLAG_NAMES = {"LIVE", "PEER2PEER", "TUNNELLED", "PERSIST_DEST", "UNDEFINE_SOURCE",
+        "PAUSED", "NON_SHARED_DISK", "NON_SHARED_INC", "CHANGE_PROTECTION", "UNSAFE", "OFFLINE", "COMPRESSED",
+        "ABORT_ON_ERROR", "AUTO_CONVERGE", "RDMA_PIN_ALL", "POSTCOPY", "TLS", "PARALLEL",
+        "NON_SHARED_SYNCHRONOUS_WRITES", "POSTCOPY_RESUME", "ZEROCOPY"};
+    /** The virsh migrate option that sets each bit, bit 0 first. */
+    private static final String[] VIRSH_OPTIONS = {"--live", "--p2p", "--tunnelled", "--persistent",
+        "--undefinesource", "--suspend", "--copy-storage-all", "--copy-storage-inc", "--change-protection", "--unsafe",
+        "--offline", "--compressed", "--abort-on-error", "--auto-converge", "--rdma-pin-all", "--postcopy", "--tls",
+        "--parallel", "--copy-storage-synchronous-writes", "--postcopy-resume", "--zerocopy"};
 
     private final DomainManager m;
 
@@ -39,21 +45,36 @@ final class Migration {
         this.m = m;
     }
 
-    /** Refuses flags jkvm does not implement with 74 ARGUMENT_UNSUPPORTED naming each. */
+    /**
+     * Refuses flags jkvm does not implement with 74 ARGUMENT_UNSUPPORTED, naming each by its virsh option and its
+     * libvirt constant (API clients such as CloudStack's agent set the constants) and saying to drop them.
+     */
     static void checkFlags(int flags) {
         int bad = flags & ~SUPPORTED;
         if (bad == 0) {
             return;
         }
-        StringBuilder names = new StringBuilder();
+        StringBuilder named = new StringBuilder();
+        StringBuilder options = new StringBuilder();
         for (int i = 0; i < 32; i++) {
-            if ((bad & (1 << i)) != 0) {
-                names.append(names.length() == 0 ? "" : ", ")
-                        .append(i < FLAG_NAMES.length ? "--" + FLAG_NAMES[i] : "0x" + Integer.toHexString(1 << i));
+            if ((bad & (1 << i)) == 0) {
+                continue;
+            }
+            String sep = named.length() == 0 ? "" : ", ";
+            if (i < FLAG_NAMES.length) {
+                named.append(sep).append(VIRSH_OPTIONS[i]).append(" (VIR_MIGRATE_").append(FLAG_NAMES[i]).append(')');
+                options.append(sep).append(VIRSH_OPTIONS[i]);
+            } else {
+                String hex = "0x" + Integer.toHexString(1 << i);
+                named.append(sep).append(hex).append(" (unknown to jkvm)");
+                options.append(sep).append(hex);
             }
         }
-        throw LibvirtError.argumentUnsupported("migration flag(s) " + names + " (0x" + Integer.toHexString(bad)
-                + ") are not supported by jkvm; it migrates live, pre-copy, over plain tcp with shared storage");
+        boolean one = Integer.bitCount(bad) == 1;
+        throw LibvirtError.argumentUnsupported("migration flag" + (one ? " " : "s ") + named + (one ? " is" : " are")
+                + " not supported by jkvm, which migrates pre-copy and uncompressed over plain tcp with shared "
+                + "storage; drop " + options + " (or clear " + (one ? "that flag" : "those flags")
+                + " in the API call) and migrate again");
     }
 
     /** Begin: checks the domain can migrate, starts the outgoing job, returns the destination's XML. */

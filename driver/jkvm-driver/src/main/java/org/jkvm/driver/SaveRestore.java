@@ -126,13 +126,15 @@ final class SaveRestore {
     }
 
     /**
-     * Polls {@code query-migrate} into the job until the engine reports completed; cancels on an abort request.
+     * Reads {@code query-migrate} into the job until the engine reports completed, woken by the engine's events
+     * and polling at most {@code POLL_MS} apart; cancels on an abort request.
      *
      * @throws LibvirtError when the migration fails, is cancelled, or the engine dies
      */
     void awaitMigration(Domain d, Engine e, Job job, String what) {
         boolean cancelSent = false;
         while (true) {
+            long seen = job.signals();
             if (!e.alive()) {
                 throw VirErrors.operationFailed("the engine of domain '" + d.name() + "' ended during " + what, null);
             }
@@ -154,7 +156,8 @@ final class SaveRestore {
                     throw VirErrors.operationFailed(what + " of domain '" + d.name() + "' " + st + why, null);
                 }
             }
-            sleep(POLL_MS);
+            // The engine's MIGRATION event (or an abort request) ends the wait at once; else figures every POLL_MS.
+            job.awaitSignal(seen, POLL_MS);
         }
     }
 

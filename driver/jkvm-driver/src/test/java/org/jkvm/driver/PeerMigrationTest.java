@@ -2,6 +2,7 @@ package org.jkvm.driver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.jkvm.remote.ErrorCodes;
 import org.jkvm.remote.LibvirtError;
@@ -27,8 +28,16 @@ class PeerMigrationTest {
     void unsupportedFlagsAreNamed() {
         LibvirtError e = assertThrows(LibvirtError.class, () -> Migration.checkFlags(0x1 | 0x4 | 0x8000));
         assertEquals(ErrorCodes.ARGUMENT_UNSUPPORTED, e.code());
-        assertEquals("argument unsupported: migration flag(s) --tunnelled, --postcopy (0x8004) are not supported by "
-                + "jkvm; it migrates live, pre-copy, over plain tcp with shared storage", e.getMessage());
+        assertEquals("argument unsupported: migration flags --tunnelled (VIR_MIGRATE_TUNNELLED), --postcopy "
+                + "(VIR_MIGRATE_POSTCOPY) are not supported by jkvm, which migrates pre-copy and uncompressed over plain "
+                + "tcp with shared storage; drop --tunnelled, --postcopy (or clear those flags in the API call) and "
+                + "migrate again", e.getMessage());
+        LibvirtError compressed = assertThrows(LibvirtError.class, () -> Migration.checkFlags(0x1 | 0x800));
+        assertEquals("argument unsupported: migration flag --compressed (VIR_MIGRATE_COMPRESSED) is not supported by "
+                + "jkvm, which migrates pre-copy and uncompressed over plain tcp with shared storage; drop --compressed "
+                + "(or clear that flag in the API call) and migrate again", compressed.getMessage());
+        LibvirtError unknown = assertThrows(LibvirtError.class, () -> Migration.checkFlags(1 << 30));
+        assertTrue(unknown.getMessage().contains("migration flag 0x40000000 (unknown to jkvm) is not"), unknown.getMessage());
         Migration.checkFlags(0x1 | 0x2 | 0x8 | 0x10 | 0x20 | 0x100 | 0x400 | 0x1000 | 0x2000);
     }
 }

@@ -2,8 +2,12 @@ package org.jkvm.driver.engine;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -118,24 +122,45 @@ public final class Engine implements AutoCloseable {
         return Optional.of(e);
     }
 
+    /**
+     * Connects to the engine's QMP socket as soon as it appears: the socket's folder is watched (inotify), so no
+     * fixed poll interval is added to the engine's start-up; a socket that exists but does not accept yet is
+     * retried after a few milliseconds.
+     */
     private void connect(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            if (!handle.isAlive()) {
-                String status = child != null ? " with status " + exitValue() : "";
-                throw VirErrors.operationFailed("the engine for domain '" + name + "' exited" + status
-                        + " before opening its monitor: " + lastLogLine(), null);
-            }
-            if (Files.exists(paths.qmp())) {
-                try {
-                    qmp = QmpClient.connect(paths.qmp(), QMP_TIMEOUT, new Relay());
-                    return;
-                } catch (QmpException e) {
-                    last = e;
+        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
+            paths.qmp().getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+            while (System.nanoTime() < deadline) {
+                if (!handle.isAlive()) {
+                    String status = child != null ? " with status " + exitValue() : "";
+                    throw VirErrors.operationFailed("the engine for domain '" + name + "' exited" + status
+                            + " before opening its monitor: " + lastLogLine(), null);
+                }
+                if (Files.exists(paths.qmp())) {
+                    try {
+                        qmp = QmpClient.connect(paths.qmp(), QMP_TIMEOUT, new Relay());
+                        return;
+                    } catch (QmpException e) {
+                        last = e;
+                        sleep(5);
+                        continue;
+                    }
+                }
+                // Wakes on any new file in the folder; the timeout bounds how late a dead engine is noticed.
+                WatchKey key = watch.poll(50, TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
                 }
             }
-            sleep(50);
+        } catch (IOException e) {
+            throw VirErrors.operationFailed("cannot watch " + paths.qmp().getParent() + " for the monitor socket "
+                    + "of domain '" + name + "': " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw VirErrors.operationFailed("interrupted while waiting for the engine of '" + name + "'", e);
         }
         throw VirErrors.operationFailed("the engine for domain '" + name + "' did not open its monitor "
                 + paths.qmp() + " within " + timeout.toMillis() + " ms"
