@@ -38,11 +38,16 @@ final class MmapRegion implements MemoryRegion {
     private volatile boolean mapped = true;
 
     MmapRegion(int slot, long gpa, long sizeBytes) {
+        this(slot, gpa, sizeBytes, true);
+    }
+
+    /** @param memfd false to map plain anonymous memory (the fallback; for tests) */
+    MmapRegion(int slot, long gpa, long sizeBytes, boolean memfd) {
         if (sizeBytes <= 0 || sizeBytes % GuestMemory.PAGE_SIZE != 0) {
             throw new GuestMemoryException("region size " + sizeBytes + " is not a positive multiple of "
                     + GuestMemory.PAGE_SIZE + " bytes");
         }
-        this.fd = createMemfd(slot, sizeBytes);
+        this.fd = memfd ? createMemfd(slot, sizeBytes) : -1;
         long addr = Mman.mmap(0, sizeBytes, Mman.PROT_READ | Mman.PROT_WRITE,
                 Mman.MAP_SHARED | Mman.MAP_NORESERVE | (fd < 0 ? Mman.MAP_ANONYMOUS : 0), fd, 0);
         if (addr == -1L) {

@@ -109,6 +109,19 @@ class PopulatedPagesTest {
     }
 
     @Test
+    void theAnonymousFallbackWorksAndReportsEveryPage() {
+        MmapRegion r = new MmapRegion(0, 0, 1 * MIB, false);
+        try {
+            assertEquals(-1, r.fd());
+            r.view(5 * PAGE, 8).putLong(0, 77L);
+            assertEquals(77L, r.view(5 * PAGE, 8).getLong(0));
+            assertEquals(256, r.populated().count(), "without a memfd every page may hold data");
+        } finally {
+            r.unmap();
+        }
+    }
+
+    @Test
     void theDefaultSaysEveryPageMayHoldData() {
         MemoryRegion fake = new MemoryRegion() {
             public int slot() {
