@@ -3,6 +3,8 @@ package org.jkvm.features;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -10,15 +12,20 @@ import org.jkvm.testkit.RepoPaths;
 
 /**
  * Issue 6's figure: what the libvirt path (virsh, two daemons, Begin/Prepare/Perform/Finish/Confirm) adds to the
- * engine's own live migration, for a 256 MiB guest, both ways. "virsh wall" is the whole {@code virsh migrate}
- * command; "engine total" and "downtime" are the engine's own figures ({@code domjobinfo --completed}: time
- * elapsed w/o network, total downtime). Needs /dev/kvm and virsh. Run: {@code bin/jkvm-bench MigrationOverhead}.
+ * engine's own live migration, for a 256 MiB guest, both ways, for several rounds. "virsh wall" is the whole
+ * {@code virsh migrate} command (virsh's own start and connections included); "engine total" and "downtime" are
+ * the engine's own figures ({@code domjobinfo --completed}: time elapsed w/o network, total downtime); "overhead"
+ * is the difference: mostly the destination engine's start inside Prepare, then Finish and Confirm. Needs
+ * /dev/kvm and virsh. Run: {@code bin/jkvm-bench MigrationOverhead [ROUNDS]} (default 3; a round is A to B and
+ * back). The engine's class-data-sharing archive (see {@code bin/jkvm-engine}) is made from an earlier engine
+ * run's class list, so the very first run on a fresh build is slower; run twice to see the steady state.
  */
 public final class MigrationOverheadBench {
     private MigrationOverheadBench() {
     }
 
     public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         Path dir = Files.createTempDirectory("jkvm-migbench");
         String engine = RepoPaths.of("bin", "jkvm-engine").toString();
         try (Daemon a = new Daemon(dir.resolve("a"), engine, 49440, "127.0.0.2");
@@ -29,22 +36,41 @@ public final class MigrationOverheadBench {
             Virsh.run(a.tcpUri(), "define", f.toString()).ok();
             Virsh.run(a.tcpUri(), "start", "big").ok();
             Guest.awaitHeartbeats(a.state.resolve("log/big.serial"), -1, Duration.ofSeconds(60));
+            List<long[]> rows = new ArrayList<>();
+            List<String> ways = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                ways.add("A -> B");
+                rows.add(run(a, b));
+                ways.add("B -> A");
+                rows.add(run(b, a));
+            }
             System.out.printf("%-8s %14s %14s %14s %12s%n", "way", "virsh wall ms", "engine tot ms", "overhead ms",
                     "downtime ms");
-            run("A -> B", a, b);
-            run("B -> A", b, a);
+            for (int i = 0; i < rows.size(); i++) {
+                long[] r = rows.get(i);
+                System.out.printf("%-8s %14d %14d %14d %12d%n", ways.get(i), r[0], r[1], r[0] - r[1], r[2]);
+            }
+            System.out.printf("%-8s %14d %14d %14d %12d%n", "median", median(rows, 0), median(rows, 1),
+                    medianOverhead(rows), median(rows, 2));
             Virsh.run(a.tcpUri(), "destroy", "big");
         }
     }
 
-    private static void run(String way, Daemon from, Daemon to) {
+    /** One migration: {virsh wall ms, engine total ms, downtime ms}. */
+    private static long[] run(Daemon from, Daemon to) {
         long t0 = System.nanoTime();
         Virsh.run(from.tcpUri(), "migrate", "--live", "--persistent", "big", to.tcpUri()).ok();
         long wallMs = (System.nanoTime() - t0) / 1_000_000;
         String info = Virsh.run(from.tcpUri(), "domjobinfo", "--completed", "big").ok();
-        long engineMs = field(info, "Time elapsed w/o network:");
-        long downtime = field(info, "Total downtime:");
-        System.out.printf("%-8s %14d %14d %14d %12d%n", way, wallMs, engineMs, wallMs - engineMs, downtime);
+        return new long[] {wallMs, field(info, "Time elapsed w/o network:"), field(info, "Total downtime:")};
+    }
+
+    private static long median(List<long[]> rows, int column) {
+        return rows.stream().mapToLong(r -> r[column]).sorted().skip(rows.size() / 2).findFirst().orElse(-1);
+    }
+
+    private static long medianOverhead(List<long[]> rows) {
+        return rows.stream().mapToLong(r -> r[0] - r[1]).sorted().skip(rows.size() / 2).findFirst().orElse(-1);
     }
 
     private static long field(String info, String name) {

@@ -3,6 +3,7 @@ package org.jkvm.features;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Two jkvm hosts for migration tests. Preferably each is {@code bin/jkvmd} in a network namespace of its own
@@ -15,11 +16,15 @@ final class TwoHosts implements AutoCloseable {
     final Host a;
     final Host b;
     private final Netns netns;
+    private final Thread onExit = new Thread(this::close, "jkvm-two-hosts-cleanup");
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private TwoHosts(Host a, Host b, Netns netns) {
         this.a = a;
         this.b = b;
         this.netns = netns;
+        // Also when the test JVM is stopped early: no daemon, engine or namespace is left behind.
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /**
@@ -56,13 +61,28 @@ final class TwoHosts implements AutoCloseable {
         return netns != null;
     }
 
+    /** The command prefix that runs a client where host A's clients sit: inside A's namespace, or here. */
+    List<String> clientPrefix() {
+        return netns != null ? Netns.exec(netns.a) : List.of();
+    }
+
     /** Runs virsh where the client sits: inside A's namespace, or here. */
     Virsh.Result virsh(String uri, String... args) {
-        return Virsh.run(netns != null ? Netns.exec(netns.a) : List.of(), uri, args);
+        return Virsh.run(clientPrefix(), uri, args);
     }
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (Thread.currentThread() != onExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is exiting; the hook has nothing left to do.
+            }
+        }
         try {
             a.close();
         } finally {
