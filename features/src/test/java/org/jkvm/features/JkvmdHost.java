@@ -39,7 +39,6 @@ final class JkvmdHost implements Host {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(log().toFile());
             pb.environment().put("JKVM_NO_BUILD", "1");
-            pb.environment().put("JKVM_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
             process = pb.start();
         } catch (IOException e) {
             throw new AssertionError("cannot start jkvmd in namespace " + netns + ": " + e.getMessage(), e);
