@@ -64,6 +64,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         }
         self[0].machine.serialBackend.attach(self[0].machine.serial);
         self[0].runner.start();
+        self[0].migratable.warmUp();
         LOG.info("VM {} created: {} MiB, -cpu {}, TSC {} kHz, firmware {}", config.name(),
                 config.memoryBytes() >> 20, config.cpu(), m.tscKhz, m.imageName);
         return self[0];
@@ -118,8 +119,10 @@ public final class Vm implements EngineControl, AutoCloseable {
         if (state == RunState.SHUTDOWN || state == RunState.RUNNING) {
             return;
         }
-        runner.resume();
+        // RUNNING before the vCPU goes: a guest that ends at once (HLT, debug exit) sets SHUTDOWN on the vCPU
+        // thread, which must not be overwritten afterwards.
         setState(RunState.RUNNING, "RESUME");
+        runner.resume();
     }
 
     /** Pauses from any state (migration); STOP is emitted only when the guest was running. */

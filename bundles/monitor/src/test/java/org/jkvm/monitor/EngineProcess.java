@@ -85,8 +85,14 @@ final class EngineProcess implements AutoCloseable {
                 .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
         EngineProcess e = new EngineProcess(p, dir);
-        e.awaitFile(e.qmpSocket, 30_000);
-        return e;
+        long end = System.currentTimeMillis() + 30_000;
+        while (!Files.exists(e.qmpSocket) && p.isAlive() && System.currentTimeMillis() < end) {
+            sleep(50);
+        }
+        if (!Files.exists(e.qmpSocket) && p.isAlive()) {
+            throw new AssertionError("engine did not create " + e.qmpSocket + "; stderr: " + e.stderr());
+        }
+        return e; // a process that already ended is returned for the test to check its status and stderr
     }
 
     /** Runs Main with {@code args} to completion; returns [exit status, stderr]. */

@@ -55,10 +55,24 @@ final class Heartbeats {
      */
     static void assertContinues(String fromSerial, EngineProcess to, int n, long hbMs, long downtimeMs)
             throws IOException {
+        to.awaitHeartbeats(n, 60_000);
+        check(fromSerial, to.serialText(), n, hbMs, downtimeMs);
+    }
+
+    /**
+     * As {@link #assertContinues(String, EngineProcess, int, long, long)} with a live source, whose serial file is
+     * read only once the destination has written its heartbeats: the source's serial writer may still be flushing
+     * the line it had begun when the migration ended.
+     */
+    static void assertContinues(EngineProcess from, EngineProcess to, int n, long hbMs, long downtimeMs)
+            throws IOException {
+        to.awaitHeartbeats(n, 60_000);
+        check(from.serialText(), to.serialText(), n, hbMs, downtimeMs);
+    }
+
+    private static void check(String fromSerial, String text, int n, long hbMs, long downtimeMs) {
         List<Hb> before = parse(fromSerial);
         assertFalse(before.isEmpty(), "the source wrote heartbeats: " + fromSerial);
-        to.awaitHeartbeats(n, 60_000);
-        String text = to.serialText();
         List<Hb> all = parse(fromSerial + text);
         assertTrue(all.size() >= before.size() + n - 1, "the destination's lines join the source's: source "
                 + before.get(before.size() - 1) + ", destination wrote:\n" + text);

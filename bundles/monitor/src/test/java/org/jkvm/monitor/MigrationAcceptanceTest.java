@@ -49,7 +49,7 @@ class MigrationAcceptanceTest {
                     "the pages the guest wrote went whole, over more than one round: " + info);
             long downtime = Long.parseLong(info.get("downtime"));
             assertEquals("VM status: paused (postmigrate)", ha.cmd("info status"), "the source stays stopped");
-            Heartbeats.assertContinues(a.serialText(), b, 4, HB_MS, downtime);
+            Heartbeats.assertContinues(a, b, 4, HB_MS, downtime);
             assertEquals("VM status: running", hb.cmd("info status"));
             hb.cmd("quit");
             ha.cmd("quit");
@@ -73,7 +73,7 @@ class MigrationAcceptanceTest {
             assertEquals("", answer, "migrate without -d returns once the pipeline took the whole stream");
             assertEquals("completed", ha.infoMigrate().get("Migration status"));
             assertEquals("VM status: paused (postmigrate)", ha.cmd("info status"));
-            Heartbeats.assertContinues(a.serialText(), b, 3, HB_MS, 1000);
+            Heartbeats.assertContinues(a, b, 3, HB_MS, 1000);
             try (HmpClient hb = HmpClient.of(b)) {
                 assertEquals("VM status: running", hb.cmd("info status"));
                 hb.cmd("quit");
@@ -105,7 +105,7 @@ class MigrationAcceptanceTest {
             Thread.sleep(3 * HB_MS);
             assertEquals(List.of(), b.seqs(), "no heartbeat before cont: " + b.serialText());
             assertEquals(Map.of(), qb.execute("{\"execute\": \"cont\"}").get("return"));
-            Heartbeats.assertContinues(a.serialText(), b, 3, HB_MS, System.currentTimeMillis() - stopped);
+            Heartbeats.assertContinues(a, b, 3, HB_MS, System.currentTimeMillis() - stopped);
             qb.execute("{\"execute\": \"quit\"}");
             ha.cmd("quit");
             assertEquals(0, b.awaitExit(30_000), b.stderr());

@@ -64,7 +64,7 @@ class MigrationFailureAcceptanceTest {
             try (EngineProcess c = EngineProcess.start(sub("c"), "-append", HOT, "-incoming", "tcp:0:" + port2)) {
                 ha.cmd("migrate_set_speed 1g");
                 assertEquals("", ha.cmd("migrate tcp:127.0.0.1:" + port2), "a later migration succeeds");
-                Heartbeats.assertContinues(a.serialText(), c, 3, HB_MS, num(ha.infoMigrate(), "downtime"));
+                Heartbeats.assertContinues(a, c, 3, HB_MS, num(ha.infoMigrate(), "downtime"));
             }
         }
     }
@@ -162,7 +162,7 @@ class MigrationFailureAcceptanceTest {
             assertEquals("", ha.cmd("migrate tcp:127.0.0.1:" + port), "auto-converge makes it complete");
             Map<String, String> info = ha.infoMigrate();
             assertEquals("completed", info.get("Migration status"));
-            Heartbeats.assertContinues(a.serialText(), b, 3, HB_MS, num(info, "downtime"));
+            Heartbeats.assertContinues(a, b, 3, HB_MS, num(info, "downtime"));
         }
     }
 

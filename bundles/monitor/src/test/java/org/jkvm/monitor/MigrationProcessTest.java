@@ -44,7 +44,7 @@ class MigrationProcessTest {
             assertEquals("completed", info.get("status"), info.toString());
             assertTrue(((Map<?, ?>) info.get("ram")).get("transferred") instanceof Long, info.toString());
             assertEquals("postmigrate", status(qa));
-            Heartbeats.assertContinues(a.serialText(), b, 3, 300, (Long) info.get("downtime"));
+            Heartbeats.assertContinues(a, b, 3, 300, (Long) info.get("downtime"));
             assertEquals("running", status(qb));
             qb.execute("{\"execute\": \"quit\"}");
             qa.execute("{\"execute\": \"quit\"}");
