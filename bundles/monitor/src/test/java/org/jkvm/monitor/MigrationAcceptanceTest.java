@@ -89,12 +89,17 @@ class MigrationAcceptanceTest {
         int port = EngineProcess.freePort();
         String append = "workload=verify mib=8 rate=1000 hb_ms=" + HB_MS;
         try (EngineProcess a = EngineProcess.start(src, "-append", append);
-                EngineProcess b = EngineProcess.start(dst, "-append", append, "-incoming", "tcp:0:" + port);
-                HmpClient ha = HmpClient.of(a); QmpClient qb = b.qmp()) {
+                EngineProcess b = EngineProcess.start(dst, "-append", append, "-incoming", "defer");
+                HmpClient ha = HmpClient.of(a); HmpClient hb = HmpClient.of(b); QmpClient qb = b.qmp()) {
             qb.execute("{\"execute\": \"qmp_capabilities\"}");
+            assertEquals("VM status: paused (inmigrate)", hb.cmd("info status"));
+            assertEquals("", hb.cmd("migrate_incoming tcp:0:" + port), "-incoming defer, then migrate_incoming");
             a.awaitHeartbeats(3, 30_000);
             assertEquals("", ha.cmd("migrate_set_speed 1g"));
-            assertTrue(ha.cmd("info migrate_parameters").contains("max-bandwidth: " + (1L << 30)));
+            assertEquals("", ha.cmd("migrate_set_downtime 0.5"));
+            String params = ha.cmd("info migrate_parameters");
+            assertTrue(params.contains("max-bandwidth: " + (1L << 30)) && params.contains("downtime-limit: 500"),
+                    params);
             assertEquals("", ha.cmd("stop"));
             long stopped = System.currentTimeMillis();
             assertEquals("", ha.cmd("migrate tcp:127.0.0.1:" + port), "blocking migrate of a stopped guest");
