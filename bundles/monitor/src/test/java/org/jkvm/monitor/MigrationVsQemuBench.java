@@ -23,7 +23,7 @@ import org.jkvm.testkit.RepoPaths;
  * migration (jcmd GC.heap_info), source/destination.
  *
  * <p>Run: {@code bin/jkvm-bench MigrationVsQemu [RAM_MIB ...]} (default 256 1024); system property {@code loads}
- * picks loads (default {@code idle,dirty,fill}). The engines log their phase timings to the temporary folder.
+ * picks loads (default {@code idle,dirty,fill}); {@code -Djfr=true} records a flight recording per engine. The engines log their phase timings to the temporary folder.
  */
 public final class MigrationVsQemuBench {
     private static final long DEFAULT_LIMIT = 128L << 20;
@@ -88,6 +88,12 @@ public final class MigrationVsQemuBench {
                 q.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:" + port + "\"}}");
                 Map<?, ?> info = awaitEnd(q);
                 Map<?, ?> ram = info.get("ram") instanceof Map<?, ?> r ? r : Map.of();
+                if (!qemu && Boolean.getBoolean("jfr")) {
+                    for (int i = 0; i < 2; i++) {
+                        new ProcessBuilder("jcmd", Long.toString(procs.get(i).pid()), "JFR.dump", "filename="
+                                + dir.resolve((i == 0 ? "src" : "dst") + ".jfr")).inheritIO().start().waitFor();
+                    }
+                }
                 long heapSrc = qemu ? -1 : heapUsedKb(procs.get(0));
                 long heapDst = qemu ? -1 : heapUsedKb(procs.get(1));
                 return new Row(qemu ? "qemu-tcg" : "jkvm", mib, load, limit, String.valueOf(info.get("status")),
@@ -115,7 +121,7 @@ public final class MigrationVsQemuBench {
         } else {
             String cp = System.getProperty("java.class.path");
             cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", cp, Main.class.getName(), "-m", mib + "M", "-kernel", fw.toString(), "-append", append,
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", jfr(dir, side), "-cp", cp, Main.class.getName(), "-m", mib + "M", "-kernel", fw.toString(), "-append", append,
                     "-serial", "file:" + dir.resolve(side + ".serial"),
                     "-qmp", "unix:" + dir.resolve(side + ".qmp") + ",server,nowait"));
         }
@@ -124,6 +130,12 @@ public final class MigrationVsQemuBench {
         }
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(side + ".out").toFile())
                 .start();
+    }
+
+    /** {@code -Djfr=true}: a flight recording per engine in the temporary folder, for profiling. */
+    private static String jfr(Path dir, String side) {
+        return Boolean.getBoolean("jfr") ? "-XX:StartFlightRecording=filename=" + dir.resolve(side + ".jfr")
+                + ",settings=profile" : "-Djfr=false";
     }
 
     private static QmpClient connect(Path socket, Process p) throws Exception {
