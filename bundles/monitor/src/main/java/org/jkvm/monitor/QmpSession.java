@@ -1,5 +1,6 @@
 package org.jkvm.monitor;
 
+import org.jkvm.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;

@@ -1,5 +1,6 @@
 package org.jkvm.monitor;
 
+import org.jkvm.json.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,5 +1,6 @@
 package org.jkvm.monitor;
 
+import org.jkvm.json.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package org.jkvm.monitor;
+package org.jkvm.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +38,21 @@ public final class Json {
             throw p.error("end of input");
         }
         return v;
+    }
+
+    /**
+     * Parses one JSON object.
+     *
+     * @throws IllegalArgumentException when the text is not JSON or its value is not an object
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parseObject(String text) {
+        Object v = parse(text);
+        if (!(v instanceof Map)) {
+            String shown = text.length() > 80 ? text.substring(0, 80) + "..." : text;
+            throw new IllegalArgumentException("expected a JSON object but got: " + shown);
+        }
+        return (Map<String, Object>) v;
     }
 
     /** Writes {@code value} (the types listed in the class comment, plus other {@code Number}s) compactly. */

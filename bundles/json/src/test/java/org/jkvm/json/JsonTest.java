@@ -1,11 +1,10 @@
-package org.jkvm.monitor;
+package org.jkvm.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -42,24 +41,9 @@ class JsonTest {
     }
 
     @Test
-    void framerSplitsObjectsAcrossAndWithinChunks() {
-        JsonFramer f = new JsonFramer();
-        List<String> out = new ArrayList<>();
-        String input = "{\"execute\":\"a}\"}{\"execute\":\n\"b\"}  \r\n{\"x\":[{}]}";
-        for (char c : input.toCharArray()) {
-            String t = f.feed(c);
-            if (t != null) {
-                out.add(t);
-            }
-        }
-        assertEquals(List.of("{\"execute\":\"a}\"}", "{\"execute\":\n\"b\"}", "{\"x\":[{}]}"), out);
-        out.clear();
-        for (char c : "not json at all\n{}".toCharArray()) {
-            String t = f.feed(c);
-            if (t != null) {
-                out.add(t);
-            }
-        }
-        assertEquals(List.of("not json at all", "{}"), out, "garbage is one text per line");
+    void parseObjectRefusesOtherValues() {
+        assertEquals(Map.of("a", 1L), Json.parseObject("{\"a\": 1}"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Json.parseObject("[1]")).getMessage()
+                .startsWith("expected a JSON object but got: [1]"));
     }
 }
