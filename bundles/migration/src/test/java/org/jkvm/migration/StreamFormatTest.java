@@ -77,11 +77,12 @@ class StreamFormatTest {
     }
 
     @Test
-    void roundTripSendsZeroPagesAsFlagsOnly() throws IOException {
+    void roundTripSendsZeroPagesAsFlagsOrOneZeroRun() throws IOException {
         FakeMemory src = guest();
         byte[] stream = smallStream(src);
-        // header 12 + config 27 + RAM (1+8+2+16 flags + 2 pages + 4) + round end 17 + device 25 + EOF 14
-        assertEquals(12 + 27 + 31 + 2 * PAGE + 17 + 25 + 14, stream.length);
+        // header 12 + config 27 + RAM pages 0-5 (1+8+2+6 flags + 2 pages + 4) + ZERO_RUN pages 6-15 (1+8+4+4)
+        // + round end 17 + device 25 + EOF 14
+        assertEquals(12 + 27 + 21 + 2 * PAGE + 17 + 17 + 25 + 14, stream.length);
         FakeMemory dst = FakeMemory.of(16 * PAGE);
         dst.write(3L * PAGE, ByteBuffer.wrap(new byte[] {5}));
         StreamLoader.Result r = load(stream, dst);
@@ -92,20 +93,42 @@ class StreamFormatTest {
     }
 
     /**
-     * The version-1 golden file (written once by this build's writer) must keep loading, and the writer must keep
-     * producing it byte for byte: a change here needs a new stream version and a new golden file beside this one.
+     * The version-1 golden file (written by the version-1 writer, RAM records only) must keep loading: a version-2
+     * reader reads version 1 unchanged.
      */
     @Test
-    void goldenVersion1StreamStillLoadsAndIsStillWritten() throws IOException {
-        byte[] golden;
-        try (var in = StreamFormatTest.class.getResourceAsStream("/stream/v1/small.jkms")) {
-            golden = in.readAllBytes();
-        }
+    void goldenVersion1StreamStillLoads() throws IOException {
+        byte[] golden = resource("/stream/v1/small.jkms");
+        assertEquals(1, ByteBuffer.wrap(golden).getInt(4), "the v1 golden file must stay a version-1 stream");
+        FakeMemory dst = FakeMemory.of(16 * PAGE);
+        dst.write(9L * PAGE, ByteBuffer.wrap(new byte[] {4}));
+        StreamLoader.Result r = load(golden, dst);
+        assertEquals(-1, RamCompare.firstDifference(guest(), dst));
+        assertEquals(List.of(new StateSection("dev", 2, 1, new byte[] {1, 2, 3})), r.sections());
+    }
+
+    /**
+     * The version-2 golden file (RAM and ZERO_RUN records) must keep loading, and the writer must keep producing it
+     * byte for byte: a change here needs a new stream version and a new golden file beside this one.
+     */
+    @Test
+    void goldenVersion2StreamStillLoadsAndIsStillWritten() throws IOException {
+        byte[] golden = resource("/stream/v2/small.jkms");
+        assertEquals(2, ByteBuffer.wrap(golden).getInt(4));
         FakeMemory dst = FakeMemory.of(16 * PAGE);
         StreamLoader.Result r = load(golden, dst);
         assertEquals(-1, RamCompare.firstDifference(guest(), dst));
         assertEquals(List.of(new StateSection("dev", 2, 1, new byte[] {1, 2, 3})), r.sections());
-        assertArrayEquals(golden, smallStream(guest()), "the writer changed the version-1 format");
+        assertArrayEquals(golden, smallStream(guest()), "the writer changed the version-2 format");
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (var in = StreamFormatTest.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("test resource " + name + " is missing");
+            }
+            return in.readAllBytes();
+        }
     }
 
     @Test
@@ -140,9 +163,9 @@ class StreamFormatTest {
     @Test
     void headerChecksNameTheValues() throws IOException {
         byte[] good = smallStream(guest());
-        byte[] v2 = good.clone();
-        v2[7] = 2;
-        assertMessage(v2, "version 2 but this build reads 1 to 1");
+        byte[] v3 = good.clone();
+        v3[7] = 3;
+        assertMessage(v3, "version 3 but this build reads 1 to 2");
         byte[] magic = good.clone();
         magic[0] = 'X';
         assertMessage(magic, "not a jkvm migration stream");
@@ -155,7 +178,8 @@ class StreamFormatTest {
     void aStreamForMoreRamIsRefusedBeforeWritingOutsideIt() throws IOException {
         byte[] good = smallStream(guest());
         MigrationException e = assertThrows(MigrationException.class, () -> load(good, FakeMemory.of(8 * PAGE)));
-        assertTrue(e.getMessage().contains("RAM record at gpa 0x0") && e.getMessage().contains("memory layout"),
+        assertTrue(e.getMessage().contains("ZERO_RUN record at gpa 0x6000 (round 0) with 10 pages")
+                && e.getMessage().contains("memory layout"),
                 e.getMessage());
     }
 

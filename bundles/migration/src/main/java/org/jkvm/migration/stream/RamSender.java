@@ -11,12 +11,20 @@ import org.jkvm.memory.GuestMemory;
 import org.jkvm.memory.MemoryRegion;
 
 /**
- * Sends the pages marked in the to-send bitmaps as RAM records: consecutive pages are grouped (up to
- * {@link StreamFormat#MAX_PAGES_PER_RECORD}), a zero page costs one flag byte, a non-zero page is copied once
- * from guest memory into the output buffer. Bits are taken (cleared) as the pages are sent. Not thread-safe;
+ * Sends the pages marked in the to-send bitmaps as RAM and ZERO_RUN records: consecutive pages are grouped (up to
+ * {@link StreamFormat#MAX_PAGES_PER_RECORD} per RAM record), a long stretch of zero pages becomes one 17-byte
+ * ZERO_RUN record whatever its length, a short one costs one flag byte per page in a RAM record, and a non-zero
+ * page is copied once from guest memory into the output buffer. Bits are taken (cleared) as the pages are sent. Not thread-safe;
  * counters are read by the stats thread and may be slightly stale.
  */
 public final class RamSender {
+    /**
+     * Shortest zero stretch inside a chunk sent as a ZERO_RUN record rather than as ZERO flags: splitting a RAM
+     * record around it costs a ZERO_RUN (17 bytes) and another RAM header (15 bytes), i.e. 32 flag bytes.
+     */
+    static final int MIN_ZERO_RUN = 32;
+    /** Most pages in one ZERO_RUN record the sender makes (1 GiB), so progress and stream stay granular. */
+    static final long MAX_ZERO_RUN = 1L << 18;
     private final RamWindows ram;
     private final List<DirtyBitmap> toSend;
     private final StreamOut out;
@@ -26,6 +34,9 @@ public final class RamSender {
     /** One bitmap per region of the pages that may hold data, for the next {@link #sendMarked} only; or null. */
     private List<DirtyBitmap> populated;
     private int runRegion = -1;
+    private int zeroRegion = -1;
+    private long zeroStart;
+    private long zeroLength;
     private long runStart;
     private int runLength;
 
@@ -127,7 +138,7 @@ public final class RamSender {
         return n;
     }
 
-    /** Pages sent as a ZERO flag so far. */
+    /** Pages sent as zero (a ZERO flag or in a ZERO_RUN record) so far. */
     public long zeroPages() {
         return zeroPages;
     }
@@ -160,24 +171,92 @@ public final class RamSender {
         }
         runRegion = -1;
         runLength = 0;
+        flushZeroRun();
     }
 
-    /** One RAM record for pages {@code [first, first + count)} of a region. */
+    /**
+     * Pages {@code [first, first + count)} of a region (count at most {@link StreamFormat#MAX_PAGES_PER_RECORD}):
+     * zero stretches of at least {@link #MIN_ZERO_RUN} pages, or reaching the end of the chunk, or continuing the
+     * pending zero run, go into that run; the rest into RAM records (a short zero stretch there costs one flag).
+     */
     private void record(int region, long first, int count) throws IOException {
-        // Pass 1 decides the flags, pass 2 copies: a page that changes in between is dirty again and is resent.
-        int data = 0;
+        // Classify first, copy later: a page that changes in between is dirty again and is resent.
         for (int i = 0; i < count; i++) {
             long page = first + i;
             boolean zero = (populated != null && !populated.get(region).isDirty(page))
                     || RamWindows.isZero(ram.window(region, page), RamWindows.offset(page));
             flags[i] = (byte) (zero ? StreamFormat.RAM_ZERO : StreamFormat.RAM_PAGE);
-            data += zero ? 0 : 1;
+        }
+        int i = 0;
+        while (i < count) {
+            int zeros = zerosFrom(i, count);
+            boolean joins = zeroRegion == region && zeroStart + zeroLength == first + i;
+            if (zeros > 0 && (zeros >= MIN_ZERO_RUN || i + zeros == count || joins)) {
+                addZeroRun(region, first + i, zeros);
+                i += zeros;
+                continue;
+            }
+            int k = i;
+            while (k < count) {
+                int z = zerosFrom(k, count);
+                if (z == 0) {
+                    k++;
+                } else if (z >= MIN_ZERO_RUN || k + z == count) {
+                    break;
+                } else {
+                    k += z;
+                }
+            }
+            flushZeroRun();
+            ramRecord(region, first, i, k);
+            i = k;
+        }
+    }
+
+    /** The number of ZERO flags from index {@code i} on, before the first PAGE flag or {@code count}. */
+    private int zerosFrom(int i, int count) {
+        int j = i;
+        while (j < count && flags[j] == StreamFormat.RAM_ZERO) {
+            j++;
+        }
+        return j - i;
+    }
+
+    private void addZeroRun(int region, long page, int pages) throws IOException {
+        if (zeroRegion != region || zeroStart + zeroLength != page || zeroLength + pages > MAX_ZERO_RUN) {
+            flushZeroRun();
+            zeroRegion = region;
+            zeroStart = page;
+        }
+        zeroLength += pages;
+        zeroPages += pages;
+    }
+
+    /** Sends the pending zero run, if any, as one ZERO_RUN record. */
+    private void flushZeroRun() throws IOException {
+        if (zeroLength > 0) {
+            MemoryRegion r = ram.regions().get(zeroRegion);
+            out.begin(StreamFormat.REC_ZERO_RUN, 8 + 4);
+            out.buffer().putLong(r.gpa() + zeroStart * StreamFormat.PAGE_SIZE).putInt((int) zeroLength);
+            out.end();
+            out.maybeFlush();
+        }
+        zeroRegion = -1;
+        zeroLength = 0;
+    }
+
+    /** One RAM record for the pages of flags {@code [from, to)}, i.e. pages {@code first + from ..}. */
+    private void ramRecord(int region, long first, int from, int to) throws IOException {
+        int count = to - from;
+        int data = 0;
+        for (int i = from; i < to; i++) {
+            data += flags[i] == StreamFormat.RAM_PAGE ? 1 : 0;
         }
         MemoryRegion r = ram.regions().get(region);
-        out.begin(StreamFormat.REC_RAM, 1 + 8 + 2 + count + data * StreamFormat.PAGE_SIZE);
+        out.begin(StreamFormat.REC_RAM, 8 + 2 + count + data * StreamFormat.PAGE_SIZE);
         ByteBuffer buf = out.buffer();
-        buf.putLong(r.gpa() + first * StreamFormat.PAGE_SIZE).putShort((short) count).put(flags, 0, count);
-        for (int i = 0; i < count; i++) {
+        buf.putLong(r.gpa() + (first + from) * StreamFormat.PAGE_SIZE).putShort((short) count).put(flags, from, count);
+        for (int i = from; i < to; i++) {
             if (flags[i] == StreamFormat.RAM_PAGE) {
                 long page = first + i;
                 out.page(ram.window(region, page), RamWindows.offset(page));

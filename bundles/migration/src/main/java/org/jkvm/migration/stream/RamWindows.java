@@ -48,8 +48,8 @@ public final class RamWindows {
     }
 
     /** The region index holding {@code [gpa, gpa + pages * PAGE_SIZE)} entirely, or -1. */
-    public int regionOf(long gpa, int pages) {
-        long bytes = (long) pages * StreamFormat.PAGE_SIZE;
+    public int regionOf(long gpa, long pages) {
+        long bytes = pages * StreamFormat.PAGE_SIZE;
         for (int r = 0; r < regions.size(); r++) {
             MemoryRegion region = regions.get(r);
             if (gpa >= region.gpa() && gpa - region.gpa() <= region.sizeBytes() - bytes) {

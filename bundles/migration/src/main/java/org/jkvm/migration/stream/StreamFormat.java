@@ -1,7 +1,7 @@
 package org.jkvm.migration.stream;
 
 /**
- * The numbers of the migration stream, version 1. The full layout, with the versioning rule, is in
+ * The numbers of the migration stream, version 2 (version 1 is still read). The full layout, with the versioning rule, is in
  * {@code docs/migration-stream.md}; every value there is defined here. All integers are big-endian.
  *
  * <pre>
@@ -12,6 +12,7 @@ package org.jkvm.migration.stream;
  *   0x03 ROUND_END  u32 round, u64 pages sent in the round
  *   0x04 DEVICE     u16 len, name; u32 instance; u32 version; u32 len, payload
  *   0x05 EOF        u8 running, u32 records before EOF, u32 crc32c over their CRCs (big-endian u32 each)
+ *   0x06 ZERO_RUN   u64 gpa, u32 pages (1..region end): that many consecutive zero pages (version 2 on)
  * return path (destination to source)  u8 type, u16 len, UTF-8 text
  *   0x01 CONFIG_OK  0x02 REFUSED  0x03 LOADED  0x04 FAILED  0x05 ROUND_DONE
  * handover byte (source to destination, after LOADED)  0xC0
@@ -26,7 +27,7 @@ public final class StreamFormat {
     /** "JKMS": jkvm migration stream. */
     public static final int MAGIC = 0x4A4B4D53;
     /** The version this build writes. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** The oldest version this build reads. */
     public static final int MIN_VERSION = 1;
     /** Bytes per page; a stream with another page size is refused. */
@@ -42,6 +43,10 @@ public final class StreamFormat {
     public static final int REC_DEVICE = 0x04;
     /** End of the stream. */
     public static final int REC_EOF = 0x05;
+    /** A run of consecutive zero pages in a few bytes; exists from version {@link #ZERO_RUN_SINCE} on. */
+    public static final int REC_ZERO_RUN = 0x06;
+    /** The first stream version with {@link #REC_ZERO_RUN}. */
+    public static final int ZERO_RUN_SINCE = 2;
 
     /** Page flag: the page is all zeros; no data follows for it. */
     public static final int RAM_ZERO = 0x02;
@@ -88,6 +93,7 @@ public final class StreamFormat {
             case REC_ROUND_END -> "ROUND_END";
             case REC_DEVICE -> "DEVICE";
             case REC_EOF -> "EOF";
+            case REC_ZERO_RUN -> "ZERO_RUN";
             default -> "unknown type 0x" + Integer.toHexString(type);
         };
     }

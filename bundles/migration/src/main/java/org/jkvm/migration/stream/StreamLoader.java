@@ -31,6 +31,7 @@ public final class StreamLoader {
     private volatile long pagesLoaded;
     private int round;
     private long pagesInRound;
+    private int version = StreamFormat.VERSION;
 
     /** Told when a round has been loaded (the destination then sends ROUND_DONE on the return path). */
     @FunctionalInterface
@@ -74,7 +75,7 @@ public final class StreamLoader {
                     + Integer.toHexString(magic) + " instead of 0x" + Integer.toHexString(StreamFormat.MAGIC)
                     + "); check the URI and what the source sends");
         }
-        int version = in.u32();
+        version = in.u32();
         if (version < StreamFormat.MIN_VERSION || version > StreamFormat.VERSION) {
             throw new MigrationException("the migration stream has version " + version + " but this build reads "
                     + StreamFormat.MIN_VERSION + " to " + StreamFormat.VERSION + "; use compatible jkvm versions");
@@ -119,6 +120,7 @@ public final class StreamLoader {
             int type = in.u8();
             switch (type) {
                 case StreamFormat.REC_RAM -> ramRecord();
+                case StreamFormat.REC_ZERO_RUN -> zeroRun();
                 case StreamFormat.REC_ROUND_END -> roundEnd();
                 case StreamFormat.REC_DEVICE -> {
                     StateSection s = device(deviceBytes);
@@ -185,6 +187,43 @@ public final class StreamLoader {
         in.end(what);
         pagesInRound += count;
         pagesLoaded += count;
+    }
+
+    /**
+     * A ZERO_RUN record: checked whole (bounds, then CRC) before any page is touched, then every page of the run
+     * that may hold data here is made zero; fresh pages are not even read.
+     */
+    private void zeroRun() throws IOException {
+        if (version < StreamFormat.ZERO_RUN_SINCE) {
+            throw new MigrationException("record type 0x" + Integer.toHexString(StreamFormat.REC_ZERO_RUN)
+                    + " (ZERO_RUN) at stream offset " + (in.offset() - 1) + " does not exist in a version " + version
+                    + " stream; the stream is corrupt");
+        }
+        long gpa = in.u64();
+        long pages = Integer.toUnsignedLong(in.u32());
+        String what = "ZERO_RUN record at gpa 0x" + Long.toHexString(gpa) + " (round " + round + ")";
+        if (pages < 1) {
+            throw new MigrationException("the " + what + " has 0 pages; the stream is corrupt");
+        }
+        int region = (gpa & (StreamFormat.PAGE_SIZE - 1)) == 0 ? ram.regionOf(gpa, pages) : -1;
+        if (region < 0) {
+            throw new MigrationException("the " + what + " with " + pages + " pages is not page-aligned guest RAM "
+                    + "here (unaligned, or past the end of a RAM region); the destination has a different memory "
+                    + "layout or the stream is corrupt");
+        }
+        in.end(what);
+        long first = (gpa - ram.regions().get(region).gpa()) / StreamFormat.PAGE_SIZE;
+        for (long page = first; page < first + pages; page++) {
+            if (mayBeNonZero(region, page)) {
+                ByteBuffer window = ram.window(region, page);
+                int off = RamWindows.offset(page);
+                if (!RamWindows.isZero(window, off)) {
+                    window.put(off, ZERO_PAGE, 0, StreamFormat.PAGE_SIZE);
+                }
+            }
+        }
+        pagesInRound += pages;
+        pagesLoaded += pages;
     }
 
     /**
