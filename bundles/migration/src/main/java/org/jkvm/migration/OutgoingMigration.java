@@ -14,6 +14,7 @@ import org.jkvm.migration.stream.ReturnPath;
 import org.jkvm.migration.stream.ReturnPathReader;
 import org.jkvm.migration.stream.StreamFormat;
 import org.jkvm.migration.stream.StreamOut;
+import org.jkvm.migration.stream.StreamRecords;
 import org.jkvm.migration.transport.Connection;
 import org.jkvm.migration.transport.MigrationUri;
 import org.jkvm.migration.transport.Transports;
@@ -184,13 +185,7 @@ public final class OutgoingMigration {
         out.header();
         Map<String, String> cfg = vm.configFingerprint();
         phases.mark("fingerprint");
-        out.begin(StreamFormat.REC_CONFIG, 4);
-        out.buffer().putInt(cfg.size());
-        for (Map.Entry<String, String> e : cfg.entrySet()) {
-            out.string(e.getKey());
-            out.string(e.getValue());
-        }
-        out.end();
+        StreamRecords.config(out, cfg);
         out.flush();
         if (connection.hasReturnPath()) {
             returnPath = new ReturnPathReader(connection.in(), this::signalAbort);
@@ -267,11 +262,7 @@ public final class OutgoingMigration {
         List<StateSection> sections = vm.saveState();
         phases.mark("save state (" + sections.size() + " sections)");
         for (StateSection s : sections) {
-            out.begin(StreamFormat.REC_DEVICE, 2 + StateSection.MAX_NAME_LENGTH + 12);
-            out.string(s.name());
-            out.buffer().putInt(s.instance()).putInt(s.version());
-            out.bytes(s.payload());
-            out.end();
+            StreamRecords.device(out, s);
         }
         int records = out.records();
         int chain = out.chainCrc();

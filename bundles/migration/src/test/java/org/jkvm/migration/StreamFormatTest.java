@@ -22,6 +22,7 @@ import org.jkvm.migration.stream.StreamFormat;
 import org.jkvm.migration.stream.StreamIn;
 import org.jkvm.migration.stream.StreamLoader;
 import org.jkvm.migration.stream.StreamOut;
+import org.jkvm.migration.stream.StreamRecords;
 import org.jkvm.vmstate.StateSection;
 import org.junit.jupiter.api.Test;
 
@@ -35,22 +36,16 @@ class StreamFormatTest {
         StreamOut out = new StreamOut(Channels.newChannel(bytes), 0,
                 new RateLimiter(0, NanoClock.SYSTEM, RateLimiter.Sleeper.SYSTEM));
         out.header();
-        out.begin(StreamFormat.REC_CONFIG, 4);
-        out.buffer().putInt(1);
-        out.string("ram.bytes");
-        out.string("65536");
-        out.end();
+        StreamRecords.config(out, Map.of("ram.bytes", "65536")); // too small to deflate: a plain CONFIG
         DirtyBitmap all = new DirtyBitmap(16);
         all.markAll();
         long pages = new RamSender(new RamWindows(mem), List.of(all), out).sendMarked(() -> false);
         out.begin(StreamFormat.REC_ROUND_END, 12);
         out.buffer().putInt(0).putLong(pages);
         out.end();
-        out.begin(StreamFormat.REC_DEVICE, 100);
-        out.string("dev");
-        out.buffer().putInt(2).putInt(1);
-        out.bytes(new byte[] {1, 2, 3});
-        out.end();
+        for (StateSection section : SECTIONS) {
+            StreamRecords.device(out, section); // "dev" plain, "cpu" deflated
+        }
         int records = out.records();
         int chain = out.chainCrc();
         out.begin(StreamFormat.REC_EOF, 9);
@@ -58,6 +53,18 @@ class StreamFormatTest {
         out.end();
         out.flush();
         return bytes.toByteArray();
+    }
+
+    /** The device sections of {@link #smallStream}: a tiny one and a mostly-zero 1 KiB one. */
+    static final List<StateSection> SECTIONS = List.of(new StateSection("dev", 2, 1, new byte[] {1, 2, 3}),
+            new StateSection("cpu", 0, 3, cpuPayload()));
+
+    static byte[] cpuPayload() {
+        byte[] p = new byte[1024];
+        for (int i = 0; i < p.length; i += 16) {
+            p[i] = (byte) (i / 16 + 1);
+        }
+        return p;
     }
 
     static FakeMemory guest() {
@@ -81,13 +88,16 @@ class StreamFormatTest {
         FakeMemory src = guest();
         byte[] stream = smallStream(src);
         // header 12 + config 27 + RAM pages 0-5 (1+8+2+6 flags + 2 pages + 4) + ZERO_RUN pages 6-15 (1+8+4+4)
-        // + round end 17 + device 25 + EOF 14
-        assertEquals(12 + 27 + 21 + 2 * PAGE + 17 + 17 + 25 + 14, stream.length);
+        // + round end 17 + device "dev" 25, then the deflated "cpu" section, then EOF 14
+        int cpuAt = 12 + 27 + 21 + 2 * PAGE + 17 + 17 + 25;
+        assertEquals(StreamFormat.REC_ZERO_RUN, stream[12 + 27 + 21 + 2 * PAGE]);
+        assertEquals(StreamFormat.REC_DEVICE_DEFLATE, stream[cpuAt]);
+        assertTrue(stream.length - 14 - cpuAt < 200, "the 1 KiB cpu section took " + (stream.length - 14 - cpuAt));
         FakeMemory dst = FakeMemory.of(16 * PAGE);
         dst.write(3L * PAGE, ByteBuffer.wrap(new byte[] {5}));
         StreamLoader.Result r = load(stream, dst);
         assertEquals(-1, RamCompare.firstDifference(src, dst), "a stale non-zero page was cleared too");
-        assertEquals(List.of(new StateSection("dev", 2, 1, new byte[] {1, 2, 3})), r.sections());
+        assertEquals(SECTIONS, r.sections());
         assertTrue(r.sourceRunning());
         assertEquals(1, r.rounds());
     }
@@ -108,7 +118,7 @@ class StreamFormatTest {
     }
 
     /**
-     * The version-2 golden file (RAM and ZERO_RUN records) must keep loading, and the writer must keep producing it
+     * The version-2 golden file (RAM, ZERO_RUN, DEVICE and DEVICE_DEFLATE records) must keep loading, and the writer must keep producing it
      * byte for byte: a change here needs a new stream version and a new golden file beside this one.
      */
     @Test
@@ -118,7 +128,7 @@ class StreamFormatTest {
         FakeMemory dst = FakeMemory.of(16 * PAGE);
         StreamLoader.Result r = load(golden, dst);
         assertEquals(-1, RamCompare.firstDifference(guest(), dst));
-        assertEquals(List.of(new StateSection("dev", 2, 1, new byte[] {1, 2, 3})), r.sections());
+        assertEquals(SECTIONS, r.sections());
         assertArrayEquals(golden, smallStream(guest()), "the writer changed the version-2 format");
     }
 

@@ -13,6 +13,8 @@ package org.jkvm.migration.stream;
  *   0x04 DEVICE     u16 len, name; u32 instance; u32 version; u32 len, payload
  *   0x05 EOF        u8 running, u32 records before EOF, u32 crc32c over their CRCs (big-endian u32 each)
  *   0x06 ZERO_RUN   u64 gpa, u32 pages (1..region end): that many consecutive zero pages (version 2 on)
+ *   0x07 CONFIG_DEFLATE  u32 raw length, u32 len, zlib data of the CONFIG fields (version 2 on)
+ *   0x08 DEVICE_DEFLATE  u16 len, name; u32 instance; u32 version; u32 raw length; u32 len, zlib payload (v2 on)
  * return path (destination to source)  u8 type, u16 len, UTF-8 text
  *   0x01 CONFIG_OK  0x02 REFUSED  0x03 LOADED  0x04 FAILED  0x05 ROUND_DONE
  * handover byte (source to destination, after LOADED)  0xC0
@@ -45,7 +47,11 @@ public final class StreamFormat {
     public static final int REC_EOF = 0x05;
     /** A run of consecutive zero pages in a few bytes; exists from version {@link #ZERO_RUN_SINCE} on. */
     public static final int REC_ZERO_RUN = 0x06;
-    /** The first stream version with {@link #REC_ZERO_RUN}. */
+    /** The CONFIG fields ({@code u32 n} and the pairs), zlib-compressed; from version 2 on. */
+    public static final int REC_CONFIG_DEFLATE = 0x07;
+    /** A DEVICE record whose payload is zlib-compressed; from version 2 on. */
+    public static final int REC_DEVICE_DEFLATE = 0x08;
+    /** The first stream version with {@link #REC_ZERO_RUN}, {@link #REC_CONFIG_DEFLATE}, {@link #REC_DEVICE_DEFLATE}. */
     public static final int ZERO_RUN_SINCE = 2;
 
     /** Page flag: the page is all zeros; no data follows for it. */
@@ -61,6 +67,8 @@ public final class StreamFormat {
     public static final int MAX_CONFIG_KEY = 256;
     /** Longest configuration value, in UTF-8 bytes. */
     public static final int MAX_CONFIG_VALUE = 4096;
+    /** Most bytes of CONFIG fields (the raw length of a CONFIG_DEFLATE record): every entry at its caps. */
+    public static final int MAX_CONFIG_BYTES = 4 + MAX_CONFIG_ENTRIES * (2 + MAX_CONFIG_KEY + 2 + MAX_CONFIG_VALUE);
     /** Most device sections in one stream. */
     public static final int MAX_DEVICE_SECTIONS = 4096;
     /** Most device-state bytes in one stream (all sections together). */
@@ -94,6 +102,8 @@ public final class StreamFormat {
             case REC_DEVICE -> "DEVICE";
             case REC_EOF -> "EOF";
             case REC_ZERO_RUN -> "ZERO_RUN";
+            case REC_CONFIG_DEFLATE -> "CONFIG_DEFLATE";
+            case REC_DEVICE_DEFLATE -> "DEVICE_DEFLATE";
             default -> "unknown type 0x" + Integer.toHexString(type);
         };
     }

@@ -1,7 +1,9 @@
 package org.jkvm.migration.stream;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,7 @@ public final class StreamLoader {
     private int round;
     private long pagesInRound;
     private int version = StreamFormat.VERSION;
+    private int rawLength;
 
     /** Told when a round has been loaded (the destination then sends ROUND_DONE on the return path). */
     @FunctionalInterface
@@ -87,26 +90,61 @@ public final class StreamLoader {
         }
     }
 
-    /** Reads the CONFIG record: the source's fingerprint. */
+    /** Reads the CONFIG (or CONFIG_DEFLATE) record: the source's fingerprint. */
     public Map<String, String> config() throws IOException {
         in.begin();
         int type = in.u8();
+        if (type == StreamFormat.REC_CONFIG_DEFLATE && version >= StreamFormat.ZERO_RUN_SINCE) {
+            String what = "CONFIG_DEFLATE record";
+            byte[] raw = StreamRecords.inflate(deflated(StreamFormat.MAX_CONFIG_BYTES, what), rawLength, what);
+            StreamIn body = new StreamIn(Channels.newChannel(new ByteArrayInputStream(raw)), 0);
+            Map<String, String> cfg = configEntries(body);
+            if (body.offset() != raw.length) {
+                throw new MigrationException("the " + what + " has " + (raw.length - body.offset())
+                        + " bytes after its last entry; the stream is corrupt");
+            }
+            return cfg;
+        }
         if (type != StreamFormat.REC_CONFIG) {
             throw new MigrationException("the migration stream starts with a " + StreamFormat.recordName(type)
                     + " record instead of CONFIG; the stream is corrupt");
         }
-        int n = in.u32();
+        Map<String, String> cfg = configEntries(in);
+        in.end("CONFIG record");
+        return cfg;
+    }
+
+    private static Map<String, String> configEntries(StreamIn src) throws IOException {
+        int n = src.u32();
         if (n < 0 || n > StreamFormat.MAX_CONFIG_ENTRIES) {
             throw new MigrationException("the CONFIG record claims " + Integer.toUnsignedString(n)
                     + " entries, more than the " + StreamFormat.MAX_CONFIG_ENTRIES + " allowed; the stream is corrupt");
         }
         Map<String, String> cfg = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-            String k = in.string(StreamFormat.MAX_CONFIG_KEY, "CONFIG key");
-            cfg.put(k, in.string(StreamFormat.MAX_CONFIG_VALUE, "CONFIG value of " + k));
+            String k = src.string(StreamFormat.MAX_CONFIG_KEY, "CONFIG key");
+            cfg.put(k, src.string(StreamFormat.MAX_CONFIG_VALUE, "CONFIG value of " + k));
         }
-        in.end("CONFIG record");
         return cfg;
+    }
+
+    /**
+     * Reads {@code u32 raw length, u32 length, zlib data} of a deflated record and its CRC, checking both lengths
+     * against {@code maxRaw} (a deflated body is never longer than its raw form: the writer sends it raw then);
+     * the raw length is left in {@link #rawLength}.
+     */
+    private byte[] deflated(int maxRaw, String what) throws IOException {
+        int raw = in.u32();
+        int len = in.u32();
+        if (raw < 0 || raw > maxRaw || len < 0 || len > raw) {
+            throw new MigrationException("the " + what + " claims " + Integer.toUnsignedString(len)
+                    + " compressed bytes for " + Integer.toUnsignedString(raw) + " (at most " + maxRaw
+                    + ", and never more compressed than raw); the stream is corrupt");
+        }
+        byte[] z = in.bytes(len);
+        in.end(what);
+        rawLength = raw;
+        return z;
     }
 
     /** Reads RAM, round ends and device sections up to and including EOF, checking everything. */
@@ -122,8 +160,8 @@ public final class StreamLoader {
                 case StreamFormat.REC_RAM -> ramRecord();
                 case StreamFormat.REC_ZERO_RUN -> zeroRun();
                 case StreamFormat.REC_ROUND_END -> roundEnd();
-                case StreamFormat.REC_DEVICE -> {
-                    StateSection s = device(deviceBytes);
+                case StreamFormat.REC_DEVICE, StreamFormat.REC_DEVICE_DEFLATE -> {
+                    StateSection s = device(type, deviceBytes);
                     deviceBytes += s.payload().length;
                     if (sections.size() >= StreamFormat.MAX_DEVICE_SECTIONS) {
                         throw new MigrationException("the stream has more than " + StreamFormat.MAX_DEVICE_SECTIONS
@@ -194,11 +232,7 @@ public final class StreamLoader {
      * that may hold data here is made zero; fresh pages are not even read.
      */
     private void zeroRun() throws IOException {
-        if (version < StreamFormat.ZERO_RUN_SINCE) {
-            throw new MigrationException("record type 0x" + Integer.toHexString(StreamFormat.REC_ZERO_RUN)
-                    + " (ZERO_RUN) at stream offset " + (in.offset() - 1) + " does not exist in a version " + version
-                    + " stream; the stream is corrupt");
-        }
+        requireVersion2(StreamFormat.REC_ZERO_RUN);
         long gpa = in.u64();
         long pages = Integer.toUnsignedLong(in.u32());
         String what = "ZERO_RUN record at gpa 0x" + Long.toHexString(gpa) + " (round " + round + ")";
@@ -226,6 +260,14 @@ public final class StreamLoader {
         pagesLoaded += pages;
     }
 
+    private void requireVersion2(int type) {
+        if (version < StreamFormat.ZERO_RUN_SINCE) {
+            throw new MigrationException("record type 0x" + Integer.toHexString(type) + " ("
+                    + StreamFormat.recordName(type) + ") at stream offset " + (in.offset() - 1)
+                    + " does not exist in a version " + version + " stream; the stream is corrupt");
+        }
+    }
+
     /**
      * Whether a page may hold data here: received whole earlier in this stream, or written by the VMM before it
      * (marked in the region's VMM dirty bitmap, e.g. by the firmware loader). Any other page is untouched fresh
@@ -248,20 +290,30 @@ public final class StreamLoader {
         pagesInRound = 0;
     }
 
-    private StateSection device(long deviceBytesSoFar) throws IOException {
+    private StateSection device(int type, long deviceBytesSoFar) throws IOException {
+        boolean deflate = type == StreamFormat.REC_DEVICE_DEFLATE;
+        if (deflate) {
+            requireVersion2(type);
+        }
         String name = in.string(StateSection.MAX_NAME_LENGTH, "DEVICE section name");
         int instance = in.u32();
-        int version = in.u32();
-        int len = in.u32();
+        int sectionVersion = in.u32();
         String what = "DEVICE section " + name + "#" + instance;
-        if (len < 0 || len > StateSection.MAX_PAYLOAD_BYTES || deviceBytesSoFar + len > StreamFormat.MAX_DEVICE_BYTES) {
-            throw new MigrationException("the " + what + " claims " + Integer.toUnsignedString(len)
-                    + " bytes, more than allowed; the stream is corrupt");
+        long cap = Math.min(StateSection.MAX_PAYLOAD_BYTES, StreamFormat.MAX_DEVICE_BYTES - deviceBytesSoFar);
+        byte[] payload;
+        if (deflate) {
+            payload = StreamRecords.inflate(deflated((int) cap, what), rawLength, what);
+        } else {
+            int len = in.u32();
+            if (len < 0 || len > cap) {
+                throw new MigrationException("the " + what + " claims " + Integer.toUnsignedString(len)
+                        + " bytes, more than allowed; the stream is corrupt");
+            }
+            payload = in.bytes(len);
+            in.end(what);
         }
-        byte[] payload = in.bytes(len);
-        in.end(what);
         try {
-            return new StateSection(name, instance, version, payload);
+            return new StateSection(name, instance, sectionVersion, payload);
         } catch (VmStateException e) {
             throw new MigrationException("the " + what + " is invalid: " + e.getMessage(), e);
         }

@@ -89,6 +89,11 @@ public final class StreamOut {
     public void bytes(byte[] data) throws IOException {
         ensure(4);
         buf.putInt(data.length);
+        raw(data);
+    }
+
+    /** Appends bytes as they are, without a length, in pieces if they are larger than the buffer. */
+    public void raw(byte[] data) throws IOException {
         int off = 0;
         while (off < data.length) {
             ensure(1);
