@@ -9,6 +9,7 @@ import org.jkvm.domainxml.model.Domain;
 /**
  * The engine command line a definition maps to (docs/contracts.md, the engine's qemu-style options):
  * {@code -name}, {@code -uuid}, {@code -m} (KiB or MiB), {@code -smp 1}, {@code -cpu} (see {@link CpuMapping}),
+ * {@code -abi-fingerprint} ({@link Fingerprint#of}),
  * {@code -kernel} only when {@code <os><kernel>} is given (else the engine boots its bundled firmware),
  * {@code -append} from {@code <os><cmdline>}, {@code -serial} from the first serial port (see
  * {@link SerialBackend}), then {@code -qmp} and {@code -pidfile} from the {@link RuntimePaths}.
@@ -37,6 +38,9 @@ public final class EngineArgs {
         add(a, "-m", memory(def.memoryBytes()));
         add(a, "-smp", "1");
         add(a, "-cpu", CpuMapping.engineValue(d.cpu));
+        // The engine carries this in its migration handshake, so a destination started from a definition that
+        // differs in any ABI-relevant way refuses the stream (the engine cannot see XML itself).
+        add(a, "-abi-fingerprint", Fingerprint.of(def));
         if (d.os.kernel != null && !d.os.kernel.isBlank()) {
             add(a, "-kernel", d.os.kernel.strip());
         }

@@ -57,7 +57,8 @@ final class Daemon implements Host {
         Require.path(classes.resolve("test-classes/org/jkvm/driver/engine/FakeEngine.class"),
                 "compile the driver's tests first (mvn -B install -pl driver/jkvm-driver)");
         return Path.of(System.getProperty("java.home"), "bin", "java") + " -Xmx64m -XX:TieredStopAtLevel=1 -cp "
-                + classes.resolve("test-classes") + ":" + classes.resolve("classes") + " org.jkvm.driver.engine.FakeEngine";
+                + classes.resolve("test-classes") + ":" + classes.resolve("classes") + ":"
+                + RepoPaths.of("bundles", "json", "target", "classes") + " org.jkvm.driver.engine.FakeEngine";
     }
 
     void start() {

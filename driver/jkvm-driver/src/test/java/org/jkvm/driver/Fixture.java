@@ -32,9 +32,19 @@ final class Fixture implements AutoCloseable {
     /** The command that runs the fake engine from this module's compiled classes. */
     static List<String> fakeEngine() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = Path.of("target/test-classes").toAbsolutePath() + ":" + Path.of("target/classes").toAbsolutePath();
+        String cp = Path.of("target/test-classes").toAbsolutePath() + ":" + Path.of("target/classes").toAbsolutePath()
+                + ":" + codeSource(org.jkvm.json.Json.class);
         return List.of(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", cp,
                 "org.jkvm.driver.engine.FakeEngine");
+    }
+
+    /** The jar or folder a class was loaded from (the fake engine needs the shared JSON codec too). */
+    private static String codeSource(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot locate " + type.getName(), e);
+        }
     }
 
     void open() {

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jkvm.json.Json;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +55,7 @@ public final class QmpClient implements AutoCloseable {
         if (line == null) {
             throw new QmpException("the engine closed " + socket + " before sending the QMP greeting");
         }
-        this.greeting = Json.parseObject(line);
+        this.greeting = parseMessage(line);
         if (!greeting.containsKey("QMP")) {
             throw new QmpException("the engine at " + socket + " did not greet with QMP: " + line);
         }
@@ -174,7 +176,7 @@ public final class QmpClient implements AutoCloseable {
                 if (line.isBlank()) {
                     continue;
                 }
-                Map<String, Object> msg = Json.parseObject(line);
+                Map<String, Object> msg = parseMessage(line);
                 if (msg.containsKey("event")) {
                     Object data = msg.get("data");
                     listener.onEvent(String.valueOf(msg.get("event")),
@@ -246,6 +248,15 @@ public final class QmpClient implements AutoCloseable {
             ch.close();
         } catch (IOException e) {
             LOG.debug("closing a QMP socket failed", e);
+        }
+    }
+
+    /** One QMP message; a line that is not a JSON object is the engine's fault, reported as such. */
+    static Map<String, Object> parseMessage(String line) {
+        try {
+            return Json.parseObject(line);
+        } catch (IllegalArgumentException e) {
+            throw new QmpException("malformed JSON from the engine: " + e.getMessage(), e);
         }
     }
 }

@@ -19,7 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.jkvm.driver.qmp.Json;
+import org.jkvm.json.Json;
 
 /**
  * A stand-in engine process for driver tests, until the real engine can run in every test: it takes the engine's
