@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Setup: connect, send the header and the configuration fingerprint, wait for the destination's verdict
  *       (tcp/unix), start dirty logging.</li>
- *   <li>Round 0 sends all RAM (a zero page costs one flag byte), then each round sends the pages dirtied during
- *       the previous one, under the bandwidth limit. After each dirty-log sync the {@link ConvergencePolicy}
- *       decides to go on (maybe throttling the vCPUs) or to switch over.</li>
+ *   <li>Round 0 sends all RAM (a long run of zero pages costs one 17-byte ZERO_RUN record), then each round
+ *       sends the pages dirtied during the previous one, under the bandwidth limit. After each dirty-log sync the
+ *       {@link ConvergencePolicy} decides to go on (maybe throttling the vCPUs) or to switch over.</li>
  *   <li>Switch-over: pause the guest, flush the block devices, send the last dirty pages, the device state and
  *       EOF with no bandwidth limit.</li>
  *   <li>Wait for the destination's LOADED acknowledgement and answer with the handover byte; the source then

@@ -14,8 +14,8 @@ import org.jkvm.memory.MemoryRegion;
  * Sends the pages marked in the to-send bitmaps as RAM and ZERO_RUN records: consecutive pages are grouped (up to
  * {@link StreamFormat#MAX_PAGES_PER_RECORD} per RAM record), a long stretch of zero pages becomes one 17-byte
  * ZERO_RUN record whatever its length, a short one costs one flag byte per page in a RAM record, and a non-zero
- * page is copied once from guest memory into the output buffer. Bits are taken (cleared) as the pages are sent. Not thread-safe;
- * counters are read by the stats thread and may be slightly stale.
+ * page is copied once from guest memory into the output buffer. Bits are taken (cleared) as the pages are sent.
+ * Not thread-safe; counters are read by the stats thread and may be slightly stale.
  */
 public final class RamSender {
     /**

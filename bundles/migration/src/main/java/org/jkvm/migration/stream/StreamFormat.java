@@ -1,8 +1,8 @@
 package org.jkvm.migration.stream;
 
 /**
- * The numbers of the migration stream, version 2 (version 1 is still read). The full layout, with the versioning rule, is in
- * {@code docs/migration-stream.md}; every value there is defined here. All integers are big-endian.
+ * The numbers of the migration stream, version 2 (version 1 is still read). The full layout, with the versioning
+ * rule, is in {@code docs/migration-stream.md}; every value there is defined here. All integers are big-endian.
  *
  * <pre>
  * header   u32 MAGIC  u32 VERSION  u32 PAGE_SIZE
@@ -51,7 +51,7 @@ public final class StreamFormat {
     public static final int REC_CONFIG_DEFLATE = 0x07;
     /** A DEVICE record whose payload is zlib-compressed; from version 2 on. */
     public static final int REC_DEVICE_DEFLATE = 0x08;
-    /** The first stream version with {@link #REC_ZERO_RUN}, {@link #REC_CONFIG_DEFLATE}, {@link #REC_DEVICE_DEFLATE}. */
+    /** The first stream version with ZERO_RUN, CONFIG_DEFLATE and DEVICE_DEFLATE records. */
     public static final int ZERO_RUN_SINCE = 2;
 
     /** Page flag: the page is all zeros; no data follows for it. */
