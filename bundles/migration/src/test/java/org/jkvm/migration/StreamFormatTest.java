@@ -119,7 +119,8 @@ class StreamFormatTest {
 
     /**
      * The version-2 golden file (RAM, ZERO_RUN, DEVICE and DEVICE_DEFLATE records) must keep loading, and the writer
-     * must keep producing it byte for byte: a change here needs a new stream version and a new golden file beside this one.
+     * must keep producing it byte for byte: a change here needs a new stream version and a new golden file beside
+     * this one.
      */
     @Test
     void goldenVersion2StreamStillLoadsAndIsStillWritten() throws IOException {
