@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 
+import org.jkvm.loader.TinyElf;
+
 /**
  * Engine costs on this host, printed as a table (not a test): port-I/O exits per second through the whole exit
  * path (KVM_RUN, the exit switch, the bus, a device), and the latency of stop (kick) and cont.

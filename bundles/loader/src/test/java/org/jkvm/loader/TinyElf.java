@@ -3,10 +3,15 @@ package org.jkvm.loader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Builds minimal x86 ELF32 images with one PT_LOAD segment and an optional jkvm boot header, for tests. */
-final class TinyElf {
-    static final long LOAD_GPA = 0x100000;
-    static final int PAYLOAD_OFFSET = 0x80;
+/**
+ * Builds minimal x86 ELF32 images with one PT_LOAD segment and an optional jkvm boot header, for tests. Shared with
+ * the engine's tests through this module's test jar.
+ */
+public final class TinyElf {
+    /** Where the PT_LOAD segment is loaded. */
+    public static final long LOAD_GPA = 0x100000;
+    /** File offset of the code payload. */
+    public static final int PAYLOAD_OFFSET = 0x80;
 
     private TinyElf() {
     }
@@ -15,7 +20,8 @@ final class TinyElf {
      * An ELF32 whose single segment holds {@code code} at {@link #LOAD_GPA}, preceded by a boot header whose
      * entry64 is the first byte of {@code code}; {@code bss} zero bytes follow in memory.
      */
-    static byte[] elf32(byte[] code, boolean withHeader, int bss) {
+    /** An ELF32 image holding {@code code}, with the jkvm boot header when asked, and {@code bss} bytes of BSS. */
+    public static byte[] elf32(byte[] code, boolean withHeader, int bss) {
         int segment = BootHeader.SIZE + code.length;
         ByteBuffer b = ByteBuffer.allocate(PAYLOAD_OFFSET + segment).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0, 0x464C457F);
