@@ -267,16 +267,20 @@ final class MigrationCommands {
 
         @Override
         public void statusChanged(MigrationStatus status, MigrationStats stats) {
+            if (status == MigrationStatus.COMPLETED) {
+                // The run state changes before the event goes out, so whoever reacts to "completed" (a test, the
+                // driver's Confirm) already sees postmigrate here, or paused on a destination that keeps it paused.
+                settleRunState();
+            }
             engine.publish(EngineEvent.now("MIGRATION", Map.of("status", status.wireName())));
             if (isIncoming && (status == MigrationStatus.FAILED || status == MigrationStatus.CANCELLED)) {
                 // As QEMU: a destination whose incoming migration failed ends, so nobody waits on it forever.
                 String why = stats != null && stats.errorDesc() != null ? stats.errorDesc() : "it was cancelled";
                 engine.abort("the incoming migration failed: " + why);
-                return;
             }
-            if (status != MigrationStatus.COMPLETED) {
-                return;
-            }
+        }
+
+        private void settleRunState() {
             try {
                 if (!isIncoming && engine.state() != RunState.RUNNING) {
                     engine.setMigrationState(RunState.POSTMIGRATE);
