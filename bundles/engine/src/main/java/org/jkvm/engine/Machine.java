@@ -84,7 +84,11 @@ final class Machine implements AutoCloseable {
             vcpu.setCpuid2(cpuid);
             org.slf4j.LoggerFactory.getLogger(Machine.class).debug("CPUID table for -cpu {}: {}", config.cpu(), cpuid);
             msrIndices = kvm.msrIndexList();
-            loadFirmware();
+            if (config.incoming() == null) {
+                // A destination's RAM and registers all come from the stream (and its RAM must start zero):
+                // loading the firmware there would only delay the monitors. A reset loads it (systemReset).
+                loadFirmware();
+            }
             serialBackend = own(SerialBackend.open(config.serial()));
             serial = new Serial16550(IrqLine.NONE, serialBackend);
             debugExit = new DebugExit(onDebugExit);

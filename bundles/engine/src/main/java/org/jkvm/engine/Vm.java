@@ -53,6 +53,18 @@ public final class Vm implements EngineControl, AutoCloseable {
      * @throws EngineException with one sentence when KVM, the firmware, RAM or a backend cannot be set up
      */
     public static Vm create(VmConfig config) {
+        Vm vm = createCold(config);
+        vm.warmUp();
+        return vm;
+    }
+
+    /**
+     * Builds the VM like {@link #create} but without the migration warm-up, so a process can open its monitors
+     * and its incoming listener first and call {@link #warmUp()} right after (the engine's start-up path).
+     *
+     * @throws EngineException with one sentence when KVM, the firmware, RAM or a backend cannot be set up
+     */
+    public static Vm createCold(VmConfig config) {
         Machine m = new Machine(config);
         Vm[] self = new Vm[1];
         m.build(value -> self[0].runner.finish(VmExit.debugExit(value)));
@@ -64,10 +76,19 @@ public final class Vm implements EngineControl, AutoCloseable {
         }
         self[0].machine.serialBackend.attach(self[0].machine.serial);
         self[0].runner.start();
-        self[0].migratable.warmUp();
         LOG.info("VM {} created: {} MiB, -cpu {}, TSC {} kHz, firmware {}", config.name(),
                 config.memoryBytes() >> 20, config.cpu(), m.tscKhz, m.imageName);
         return self[0];
+    }
+
+    /**
+     * Prepares the migration paths once before the guest first runs: computes the configuration fingerprint and
+     * saves (on a destination also restores) the state once, so that the first real save or restore inside a
+     * migration's downtime finds classes loaded and native structures ready. Idempotent; failures are only logged,
+     * the real save reports them. Safe while an incoming stream arrives: it never undoes a real restore.
+     */
+    public void warmUp() {
+        migratable.warmUp();
     }
 
     @Override

@@ -22,13 +22,17 @@ final class VmMigratable implements Migratable {
 
     private final Vm vm;
     private final Throttle throttle;
-    /** Computed once: the configuration never changes, and formatting ~50 CPUID leaves on a cold JVM costs ~70 ms. */
-    private final Map<String, String> fingerprint;
+    /**
+     * Computed once, on first use or at {@link #warmUp()} (off the start-up path): the configuration never changes.
+     * Guarded by {@code this}.
+     */
+    private Map<String, String> fingerprint;
+    /** Whether the warm-up ran or a real restore happened (then the warm-up must not restore). Guarded by this. */
+    private boolean warmedUp;
 
     VmMigratable(Vm vm) {
         this.vm = vm;
         this.throttle = new Throttle(vm);
-        this.fingerprint = java.util.Collections.unmodifiableMap(computeFingerprint());
     }
 
     @Override
@@ -85,7 +89,8 @@ final class VmMigratable implements Migratable {
     }
 
     @Override
-    public void restoreState(List<StateSection> sections) {
+    public synchronized void restoreState(List<StateSection> sections) {
+        warmedUp = true;
         if (vm.runner().isRunning()) {
             throw new VmStateException("cannot restore the VM state while it runs; pause it first");
         }
@@ -98,22 +103,33 @@ final class VmMigratable implements Migratable {
      * the real save reports them. On a destination ({@code -incoming}) the saved state is also restored, for the
      * same reason on the restore path; the guest has not run, and the stream's state replaces it later anyway.
      */
-    void warmUp() {
+    synchronized void warmUp() {
+        if (warmedUp) {
+            return;
+        }
+        warmedUp = true;
         try {
             long t0 = System.nanoTime();
+            configFingerprint();
+            if (vm.runner().isRunning()) {
+                return;
+            }
             List<StateSection> initial = vm.stateSet().save();
             if (vm.config().incoming() != null) {
                 vm.stateSet().restore(initial);
             }
-            org.slf4j.LoggerFactory.getLogger(VmMigratable.class).debug("state save warm-up took {} us",
+            org.slf4j.LoggerFactory.getLogger(VmMigratable.class).debug("migration warm-up took {} us",
                     (System.nanoTime() - t0) / 1000);
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(VmMigratable.class).debug("state save warm-up failed", e);
+            org.slf4j.LoggerFactory.getLogger(VmMigratable.class).debug("migration warm-up failed", e);
         }
     }
 
     @Override
-    public Map<String, String> configFingerprint() {
+    public synchronized Map<String, String> configFingerprint() {
+        if (fingerprint == null) {
+            fingerprint = java.util.Collections.unmodifiableMap(computeFingerprint());
+        }
         return fingerprint;
     }
 
@@ -127,8 +143,9 @@ final class VmMigratable implements Migratable {
         f.put("vcpus", Integer.toString(c.vcpus()));
         f.put("cpu.model", c.cpu().toString());
         for (CpuidEntry e : vm.cpuid()) {
-            f.put(String.format("cpuid.%08x.%d", e.function(), e.index()),
-                    String.format("%08x,%08x,%08x,%08x", e.eax(), e.ebx(), e.ecx(), e.edx()));
+            // Hex by hand: String.format would load Formatter, regex and locale data on the start-up path.
+            f.put("cpuid." + hex8(e.function()) + "." + e.index(),
+                    hex8(e.eax()) + "," + hex8(e.ebx()) + "," + hex8(e.ecx()) + "," + hex8(e.edx()));
         }
         f.put("device.serial.0", "16550a@0x3f8");
         f.put("device.debug-exit.0", "0xf4");
@@ -137,6 +154,12 @@ final class VmMigratable implements Migratable {
             f.put(ABI_KEY, c.abiFingerprint());
         }
         return f;
+    }
+
+    /** {@code value} as 8 lower-case hex digits, as {@code %08x}. */
+    static String hex8(int value) {
+        String h = Integer.toHexString(value);
+        return "00000000".substring(h.length()) + h;
     }
 
     @Override

@@ -44,6 +44,8 @@ public final class Main {
             System.out.println(PROG + " 0.1.0 (jkvm)");
             System.exit(0);
         }
+        // JNA's set-up on another core while this thread parses the options and loads the VM classes.
+        org.jkvm.engine.Prewarm.start();
         Daemon.rememberArgs(argv);
         int status;
         try {
@@ -66,8 +68,10 @@ public final class Main {
         writePidfile(config.pidfile());
         List<AutoCloseable> servers = new ArrayList<>();
         java.util.concurrent.CountDownLatch cleaned = new java.util.concurrent.CountDownLatch(1);
-        try (Vm vm = Vm.create(config)) {
+        try (Vm vm = Vm.createCold(config)) {
+            // Monitors and the incoming listener first (a migration's Prepare waits for them), then the warm-up.
             Monitors.start(vm, config, servers);
+            vm.warmUp();
             // SIGTERM/SIGINT: end the guest, then let this thread remove the sockets and the pid file.
             Thread hook = new Thread(() -> {
                 vm.quit();
