@@ -35,6 +35,11 @@ public final class Main {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "warn");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        if (System.getProperty("slf4j.provider") == null) {
+            // Named, so SLF4J skips its ServiceLoader scan; its note about that is below the warn level.
+            System.setProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
         List<String> argv = Arrays.asList(args);
         if (argv.contains("-help") || argv.contains("--help") || argv.contains("-h")) {
             System.out.print(Usage.TEXT);
@@ -44,12 +49,14 @@ public final class Main {
             System.out.println(PROG + " 0.1.0 (jkvm)");
             System.exit(0);
         }
-        // JNA's set-up on another core while this thread parses the options and loads the VM classes.
+        // SLF4J's and JNA's set-up on another core while this thread parses the options.
         org.jkvm.engine.Prewarm.start();
         Daemon.rememberArgs(argv);
         int status;
         try {
-            status = run(VmConfigParser.parse(argv));
+            VmConfig config = VmConfigParser.parse(argv);
+            org.jkvm.engine.Prewarm.awaitLogging();
+            status = run(config);
         } catch (RuntimeException e) {
             status = fail(e, debug);
         }
