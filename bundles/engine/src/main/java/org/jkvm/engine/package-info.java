@@ -5,5 +5,5 @@
  * ({@code org.jkvm.vmstate.Migratable}) through {@link org.jkvm.engine.EngineControl#migratable()}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package org.jkvm.engine;
