@@ -160,6 +160,13 @@ final class Domain implements EngineListener {
         change(s);
     }
 
+    /** Moves an attached domain to {@code newState} unless it is there already; the caller holds the monitor. */
+    private void changeIfAttached(int newState, int reason) {
+        if (engine != null && state.state() != newState) {
+            change(new DomainState(newState, reason));
+        }
+    }
+
     /** Sets the state and reports the transition as a lifecycle event; the caller holds the monitor. */
     private void change(DomainState s) {
         DomainState old = state;
@@ -187,8 +194,10 @@ final class Domain implements EngineListener {
     public void onEvent(String event, Map<String, Object> data) {
         synchronized (this) {
             switch (event) {
-                case "STOP" -> change(new DomainState(DomainState.PAUSED, pauseReason));
-                case "RESUME" -> change(new DomainState(DomainState.RUNNING, resumeReason));
+                // Only real transitions of an attached engine count: the engine may start its vCPU while the driver
+                // is already connected (before attached() records "running (booted)"), and that RESUME is no resume.
+                case "STOP" -> changeIfAttached(DomainState.PAUSED, pauseReason);
+                case "RESUME" -> changeIfAttached(DomainState.RUNNING, resumeReason);
                 case "SHUTDOWN" -> guestShutdown = true;
                 default -> {
                     // MIGRATION and MIGRATION_PASS figures are read through query-migrate by the job that runs.
