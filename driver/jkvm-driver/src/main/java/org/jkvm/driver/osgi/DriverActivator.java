@@ -31,6 +31,7 @@ public final class DriverActivator implements BundleActivator {
 
     private DomainManager manager;
     private ServiceRegistration<HypervisorDriver> registration;
+    private Thread autostart;
 
     @Override
     public void start(BundleContext context) {
@@ -42,16 +43,21 @@ public final class DriverActivator implements BundleActivator {
         registration = context.registerService(HypervisorDriver.class, driver, props);
         LOG.info("jkvm driver registered (state {}, qemu alias {})", config.stateDir(), config.qemuAlias());
         DomainManager m = manager;
-        Thread auto = new Thread(() -> {
+        autostart = new Thread(() -> {
             m.warmUp();
             m.autostart();
         }, "jkvm-autostart");
-        auto.setDaemon(true);
-        auto.start();
+        autostart.setDaemon(true);
+        autostart.start();
     }
 
     @Override
-    public void stop(BundleContext context) {
+    public void stop(BundleContext context) throws InterruptedException {
+        // The bundle's class loader goes away after stop: let the warm-up and autostart finish first.
+        if (autostart != null) {
+            autostart.join(30_000);
+            autostart = null;
+        }
         if (registration != null) {
             registration.unregister();
             registration = null;
