@@ -120,6 +120,7 @@ public final class Vm implements EngineControl, AutoCloseable {
     public synchronized void stop() {
         if (state == RunState.RUNNING) {
             runner.pause();
+            machine.serialBackend.flushPartialLine();
             setState(RunState.PAUSED, "STOP");
         }
     }

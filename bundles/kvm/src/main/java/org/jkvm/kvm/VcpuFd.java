@@ -86,7 +86,8 @@ public final class VcpuFd implements AutoCloseable {
      * vCPU thread clears {@code immediate_exit} ({@code kvmRun().immediateExit(false)}) once it has handled the
      * request. Does nothing once the vCPU is closed.
      */
-    public void kick() {
+    public synchronized void kick() {
+        // Synchronized with close(): otherwise close could unmap kvm_run between the check and the store.
         if (closed) {
             return; // the kvm_run page is gone, and so is the thread's reason to run
         }

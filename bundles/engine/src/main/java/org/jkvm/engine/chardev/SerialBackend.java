@@ -80,6 +80,18 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
         }
     }
 
+    /**
+     * Pushes out a line the guest has begun but not ended. Called when the vCPU stops, so that a reader of the
+     * output (and a migration's destination, which finishes the line) sees every byte the guest wrote so far.
+     */
+    public final void flushPartialLine() {
+        try {
+            flush();
+        } catch (IOException e) {
+            LOG.debug("serial flush failed", e);
+        }
+    }
+
     /** Copies {@code in} to the UART until end of stream, on a daemon thread. */
     protected final void pump(InputStream in, String threadName) {
         Thread t = new Thread(() -> {
