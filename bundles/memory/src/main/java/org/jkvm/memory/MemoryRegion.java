@@ -44,6 +44,28 @@ public interface MemoryRegion {
         return all;
     }
 
+    /**
+     * Asks the host to allocate the memory behind {@code [offset, offset + length)} now, so that a later first
+     * write there does not pay the allocation (and zeroing) inside the writer: the incoming migration does this on
+     * another thread, ahead of the stream. Contents do not change: a page holding data keeps it, any other page
+     * still reads zero. Safe to call while other threads write the same pages. The range is committed host memory
+     * afterwards, so call it only for ranges about to be written. A preallocated page nobody wrote is still not
+     * {@link #populated()} (shmem reports it as a hole).
+     *
+     * <p>The default does nothing and returns false, which is always correct: writes then allocate as they go.
+     *
+     * @return true if the range is allocated now; false if this region cannot preallocate (no memfd) or the
+     *         host refused (e.g. out of memory): the caller should stop asking
+     * @throws GuestMemoryException if the range is outside the region or the region is closed
+     */
+    default boolean preallocate(long offset, long length) {
+        if (offset < 0 || length < 0 || offset > sizeBytes() - length) {
+            throw new GuestMemoryException("preallocation range " + offset + "+" + length
+                    + " is outside a region of " + sizeBytes() + " bytes");
+        }
+        return false;
+    }
+
     /** Number of pages in the region. */
     default long pages() {
         return sizeBytes() / GuestMemory.PAGE_SIZE;

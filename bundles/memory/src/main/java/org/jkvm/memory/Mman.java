@@ -3,7 +3,7 @@ package org.jkvm.memory;
 import com.sun.jna.Native;
 
 /**
- * The memory module's own libc binding (memfd, mmap, lseek, strerror), JNA direct-mapped. Kept apart from the
+ * The memory module's own libc binding (memfd, mmap, lseek, fallocate, strerror), JNA direct-mapped. Kept apart from the
  * KVM module's binding so guest memory does not depend on KVM.
  */
 final class Mman {
@@ -33,6 +33,8 @@ final class Mman {
     static native int ftruncate(int fd, long length);
 
     static native long lseek(int fd, long offset, int whence);
+
+    static native int fallocate(int fd, int mode, long offset, long length);
 
     static native int close(int fd);
 

@@ -130,6 +130,27 @@ final class MmapRegion implements MemoryRegion {
         return bitmap;
     }
 
+    /**
+     * {@code fallocate(2)} on the memfd (mode 0: allocate, keep data, never shrink). Shmem allocates the missing
+     * pages zeroed and skips pages that exist, so a concurrent writer's page keeps its data whichever comes
+     * first. Synchronized with {@link #unmap()} so the descriptor cannot be closed (and its number reused) meanwhile.
+     */
+    @Override
+    public synchronized boolean preallocate(long offset, long length) {
+        checkRange(offset, length);
+        if (fd < 0) {
+            return false;
+        }
+        if (length == 0) {
+            return true;
+        }
+        if (Mman.fallocate(fd, 0, offset, length) != 0) {
+            LOG.debug("fallocate of guest memory slot {} at {}+{} failed: {}", slot, offset, length, Mman.lastError());
+            return false;
+        }
+        return true;
+    }
+
     /** The memfd descriptor, or -1 (for tests). */
     int fd() {
         return fd;

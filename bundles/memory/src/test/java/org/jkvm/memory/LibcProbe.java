@@ -2,7 +2,7 @@ package org.jkvm.memory;
 
 import com.sun.jna.Native;
 
-/** Test-only libc calls to poke at guest RAM the way the kernel or a balloon would (madvise, fallocate, mincore). */
+/** Test-only libc calls to poke at guest RAM the way the kernel or a balloon would (madvise, fallocate, mincore, fstat). */
 final class LibcProbe {
     static final int MADV_DONTNEED = 4;
     static final int MADV_REMOVE = 9;
@@ -21,6 +21,17 @@ final class LibcProbe {
     static native int fallocate(int fd, int mode, long offset, long length);
 
     static native int mincore(long addr, long length, byte[] vec);
+
+    static native int fstat(int fd, byte[] statBuffer);
+
+    /** The bytes the file {@code fd} has allocated ({@code st_blocks} * 512, from the x86-64 {@code struct stat}). */
+    static long allocatedBytes(int fd) {
+        byte[] st = new byte[144];
+        if (fstat(fd, st) != 0) {
+            throw new IllegalStateException("fstat failed: " + Mman.lastError());
+        }
+        return java.nio.ByteBuffer.wrap(st).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(64) * 512;
+    }
 
     /** Whether mincore reports page {@code page} of the mapping at {@code hva} as resident. */
     static boolean resident(long hva, long page) {
