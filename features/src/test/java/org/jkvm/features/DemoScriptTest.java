@@ -2,6 +2,7 @@ package org.jkvm.features;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -78,6 +79,7 @@ class DemoScriptTest {
         assertTrue(out.contains("[ok]   domain state on A: shut off (migrated)"), out);
         assertFalse(out.contains("[FAIL]"), out);
         assertTrue(out.contains("jkvm-demo: PASS: guest 'demo' migrated live from A to B"), out);
+        serialLogsProveIt(state);
 
         assertNothingLeft(state, namespaces);
     }
@@ -93,6 +95,8 @@ class DemoScriptTest {
         assertTrue(out.contains("[FAIL] heartbeats with errors other than 0:"), out);
         assertTrue(out.contains("jkvm-demo: FAILED: the proof does not hold"), out);
         assertFalse(out.contains("PASS"), out);
+        AssertionError corrupt = assertThrows(AssertionError.class, () -> serialLogsProveIt(state));
+        assertTrue(corrupt.getMessage().contains("no errors"), corrupt.getMessage());
         assertNothingLeft(state, List.of());
     }
 
@@ -121,6 +125,34 @@ class DemoScriptTest {
         System.out.printf("[jkvm] bin/jkvm-demo %s: exit %d after %d ms%n", String.join(" ", options),
                 p.exitValue(), (System.nanoTime() - start) / 1_000_000);
         return new Run(p.exitValue(), out);
+    }
+
+    /**
+     * The same proof read from the serial logs the run kept (with --dir the demo leaves its folder), not from the
+     * demo's own words: A's log followed by B's is the guest's whole output; every complete heartbeat line follows
+     * the one before from seq=0 on, none has errors, and at least four ended on B.
+     */
+    private static void serialLogsProveIt(Path state) throws IOException {
+        byte[] a = Files.readAllBytes(state.resolve("a/log/demo.serial"));
+        byte[] b = Files.readAllBytes(state.resolve("b/log/demo.serial"));
+        String all = new String(a, StandardCharsets.ISO_8859_1) + new String(b, StandardCharsets.ISO_8859_1);
+        long expected = 0;
+        int onB = 0;
+        int end = 0;
+        for (int nl = all.indexOf('\n'); nl >= 0; end = nl + 1, nl = all.indexOf('\n', end)) {
+            String line = all.substring(end, nl);
+            if (!line.startsWith("hb seq=")) {
+                continue;
+            }
+            assertEquals(expected++, number(line, "seq"), "heartbeats follow each other: " + line);
+            assertEquals(0, number(line, "errors"), "no errors: " + line);
+            assertEquals(0, number(line, "verify_bad"), "no bad page: " + line);
+            if (nl >= a.length) {
+                onB++;
+            }
+        }
+        assertTrue(onB >= 4 && expected > onB, "heartbeats on A and at least four on B: " + expected + " in all, "
+                + onB + " on B");
     }
 
     /** No namespace of the run in {@code ip netns list}, no process whose command line names its state folder. */
