@@ -14,6 +14,10 @@ import com.sun.jna.Pointer;
 public final class LibC {
     /** {@code open(2)} flag: read and write. */
     public static final int O_RDWR = 0x2;
+    /** {@code open(2)} flag: write only. */
+    public static final int O_WRONLY = 0x1;
+    /** {@code open(2)} flag: every write goes to the end of the file. */
+    public static final int O_APPEND = 0x400;
     /** {@code open(2)} flag: close on exec, so engine children do not inherit KVM descriptors. */
     public static final int O_CLOEXEC = 0x80000;
     /** {@code mmap(2)} protection: readable. */
@@ -48,6 +52,9 @@ public final class LibC {
 
     /** {@code open(2)}; returns a file descriptor or -1. */
     public static native int open(String path, int flags);
+
+    /** {@code dup2(2)}: makes {@code newfd} a copy of {@code oldfd}; returns {@code newfd} or -1. */
+    public static native int dup2(int oldfd, int newfd);
 
     /** {@code close(2)}; returns 0 or -1. */
     public static native int close(int fd);

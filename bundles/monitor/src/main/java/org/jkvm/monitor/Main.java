@@ -49,10 +49,21 @@ public final class Main {
             System.out.println(PROG + " 0.1.0 (jkvm)");
             System.exit(0);
         }
-        // SLF4J's and JNA's set-up on another core while this thread parses the options.
-        org.jkvm.engine.Prewarm.start();
-        Daemon.rememberArgs(argv);
         int status;
+        if (argv.equals(List.of("-standby"))) {
+            try {
+                argv = Standby.await();
+            } catch (RuntimeException e) {
+                System.exit(fail(e, debug));
+            }
+            if (argv.isEmpty()) {
+                System.exit(0);
+            }
+        } else {
+            // SLF4J's and JNA's set-up on another core while this thread parses the options.
+            org.jkvm.engine.Prewarm.start();
+        }
+        Daemon.rememberArgs(argv);
         try {
             VmConfig config = VmConfigParser.parse(argv);
             org.jkvm.engine.Prewarm.awaitLogging();
