@@ -52,11 +52,12 @@ class LibvirtJavaMigrateTest {
         Require.kvm();
         String engine = RepoPaths.of("bin", "jkvm-engine").toString();
         try (TwoHosts h = TwoHosts.start(dir, engine, true, 49480)) {
-            h.virsh(h.a.tcpUri(), "define", xml("csr", "workload=dirty mib=4 rate=50 hb_ms=200").toString()).ok();
+            h.virsh(h.a.tcpUri(), "define", xml("csr", "workload=dirty mib=8 rate=100 hb_ms=200").toString()).ok();
             h.virsh(h.a.tcpUri(), "start", "csr").ok();
             Path serialA = h.a.state().resolve("log/csr.serial");
-            Guest.awaitHeartbeats(serialA, -1, Duration.ofSeconds(30));
-            // 1 MiB/s keeps the first pass (about 1.6 MB) longer than the second after which the agent lowers the downtime.
+            // 20 heartbeats = 4 s of writing 100 pages/s: 400 pages (1.6 MB) populated. At 1 MiB/s, that keeps the
+            // first pass beyond the second after which the agent lowers the downtime, whatever the start-up costs.
+            Guest.awaitHeartbeats(serialA, 18, Duration.ofSeconds(60));
             String out = agent(h, "1");
             System.out.println("[jkvm] CloudStack-style agent on host A: " + out);
             assertTrue(out.startsWith("outcome ") && out.contains("lowered=true") && !out.contains("processed=0 ")

@@ -32,10 +32,11 @@ import java.util.Properties;
  * @param insecureListen   whether listening beyond loopback without TLS or authentication was asked for
  * @param engineCommand    the engine program and leading arguments
  * @param bundleDir        the folder of bundles to install
+ * @param spareEngine      whether one engine process is kept started ahead of need (see docs/contracts.md)
  */
 public record DaemonOptions(Path stateDir, Path listenUnix, List<InetSocketAddress> listenTcp, int migrationFrom,
                             int migrationTo, String migrationAddress, boolean qemuAlias, boolean insecureListen,
-                            String engineCommand, Path bundleDir) {
+                            String engineCommand, Path bundleDir, boolean spareEngine) {
     /** The default TCP port (libvirt's). */
     public static final int DEFAULT_TCP_PORT = 16509;
 
@@ -50,6 +51,8 @@ public record DaemonOptions(Path stateDir, Path listenUnix, List<InetSocketAddre
             "  --migration-address ADDR  address destinations advertise to sources",
             "  --no-qemu-alias           do not serve qemu:///system",
             "  --engine CMD              engine command (default: bin/jkvm-engine beside the daemon)",
+            "  --no-spare-engine         start every engine when needed (default: keep one started ahead, so a",
+            "                            migration's destination engine is ready within tens of milliseconds)",
             "  --bundles DIR             bundles to install (default: set by bin/jkvmd)",
             "  --config FILE             properties file with the same option names (e.g. state-dir=/srv/jkvm)",
             "  --help                    this text");
@@ -100,7 +103,7 @@ public record DaemonOptions(Path stateDir, Path listenUnix, List<InetSocketAddre
     }
 
     private static boolean isFlag(String key) {
-        return List.of("no-qemu-alias", "insecure-listen", "help").contains(key);
+        return List.of("no-qemu-alias", "no-spare-engine", "insecure-listen", "help").contains(key);
     }
 
     private static Map<String, String> readConfig(Path file) {
@@ -152,7 +155,8 @@ public record DaemonOptions(Path stateDir, Path listenUnix, List<InetSocketAddre
         return new DaemonOptions(state, unix.equals("none") ? null : Path.of(unix).toAbsolutePath(), List.copyOf(tcp),
                 from, to, o.containsKey("migration-address") ? one(o, "migration-address") : null, alias, insecure,
                 o.containsKey("engine") ? one(o, "engine") : null,
-                o.containsKey("bundles") ? Path.of(one(o, "bundles")).toAbsolutePath() : null);
+                o.containsKey("bundles") ? Path.of(one(o, "bundles")).toAbsolutePath() : null,
+                !(o.containsKey("no-spare-engine") && !"false".equals(one(o, "no-spare-engine"))));
     }
 
     private static String one(Map<String, List<String>> o, String key) {
@@ -208,6 +212,7 @@ public record DaemonOptions(Path stateDir, Path listenUnix, List<InetSocketAddre
         if (engineCommand != null) {
             p.put("jkvm.engine.command", engineCommand);
         }
+        p.put("jkvm.engine.spare", Boolean.toString(spareEngine));
         return p;
     }
 }

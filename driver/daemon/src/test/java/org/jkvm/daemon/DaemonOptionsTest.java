@@ -29,13 +29,15 @@ class DaemonOptionsTest {
         assertEquals(49215, o.migrationTo());
         assertTrue(o.qemuAlias());
         assertFalse(o.insecureListen());
+        assertTrue(o.spareEngine());
+        assertEquals("true", o.frameworkProperties().get("jkvm.engine.spare"));
     }
 
     @Test
     void optionsAndRepeatedListeners() {
         DaemonOptions o = DaemonOptions.parse(new String[] {"--state-dir", dir.toString(), "--listen-unix", "none",
             "--listen-tcp", "127.0.0.1:1234", "--listen-tcp=[::1]:1235", "--migration-ports", "50000-50010",
-            "--migration-address", "10.0.0.2", "--no-qemu-alias"});
+            "--migration-address", "10.0.0.2", "--no-qemu-alias", "--no-spare-engine"});
         assertEquals(dir, o.stateDir());
         assertNull(o.listenUnix());
         assertEquals(2, o.listenTcp().size());
@@ -47,6 +49,7 @@ class DaemonOptionsTest {
         assertEquals("10.0.0.2", p.get("jkvm.migration.address"));
         assertEquals("127.0.0.1:1234,0:0:0:0:0:0:0:1:1235", p.get("jkvm.listen.tcp"));
         assertEquals("50000-50010", p.get("jkvm.migration.ports"));
+        assertEquals("false", p.get("jkvm.engine.spare"));
     }
 
     @Test

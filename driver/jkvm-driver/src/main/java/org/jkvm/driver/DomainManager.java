@@ -3,6 +3,7 @@ package org.jkvm.driver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import org.jkvm.driver.engine.SpareEngine;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.LibvirtError;
@@ -26,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DomainManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DomainManager.class);
+    /** How long after a spare engine is taken the next one starts at the latest (see {@link #replenishSpare}). */
+    private static final Duration SPARE_RESPAWN = Duration.ofSeconds(10);
 
     final DriverConfig config;
     final Definitions definitions;
@@ -37,6 +41,8 @@ public final class DomainManager implements AutoCloseable {
     private final Object defineLock = new Object();
     final Events events = new Events();
     final Lifecycle lifecycle;
+    /** The engine process kept started ahead of need, or null when switched off. */
+    final SpareEngine spare;
     final SaveRestore saveRestore;
     final Migration migration;
     final Incoming incoming;
@@ -62,6 +68,9 @@ public final class DomainManager implements AutoCloseable {
                     + e.getMessage() + "); choose a writable folder with --state-dir", e);
         }
         this.lifecycle = new Lifecycle(this);
+        this.spare = config.spareEngine()
+                ? new SpareEngine(config.engineCommand(), logDir.resolve("spare-engine.log"), SPARE_RESPAWN)
+                : null;
         this.saveRestore = new SaveRestore(this);
         this.migration = new Migration(this);
         this.incoming = new Incoming(this);
@@ -264,6 +273,13 @@ public final class DomainManager implements AutoCloseable {
         d.setAutostart(on);
     }
 
+    /** Starts the next spare engine when one was taken (after the work that took it); no-op without spares. */
+    void replenishSpare() {
+        if (spare != null) {
+            spare.replenish();
+        }
+    }
+
     /** All domains, for re-attach and shutdown. */
     List<Domain> all() {
         return new ArrayList<>(domains.values());
@@ -272,6 +288,9 @@ public final class DomainManager implements AutoCloseable {
     /** Detaches from every engine without stopping it: engines outlive the daemon and are re-attached later. */
     @Override
     public void close() {
+        if (spare != null) {
+            spare.close();
+        }
         for (Domain d : domains.values()) {
             var e = d.engine();
             if (e != null) {

@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param migrationPortFrom  first port of the incoming-migration range
  * @param migrationPortTo    last port of the incoming-migration range
  * @param engineStartTimeout how long an engine may take to open its monitor
+ * @param spareEngine        whether an engine process is kept started ahead of need ({@code -standby}), so a
+ *                           migration's destination engine starts without the JVM's start-up
  */
 public record DriverConfig(Path stateDir, List<String> engineCommand, boolean qemuAlias, String migrationAddress,
-                           int migrationPortFrom, int migrationPortTo, Duration engineStartTimeout) {
+                           int migrationPortFrom, int migrationPortTo, Duration engineStartTimeout,
+                           boolean spareEngine) {
     /** Validates and copies. */
     public DriverConfig {
         Objects.requireNonNull(stateDir, "stateDir");
@@ -33,8 +36,18 @@ public record DriverConfig(Path stateDir, List<String> engineCommand, boolean qe
         }
     }
 
-    /** Defaults for a state folder and engine command: alias on, ports 49152-49215, 60 s engine start. */
+    /** The settings without a spare engine. */
+    public DriverConfig(Path stateDir, List<String> engineCommand, boolean qemuAlias, String migrationAddress,
+                        int migrationPortFrom, int migrationPortTo, Duration engineStartTimeout) {
+        this(stateDir, engineCommand, qemuAlias, migrationAddress, migrationPortFrom, migrationPortTo,
+                engineStartTimeout, false);
+    }
+
+    /**
+     * Defaults for a state folder and engine command: alias on, ports 49152-49215, 60 s engine start, a spare
+     * engine.
+     */
     public static DriverConfig of(Path stateDir, List<String> engineCommand) {
-        return new DriverConfig(stateDir, engineCommand, true, null, 49152, 49215, Duration.ofSeconds(60));
+        return new DriverConfig(stateDir, engineCommand, true, null, 49152, 49215, Duration.ofSeconds(60), true);
     }
 }

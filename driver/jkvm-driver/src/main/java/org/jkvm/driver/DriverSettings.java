@@ -18,6 +18,9 @@ import java.util.function.Function;
  * <tr><td>{@code jkvm.migration.address}</td><td>address advertised to migration sources</td></tr>
  * <tr><td>{@code jkvm.migration.ports}</td><td>{@code FROM-TO}, default {@code 49152-49215}</td></tr>
  * <tr><td>{@code jkvm.engine.start.timeout}</td><td>seconds an engine may take to open its monitor (60)</td></tr>
+ * <tr><td>{@code jkvm.engine.spare}</td><td>{@code true} (default) to keep one engine process started ahead of
+ * need ({@code jkvm-engine -standby}), so a migration's destination engine is ready within tens of
+ * milliseconds</td></tr>
  * </table>
  */
 public final class DriverSettings {
@@ -33,6 +36,8 @@ public final class DriverSettings {
     public static final String MIGRATION_PORTS = "jkvm.migration.ports";
     /** Property with the engine start timeout in seconds. */
     public static final String ENGINE_START_TIMEOUT = "jkvm.engine.start.timeout";
+    /** Property switching the spare engine. */
+    public static final String ENGINE_SPARE = "jkvm.engine.spare";
 
     private DriverSettings() {
     }
@@ -80,6 +85,6 @@ public final class DriverSettings {
         }
         String address = props.apply(MIGRATION_ADDRESS);
         return new DriverConfig(Path.of(state), command, alias, address == null || address.isBlank() ? null : address,
-                from, to, Duration.ofSeconds(seconds));
+                from, to, Duration.ofSeconds(seconds), !"false".equalsIgnoreCase(props.apply(ENGINE_SPARE)));
     }
 }

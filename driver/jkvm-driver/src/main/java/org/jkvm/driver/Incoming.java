@@ -67,6 +67,7 @@ final class Incoming {
                     new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
             d.startJob(job);
         } catch (RuntimeException e) {
+            m.replenishSpare();
             ports.release(port);
             if (d.persistent() == null && !d.active()) {
                 d.onExit(-1, "incoming migration could not start");
@@ -174,6 +175,7 @@ final class Incoming {
                 ports.release(job.port);
                 d.endJob(job);
             }
+            m.replenishSpare();
         }
     }
 

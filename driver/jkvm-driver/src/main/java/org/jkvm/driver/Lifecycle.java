@@ -82,10 +82,15 @@ final class Lifecycle {
         cmd.addAll(extra);
         Engine e;
         try {
-            e = Engine.launch(def.name(), cmd, paths, m.config.engineStartTimeout(), d);
+            e = Engine.launch(def.name(), cmd, m.config.engineCommand().size(), m.spare, paths,
+                    m.config.engineStartTimeout(), d);
         } catch (LibvirtError ex) {
+            m.replenishSpare();
             d.setState(new DomainState(DomainState.SHUTOFF, DomainState.SHUTOFF_FAILED));
             throw ex;
+        }
+        if (!extra.contains("-incoming")) {
+            m.replenishSpare();  // an incoming engine's Finish or restore does it, once the stream is in
         }
         int id = m.allocateId();
         d.attached(e, def, id, initial);

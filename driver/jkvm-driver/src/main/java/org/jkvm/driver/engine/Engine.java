@@ -63,25 +63,38 @@ public final class Engine implements AutoCloseable {
      */
     public static Engine launch(String name, List<String> command, EnginePaths paths, Duration timeout,
                                 EngineListener listener) {
-        List<String> argv = new ArrayList<>();
-        if (Files.isExecutable(SETSID)) {
-            argv.add(SETSID.toString());
-        }
-        argv.addAll(command);
-        Process p;
+        return launch(name, command, 0, null, paths, timeout, listener);
+    }
+
+    /**
+     * Like {@link #launch(String, List, EnginePaths, Duration, EngineListener)}, but hands the options to the
+     * spare engine when one is waiting.
+     *
+     * @param programArgs how many leading elements of {@code command} are the engine program (the rest are the
+     *                    options a spare is given)
+     * @param spare       the spare engine, or null to start the engine directly
+     */
+    public static Engine launch(String name, List<String> command, int programArgs, SpareEngine spare,
+                                EnginePaths paths, Duration timeout, EngineListener listener) {
+        Process started;
         try {
             Files.createDirectories(paths.qmp().getParent());
             Files.createDirectories(paths.log().getParent());
             Files.deleteIfExists(paths.qmp());
             Files.deleteIfExists(paths.pidfile());
-            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.log().toFile()))
-                    .redirectErrorStream(true).start();
+            List<String> options = command.subList(programArgs, command.size());
+            started = spare != null ? spare.take(options, paths.log()).orElse(null) : null;
+            if (started != null) {
+                LOG.info("engine for {} is spare engine pid {}, given: {}", name, started.pid(),
+                        String.join(" ", options));
+            } else {
+                started = start(command, paths);
+            }
         } catch (IOException e) {
             throw VirErrors.operationFailed("cannot start the engine for domain '" + name + "' ("
                     + String.join(" ", command) + "): " + e.getMessage(), e);
         }
-        LOG.info("started engine for {} pid {}: {}", name, p.pid(), String.join(" ", argv));
+        Process p = started;
         Engine e = new Engine(name, p.toHandle(), p, paths, listener);
         try {
             e.connect(timeout);
@@ -91,6 +104,19 @@ public final class Engine implements AutoCloseable {
         }
         p.onExit().thenRun(() -> e.exited("the engine process exited with status " + p.exitValue()));
         return e;
+    }
+
+    private static Process start(List<String> command, EnginePaths paths) throws IOException {
+        List<String> argv = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            argv.add(SETSID.toString());
+        }
+        argv.addAll(command);
+        Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.log().toFile()))
+                .redirectErrorStream(true).start();
+        LOG.info("started engine pid {}: {}", p.pid(), String.join(" ", argv));
+        return p;
     }
 
     /**

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -43,7 +44,24 @@ public final class FakeEngine {
     private PrintWriter client;
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("-standby")) {
+            args = standby();
+        }
         new FakeEngine().run(args);
+    }
+
+    /** The spare-engine protocol of jkvm-engine -standby: "LOGFILE\0OPTION\0..." on stdin, log appended. */
+    private static String[] standby() throws IOException {
+        String in = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (in.isEmpty()) {
+            System.exit(0);
+        }
+        String[] fields = (in.endsWith("\0") ? in.substring(0, in.length() - 1) : in).split("\0", -1);
+        PrintStream log = new PrintStream(Files.newOutputStream(Path.of(fields[0]), StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND), true);
+        System.setOut(log);
+        System.setErr(log);
+        return java.util.Arrays.copyOfRange(fields, 1, fields.length);
     }
 
     private void run(String[] args) throws Exception {
