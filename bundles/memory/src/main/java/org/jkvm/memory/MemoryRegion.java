@@ -49,8 +49,8 @@ public interface MemoryRegion {
      * write there does not pay the allocation (and zeroing) inside the writer: the incoming migration does this on
      * another thread, ahead of the stream. Contents do not change: a page holding data keeps it, any other page
      * still reads zero. Safe to call while other threads write the same pages. The range is committed host memory
-     * afterwards, so call it only for ranges about to be written. A preallocated page nobody wrote is still not
-     * {@link #populated()} (shmem reports it as a hole).
+     * afterwards, so call it only for ranges about to be written. A preallocated page may count as
+     * {@link #populated()} afterwards (it reads zero).
      *
      * <p>The default does nothing and returns false, which is always correct: writes then allocate as they go.
      *

@@ -3,7 +3,7 @@ package org.jkvm.memory;
 import com.sun.jna.Native;
 
 /**
- * The memory module's own libc binding (memfd, mmap, lseek, fallocate, strerror), JNA direct-mapped. Kept apart from the
+ * The memory module's own libc binding (memfd, mmap, lseek, fallocate, madvise, strerror), JNA direct-mapped. Kept apart from the
  * KVM module's binding so guest memory does not depend on KVM.
  */
 final class Mman {
@@ -16,6 +16,8 @@ final class Mman {
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
     static final int ENXIO = 6;
+    /** Linux 5.14+: fault the range in, writable, as a write would (EINVAL on older kernels). */
+    static final int MADV_POPULATE_WRITE = 23;
 
     static {
         Native.register(Mman.class, "c");
@@ -35,6 +37,8 @@ final class Mman {
     static native long lseek(int fd, long offset, int whence);
 
     static native int fallocate(int fd, int mode, long offset, long length);
+
+    static native int madvise(long addr, long length, int advice);
 
     static native int close(int fd);
 

@@ -131,9 +131,14 @@ final class MmapRegion implements MemoryRegion {
     }
 
     /**
-     * {@code fallocate(2)} on the memfd (mode 0: allocate, keep data, never shrink). Shmem allocates the missing
-     * pages zeroed and skips pages that exist, so a concurrent writer's page keeps its data whichever comes
-     * first. Synchronized with {@link #unmap()} so the descriptor cannot be closed (and its number reused) meanwhile.
+     * {@code fallocate(2)} on the memfd (mode 0: allocate, keep data, never shrink), then
+     * {@code madvise(MADV_POPULATE_WRITE)} on the mapping. Shmem allocates the missing pages and skips pages that
+     * exist, so a concurrent writer's page keeps its data whichever comes first; populating then maps the pages
+     * writable into this process's page tables, so the writer takes no page fault at all (measured on this host, per
+     * GiB: the receive thread's system time drops from 1.1-1.3 s to 0.3-0.5 s; the caller's thread pays ~0.5 s,
+     * fallocate alone 0.25 s). A kernel without MADV_POPULATE_WRITE (before 5.14) only gets the fallocate. System
+     * property {@code jkvm.memory.populate=false} skips the populate step (for benchmarks). Synchronized with
+     * {@link #unmap()} so the descriptor cannot be closed (and its number reused) meanwhile.
      */
     @Override
     public synchronized boolean preallocate(long offset, long length) {
@@ -147,6 +152,9 @@ final class MmapRegion implements MemoryRegion {
         if (Mman.fallocate(fd, 0, offset, length) != 0) {
             LOG.debug("fallocate of guest memory slot {} at {}+{} failed: {}", slot, offset, length, Mman.lastError());
             return false;
+        }
+        if (!"false".equals(System.getProperty("jkvm.memory.populate")) && Mman.madvise(hva + offset, length, Mman.MADV_POPULATE_WRITE) != 0) {
+            LOG.debug("MADV_POPULATE_WRITE of guest memory slot {} failed: {}", slot, Mman.lastError());
         }
         return true;
     }

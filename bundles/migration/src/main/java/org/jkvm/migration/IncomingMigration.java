@@ -8,6 +8,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.jkvm.migration.stream.ConfigDiff;
+import org.jkvm.migration.stream.RamLayout;
+import org.jkvm.migration.stream.RamPreallocator;
 import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.ReturnPath;
 import org.jkvm.migration.stream.StreamFormat;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class IncomingMigration {
     private static final Logger LOG = LoggerFactory.getLogger(IncomingMigration.class);
     private static final int BUFFER_BYTES = 4 << 20;
+    /** System property: {@code false} turns off preallocating RAM ahead of the stream (for benchmarks). */
+    static final String PREALLOC_PROPERTY = "jkvm.migration.prealloc";
 
     private final Migratable vm;
     private final MigrationUri uri;
@@ -45,6 +49,7 @@ public final class IncomingMigration {
     private volatile MigrationStatus status = MigrationStatus.SETUP;
     private volatile String error;
     private volatile StreamLoader loader;
+    private volatile RamPreallocator prealloc;
     private volatile Connection connection;
     private volatile boolean sourceRunning;
     private volatile long endNanos = -1;
@@ -97,6 +102,15 @@ public final class IncomingMigration {
         return l == null ? 0 : l.bytesRead();
     }
 
+    /**
+     * Bytes of guest RAM allocated ahead of the stream from the source's RAM_LAYOUT hint (stream version 3) so far;
+     * 0 without a hint or with preallocation off.
+     */
+    public long preallocatedBytes() {
+        RamPreallocator p = prealloc;
+        return p == null ? 0 : p.bytesAllocated();
+    }
+
     /** Milliseconds since the start, frozen at the end. */
     public long totalTimeMs() {
         return ((endNanos >= 0 ? endNanos : System.nanoTime()) - startNanos) / 1_000_000;
@@ -128,10 +142,11 @@ public final class IncomingMigration {
             setStatus(MigrationStatus.ACTIVE, null);
             Connection c = connection;
             StreamLoader l = new StreamLoader(new StreamIn(c.in(), BUFFER_BYTES), windows, round -> {
+                stopPrealloc();
                 if (c.hasReturnPath()) {
                     ReturnPath.send(c.out(), StreamFormat.RP_ROUND_DONE, Integer.toString(round));
                 }
-            });
+            }, extents -> startPrealloc(windows, extents));
             loader = l;
             l.header();
             Map<String, String> sourceConfig = l.config();
@@ -148,8 +163,10 @@ public final class IncomingMigration {
                 vm.resume();
                 phases.mark("resume");
             }
-            LOG.info("incoming migration from {} completed: {} bytes, guest {}: {}", uri, l.bytesRead(),
-                    r.sourceRunning() ? "resumed" : "left paused as on the source", phases);
+            RamPreallocator p = prealloc;
+            LOG.info("incoming migration from {} completed: {} bytes, guest {}, {} MiB preallocated ahead: {}", uri,
+                    l.bytesRead(), r.sourceRunning() ? "resumed" : "left paused as on the source",
+                    p == null ? 0 : p.bytesAllocated() >> 20, phases);
             setStatus(MigrationStatus.COMPLETED, null);
         } catch (Throwable e) {
             String reason;
@@ -169,12 +186,27 @@ public final class IncomingMigration {
             LOG.warn("incoming migration failed: {}", reason);
             setStatus(MigrationStatus.FAILED, reason);
         } finally {
+            stopPrealloc();
             Connection c = connection;
             if (c != null) {
                 c.close();
             }
             endpoint.close();
             done.countDown();
+        }
+    }
+
+    /** The RAM_LAYOUT hint arrived: allocate its extents on another thread, ahead of the stream (unless off). */
+    private void startPrealloc(RamWindows windows, List<RamLayout.Extent> extents) {
+        if (!"false".equals(System.getProperty(PREALLOC_PROPERTY)) && !extents.isEmpty()) {
+            prealloc = RamPreallocator.start(windows, extents, () -> loader.cursor());
+        }
+    }
+
+    private void stopPrealloc() {
+        RamPreallocator p = prealloc;
+        if (p != null) {
+            p.stop();
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.jkvm.memory.DirtyBitmap;
+import org.jkvm.migration.stream.RamLayout;
 import org.jkvm.migration.stream.RamSender;
 import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.ReturnPath;
@@ -137,14 +138,19 @@ public final class OutgoingMigration {
             setup();
             List<DirtyBitmap> bitmaps = RamSender.allMarked(vm.memory());
             vm.startDirtyLog();
-            sender = new RamSender(new RamWindows(vm.memory()), bitmaps, out);
+            RamWindows windows = new RamWindows(vm.memory());
+            sender = new RamSender(windows, bitmaps, out);
             // Round 0 sends never-populated pages as ZERO without reading them (a read would allocate them). Safe
             // because the snapshot is taken after startDirtyLog() returned: a guest or VMM write that finished
             // before it had already allocated its page (KVM resolves the host page before the store; the VMM
             // copies before marking), so the snapshot shows it and round 0 reads it; a write after the dirty-log
             // start is in the next sync, so round 1 resends that page, read this time (the hint is for round 0 only).
-            sender.firstPassPopulated(RamSender.populated(vm.memory()));
+            List<DirtyBitmap> populated = RamSender.populated(vm.memory());
+            sender.firstPassPopulated(populated);
             phases.mark("dirty-log start");
+            RamLayout.write(out, RamLayout.of(windows, populated)); // lets the destination allocate ahead
+            out.flush();
+            phases.mark("ram layout");
             counters.setupDone();
             counters.status(MigrationStatus.ACTIVE, null, listener, stats());
             int round = iterate(bitmaps);

@@ -86,6 +86,10 @@ final class FakeMemory implements GuestMemory {
         private final long gpa;
         final ByteBuffer backing;
         private final DirtyBitmap dirty;
+        /** Every {@link #preallocate} call, as {offset, length}. */
+        final List<long[]> preallocated = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** When set, {@link #preallocate} says no (as a host out of memory would). */
+        volatile boolean refusePreallocation;
 
         Region(int slot, long gpa, ByteBuffer backing) {
             this.slot = slot;
@@ -122,6 +126,14 @@ final class FakeMemory implements GuestMemory {
         @Override
         public DirtyBitmap vmmDirty() {
             return dirty;
+        }
+
+        /** Records the call; the memory is a buffer, always "allocated". */
+        @Override
+        public boolean preallocate(long offset, long length) {
+            MemoryRegion.super.preallocate(offset, length); // the bounds check
+            preallocated.add(new long[] {offset, length});
+            return !refusePreallocation;
         }
     }
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.jkvm.memory.DirtyBitmap;
+import org.jkvm.migration.stream.RamLayout;
 import org.jkvm.migration.stream.RamSender;
 import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.StreamFormat;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class StreamFormatTest {
     static final int PAGE = StreamFormat.PAGE_SIZE;
 
-    /** A stream of a 64 KiB guest (pages 1 and 5 non-zero), one device section, EOF. */
+    /** A stream of a 64 KiB guest (pages 1 and 5 non-zero), its RAM layout, two device sections, EOF. */
     static byte[] smallStream(FakeMemory mem) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         StreamOut out = new StreamOut(Channels.newChannel(bytes), 0,
@@ -39,6 +40,7 @@ class StreamFormatTest {
         StreamRecords.config(out, Map.of("ram.bytes", "65536")); // too small to deflate: a plain CONFIG
         DirtyBitmap all = new DirtyBitmap(16);
         all.markAll();
+        RamLayout.write(out, RamLayout.of(new RamWindows(mem), List.of(all))); // one extent: pages 1-5
         long pages = new RamSender(new RamWindows(mem), List.of(all), out).sendMarked(() -> false);
         out.begin(StreamFormat.REC_ROUND_END, 12);
         out.buffer().putInt(0).putLong(pages);
@@ -87,10 +89,13 @@ class StreamFormatTest {
     void roundTripSendsZeroPagesAsFlagsOrOneZeroRun() throws IOException {
         FakeMemory src = guest();
         byte[] stream = smallStream(src);
-        // header 12 + config 27 + RAM pages 0-5 (1+8+2+6 flags + 2 pages + 4) + ZERO_RUN pages 6-15 (1+8+4+4)
-        // + round end 17 + device "dev" 25, then the deflated "cpu" section, then EOF 14
-        int cpuAt = 12 + 27 + 21 + 2 * PAGE + 17 + 17 + 25;
-        assertEquals(StreamFormat.REC_ZERO_RUN, stream[12 + 27 + 21 + 2 * PAGE]);
+        // header 12 + config 27 + RAM_LAYOUT (1+4+12+4) + RAM pages 0-5 (1+8+2+6 flags + 2 pages + 4)
+        // + ZERO_RUN pages 6-15 (1+8+4+4) + round end 17 + device "dev" 25, the deflated "cpu" section, EOF 14
+        assertEquals(StreamFormat.REC_RAM_LAYOUT, stream[12 + 27]);
+        int ram = 12 + 27 + 21;
+        int cpuAt = ram + 21 + 2 * PAGE + 17 + 17 + 25;
+        assertEquals(StreamFormat.REC_RAM, stream[ram]);
+        assertEquals(StreamFormat.REC_ZERO_RUN, stream[ram + 21 + 2 * PAGE]);
         assertEquals(StreamFormat.REC_DEVICE_DEFLATE, stream[cpuAt]);
         assertTrue(stream.length - 14 - cpuAt < 200, "the 1 KiB cpu section took " + (stream.length - 14 - cpuAt));
         FakeMemory dst = FakeMemory.of(16 * PAGE);
@@ -118,19 +123,45 @@ class StreamFormatTest {
     }
 
     /**
-     * The version-2 golden file (RAM, ZERO_RUN, DEVICE and DEVICE_DEFLATE records) must keep loading, and the writer
-     * must keep producing it byte for byte: a change here needs a new stream version and a new golden file beside
-     * this one.
+     * The version-2 golden file (RAM, ZERO_RUN, DEVICE and DEVICE_DEFLATE records) must keep loading; and version 3
+     * changed nothing else: today's stream without its RAM_LAYOUT record, with version 2 in its header, is it byte
+     * for byte.
      */
     @Test
-    void goldenVersion2StreamStillLoadsAndIsStillWritten() throws IOException {
+    void goldenVersion2StreamStillLoadsAndVersion3OnlyAddsTheLayout() throws IOException {
         byte[] golden = resource("/stream/v2/small.jkms");
         assertEquals(2, ByteBuffer.wrap(golden).getInt(4));
         FakeMemory dst = FakeMemory.of(16 * PAGE);
         StreamLoader.Result r = load(golden, dst);
         assertEquals(-1, RamCompare.firstDifference(guest(), dst));
         assertEquals(SECTIONS, r.sections());
-        assertArrayEquals(golden, smallStream(guest()), "the writer changed the version-2 format");
+        byte[] now = smallStream(guest());
+        int layoutAt = 12 + 27;
+        int layoutBytes = 21;
+        ByteArrayOutputStream v2 = new ByteArrayOutputStream();
+        v2.write(now, 0, layoutAt);
+        v2.write(now, layoutAt + layoutBytes, now.length - layoutAt - layoutBytes - 14);
+        byte[] expected = v2.toByteArray();
+        expected[7] = 2;
+        // The EOF record counts records and chains their CRCs: compare up to it.
+        assertArrayEquals(java.util.Arrays.copyOf(golden, golden.length - 14), expected,
+                "version 3 changed more than adding RAM_LAYOUT");
+    }
+
+    /**
+     * The version-3 golden file (RAM_LAYOUT, RAM, ZERO_RUN, DEVICE and DEVICE_DEFLATE records) must keep loading, and
+     * the writer must keep producing it byte for byte: a change here needs a new stream version and a new golden
+     * file beside this one.
+     */
+    @Test
+    void goldenVersion3StreamStillLoadsAndIsStillWritten() throws IOException {
+        byte[] golden = resource("/stream/v3/small.jkms");
+        assertEquals(3, ByteBuffer.wrap(golden).getInt(4));
+        FakeMemory dst = FakeMemory.of(16 * PAGE);
+        StreamLoader.Result r = load(golden, dst);
+        assertEquals(-1, RamCompare.firstDifference(guest(), dst));
+        assertEquals(SECTIONS, r.sections());
+        assertArrayEquals(golden, smallStream(guest()), "the writer changed the version-3 format");
     }
 
     static byte[] resource(String name) throws IOException {
@@ -174,9 +205,9 @@ class StreamFormatTest {
     @Test
     void headerChecksNameTheValues() throws IOException {
         byte[] good = smallStream(guest());
-        byte[] v3 = good.clone();
-        v3[7] = 3;
-        assertMessage(v3, "version 3 but this build reads 1 to 2");
+        byte[] v4 = good.clone();
+        v4[7] = 4;
+        assertMessage(v4, "version 4 but this build reads 1 to 3");
         byte[] magic = good.clone();
         magic[0] = 'X';
         assertMessage(magic, "not a jkvm migration stream");

@@ -1,7 +1,7 @@
 package org.jkvm.migration.stream;
 
 /**
- * The numbers of the migration stream, version 2 (version 1 is still read). The full layout, with the versioning
+ * The numbers of the migration stream, version 3 (versions 1 and 2 are still read). The full layout, with the versioning
  * rule, is in {@code docs/migration-stream.md}; every value there is defined here. All integers are big-endian.
  *
  * <pre>
@@ -15,6 +15,7 @@ package org.jkvm.migration.stream;
  *   0x06 ZERO_RUN   u64 gpa, u32 pages (1..region end): that many consecutive zero pages (version 2 on)
  *   0x07 CONFIG_DEFLATE  u32 raw length, u32 len, zlib data of the CONFIG fields (version 2 on)
  *   0x08 DEVICE_DEFLATE  u16 len, name; u32 instance; u32 version; u32 raw length; u32 len, zlib payload (v2 on)
+ *   0x09 RAM_LAYOUT u32 n (0..65536), n x (u64 gpa, u32 pages): where round 0 will send data; a hint (v3 on)
  * return path (destination to source)  u8 type, u16 len, UTF-8 text
  *   0x01 CONFIG_OK  0x02 REFUSED  0x03 LOADED  0x04 FAILED  0x05 ROUND_DONE
  * handover byte (source to destination, after LOADED)  0xC0
@@ -29,7 +30,7 @@ public final class StreamFormat {
     /** "JKMS": jkvm migration stream. */
     public static final int MAGIC = 0x4A4B4D53;
     /** The version this build writes. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest version this build reads. */
     public static final int MIN_VERSION = 1;
     /** Bytes per page; a stream with another page size is refused. */
@@ -53,6 +54,15 @@ public final class StreamFormat {
     public static final int REC_DEVICE_DEFLATE = 0x08;
     /** The first stream version with ZERO_RUN, CONFIG_DEFLATE and DEVICE_DEFLATE records. */
     public static final int ZERO_RUN_SINCE = 2;
+    /**
+     * The extents of guest RAM round 0 will send with data, sent once before any RAM, so the destination can
+     * allocate its memory ahead of the stream; from version {@link #LAYOUT_SINCE} on.
+     */
+    public static final int REC_RAM_LAYOUT = 0x09;
+    /** The first stream version with the RAM_LAYOUT record. */
+    public static final int LAYOUT_SINCE = 3;
+    /** Most extents in one RAM_LAYOUT record (12 bytes each: 768 KiB). */
+    public static final int MAX_LAYOUT_EXTENTS = 1 << 16;
 
     /** Page flag: the page is all zeros; no data follows for it. */
     public static final int RAM_ZERO = 0x02;
@@ -104,6 +114,7 @@ public final class StreamFormat {
             case REC_ZERO_RUN -> "ZERO_RUN";
             case REC_CONFIG_DEFLATE -> "CONFIG_DEFLATE";
             case REC_DEVICE_DEFLATE -> "DEVICE_DEFLATE";
+            case REC_RAM_LAYOUT -> "RAM_LAYOUT";
             default -> "unknown type 0x" + Integer.toHexString(type);
         };
     }

@@ -30,7 +30,11 @@ public final class StreamLoader {
     private final byte[] flags = new byte[StreamFormat.MAX_PAGES_PER_RECORD];
     private final DirtyBitmap[] received;
     private final RoundListener roundListener;
+    private final LayoutListener layoutListener;
     private volatile long pagesLoaded;
+    /** Round 0's position: the gpa just past its last RAM or ZERO_RUN record; Long.MAX_VALUE after round 0. */
+    private volatile long cursor;
+    private boolean layoutSeen;
     private int round;
     private long pagesInRound;
     private int version = StreamFormat.VERSION;
@@ -41,6 +45,13 @@ public final class StreamLoader {
     public interface RoundListener {
         /** Round {@code round} and everything before it are in guest memory. */
         void roundLoaded(int round) throws IOException;
+    }
+
+    /** Told the RAM_LAYOUT hint (stream version 3), once, before any RAM: checked, but only a hint. */
+    @FunctionalInterface
+    public interface LayoutListener {
+        /** Round 0 will send data in {@code extents} (ascending, non-overlapping, each inside one region). */
+        void layout(List<RamLayout.Extent> extents);
     }
 
     /** What the stream ended with. */
@@ -61,9 +72,20 @@ public final class StreamLoader {
      * @param roundListener told after each ROUND_END was checked
      */
     public StreamLoader(StreamIn in, RamWindows ram, RoundListener roundListener) {
+        this(in, ram, roundListener, extents -> { });
+    }
+
+    /**
+     * @param in             the stream
+     * @param ram            views of the destination's RAM
+     * @param roundListener  told after each ROUND_END was checked
+     * @param layoutListener told the RAM_LAYOUT hint, when the stream has one
+     */
+    public StreamLoader(StreamIn in, RamWindows ram, RoundListener roundListener, LayoutListener layoutListener) {
         this.in = in;
         this.ram = ram;
         this.roundListener = roundListener;
+        this.layoutListener = layoutListener;
         this.received = new DirtyBitmap[ram.regions().size()];
         for (int r = 0; r < received.length; r++) {
             received[r] = new DirtyBitmap(ram.regions().get(r).pages());
@@ -160,6 +182,7 @@ public final class StreamLoader {
                 case StreamFormat.REC_RAM -> ramRecord();
                 case StreamFormat.REC_ZERO_RUN -> zeroRun();
                 case StreamFormat.REC_ROUND_END -> roundEnd();
+                case StreamFormat.REC_RAM_LAYOUT -> ramLayout();
                 case StreamFormat.REC_DEVICE, StreamFormat.REC_DEVICE_DEFLATE -> {
                     StateSection s = device(type, deviceBytes);
                     deviceBytes += s.payload().length;
@@ -182,6 +205,14 @@ public final class StreamLoader {
     /** Pages written into guest memory so far. */
     public long pagesLoaded() {
         return pagesLoaded;
+    }
+
+    /**
+     * How far round 0 has been written: every page below this guest-physical address that round 0 sends is in
+     * guest memory (round 0 goes in address order); {@link Long#MAX_VALUE} once round 0 has ended. Any thread.
+     */
+    public long cursor() {
+        return cursor;
     }
 
     /** Bytes read so far. */
@@ -225,6 +256,9 @@ public final class StreamLoader {
         in.end(what);
         pagesInRound += count;
         pagesLoaded += count;
+        if (round == 0) {
+            cursor = gpa + (long) count * StreamFormat.PAGE_SIZE;
+        }
     }
 
     /**
@@ -258,10 +292,32 @@ public final class StreamLoader {
         }
         pagesInRound += pages;
         pagesLoaded += pages;
+        if (round == 0) {
+            cursor = gpa + pages * StreamFormat.PAGE_SIZE;
+        }
+    }
+
+    /**
+     * The RAM_LAYOUT hint: allowed once, before any RAM record; checked whole ({@link RamLayout#read}) before it is
+     * handed on.
+     */
+    private void ramLayout() throws IOException {
+        requireVersion(StreamFormat.LAYOUT_SINCE, StreamFormat.REC_RAM_LAYOUT);
+        long at = in.offset() - 1;
+        if (layoutSeen || round > 0 || pagesInRound > 0) {
+            throw new MigrationException("the RAM_LAYOUT record at stream offset " + at + " comes after RAM records "
+                    + "or a second time; the stream is corrupt");
+        }
+        layoutSeen = true;
+        layoutListener.layout(RamLayout.read(in, ram));
     }
 
     private void requireVersion2(int type) {
-        if (version < StreamFormat.ZERO_RUN_SINCE) {
+        requireVersion(StreamFormat.ZERO_RUN_SINCE, type);
+    }
+
+    private void requireVersion(int since, int type) {
+        if (version < since) {
             throw new MigrationException("record type 0x" + Integer.toHexString(type) + " ("
                     + StreamFormat.recordName(type) + ") at stream offset " + (in.offset() - 1)
                     + " does not exist in a version " + version + " stream; the stream is corrupt");
@@ -284,6 +340,9 @@ public final class StreamLoader {
         if (r != round || pages != pagesInRound) {
             throw new MigrationException("round " + round + " ended with " + pagesInRound + " pages but the source "
                     + "says round " + r + " had " + pages + "; records were lost or reordered");
+        }
+        if (round == 0) {
+            cursor = Long.MAX_VALUE;
         }
         roundListener.roundLoaded(round);
         round++;
