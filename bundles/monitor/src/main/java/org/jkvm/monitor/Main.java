@@ -50,7 +50,8 @@ public final class Main {
             System.exit(0);
         }
         int status;
-        if (argv.equals(List.of("-standby"))) {
+        if (!argv.isEmpty() && argv.get(0).equals("-standby") && argv.size() <= 2) {
+            // -standby [LABEL]: the label only shows in ps (a daemon names its state folder there).
             try {
                 argv = Standby.await();
             } catch (RuntimeException e) {

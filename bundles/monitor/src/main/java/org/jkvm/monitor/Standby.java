@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * class loading and the native set-up (about 250 ms here) are then behind it; what remains is the VM's own set-up.
  *
  * <p>Protocol ({@code docs/contracts.md}, "Spare engine"): the process warms up (builds and discards a small VM
- * that waits for an incoming migration, talking to it once as a QMP client and a migration source would), then
+ * that waits for an incoming migration, talking to it once as a QMP client would), then
  * reads its standard input to
  * the end. The input is UTF-8 text whose fields are separated by NUL bytes: the first field is a file that
  * standard output and standard error are redirected to (appended; empty to keep them), the others are the engine
@@ -73,8 +73,7 @@ final class Standby {
 
     /**
      * Builds a small VM as an incoming destination would, with its QMP socket and an incoming listener in a
-     * temporary folder, plays a QMP client and a (broken) migration source against them once, and throws it all
-     * away: so the classes of that path are loaded and initialized before a real command line arrives. Failures
+     * temporary folder, plays a QMP client against it once, and throws it all away: so the classes of that path are loaded and initialized before a real command line arrives. Failures
      * are only logged: the real VM meets and reports the same problem.
      */
     private static void warmUp() {
@@ -93,7 +92,6 @@ final class Standby {
                 vm.warmUp();
                 talk(qmp, "{\"execute\": \"qmp_capabilities\"}\n{\"execute\": \"query-status\"}\n"
                         + "{\"execute\": \"query-migrate\"}\n", 3);
-                talk(mig, "", 0);
             } finally {
                 closeAll(servers);
             }

@@ -24,7 +24,7 @@ final class Usage {
               -kvm-device PATH               KVM device (default /dev/kvm, or property jkvm.kvm.device)
               -abi-fingerprint STRING        the domain's ABI fingerprint; a migration between engines whose
                                              values differ is refused (absent on both sides: no check)
-            jkvm-engine -standby             a spare engine: warm up, then read "LOGFILE\0OPTION\0OPTION..." on
+            jkvm-engine -standby [LABEL]     a spare engine: warm up, then read "LOGFILE\0OPTION\0OPTION..." on
                                              standard input and run with those options (see docs/contracts.md)
             accepted for QEMU compatibility: -enable-kvm -nographic -nodefaults -no-user-config -display none
                                              -accel kvm -machine pc[,accel=kvm]

@@ -86,7 +86,7 @@ class StandbyTest {
 
     private Process spare() throws Exception {
         List<String> cmd = EngineProcess.javaCommand();
-        cmd.add("-standby");
+        cmd.addAll(List.of("-standby", dir.toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("spare.out").toFile())
                 .start();
     }

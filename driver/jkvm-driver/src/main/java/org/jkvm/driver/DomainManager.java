@@ -69,7 +69,8 @@ public final class DomainManager implements AutoCloseable {
         }
         this.lifecycle = new Lifecycle(this);
         this.spare = config.spareEngine()
-                ? new SpareEngine(config.engineCommand(), logDir.resolve("spare-engine.log"), SPARE_RESPAWN)
+                ? new SpareEngine(config.engineCommand(), config.stateDir().toString(),
+                        logDir.resolve("spare-engine.log"), SPARE_RESPAWN)
                 : null;
         this.saveRestore = new SaveRestore(this);
         this.migration = new Migration(this);

@@ -33,6 +33,7 @@ public final class SpareEngine implements AutoCloseable {
     private static final int MAX_FAILURES = 3;
 
     private final List<String> command;
+    private final String label;
     private final Path log;
     private final Duration respawnDelay;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -48,11 +49,14 @@ public final class SpareEngine implements AutoCloseable {
      * Starts the first spare.
      *
      * @param engineCommand the engine program and its leading arguments (as for a direct start)
+     * @param label         shown on the spare's command line after {@code -standby} (so {@code ps} tells whose
+     *                      spare it is, e.g. the daemon's state folder)
      * @param log           where spares write until they are taken (appended)
      * @param respawnDelay  how long after a spare is taken the next one starts at the latest
      */
-    public SpareEngine(List<String> engineCommand, Path log, Duration respawnDelay) {
+    public SpareEngine(List<String> engineCommand, String label, Path log, Duration respawnDelay) {
         this.command = List.copyOf(engineCommand);
+        this.label = label;
         this.log = log;
         this.respawnDelay = respawnDelay;
         timer.execute(this::spawn);
@@ -132,6 +136,7 @@ public final class SpareEngine implements AutoCloseable {
         }
         argv.addAll(command);
         argv.add("-standby");
+        argv.add(label);
         try {
             Files.createDirectories(log.getParent());
             spare = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

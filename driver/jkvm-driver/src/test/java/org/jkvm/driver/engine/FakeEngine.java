@@ -44,7 +44,7 @@ public final class FakeEngine {
     private PrintWriter client;
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 1 && args[0].equals("-standby")) {
+        if (args.length >= 1 && args.length <= 2 && args[0].equals("-standby")) {
             args = standby();
         }
         new FakeEngine().run(args);

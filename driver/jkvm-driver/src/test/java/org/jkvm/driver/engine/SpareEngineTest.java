@@ -31,7 +31,7 @@ class SpareEngineTest {
 
     @Test
     void aTakenSpareRunsTheGivenOptionsAndTheNextOneComesLater() throws Exception {
-        try (SpareEngine s = new SpareEngine(fakeEngine(), dir.resolve("spare.log"), Duration.ofMillis(300))) {
+        try (SpareEngine s = new SpareEngine(fakeEngine(), dir.toString(), dir.resolve("spare.log"), Duration.ofMillis(300))) {
             Process first = awaitWaiting(s);
             Path qmp = dir.resolve("d.qmp");
             Path pid = dir.resolve("d.pid");
@@ -51,7 +51,7 @@ class SpareEngineTest {
     @Test
     void anEngineWithoutStandbySwitchesSparesOff() throws Exception {
         List<String> cmd = List.of("/bin/sh", "-c", "exit 3", "sh");
-        try (SpareEngine s = new SpareEngine(cmd, dir.resolve("spare.log"), Duration.ofMillis(10))) {
+        try (SpareEngine s = new SpareEngine(cmd, "label", dir.resolve("spare.log"), Duration.ofMillis(10))) {
             int empty = 0;
             long end = System.currentTimeMillis() + 30_000;
             while (s.enabled() && System.currentTimeMillis() < end) {
@@ -67,7 +67,7 @@ class SpareEngineTest {
     @Test
     void closeEndsTheWaitingSpare() throws Exception {
         Process p;
-        try (SpareEngine s = new SpareEngine(fakeEngine(), dir.resolve("spare.log"), Duration.ofSeconds(5))) {
+        try (SpareEngine s = new SpareEngine(fakeEngine(), dir.toString(), dir.resolve("spare.log"), Duration.ofSeconds(5))) {
             p = awaitWaiting(s);
         }
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the spare ends when the daemon closes it");
