@@ -13,6 +13,7 @@ import org.jkvm.migration.stream.RamPreallocator;
 import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.ReturnPath;
 import org.jkvm.migration.stream.StreamFormat;
+import org.jkvm.migration.stream.ThreadCost;
 import org.jkvm.migration.stream.StreamIn;
 import org.jkvm.migration.stream.StreamLoader;
 import org.jkvm.migration.transport.Connection;
@@ -138,6 +139,7 @@ public final class IncomingMigration {
             RamWindows windows = new RamWindows(vm.memory());
             ConfigDiff.differences(here, here);
             connection = endpoint.accept();
+            ThreadCost cost = ThreadCost.now();
             PhaseTimer phases = new PhaseTimer(NanoClock.SYSTEM);
             setStatus(MigrationStatus.ACTIVE, null);
             Connection c = connection;
@@ -164,9 +166,9 @@ public final class IncomingMigration {
                 phases.mark("resume");
             }
             RamPreallocator p = prealloc;
-            LOG.info("incoming migration from {} completed: {} bytes, guest {}, {} MiB preallocated ahead: {}", uri,
-                    l.bytesRead(), r.sourceRunning() ? "resumed" : "left paused as on the source",
-                    p == null ? 0 : p.bytesAllocated() >> 20, phases);
+            LOG.info("incoming migration from {} completed: {} bytes, guest {}, {} MiB preallocated ahead, receive "
+                    + "thread {}: {}", uri, l.bytesRead(), r.sourceRunning() ? "resumed" : "left paused as on the source",
+                    p == null ? 0 : p.bytesAllocated() >> 20, ThreadCost.since(cost), phases);
             setStatus(MigrationStatus.COMPLETED, null);
         } catch (Throwable e) {
             String reason;

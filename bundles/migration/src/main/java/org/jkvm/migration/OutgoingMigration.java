@@ -14,6 +14,7 @@ import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.ReturnPath;
 import org.jkvm.migration.stream.ReturnPathReader;
 import org.jkvm.migration.stream.StreamFormat;
+import org.jkvm.migration.stream.ThreadCost;
 import org.jkvm.migration.stream.StreamOut;
 import org.jkvm.migration.stream.StreamRecords;
 import org.jkvm.migration.transport.Connection;
@@ -133,6 +134,7 @@ public final class OutgoingMigration {
 
     private void run() {
         boolean pausedByUs = false;
+        ThreadCost cost = ThreadCost.now();
         try {
             counters.status(MigrationStatus.SETUP, null, listener, stats());
             setup();
@@ -169,7 +171,7 @@ public final class OutgoingMigration {
             phases.mark("acknowledgement");
             counters.downtimeEnds();
             counters.status(MigrationStatus.COMPLETED, null, listener, stats());
-            LOG.info("migration to {} completed: {}", uri, phases);
+            LOG.info("migration to {} completed, send thread {}: {}", uri, ThreadCost.since(cost), phases);
         } catch (Throwable e) {
             fail(e, pausedByUs);
         } finally {

@@ -73,6 +73,7 @@ public final class RamPreallocator {
 
     private void run() {
         long t0 = System.nanoTime();
+        ThreadCost cost = ThreadCost.now();
         try {
             for (RamLayout.Extent e : extents) {
                 if (!allocate(e)) {
@@ -82,8 +83,8 @@ public final class RamPreallocator {
         } catch (GuestMemoryException e) {
             LOG.debug("preallocation stopped: {}", e.getMessage()); // the memory was closed: the migration ended
         }
-        LOG.debug("preallocated {} MiB ahead of the stream ({} MiB already passed) in {} ms", bytesAllocated >> 20,
-                bytesSkipped >> 20, (System.nanoTime() - t0) / 1_000_000);
+        LOG.info("preallocated {} MiB ahead of the stream ({} MiB already passed) in {} ms, {}", bytesAllocated >> 20,
+                bytesSkipped >> 20, (System.nanoTime() - t0) / 1_000_000, ThreadCost.since(cost));
     }
 
     /** One extent, chunk by chunk; false when preallocation should end (stopped, refused, round 0 over). */
