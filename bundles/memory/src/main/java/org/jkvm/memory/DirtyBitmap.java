@@ -83,6 +83,11 @@ public final class DirtyBitmap {
         }
     }
 
+    /** Reads one word (pages {@code 64 * index} to {@code 64 * index + 63}, bit i = page 64 * index + i). */
+    public long word(int index) {
+        return words.get(index);
+    }
+
     /** Atomically reads and clears one word. */
     public long takeWord(int index) {
         return words.getAndSet(index, 0L);

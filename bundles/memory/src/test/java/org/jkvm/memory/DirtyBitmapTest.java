@@ -27,6 +27,20 @@ class DirtyBitmapTest {
 
     /** Ranges over whole words, word edges and single pages mark exactly their pages (compared page by page). */
     @Test
+    void wordReadsWithoutClearing() {
+        DirtyBitmap b = new DirtyBitmap(130);
+        b.mark(1);
+        b.mark(64);
+        b.mark(129);
+        assertEquals(2L, b.word(0));
+        assertEquals(1L, b.word(1));
+        assertEquals(2L, b.word(2));
+        assertEquals(3, b.count(), "reading a word leaves it");
+        assertEquals(2L, b.takeWord(0));
+        assertEquals(0L, b.word(0));
+    }
+
+    @Test
     void markRangeMatchesPageByPageMarking() {
         long[][] ranges = {{0, 1}, {63 * 4096L, 4096}, {62 * 4096L + 5, 3 * 4096L}, {64 * 4096L, 64 * 4096L},
             {100 * 4096L - 1, 200 * 4096L + 2}, {1000 * 4096L, 0}};

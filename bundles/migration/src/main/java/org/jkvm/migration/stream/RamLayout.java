@@ -46,19 +46,23 @@ public final class RamLayout {
             List<Extent> out = new ArrayList<>();
             long start = -1;
             long lastData = -1;
-            for (long page = 0; page < region.pages(); page++) {
-                boolean data = pop.isDirty(page) && !RamWindows.isZero(ram.window(r, page), RamWindows.offset(page));
-                if (!data) {
-                    continue;
+            for (int w = 0; w < pop.wordCount(); w++) {
+                long bits = pop.word(w); // only populated pages are read: an idle guest's scan reads almost nothing
+                while (bits != 0) {
+                    long page = ((long) w << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if (RamWindows.isZero(ram.window(r, page), RamWindows.offset(page))) {
+                        continue;
+                    }
+                    if (start >= 0 && page - lastData - 1 >= MIN_GAP_PAGES) {
+                        out.add(extent(region, start, lastData));
+                        start = -1;
+                    }
+                    if (start < 0) {
+                        start = page;
+                    }
+                    lastData = page;
                 }
-                if (start >= 0 && page - lastData - 1 >= MIN_GAP_PAGES) {
-                    out.add(extent(region, start, lastData));
-                    start = -1;
-                }
-                if (start < 0) {
-                    start = page;
-                }
-                lastData = page;
             }
             if (start >= 0) {
                 out.add(extent(region, start, lastData));
