@@ -150,9 +150,11 @@ public final class OutgoingMigration {
             List<DirtyBitmap> populated = RamSender.populated(vm.memory());
             sender.firstPassPopulated(populated);
             phases.mark("dirty-log start");
-            RamLayout.write(out, RamLayout.of(windows, populated)); // lets the destination allocate ahead
+            List<RamLayout.Extent> layout = RamLayout.of(windows, populated);
+            phases.mark("ram layout scan (" + layout.size() + " extents)");
+            RamLayout.write(out, layout); // lets the destination allocate ahead
             out.flush();
-            phases.mark("ram layout");
+            phases.mark("ram layout send");
             counters.setupDone();
             counters.status(MigrationStatus.ACTIVE, null, listener, stats());
             int round = iterate(bitmaps);

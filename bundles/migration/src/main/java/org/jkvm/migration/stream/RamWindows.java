@@ -47,6 +47,11 @@ public final class RamWindows {
         return (int) (page & ((1L << PAGES_PER_WINDOW_SHIFT) - 1)) << 12;
     }
 
+    /** Pages from {@code page} to the end of its window (a run of pages inside one window is one buffer range). */
+    static long pagesLeftInWindow(long page) {
+        return (page | ((1L << PAGES_PER_WINDOW_SHIFT) - 1)) + 1 - page;
+    }
+
     /** The region index holding {@code [gpa, gpa + pages * PAGE_SIZE)} entirely, or -1. */
     public int regionOf(long gpa, long pages) {
         long bytes = pages * StreamFormat.PAGE_SIZE;

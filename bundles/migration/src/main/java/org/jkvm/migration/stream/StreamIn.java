@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.ScatteringByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -120,6 +121,43 @@ public final class StreamIn {
         int pos = buf.position();
         dst.put(index, buf, pos, StreamFormat.PAGE_SIZE);
         buf.position(pos + StreamFormat.PAGE_SIZE);
+    }
+
+    /**
+     * Copies {@code n} consecutive pages of record data into {@code dst} at {@code index} ({@code n * PAGE_SIZE}
+     * bytes inside {@code dst}). When they are not all buffered yet and the channel can scatter (a socket or a pipe),
+     * the buffered part is copied and the rest is read from the channel straight into {@code dst}, one scattering
+     * read also refilling the buffer with what follows: no intermediate copy of the pages. The record CRC then covers
+     * the bytes where they landed, so corruption is detected exactly as on the buffered path.
+     */
+    public void pages(ByteBuffer dst, int index, int n) throws IOException {
+        int len = n * StreamFormat.PAGE_SIZE;
+        if (buf.remaining() >= len || !(channel instanceof ScatteringByteChannel scatter)) {
+            for (int i = 0; i < n; i++) {
+                page(dst, index + i * StreamFormat.PAGE_SIZE);
+            }
+            return;
+        }
+        updateCrc();
+        int buffered = buf.remaining();
+        dst.put(index, buf, buf.position(), buffered);
+        consumedBefore += buf.limit();
+        buf.clear();
+        ByteBuffer rest = dst.slice(index + buffered, len - buffered);
+        ByteBuffer[] targets = {rest, buf};
+        while (rest.hasRemaining()) {
+            if (scatter.read(targets) < 0) {
+                consumedBefore += len - buffered - rest.remaining();
+                buf.flip();
+                crcFrom = 0;
+                throw new EOFException("the stream ended after " + offset() + " bytes while " + rest.remaining()
+                        + " more were expected");
+            }
+        }
+        consumedBefore += len - buffered;
+        buf.flip();
+        crcFrom = 0;
+        crc.update(dst.slice(index, len));
     }
 
     /** The CRC32C over every record CRC read so far. */

@@ -66,11 +66,7 @@ public final class StreamLoader {
         this(in, ram, r -> { });
     }
 
-    /**
-     * @param in            the stream
-     * @param ram           views of the destination's RAM
-     * @param roundListener told after each ROUND_END was checked
-     */
+    /** As {@link #StreamLoader(StreamIn, RamWindows, RoundListener, LayoutListener)}, ignoring the layout hint. */
     public StreamLoader(StreamIn in, RamWindows ram, RoundListener roundListener) {
         this(in, ram, roundListener, extents -> { });
     }
@@ -242,16 +238,26 @@ public final class StreamLoader {
             flags[i] = (byte) f;
         }
         long first = (gpa - ram.regions().get(region).gpa()) / StreamFormat.PAGE_SIZE;
-        for (int i = 0; i < count; i++) {
+        int i = 0;
+        while (i < count) {
             long page = first + i;
             ByteBuffer window = ram.window(region, page);
             int off = RamWindows.offset(page);
             if (flags[i] == StreamFormat.RAM_PAGE) {
-                in.page(window, off);
-                received[region].mark(page);
-            } else if (mayBeNonZero(region, page) && !RamWindows.isZero(window, off)) {
+                int n = 1;
+                int max = (int) Math.min(count - i, RamWindows.pagesLeftInWindow(page));
+                while (n < max && flags[i + n] == StreamFormat.RAM_PAGE) {
+                    n++;
+                }
+                in.pages(window, off, n);
+                received[region].markRange(page * StreamFormat.PAGE_SIZE, (long) n * StreamFormat.PAGE_SIZE);
+                i += n;
+                continue;
+            }
+            if (mayBeNonZero(region, page) && !RamWindows.isZero(window, off)) {
                 window.put(off, ZERO_PAGE, 0, StreamFormat.PAGE_SIZE);
             }
+            i++;
         }
         in.end(what);
         pagesInRound += count;
@@ -266,7 +272,7 @@ public final class StreamLoader {
      * that may hold data here is made zero; fresh pages are not even read.
      */
     private void zeroRun() throws IOException {
-        requireVersion2(StreamFormat.REC_ZERO_RUN);
+        requireVersion(StreamFormat.ZERO_RUN_SINCE, StreamFormat.REC_ZERO_RUN);
         long gpa = in.u64();
         long pages = Integer.toUnsignedLong(in.u32());
         String what = "ZERO_RUN record at gpa 0x" + Long.toHexString(gpa) + " (round " + round + ")";
@@ -312,10 +318,6 @@ public final class StreamLoader {
         layoutListener.layout(RamLayout.read(in, ram));
     }
 
-    private void requireVersion2(int type) {
-        requireVersion(StreamFormat.ZERO_RUN_SINCE, type);
-    }
-
     private void requireVersion(int since, int type) {
         if (version < since) {
             throw new MigrationException("record type 0x" + Integer.toHexString(type) + " ("
@@ -352,7 +354,7 @@ public final class StreamLoader {
     private StateSection device(int type, long deviceBytesSoFar) throws IOException {
         boolean deflate = type == StreamFormat.REC_DEVICE_DEFLATE;
         if (deflate) {
-            requireVersion2(type);
+            requireVersion(StreamFormat.ZERO_RUN_SINCE, type);
         }
         String name = in.string(StateSection.MAX_NAME_LENGTH, "DEVICE section name");
         int instance = in.u32();
