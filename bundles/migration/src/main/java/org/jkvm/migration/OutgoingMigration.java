@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * The source side of one pre-copy migration (the seed's algorithm), on its own thread.
  *
  * <ol>
- *   <li>Setup: connect, send the header and the configuration fingerprint, wait for the destination's verdict
- *       (tcp/unix), start dirty logging.</li>
+ *   <li>Setup: connect, send the header and the configuration fingerprint, start dirty logging and send the RAM
+ *       layout while the destination checks the fingerprint, then wait for its verdict (tcp/unix).</li>
  *   <li>Round 0 sends all RAM (a long run of zero pages costs one 17-byte ZERO_RUN record), then each round
  *       sends the pages dirtied during the previous one, under the bandwidth limit. After each dirty-log sync the
  *       {@link ConvergencePolicy} decides to go on (maybe throttling the vCPUs) or to switch over.</li>
@@ -137,24 +137,22 @@ public final class OutgoingMigration {
         ThreadCost cost = ThreadCost.now();
         try {
             counters.status(MigrationStatus.SETUP, null, listener, stats());
-            setup();
+            sendConfig();
             List<DirtyBitmap> bitmaps = RamSender.allMarked(vm.memory());
             vm.startDirtyLog();
             RamWindows windows = new RamWindows(vm.memory());
             sender = new RamSender(windows, bitmaps, out);
-            // Round 0 sends never-populated pages as ZERO without reading them (a read would allocate them). Safe
-            // because the snapshot is taken after startDirtyLog() returned: a guest or VMM write that finished
-            // before it had already allocated its page (KVM resolves the host page before the store; the VMM
-            // copies before marking), so the snapshot shows it and round 0 reads it; a write after the dirty-log
-            // start is in the next sync, so round 1 resends that page, read this time (the hint is for round 0 only).
+            // Round 0 sends never-populated pages as ZERO unread (a read would allocate them). Safe as the snapshot
+            // follows startDirtyLog(): an earlier write had allocated its page (KVM resolves it before the store, the
+            // VMM copies before marking); a later one is in the next sync, resent and read (the hint is for round 0).
             List<DirtyBitmap> populated = RamSender.populated(vm.memory());
             sender.firstPassPopulated(populated);
             phases.mark("dirty-log start");
             List<RamLayout.Extent> layout = RamLayout.of(windows, populated);
-            phases.mark("ram layout scan (" + layout.size() + " extents)");
             RamLayout.write(out, layout); // lets the destination allocate ahead
             out.flush();
-            phases.mark("ram layout send");
+            phases.mark("ram layout (" + layout.size() + " extents)");
+            awaitConfigOk(); // the destination checked CONFIG meanwhile; a refusal still stops here, before any RAM
             counters.setupDone();
             counters.status(MigrationStatus.ACTIVE, null, listener, stats());
             int round = iterate(bitmaps);
@@ -185,7 +183,8 @@ public final class OutgoingMigration {
         }
     }
 
-    private void setup() throws IOException, InterruptedException {
+    /** Connects and sends the header and CONFIG; the destination's verdict is read later ({@link #awaitConfigOk}). */
+    private void sendConfig() throws IOException {
         connection = Transports.connect(uri, (int) Math.min(Integer.MAX_VALUE, params.handshakeTimeoutMs()));
         phases.mark("connect");
         if (cancelRequested) {
@@ -199,6 +198,12 @@ public final class OutgoingMigration {
         out.flush();
         if (connection.hasReturnPath()) {
             returnPath = new ReturnPathReader(connection.in(), this::signalAbort);
+        }
+    }
+
+    /** tcp/unix: waits for CONFIG_OK; REFUSED or FAILED (or silence) fail the migration before any RAM is sent. */
+    private void awaitConfigOk() throws InterruptedException {
+        if (returnPath != null) {
             ReturnPath.Message m = returnPath.next(params.handshakeTimeoutMs());
             if (m == null) {
                 throw new MigrationException("the destination at " + uri + " did not answer the handshake within "
@@ -208,7 +213,7 @@ public final class OutgoingMigration {
                 throw destinationFailure(m);
             }
         }
-        phases.mark("handshake");
+        phases.mark("handshake (rest)");
     }
 
     /** Round 0 and the dirty rounds; returns the number of the round the final pass will have. */
@@ -368,11 +373,8 @@ public final class OutgoingMigration {
     }
 
     private boolean shouldAbort() {
-        if (cancelRequested) {
-            return true;
-        }
         ReturnPathReader rp = returnPath;
-        return rp != null && rp.hasMessage();
+        return cancelRequested || rp != null && rp.hasMessage();
     }
 
     private void checkAbort() throws IOException {
