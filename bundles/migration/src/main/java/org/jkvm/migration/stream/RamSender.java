@@ -180,6 +180,10 @@ public final class RamSender {
      * pending zero run, go into that run; the rest into RAM records (a short zero stretch there costs one flag).
      */
     private void record(int region, long first, int count) throws IOException {
+        if (populated != null && noneMarked(populated.get(region), first, count)) {
+            addZeroRun(region, first, count); // what the loop below decides too, without 256 steps (idle guests)
+            return;
+        }
         // Classify first, copy later: a page that changes in between is dirty again and is resent.
         for (int i = 0; i < count; i++) {
             long page = first + i;
@@ -211,6 +215,19 @@ public final class RamSender {
             ramRecord(region, first, i, k);
             i = k;
         }
+    }
+
+    /** Whether no page of {@code [first, first + count)} is marked in {@code bitmap}, a word at a time. */
+    static boolean noneMarked(DirtyBitmap bitmap, long first, int count) {
+        long end = first + count;
+        for (long p = first; p < end; p = (p | 63) + 1) {
+            long bits = bitmap.word((int) (p >>> 6)) >>> (p & 63);
+            long span = Math.min(end, (p | 63) + 1) - p;
+            if (span < 64 && (bits & ((1L << span) - 1)) != 0 || span == 64 && bits != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The number of ZERO flags from index {@code i} on, before the first PAGE flag or {@code count}. */
