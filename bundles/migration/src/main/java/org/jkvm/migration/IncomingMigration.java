@@ -54,6 +54,7 @@ public final class IncomingMigration {
     private volatile Connection connection;
     private volatile boolean sourceRunning;
     private volatile long endNanos = -1;
+    private volatile boolean cancelled;
 
     private IncomingMigration(Migratable vm, MigrationUri uri, MigrationListener listener, long handoverTimeoutMs) {
         this.vm = vm;
@@ -125,6 +126,7 @@ public final class IncomingMigration {
 
     /** Stops listening or loading; the guest stays paused. */
     public void cancel() {
+        cancelled = true;
         endpoint.close();
         Connection c = connection;
         if (c != null) {
@@ -173,6 +175,13 @@ public final class IncomingMigration {
         } catch (Throwable e) {
             String reason;
             Connection c = connection;
+            if (cancelled) {
+                reason = "the incoming migration on " + uri + " was cancelled on this host";
+                reportToSource(reason);
+                LOG.info("{}", reason);
+                setStatus(MigrationStatus.CANCELLED, reason);
+                return;
+            }
             if (e instanceof java.io.EOFException && c != null && !c.hasReturnPath()) {
                 reason = "the stream from " + uri + " ended early (" + e.getMessage() + ")" + c.diagnostics()
                         + "; check the command and the state file";

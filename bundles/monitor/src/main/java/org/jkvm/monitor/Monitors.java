@@ -21,6 +21,7 @@ final class Monitors {
         Qmp qmp = new Qmp(engine, hmp);
         MigrationCommands migration = new MigrationCommands(engine);
         migration.register(qmp, hmp);
+        opened.add(migration::closeAll);
         String incoming = config.incoming();
         if (incoming != null && !incoming.equals("defer")) {
             migration.startIncoming(incoming, false);

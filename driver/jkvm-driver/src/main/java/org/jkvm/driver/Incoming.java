@@ -36,6 +36,7 @@ final class Incoming {
 
     /** Prepare: an engine waiting for the stream, and the URI the source should send it to. */
     MigrationResults.Prepare prepare(List<TypedParam> params, int flags) {
+        long t0 = System.nanoTime();
         Migration.checkFlags(flags);
         String xml = TypedParam.string(params, MigrationParams.DEST_XML).orElseThrow(() ->
                 LibvirtError.invalidArg("no destination_xml in the migration parameters"));
@@ -77,7 +78,8 @@ final class Incoming {
             d.opLock.unlock();
         }
         String uri = "tcp:" + address(params) + ":" + port;
-        LOG.info("incoming migration of {} prepared on {}", def.name(), uri);
+        LOG.info("incoming migration of {} prepared on {} in {} ms", def.name(), uri,
+                (System.nanoTime() - t0) / 1_000_000);
         return new MigrationResults.Prepare(new byte[0], uri);
     }
 
@@ -124,6 +126,7 @@ final class Incoming {
 
     /** Finish: continue the guest on the destination, or tear it down when {@code cancelled}. */
     MigrationResults.Finish finish(List<TypedParam> params, int flags, boolean cancelled) {
+        long t0 = System.nanoTime();
         String name = TypedParam.string(params, MigrationParams.DEST_NAME).orElseThrow(() ->
                 LibvirtError.invalidArg("no destination_name in the migration parameters"));
         Domain d;
@@ -162,7 +165,8 @@ final class Incoming {
             if (job != null) {
                 job.finish(JobInfo.COMPLETED, null);
             }
-            LOG.info("incoming migration of {} finished; the guest continues here", name);
+            LOG.info("incoming migration of {} finished in {} ms; the guest continues here", name,
+                    (System.nanoTime() - t0) / 1_000_000);
             return new MigrationResults.Finish(d.ref(), new byte[0]);
         } catch (QmpException | LibvirtError ex) {
             if (job != null) {

@@ -114,6 +114,7 @@ final class Migration {
 
     /** Perform: streams the guest to {@code migrate_uri}; blocks until the engine has sent everything. */
     byte[] perform(Domain d, List<TypedParam> params, int flags) {
+        long t0 = System.nanoTime();
         checkFlags(flags);
         Job job = d.job();
         if (job == null || job.operation != Job.OP_MIGRATION_OUT) {
@@ -141,7 +142,8 @@ final class Migration {
             e.qmp("migrate", Map.of("uri", uri, "detach", true));
             m.saveRestore.awaitMigration(d, e, job, "migration");
             d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
-            LOG.info("migration of {} to {} sent in {} ms", d.name(), uri, job.elapsedMs());
+            LOG.info("migration of {} to {} sent in {} ms ({} ms in Perform)", d.name(), uri, job.elapsedMs(),
+                    (System.nanoTime() - t0) / 1_000_000);
             return new byte[0];
         } catch (QmpException | LibvirtError ex) {
             boolean aborted = job.abortRequested();
@@ -157,6 +159,7 @@ final class Migration {
 
     /** Confirm: after success the source guest ends (shut off, migrated); after failure it continues. */
     void confirm(Domain d, int flags, boolean cancelled) {
+        long t0 = System.nanoTime();
         Job job = d.job();
         boolean offline = (flags & MigrationParams.OFFLINE) != 0;
         if (cancelled) {
@@ -187,7 +190,8 @@ final class Migration {
         if ((flags & MigrationParams.UNDEFINE_SOURCE) != 0 && d.persistent() != null) {
             m.undefine(d.ref(), 0);
         }
-        LOG.info("migration of {} confirmed; the source guest has ended", d.name());
+        LOG.info("migration of {} confirmed in {} ms; the source guest has ended", d.name(),
+                (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Continues the source guest after a failed or cancelled migration, when it was running before. */
