@@ -14,7 +14,10 @@ final class JobCounters {
     private volatile long endNanos = -1;
     private volatile long downtimeStart = -1;
     private volatile long downtimeEnd = -1;
+    /** Bytes marked for sending when the current round began (all of RAM for round 0). */
     private volatile long remainingBytes;
+    /** Pages sent (zero or not) before the current round began, so the remaining figure falls as it runs. */
+    private volatile long roundBasePages;
     private volatile long dirtyPagesRate;
     private volatile long syncCount;
     private volatile long bandwidth;
@@ -45,16 +48,23 @@ final class JobCounters {
         setupNanos = clock.nanoTime() - startNanos;
     }
 
-    void pass(long remaining, long dirtyRate, long bandwidthBytesPerSec, long expectedMs) {
+    /**
+     * A round ended: {@code remaining} bytes are marked for the next one.
+     *
+     * @param pagesSent pages sent so far in the whole job (zero and normal), where the next round starts counting
+     */
+    void pass(long remaining, long pagesSent, long dirtyRate, long bandwidthBytesPerSec, long expectedMs) {
         remainingBytes = remaining;
+        roundBasePages = pagesSent;
         dirtyPagesRate = dirtyRate;
         bandwidth = bandwidthBytesPerSec;
         expectedDowntimeMs = expectedMs == Long.MAX_VALUE ? -1 : expectedMs;
         syncCount++;
     }
 
-    void remaining(long bytes) {
+    void remaining(long bytes, long pagesSent) {
         remainingBytes = bytes;
+        roundBasePages = pagesSent;
         syncCount++;
     }
 
@@ -82,8 +92,14 @@ final class JobCounters {
         long downtime = downtimeStart < 0 ? 0 : ((downtimeEnd >= 0 ? downtimeEnd : now) - downtimeStart) / 1_000_000;
         long setup = setupNanos < 0 ? (now - startNanos) / 1_000_000 : setupNanos / 1_000_000;
         return new MigrationStats(s, (now - startNanos) / 1_000_000, Math.max(0, expectedDowntimeMs), downtime,
-                setup, transferred, s == MigrationStatus.COMPLETED ? 0 : remainingBytes, totalBytes, zero, normal,
+                setup, transferred, s == MigrationStatus.COMPLETED ? 0 : remainingNow(zero + normal), totalBytes,
+                zero, normal,
                 dirtyPagesRate, syncCount, bandwidth * 8 / 1e6, 4096, throttle, error);
+    }
+
+    /** What the current round has still to send: its marked bytes less the pages sent since it began. */
+    private long remainingNow(long pagesSent) {
+        return Math.max(0, remainingBytes - Math.max(0, pagesSent - roundBasePages) * 4096);
     }
 
     private MigrationStats snapshotFor(MigrationStats base, MigrationStatus s, String err) {

@@ -237,7 +237,8 @@ public final class OutgoingMigration {
             ConvergencePolicy.Decision d = new ConvergencePolicy(params).decide(new ConvergencePolicy.Snapshot(
                     dirty * StreamFormat.PAGE_SIZE, bandwidth, sent, dirty * StreamFormat.PAGE_SIZE,
                     vm.throttle(), high, vm.isRunning()));
-            counters.pass(dirty * StreamFormat.PAGE_SIZE, (long) (dirty * 1e9 / elapsed), bandwidth,
+            counters.pass(dirty * StreamFormat.PAGE_SIZE, sender.zeroPages() + sender.normalPages(),
+                    (long) (dirty * 1e9 / elapsed), bandwidth,
                     d.expectedDowntimeMs());
             phases.mark("round " + round + " (" + pages + " pages)");
             listener.passCompleted(stats());
@@ -286,7 +287,8 @@ public final class OutgoingMigration {
         out.end();
         out.flush();
         phases.mark("send state");
-        counters.remaining(RamSender.count(bitmaps) * StreamFormat.PAGE_SIZE);
+        counters.remaining(RamSender.count(bitmaps) * StreamFormat.PAGE_SIZE,
+                sender.zeroPages() + sender.normalPages());
     }
 
     private void roundEnd(int round, long pages) throws IOException {
