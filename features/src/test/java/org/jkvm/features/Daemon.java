@@ -70,6 +70,8 @@ final class Daemon implements Host {
         p.put("jkvm.qemu.alias", "true");
         p.put("jkvm.migration.address", host);
         p.put("jkvm.migration.ports", migrationPorts + "-" + (migrationPorts + 7));
+        // Benchmarks compare with and without the spare engine (-Djkvm.engine.spare=false); tests use the default.
+        p.put("jkvm.engine.spare", System.getProperty("jkvm.engine.spare", "true"));
         framework = FelixLauncher.start(bundles(), state.resolve("felix-cache"), p);
     }
 

@@ -17,7 +17,8 @@ import org.jkvm.testkit.RepoPaths;
  * the engine's own figures ({@code domjobinfo --completed}: time elapsed w/o network, total downtime); "overhead"
  * is the difference: mostly the destination engine's start inside Prepare, then Finish and Confirm. Needs
  * /dev/kvm and virsh. Run: {@code bin/jkvm-bench MigrationOverhead [ROUNDS]} (default 3; a round is A to B and
- * back). The engine's class-data-sharing archive (see {@code bin/jkvm-engine}) is made from an earlier engine
+ * back). {@code -Djkvm.engine.spare=false} runs the daemons without their spare engine (every destination engine
+ * then starts inside Prepare), for comparison. The engine's class-data-sharing archive (see {@code bin/jkvm-engine}) is made from an earlier engine
  * run's class list, so the very first run on a fresh build is slower; run twice to see the steady state.
  */
 public final class MigrationOverheadBench {
