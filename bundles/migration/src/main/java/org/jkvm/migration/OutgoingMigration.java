@@ -142,9 +142,8 @@ public final class OutgoingMigration {
             vm.startDirtyLog();
             RamWindows windows = new RamWindows(vm.memory());
             sender = new RamSender(windows, bitmaps, out);
-            // Round 0 sends never-populated pages as ZERO unread (a read would allocate them). Safe as the snapshot
-            // follows startDirtyLog(): an earlier write had allocated its page (KVM resolves it before the store, the
-            // VMM copies before marking); a later one is in the next sync, resent and read (the hint is for round 0).
+            // Round 0 sends never-populated pages as ZERO unread (reading allocates). Safe: an earlier write allocated
+            // its page (KVM, VMM), a later one is in the next sync, resent and read (the hint is for round 0 only).
             List<DirtyBitmap> populated = RamSender.populated(vm.memory());
             sender.firstPassPopulated(populated);
             phases.mark("dirty-log start");
@@ -238,8 +237,7 @@ public final class OutgoingMigration {
                     dirty * StreamFormat.PAGE_SIZE, bandwidth, sent, dirty * StreamFormat.PAGE_SIZE,
                     vm.throttle(), high, vm.isRunning()));
             counters.pass(dirty * StreamFormat.PAGE_SIZE, sender.zeroPages() + sender.normalPages(),
-                    (long) (dirty * 1e9 / elapsed), bandwidth,
-                    d.expectedDowntimeMs());
+                    (long) (dirty * 1e9 / elapsed), bandwidth, d.expectedDowntimeMs());
             phases.mark("round " + round + " (" + pages + " pages)");
             listener.passCompleted(stats());
             round++;
