@@ -20,7 +20,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The destination side of migration v3: Prepare checks the incoming definition (against an existing definition's
  * ABI), starts an engine with {@code -incoming tcp:ADDRESS:PORT} on a port of the migration range and answers
- * {@code tcp:ADDRESS:PORT}; Finish continues the guest there (or discards it when the migration was cancelled).
+ * {@code tcp:ADDRESS:PORT}; Finish records the outcome (or discards the engine when the migration failed).
+ *
+ * <p>Unless the guest is to arrive paused ({@code VIR_MIGRATE_PAUSED}, which libvirt also sets for a paused
+ * source), the engine is started without {@code -S}: it continues the guest itself the moment the source hands it
+ * over (the engines' LOADED/handover exchange, after which the source never runs it again), so the guest's
+ * downtime is the engines' alone and does not include the round trips of Perform's reply and Finish, as it would
+ * if Finish sent {@code cont}. See {@link Migration#confirm} for the source side of that rule.
  */
 final class Incoming {
     private static final Logger LOG = LoggerFactory.getLogger(Incoming.class);
@@ -64,8 +70,12 @@ final class Incoming {
             job.flags = flags;
             // Listen only on the advertised address when one is configured, else on every address (as QEMU).
             String bind = m.config.migrationAddress() != null ? m.config.migrationAddress() : "0.0.0.0";
-            m.lifecycle.launch(d, def, List.of("-S", "-incoming", "tcp:" + bind + ":" + port),
-                    new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
+            List<String> extra = new java.util.ArrayList<>(List.of("-incoming", "tcp:" + bind + ":" + port));
+            if ((flags & MigrationParams.PAUSED) != 0) {
+                extra.add(0, "-S");
+            }
+            d.expectResume(DomainState.RUNNING_MIGRATED);
+            m.lifecycle.launch(d, def, extra, new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
             d.startJob(job);
         } catch (RuntimeException e) {
             m.replenishSpare();
@@ -148,13 +158,23 @@ final class Incoming {
         Job job = d.job();
         Engine e = d.engine();
         try {
-            if (cancelled || e == null) {
+            if (e == null || cancelled && !runningHere(e)) {
                 throw LibvirtError.migrateFinishOk();
             }
-            awaitIncoming(d, e, job);
+            if (cancelled) {
+                // The source's side failed after it had handed the guest over (its engine never runs it again):
+                // the guest's only copy runs here, so the migration is finished, not undone.
+                LOG.warn("the source reported a failed migration of {}, but it had handed the guest over and it "
+                        + "runs here; keeping it", name);
+            }
+            String status = awaitIncoming(d, e, job);
             if ((flags & MigrationParams.PAUSED) != 0) {
                 d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER));
+            } else if (status.equals("running")) {
+                // Continued by the engine at the handover (no -S).
+                d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATED));
             } else {
+                // The source's guest was paused but the client did not ask for PAUSED: libvirt's rule is to run it.
                 d.expectResume(DomainState.RUNNING_MIGRATED);
                 e.qmp("cont", Map.of());
                 d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATED));
@@ -183,8 +203,12 @@ final class Incoming {
         }
     }
 
-    /** Waits until the engine has left {@code inmigrate}, woken by its events, polling at most 20 ms apart. */
-    private void awaitIncoming(Domain d, Engine e, Job job) {
+    /**
+     * Waits until the engine has left {@code inmigrate}, woken by its events, polling at most 20 ms apart.
+     *
+     * @return the engine's status then ({@code running} when it continued the guest at the handover)
+     */
+    private String awaitIncoming(Domain d, Engine e, Job job) {
         long deadline = System.nanoTime() + FINISH_TIMEOUT.toNanos();
         while (true) {
             long seen = job != null ? job.signals() : 0;
@@ -195,7 +219,7 @@ final class Incoming {
             Object r = e.qmp("query-status", Map.of());
             String st = r instanceof Map<?, ?> map ? Job.str(map.get("status")) : "";
             if (!st.equals("inmigrate")) {
-                return;
+                return st;
             }
             if (System.nanoTime() > deadline) {
                 throw VirErrors.operationFailed("the destination engine of '" + d.name() + "' had not received the "
@@ -211,6 +235,15 @@ final class Incoming {
                     throw VirErrors.operationFailed("interrupted while finishing a migration", ex);
                 }
             }
+        }
+    }
+
+    private static boolean runningHere(Engine e) {
+        try {
+            Object r = e.qmp("query-status", Map.of());
+            return r instanceof Map<?, ?> map && "running".equals(Job.str(map.get("status")));
+        } catch (QmpException ex) {
+            return false;
         }
     }
 

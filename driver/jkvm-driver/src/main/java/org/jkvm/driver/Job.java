@@ -26,6 +26,8 @@ final class Job {
     final int operation;
     /** Migration only: whether the source guest was running when Begin ran (Confirm and failures restore it). */
     volatile boolean wasRunning;
+    /** Set when the source engine completed the migration: it handed the guest over and must never run it again. */
+    volatile boolean handedOver;
     /** Migration only: the migration flags of Begin. */
     volatile int flags;
     /** Incoming migration only: the reserved port, or 0. */

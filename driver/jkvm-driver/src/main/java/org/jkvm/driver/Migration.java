@@ -141,6 +141,7 @@ final class Migration {
             d.expectPause(DomainState.PAUSED_MIGRATION);
             e.qmp("migrate", Map.of("uri", uri, "detach", true));
             m.saveRestore.awaitMigration(d, e, job, "migration");
+            job.handedOver = true;
             d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
             LOG.info("migration of {} to {} sent in {} ms ({} ms in Perform)", d.name(), uri, job.elapsedMs(),
                     (System.nanoTime() - t0) / 1_000_000);
@@ -165,8 +166,18 @@ final class Migration {
         if (cancelled) {
             if (job != null) {
                 job.finish(JobInfo.CANCELLED, "the destination did not take the guest");
-                continueSource(d, job);
+                boolean handedOver = job.handedOver;
+                if (!handedOver) {
+                    continueSource(d, job);
+                }
                 d.endJob(job);
+                if (handedOver) {
+                    // The one exception of issue 3: once the engine handed the guest over, the destination may run
+                    // it (it continues at the handover), so resuming here could run two copies.
+                    throw VirErrors.operationFailed("the migration of '" + d.name() + "' failed after the source "
+                            + "had handed the guest over, so it is not resumed here; check the destination (the "
+                            + "guest may run there) and destroy the copy that should not run", null);
+                }
             }
             return;
         }

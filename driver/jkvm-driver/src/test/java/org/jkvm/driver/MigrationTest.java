@@ -91,6 +91,36 @@ class MigrationTest {
     }
 
     @Test
+    void afterTheHandoverTheGuestRunsOnlyOnTheDestination() {
+        try (Fixture a = host(dir.resolve("a"), 49360); Fixture b = host(dir.resolve("b"), 49370)) {
+            DomainRef r = a.define("ho");
+            a.conn.create(r, 0);
+            int flags = MigrationParams.LIVE | MigrationParams.CHANGE_PROTECTION;
+            MigrationResults.Begin begin = a.conn.migrateBegin3(r, List.of(), flags);
+            List<TypedParam> p = new ArrayList<>(List.of(new TypedParam.Str(MigrationParams.DEST_XML, begin.xml()),
+                    new TypedParam.Str(MigrationParams.DEST_NAME, "ho")));
+            MigrationResults.Prepare prep = b.conn.migratePrepare3(p, begin.cookie(), MigrationParams.LIVE);
+            p.add(new TypedParam.Str(MigrationParams.URI, prep.uriOut()));
+            a.conn.migratePerform3(r, null, p, prep.cookie(), flags);
+            // The engine on B continued the guest at the handover (no -S), before any Finish.
+            DomainRef onB = b.conn.lookupByName("ho");
+            Fixture.await(() -> b.conn.state(onB, 0).state() == DomainState.RUNNING, Duration.ofSeconds(20),
+                    "B runs the guest after the handover");
+            // A client that calls Finish as cancelled now (its side failed) must not lose the only running copy.
+            MigrationResults.Finish fin = b.conn.migrateFinish3(p, new byte[0], MigrationParams.LIVE, true);
+            assertEquals("ho", fin.domain().name());
+            assertEquals(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATED), b.conn.state(onB, 0));
+            // And a Confirm as cancelled on A never resumes the handed-over guest there.
+            LibvirtError refused = assertThrows(LibvirtError.class,
+                    () -> a.conn.migrateConfirm3(r, p, new byte[0], flags, true));
+            assertTrue(refused.getMessage().contains("handed the guest over"), refused.getMessage());
+            assertEquals(DomainState.PAUSED, a.conn.state(r, 0).state(), "A stays paused");
+            a.conn.destroy(r, 0);
+            b.conn.destroy(onB, 0);
+        }
+    }
+
+    @Test
     void abortLeavesTheGuestRunningOnTheSource() {
         try (Fixture a = host(dir.resolve("a"), 49340); Fixture b = host(dir.resolve("b"), 49350)) {
             DomainRef r = a.define("ab");

@@ -216,9 +216,34 @@ public final class FakeEngine {
         server.bind(UnixDomainSocketAddress.of(path));
         while (true) {
             try (SocketChannel ch = server.accept()) {
-                BufferedReader r = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
-                        StandardCharsets.UTF_8));
-                PrintWriter w = new PrintWriter(Channels.newOutputStream(ch), true, StandardCharsets.UTF_8);
+                // Not Channels.newInputStream/newOutputStream: both lock the channel's blockingLock, so an event
+                // written while the reader waits for the next command would wait for that command.
+                BufferedReader r = new BufferedReader(new InputStreamReader(new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        byte[] one = new byte[1];
+                        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        return ch.read(java.nio.ByteBuffer.wrap(b, off, len));
+                    }
+                }, StandardCharsets.UTF_8));
+                PrintWriter w = new PrintWriter(new OutputStream() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b, off, len);
+                        while (buf.hasRemaining()) {
+                            ch.write(buf);
+                        }
+                    }
+                }, true, StandardCharsets.UTF_8);
                 synchronized (this) {
                     client = w;
                     w.println("{\"QMP\": {\"version\": {\"package\": \"fake\"}, \"capabilities\": []}}");
