@@ -15,7 +15,10 @@ import org.jkvm.testkit.RepoPaths;
  * engine's own live migration, for a 256 MiB guest, both ways, for several rounds. "virsh wall" is the whole
  * {@code virsh migrate} command (virsh's own start and connections included); "engine total" and "downtime" are
  * the engine's own figures ({@code domjobinfo --completed}: time elapsed w/o network, total downtime); "overhead"
- * is the difference: mostly the destination engine's start inside Prepare, then Finish and Confirm. Needs
+ * is the difference: mostly the destination engine's start inside Prepare, then Finish and Confirm. "Guest gap"
+ * is what the guest saw: the time between the last heartbeat the source printed and the first the destination
+ * printed, from their TSC stamps (heartbeats every 10 ms, so the gap is the real downtime plus up to 10 ms); it
+ * shows whether the libvirt path adds to the engines' downtime. Needs
  * /dev/kvm and virsh. Run: {@code bin/jkvm-bench MigrationOverhead [ROUNDS]} (default 3; a round is A to B and
  * back). {@code -Djkvm.engine.spare=false} runs the daemons without their spare engine (every destination engine
  * then starts inside Prepare), for comparison. The engine's class-data-sharing archive (see {@code bin/jkvm-engine}) is made from an earlier engine
@@ -32,11 +35,13 @@ public final class MigrationOverheadBench {
         try (Daemon a = new Daemon(dir.resolve("a"), engine, 49440, "127.0.0.2");
              Daemon b = new Daemon(dir.resolve("b"), engine, 49450, "127.0.0.3")) {
             Path f = dir.resolve("big.xml");
-            Files.writeString(f, Guest.xml("big", "workload=dirty mib=16 rate=500 hb_ms=200")
+            Files.writeString(f, Guest.xml("big", "workload=dirty mib=16 rate=500 hb_ms=10")
                     .replace("<memory unit='MiB'>32</memory>", "<memory unit='MiB'>256</memory>"));
             Virsh.run(a.tcpUri(), "define", f.toString()).ok();
             Virsh.run(a.tcpUri(), "start", "big").ok();
             Guest.awaitHeartbeats(a.state.resolve("log/big.serial"), -1, Duration.ofSeconds(60));
+            Matcher khz = Pattern.compile("tsc_khz=(\\d+)").matcher(Files.readString(a.state.resolve("log/big.serial")));
+            tscKhz = khz.find() ? Long.parseLong(khz.group(1)) : 0;
             List<long[]> rows = new ArrayList<>();
             List<String> ways = new ArrayList<>();
             for (int i = 0; i < rounds; i++) {
@@ -45,26 +50,53 @@ public final class MigrationOverheadBench {
                 ways.add("B -> A");
                 rows.add(run(b, a));
             }
-            System.out.printf("%-8s %14s %14s %14s %12s%n", "way", "virsh wall ms", "engine tot ms", "overhead ms",
-                    "downtime ms");
+            System.out.printf("%-8s %14s %14s %14s %12s %14s%n", "way", "virsh wall ms", "engine tot ms",
+                    "overhead ms", "downtime ms", "guest gap ms");
             for (int i = 0; i < rows.size(); i++) {
                 long[] r = rows.get(i);
-                System.out.printf("%-8s %14d %14d %14d %12d%n", ways.get(i), r[0], r[1], r[0] - r[1], r[2]);
+                System.out.printf("%-8s %14d %14d %14d %12d %14d%n", ways.get(i), r[0], r[1], r[0] - r[1], r[2], r[3]);
             }
-            System.out.printf("%-8s %14d %14d %14d %12d%n", "median", median(rows, 0), median(rows, 1),
-                    medianOverhead(rows), median(rows, 2));
+            System.out.printf("%-8s %14d %14d %14d %12d %14d%n", "median", median(rows, 0), median(rows, 1),
+                    medianOverhead(rows), median(rows, 2), median(rows, 3));
             Virsh.run(a.tcpUri(), "destroy", "big");
         }
     }
 
-    /** One migration: {virsh wall ms, engine total ms, downtime ms}. */
-    private static long[] run(Daemon from, Daemon to) {
+    private static long tscKhz;
+
+    /** One migration: {virsh wall ms, engine total ms, downtime ms, guest gap ms}. */
+    private static long[] run(Daemon from, Daemon to) throws Exception {
         long t0 = System.nanoTime();
         Virsh.run(from.tcpUri(), "migrate", "--live", "--persistent", "big", to.tcpUri()).ok();
         long wallMs = (System.nanoTime() - t0) / 1_000_000;
         String info = Virsh.run(from.tcpUri(), "domjobinfo", "--completed", "big").ok();
-        return new long[] {wallMs, field(info, "Time elapsed w/o network:"), field(info, "Total downtime:")};
+        Path dst = to.state.resolve("log/big.serial");
+        long last = tsc(from.state.resolve("log/big.serial"), true);
+        long first = -1;
+        for (int i = 0; i < 100 && first < 0; i++) {
+            Thread.sleep(20);
+            first = tsc(dst, false);
+        }
+        long gap = tscKhz > 0 && last > 0 && first > 0 ? (first - last) / tscKhz : -1;
+        return new long[] {wallMs, field(info, "Time elapsed w/o network:"), field(info, "Total downtime:"), gap};
     }
+
+    /** The TSC stamp of the last (or first) complete heartbeat line of a serial log, or -1. */
+    private static long tsc(Path serial, boolean last) throws java.io.IOException {
+        long found = -1;
+        for (String l : Files.readAllLines(serial, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+            Matcher m = HB_TSC.matcher(l);
+            if (m.find()) {
+                found = Long.parseLong(m.group(1));
+                if (!last) {
+                    return found;
+                }
+            }
+        }
+        return found;
+    }
+
+    private static final Pattern HB_TSC = Pattern.compile("^hb seq=\\d+ .* tsc=(\\d+) .*verify_bad=");
 
     private static long median(List<long[]> rows, int column) {
         return rows.stream().mapToLong(r -> r[column]).sorted().skip(rows.size() / 2).findFirst().orElse(-1);
