@@ -36,6 +36,8 @@ final class Domain implements EngineListener {
     private DomainState state = new DomainState(DomainState.SHUTOFF, 0);
     private int id = DomainRef.INACTIVE_ID;
     private Engine engine;
+    /** False from an engine's attachment until its end has been fully handled (a transient domain removed). */
+    private volatile boolean exitSettled = true;
     private Job job;
     private Job lastJob;
     private long maxSpeedMiB = UNLIMITED_SPEED_MIB;
@@ -148,6 +150,7 @@ final class Domain implements EngineListener {
 
     /** Records a started (or re-attached) engine. */
     synchronized void attached(Engine e, Definition liveDef, int newId, DomainState s) {
+        exitSettled = false;
         engine = e;
         live = liveDef;
         id = newId;
@@ -236,5 +239,11 @@ final class Domain implements EngineListener {
             resumeReason = DomainState.RUNNING_UNPAUSED;
         }
         exitHandler.engineEnded(this);
+        exitSettled = true;
+    }
+
+    /** Whether the last engine's end has been fully handled (true when no engine was ever attached). */
+    boolean exitSettled() {
+        return exitSettled;
     }
 }

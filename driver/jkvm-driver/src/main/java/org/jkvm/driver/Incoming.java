@@ -246,10 +246,15 @@ final class Incoming {
     }
 
     private static void discard(Domain d, Engine e) {
-        if (e != null && e.alive()) {
+        if (e == null) {
+            return;
+        }
+        if (e.alive()) {
             d.expectExit(DomainState.SHUTOFF_FAILED);
             e.kill();
-            Lifecycle.awaitShutoff(d, Duration.ofSeconds(5));
         }
+        // Also when the engine ended by itself a moment ago: its end may still be on its way to the domain, and a
+        // client looking right after Finish must find the incoming guest gone.
+        Lifecycle.awaitShutoff(d, Duration.ofSeconds(5));
     }
 }

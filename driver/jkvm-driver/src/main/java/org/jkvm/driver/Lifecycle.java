@@ -213,7 +213,7 @@ final class Lifecycle {
     /** Waits until the exit watcher has marked the domain shut off. */
     static void awaitShutoff(Domain d, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (d.active() && System.nanoTime() < deadline) {
+        while ((d.active() || !d.exitSettled()) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException ex) {
