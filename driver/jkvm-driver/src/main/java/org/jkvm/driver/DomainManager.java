@@ -274,7 +274,7 @@ public final class DomainManager implements AutoCloseable {
         d.setAutostart(on);
     }
 
-    /** Starts the next spare engine when one was taken (once its engine answers); no-op without spares. */
+    /** Starts the next spare engine when one was taken (after the work that took it); no-op without spares. */
     void replenishSpare() {
         if (spare != null) {
             spare.replenish();

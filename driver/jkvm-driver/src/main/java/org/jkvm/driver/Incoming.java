@@ -78,6 +78,7 @@ final class Incoming {
             m.lifecycle.launch(d, def, extra, new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
             d.startJob(job);
         } catch (RuntimeException e) {
+            m.replenishSpare();
             ports.release(port);
             if (d.persistent() == null && !d.active()) {
                 d.onExit(-1, "incoming migration could not start");
@@ -198,6 +199,7 @@ final class Incoming {
                 ports.release(job.port);
                 d.endJob(job);
             }
+            m.replenishSpare();
         }
     }
 

@@ -89,7 +89,9 @@ final class Lifecycle {
             d.setState(new DomainState(DomainState.SHUTOFF, DomainState.SHUTOFF_FAILED));
             throw ex;
         }
-        m.replenishSpare();  // the next guest's spare warms up while this one starts or receives its stream
+        if (!extra.contains("-incoming")) {
+            m.replenishSpare();  // an incoming engine's Finish or restore does it, once the guest runs
+        }
         int id = m.allocateId();
         d.attached(e, def, id, initial);
         applyTuning(d, e);

@@ -228,6 +228,7 @@ final class SaveRestore {
             throw ex instanceof LibvirtError le ? le : VirErrors.engine("restore", d.name(), (QmpException) ex);
         } finally {
             d.endJob(job);
+            m.replenishSpare();
         }
     }
 
