@@ -20,7 +20,10 @@ final class Guest {
                 + "    <serial type='pty'><target port='0'/></serial>\n  </devices>\n</domain>\n";
     }
 
-    /** The last heartbeat sequence number in the serial log, or -1. */
+    /**
+     * The last heartbeat sequence number in the serial log, or -1. A line the engine cut when the guest stopped
+     * (e.g. {@code "hb seq="} alone, flushed at a migration's pause) is skipped for the complete one before it.
+     */
     static long lastSeq(Path serial) {
         try {
             if (!Files.exists(serial)) {
@@ -30,13 +33,16 @@ final class Guest {
             for (int i = lines.size() - 1; i >= 0; i--) {
                 String l = lines.get(i);
                 int at = l.indexOf("hb seq=");
-                if (at >= 0) {
-                    String n = l.substring(at + 7).split("\\s+")[0];
-                    return Long.parseLong(n);
+                if (at >= 0 && l.indexOf(' ', at + 7) > at + 7) {
+                    try {
+                        return Long.parseLong(l.substring(at + 7, l.indexOf(' ', at + 7)));
+                    } catch (NumberFormatException cut) {
+                        // not a whole number: look further back
+                    }
                 }
             }
             return -1;
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException e) {
             return -1;
         }
     }
