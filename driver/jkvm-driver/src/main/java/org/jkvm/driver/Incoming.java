@@ -3,6 +3,7 @@ package org.jkvm.driver;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -70,7 +71,7 @@ final class Incoming {
             job.flags = flags;
             // Listen only on the advertised address when one is configured, else on every address (as QEMU).
             String bind = m.config.migrationAddress() != null ? m.config.migrationAddress() : "0.0.0.0";
-            List<String> extra = new java.util.ArrayList<>(List.of("-incoming", "tcp:" + bind + ":" + port));
+            List<String> extra = new ArrayList<>(List.of("-incoming", "tcp:" + bind + ":" + port));
             if ((flags & MigrationParams.PAUSED) != 0) {
                 extra.add(0, "-S");
             }

@@ -80,7 +80,7 @@ public final class SpareEngine implements AutoCloseable {
         }
         if (!p.isAlive()) {
             ended(p);
-            timer.execute(this::spawn);
+            replenish();
             return Optional.empty();
         }
         failures = 0;
@@ -90,7 +90,7 @@ public final class SpareEngine implements AutoCloseable {
             LOG.warn("the spare engine pid {} did not take its command line ({}); starting the engine directly",
                     p.pid(), e.getMessage());
             p.destroyForcibly();
-            timer.execute(this::spawn);
+            replenish();
             return Optional.empty();
         }
         timer.schedule(this::spawn, respawnDelay.toMillis(), TimeUnit.MILLISECONDS);
