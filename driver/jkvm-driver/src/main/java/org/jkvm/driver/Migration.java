@@ -165,8 +165,9 @@ final class Migration {
         boolean offline = (flags & MigrationParams.OFFLINE) != 0;
         if (cancelled) {
             if (job != null) {
-                job.finish(JobInfo.CANCELLED, "the destination did not take the guest");
                 boolean handedOver = job.handedOver;
+                job.finish(JobInfo.CANCELLED, handedOver ? "the migration failed after the guest was handed over"
+                        : "the destination did not take the guest");
                 if (!handedOver) {
                     continueSource(d, job);
                 }
