@@ -13,14 +13,15 @@ import org.jkvm.migration.stream.RamPreallocator;
 import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.ReturnPath;
 import org.jkvm.migration.stream.StreamFormat;
-import org.jkvm.migration.stream.ThreadCost;
 import org.jkvm.migration.stream.StreamIn;
 import org.jkvm.migration.stream.StreamLoader;
+import org.jkvm.migration.stream.ThreadCost;
 import org.jkvm.migration.transport.Connection;
 import org.jkvm.migration.transport.Listener;
 import org.jkvm.migration.transport.MigrationUri;
 import org.jkvm.migration.transport.Transports;
 import org.jkvm.vmstate.Migratable;
+import org.jkvm.vmstate.Scratch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,7 +169,7 @@ public final class IncomingMigration {
                 phases.mark("resume");
             }
             RamPreallocator p = prealloc;
-            LOG.info("incoming migration from {} completed: {} bytes, guest {}, {} MiB preallocated ahead, receive "
+            Scratch.info(LOG, "incoming migration from {} completed: {} bytes, guest {}, {} MiB preallocated ahead, receive "
                     + "thread {}: {}", uri, l.bytesRead(), r.sourceRunning() ? "resumed" : "left paused as on the source",
                     p == null ? 0 : p.bytesAllocated() >> 20, ThreadCost.since(cost), phases);
             setStatus(MigrationStatus.COMPLETED, null);

@@ -14,13 +14,14 @@ import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.ReturnPath;
 import org.jkvm.migration.stream.ReturnPathReader;
 import org.jkvm.migration.stream.StreamFormat;
-import org.jkvm.migration.stream.ThreadCost;
 import org.jkvm.migration.stream.StreamOut;
 import org.jkvm.migration.stream.StreamRecords;
+import org.jkvm.migration.stream.ThreadCost;
 import org.jkvm.migration.transport.Connection;
 import org.jkvm.migration.transport.MigrationUri;
 import org.jkvm.migration.transport.Transports;
 import org.jkvm.vmstate.Migratable;
+import org.jkvm.vmstate.Scratch;
 import org.jkvm.vmstate.StateSection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -170,7 +171,7 @@ public final class OutgoingMigration {
             phases.mark("acknowledgement");
             counters.downtimeEnds();
             counters.status(MigrationStatus.COMPLETED, null, listener, stats());
-            LOG.info("migration to {} completed, send thread {}: {}", uri, ThreadCost.since(cost), phases);
+            Scratch.info(LOG, "migration to {} completed, send thread {}: {}", uri, ThreadCost.since(cost), phases);
         } catch (Throwable e) {
             fail(e, pausedByUs);
         } finally {

@@ -5,6 +5,7 @@ import java.util.function.LongSupplier;
 
 import org.jkvm.memory.GuestMemoryException;
 import org.jkvm.memory.MemoryRegion;
+import org.jkvm.vmstate.Scratch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,7 @@ public final class RamPreallocator {
         } catch (GuestMemoryException e) {
             LOG.debug("preallocation stopped: {}", e.getMessage()); // the memory was closed: the migration ended
         }
-        LOG.info("preallocated {} MiB ahead of the stream ({} MiB already passed) in {} ms, {}", bytesAllocated >> 20,
+        Scratch.info(LOG, "preallocated {} MiB ahead of the stream ({} MiB already passed) in {} ms, {}", bytesAllocated >> 20,
                 bytesSkipped >> 20, (System.nanoTime() - t0) / 1_000_000, ThreadCost.since(cost));
     }
 
