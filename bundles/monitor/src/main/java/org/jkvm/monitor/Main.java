@@ -91,6 +91,9 @@ public final class Main {
             // Monitors and the incoming listener first (a migration's Prepare waits for them), then the warm-up.
             Monitors.start(vm, config, servers);
             vm.warmUp();
+            // A scratch migration on a background thread, so the first real one runs compiled code (a no-op in an
+            // engine that came from a spare: that warmed up before).
+            MigrationWarmUp.startInBackground();
             // SIGTERM/SIGINT: end the guest, then let this thread remove the sockets and the pid file.
             Thread hook = new Thread(() -> {
                 vm.quit();

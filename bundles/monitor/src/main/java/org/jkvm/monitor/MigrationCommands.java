@@ -91,6 +91,7 @@ final class MigrationCommands {
         if (s == RunState.INMIGRATE || s == RunState.SHUTDOWN || s == RunState.POSTMIGRATE) {
             throw new MonitorException("GenericError", "cannot migrate a VM that is " + s.qmpName());
         }
+        MigrationWarmUp.stop();
         try {
             outgoing = OutgoingMigration.start(engine.migratable(), uri, params, new Events(false));
             lastIsIncoming = false;
@@ -131,6 +132,7 @@ final class MigrationCommands {
      * JVM's exit for 300 ms (it waits that long for threads in native code).
      */
     synchronized void closeAll() {
+        MigrationWarmUp.stopAndWait(1000);
         if (incoming != null && !incoming.status().isFinal()) {
             incoming.cancel();
         }
@@ -281,6 +283,9 @@ final class MigrationCommands {
 
         @Override
         public void statusChanged(MigrationStatus status, MigrationStats stats) {
+            if (isIncoming && !status.isFinal()) {
+                MigrationWarmUp.stop(); // a source connected: the real migration has the cores
+            }
             if (status == MigrationStatus.COMPLETED) {
                 // The run state changes before the event goes out, so whoever reacts to "completed" (a test, the
                 // driver's Confirm) already sees postmigrate here, or paused on a destination that keeps it paused.

@@ -1,0 +1,195 @@
+package org.jkvm.monitor;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import org.jkvm.engine.Vm;
+import org.jkvm.engine.VmConfigParser;
+import org.jkvm.kvm.LibC;
+import org.jkvm.kvm.VcpuKick;
+import org.jkvm.migration.IncomingMigration;
+import org.jkvm.migration.MigrationListener;
+import org.jkvm.migration.MigrationParameters;
+import org.jkvm.migration.MigrationStats;
+import org.jkvm.migration.MigrationStatus;
+import org.jkvm.migration.OutgoingMigration;
+import org.jkvm.vmstate.Scratch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scratch migrations between small paused VMs of this process over loopback TCP, run once so that the
+ * engine's first real migration finds the send and receive paths' classes loaded and their loops compiled.
+ *
+ * <p>Why: an engine is a fresh JVM, and on its first migration the stream code runs interpreted while the JIT
+ * compiles it on the same two cores the migration needs (measured here on a 256 MiB guest whose memory is all
+ * non-zero: 170 ms of the two engines' compiler-thread CPU inside a 320 ms migration; an idle 1 GiB guest took
+ * 140 ms cold and 60-90 ms once both engines had migrated before). QEMU, native code, has no such cost.
+ *
+ * <p>When: a spare engine runs it before it takes its command line (it waits anyway); an engine started directly
+ * runs it on a background thread of the lowest scheduling priority right after start-up, and stops it as soon as
+ * a real migration begins or the engine ends. System property {@code jkvm.migration.warmup=false} turns it off.
+ * Nothing of it is visible to the monitor: it has its own VMs, a loopback port of its own, no listener and no events, and its log lines
+ * are debug lines ({@link Scratch}).
+ */
+final class MigrationWarmUp {
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationWarmUp.class);
+    /** Scratch RAM per VM, and how much of it holds non-zero data (the rest exercises the zero-page path). */
+    private static final String RAM = "32M";
+    private static final int DATA_BYTES = 16 << 20;
+    /**
+     * Scratch migrations (one source, a new destination each time): four carry 16,384 data pages, past the
+     * invocation counts at which HotSpot's C2 compiles the per-page code (5,000-15,000), so the real migration
+     * does not wait for the compiler.
+     */
+    private static final int ROUNDS = 4;
+    private static final long WAIT_MS = 10_000;
+    /** x86-64 {@code setpriority(2)}; with {@code PRIO_PROCESS} and a thread id it sets that thread's nice value. */
+    private static final long SYS_SETPRIORITY = 141;
+    private static final long PRIO_PROCESS = 0;
+
+    private static final Object LOCK = new Object();
+    private static Thread thread;
+    private static volatile boolean stopped;
+    private static volatile OutgoingMigration outgoing;
+    private static volatile IncomingMigration incoming;
+
+    private MigrationWarmUp() {
+    }
+
+    /** Whether engines warm up their migration paths ({@code jkvm.migration.warmup}, default true). */
+    static boolean enabled() {
+        return !"false".equals(System.getProperty("jkvm.migration.warmup"));
+    }
+
+    /** Starts {@link #run()} on a daemon thread at the lowest priority; once per process, and only if enabled. */
+    static void startInBackground() {
+        synchronized (LOCK) {
+            if (thread != null || stopped || !enabled()) {
+                return;
+            }
+            thread = new Thread(() -> {
+                // nice 19 for this thread only (Linux schedules threads as tasks): the guest and a real migration
+                // always come first.
+                LibC.syscall(SYS_SETPRIORITY, PRIO_PROCESS, VcpuKick.currentThreadId(), 19);
+                run();
+            }, "migration-warm-up");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /**
+     * Stops a running warm-up (a real migration is starting, or the engine ends) without waiting for it: its
+     * scratch migration is cancelled and it then closes its VMs. Afterwards no warm-up starts. Idempotent.
+     */
+    static void stop() {
+        synchronized (LOCK) {
+            stopped = true;
+        }
+        OutgoingMigration out = outgoing;
+        IncomingMigration in = incoming;
+        if (out != null) {
+            out.cancel();
+        }
+        if (in != null) {
+            in.cancel();
+        }
+    }
+
+    /** {@link #stop()}, then waits up to {@code ms} for the warm-up thread to end (the engine's exit). */
+    static void stopAndWait(long ms) {
+        stop();
+        Thread t;
+        synchronized (LOCK) {
+            t = thread;
+        }
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** For tests: stops a running warm-up and forgets it, so {@link #startInBackground()} works again. */
+    static void reset() {
+        stopAndWait(5000);
+        synchronized (LOCK) {
+            thread = null;
+            stopped = false;
+        }
+    }
+
+    /**
+     * Runs the scratch migrations on the calling thread: a paused 32 MiB source with 16 MiB of non-zero data
+     * migrates, unthrottled, over loopback TCP to a new 32 MiB destination each time; the VMs are gone afterwards. Failures are only logged (a real migration meets and reports the
+     * same problem).
+     *
+     * @return whether all scratch migrations completed
+     */
+    static boolean run() {
+        boolean[] done = new boolean[1];
+        Scratch.run(() -> done[0] = scratchMigration());
+        return done[0];
+    }
+
+    private static boolean scratchMigration() {
+        long t0 = System.nanoTime();
+        int completed = 0;
+        try (Vm src = Vm.createCold(VmConfigParser.parse(List.of("-name", "jkvm-warm-up-src", "-m", RAM, "-S")))) {
+            fill(src);
+            while (completed < ROUNDS && !stopped && migrateOnce(src)) {
+                completed++;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("the migration warm-up failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.debug("migration warm-up: {} of {} scratch migrations in {} ms", completed, ROUNDS,
+                (System.nanoTime() - t0) / 1_000_000);
+        return completed == ROUNDS;
+    }
+
+    /**
+     * Migrates the (paused) scratch source into a new scratch destination over loopback TCP (a port the kernel
+     * picks; the transport most migrations use, and no file to leave behind); true if both ends completed.
+     */
+    private static boolean migrateOnce(Vm src) throws InterruptedException {
+        String listen = "tcp:127.0.0.1:0";
+        try (Vm dst = Vm.createCold(VmConfigParser.parse(
+                List.of("-name", "jkvm-warm-up-dst", "-m", RAM, "-S", "-incoming", listen)))) {
+            incoming = IncomingMigration.start(new NoAutostart(dst.migratable()), listen, MigrationListener.NONE);
+            outgoing = OutgoingMigration.start(src.migratable(), "tcp:127.0.0.1:" + incoming.port(),
+                    MigrationParameters.defaults().withMaxBandwidth(Long.MAX_VALUE), MigrationListener.NONE);
+            if (stopped) {
+                stop(); // stop() may have run between the caller's check and the assignments
+            }
+            MigrationStats stats = outgoing.await(WAIT_MS);
+            MigrationStatus in = incoming.await(WAIT_MS);
+            boolean done = stats.status() == MigrationStatus.COMPLETED && in == MigrationStatus.COMPLETED;
+            if (!done) {
+                outgoing.cancel();
+                incoming.cancel();
+            }
+            return done;
+        } finally {
+            outgoing = null;
+            incoming = null;
+        }
+    }
+
+    /** Writes a page-varying pattern into the first 16 MiB of {@code vm}'s RAM. */
+    private static void fill(Vm vm) {
+        ByteBuffer page = ByteBuffer.allocateDirect(1 << 20);
+        for (long gpa = 0; gpa < DATA_BYTES && !stopped; gpa += page.capacity()) {
+            for (int i = 0; i < page.capacity(); i += 8) {
+                page.putLong(i, gpa + i + 1);
+            }
+            page.clear();
+            vm.migratable().memory().write(gpa, page);
+        }
+    }
+}
