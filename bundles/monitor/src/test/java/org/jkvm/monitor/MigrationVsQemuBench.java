@@ -23,7 +23,11 @@ import org.jkvm.testkit.RepoPaths;
  * migration (jcmd GC.heap_info), source/destination.
  *
  * <p>Run: {@code bin/jkvm-bench MigrationVsQemu [RAM_MIB ...]} (default 256 1024); system property {@code loads}
- * picks loads (default {@code idle,dirty,fill}); {@code -Djfr=true} records a flight recording per engine. The engines log their phase timings to the temporary folder.
+ * picks loads (default {@code idle,dirty,fill}); {@code -Druns=N} runs each row N times, interleaved with QEMU's,
+ * and reports the median by total time with every run's figures; {@code -Dqemu=false} leaves QEMU out; {@code -Djfr=true} records a
+ * flight recording per engine. The engines run as users run them, through {@code bin/jkvm-engine} (its class-data
+ * archive and JVM options), or with {@code -Dlauncher=java} as a bare {@code java -cp}. They log their phase
+ * timings to the temporary folder.
  */
 public final class MigrationVsQemuBench {
     private static final long DEFAULT_LIMIT = 128L << 20;
@@ -51,17 +55,47 @@ public final class MigrationVsQemuBench {
         if (sizes.isEmpty()) {
             sizes = List.of(256, 1024);
         }
-        boolean qemu = Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"));
+        boolean qemu = Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) && !"false".equals(System.getProperty("qemu"));
+        int runs = Integer.getInteger("runs", 1);
         List<Row> rows = new ArrayList<>();
+        List<String> spread = new ArrayList<>();
         for (int mib : sizes) {
             for (String load : System.getProperty("loads", "idle,dirty,fill").split(",")) {
-                rows.add(run(false, mib, load));
+                List<Row> ours = new ArrayList<>();
+                List<Row> theirs = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    // Interleaved, so both meet the host in the same states (its fresh-memory cost varies a lot).
+                    ours.add(run(false, mib, load));
+                    if (qemu) {
+                        theirs.add(run(true, mib, load));
+                    }
+                }
+                rows.add(median(ours, spread));
                 if (qemu) {
-                    rows.add(run(true, mib, load));
+                    rows.add(median(theirs, spread));
                 }
             }
         }
         print(rows);
+        if (runs > 1) {
+            System.out.println("each row is the run with the median total time of " + runs + "; all runs (total ms, "
+                    + "downtime ms, MiB/s):");
+            spread.forEach(System.out::println);
+        }
+    }
+
+    /** The run with the median total time; appends every run's figures to {@code spread}. */
+    private static Row median(List<Row> runs, List<String> spread) {
+        List<Row> sorted = new ArrayList<>(runs);
+        sorted.sort(java.util.Comparator.comparingLong(Row::totalMs));
+        Row first = runs.get(0);
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  %-9s %5dM %-6s", first.who(), first.ramMib(),
+                first.load()));
+        for (Row r : runs) {
+            b.append(String.format(Locale.ROOT, "  %d/%d/%.0f", r.totalMs(), r.downtimeMs(), r.mibPerSec()));
+        }
+        spread.add(b.toString());
+        return sorted.get(sorted.size() / 2);
     }
 
     private static Row run(boolean qemu, int mib, String load) throws Exception {
@@ -80,6 +114,7 @@ public final class MigrationVsQemuBench {
             try (QmpClient q = connect(dir.resolve("src.qmp"), procs.get(0))) {
                 q.execute("{\"execute\": \"qmp_capabilities\"}");
                 awaitGuest(dir.resolve("src.serial"), load.equals("fill") ? 2 : 0, procs.get(0));
+                settle(procs);
                 if (load.equals("fill")) {
                     q.execute("{\"execute\": \"stop\"}");
                 }
@@ -119,17 +154,28 @@ public final class MigrationVsQemuBench {
                     "-serial", "file:" + dir.resolve(side + ".serial"),
                     "-qmp", "unix:" + dir.resolve(side + ".qmp") + ",server=on,wait=off"));
         } else {
-            String cp = System.getProperty("java.class.path");
-            cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", jfr(dir, side), "-cp", cp, Main.class.getName(), "-m", mib + "M", "-kernel", fw.toString(), "-append", append,
+            if ("java".equals(System.getProperty("launcher"))) {
+                cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                cmd.addAll(List.of(jvmOptions(dir, side).split(" ")));
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+            } else {
+                cmd.add(RepoPaths.root().resolve("bin/jkvm-engine").toString());
+            }
+            cmd.addAll(List.of("-m", mib + "M", "-kernel", fw.toString(), "-append", append,
                     "-serial", "file:" + dir.resolve(side + ".serial"),
                     "-qmp", "unix:" + dir.resolve(side + ".qmp") + ",server,nowait"));
         }
         if (incoming != null) {
             cmd.addAll(List.of("-incoming", incoming));
         }
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(side + ".out").toFile())
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("JKVM_JAVA_OPTS", jvmOptions(dir, side));
+        return pb.redirectErrorStream(true).redirectOutput(dir.resolve(side + ".out").toFile()).start();
+    }
+
+    /** The engine's JVM options: the heap cap the table's heap column is about, info logs (phase timings). */
+    private static String jvmOptions(Path dir, String side) {
+        return "-Xmx64m -Dorg.slf4j.simpleLogger.defaultLogLevel=info " + jfr(dir, side);
     }
 
     /** {@code -Djfr=true}: a flight recording per engine in the temporary folder, for profiling. */
@@ -148,6 +194,23 @@ public final class MigrationVsQemuBench {
                     throw new IOException("cannot reach " + socket + " (" + e.getMessage() + ")", e);
                 }
                 Thread.sleep(100);
+            }
+        }
+    }
+
+    /**
+     * Waits until both engines have run for {@code settle} ms (default 2000; fill guests take longer anyway): a
+     * migration is measured on engines that have been up a while, as guests are, after their background migration
+     * warm-up (0.5-1 s here, docs/contracts.md), not in their first second. {@code -Dsettle=0} measures cold
+     * engines (a migration started at once cancels the warm-up).
+     */
+    private static void settle(List<Process> procs) throws InterruptedException {
+        long settleMs = Long.getLong("settle", 2000);
+        for (Process p : procs) {
+            long started = p.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+            long wait = started + settleMs - System.currentTimeMillis();
+            if (wait > 0) {
+                Thread.sleep(wait);
             }
         }
     }
