@@ -10,6 +10,7 @@ final class Mman {
     static final int PROT_READ = 0x1;
     static final int PROT_WRITE = 0x2;
     static final int MAP_SHARED = 0x01;
+    static final int MAP_PRIVATE = 0x02;
     static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_NORESERVE = 0x4000;
     static final int MFD_CLOEXEC = 0x1;
@@ -18,6 +19,8 @@ final class Mman {
     static final int ENXIO = 6;
     /** Linux 5.14+: fault the range in, writable, as a write would (EINVAL on older kernels). */
     static final int MADV_POPULATE_WRITE = 23;
+    /** The child of a fork does not get the range (QEMU marks guest RAM so, too). */
+    static final int MADV_DONTFORK = 10;
 
     static {
         Native.register(Mman.class, "c");

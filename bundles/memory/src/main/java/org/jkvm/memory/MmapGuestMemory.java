@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guest RAM in anonymous shared mappings outside the Java heap, laid out as on a PC (contracts.md §1): RAM up to
+ * Guest RAM in anonymous mappings outside the Java heap (private by default, see {@link MmapRegion}), laid out as on a PC (contracts.md §1): RAM up to
  * 3 GiB is slot 0 at gpa 0; the rest is slot 1 at gpa 4 GiB, leaving the 3-4 GiB hole for MMIO.
  *
  * <p>Mappings use {@code MAP_NORESERVE}: pages cost host memory only once touched. Thread-safe: reads and
@@ -46,15 +46,20 @@ public final class MmapGuestMemory implements GuestMemory {
      * @throws GuestMemoryException naming the size when it is invalid or cannot be mapped
      */
     public static MmapGuestMemory allocate(long ramBytes) {
+        return allocate(ramBytes, MmapRegion.Backing.configured());
+    }
+
+    /** {@link #allocate(long)} with an explicit backing (tests compare them). */
+    static MmapGuestMemory allocate(long ramBytes, MmapRegion.Backing backing) {
         if (ramBytes <= 0 || ramBytes % PAGE_SIZE != 0 || ramBytes > MAX_RAM_BYTES) {
             throw new GuestMemoryException("guest RAM size " + ramBytes + " bytes is invalid; give a positive "
                     + "multiple of " + PAGE_SIZE + " bytes up to " + (MAX_RAM_BYTES >> 30) + " GiB");
         }
         List<MmapRegion> list = new ArrayList<>(2);
         try {
-            list.add(new MmapRegion(0, 0, Math.min(ramBytes, LOW_RAM_MAX_BYTES)));
+            list.add(new MmapRegion(0, 0, Math.min(ramBytes, LOW_RAM_MAX_BYTES), backing));
             if (ramBytes > LOW_RAM_MAX_BYTES) {
-                list.add(new MmapRegion(1, HIGH_RAM_GPA, ramBytes - LOW_RAM_MAX_BYTES));
+                list.add(new MmapRegion(1, HIGH_RAM_GPA, ramBytes - LOW_RAM_MAX_BYTES, backing));
             }
         } catch (RuntimeException e) {
             list.forEach(MmapRegion::unmap);

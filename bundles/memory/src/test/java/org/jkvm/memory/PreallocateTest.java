@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link MemoryRegion#preallocate}: the range becomes allocated (counted in the memfd's blocks) without changing a byte, also while
- * another thread writes the same pages; bounds and closed regions are refused; regions without a memfd say no.
+ * another thread writes the same pages, for private memory and memfd; bounds and closed regions are refused;
+ * anonymous shared regions say no.
  */
 class PreallocateTest {
     private static final long MIB = 1L << 20;
@@ -18,7 +21,7 @@ class PreallocateTest {
 
     @Test
     void allocatesTheRangeAndKeepsEveryByte() {
-        try (MmapGuestMemory mem = MmapGuestMemory.allocate(64 * MIB)) {
+        try (MmapGuestMemory mem = MmapGuestMemory.allocate(64 * MIB, MmapRegion.Backing.MEMFD)) {
             MemoryRegion r = mem.regions().get(0);
             mem.writeLongLE(20L * PAGE + 8, 0x1234_5678_9ABC_DEF0L);
             mem.writeLongLE(40L * PAGE, -1L);
@@ -40,9 +43,10 @@ class PreallocateTest {
         }
     }
 
-    @Test
-    void writesRacingWithPreallocationAllSurvive() throws Exception {
-        try (MmapGuestMemory mem = MmapGuestMemory.allocate(64 * MIB)) {
+    @ParameterizedTest
+    @EnumSource(value = MmapRegion.Backing.class, names = {"PRIVATE", "MEMFD"})
+    void writesRacingWithPreallocationAllSurvive(MmapRegion.Backing backing) throws Exception {
+        try (MmapGuestMemory mem = MmapGuestMemory.allocate(64 * MIB, backing)) {
             MemoryRegion r = mem.regions().get(0);
             long pages = r.pages();
             AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -80,7 +84,7 @@ class PreallocateTest {
     }
 
     @Test
-    void withoutAMemfdTheAnswerIsNo() {
+    void anonymousSharedMemorySaysNo() {
         MmapRegion anon = new MmapRegion(0, 0, 4 * MIB, false);
         try {
             assertFalse(anon.preallocate(0, MIB));
