@@ -26,11 +26,11 @@ import org.slf4j.LoggerFactory;
  * non-zero: 170 ms of the two engines' compiler-thread CPU inside a 320 ms migration; an idle 1 GiB guest took
  * 140 ms cold and 60-90 ms once both engines had migrated before). QEMU, native code, has no such cost.
  *
- * <p>When: a spare engine runs it before it takes its command line (it waits anyway); an engine started directly
- * runs it on a background thread of the lowest scheduling priority right after start-up, and stops it as soon as
- * a real migration begins or the engine ends. System property {@code jkvm.migration.warmup=false} turns it off.
- * Nothing of it is visible to the monitor: it has its own VMs, a loopback port of its own, no listener and no events, and its log lines
- * are debug lines ({@link Scratch}).
+ * <p>When: once per process, on a background thread of the lowest scheduling priority: a spare engine starts it
+ * while it waits for its command line, an engine started directly right after start-up; it stops as soon as a
+ * real migration begins or the engine ends. System property {@code jkvm.migration.warmup=false} turns it off.
+ * Nothing of it is visible to the monitor: it has its own VMs and loopback port, no events, and its log lines are
+ * debug lines ({@link Scratch}).
  */
 final class MigrationWarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationWarmUp.class);

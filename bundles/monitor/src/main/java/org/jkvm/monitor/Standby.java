@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * class loading and the native set-up (about 250 ms here) are then behind it; what remains is the VM's own set-up.
  *
  * <p>Protocol ({@code docs/contracts.md}, "Spare engine"): the process warms up (builds and discards a small VM
- * that waits for an incoming migration, talking to it once as a QMP client would, and runs a {@link
- * MigrationWarmUp}), then
+ * that waits for an incoming migration, talking to it once as a QMP client would, and starts its {@link
+ * MigrationWarmUp} in the background), then
  * reads its standard input to
  * the end. The input is UTF-8 text whose fields are separated by NUL bytes: the first field is a file that
  * standard output and standard error are redirected to (appended; empty to keep them), the others are the engine
@@ -101,10 +101,9 @@ final class Standby {
         } finally {
             deleteTree(tmp);
         }
-        // The send and receive paths too (the engine this becomes may be a source or a destination); the engine
-        // then does not warm up again.
-        MigrationWarmUp.run();
-        MigrationWarmUp.stop();
+        // The send and receive paths too (the engine this becomes may be a source or a destination), in the
+        // background: a command line that arrives meanwhile is not held up, and the engine does not start another.
+        MigrationWarmUp.startInBackground();
     }
 
     /** Connects to a unix socket, sends {@code text}, and reads {@code lines} lines after the first (greeting). */
