@@ -19,7 +19,9 @@ import org.jkvm.testkit.RepoPaths;
  * the same firmware with the same RAM, workload, speed limit and downtime limit, driven over QMP on both sides.
  * Loads: {@code idle}; {@code dirty} (64 MiB working set, 8000 pages/s) at QEMU's default 128 MiB/s; {@code fill}
  * (the guest writes all its RAM above 16 MiB once with {@code workload=dirty rate=0}, is stopped, and migrates with
- * the limit raised to 100 GiB/s: throughput of non-zero pages). Heap = the engine's Java heap in use after the
+ * the limit raised to 100 GiB/s: throughput of non-zero pages); {@code fill128} (the same, stopped, at the default 128 MiB/s:
+ * the seed's offline migration and the limit's accuracy; not in the default set. Left running, this guest
+ * rewrites its RAM at 350-550 MiB/s, so at 128 MiB/s it never converges: acceptance test 8's case). Heap = the engine's Java heap in use after the
  * migration (jcmd GC.heap_info), source/destination.
  *
  * <p>Run: {@code bin/jkvm-bench MigrationVsQemu [RAM_MIB ...]} (default 256 1024); system property {@code loads}
@@ -106,6 +108,7 @@ public final class MigrationVsQemuBench {
             case "dirty" -> "workload=dirty mib=64 rate=8000 hb_ms=1000";
             default -> "workload=dirty mib=" + (mib - 32) + " rate=0 hb_ms=500";
         };
+        boolean fill = load.startsWith("fill");
         long limit = load.equals("fill") ? RAISED_LIMIT : DEFAULT_LIMIT;
         int port = EngineProcess.freePort();
         try {
@@ -113,9 +116,9 @@ public final class MigrationVsQemuBench {
             procs.add(start(qemu, dir, "dst", mib, append, "tcp:127.0.0.1:" + port));
             try (QmpClient q = connect(dir.resolve("src.qmp"), procs.get(0))) {
                 q.execute("{\"execute\": \"qmp_capabilities\"}");
-                awaitGuest(dir.resolve("src.serial"), load.equals("fill") ? 2 : 0, procs.get(0));
+                awaitGuest(dir.resolve("src.serial"), fill ? 2 : 0, procs.get(0));
                 settle(procs);
-                if (load.equals("fill")) {
+                if (fill) {
                     q.execute("{\"execute\": \"stop\"}");
                 }
                 q.execute("{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"max-bandwidth\": " + limit
