@@ -42,7 +42,7 @@ final class MigrationWarmUp {
      * invocation counts at which HotSpot's C2 compiles the per-page code (5,000-15,000), so the real migration
      * does not wait for the compiler.
      */
-    private static final int ROUNDS = 4;
+    static final int ROUNDS = 4;
     private static final long WAIT_MS = 10_000;
     /** x86-64 {@code setpriority(2)}; with {@code PRIO_PROCESS} and a thread id it sets that thread's nice value. */
     private static final long SYS_SETPRIORITY = 141;
@@ -53,6 +53,8 @@ final class MigrationWarmUp {
     private static volatile boolean stopped;
     private static volatile OutgoingMigration outgoing;
     private static volatile IncomingMigration incoming;
+    /** Scratch migrations the last run completed (for tests). */
+    private static volatile int lastCompleted;
 
     private MigrationWarmUp() {
     }
@@ -113,12 +115,18 @@ final class MigrationWarmUp {
         }
     }
 
+    /** How many scratch migrations the last run completed, of {@link #ROUNDS} (for tests). */
+    static int lastCompleted() {
+        return lastCompleted;
+    }
+
     /** For tests: stops a running warm-up and forgets it, so {@link #startInBackground()} works again. */
     static void reset() {
         stopAndWait(5000);
         synchronized (LOCK) {
             thread = null;
             stopped = false;
+            lastCompleted = 0;
         }
     }
 
@@ -148,6 +156,7 @@ final class MigrationWarmUp {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        lastCompleted = completed;
         LOG.debug("migration warm-up: {} of {} scratch migrations in {} ms", completed, ROUNDS,
                 (System.nanoTime() - t0) / 1_000_000);
         return completed == ROUNDS;

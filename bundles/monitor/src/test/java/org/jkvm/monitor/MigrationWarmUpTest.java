@@ -1,5 +1,6 @@
 package org.jkvm.monitor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -42,14 +43,26 @@ class MigrationWarmUpTest {
         MigrationWarmUp.startInBackground();
         Thread t = warmUpThread();
         assertNotNull(t, "the warm-up runs on its own thread");
-        Thread.sleep(150); // into the scratch VMs' set-up or a scratch migration
         long t0 = System.nanoTime();
-        MigrationWarmUp.stopAndWait(5000);
+        MigrationWarmUp.stopAndWait(5000); // at once: as a real migrate right after start-up
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertFalse(t.isAlive(), "the warm-up thread ended after stop");
         assertTrue(ms < 3000, "stop took " + ms + " ms");
+        assertTrue(MigrationWarmUp.lastCompleted() < MigrationWarmUp.ROUNDS,
+                "it stopped early: " + MigrationWarmUp.lastCompleted() + " scratch migrations completed");
         MigrationWarmUp.startInBackground();
         assertNull(warmUpThread(), "no warm-up starts after stop (a real migration has begun)");
+    }
+
+    @Test
+    void aWarmUpLeftAloneCompletesEveryScratchMigration() throws Exception {
+        Require.kvm();
+        MigrationWarmUp.startInBackground();
+        Thread t = warmUpThread();
+        assertNotNull(t);
+        t.join(30_000);
+        assertFalse(t.isAlive());
+        assertEquals(MigrationWarmUp.ROUNDS, MigrationWarmUp.lastCompleted());
     }
 
     @Test
