@@ -143,8 +143,7 @@ public final class OutgoingMigration {
             vm.startDirtyLog();
             RamWindows windows = new RamWindows(vm.memory());
             sender = new RamSender(windows, bitmaps, out);
-            // Round 0 sends never-populated pages as ZERO unread (reading allocates). Safe: an earlier write allocated
-            // its page (KVM, VMM), a later one is in the next sync, resent and read (the hint is for round 0 only).
+            // Round 0 sends unpopulated pages as ZERO unread; a later write is in the next sync (round 0 only).
             List<DirtyBitmap> populated = RamSender.populated(vm.memory());
             sender.firstPassPopulated(populated);
             phases.mark("dirty-log start");

@@ -329,7 +329,7 @@ public final class StreamLoader {
     /**
      * Whether a page may hold data here: received whole earlier in this stream, or written by the VMM before it
      * (marked in the region's VMM dirty bitmap, e.g. by the firmware loader). Any other page is untouched fresh
-     * RAM, zero by definition, and is not even read: reading fresh shared memory would allocate it.
+     * RAM, zero by definition, and is not even read (a read costs a fault, and allocates shared memory).
      */
     private boolean mayBeNonZero(int region, long page) {
         return received[region].isDirty(page) || ram.regions().get(region).vmmDirty().isDirty(page);
