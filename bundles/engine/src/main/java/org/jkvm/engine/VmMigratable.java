@@ -126,6 +126,31 @@ final class VmMigratable implements Migratable {
     }
 
     @Override
+    public String migrationBlocker() {
+        return nestedVirtualizationBlocker(vm.cpuid(), vm.config().cpu().toString());
+    }
+
+    /**
+     * The blocker for a CPU that exposes VMX (leaf 1 ECX bit 5) or SVM (leaf 0x80000001 ECX bit 2): a guest could
+     * run guests of its own, whose state (KVM's nested state) jkvm does not save, so a migration or savevm would
+     * resume them broken (the seed's "migration does not work when running nested guests"). QEMU refuses the same
+     * way when it cannot migrate nested state. Null when neither is exposed.
+     */
+    static String nestedVirtualizationBlocker(List<CpuidEntry> cpuid, String cpu) {
+        for (CpuidEntry e : cpuid) {
+            String feature = e.function() == 1 && (e.ecx() & (1 << 5)) != 0 ? "vmx"
+                    : e.function() == 0x8000_0001 && (e.ecx() & (1 << 2)) != 0 ? "svm" : null;
+            if (feature != null) {
+                String fix = cpu.contains(",+" + feature) ? cpu.replace(",+" + feature, "") : cpu + ",-" + feature;
+                return "the guest's CPU (-cpu " + cpu + ") exposes " + feature + " for nested virtualization, and "
+                        + "jkvm cannot migrate the state of a guest's own guests; start the guest with -cpu " + fix
+                        + " to make it migratable";
+            }
+        }
+        return null;
+    }
+
+    @Override
     public synchronized Map<String, String> configFingerprint() {
         if (fingerprint == null) {
             fingerprint = java.util.Collections.unmodifiableMap(computeFingerprint());

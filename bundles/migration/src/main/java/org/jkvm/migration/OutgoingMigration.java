@@ -44,8 +44,7 @@ import org.slf4j.LoggerFactory;
  * <p>Any failure or cancel before the acknowledgement stops dirty logging, removes the throttle and resumes the
  * guest if this job paused it. The one exception: once LOADED has arrived the source never resumes, even if the
  * handover fails afterwards, because the destination may already run the guest (two copies must never run).
- *
- * <p>Thread-safe: {@link #stats()}, {@link #cancel()} and {@link #setParameters} may be called from any thread.
+ * Thread-safe: {@link #stats()}, {@link #cancel()} and {@link #setParameters} may be called from any thread.
  */
 public final class OutgoingMigration {
     private static final Logger LOG = LoggerFactory.getLogger(OutgoingMigration.class);
@@ -84,10 +83,13 @@ public final class OutgoingMigration {
     /**
      * Parses {@code uri} and starts migrating {@code vm} on a new thread.
      *
-     * @throws MigrationException at once when the URI is invalid
+     * @throws MigrationException at once for an invalid URI or a VM that {@link Migratable#migrationBlocker()} blocks
      */
     public static OutgoingMigration start(Migratable vm, String uri, MigrationParameters params,
             MigrationListener listener) {
+        if (vm.migrationBlocker() != null) {
+            throw new MigrationException("migration is blocked: " + vm.migrationBlocker());
+        }
         OutgoingMigration m = new OutgoingMigration(vm, MigrationUri.parse(uri), params, listener, NanoClock.SYSTEM);
         m.thread = new Thread(m::run, "migration-out");
         m.thread.setDaemon(true);
@@ -209,7 +211,7 @@ public final class OutgoingMigration {
                         + params.handshakeTimeoutMs() + " ms; check that it runs with -incoming " + uri);
             }
             if (m.type() != StreamFormat.RP_CONFIG_OK) {
-                throw destinationFailure(m);
+                throw new MigrationException(ReturnPathReader.describe(m, uri.toString()));
             }
         }
         phases.mark("handshake (rest)");
@@ -308,7 +310,7 @@ public final class OutgoingMigration {
                     + params.ackTimeoutMs() + " ms after the last byte; it may be overloaded or hung");
         }
         if (m.type() != StreamFormat.RP_LOADED) {
-            throw destinationFailure(m);
+            throw new MigrationException(ReturnPathReader.describe(m, uri.toString()));
         }
         // From here on the source never resumes: the destination may run the guest as soon as it has the byte.
         counters.acknowledge();
@@ -366,10 +368,6 @@ public final class OutgoingMigration {
             return "the connection to " + uri + " failed: " + e.getMessage() + (c == null ? "" : c.diagnostics());
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage();
-    }
-
-    private MigrationException destinationFailure(ReturnPath.Message m) {
-        return new MigrationException(ReturnPathReader.describe(m, uri.toString()));
     }
 
     private boolean shouldAbort() {

@@ -40,6 +40,7 @@ final class FakeVm implements Migratable {
     private volatile long pagesPerSecond;
     private volatile long workingSetPages;
     private volatile boolean stopped;
+    private volatile String blocker;
     private Thread dirtier;
 
     FakeVm(FakeMemory memory, String cpuModel) {
@@ -73,6 +74,17 @@ final class FakeVm implements Migratable {
         dirtier.setDaemon(true);
         dirtier.start();
         return this;
+    }
+
+    /** Makes {@link #migrationBlocker()} answer {@code reason}. */
+    FakeVm blocked(String reason) {
+        blocker = reason;
+        return this;
+    }
+
+    @Override
+    public String migrationBlocker() {
+        return blocker;
     }
 
     FakeVm running() {

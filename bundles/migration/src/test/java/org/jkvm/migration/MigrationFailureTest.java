@@ -39,6 +39,23 @@ class MigrationFailureTest {
         return MigrationParameters.defaults().withMaxBandwidth(bandwidth).withTimeouts(10_000, 10_000);
     }
 
+    /** A blocked VM (e.g. nested virtualization exposed) is refused before anything is sent or paused. */
+    @Test
+    void aBlockedVmIsRefusedAtOnceAndKeepsRunning() throws Exception {
+        FakeVm src = vm(16 * MIB, "qemu64").fill(16, 1).running().blocked("it exposes svm; use -cpu qemu64,-svm");
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            MigrationException e = org.junit.jupiter.api.Assertions.assertThrows(MigrationException.class,
+                    () -> OutgoingMigration.start(src, "tcp:127.0.0.1:" + listener.getLocalPort(), params(1L << 30),
+                            MigrationListener.NONE));
+            assertEquals("migration is blocked: it exposes svm; use -cpu qemu64,-svm", e.getMessage());
+            listener.setSoTimeout(300);
+            org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketTimeoutException.class, listener::accept,
+                    "nothing connected to the destination");
+        }
+        assertTrue(src.isRunning(), "the guest was never paused");
+    }
+
     @Test
     void corruptedByteInFlightIsAChecksumErrorNamingTheRecordAndTheSourceResumes() throws Exception {
         FakeVm src = vm(16 * MIB, "qemu64").fill(1024, 3).running().dirtying(256, 2000);

@@ -1,5 +1,6 @@
 package org.jkvm.monitor;
 
+import java.util.List;
 import java.util.Map;
 
 import org.jkvm.engine.VmConfigParser;
@@ -13,12 +14,15 @@ final class HmpMigration {
     static void register(MigrationCommands m, Hmp hmp) {
         hmp.register("info migrate", "info migrate -- show the migration status", a -> {
             MigrationStats s = m.outgoingStats();
+            Map<String, Object> q = m.queryMigrate();
+            String blocked = q.get("blocked-reasons") instanceof List<?> l && !l.isEmpty()
+                    ? "Outgoing migration blocked:\n  " + l.get(0) + "\n" : "";
             if (s == null) {
-                Map<String, Object> in = m.queryMigrate();
-                return in.isEmpty() ? "" : "Migration status: " + in.get("status")
-                        + (in.containsKey("error-desc") ? "\nerror description: " + in.get("error-desc") : "");
+                return q.containsKey("status") ? blocked + "Migration status: " + q.get("status")
+                        + (q.containsKey("error-desc") ? "\nerror description: " + q.get("error-desc") : "")
+                        : blocked.stripTrailing();
             }
-            return s.toHmpText().stripTrailing();
+            return blocked + s.toHmpText().stripTrailing();
         });
         hmp.register("info migrate_parameters", "info migrate_parameters -- show the migration parameters",
                 a -> format(m.queryParameters()));

@@ -147,7 +147,7 @@ final class MigrationCommands {
         }
     }
 
-    /** The {@code query-migrate} answer: {} before any job. */
+    /** The {@code query-migrate} answer: {} before any job, plus {@code blocked-reasons} while migration is blocked. */
     synchronized Map<String, Object> queryMigrate() {
         if (lastIsIncoming && incoming != null) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -158,7 +158,12 @@ final class MigrationCommands {
             }
             return m;
         }
-        return outgoing == null ? Qmp.map() : statsMap(outgoing.stats());
+        Map<String, Object> m = outgoing == null ? Qmp.map() : statsMap(outgoing.stats());
+        String blocker = engine.migratable().migrationBlocker();
+        if (blocker != null) {
+            m.put("blocked-reasons", List.of(blocker)); // as QEMU (6.0+): present while migration is blocked
+        }
+        return m;
     }
 
     /** Waits, without holding this object's lock, until the current outgoing job ends; returns its statistics. */

@@ -30,6 +30,11 @@ final class NoAutostart implements Migratable {
     }
 
     @Override
+    public String migrationBlocker() {
+        return vm.migrationBlocker();
+    }
+
+    @Override
     public boolean isRunning() {
         return vm.isRunning();
     }

@@ -96,8 +96,18 @@ final class FakeEngine implements EngineControl {
         listeners.forEach(l -> l.accept(event));
     }
 
+    /** What the fake VM's {@link Migratable#migrationBlocker()} answers (null: not blocked). */
+    volatile String blocker;
+
+    /** A VM that can only say whether it is blocked; everything else throws (no migration in the fake engine). */
     @Override
     public Migratable migratable() {
-        throw new EngineException("no migration in the fake engine");
+        return (Migratable) java.lang.reflect.Proxy.newProxyInstance(Migratable.class.getClassLoader(),
+                new Class<?>[] {Migratable.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("migrationBlocker")) {
+                        return blocker;
+                    }
+                    throw new EngineException("no migration in the fake engine");
+                });
     }
 }

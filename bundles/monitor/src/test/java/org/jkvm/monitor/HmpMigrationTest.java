@@ -3,6 +3,9 @@ package org.jkvm.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
 /** The HMP migration commands' argument handling, without KVM (a fake engine; no job is started). */
@@ -30,6 +33,19 @@ class HmpMigrationTest {
         assertEquals("", hmp.execute("migrate_set_downtime 0.05"));
         assertTrue(hmp.execute("info migrate_parameters").contains("downtime-limit: 50"));
         assertTrue(hmp.execute("migrate_set_downtime soon").startsWith("Error: give the downtime in seconds"));
+    }
+
+    @Test
+    void aBlockedVmSaysWhyAndRefusesToMigrate() {
+        assertEquals("", hmp.execute("info migrate"), "nothing to say before a job when not blocked");
+        engine.blocker = "the guest's CPU exposes svm; start it with -cpu qemu64,-svm";
+        assertEquals("Outgoing migration blocked:\n  " + engine.blocker, hmp.execute("info migrate"));
+        Map<?, ?> q = (Map<?, ?>) qmp.execute("query-migrate", Map.of());
+        assertEquals(List.of(engine.blocker), q.get("blocked-reasons"));
+        String out = hmp.execute("migrate -d tcp:127.0.0.1:1");
+        assertEquals("Error: migration is blocked: " + engine.blocker, out);
+        assertEquals("Outgoing migration blocked:\n  " + engine.blocker, hmp.execute("info migrate"),
+                "no job was started");
     }
 
     @Test

@@ -81,6 +81,15 @@ public interface Migratable extends Pausable {
     Map<String, String> configFingerprint();
 
     /**
+     * Why this VM cannot be migrated or saved at all, as one sentence that says what to do, or null when it can:
+     * e.g. its CPU model exposes nested virtualization, whose state (a guest's own guests) is not migrated. Checked
+     * before a migration starts; the guest is not touched. The default: null.
+     */
+    default String migrationBlocker() {
+        return null;
+    }
+
+    /**
      * The disk-sync hook: flushes every block device's writes to its image, so the destination sees them (shared
      * storage). Called once, while paused, before the final pass. A VM with no block device does nothing.
      *
