@@ -77,6 +77,22 @@ final class Migration {
                 + " in the API call) and migrate again");
     }
 
+    /**
+     * As libvirt does with QEMU's {@code blocked-reasons}: a guest its engine cannot migrate (e.g. its CPU exposes
+     * nested virtualization) is refused in Begin, before a destination is involved, with the engine's reason.
+     */
+    private static void refuseIfBlocked(Domain d, Engine e) {
+        Object r;
+        try {
+            r = e.qmp("query-migrate", Map.of());
+        } catch (QmpException ex) {
+            throw VirErrors.engine("migration", d.name(), ex);
+        }
+        if (r instanceof Map<?, ?> q && q.get("blocked-reasons") instanceof List<?> reasons && !reasons.isEmpty()) {
+            throw LibvirtError.operationInvalid("cannot migrate domain '" + d.name() + "': " + reasons.get(0));
+        }
+    }
+
     /** Begin: checks the domain can migrate, starts the outgoing job, returns the destination's XML. */
     MigrationResults.Begin begin(Domain d, List<TypedParam> params, int flags) {
         checkFlags(flags);
@@ -91,7 +107,7 @@ final class Migration {
             }
             def = d.persistent();
         } else {
-            m.lifecycle.runningEngine(d);
+            refuseIfBlocked(d, m.lifecycle.runningEngine(d));
             def = d.current();
         }
         if (d.job() != null) {

@@ -60,6 +60,25 @@ class MigrationTest {
         return null;
     }
 
+    /** A guest whose CPU exposes nested virtualization: Begin refuses with the engine's reason; nothing changes. */
+    @Test
+    void aGuestItsEngineCannotMigrateIsRefusedInBegin() throws Exception {
+        try (Fixture a = host(dir.resolve("a"), 49340)) {
+            String xml = Fixture.xml("nested", UUID.randomUUID()).replace("</os>\n", "</os>\n  <cpu mode='custom'>"
+                    + "<model>qemu64</model><feature policy='require' name='svm'/></cpu>\n");
+            DomainRef r = a.conn.defineXml(xml, 0);
+            a.conn.create(r, 0);
+            LibvirtError e = assertThrows(LibvirtError.class, () -> a.conn.migrateBegin3(r, List.of(),
+                    MigrationParams.LIVE | MigrationParams.CHANGE_PROTECTION));
+            assertEquals(ErrorCodes.OPERATION_INVALID, e.code());
+            assertTrue(e.getMessage().contains("cannot migrate domain 'nested'")
+                    && e.getMessage().contains("+svm") && e.getMessage().contains("nested virtualization"),
+                    e.getMessage());
+            assertEquals(DomainState.RUNNING, a.conn.state(r, 0).state(), "the guest keeps running");
+            assertEquals(JobInfo.NONE, a.conn.jobInfo(r).type(), "no job was started");
+        }
+    }
+
     @Test
     void liveMigrationMovesTheGuestAndJobInfoShowsProgress() throws Exception {
         try (Fixture a = host(dir.resolve("a"), 49320); Fixture b = host(dir.resolve("b"), 49330)) {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -342,6 +343,11 @@ public final class FakeEngine {
     }
 
     private Map<String, Object> queryMigrate() {
+        String cpu = opts.getOrDefault("cpu", "");
+        if (cpu.contains("+svm") || cpu.contains("+vmx")) {
+            // As the real engine where KVM offers nested virtualization: such a guest is not migratable.
+            return Map.of("blocked-reasons", List.of("the guest's CPU (-cpu " + cpu + ") exposes nested virtualization"));
+        }
         if (migStatus == null) {
             return Map.of();
         }
