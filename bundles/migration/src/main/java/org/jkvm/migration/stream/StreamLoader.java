@@ -58,10 +58,7 @@ public final class StreamLoader {
     public record Result(List<StateSection> sections, boolean sourceRunning, int rounds) {
     }
 
-    /**
-     * @param in  the stream
-     * @param ram views of the destination's RAM
-     */
+    /** A loader of {@code in} into {@code ram} (views of the destination's RAM), without listeners. */
     public StreamLoader(StreamIn in, RamWindows ram) {
         this(in, ram, r -> { });
     }
@@ -287,8 +284,13 @@ public final class StreamLoader {
         }
         in.end(what);
         long first = (gpa - ram.regions().get(region).gpa()) / StreamFormat.PAGE_SIZE;
-        for (long page = first; page < first + pages; page++) {
-            if (mayBeNonZero(region, page)) {
+        DirtyBitmap got = received[region];
+        DirtyBitmap vmm = ram.regions().get(region).vmmDirty();
+        for (long page = first, end = first + pages; page < end; page++) {
+            long mayHoldData = got.word((int) (page >>> 6)) | vmm.word((int) (page >>> 6)); // as mayBeNonZero
+            if (mayHoldData == 0) {
+                page |= 63; // none of this word's 64 pages: a run over fresh RAM costs one test per 64 pages
+            } else if ((mayHoldData & (1L << (page & 63))) != 0) {
                 ByteBuffer window = ram.window(region, page);
                 int off = RamWindows.offset(page);
                 if (!RamWindows.isZero(window, off)) {
@@ -303,10 +305,7 @@ public final class StreamLoader {
         }
     }
 
-    /**
-     * The RAM_LAYOUT hint: allowed once, before any RAM record; checked whole ({@link RamLayout#read}) before it is
-     * handed on.
-     */
+    /** The RAM_LAYOUT hint: allowed once, before any RAM record; checked whole ({@link RamLayout#read}), handed on. */
     private void ramLayout() throws IOException {
         requireVersion(StreamFormat.LAYOUT_SINCE, StreamFormat.REC_RAM_LAYOUT);
         long at = in.offset() - 1;
