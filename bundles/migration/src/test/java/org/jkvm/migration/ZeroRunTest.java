@@ -115,6 +115,36 @@ class ZeroRunTest {
                 + " bytes of data: zero pages cost too much");
     }
 
+    /** Round 0 brings data; round 1's zero runs cover those pages (the guest zeroed them): they end up zero. */
+    @Test
+    void aPageReceivedWithDataAndLaterInAZeroRunIsCleared() throws IOException {
+        FakeMemory src = mixedGuest();
+        byte[] s = stream(StreamFormat.VERSION, out -> {
+            try {
+                DirtyBitmap all = new DirtyBitmap(src.regions().get(0).pages());
+                all.markAll();
+                RamSender sender = new RamSender(new RamWindows(src), List.of(all), out);
+                roundEnd(out, sender.sendMarked(() -> false));
+                for (long p : DATA_PAGES) {
+                    src.write(p * PAGE + (p % 4000), ByteBuffer.wrap(new byte[2])); // the guest zeroes its data
+                }
+                all.markAll();
+                long pages = sender.sendMarked(() -> false);
+                out.begin(StreamFormat.REC_ROUND_END, 12);
+                out.buffer().putInt(1).putLong(pages);
+                out.end();
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        FakeMemory dst = FakeMemory.of(1024L * PAGE);
+        assertEquals(2, load(s, dst).rounds());
+        assertEquals(-1, RamCompare.firstDifference(src, dst), "a page received in round 0 kept its old data");
+        for (long p : DATA_PAGES) {
+            assertEquals(0, dst.readByte(p * PAGE + (p % 4000)), "page " + p);
+        }
+    }
+
     @Test
     void anIdleGuestCostsWithinFivePercentOfItsData() throws IOException {
         FakeMemory src = FakeMemory.of(64L << 20); // 16384 pages
