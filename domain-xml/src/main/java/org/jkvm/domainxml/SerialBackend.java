@@ -6,8 +6,9 @@ import org.jkvm.domainxml.model.CharSource;
 import org.jkvm.domainxml.model.Chardev;
 
 /**
- * Maps a libvirt chardev to the engine's {@code -serial} backend: {@code file} to {@code file:PATH}, {@code pty} to
- * a log file (the engine has no pty; the live XML reports the file), {@code unix} with mode {@code bind} to
+ * Maps a libvirt chardev to the engine's {@code -serial} backend: {@code file} to {@code file:PATH} ({@code
+ * ,append=on} with libvirt's {@code append='on'}), {@code pty} to the domain's log file, appended to (the engine has
+ * no pty; the live XML reports the file), {@code unix} with mode {@code bind} to
  * {@code unix:PATH,server,nowait}, {@code null} to {@code null}. Other types are refused.
  */
 final class SerialBackend {
@@ -51,9 +52,9 @@ final class SerialBackend {
         String type = c.type == null ? "pty" : c.type;
         CharSource src = c.sources.isEmpty() ? null : c.sources.get(0);
         return switch (type) {
-            case "file" -> "file:" + src.path;
+            case "file" -> "file:" + src.path + ("on".equals(src.append) ? ",append=on" : "");
             case "unix" -> "unix:" + src.path + ",server,nowait";
-            case "pty" -> "file:" + ptyLog;
+            case "pty" -> "file:" + ptyLog + ",append=on"; // the domain's log: kept across restore and restarts
             default -> "null";
         };
     }

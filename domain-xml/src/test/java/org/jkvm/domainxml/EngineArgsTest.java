@@ -36,7 +36,12 @@ class EngineArgsTest {
     void serialBackends() {
         String pty = Fixtures.guestWith("<serial type='file'>\n      <source path='/var/log/jkvm/guest1.serial'/>",
                 "<serial type='pty'>");
-        assertEquals("file:/run/jkvm/guest1.serial.log", serial(pty));
+        assertEquals("file:/run/jkvm/guest1.serial.log,append=on", serial(pty), "the domain's log is appended to");
+        String file = Fixtures.guest();
+        assertEquals("file:/var/log/jkvm/guest1.serial", serial(file), "a file is truncated, as in libvirt");
+        String appended = Fixtures.guestWith("<source path='/var/log/jkvm/guest1.serial'/>",
+                "<source path='/var/log/jkvm/guest1.serial' append='on'/>");
+        assertEquals("file:/var/log/jkvm/guest1.serial,append=on", serial(appended), "append='on' is kept");
         String unix = Fixtures.guestWith("<serial type='file'>\n      <source path='/var/log/jkvm/guest1.serial'/>",
                 "<serial type='unix'><source mode='bind' path='/run/g.sock'/>");
         assertEquals("unix:/run/g.sock,server,nowait", serial(unix));

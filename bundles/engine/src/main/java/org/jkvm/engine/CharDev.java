@@ -6,7 +6,8 @@ import java.nio.file.Path;
  * A character-device backend, as given to {@code -serial} and {@code -monitor} in QEMU's spelling.
  *
  * <ul>
- * <li>{@code file:PATH} → {@link FileDev} (serial only)</li>
+ * <li>{@code file:PATH[,append=on]} → {@link FileDev} (serial only; {@code append=on}, as QEMU's {@code -chardev
+ * file}, keeps what the file holds instead of truncating it)</li>
  * <li>{@code unix:PATH,server[,nowait]} → {@link UnixDev} (we always listen; {@code wait} blocks start-up until a
  * client connects)</li>
  * <li>{@code stdio} → {@link Stdio}</li>
@@ -14,11 +15,21 @@ import java.nio.file.Path;
  * </ul>
  */
 public sealed interface CharDev {
-    /** Output appended to a file (created or truncated at start). @param path the file */
-    record FileDev(Path path) implements CharDev {
+    /**
+     * Output written to a file, created if missing.
+     *
+     * @param path   the file
+     * @param append keep what the file holds and write after it (else it is truncated at start)
+     */
+    record FileDev(Path path, boolean append) implements CharDev {
+        /** A file truncated at start, as QEMU's {@code -serial file:PATH}. */
+        public FileDev(Path path) {
+            this(path, false);
+        }
+
         @Override
         public String toString() {
-            return "file:" + path;
+            return "file:" + path + (append ? ",append=on" : "");
         }
     }
 
@@ -61,7 +72,7 @@ public sealed interface CharDev {
      * @throws EngineException naming the option and the supported forms
      */
     static CharDev parse(String option, String spec, boolean allowFile) {
-        String forms = (allowFile ? "file:PATH, " : "") + "unix:PATH,server[,nowait], stdio or null";
+        String forms = (allowFile ? "file:PATH[,append=on], " : "") + "unix:PATH,server[,nowait], stdio or null";
         if (spec.equals("stdio")) {
             return new Stdio();
         }
@@ -69,7 +80,15 @@ public sealed interface CharDev {
             return new Null();
         }
         if (allowFile && spec.startsWith("file:") && spec.length() > 5) {
-            return new FileDev(Path.of(spec.substring(5)));
+            String path = spec.substring(5);
+            boolean append = path.endsWith(",append=on");
+            if (append || path.endsWith(",append=off")) {
+                path = path.substring(0, path.lastIndexOf(','));
+            }
+            if (path.isEmpty()) {
+                throw new EngineException(option + " " + spec + " has no file path; use " + forms);
+            }
+            return new FileDev(Path.of(path), append);
         }
         if (spec.startsWith("unix:")) {
             String[] parts = spec.substring(5).split(",");

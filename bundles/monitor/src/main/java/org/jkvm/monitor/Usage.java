@@ -14,7 +14,8 @@ final class Usage {
               -cpu MODEL[,+feat][,-feat]     host, max, qemu64 (default), kvm64; features by CPUID name (nx, svm...)
               -kernel FILE                   firmware ELF with a jkvm boot header (default: the bundled jkvm-fw)
               -append "k=v ..."              firmware command line (workload=idle|dirty|verify mib= rate= ...)
-              -serial DEV                    file:PATH | unix:PATH,server[,nowait] | stdio | null (default)
+              -serial DEV                    file:PATH[,append=on] | unix:PATH,server[,nowait] | stdio | null
+                                             (default null; a file is truncated unless append=on)
               -monitor DEV                   HMP: unix:PATH,server[,nowait] | stdio | none
               -qmp unix:PATH,server[,nowait] QMP (JSON) monitor
               -S                             start paused (cont starts the guest)

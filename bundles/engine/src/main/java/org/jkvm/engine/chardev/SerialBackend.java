@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 
 import org.jkvm.devices.serial.Serial16550;
 import org.jkvm.devices.serial.SerialOutput;
@@ -34,7 +35,10 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
     public static SerialBackend open(CharDev dev) {
         if (dev instanceof CharDev.FileDev f) {
             try {
-                return new StreamBackend(new BufferedOutputStream(Files.newOutputStream(f.path())), null, false);
+                java.nio.file.OpenOption[] mode = f.append()
+                        ? new java.nio.file.OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
+                        : new java.nio.file.OpenOption[0];
+                return new StreamBackend(new BufferedOutputStream(Files.newOutputStream(f.path(), mode)), null, false);
             } catch (IOException e) {
                 throw new EngineException("cannot open the serial file " + f.path() + ": " + e.getMessage()
                         + "; check that its folder exists and is writable", e);

@@ -79,7 +79,8 @@ public final class FakeEngine {
             System.exit(1);
         }
         String ser = opts.getOrDefault("serial", "null");
-        serial = ser.startsWith("file:") ? new PrintWriter(Files.newBufferedWriter(Path.of(ser.substring(5)),
+        serial = ser.startsWith("file:") ? new PrintWriter(Files.newBufferedWriter(Path.of(ser.substring(5)
+                .replaceFirst(",append=(on|off)$", "")),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND), true) : new PrintWriter(OutputStream.nullOutputStream());
         if (opts.containsKey("pidfile")) {
             Files.writeString(Path.of(opts.get("pidfile")), ProcessHandle.current().pid() + "\n");
