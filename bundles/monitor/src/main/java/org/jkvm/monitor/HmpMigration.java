@@ -1,6 +1,5 @@
 package org.jkvm.monitor;
 
-import java.util.List;
 import java.util.Map;
 
 import org.jkvm.engine.VmConfigParser;
@@ -14,12 +13,12 @@ final class HmpMigration {
     static void register(MigrationCommands m, Hmp hmp) {
         hmp.register("info migrate", "info migrate -- show the migration status", a -> {
             MigrationStats s = m.outgoingStats();
-            Map<String, Object> q = m.queryMigrate();
-            String blocked = q.get("blocked-reasons") instanceof List<?> l && !l.isEmpty()
-                    ? "Outgoing migration blocked:\n  " + l.get(0) + "\n" : "";
+            String blocker = m.blocker();
+            String blocked = blocker == null ? "" : "Outgoing migration blocked:\n  " + blocker + "\n";
             if (s == null) {
-                return q.containsKey("status") ? blocked + "Migration status: " + q.get("status")
-                        + (q.containsKey("error-desc") ? "\nerror description: " + q.get("error-desc") : "")
+                Map<String, Object> in = m.queryMigrate();
+                return in.containsKey("status") ? blocked + "Migration status: " + in.get("status")
+                        + (in.containsKey("error-desc") ? "\nerror description: " + in.get("error-desc") : "")
                         : blocked.stripTrailing();
             }
             return blocked + s.toHmpText().stripTrailing();

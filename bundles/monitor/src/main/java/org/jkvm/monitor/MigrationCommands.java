@@ -159,11 +159,16 @@ final class MigrationCommands {
             return m;
         }
         Map<String, Object> m = outgoing == null ? Qmp.map() : statsMap(outgoing.stats());
-        String blocker = engine.migratable().migrationBlocker();
+        String blocker = blocker();
         if (blocker != null) {
             m.put("blocked-reasons", List.of(blocker)); // as QEMU (6.0+): present while migration is blocked
         }
         return m;
+    }
+
+    /** Why this VM cannot be migrated at all ({@code Migratable.migrationBlocker()}), or null. */
+    String blocker() {
+        return engine.migratable().migrationBlocker();
     }
 
     /** Waits, without holding this object's lock, until the current outgoing job ends; returns its statistics. */

@@ -71,7 +71,7 @@ final class Lifecycle {
         cmd.addAll(args);
         if (!args.contains("-serial")) {
             cmd.add("-serial");
-            cmd.add("file:" + paths.serial() + ",append=on"); // one log per domain, across restore and restarts
+            cmd.add(paths.serialBackend());
         }
         if (!args.contains("-qmp")) {
             cmd.addAll(List.of("-qmp", "unix:" + paths.qmp() + ",server,nowait"));

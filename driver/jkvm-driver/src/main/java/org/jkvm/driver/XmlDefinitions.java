@@ -97,7 +97,7 @@ public final class XmlDefinitions implements Definitions {
             // even when the definition names no serial port, so heartbeats and crash output are never lost.
             int i = args.indexOf("-serial");
             if (i >= 0 && i + 1 < args.size() && args.get(i + 1).equals("null")) {
-                args.set(i + 1, "file:" + paths.serial() + ",append=on");
+                args.set(i + 1, paths.serialBackend());
             }
             return args;
         } catch (DomainXmlException e) {

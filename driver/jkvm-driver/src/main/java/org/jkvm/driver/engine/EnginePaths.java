@@ -18,4 +18,9 @@ public record EnginePaths(Path qmp, Path pidfile, Path serial, Path log) {
         return new EnginePaths(run.resolve(name + ".qmp"), run.resolve(name + ".pid"),
                 logs.resolve(name + ".serial"), logs.resolve(name + ".log"));
     }
+
+    /** The engine's {@code -serial} value for {@link #serial}: appended to, one log per domain across engines. */
+    public String serialBackend() {
+        return "file:" + serial + ",append=on";
+    }
 }
