@@ -1,0 +1,36 @@
+package org.jkvm.hypervisor;
+
+import org.jkvm.memory.MemoryRegion;
+
+/**
+ * One VM of a backend: its RAM mapping (fixed at creation), the dirty log, and vCPU creation.
+ *
+ * <p>Close the vCPUs before the VM. The dirty-log methods may be called from any thread while the vCPU runs.
+ */
+public interface HvVm extends AutoCloseable {
+    /**
+     * Creates vCPU {@code id}; the caller owns and closes it. Its registers are the x86 reset state until set.
+     *
+     * @param id  the vCPU (APIC) id, from 0
+     * @param ops how the vCPU reaches devices; called on the vCPU's thread only
+     */
+    HvVcpu createVcpu(int id, VmOps ops);
+
+    /** Number of 64-bit words a dirty bitmap of {@code region} needs ({@code ceil(pages / 64)}). */
+    int dirtyLogWords(MemoryRegion region);
+
+    /**
+     * Copies the pages the guest wrote in {@code region} since the previous call into {@code bitmap} (bit
+     * {@code p % 64} of word {@code p / 64} is page {@code p} of the region) and starts a new round: a write that
+     * completes after this returns is reported by the next call. Pages written by the VMM itself are not included
+     * (they are in {@link MemoryRegion#vmmDirty()}).
+     *
+     * @param region one of the regions the VM was created with
+     * @param bitmap at least {@link #dirtyLogWords} words; overwritten
+     */
+    void fetchDirtyLog(MemoryRegion region, long[] bitmap);
+
+    /** Releases the VM; idempotent. */
+    @Override
+    void close();
+}
