@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
-import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.vmstate.Migratable;
 import org.jkvm.vmstate.Scratch;
 import org.jkvm.vmstate.StateSet;
@@ -40,8 +40,8 @@ public final class Vm implements EngineControl, AutoCloseable {
 
     private Vm(Machine machine) {
         this.machine = machine;
-        this.runner = new VcpuRunner(machine.vcpu, machine.pio, machine.mmio, this::vcpuFinished);
-        this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu, machine.msrIndices),
+        this.runner = new VcpuRunner(machine.vcpu, this::vcpuFinished);
+        this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu),
                 new SerialStateful(machine.serial)));
         this.dirtyLog = new DirtyLog(machine.vm, machine.memory);
         this.migratable = new VmMigratable(this);
@@ -107,9 +107,9 @@ public final class Vm implements EngineControl, AutoCloseable {
         return machine.cpuid;
     }
 
-    /** Port-I/O exits handled so far (statistics for benchmarks and debugging). */
+    /** Port accesses handled so far (each element of a string instruction counts; for benchmarks and tests). */
     public long ioExits() {
-        return runner.ioExits();
+        return machine.ops.pioAccesses();
     }
 
     /** The guest TSC frequency in kHz. */

@@ -5,14 +5,13 @@ import java.util.List;
 
 import org.jkvm.engine.Vm;
 import org.jkvm.engine.VmConfigParser;
-import org.jkvm.kvm.LibC;
-import org.jkvm.kvm.VcpuKick;
 import org.jkvm.migration.IncomingMigration;
 import org.jkvm.migration.MigrationListener;
 import org.jkvm.migration.MigrationParameters;
 import org.jkvm.migration.MigrationStats;
 import org.jkvm.migration.MigrationStatus;
 import org.jkvm.migration.OutgoingMigration;
+import org.jkvm.posix.Posix;
 import org.jkvm.vmstate.Scratch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +43,6 @@ final class MigrationWarmUp {
      */
     static final int ROUNDS = 4;
     private static final long WAIT_MS = 10_000;
-    /** x86-64 {@code setpriority(2)}; with {@code PRIO_PROCESS} and a thread id it sets that thread's nice value. */
-    private static final long SYS_SETPRIORITY = 141;
-    private static final long PRIO_PROCESS = 0;
 
     private static final Object LOCK = new Object();
     private static Thread thread;
@@ -73,7 +69,7 @@ final class MigrationWarmUp {
             thread = new Thread(() -> {
                 // nice 19 for this thread only (Linux schedules threads as tasks): the guest and a real migration
                 // always come first.
-                LibC.syscall(SYS_SETPRIORITY, PRIO_PROCESS, VcpuKick.currentThreadId(), 19);
+                Posix.setThreadNice(Posix.gettid(), 19);
                 run();
             }, "migration-warm-up");
             thread.setDaemon(true);
