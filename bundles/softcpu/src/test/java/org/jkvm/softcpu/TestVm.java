@@ -25,6 +25,8 @@ final class TestVm implements AutoCloseable {
 
     /** Records port I/O; reads of port 0x3fd (LSR) say "ready", other reads are all ones. */
     static final class Ops implements VmOps {
+        org.jkvm.hypervisor.HvVcpu vcpu;
+        private boolean dlab;
         final List<long[]> outs = new ArrayList<>();
         final StringBuilder serial = new StringBuilder();
         final List<long[]> mmio = new ArrayList<>();
@@ -42,9 +44,17 @@ final class TestVm implements AutoCloseable {
             for (int i = data.length - 1; i >= 0; i--) {
                 v = v << 8 | (data[i] & 0xff);
             }
+            if (port == 0x3fb) {
+                dlab = (v & 0x80) != 0;
+            }
             if (port == 0x3f8) {
-                serial.append((char) (v & 0xff));
+                if (!dlab) {
+                    serial.append((char) (v & 0xff));
+                }
             } else {
+                if (port == 0xf4 && vcpu != null) {
+                    vcpu.kick();
+                }
                 outs.add(new long[] {port, v, data.length});
             }
         }
@@ -79,6 +89,7 @@ final class TestVm implements AutoCloseable {
         hv = (SoftHypervisor) new SoftCpuProvider().open(HypervisorProvider.Options.defaults());
         vm = hv.createVm(memory);
         vcpu = vm.createVcpu(0, ops);
+        ops.vcpu = vcpu;
         vcpu.setCpuid(hv.supportedCpuid());
     }
 
