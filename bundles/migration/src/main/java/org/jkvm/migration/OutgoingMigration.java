@@ -21,7 +21,7 @@ import org.jkvm.migration.transport.Connection;
 import org.jkvm.migration.transport.MigrationUri;
 import org.jkvm.migration.transport.Transports;
 import org.jkvm.vmstate.Migratable;
-import org.jkvm.vmstate.Scratch;
+import org.jkvm.vmstate.ProgressLog;
 import org.jkvm.vmstate.StateSection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,7 +172,7 @@ public final class OutgoingMigration {
             phases.mark("acknowledgement");
             counters.downtimeEnds();
             counters.status(MigrationStatus.COMPLETED, null, listener, stats());
-            Scratch.info(LOG, "migration to {} completed, send thread {}: {}", uri, ThreadCost.since(cost), phases);
+            ProgressLog.info(LOG, "migration to {} completed, send thread {}: {}", uri, ThreadCost.since(cost), phases);
         } catch (Throwable e) {
             fail(e, pausedByUs);
         } finally {

@@ -68,8 +68,8 @@ public final class RamSender {
     /**
      * Lets the next {@link #sendMarked} (round 0) send a page as ZERO without reading it when it is not marked in
      * {@code populated} (see {@link MemoryRegion#populated()}): reading never-touched memory costs a fault per page
-     * (and allocates shared memory) on the source for nothing. The caller must take the snapshot after dirty logging started, so any page written after
-     * the snapshot is dirty and is sent again, read, in a later pass.
+     * (and allocates shared memory) on the source for nothing. The caller must take the snapshot after dirty logging
+     * started, so any page written after the snapshot is dirty and is sent again, read, in a later pass.
      *
      * @param populated one bitmap per region, in region order
      */
