@@ -30,10 +30,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class FirmwareTest {
     private static final Pattern HB = Pattern.compile(
-            "hb seq=(\\d+) ms=\\d+ pages=(\\d+) gen=\\d+ errors=(\\d+) tsc=\\d+ tsc_back=0 verify_bad=0");
+            "hb seq=(\\d+) ms=\\d+ pages=(\\d+) gen=\\d+ errors=(\\d+) tsc=\\d+ tsc_back=0 verify_bad=0( work=\\d+)?");
 
     @ParameterizedTest
-    @CsvSource({"idle,true", "dirty,true", "verify,true", "verify,false", "dirty,false"})
+    @CsvSource({"idle,true", "dirty,true", "verify,true", "compute,true", "verify,false", "dirty,false"})
     void workloadRunsWithoutErrors(String workload, boolean kvmLeaves) {
         String append = "workload=" + workload + " mib=4 rate=0 hb_ms=20 exit_after=3"
                 + (kvmLeaves ? "" : " tsc_khz=1000000");
