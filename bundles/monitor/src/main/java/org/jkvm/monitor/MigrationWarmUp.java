@@ -12,7 +12,7 @@ import org.jkvm.migration.MigrationStats;
 import org.jkvm.migration.MigrationStatus;
 import org.jkvm.migration.OutgoingMigration;
 import org.jkvm.posix.Posix;
-import org.jkvm.vmstate.Scratch;
+import org.jkvm.vmstate.ProgressLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * while it waits for its command line, an engine started directly right after start-up; it stops as soon as a
  * real migration begins or the engine ends. System property {@code jkvm.migration.warmup=false} turns it off.
  * Nothing of it is visible to the monitor: it has its own VMs and loopback port, no events, and its log lines are
- * debug lines ({@link Scratch}).
+ * debug lines ({@link ProgressLog#quietly}).
  */
 final class MigrationWarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationWarmUp.class);
@@ -135,7 +135,7 @@ final class MigrationWarmUp {
      */
     static boolean run() {
         boolean[] done = new boolean[1];
-        Scratch.run(() -> done[0] = scratchMigration());
+        ProgressLog.quietly(() -> done[0] = scratchMigration());
         return done[0];
     }
 
