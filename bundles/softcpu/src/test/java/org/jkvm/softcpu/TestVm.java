@@ -27,6 +27,7 @@ final class TestVm implements AutoCloseable {
     static final class Ops implements VmOps {
         org.jkvm.hypervisor.HvVcpu vcpu;
         private boolean dlab;
+        volatile boolean stop;
         final List<long[]> outs = new ArrayList<>();
         final StringBuilder serial = new StringBuilder();
         final List<long[]> mmio = new ArrayList<>();
