@@ -30,6 +30,8 @@ final class TestVm implements AutoCloseable {
         volatile boolean stop;
         /** Called on every port write except COM1 with (port, number of writes to that port so far). */
         java.util.function.BiConsumer<Integer, Integer> onOut;
+        /** Called after every complete serial line. */
+        Runnable onSerialLine;
         final List<long[]> outs = new ArrayList<>();
         final StringBuilder serial = new StringBuilder();
         final List<long[]> mmio = new ArrayList<>();
@@ -53,6 +55,9 @@ final class TestVm implements AutoCloseable {
             if (port == 0x3f8) {
                 if (!dlab) {
                     serial.append((char) (v & 0xff));
+                    if (v == '\n' && onSerialLine != null) {
+                        onSerialLine.run();
+                    }
                 }
             } else {
                 if (port == 0xf4 && vcpu != null) {
