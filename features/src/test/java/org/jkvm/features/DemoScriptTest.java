@@ -44,7 +44,7 @@ class DemoScriptTest {
     @BeforeEach
     void require() {
         Require.root();
-        Require.kvm();
+        Backend.requireGuests();
         Require.command("virsh");
         Require.command("ip");
         Require.path(RepoPaths.of("bin", "jkvm-demo"), "the demo script is part of the repository");
