@@ -62,10 +62,13 @@ static enum workload parse_workload(const char *v, u32 vlen)
     if (word_is(v, vlen, "verify")) {
         return WL_VERIFY;
     }
+    if (word_is(v, vlen, "compute")) {
+        return WL_COMPUTE;
+    }
     fw_error_begin();
     put_str("unknown workload=");
     put_word(v, vlen);
-    put_str(": use idle, dirty or verify");
+    put_str(": use idle, dirty, verify or compute");
     fw_error_end();
 }
 
@@ -147,6 +150,8 @@ const char *workload_name(enum workload w)
         return "dirty";
     case WL_VERIFY:
         return "verify";
+    case WL_COMPUTE:
+        return "compute";
     default:
         return "idle";
     }

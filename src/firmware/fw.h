@@ -28,7 +28,7 @@ typedef unsigned long long u64;
 #define PORT_POWER 0xf5
 #define POWER_SHUTDOWN_REQUESTED 0xa5
 
-enum workload { WL_IDLE, WL_DIRTY, WL_VERIFY };
+enum workload { WL_IDLE, WL_DIRTY, WL_VERIFY, WL_COMPUTE };
 enum inject { INJECT_NONE, INJECT_PAGE, INJECT_TSC };
 
 /* The command line, parsed (docs/contracts.md section 3). */

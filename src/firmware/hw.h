@@ -46,4 +46,41 @@ static inline void write_cr3(u64 v)
     __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
 
+/*
+ * workload=compute: COMPUTE_ROUNDS rounds of a fixed block of COMPUTE_INSNS instructions (the loop's own DEC
+ * and JNZ included): integer ALU, shifts, a rotate, LEA, IMUL, a store and a load, ADC on the carry of a compare,
+ * and a taken branch. Guest instructions per second = work * COMPUTE_INSNS / seconds, on any CPU that runs it
+ * (bin/jkvm-bench SoftCpu compares jkvm's software CPU with QEMU TCG on it). st[0..5] carry the values between
+ * calls; st[6..7] are the memory operands.
+ */
+#define COMPUTE_INSNS 16
+#define COMPUTE_ROUNDS 1024
+
+static inline void compute_block(u64 *st)
+{
+    register u64 *mem __asm__("r8") = st;
+    register u64 rounds __asm__("r10") = COMPUTE_ROUNDS;
+    __asm__ volatile(
+        "1:\n\t"
+        "add %%rax, %%rbx\n\t"
+        "xor %%rbx, %%rcx\n\t"
+        "rol $13, %%rcx\n\t"
+        "lea 1(%%rax,%%rcx,2), %%rdx\n\t"
+        "imul %%rdx, %%rsi\n\t"
+        "shr $7, %%rdx\n\t"
+        "sub %%rdx, %%rdi\n\t"
+        "mov %%rdi, 48(%%r8)\n\t"
+        "mov 56(%%r8), %%r9\n\t"
+        "add %%r9, %%rax\n\t"
+        "or %%rsi, %%r9\n\t"
+        "mov %%r9, 56(%%r8)\n\t"
+        "cmp %%rax, %%rbx\n\t"
+        "adc $0, %%rax\n\t"
+        "dec %%r10\n\t"
+        "jnz 1b\n\t"
+        : "+a"(st[0]), "+b"(st[1]), "+c"(st[2]), "+S"(st[3]), "+D"(st[4]), "+r"(rounds)
+        : "r"(mem)
+        : "rdx", "r9", "memory", "cc");
+}
+
 #endif

@@ -28,7 +28,11 @@ static struct {
     u64 t0, khz, hb_ticks, poll_ticks, next_hb, next_poll;
     u64 seq, exit_after, tsc_back, verify_bad, reports, last_bias;
     enum inject inject;
+    enum workload workload;
 } slow;
+
+/* workload=compute: the kernel's values and memory operands (hw.h, compute_block). */
+static u64 compute_state[8] = {1, 2, 3, 5, 7, 0, 0, 11};
 
 static void too_big(const struct config *cfg, u64 need_pages, u64 have_pages)
 {
@@ -50,7 +54,7 @@ void workload_setup(const struct config *cfg, const struct memory *mem)
     if (cfg->inject == INJECT_PAGE && (cfg->workload != WL_VERIFY || cfg->rate == 0)) {
         fw_fail("inject=page needs workload=verify and a rate above 0");
     }
-    if (cfg->workload == WL_IDLE) {
+    if (cfg->workload == WL_IDLE || cfg->workload == WL_COMPUTE) {
         return;
     }
     npages = cfg->mib * (MIB / PAGE_SIZE);
@@ -126,7 +130,7 @@ static __attribute__((noinline)) void tsc_went_back(u64 now, u64 last)
     slow.next_poll = now;
 }
 
-static void heartbeat(u64 now, u64 pages, u64 gen)
+static void heartbeat(u64 now, u64 pages, u64 gen, u64 work)
 {
     u64 errors = slow.tsc_back + slow.verify_bad;
     put_str("hb");
@@ -138,6 +142,9 @@ static void heartbeat(u64 now, u64 pages, u64 gen)
     put_kv("tsc", now);
     put_kv("tsc_back", slow.tsc_back);
     put_kv("verify_bad", slow.verify_bad);
+    if (slow.workload == WL_COMPUTE) {
+        put_kv("work", work);   /* compute_block rounds done; each is COMPUTE_INSNS instructions (hw.h) */
+    }
     put_char('\n');
     slow.seq++;
     if (slow.exit_after != 0 && slow.seq >= slow.exit_after) {
@@ -178,7 +185,7 @@ static void inject_error(u64 next_write)
 }
 
 /* Out of line: power poll and heartbeat. Returns the next TSC value at which to come back. */
-static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen, u64 next_write)
+static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen, u64 next_write, u64 work)
 {
     if (now >= slow.next_poll) {
         u8 v = inb(PORT_POWER);
@@ -189,7 +196,7 @@ static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen, u64 
         slow.next_poll = now + slow.poll_ticks;
     }
     if (now >= slow.next_hb) {
-        heartbeat(now, pages, gen);
+        heartbeat(now, pages, gen, work);
         slow.next_hb += slow.hb_ticks;
         if (now >= slow.next_hb) {
             slow.next_hb = now + slow.hb_ticks;   /* guest time jumped (stop/cont): no burst of lines */
@@ -226,7 +233,7 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
 {
     volatile u32 *const table = gens;
     u64 now = rdtsc(), last = now;
-    u64 next_slow = now, next_page = now, pages = 0, gen = wl == WL_IDLE ? 0 : 1;
+    u64 next_slow = now, next_page = now, pages = 0, gen = wl == WL_IDLE || wl == WL_COMPUTE ? 0 : 1, work = 0;
     u64 w_idx = 0, w_addr = area[0].base, w_left = area[0].pages;
     u64 c_idx = 0, c_addr = area[0].base, c_left = area[0].pages;
     u32 w_rng = 0, c_rng = 0;
@@ -244,7 +251,11 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
         if (flush_tlb) {
             write_cr3(read_cr3());   /* QEMU TCG: keep stack and data writes dirty-tracked (README) */
         }
-        if (wl != WL_IDLE) {
+        if (wl == WL_COMPUTE) {
+            compute_block(compute_state);
+            work += COMPUTE_ROUNDS;
+        }
+        if (wl == WL_DIRTY || wl == WL_VERIFY) {
             /* Every page that is due, at most FILL_BURST per iteration (all of them when rate=0). */
             for (u32 n = 0; n < FILL_BURST && (page_ticks == 0 || now >= next_page); n++) {
                 volatile u64 *p = (volatile u64 *)w_addr;
@@ -282,7 +293,7 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
             }
         }
         if (now >= next_slow) {
-            next_slow = slow_path(now, pages, gen, w_idx);
+            next_slow = slow_path(now, pages, gen, w_idx, work);
             last += slow.last_bias;   /* inject=tsc: the previous reading now looks one second later */
             slow.last_bias = 0;
         }
@@ -303,6 +314,7 @@ void workload_run(const struct config *cfg, u64 khz)
     slow.poll_ticks = khz * 10;
     slow.exit_after = cfg->exit_after;
     slow.inject = cfg->inject;
+    slow.workload = cfg->workload;
     switch (cfg->workload * 2 + (flush_tlb ? 1 : 0)) {
     case WL_DIRTY * 2:
         loop(WL_DIRTY, 0, page_ticks, max_lag);
@@ -312,6 +324,10 @@ void workload_run(const struct config *cfg, u64 khz)
         loop(WL_VERIFY, 0, page_ticks, max_lag);
     case WL_VERIFY * 2 + 1:
         loop(WL_VERIFY, 1, page_ticks, max_lag);
+    case WL_COMPUTE * 2:
+        loop(WL_COMPUTE, 0, page_ticks, max_lag);
+    case WL_COMPUTE * 2 + 1:
+        loop(WL_COMPUTE, 1, page_ticks, max_lag);
     case WL_IDLE * 2 + 1:
         loop(WL_IDLE, 1, page_ticks, max_lag);
     default:

@@ -40,12 +40,20 @@ import org.jkvm.domainxml.model.Domain;
  * {@link #format} writes the canonical form: 2-space indentation, the model's element order, attributes in a fixed
  * order, no XML declaration, a final newline; {@code format(parse(format(d)))} equals {@code format(d)}.
  *
- * <p>Parsing never resolves DTDs or external entities. All methods are thread-safe.
+ * <p>Parsing never resolves DTDs or external entities, and refuses elements nested more than {@link #MAX_DEPTH}
+ * levels deep as soon as it meets one, as libvirt does. All methods are thread-safe.
  */
 public final class DomainXml {
     private static final QName ROOT = new QName("", "domain");
     /** The largest definition file read (libvirt's virsh reads at most 10 MiB). */
     public static final long MAX_FILE_BYTES = 10L << 20;
+    /**
+     * The deepest element nesting accepted, counting {@code <domain>} as level 1: libvirt parses with libxml2, whose
+     * default maximum depth is 256. Every document goes through {@link #parse(Opener, String)}, so RPC definitions,
+     * migration XML, the domain store and jkvm-xml all share it; it also bounds the recursion of JAXB's DOM handling
+     * of kept content.
+     */
+    public static final int MAX_DEPTH = 256;
     /** StAX factories are not required to be thread-safe: one per thread. */
     private static final ThreadLocal<XMLInputFactory> INPUT = ThreadLocal.withInitial(DomainXml::inputFactory);
 
@@ -126,7 +134,7 @@ public final class DomainXml {
                 return false;
             });
             raw = opener.open();
-            XMLStreamReader filtered = INPUT.get().createFilteredReader(raw, r -> track(r, open, dropped));
+            XMLStreamReader filtered = INPUT.get().createFilteredReader(raw, r -> track(r, open, dropped, source));
             skipToRoot(filtered, source);
             JAXBElement<Domain> root = u.unmarshal(filtered, Domain.class);
             if (!ROOT.equals(root.getName()) && "domain".equals(root.getName().getLocalPart())) {
@@ -165,9 +173,17 @@ public final class DomainXml {
      * content the model could not keep (a repeated single-valued element, text where only elements go), which
      * JAXB would otherwise drop silently.
      */
-    private static boolean track(XMLStreamReader r, Deque<Frame> open, String[] dropped) {
+    private static boolean track(XMLStreamReader r, Deque<Frame> open, String[] dropped, String source) {
         switch (r.getEventType()) {
-            case XMLStreamConstants.START_ELEMENT -> open.push(child(r, open.peek(), dropped));
+            case XMLStreamConstants.START_ELEMENT -> {
+                if (open.size() >= MAX_DEPTH) {
+                    // Thrown from the filter, before JAXB (recursive for kept DOM content) sees the element.
+                    throw new DomainXmlException(source + ": " + where(r) + " elements are nested more than " + MAX_DEPTH
+                            + " levels deep, the limit of libvirt's XML parser (libxml2's default maximum depth);"
+                            + " flatten the document");
+                }
+                open.push(child(r, open.peek(), dropped));
+            }
             case XMLStreamConstants.END_ELEMENT -> open.poll();
             case XMLStreamConstants.CHARACTERS -> {
                 if (r.isWhiteSpace()) {

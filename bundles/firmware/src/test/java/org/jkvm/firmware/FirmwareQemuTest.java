@@ -17,11 +17,11 @@ class FirmwareQemuTest {
     /** contracts §3, the first line. */
     static final Pattern FIRST_LINE = Pattern.compile("jkvm-fw " + Pattern.quote(Firmware.VERSION)
             + " vendor=\\S+ cpuid1\\.ecx=0x[0-9a-f]{8} cpuid1\\.edx=0x[0-9a-f]{8} cpuid81\\.ecx=0x[0-9a-f]{8}"
-            + " cpuid81\\.edx=0x[0-9a-f]{8} nx=[01] lm=[01] tsc_khz=\\d+ ram_mib=\\d+ workload=(idle|dirty|verify)"
+            + " cpuid81\\.edx=0x[0-9a-f]{8} nx=[01] lm=[01] tsc_khz=\\d+ ram_mib=\\d+ workload=(idle|dirty|verify|compute)"
             + " mib=\\d+ rate=\\d+");
     /** contracts §3, a heartbeat. */
     static final Pattern HEARTBEAT = Pattern.compile("hb seq=\\d+ ms=\\d+ pages=\\d+ gen=\\d+ errors=\\d+ tsc=\\d+"
-            + " tsc_back=\\d+ verify_bad=\\d+");
+            + " tsc_back=\\d+ verify_bad=\\d+( work=\\d+)?");
 
     @TempDir
     Path dir;
@@ -57,6 +57,31 @@ class FirmwareQemuTest {
             lastPages = pages;
         }
         assertEquals(1, run.exitStatus(), "QEMU exit status for debug exit 0 is (0<<1)|1");
+    }
+
+    /**
+     * workload=compute (the instruction-rate benchmark's guest): heartbeats in the contract's format with the
+     * rounds of the fixed 16-instruction block done so far, growing every period, and no errors.
+     */
+    @Test
+    void computeWorkloadCountsRoundsInEveryHeartbeat() throws Exception {
+        Path qemu = Require.command("qemu-system-x86_64");
+        QemuRun run = QemuRun.boot(qemu, Firmware.extractTo(dir), dir, "workload=compute exit_after=3 hb_ms=200",
+                64, "qemu64");
+        assertEquals("compute", SerialLine.fields(run.lines().get(0)).get("workload"), run.lines().get(0));
+        List<String> hbs = run.heartbeats();
+        assertEquals(3, hbs.size(), "heartbeats: " + run.lines());
+        long lastWork = 0;
+        for (String line : hbs) {
+            assertTrue(HEARTBEAT.matcher(line).matches(), "heartbeat format: " + line);
+            Map<String, String> hb = SerialLine.fields(line);
+            assertEquals(0, SerialLine.number(hb, "errors"), line);
+            assertEquals(0, SerialLine.number(hb, "pages"), line);
+            long work = SerialLine.number(hb, "work");
+            assertTrue(work > lastWork && work % 1024 == 0, "work grows by whole blocks of 1024 rounds: " + hbs);
+            lastWork = work;
+        }
+        assertEquals(1, run.exitStatus());
     }
 
     @Test

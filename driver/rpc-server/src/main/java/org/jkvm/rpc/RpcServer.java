@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import org.jkvm.rpc.internal.ClientSession;
@@ -42,6 +44,11 @@ public final class RpcServer implements AutoCloseable {
 
     private final DriverRegistry registry;
     private final ExecutorService workers;
+    /** What sessions run their reading and calls on: {@link #workers}, with every task guarded. */
+    private final Executor guarded;
+    /** The live worker threads (each removes itself when it ends), for {@link #workerThreads()}. */
+    private final Set<Thread> liveWorkers = ConcurrentHashMap.newKeySet();
+    private final AtomicLong tasksFailed = new AtomicLong();
     private final ScheduledExecutorService ticker;
     private final Keepalive.Settings keepalive;
     private final List<ServerSocketChannel> listeners = new CopyOnWriteArrayList<>();
@@ -69,7 +76,8 @@ public final class RpcServer implements AutoCloseable {
         this.registry = registry;
         this.keepalive = new Keepalive.Settings(options.keepaliveIntervalMs(), options.keepaliveCount(),
                 options.nanoClock());
-        this.workers = Executors.newCachedThreadPool(threads("jkvm-rpc-worker-"));
+        this.workers = Executors.newCachedThreadPool(workerThreads("jkvm-rpc-worker-"));
+        this.guarded = task -> workers.execute(() -> runGuarded(task));
         this.ticker = Executors.newSingleThreadScheduledExecutor(threads("jkvm-rpc-keepalive-"));
         if (options.keepaliveIntervalMs() > 0) {
             long period = Math.max(10, options.keepaliveIntervalMs() / 5);
@@ -99,6 +107,33 @@ public final class RpcServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** Worker threads that register themselves while they live. */
+    private ThreadFactory workerThreads(String prefix) {
+        ThreadFactory plain = threads(prefix);
+        return r -> plain.newThread(() -> {
+            liveWorkers.add(Thread.currentThread());
+            try {
+                r.run();
+            } finally {
+                liveWorkers.remove(Thread.currentThread());
+            }
+        });
+    }
+
+    /**
+     * Runs a session task so that nothing it throws ends the worker thread: calls are answered in the session
+     * (an unexpected failure becomes VIR_ERR_INTERNAL_ERROR there), so what reaches this is a bug around them,
+     * logged here while the thread goes back to the pool.
+     */
+    private void runGuarded(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            tasksFailed.incrementAndGet();
+            LOG.error("an RPC worker task failed; the worker goes on", t);
+        }
     }
 
     /**
@@ -200,11 +235,11 @@ public final class RpcServer implements AutoCloseable {
             return;
         }
         ClientSession[] self = new ClientSession[1];
-        self[0] = new ClientSession(client, peer, registry, workers, () -> sessions.remove(self[0]),
+        self[0] = new ClientSession(client, peer, registry, guarded, () -> sessions.remove(self[0]),
                 keepalive);
         sessions.add(self[0]);
         try {
-            workers.execute(self[0]);
+            guarded.execute(self[0]);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             self[0].close();
         }
@@ -213,6 +248,19 @@ public final class RpcServer implements AutoCloseable {
     /** Clients currently connected. */
     public int clientCount() {
         return sessions.size();
+    }
+
+    /**
+     * The worker threads alive now (idle ones end after a minute, as in any cached pool); for tests that check no
+     * input ended one.
+     */
+    List<Thread> workerThreads() {
+        return List.copyOf(liveWorkers);
+    }
+
+    /** Session tasks that threw (each logged); a call's own failure is answered and not counted here. */
+    long tasksFailed() {
+        return tasksFailed.get();
     }
 
     /** Stops every listener, disconnects every client and removes the UNIX socket files. */

@@ -42,6 +42,8 @@ final class TestDriver implements HypervisorDriver {
             new java.util.concurrent.CopyOnWriteArrayList<>();
     /** When set, save() blocks until it is counted down (to test concurrent job polls). */
     volatile CountDownLatch saveGate;
+    /** When set, defineXml runs it first (to test what escapes a driver: errors, stack overflows). */
+    volatile java.util.function.Consumer<String> defineHook;
 
     static final class Dom {
         final String name;
@@ -187,6 +189,10 @@ final class TestDriver implements HypervisorDriver {
 
         @Override
         public DomainRef defineXml(String xml, int flags) {
+            java.util.function.Consumer<String> hook = defineHook;
+            if (hook != null) {
+                hook.accept(xml);
+            }
             Document doc;
             try {
                 doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()

@@ -123,6 +123,9 @@ public final class ClientSession implements Runnable {
             LOG.debug("client {}: read failed: {}", peer, e.toString());
         } catch (RejectedExecutionException e) {
             LOG.debug("client {}: server is stopping", peer);
+        } catch (RuntimeException | Error e) {
+            // Calls are answered in serve(); this is framing or header decoding, so the stream's state is unknown.
+            LOG.error("client {}: closing the connection after an unexpected failure", peer, e);
         } finally {
             if (!handedOver) {
                 close();
@@ -255,10 +258,12 @@ public final class ClientSession implements Runnable {
                             + e.getMessage())
                     : new LibvirtError(ErrorCodes.RPC, ErrorCodes.FROM_RPC, "malformed arguments for procedure "
                             + call.procedure() + ": " + e.getMessage()));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Anything else a procedure throws (a bug, StackOverflowError, OutOfMemoryError): the stack is unwound
+            // by now, so the client gets VIR_ERR_INTERNAL_ERROR and this worker goes on serving.
             LOG.error("client {}: procedure {} failed", peer, call.procedure(), e);
             reply = Frames.error(call, LibvirtError.internal("procedure " + call.procedure()
-                    + " failed unexpectedly (" + e + "); see the daemon log"));
+                    + " failed unexpectedly (" + brief(e) + "); see the daemon log"));
         }
         if (reply.position() > Programs.FRAME_MAX) {
             reply = Frames.error(call, LibvirtError.internal("the reply to procedure " + call.procedure() + " is "
@@ -271,6 +276,15 @@ public final class ClientSession implements Runnable {
             consoles.replied(console, reply.buffer().getInt(24) == Programs.STATUS_OK);
         }
         LOG.trace("client {}: replied proc {} serial {}", peer, call.procedure(), call.serial());
+    }
+
+    /** The throwable's class and the start of its message: enough for the client, never an oversized reply. */
+    private static String brief(Throwable e) {
+        String m = e.getMessage();
+        if (m == null) {
+            return e.getClass().getName();
+        }
+        return e.getClass().getName() + ": " + (m.length() > 200 ? m.substring(0, 200) + "..." : m);
     }
 
     private void dispatch(MessageHeader call, XdrReader args, XdrWriter ret) {
