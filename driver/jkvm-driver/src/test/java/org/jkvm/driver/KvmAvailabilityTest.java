@@ -20,6 +20,7 @@ import org.jkvm.remote.ErrorCodes;
 import org.jkvm.remote.LibvirtError;
 import org.jkvm.remote.MigrationParams;
 import org.jkvm.remote.TypedParam;
+import org.jkvm.remote.spi.DriverConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,6 +93,44 @@ class KvmAvailabilityTest {
             f.conn.restore(save.toString(), null, 0);
             assertEquals(DomainState.RUNNING, f.conn.state(f.conn.lookupByName("q1"), 0).state());
         }
+    }
+
+    /** The spare engine, started before any domain, is handed the domain's -accel (and the daemon's KVM device). */
+    @Test
+    void theSpareEngineIsHandedTheAccelerator() throws Exception {
+        Path state = dir.resolve("spare");
+        DriverConfig cfg = new DriverConfig(state, Fixture.fakeEngine(), true, "127.0.0.1", 49390, 49395,
+                Duration.ofSeconds(30), true, dir.resolve("nonexistent"));
+        DomainManager m = new DomainManager(cfg, new XmlDefinitions(state, "jkvm-engine"));
+        try {
+            Fixture.await(() -> standby(state) != null, Duration.ofSeconds(30), "the spare engine");
+            long sparePid = standby(state).pid();
+            DriverConnection conn = new JkvmDriver(m, true).open("jkvm:///system", false);
+            DomainRef r = conn.defineXml(Fixture.xml("qemu", "sp", UUID.randomUUID()), 0);
+            conn.create(r, 0);
+            Domain d = m.byName("sp");
+            assertEquals(sparePid, d.engine().pid(), "the spare became the engine");
+            Fixture.await(() -> firstLine(state.resolve("log/sp.serial")).startsWith("jkvm-fw"),
+                    Duration.ofSeconds(20), "the engine's first serial line");
+            assertEquals("jkvm-fw fake name=sp accel=tcg", firstLine(state.resolve("log/sp.serial")));
+            assertEquals(Map.of("enabled", false, "present", false), d.engine().qmp("query-kvm", Map.of()));
+            conn.destroy(r, 0);
+        } finally {
+            m.close();
+        }
+    }
+
+    /** The waiting spare engine of a state folder: a process whose command line ends in -standby STATE. */
+    private static ProcessHandle standby(Path state) {
+        return ProcessHandle.current().descendants().filter(p -> {
+            try {
+                List<String> argv = cmdline(p.pid());
+                return argv.size() >= 2 && argv.get(argv.size() - 2).equals("-standby")
+                        && argv.get(argv.size() - 1).equals(state.toString());
+            } catch (java.io.IOException gone) {
+                return false;
+            }
+        }).findFirst().orElse(null);
     }
 
     @Test
