@@ -21,6 +21,14 @@ public interface HypervisorProvider {
     Hypervisor open(Options options);
 
     /**
+     * Initialises what {@link #open} will need (native bindings, large tables), so that an engine can do it on a
+     * background thread while it parses its command line. Must not fail: a problem is met and reported again by
+     * {@link #open}. Does nothing by default.
+     */
+    default void prewarm() {
+    }
+
+    /**
      * Host settings for opening a backend.
      *
      * @param kvmDevice the KVM device ({@code /dev/kvm}; tests point elsewhere to simulate a host without KVM);

@@ -106,6 +106,11 @@ public final class KvmIoctls {
     public static final long KVM_GET_SREGS = ior(0x83, Sregs.SIZE);
     /** {@code struct kvm_sregs} (312 bytes). Always. */
     public static final long KVM_SET_SREGS = iow(0x84, Sregs.SIZE);
+    /**
+     * {@code struct kvm_interrupt} (u32 irq): queues an external interrupt for the next entry. Only without an
+     * in-kernel irqchip, and only when {@code kvm_run.ready_for_interrupt_injection} says the guest takes it. Always.
+     */
+    public static final long KVM_INTERRUPT = iow(0x86, 4);
     /** {@code struct kvm_msrs} + {@code kvm_msr_entry[]}; returns the count read. Always on x86. */
     public static final long KVM_GET_MSRS = iowr(0x88, 8);
     /** {@code struct kvm_msrs} + entries; returns the count written. Always on x86. */

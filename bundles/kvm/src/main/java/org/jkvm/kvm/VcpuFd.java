@@ -98,6 +98,26 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
+    /** The size of this vCPU's XSAVE area in bytes: 4096, or more with {@code KVM_CAP_XSAVE2}. */
+    public int xsaveSize() {
+        return xsaveSize;
+    }
+
+    /**
+     * {@code KVM_INTERRUPT}: queues external interrupt {@code vector} for injection at the next {@code KVM_RUN}.
+     * Call on the vCPU thread, only when the last exit reported {@code kvmRun().readyForInterruptInjection()}
+     * (else request an interrupt window first); a VM with an in-kernel irqchip refuses it.
+     *
+     * @param vector 0-255
+     */
+    public void interrupt(int vector) {
+        if (vector < 0 || vector > 255) {
+            throw new IllegalArgumentException("interrupt vector " + vector + " is not 0-255");
+        }
+        scratch.zeroed(4).putInt(0, vector);
+        set(KvmIoctls.KVM_INTERRUPT, "KVM_INTERRUPT");
+    }
+
     /** {@code KVM_GET_REGS}. */
     public Regs getRegs() {
         return Regs.read(get(KvmIoctls.KVM_GET_REGS, Regs.SIZE, "KVM_GET_REGS"), 0);

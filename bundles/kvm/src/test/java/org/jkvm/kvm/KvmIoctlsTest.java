@@ -28,6 +28,7 @@ class KvmIoctlsTest {
         assertEquals(0x8138AE83L, KvmIoctls.KVM_GET_SREGS);
         assertEquals(0xC008AE88L, KvmIoctls.KVM_GET_MSRS);
         assertEquals(0x4008AE90L, KvmIoctls.KVM_SET_CPUID2);
+        assertEquals(0x4004AE86L, KvmIoctls.KVM_INTERRUPT);
         assertEquals(0xC018AEC0L, KvmIoctls.KVM_CLEAR_DIRTY_LOG);
         assertEquals(0x4068AEA3L, KvmIoctls.KVM_ENABLE_CAP);
         assertEquals(0xAEA3L, KvmIoctls.KVM_GET_TSC_KHZ);

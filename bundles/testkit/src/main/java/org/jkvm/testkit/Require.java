@@ -39,11 +39,33 @@ public final class Require {
         Assumptions.assumeTrue(false, "skipped: " + what);
     }
 
-    /** Requires a readable and writable /dev/kvm. */
+    /**
+     * The KVM device every part of jkvm uses (engine, driver, tests): the system property {@code jkvm.kvm.device},
+     * else the environment variable {@code JKVM_KVM_DEVICE}, else {@code /dev/kvm}. Pointing it at a missing path
+     * ({@code JKVM_KVM_DEVICE=/nonexistent mvn verify}) makes the whole suite behave as on a host without KVM.
+     */
+    public static Path kvmDevice() {
+        String prop = System.getProperty("jkvm.kvm.device");
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop);
+        }
+        String env = System.getenv("JKVM_KVM_DEVICE");
+        return env != null && !env.isBlank() ? Path.of(env) : Path.of("/dev/kvm");
+    }
+
+    /** Whether the KVM device ({@link #kvmDevice()}) exists and is readable and writable by this user. */
+    public static boolean kvmAvailable() {
+        File dev = kvmDevice().toFile();
+        return dev.exists() && dev.canRead() && dev.canWrite();
+    }
+
+    /**
+     * Requires a readable and writable KVM device ({@link #kvmDevice()}). Only tests of the KVM binding itself
+     * and cross-backend tests need this: everything above the binding runs on whatever backend the engine picks.
+     */
     public static void kvm() {
-        File dev = new File("/dev/kvm");
-        that(dev.exists() && dev.canRead() && dev.canWrite(),
-                "/dev/kvm is missing or not accessible (run as root on a host with KVM)");
+        that(kvmAvailable(), kvmDevice() + " is missing or not accessible (run as root on a host with KVM; "
+                + "JKVM_KVM_DEVICE or -Djkvm.kvm.device name another device)");
     }
 
     /** Requires an executable on the PATH, returning its path. */
