@@ -21,7 +21,7 @@ import org.jkvm.migration.transport.Listener;
 import org.jkvm.migration.transport.MigrationUri;
 import org.jkvm.migration.transport.Transports;
 import org.jkvm.vmstate.Migratable;
-import org.jkvm.vmstate.Scratch;
+import org.jkvm.vmstate.ProgressLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,8 +169,9 @@ public final class IncomingMigration {
                 phases.mark("resume");
             }
             RamPreallocator p = prealloc;
-            Scratch.info(LOG, "incoming migration from {} completed: {} bytes, guest {}, {} MiB preallocated ahead, receive "
-                    + "thread {}: {}", uri, l.bytesRead(), r.sourceRunning() ? "resumed" : "left paused as on the source",
+            ProgressLog.info(LOG, "incoming migration from {} completed: {} bytes, guest {}, {} MiB preallocated"
+                    + " ahead, receive thread {}: {}", uri, l.bytesRead(),
+                    r.sourceRunning() ? "resumed" : "left paused as on the source",
                     p == null ? 0 : p.bytesAllocated() >> 20, ThreadCost.since(cost), phases);
             setStatus(MigrationStatus.COMPLETED, null);
         } catch (Throwable e) {

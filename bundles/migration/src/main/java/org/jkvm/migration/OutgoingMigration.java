@@ -13,15 +13,15 @@ import org.jkvm.migration.stream.RamSender;
 import org.jkvm.migration.stream.RamWindows;
 import org.jkvm.migration.stream.ReturnPath;
 import org.jkvm.migration.stream.ReturnPathReader;
+import org.jkvm.migration.stream.StreamException;
 import org.jkvm.migration.stream.StreamFormat;
 import org.jkvm.migration.stream.StreamOut;
-import org.jkvm.migration.stream.StreamRecords;
 import org.jkvm.migration.stream.ThreadCost;
 import org.jkvm.migration.transport.Connection;
 import org.jkvm.migration.transport.MigrationUri;
 import org.jkvm.migration.transport.Transports;
 import org.jkvm.vmstate.Migratable;
-import org.jkvm.vmstate.Scratch;
+import org.jkvm.vmstate.ProgressLog;
 import org.jkvm.vmstate.StateSection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,7 +150,7 @@ public final class OutgoingMigration {
             sender.firstPassPopulated(populated);
             phases.mark("dirty-log start");
             List<RamLayout.Extent> layout = RamLayout.of(windows, populated);
-            RamLayout.write(out, layout); // lets the destination allocate ahead
+            out.ramLayout(layout); // lets the destination allocate ahead
             out.flush();
             phases.mark("ram layout (" + layout.size() + " extents)");
             awaitConfigOk(); // the destination checked CONFIG meanwhile; a refusal still stops here, before any RAM
@@ -172,7 +172,7 @@ public final class OutgoingMigration {
             phases.mark("acknowledgement");
             counters.downtimeEnds();
             counters.status(MigrationStatus.COMPLETED, null, listener, stats());
-            Scratch.info(LOG, "migration to {} completed, send thread {}: {}", uri, ThreadCost.since(cost), phases);
+            ProgressLog.info(LOG, "migration to {} completed, send thread {}: {}", uri, ThreadCost.since(cost), phases);
         } catch (Throwable e) {
             fail(e, pausedByUs);
         } finally {
@@ -191,11 +191,11 @@ public final class OutgoingMigration {
         if (cancelRequested) {
             throw new IOException("cancelled");
         }
-        out = new StreamOut(connection.out(), BUFFER_BYTES, limiter);
+        out = new StreamOut(connection.out(), BUFFER_BYTES, limiter::acquire);
         out.header();
         Map<String, String> cfg = vm.configFingerprint();
         phases.mark("fingerprint");
-        StreamRecords.config(out, cfg);
+        out.config(cfg);
         out.flush();
         if (connection.hasReturnPath()) {
             returnPath = new ReturnPathReader(connection.in(), this::signalAbort);
@@ -227,7 +227,7 @@ public final class OutgoingMigration {
             long bytesBefore = out.bytesWritten();
             long pages = sender.sendMarked(this::shouldAbort);
             checkAbort();
-            roundEnd(round, pages);
+            out.roundEnd(round, pages);
             out.flush();
             vm.syncDirtyLog(bitmaps);
             long dirty = RamSender.count(bitmaps);
@@ -273,28 +273,18 @@ public final class OutgoingMigration {
         phases.mark("block flush");
         vm.syncDirtyLog(bitmaps);
         long pages = sender.sendMarked(() -> false);
-        roundEnd(round, pages);
+        out.roundEnd(round, pages);
         phases.mark("final pass (" + pages + " pages)");
         List<StateSection> sections = vm.saveState();
         phases.mark("save state (" + sections.size() + " sections)");
         for (StateSection s : sections) {
-            StreamRecords.device(out, s);
+            out.device(s);
         }
-        int records = out.records();
-        int chain = out.chainCrc();
-        out.begin(StreamFormat.REC_EOF, 9);
-        out.buffer().put((byte) (running ? 1 : 0)).putInt(records).putInt(chain);
-        out.end();
+        out.eof(running);
         out.flush();
         phases.mark("send state");
         counters.remaining(RamSender.count(bitmaps) * StreamFormat.PAGE_SIZE,
                 sender.zeroPages() + sender.normalPages());
-    }
-
-    private void roundEnd(int round, long pages) throws IOException {
-        out.begin(StreamFormat.REC_ROUND_END, 12);
-        out.buffer().putInt(round).putLong(pages);
-        out.end();
     }
 
     /** Waits for LOADED and sends the handover byte (tcp/unix), or for the exec command to exit 0. */
@@ -350,7 +340,7 @@ public final class OutgoingMigration {
     /** The best sentence for a failure: the destination's own reason when it sent one. */
     private String reason(Throwable e) {
         ReturnPathReader rp = returnPath;
-        if (rp != null && !(e instanceof MigrationException)) {
+        if (rp != null && !(e instanceof MigrationException) && !(e instanceof StreamException)) {
             try {
                 ReturnPath.Message m = rp.next(500);
                 if (m != null) {
@@ -360,7 +350,7 @@ public final class OutgoingMigration {
                 Thread.currentThread().interrupt();
             }
         }
-        if (e instanceof MigrationException) {
+        if (e instanceof MigrationException || e instanceof StreamException) {
             return e.getMessage();
         }
         if (e instanceof IOException) {

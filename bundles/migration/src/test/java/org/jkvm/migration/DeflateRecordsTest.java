@@ -17,11 +17,12 @@ import java.util.TreeMap;
 import java.util.zip.Deflater;
 
 import org.jkvm.migration.stream.RamWindows;
+import org.jkvm.migration.stream.RawRecords;
+import org.jkvm.migration.stream.StreamException;
 import org.jkvm.migration.stream.StreamFormat;
 import org.jkvm.migration.stream.StreamIn;
 import org.jkvm.migration.stream.StreamLoader;
 import org.jkvm.migration.stream.StreamOut;
-import org.jkvm.migration.stream.StreamRecords;
 import org.jkvm.vmstate.StateSection;
 import org.junit.jupiter.api.Test;
 
@@ -45,15 +46,11 @@ class DeflateRecordsTest {
     static byte[] stream(int v, Map<String, String> config, Body body) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         StreamOut out = new StreamOut(Channels.newChannel(bytes), 0,
-                new RateLimiter(0, NanoClock.SYSTEM, RateLimiter.Sleeper.SYSTEM));
+                StreamOut.UNLIMITED);
         out.header();
-        StreamRecords.config(out, config);
+        out.config(config);
         body.write(out);
-        int n = out.records();
-        int chain = out.chainCrc();
-        out.begin(StreamFormat.REC_EOF, 9);
-        out.buffer().put((byte) 0).putInt(n).putInt(chain);
-        out.end();
+        out.eof(false);
         out.flush();
         byte[] b = bytes.toByteArray();
         ByteBuffer.wrap(b).putInt(4, v);
@@ -74,7 +71,7 @@ class DeflateRecordsTest {
 
     @Test
     void bigConfigAndMostlyZeroDeviceStateAreDeflatedAndRoundTrip() throws IOException {
-        byte[] s = stream(2, bigConfig(), out -> StreamRecords.device(out, CPU));
+        byte[] s = stream(2, bigConfig(), out -> out.device(CPU));
         assertEquals(StreamFormat.REC_CONFIG_DEFLATE, s[12]);
         assertEquals(List.of(CPU), load(s).sections());
         assertEquals(bigConfig(), loadedConfig);
@@ -83,7 +80,7 @@ class DeflateRecordsTest {
 
     @Test
     void everyBitFlipInTheDeflatedRecordsIsCaught() throws IOException {
-        byte[] good = stream(2, bigConfig(), out -> StreamRecords.device(out, CPU));
+        byte[] good = stream(2, bigConfig(), out -> out.device(CPU));
         for (int i = 12; i < good.length; i++) {
             for (int bit : new int[] {0x01, 0x10, 0x80}) {
                 byte[] bad = good.clone();
@@ -94,7 +91,7 @@ class DeflateRecordsTest {
                         fail("flipping bit " + bit + " of byte " + i + " went unnoticed");
                     }
                     fail("flipping bit " + bit + " of byte " + i + " changed what was loaded without an error");
-                } catch (MigrationException | IOException e) {
+                } catch (StreamException | IOException e) {
                     assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
                 }
             }
@@ -103,7 +100,7 @@ class DeflateRecordsTest {
 
     @Test
     void truncationInsideADeflatedRecordIsAnEndOfStreamError() throws IOException {
-        byte[] good = stream(2, bigConfig(), out -> StreamRecords.device(out, CPU));
+        byte[] good = stream(2, bigConfig(), out -> out.device(CPU));
         for (int len = 13; len < good.length; len += 37) {
             byte[] cut = Arrays.copyOf(good, len);
             IOException e = assertThrows(IOException.class, () -> load(cut));
@@ -114,11 +111,11 @@ class DeflateRecordsTest {
     /** A DEVICE_DEFLATE record with a valid CRC around whatever lengths and data the test gives. */
     static byte[] device(int version, int rawLength, byte[] z) throws IOException {
         return stream(version, Map.of("k", "v"), out -> {
-            out.begin(StreamFormat.REC_DEVICE_DEFLATE, 100);
-            out.string("cpu");
-            out.buffer().putInt(0).putInt(1).putInt(rawLength);
-            out.bytes(z);
-            out.end();
+            RawRecords.begin(out, StreamFormat.REC_DEVICE_DEFLATE, 100);
+            RawRecords.string(out, "cpu");
+            RawRecords.buffer(out).putInt(0).putInt(1).putInt(rawLength);
+            RawRecords.bytes(out, z);
+            RawRecords.end(out);
         });
     }
 
@@ -150,7 +147,7 @@ class DeflateRecordsTest {
     }
 
     static void assertRefused(byte[] stream, String part) {
-        MigrationException e = assertThrows(MigrationException.class, () -> load(stream));
+        StreamException e = assertThrows(StreamException.class, () -> load(stream));
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
 }

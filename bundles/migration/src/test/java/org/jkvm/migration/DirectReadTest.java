@@ -45,7 +45,7 @@ class DirectReadTest {
     static byte[] stream(FakeMemory src) throws IOException {
         return ZeroRunTest.stream(StreamFormat.VERSION, out -> {
             try {
-                RamLayout.write(out, RamLayout.of(new RamWindows(src), RamSender.allMarked(src)));
+                out.ramLayout(RamLayout.of(new RamWindows(src), RamSender.allMarked(src)));
                 RamLayoutTest.sendAll(out, src);
             } catch (IOException e) {
                 throw new AssertionError(e);

@@ -58,8 +58,7 @@ public final class FirstPassBench {
             long shmem0 = rssShmemKib();
             List<DirtyBitmap> bitmaps = RamSender.allMarked(mem);
             CountingSink sink = new CountingSink();
-            StreamOut out = new StreamOut(sink, 4 << 20, new RateLimiter(0, NanoClock.SYSTEM,
-                    RateLimiter.Sleeper.SYSTEM));
+            StreamOut out = new StreamOut(sink, 4 << 20, StreamOut.UNLIMITED);
             RamSender sender = new RamSender(new RamWindows(mem), bitmaps, out);
             long t0 = System.nanoTime();
             if (hint) {

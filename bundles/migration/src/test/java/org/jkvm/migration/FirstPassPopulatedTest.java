@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.memory.GuestMemory;
@@ -86,26 +87,18 @@ class FirstPassPopulatedTest {
 
     static StreamOut stream(ByteArrayOutputStream bytes) throws IOException {
         StreamOut out = new StreamOut(Channels.newChannel(bytes), 0,
-                new RateLimiter(0, NanoClock.SYSTEM, RateLimiter.Sleeper.SYSTEM));
+                StreamOut.UNLIMITED);
         out.header();
-        out.begin(StreamFormat.REC_CONFIG, 4);
-        out.buffer().putInt(0);
-        out.end();
+        out.config(Map.of());
         return out;
     }
 
     static void roundEnd(StreamOut out, int round, long pages) throws IOException {
-        out.begin(StreamFormat.REC_ROUND_END, 12);
-        out.buffer().putInt(round).putLong(pages);
-        out.end();
+        out.roundEnd(round, pages);
     }
 
     static void finish(StreamOut out) throws IOException {
-        int records = out.records();
-        int chain = out.chainCrc();
-        out.begin(StreamFormat.REC_EOF, 9);
-        out.buffer().put((byte) 0).putInt(records).putInt(chain);
-        out.end();
+        out.eof(false);
         out.flush();
     }
 

@@ -19,6 +19,8 @@ import org.jkvm.migration.stream.RamLayout.Extent;
 import org.jkvm.migration.stream.RamPreallocator;
 import org.jkvm.migration.stream.RamSender;
 import org.jkvm.migration.stream.RamWindows;
+import org.jkvm.migration.stream.RawRecords;
+import org.jkvm.migration.stream.StreamException;
 import org.jkvm.migration.stream.StreamFormat;
 import org.jkvm.migration.stream.StreamIn;
 import org.jkvm.migration.stream.StreamLoader;
@@ -84,12 +86,12 @@ class RamLayoutTest {
     static byte[] stream(int version, FakeMemory mem, int count, long[] gpaPages) throws IOException {
         return ZeroRunTest.stream(version, out -> {
             try {
-                out.begin(StreamFormat.REC_RAM_LAYOUT, 4 + 12 * gpaPages.length / 2);
-                out.buffer().putInt(count);
+                ByteBuffer fields = RawRecords.begin(out, StreamFormat.REC_RAM_LAYOUT, 4 + 12 * gpaPages.length / 2);
+                fields.putInt(count);
                 for (int i = 0; i < gpaPages.length; i += 2) {
-                    out.buffer().putLong(gpaPages[i]).putInt((int) gpaPages[i + 1]);
+                    fields.putLong(gpaPages[i]).putInt((int) gpaPages[i + 1]);
                 }
-                out.end();
+                RawRecords.end(out);
                 sendAll(out, mem);
             } catch (IOException e) {
                 throw new AssertionError(e);
@@ -99,9 +101,7 @@ class RamLayoutTest {
 
     static void sendAll(StreamOut out, FakeMemory mem) throws IOException {
         long pages = new RamSender(new RamWindows(mem), all(mem), out).sendMarked(() -> false);
-        out.begin(StreamFormat.REC_ROUND_END, 12);
-        out.buffer().putInt(0).putLong(pages);
-        out.end();
+        out.roundEnd(0, pages);
     }
 
     /** Loads {@code stream} into {@code into}; every layout goes to {@code seen}. */
@@ -141,9 +141,7 @@ class RamLayoutTest {
         byte[] late = ZeroRunTest.stream(3, out -> {
             try {
                 sendAll(out, mem);
-                out.begin(StreamFormat.REC_RAM_LAYOUT, 4);
-                out.buffer().putInt(0);
-                out.end();
+                out.ramLayout(List.of());
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
@@ -152,7 +150,7 @@ class RamLayoutTest {
     }
 
     static void refused(byte[] stream, String part) {
-        MigrationException e = assertThrows(MigrationException.class,
+        StreamException e = assertThrows(StreamException.class,
                 () -> load(stream, memory(new long[] {}, new long[] {}), new ArrayList<>()));
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
@@ -212,12 +210,10 @@ class RamLayoutTest {
             List<RamPreallocator> started = new ArrayList<>();
             byte[] s = ZeroRunTest.stream(3, out -> {
                 try {
-                    RamLayout.write(out, List.of(new Extent(0, 500), new Extent(6000L * PAGE, 10000)));
+                    out.ramLayout(List.of(new Extent(0, 500), new Extent(6000L * PAGE, 10000)));
                     long pages = new RamSender(new RamWindows(src.memory()), RamSender.allMarked(src.memory()), out)
                             .sendMarked(() -> false);
-                    out.begin(StreamFormat.REC_ROUND_END, 12);
-                    out.buffer().putInt(0).putLong(pages);
-                    out.end();
+                    out.roundEnd(0, pages);
                 } catch (IOException e) {
                     throw new AssertionError(e);
                 }

@@ -45,16 +45,10 @@ class RamWindowsTest {
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         StreamOut out = new StreamOut(Channels.newChannel(bytes), 0,
-                new RateLimiter(0, NanoClock.SYSTEM, RateLimiter.Sleeper.SYSTEM));
+                StreamOut.UNLIMITED);
         long sent = new RamSender(new RamWindows(src), List.of(low, high), out).sendMarked(() -> false);
-        out.begin(StreamFormat.REC_ROUND_END, 12);
-        out.buffer().putInt(0).putLong(sent);
-        out.end();
-        int records = out.records();
-        int chain = out.chainCrc();
-        out.begin(StreamFormat.REC_EOF, 9);
-        out.buffer().put((byte) 0).putInt(records).putInt(chain);
-        out.end();
+        out.roundEnd(0, sent);
+        out.eof(false);
         out.flush();
         assertEquals(gpas.length, sent);
         assertTrue(bytes.size() < 6 * PAGE, "only the marked pages were sent: " + bytes.size());

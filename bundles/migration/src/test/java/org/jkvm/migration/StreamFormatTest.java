@@ -19,11 +19,11 @@ import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.migration.stream.RamLayout;
 import org.jkvm.migration.stream.RamSender;
 import org.jkvm.migration.stream.RamWindows;
+import org.jkvm.migration.stream.StreamException;
 import org.jkvm.migration.stream.StreamFormat;
 import org.jkvm.migration.stream.StreamIn;
 import org.jkvm.migration.stream.StreamLoader;
 import org.jkvm.migration.stream.StreamOut;
-import org.jkvm.migration.stream.StreamRecords;
 import org.jkvm.vmstate.StateSection;
 import org.junit.jupiter.api.Test;
 
@@ -35,24 +35,18 @@ class StreamFormatTest {
     static byte[] smallStream(FakeMemory mem) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         StreamOut out = new StreamOut(Channels.newChannel(bytes), 0,
-                new RateLimiter(0, NanoClock.SYSTEM, RateLimiter.Sleeper.SYSTEM));
+                StreamOut.UNLIMITED);
         out.header();
-        StreamRecords.config(out, Map.of("ram.bytes", "65536")); // too small to deflate: a plain CONFIG
+        out.config(Map.of("ram.bytes", "65536")); // too small to deflate: a plain CONFIG
         DirtyBitmap all = new DirtyBitmap(16);
         all.markAll();
-        RamLayout.write(out, RamLayout.of(new RamWindows(mem), List.of(all))); // one extent: pages 1-5
+        out.ramLayout(RamLayout.of(new RamWindows(mem), List.of(all))); // one extent: pages 1-5
         long pages = new RamSender(new RamWindows(mem), List.of(all), out).sendMarked(() -> false);
-        out.begin(StreamFormat.REC_ROUND_END, 12);
-        out.buffer().putInt(0).putLong(pages);
-        out.end();
+        out.roundEnd(0, pages);
         for (StateSection section : SECTIONS) {
-            StreamRecords.device(out, section); // "dev" plain, "cpu" deflated
+            out.device(section); // "dev" plain, "cpu" deflated
         }
-        int records = out.records();
-        int chain = out.chainCrc();
-        out.begin(StreamFormat.REC_EOF, 9);
-        out.buffer().put((byte) 1).putInt(records).putInt(chain);
-        out.end();
+        out.eof(true);
         out.flush();
         return bytes.toByteArray();
     }
@@ -183,7 +177,7 @@ class StreamFormatTest {
                 try {
                     load(bad, FakeMemory.of(16 * PAGE));
                     fail("flipping bit " + bit + " of byte " + i + " went unnoticed");
-                } catch (MigrationException | IOException e) {
+                } catch (StreamException | IOException e) {
                     assertFalse(e.getMessage() == null || e.getMessage().isBlank());
                 } catch (AssertionError e) {
                     // The config check in load() caught it: also detected.
@@ -219,14 +213,14 @@ class StreamFormatTest {
     @Test
     void aStreamForMoreRamIsRefusedBeforeWritingOutsideIt() throws IOException {
         byte[] good = smallStream(guest());
-        MigrationException e = assertThrows(MigrationException.class, () -> load(good, FakeMemory.of(8 * PAGE)));
+        StreamException e = assertThrows(StreamException.class, () -> load(good, FakeMemory.of(8 * PAGE)));
         assertTrue(e.getMessage().contains("ZERO_RUN record at gpa 0x6000 (round 0) with 10 pages")
                 && e.getMessage().contains("memory layout"),
                 e.getMessage());
     }
 
     static void assertMessage(byte[] stream, String part) {
-        MigrationException e = assertThrows(MigrationException.class, () -> load(stream, FakeMemory.of(16 * PAGE)));
+        StreamException e = assertThrows(StreamException.class, () -> load(stream, FakeMemory.of(16 * PAGE)));
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
 

@@ -12,11 +12,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.migration.stream.RamSender;
 import org.jkvm.migration.stream.RamWindows;
+import org.jkvm.migration.stream.StreamException;
 import org.jkvm.migration.stream.StreamFormat;
 import org.jkvm.migration.stream.StreamIn;
 import org.jkvm.migration.stream.StreamLoader;
@@ -31,17 +33,11 @@ class ZeroRunTest {
     static byte[] stream(int version, Consumer<StreamOut> records) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         StreamOut out = new StreamOut(Channels.newChannel(bytes), 0,
-                new RateLimiter(0, NanoClock.SYSTEM, RateLimiter.Sleeper.SYSTEM));
+                StreamOut.UNLIMITED);
         out.header();
-        out.begin(StreamFormat.REC_CONFIG, 4);
-        out.buffer().putInt(0);
-        out.end();
+        out.config(Map.of());
         records.accept(out);
-        int n = out.records();
-        int chain = out.chainCrc();
-        out.begin(StreamFormat.REC_EOF, 9);
-        out.buffer().put((byte) 0).putInt(n).putInt(chain);
-        out.end();
+        out.eof(false);
         out.flush();
         byte[] b = bytes.toByteArray();
         ByteBuffer.wrap(b).putInt(4, version);
@@ -62,18 +58,14 @@ class ZeroRunTest {
     }
 
     static void roundEnd(StreamOut out, long pages) throws IOException {
-        out.begin(StreamFormat.REC_ROUND_END, 12);
-        out.buffer().putInt(0).putLong(pages);
-        out.end();
+        out.roundEnd(0, pages);
     }
 
     /** One hand-made ZERO_RUN record followed by a ROUND_END counting {@code roundPages}. */
     static byte[] zeroRun(int version, long gpa, int pages, long roundPages) throws IOException {
         return stream(version, out -> {
             try {
-                out.begin(StreamFormat.REC_ZERO_RUN, 12);
-                out.buffer().putLong(gpa).putInt(pages);
-                out.end();
+                out.zeroRun(gpa, pages);
                 roundEnd(out, roundPages);
             } catch (IOException e) {
                 throw new AssertionError(e);
@@ -130,9 +122,7 @@ class ZeroRunTest {
                 }
                 all.markAll();
                 long pages = sender.sendMarked(() -> false);
-                out.begin(StreamFormat.REC_ROUND_END, 12);
-                out.buffer().putInt(1).putLong(pages);
-                out.end();
+                out.roundEnd(1, pages);
             } catch (IOException e) {
                 throw new AssertionError(e);
             }
@@ -181,7 +171,7 @@ class ZeroRunTest {
                 try {
                     load(bad, FakeMemory.of(16L * PAGE));
                     fail("flipping bit " + bit + " of ZERO_RUN byte " + (i - at) + " went unnoticed");
-                } catch (MigrationException | IOException e) {
+                } catch (StreamException | IOException e) {
                     assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
                 }
             }
@@ -194,7 +184,7 @@ class ZeroRunTest {
         bad[12 + 9 + 13] ^= 1; // the CRC
         FakeMemory dst = FakeMemory.of(16L * PAGE);
         dst.write(3L * PAGE, ByteBuffer.wrap(new byte[] {9}));
-        MigrationException e = assertThrows(MigrationException.class, () -> load(bad, dst));
+        StreamException e = assertThrows(StreamException.class, () -> load(bad, dst));
         assertTrue(e.getMessage().contains("checksum error in the ZERO_RUN record at gpa 0x0 (round 0)"),
                 e.getMessage());
         ByteBuffer b = ByteBuffer.allocate(1);
@@ -233,7 +223,7 @@ class ZeroRunTest {
     }
 
     static void assertRefused(byte[] stream, String part) {
-        MigrationException e = assertThrows(MigrationException.class, () -> load(stream, FakeMemory.of(16L * PAGE)));
+        StreamException e = assertThrows(StreamException.class, () -> load(stream, FakeMemory.of(16L * PAGE)));
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
 }

@@ -3,39 +3,29 @@ package org.jkvm.vmstate;
 import org.slf4j.Logger;
 
 /**
- * Marks work on scratch VMs, such as an engine warming up its migration paths with a migration between two VMs of
- * its own: the mark is per thread and passes to the threads started under it (a scratch VM's vCPU thread, its
- * migration threads), and there the engine's and the migration's progress lines go to debug instead of info, so an
- * engine's log at info speaks of its real guest only.
+ * The former name of {@link ProgressLog}, kept only until its last callers (the engine's {@code Vm} and the
+ * monitor's {@code MigrationWarmUp}, being rewritten for issue 11 at the time of the rename) move to it; each method
+ * forwards to its new name.
+ *
+ * @deprecated use {@link ProgressLog}
  */
+@Deprecated(forRemoval = true)
 public final class Scratch {
-    private static final InheritableThreadLocal<Boolean> ACTIVE = new InheritableThreadLocal<>();
-
     private Scratch() {
     }
 
-    /** Runs {@code task} on this thread under the mark; threads it starts carry the mark too. */
+    /** {@link ProgressLog#quietly}. */
     public static void run(Runnable task) {
-        Boolean before = ACTIVE.get();
-        ACTIVE.set(Boolean.TRUE);
-        try {
-            task.run();
-        } finally {
-            ACTIVE.set(before);
-        }
+        ProgressLog.quietly(task);
     }
 
-    /** Whether this thread works on scratch VMs. */
+    /** {@link ProgressLog#isQuiet}. */
     public static boolean active() {
-        return ACTIVE.get() == Boolean.TRUE;
+        return ProgressLog.isQuiet();
     }
 
-    /** Logs at info, or at debug under the mark. */
+    /** {@link ProgressLog#info}. */
     public static void info(Logger log, String format, Object... args) {
-        if (active()) {
-            log.debug(format, args);
-        } else {
-            log.info(format, args);
-        }
+        ProgressLog.info(log, format, args);
     }
 }

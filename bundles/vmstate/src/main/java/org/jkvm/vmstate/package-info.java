@@ -6,5 +6,5 @@
  * <p>This package knows nothing of KVM, transports or concrete devices.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 package org.jkvm.vmstate;

@@ -6,14 +6,14 @@ import java.util.List;
 
 import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.memory.MemoryRegion;
-import org.jkvm.migration.MigrationException;
 
 /**
  * The RAM_LAYOUT record (stream version 3): the extents of guest RAM where round 0 will send data, in stream
  * order, so the destination can allocate that memory on another thread ahead of the stream instead of taking one
  * page fault per fresh page in its receive loop. It is a hint: the destination stays correct whatever it says, and
  * it never makes the destination allocate what the source will send as zero (beyond short gaps, see
- * {@link #MIN_GAP_PAGES}).
+ * {@link #MIN_GAP_PAGES}). The source computes the extents here and writes them with {@link StreamOut#ramLayout};
+ * the destination reads them here.
  */
 public final class RamLayout {
     /**
@@ -118,12 +118,12 @@ public final class RamLayout {
      * cap before allocating, the CRC, then every extent (non-empty, page-aligned, ascending without overlap, inside
      * one RAM region here).
      *
-     * @throws MigrationException naming the record or the bad extent
+     * @throws StreamException naming the record or the bad extent
      */
     static List<Extent> read(StreamIn in, RamWindows ram) throws IOException {
         int n = in.u32();
         if (n < 0 || n > StreamFormat.MAX_LAYOUT_EXTENTS) {
-            throw new MigrationException("the RAM_LAYOUT record claims " + Integer.toUnsignedString(n)
+            throw new StreamException("the RAM_LAYOUT record claims " + Integer.toUnsignedString(n)
                     + " extents, more than the " + StreamFormat.MAX_LAYOUT_EXTENTS + " allowed; the stream is corrupt");
         }
         long[] gpas = new long[n];
@@ -140,7 +140,7 @@ public final class RamLayout {
             boolean ok = pages[i] >= 1 && (gpas[i] & (StreamFormat.PAGE_SIZE - 1)) == 0
                     && Long.compareUnsigned(gpas[i], end) >= 0 && ram.regionOf(gpas[i], pages[i]) >= 0;
             if (!ok) {
-                throw new MigrationException("extent " + i + " of the RAM_LAYOUT record (gpa 0x"
+                throw new StreamException("extent " + i + " of the RAM_LAYOUT record (gpa 0x"
                         + Long.toHexString(gpas[i]) + ", " + pages[i] + " pages) is empty, unaligned, overlaps the "
                         + "previous one or is not guest RAM here; the stream is corrupt or the memory layouts differ");
             }
@@ -148,19 +148,5 @@ public final class RamLayout {
             end = e.end();
         }
         return List.copyOf(extents);
-    }
-
-    /** Writes the RAM_LAYOUT record: {@code u32 n}, then {@code u64 gpa, u32 pages} per extent. */
-    public static void write(StreamOut out, List<Extent> extents) throws IOException {
-        if (extents.size() > StreamFormat.MAX_LAYOUT_EXTENTS) {
-            throw new IllegalArgumentException(extents.size() + " extents, more than the "
-                    + StreamFormat.MAX_LAYOUT_EXTENTS + " a RAM_LAYOUT record holds");
-        }
-        out.begin(StreamFormat.REC_RAM_LAYOUT, 4 + 12 * extents.size());
-        out.buffer().putInt(extents.size());
-        for (Extent e : extents) {
-            out.buffer().putLong(e.gpa()).putInt((int) e.pages());
-        }
-        out.end();
     }
 }

@@ -5,7 +5,7 @@ import java.util.function.LongSupplier;
 
 import org.jkvm.memory.GuestMemoryException;
 import org.jkvm.memory.MemoryRegion;
-import org.jkvm.vmstate.Scratch;
+import org.jkvm.vmstate.ProgressLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,8 +84,8 @@ public final class RamPreallocator {
         } catch (GuestMemoryException e) {
             LOG.debug("preallocation stopped: {}", e.getMessage()); // the memory was closed: the migration ended
         }
-        Scratch.info(LOG, "preallocated {} MiB ahead of the stream ({} MiB already passed) in {} ms, {}", bytesAllocated >> 20,
-                bytesSkipped >> 20, (System.nanoTime() - t0) / 1_000_000, ThreadCost.since(cost));
+        ProgressLog.info(LOG, "preallocated {} MiB ahead of the stream ({} MiB already passed) in {} ms, {}",
+                bytesAllocated >> 20, bytesSkipped >> 20, (System.nanoTime() - t0) / 1_000_000, ThreadCost.since(cost));
     }
 
     /** One extent, chunk by chunk; false when preallocation should end (stopped, refused, round 0 over). */

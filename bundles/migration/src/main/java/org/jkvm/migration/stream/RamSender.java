@@ -1,7 +1,6 @@
 package org.jkvm.migration.stream;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -14,7 +13,8 @@ import org.jkvm.memory.MemoryRegion;
  * Sends the pages marked in the to-send bitmaps as RAM and ZERO_RUN records: consecutive pages are grouped (up to
  * {@link StreamFormat#MAX_PAGES_PER_RECORD} per RAM record), a long stretch of zero pages becomes one 17-byte
  * ZERO_RUN record whatever its length, a short one costs one flag byte per page in a RAM record, and a non-zero
- * page is copied once from guest memory into the output buffer. Bits are taken (cleared) as the pages are sent.
+ * page is copied once from guest memory into the output buffer ({@link StreamOut} writes the records). Bits are
+ * taken (cleared) as the pages are sent.
  * Not thread-safe; counters are read by the stats thread and may be slightly stale.
  */
 public final class RamSender {
@@ -68,8 +68,8 @@ public final class RamSender {
     /**
      * Lets the next {@link #sendMarked} (round 0) send a page as ZERO without reading it when it is not marked in
      * {@code populated} (see {@link MemoryRegion#populated()}): reading never-touched memory costs a fault per page
-     * (and allocates shared memory) on the source for nothing. The caller must take the snapshot after dirty logging started, so any page written after
-     * the snapshot is dirty and is sent again, read, in a later pass.
+     * (and allocates shared memory) on the source for nothing. The caller must take the snapshot after dirty logging
+     * started, so any page written after the snapshot is dirty and is sent again, read, in a later pass.
      *
      * @param populated one bitmap per region, in region order
      */
@@ -253,10 +253,7 @@ public final class RamSender {
     private void flushZeroRun() throws IOException {
         if (zeroLength > 0) {
             MemoryRegion r = ram.regions().get(zeroRegion);
-            out.begin(StreamFormat.REC_ZERO_RUN, 8 + 4);
-            out.buffer().putLong(r.gpa() + zeroStart * StreamFormat.PAGE_SIZE).putInt((int) zeroLength);
-            out.end();
-            out.maybeFlush();
+            out.zeroRun(r.gpa() + zeroStart * StreamFormat.PAGE_SIZE, zeroLength);
         }
         zeroRegion = -1;
         zeroLength = 0;
@@ -265,23 +262,8 @@ public final class RamSender {
     /** One RAM record for the pages of flags {@code [from, to)}, i.e. pages {@code first + from ..}. */
     private void ramRecord(int region, long first, int from, int to) throws IOException {
         int count = to - from;
-        int data = 0;
-        for (int i = from; i < to; i++) {
-            data += flags[i] == StreamFormat.RAM_PAGE ? 1 : 0;
-        }
-        MemoryRegion r = ram.regions().get(region);
-        out.begin(StreamFormat.REC_RAM, 8 + 2 + count + data * StreamFormat.PAGE_SIZE);
-        ByteBuffer buf = out.buffer();
-        buf.putLong(r.gpa() + (first + from) * StreamFormat.PAGE_SIZE).putShort((short) count).put(flags, from, count);
-        for (int i = from; i < to; i++) {
-            if (flags[i] == StreamFormat.RAM_PAGE) {
-                long page = first + i;
-                out.page(ram.window(region, page), RamWindows.offset(page));
-            }
-        }
-        out.end();
+        int data = out.ram(ram, region, first + from, flags, from, count);
         zeroPages += count - data;
         normalPages += data;
-        out.maybeFlush();
     }
 }

@@ -1,8 +1,9 @@
 package org.jkvm.migration.stream;
 
 /**
- * The numbers of the migration stream, version 3 (versions 1 and 2 are still read). The full layout, with the versioning
- * rule, is in {@code docs/migration-stream.md}; every value there is defined here. All integers are big-endian.
+ * The numbers of the migration stream, version 3 (versions 1 and 2 are still read). The full layout, with the
+ * versioning rule, is in {@code docs/migration-stream.md}; every value there is defined here. All integers are
+ * big-endian.
  *
  * <pre>
  * header   u32 MAGIC  u32 VERSION  u32 PAGE_SIZE

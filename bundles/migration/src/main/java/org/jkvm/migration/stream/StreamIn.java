@@ -11,7 +11,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
-import org.jkvm.migration.MigrationException;
 
 /**
  * The destination's buffered record reader: one direct buffer, big reads, the CRC32C of the current record and
@@ -43,7 +42,7 @@ public final class StreamIn {
      * Reads the record's CRC and compares it.
      *
      * @param what the record, for the message (e.g. "RAM record at gpa 0x1000 (round 2)")
-     * @throws MigrationException on a mismatch: a checksum error naming the record
+     * @throws StreamException on a mismatch: a checksum error naming the record
      */
     public void end(String what) throws IOException {
         updateCrc();
@@ -52,7 +51,7 @@ public final class StreamIn {
         int actual = buf.getInt();
         crcFrom = buf.position();
         if (actual != expected) {
-            throw new MigrationException("checksum error in the " + what + " at stream offset " + offset()
+            throw new StreamException("checksum error in the " + what + " at stream offset " + offset()
                     + ": CRC32C 0x" + Integer.toHexString(actual) + " was sent but the data gives 0x"
                     + Integer.toHexString(expected) + "; the stream was corrupted in transit or storage");
         }
@@ -104,14 +103,14 @@ public final class StreamIn {
     public String string(int maxBytes, String what) throws IOException {
         int len = u16();
         if (len > maxBytes) {
-            throw new MigrationException("the " + what + " claims " + len + " bytes, more than the " + maxBytes
+            throw new StreamException("the " + what + " claims " + len + " bytes, more than the " + maxBytes
                     + " allowed; the stream is corrupt");
         }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes(len))).toString();
         } catch (CharacterCodingException e) {
-            throw new MigrationException("the " + what + " is not valid UTF-8; the stream is corrupt");
+            throw new StreamException("the " + what + " is not valid UTF-8; the stream is corrupt");
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.jkvm.memory.DirtyBitmap;
-import org.jkvm.migration.MigrationException;
 import org.jkvm.vmstate.StateSection;
 import org.jkvm.vmstate.VmStateException;
 
@@ -89,18 +88,18 @@ public final class StreamLoader {
     public void header() throws IOException {
         int magic = in.u32();
         if (magic != StreamFormat.MAGIC) {
-            throw new MigrationException("the incoming data is not a jkvm migration stream (magic 0x"
+            throw new StreamException("the incoming data is not a jkvm migration stream (magic 0x"
                     + Integer.toHexString(magic) + " instead of 0x" + Integer.toHexString(StreamFormat.MAGIC)
                     + "); check the URI and what the source sends");
         }
         version = in.u32();
         if (version < StreamFormat.MIN_VERSION || version > StreamFormat.VERSION) {
-            throw new MigrationException("the migration stream has version " + version + " but this build reads "
+            throw new StreamException("the migration stream has version " + version + " but this build reads "
                     + StreamFormat.MIN_VERSION + " to " + StreamFormat.VERSION + "; use compatible jkvm versions");
         }
         int pageSize = in.u32();
         if (pageSize != StreamFormat.PAGE_SIZE) {
-            throw new MigrationException("the migration stream uses " + pageSize + "-byte pages but this build "
+            throw new StreamException("the migration stream uses " + pageSize + "-byte pages but this build "
                     + "uses " + StreamFormat.PAGE_SIZE);
         }
     }
@@ -111,17 +110,17 @@ public final class StreamLoader {
         int type = in.u8();
         if (type == StreamFormat.REC_CONFIG_DEFLATE && version >= StreamFormat.ZERO_RUN_SINCE) {
             String what = "CONFIG_DEFLATE record";
-            byte[] raw = StreamRecords.inflate(deflated(StreamFormat.MAX_CONFIG_BYTES, what), rawLength, what);
+            byte[] raw = Zlib.inflate(deflated(StreamFormat.MAX_CONFIG_BYTES, what), rawLength, what);
             StreamIn body = new StreamIn(Channels.newChannel(new ByteArrayInputStream(raw)), 0);
             Map<String, String> cfg = configEntries(body);
             if (body.offset() != raw.length) {
-                throw new MigrationException("the " + what + " has " + (raw.length - body.offset())
+                throw new StreamException("the " + what + " has " + (raw.length - body.offset())
                         + " bytes after its last entry; the stream is corrupt");
             }
             return cfg;
         }
         if (type != StreamFormat.REC_CONFIG) {
-            throw new MigrationException("the migration stream starts with a " + StreamFormat.recordName(type)
+            throw new StreamException("the migration stream starts with a " + StreamFormat.recordName(type)
                     + " record instead of CONFIG; the stream is corrupt");
         }
         Map<String, String> cfg = configEntries(in);
@@ -132,7 +131,7 @@ public final class StreamLoader {
     private static Map<String, String> configEntries(StreamIn src) throws IOException {
         int n = src.u32();
         if (n < 0 || n > StreamFormat.MAX_CONFIG_ENTRIES) {
-            throw new MigrationException("the CONFIG record claims " + Integer.toUnsignedString(n)
+            throw new StreamException("the CONFIG record claims " + Integer.toUnsignedString(n)
                     + " entries, more than the " + StreamFormat.MAX_CONFIG_ENTRIES + " allowed; the stream is corrupt");
         }
         Map<String, String> cfg = new LinkedHashMap<>();
@@ -152,7 +151,7 @@ public final class StreamLoader {
         int raw = in.u32();
         int len = in.u32();
         if (raw < 0 || raw > maxRaw || len < 0 || len > raw) {
-            throw new MigrationException("the " + what + " claims " + Integer.toUnsignedString(len)
+            throw new StreamException("the " + what + " claims " + Integer.toUnsignedString(len)
                     + " compressed bytes for " + Integer.toUnsignedString(raw) + " (at most " + maxRaw
                     + ", and never more compressed than raw); the stream is corrupt");
         }
@@ -180,7 +179,7 @@ public final class StreamLoader {
                     StateSection s = device(type, deviceBytes);
                     deviceBytes += s.payload().length;
                     if (sections.size() >= StreamFormat.MAX_DEVICE_SECTIONS) {
-                        throw new MigrationException("the stream has more than " + StreamFormat.MAX_DEVICE_SECTIONS
+                        throw new StreamException("the stream has more than " + StreamFormat.MAX_DEVICE_SECTIONS
                                 + " device sections; it is corrupt");
                     }
                     sections.add(s);
@@ -189,7 +188,7 @@ public final class StreamLoader {
                     boolean running = eof(chainBefore, recordsBefore + 1);
                     return new Result(sections, running, round);
                 }
-                default -> throw new MigrationException("unknown record type 0x" + Integer.toHexString(type)
+                default -> throw new StreamException("unknown record type 0x" + Integer.toHexString(type)
                         + " at stream offset " + (in.offset() - 1) + "; the stream is corrupt or from a newer jkvm");
             }
         }
@@ -218,18 +217,18 @@ public final class StreamLoader {
         int count = in.u16();
         String what = "RAM record at gpa 0x" + Long.toHexString(gpa) + " (round " + round + ")";
         if (count < 1 || count > StreamFormat.MAX_PAGES_PER_RECORD) {
-            throw new MigrationException("the " + what + " has " + count + " pages, outside 1.."
+            throw new StreamException("the " + what + " has " + count + " pages, outside 1.."
                     + StreamFormat.MAX_PAGES_PER_RECORD + "; the stream is corrupt");
         }
         int region = (gpa & (StreamFormat.PAGE_SIZE - 1)) == 0 ? ram.regionOf(gpa, count) : -1;
         if (region < 0) {
-            throw new MigrationException("the " + what + " with " + count + " pages is not page-aligned guest RAM "
+            throw new StreamException("the " + what + " with " + count + " pages is not page-aligned guest RAM "
                     + "here; the destination has a different memory layout or the stream is corrupt");
         }
         for (int i = 0; i < count; i++) {
             int f = in.u8();
             if (f != StreamFormat.RAM_ZERO && f != StreamFormat.RAM_PAGE) {
-                throw new MigrationException("the " + what + " has page flag 0x" + Integer.toHexString(f)
+                throw new StreamException("the " + what + " has page flag 0x" + Integer.toHexString(f)
                         + "; only ZERO (0x02) and PAGE (0x08) exist in version " + StreamFormat.VERSION);
             }
             flags[i] = (byte) f;
@@ -274,11 +273,11 @@ public final class StreamLoader {
         long pages = Integer.toUnsignedLong(in.u32());
         String what = "ZERO_RUN record at gpa 0x" + Long.toHexString(gpa) + " (round " + round + ")";
         if (pages < 1) {
-            throw new MigrationException("the " + what + " has 0 pages; the stream is corrupt");
+            throw new StreamException("the " + what + " has 0 pages; the stream is corrupt");
         }
         int region = (gpa & (StreamFormat.PAGE_SIZE - 1)) == 0 ? ram.regionOf(gpa, pages) : -1;
         if (region < 0) {
-            throw new MigrationException("the " + what + " with " + pages + " pages is not page-aligned guest RAM "
+            throw new StreamException("the " + what + " with " + pages + " pages is not page-aligned guest RAM "
                     + "here (unaligned, or past the end of a RAM region); the destination has a different memory "
                     + "layout or the stream is corrupt");
         }
@@ -310,7 +309,7 @@ public final class StreamLoader {
         requireVersion(StreamFormat.LAYOUT_SINCE, StreamFormat.REC_RAM_LAYOUT);
         long at = in.offset() - 1;
         if (layoutSeen || round > 0 || pagesInRound > 0) {
-            throw new MigrationException("the RAM_LAYOUT record at stream offset " + at + " comes after RAM records "
+            throw new StreamException("the RAM_LAYOUT record at stream offset " + at + " comes after RAM records "
                     + "or a second time; the stream is corrupt");
         }
         layoutSeen = true;
@@ -319,7 +318,7 @@ public final class StreamLoader {
 
     private void requireVersion(int since, int type) {
         if (version < since) {
-            throw new MigrationException("record type 0x" + Integer.toHexString(type) + " ("
+            throw new StreamException("record type 0x" + Integer.toHexString(type) + " ("
                     + StreamFormat.recordName(type) + ") at stream offset " + (in.offset() - 1)
                     + " does not exist in a version " + version + " stream; the stream is corrupt");
         }
@@ -339,7 +338,7 @@ public final class StreamLoader {
         long pages = in.u64();
         in.end("ROUND_END record of round " + r);
         if (r != round || pages != pagesInRound) {
-            throw new MigrationException("round " + round + " ended with " + pagesInRound + " pages but the source "
+            throw new StreamException("round " + round + " ended with " + pagesInRound + " pages but the source "
                     + "says round " + r + " had " + pages + "; records were lost or reordered");
         }
         if (round == 0) {
@@ -362,11 +361,11 @@ public final class StreamLoader {
         long cap = Math.min(StateSection.MAX_PAYLOAD_BYTES, StreamFormat.MAX_DEVICE_BYTES - deviceBytesSoFar);
         byte[] payload;
         if (deflate) {
-            payload = StreamRecords.inflate(deflated((int) cap, what), rawLength, what);
+            payload = Zlib.inflate(deflated((int) cap, what), rawLength, what);
         } else {
             int len = in.u32();
             if (len < 0 || len > cap) {
-                throw new MigrationException("the " + what + " claims " + Integer.toUnsignedString(len)
+                throw new StreamException("the " + what + " claims " + Integer.toUnsignedString(len)
                         + " bytes, more than allowed; the stream is corrupt");
             }
             payload = in.bytes(len);
@@ -375,7 +374,7 @@ public final class StreamLoader {
         try {
             return new StateSection(name, instance, sectionVersion, payload);
         } catch (VmStateException e) {
-            throw new MigrationException("the " + what + " is invalid: " + e.getMessage(), e);
+            throw new StreamException("the " + what + " is invalid: " + e.getMessage(), e);
         }
     }
 
@@ -385,10 +384,10 @@ public final class StreamLoader {
         int chain = in.u32();
         in.end("EOF record");
         if (running > 1) {
-            throw new MigrationException("the EOF record has run state " + running + ", not 0 or 1");
+            throw new StreamException("the EOF record has run state " + running + ", not 0 or 1");
         }
         if (records != expectedRecords - 1 || chain != expectedChain) {
-            throw new MigrationException("the EOF record counts " + records + " records (CRC chain 0x"
+            throw new StreamException("the EOF record counts " + records + " records (CRC chain 0x"
                     + Integer.toHexString(chain) + ") but " + (expectedRecords - 1) + " arrived (chain 0x"
                     + Integer.toHexString(expectedChain) + "); records were lost or reordered");
         }

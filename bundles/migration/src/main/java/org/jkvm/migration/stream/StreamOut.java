@@ -1,26 +1,43 @@
 package org.jkvm.migration.stream;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32C;
 
-import org.jkvm.migration.RateLimiter;
+import org.jkvm.vmstate.StateSection;
 
 /**
- * The source's buffered record writer: one direct buffer, big writes, a CRC32C per record and the chain of record
- * CRCs for the EOF record. Nothing is allocated per page. Bytes are charged to the {@link RateLimiter} when
- * {@link #throttled(boolean)} is on (the iterative rounds), never in the final pass. Not thread-safe.
+ * The source's stream writer, the one place that lays out the bytes of every record of {@link StreamFormat}
+ * (header, CONFIG, RAM_LAYOUT, RAM, ZERO_RUN, ROUND_END, DEVICE, EOF): one direct buffer, big writes, a CRC32C per
+ * record and the chain of record CRCs for the EOF record. Callers decide what to send ({@link RamSender} which
+ * pages, {@link RamLayout} the extents, the migration when a round ends); the framing stays inside this package.
+ * Nothing is allocated per page. Bytes are charged to the {@link Throttle} when {@link #throttled(boolean)} is on
+ * (the iterative rounds), never in the final pass. All integers are big-endian. Not thread-safe.
  */
 public final class StreamOut {
+    /** What the bytes of the iterative rounds are charged to: the migration's bandwidth limit. */
+    @FunctionalInterface
+    public interface Throttle {
+        /** Charges {@code bytes} about to be written, waiting first when over budget. */
+        void acquire(long bytes) throws InterruptedException;
+    }
+
+    /** No limit. */
+    public static final Throttle UNLIMITED = bytes -> {
+    };
+
     private final WritableByteChannel channel;
     private final ByteBuffer buf;
     private final int flushThreshold;
     private final CRC32C crc = new CRC32C();
     private final CRC32C chain = new CRC32C();
-    private final RateLimiter limiter;
+    private final Throttle limiter;
     private boolean throttled;
     private boolean inRecord;
     private int crcFrom;
@@ -32,17 +49,136 @@ public final class StreamOut {
      * @param capacity buffer size in bytes, at least 2 MiB (one full RAM record fits)
      * @param limiter  the bandwidth limit of the iterative rounds
      */
-    public StreamOut(WritableByteChannel channel, int capacity, RateLimiter limiter) {
+    public StreamOut(WritableByteChannel channel, int capacity, Throttle limiter) {
         this.channel = channel;
         this.buf = ByteBuffer.allocateDirect(Math.max(capacity, 2 << 20)).order(ByteOrder.BIG_ENDIAN);
         this.flushThreshold = buf.capacity() / 2;
         this.limiter = limiter;
     }
 
-    /** Writes the stream header. */
+    /** Writes the stream header: {@code u32 MAGIC, u32 VERSION, u32 PAGE_SIZE}. */
     public void header() throws IOException {
         ensure(12);
         buf.putInt(StreamFormat.MAGIC).putInt(StreamFormat.VERSION).putInt(StreamFormat.PAGE_SIZE);
+    }
+
+    /**
+     * Writes the configuration fingerprint as one CONFIG record ({@code u32 n}, then {@code u16}-length UTF-8 key
+     * and value per entry), or as CONFIG_DEFLATE ({@code u32} raw length, {@code u32}-length zlib data of the same
+     * fields) when that is smaller.
+     */
+    public void config(Map<String, String> cfg) throws IOException {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        raw.write(cfg.size() >>> 24);
+        raw.write(cfg.size() >>> 16);
+        raw.write(cfg.size() >>> 8);
+        raw.write(cfg.size());
+        for (Map.Entry<String, String> e : cfg.entrySet()) {
+            str16(raw, e.getKey());
+            str16(raw, e.getValue());
+        }
+        byte[] body = raw.toByteArray();
+        byte[] z = Zlib.deflate(body);
+        if (z.length < body.length) {
+            begin(StreamFormat.REC_CONFIG_DEFLATE, 4);
+            buf.putInt(body.length);
+            bytes(z);
+        } else {
+            begin(StreamFormat.REC_CONFIG, 0);
+            raw(body);
+        }
+        end();
+    }
+
+    /** Writes the RAM_LAYOUT record: {@code u32 n}, then {@code u64 gpa, u32 pages} per extent. */
+    public void ramLayout(List<RamLayout.Extent> extents) throws IOException {
+        if (extents.size() > StreamFormat.MAX_LAYOUT_EXTENTS) {
+            throw new IllegalArgumentException(extents.size() + " extents, more than the "
+                    + StreamFormat.MAX_LAYOUT_EXTENTS + " a RAM_LAYOUT record holds");
+        }
+        begin(StreamFormat.REC_RAM_LAYOUT, 4 + 12 * extents.size());
+        buf.putInt(extents.size());
+        for (RamLayout.Extent e : extents) {
+            buf.putLong(e.gpa()).putInt((int) e.pages());
+        }
+        end();
+    }
+
+    /**
+     * Writes one RAM record for {@code count} consecutive pages of a region, starting at page {@code page}: {@code
+     * u64 gpa, u16 count}, the flags {@code flags[from .. from + count)} ({@link StreamFormat#RAM_ZERO} or
+     * {@link StreamFormat#RAM_PAGE}), then the data of each PAGE page copied from guest memory. Flushes when the
+     * buffer is half full.
+     *
+     * @param ram    the guest memory views
+     * @param region the region index in {@code ram}
+     * @param count  1 to {@link StreamFormat#MAX_PAGES_PER_RECORD}
+     * @return the number of pages sent with their data
+     */
+    public int ram(RamWindows ram, int region, long page, byte[] flags, int from, int count) throws IOException {
+        int data = 0;
+        for (int i = from; i < from + count; i++) {
+            data += flags[i] == StreamFormat.RAM_PAGE ? 1 : 0;
+        }
+        long gpa = ram.regions().get(region).gpa() + page * StreamFormat.PAGE_SIZE;
+        begin(StreamFormat.REC_RAM, 8 + 2 + count + data * StreamFormat.PAGE_SIZE);
+        buf.putLong(gpa).putShort((short) count).put(flags, from, count);
+        for (int i = 0; i < count; i++) {
+            if (flags[from + i] == StreamFormat.RAM_PAGE) {
+                page(ram.window(region, page + i), RamWindows.offset(page + i));
+            }
+        }
+        end();
+        maybeFlush();
+        return data;
+    }
+
+    /** Writes a ZERO_RUN record ({@code u64 gpa, u32 pages}) and flushes when the buffer is half full. */
+    public void zeroRun(long gpa, long pages) throws IOException {
+        begin(StreamFormat.REC_ZERO_RUN, 8 + 4);
+        buf.putLong(gpa).putInt((int) pages);
+        end();
+        maybeFlush();
+    }
+
+    /** Writes a ROUND_END record: {@code u32 round, u64 pages sent in the round}. */
+    public void roundEnd(int round, long pages) throws IOException {
+        begin(StreamFormat.REC_ROUND_END, 12);
+        buf.putInt(round).putLong(pages);
+        end();
+    }
+
+    /**
+     * Writes one device section as a DEVICE record ({@code u16}-length name, {@code u32 instance, u32 version},
+     * {@code u32}-length payload), or as DEVICE_DEFLATE (the raw length before a zlib payload) when that is smaller.
+     */
+    public void device(StateSection s) throws IOException {
+        byte[] z = Zlib.deflate(s.payload());
+        boolean deflated = z.length < s.payload().length;
+        begin(deflated ? StreamFormat.REC_DEVICE_DEFLATE : StreamFormat.REC_DEVICE,
+                2 + StateSection.MAX_NAME_LENGTH + 12);
+        string(s.name());
+        buf.putInt(s.instance()).putInt(s.version());
+        if (deflated) {
+            buf.putInt(s.payload().length);
+            bytes(z);
+        } else {
+            bytes(s.payload());
+        }
+        end();
+    }
+
+    /**
+     * Writes the EOF record: {@code u8 running}, the number of records before it and the CRC32C over their CRCs.
+     *
+     * @param running whether the guest ran on the source when the migration stopped it (the destination resumes it)
+     */
+    public void eof(boolean running) throws IOException {
+        int before = records;
+        int chainCrc = chainCrc();
+        begin(StreamFormat.REC_EOF, 9);
+        buf.put((byte) (running ? 1 : 0)).putInt(before).putInt(chainCrc);
+        end();
     }
 
     /** Charges the rate limiter from now on ({@code true}) or not. */
@@ -51,7 +187,7 @@ public final class StreamOut {
     }
 
     /** Starts a record; {@code maxBytes} (fields and data, without the CRC) are reserved in the buffer. */
-    public void begin(int type, int maxBytes) throws IOException {
+    void begin(int type, int maxBytes) throws IOException {
         ensure(maxBytes + 5);
         inRecord = true;
         crc.reset();
@@ -60,7 +196,7 @@ public final class StreamOut {
     }
 
     /** Ends the record: appends its CRC32C and adds that to the chain. */
-    public void end() throws IOException {
+    void end() throws IOException {
         ensure(4);
         updateCrc();
         int value = (int) crc.getValue();
@@ -74,26 +210,26 @@ public final class StreamOut {
     }
 
     /** The buffer, for {@code put} calls within a {@link #begin} reservation. */
-    public ByteBuffer buffer() {
+    ByteBuffer buffer() {
         return buf;
     }
 
     /** Appends a {@code u16}-length UTF-8 string. */
-    public void string(String s) throws IOException {
+    void string(String s) throws IOException {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         ensure(2 + utf8.length);
         buf.putShort((short) utf8.length).put(utf8);
     }
 
     /** Appends a {@code u32}-length byte string, in pieces if it is larger than the buffer. */
-    public void bytes(byte[] data) throws IOException {
+    void bytes(byte[] data) throws IOException {
         ensure(4);
         buf.putInt(data.length);
         raw(data);
     }
 
     /** Appends bytes as they are, without a length, in pieces if they are larger than the buffer. */
-    public void raw(byte[] data) throws IOException {
+    void raw(byte[] data) throws IOException {
         int off = 0;
         while (off < data.length) {
             ensure(1);
@@ -104,14 +240,14 @@ public final class StreamOut {
     }
 
     /** Appends one page from {@code src} at {@code offset}, without allocating (within a reservation). */
-    public void page(ByteBuffer src, int offset) {
+    private void page(ByteBuffer src, int offset) {
         int pos = buf.position();
         buf.put(pos, src, offset, StreamFormat.PAGE_SIZE);
         buf.position(pos + StreamFormat.PAGE_SIZE);
     }
 
     /** Writes the buffer out when it is at least half full. */
-    public void maybeFlush() throws IOException {
+    void maybeFlush() throws IOException {
         if (buf.position() >= flushThreshold) {
             flush();
         }
@@ -169,5 +305,12 @@ public final class StreamOut {
         buf.limit(limit);
         buf.position(end);
         crcFrom = end;
+    }
+
+    private static void str16(ByteArrayOutputStream out, String s) {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        out.write(utf8.length >>> 8);
+        out.write(utf8.length);
+        out.write(utf8, 0, utf8.length);
     }
 }

@@ -12,15 +12,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 
-/** The scratch mark: per thread, inherited by threads started under it, and info lines become debug lines. */
-class ScratchTest {
+/** The quiet mark: per thread, inherited by threads started under it, and info lines become debug lines. */
+class ProgressLogTest {
     @Test
     void theMarkPassesToThreadsStartedUnderItAndEndsWithTheTask() throws Exception {
         AtomicBoolean inChild = new AtomicBoolean();
         AtomicBoolean inside = new AtomicBoolean();
-        Scratch.run(() -> {
-            inside.set(Scratch.active());
-            Thread t = new Thread(() -> inChild.set(Scratch.active()));
+        ProgressLog.quietly(() -> {
+            inside.set(ProgressLog.isQuiet());
+            Thread t = new Thread(() -> inChild.set(ProgressLog.isQuiet()));
             t.start();
             try {
                 t.join();
@@ -30,9 +30,9 @@ class ScratchTest {
         });
         assertTrue(inside.get());
         assertTrue(inChild.get(), "a thread started under the mark carries it");
-        assertFalse(Scratch.active(), "the mark ends with the task");
+        assertFalse(ProgressLog.isQuiet(), "the mark ends with the task");
         AtomicBoolean unmarked = new AtomicBoolean(true);
-        Thread t = new Thread(() -> unmarked.set(Scratch.active()));
+        Thread t = new Thread(() -> unmarked.set(ProgressLog.isQuiet()));
         t.start();
         t.join();
         assertFalse(unmarked.get(), "threads started outside are not marked");
@@ -46,8 +46,17 @@ class ScratchTest {
                     calls.add(method.getName() + ":" + args[0]);
                     return null;
                 });
-        Scratch.info(log, "real {}", 1);
-        Scratch.run(() -> Scratch.info(log, "scratch {}", 2));
+        ProgressLog.info(log, "real {}", 1);
+        ProgressLog.quietly(() -> ProgressLog.info(log, "scratch {}", 2));
         assertEquals(List.of("info:real {}", "debug:scratch {}"), calls);
+    }
+
+    @SuppressWarnings("removal")
+    @Test
+    void theFormerNameForwards() {
+        AtomicBoolean quiet = new AtomicBoolean();
+        Scratch.run(() -> quiet.set(ProgressLog.isQuiet() && Scratch.active()));
+        assertTrue(quiet.get());
+        assertFalse(Scratch.active());
     }
 }
