@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.channels.Pipe;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jkvm.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 class ReturnPathTest {
@@ -30,9 +31,7 @@ class ReturnPathTest {
         assertEquals(StreamFormat.RP_FAILED, m.type());
         assertEquals("the destination failed: checksum error in the RAM record at gpa 0x0",
                 ReturnPathReader.describe(m, "tcp:h:1"));
-        for (int i = 0; i < 100 && woken.get() == 0; i++) {
-            Thread.sleep(10);
-        }
+        Await.until("the sender is woken for the failure", () -> woken.get() > 0);
         assertEquals(1, woken.get(), "the sender is woken once, for the failure only");
     }
 
