@@ -1,0 +1,82 @@
+package org.jkvm.softcpu.oracle;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Generates oracle cases deterministically: case {@code i} of seed {@code s} depends only on {@code (s, i)} and
+ * the feature set, so a failure's seed and index regenerate it. Classes are chosen by weight (see {@link #CLASSES});
+ * the data area's base image depends on the seed only.
+ */
+public final class CaseGenerator {
+    /** The classes and their weights (out of the sum). */
+    private static final List<Weighted> CLASSES = List.of(
+            new Weighted(new AluGen(), 20), new Weighted(new MulDivGen(), 10), new Weighted(new ShiftGen(), 12),
+            new Weighted(new BitGen(), 9), new Weighted(new ExtGen(), 5), new Weighted(new MoveGen(), 10),
+            new Weighted(new AtomicGen(), 8), new Weighted(new CondGen(), 7), new Weighted(new StackGen(), 7),
+            new Weighted(new StringGen(), 7), new Weighted(new BranchGen(), 8), new Weighted(new FaultGen(), 3));
+
+    private final long seed;
+    private final CpuFeatures features;
+    private final List<Weighted> classes;
+    private final int total;
+
+    /**
+     * @param seed     the run's seed
+     * @param features the optional groups both CPUs have
+     */
+    public CaseGenerator(long seed, CpuFeatures features) {
+        this.seed = seed;
+        this.features = features;
+        List<Weighted> list = new ArrayList<>();
+        for (Weighted w : CLASSES) {
+            if (!(w.gen instanceof ExtGen) || ExtGen.available(features)) {
+                list.add(w);
+            }
+        }
+        this.classes = List.copyOf(list);
+        this.total = classes.stream().mapToInt(Weighted::weight).sum();
+    }
+
+    /** The seed. */
+    public long seed() {
+        return seed;
+    }
+
+    /** The class names this generator produces. */
+    public List<String> classNames() {
+        return classes.stream().map(w -> w.gen.name()).toList();
+    }
+
+    /** Case number {@code index}. */
+    public OracleCase generate(int index) {
+        CaseBuilder b = new CaseBuilder(seed, index, features);
+        int pick = b.rnd.nextInt(total);
+        for (Weighted w : classes) {
+            pick -= w.weight;
+            if (pick < 0) {
+                b.say(w.gen.name() + ":");
+                w.gen.generate(b);
+                return b.build();
+            }
+        }
+        throw new IllegalStateException("weights do not add up");
+    }
+
+    /** The data area's content before any case's patches: random bytes from the seed. */
+    public byte[] baseImage() {
+        byte[] image = new byte[Layout.DATA_SIZE];
+        SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        for (int i = 0; i < image.length; i += 8) {
+            long v = r.nextLong();
+            for (int j = 0; j < 8; j++) {
+                image[i + j] = (byte) (v >>> (8 * j));
+            }
+        }
+        return image;
+    }
+
+    private record Weighted(Generator gen, int weight) {
+    }
+}
