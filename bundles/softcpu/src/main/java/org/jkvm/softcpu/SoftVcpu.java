@@ -1,0 +1,213 @@
+package org.jkvm.softcpu;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.jkvm.hypervisor.HvVcpu;
+import org.jkvm.hypervisor.HypervisorException;
+import org.jkvm.hypervisor.VcpuExit;
+import org.jkvm.hypervisor.VmOps;
+import org.jkvm.hypervisor.x86.ActivityState;
+import org.jkvm.hypervisor.x86.CpuState;
+import org.jkvm.hypervisor.x86.CpuidEntry;
+import org.jkvm.hypervisor.x86.PendingEvents;
+import org.jkvm.hypervisor.x86.Registers;
+import org.jkvm.hypervisor.x86.SystemRegisters;
+import org.jkvm.hypervisor.x86.XsaveArea;
+import org.jkvm.softcpu.cpu.Cpu;
+import org.jkvm.softcpu.cpu.GuestFault;
+import org.jkvm.softcpu.cpu.Vec;
+import org.jkvm.softcpu.exec.Runner;
+import org.jkvm.softcpu.mem.PhysMemory;
+import org.jkvm.softcpu.sys.Interrupts;
+
+/**
+ * One software vCPU. The owner thread calls everything except {@link #kick()} and {@link #injectInterrupt(int)}.
+ * Setting registers or restoring a state drops all decoded code (the VMM may have changed RAM meanwhile).
+ */
+public final class SoftVcpu implements HvVcpu {
+    private final SoftVm vm;
+    private final Cpu c;
+    private final Runner runner;
+    private final ConcurrentLinkedQueue<Long> invalidations = new ConcurrentLinkedQueue<>();
+    private volatile boolean writeFlush;
+    private XsaveArea fpu = XsaveArea.reset(XsaveArea.KVM_SIZE);
+    private PendingEvents.ExceptionEvent pendingException;
+
+    SoftVcpu(SoftVm vm, int id, VmOps ops, PhysMemory phys, int tscKhz) {
+        this.vm = vm;
+        this.c = new Cpu(id, phys);
+        this.c.ops = ops;
+        this.c.tsc.setKhz(tscKhz);
+        this.c.tsc.set(0);
+        this.runner = new Runner(c);
+        runner.cache.onNewCodePage = () -> vm.newCodePage(this);
+        c.mmu.code = page -> {
+            runner.cache.invalidatePage(page);
+            vm.codeWritten(this, page);
+        };
+        runner.crossRequests = this::crossRequests;
+        StateIo.reset(c);
+    }
+
+    Runner runner() {
+        return runner;
+    }
+
+    /** Guest instructions retired so far (for benchmarks). */
+    public long instructionsRetired() {
+        return c.instret;
+    }
+
+    void requestWriteFlush() {
+        writeFlush = true;
+        runner.wake();
+    }
+
+    void requestInvalidate(long page) {
+        invalidations.add(page);
+        runner.wake();
+    }
+
+    private void crossRequests() {
+        if (writeFlush) {
+            writeFlush = false;
+            c.mmu.flushWrites();
+        }
+        Long p;
+        while ((p = invalidations.poll()) != null) {
+            runner.cache.invalidatePage(p);
+        }
+    }
+
+    @Override
+    public int id() {
+        return c.id;
+    }
+
+    @Override
+    public void bindToCurrentThread() {
+        runner.thread = Thread.currentThread();
+    }
+
+    @Override
+    public VcpuExit run() {
+        if (pendingException != null) {
+            PendingEvents.ExceptionEvent e = pendingException;
+            pendingException = null;
+            GuestFault f = c.fault(e.vector(), e.errorCode());
+            f.hasError = e.hasErrorCode();
+            f.address = e.hasPayload() && e.vector() == Vec.PF ? e.payload() : c.cr2;
+            Interrupts.exception(c, f);
+        }
+        c.exitDetail = "";
+        return runner.run();
+    }
+
+    @Override
+    public String exitDetail() {
+        return c.exitDetail;
+    }
+
+    @Override
+    public void kick() {
+        runner.kick();
+    }
+
+    @Override
+    public void completePendingIo() {
+        // I/O completes inside the instruction: nothing is ever pending between two run() calls.
+    }
+
+    @Override
+    public void setCpuid(List<CpuidEntry> entries) {
+        c.cpuid.set(entries);
+        CpuidEntry sizes = c.cpuid.find(0x80000008, 0);
+        if (sizes != null && (sizes.eax() & 0xff) >= 32 && (sizes.eax() & 0xff) <= 52) {
+            c.mmu.walker.maxPhysBits = sizes.eax() & 0xff;
+        }
+        runner.cache.clear();
+    }
+
+    @Override
+    public int tscKhz() {
+        return (int) c.tsc.khz();
+    }
+
+    @Override
+    public void setTscKhz(int khz) {
+        if (khz <= 0) {
+            throw new HypervisorException("TSC frequency " + khz + " kHz is not positive; give a rate in kHz");
+        }
+        c.tsc.setKhz(khz);
+    }
+
+    @Override
+    public Registers registers() {
+        return StateIo.registers(c);
+    }
+
+    @Override
+    public void setRegisters(Registers registers) {
+        StateIo.setRegisters(c, registers);
+        dropCode();
+    }
+
+    @Override
+    public SystemRegisters systemRegisters() {
+        return StateIo.system(c);
+    }
+
+    @Override
+    public void setSystemRegisters(SystemRegisters registers) {
+        StateIo.setSystem(c, registers);
+        dropCode();
+    }
+
+    private void dropCode() {
+        runner.cache.clear();
+        c.mmu.flushAll();
+        c.shutdown = false;
+    }
+
+    @Override
+    public CpuState saveState() {
+        return StateIo.save(c, fpu);
+    }
+
+    @Override
+    public void restoreState(CpuState s) {
+        try {
+            StateIo.setRegisters(c, s.registers());
+            StateIo.setSystem(c, s.system());
+            StateIo.setMsrs(c, s.msrs());
+            StateIo.setDebug(c, s.debug());
+        } catch (IllegalArgumentException e) {
+            throw new HypervisorException("cannot restore the vCPU state: " + e.getMessage(), e);
+        }
+        fpu = s.fpu();
+        c.xcr0 = s.xcr0();
+        PendingEvents ev = s.events();
+        c.pendingIrq = ev.pendingInterrupt() >= 0 ? ev.pendingInterrupt()
+                : ev.injectedInterrupt() >= 0 && !ev.injectedSoft() ? ev.injectedInterrupt() : -1;
+        c.shadow = ev.stiShadow() ? 1 : 0;
+        c.movSsShadow = ev.movSsShadow();
+        pendingException = ev.exception() != null && ev.exception().injected() ? ev.exception() : null;
+        c.halted = s.activity() == ActivityState.HALTED;
+        dropCode();
+        c.shutdown = s.activity() == ActivityState.SHUTDOWN;
+    }
+
+    @Override
+    public boolean injectInterrupt(int vector) {
+        if (vector < 32 || vector > 255) {
+            throw new HypervisorException("interrupt vector " + vector + " is not 32-255");
+        }
+        return runner.inject(vector);
+    }
+
+    @Override
+    public void close() {
+        vm.removed(this);
+    }
+}

@@ -1,0 +1,112 @@
+package org.jkvm.softcpu;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jkvm.hypervisor.HvVcpu;
+import org.jkvm.hypervisor.HvVm;
+import org.jkvm.hypervisor.HypervisorException;
+import org.jkvm.hypervisor.VmOps;
+import org.jkvm.memory.GuestMemory;
+import org.jkvm.memory.MemoryRegion;
+import org.jkvm.softcpu.exec.Runner;
+import org.jkvm.softcpu.mem.PhysMemory;
+
+/**
+ * A software-CPU VM: the guest-physical map of its memory, its vCPUs and the exact dirty log. The dirty log is
+ * fetched with the epoch handshake described in {@link PhysMemory}: bump the region's epoch, wait until each vCPU
+ * inside {@code run()} has acknowledged (at its next block boundary, within a few thousand instructions) or is
+ * outside {@code run()}, then drain the old epoch's bitmap. Thread-safe.
+ */
+public final class SoftVm implements HvVm {
+    private final GuestMemory memory;
+    private final PhysMemory phys;
+    private final int tscKhz;
+    private final List<SoftVcpu> vcpus = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    SoftVm(GuestMemory memory, int tscKhz) {
+        this.memory = memory;
+        this.phys = new PhysMemory(memory);
+        this.tscKhz = tscKhz;
+    }
+
+    @Override
+    public HvVcpu createVcpu(int id, VmOps ops) {
+        if (closed) {
+            throw new HypervisorException("cannot create vCPU " + id + ": the VM is closed");
+        }
+        SoftVcpu v = new SoftVcpu(this, id, ops, phys, tscKhz);
+        vcpus.add(v);
+        return v;
+    }
+
+    void removed(SoftVcpu v) {
+        vcpus.remove(v);
+    }
+
+    /** Another vCPU decoded code on a new page: every other vCPU drops its writable TLB entries. */
+    void newCodePage(SoftVcpu from) {
+        for (SoftVcpu v : vcpus) {
+            if (v != from) {
+                v.requestWriteFlush();
+            }
+        }
+    }
+
+    /** A vCPU's write invalidated code of a page: the other vCPUs drop their blocks of it too. */
+    void codeWritten(SoftVcpu from, long gpaPage) {
+        for (SoftVcpu v : vcpus) {
+            if (v != from) {
+                v.requestInvalidate(gpaPage);
+            }
+        }
+    }
+
+    @Override
+    public int dirtyLogWords(MemoryRegion region) {
+        return (int) ((region.pages() + 63) / 64);
+    }
+
+    @Override
+    public synchronized void fetchDirtyLog(MemoryRegion region, long[] bitmap) {
+        int r = phys.indexOf(region);
+        if (r < 0) {
+            throw new HypervisorException("region at guest address 0x" + Long.toHexString(region.gpa())
+                    + " is not part of this VM; pass one of the regions the VM was created with");
+        }
+        if (bitmap.length < phys.words(r)) {
+            throw new HypervisorException("the dirty bitmap has " + bitmap.length + " words but the region needs "
+                    + phys.words(r) + "; size it with dirtyLogWords()");
+        }
+        int old = phys.beginFetch(r);
+        int gen = phys.generation();
+        for (SoftVcpu v : vcpus) {
+            awaitAck(v.runner(), gen);
+        }
+        phys.drain(r, old, bitmap);
+    }
+
+    private static void awaitAck(Runner rn, int gen) {
+        rn.waiter = Thread.currentThread();
+        try {
+            rn.wake();
+            while (rn.inRun && rn.ackGen - gen < 0) {
+                LockSupport.park(rn);
+            }
+        } finally {
+            rn.waiter = null;
+        }
+    }
+
+    /** The guest memory the VM was created with. */
+    GuestMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,264 @@
+package org.jkvm.softcpu.exec;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+import org.jkvm.hypervisor.VcpuExit;
+import org.jkvm.softcpu.cpu.Cpu;
+import org.jkvm.softcpu.cpu.FlagState;
+import org.jkvm.softcpu.cpu.GuestFault;
+import org.jkvm.softcpu.cpu.Vec;
+import org.jkvm.softcpu.decode.Dec;
+import org.jkvm.softcpu.mem.PhysMemory;
+import org.jkvm.softcpu.ops.Op;
+import org.jkvm.softcpu.sys.Interrupts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The run loop of one vCPU: look up the block at RIP, execute it, deliver faults, and at block boundaries look at
+ * what other threads asked for (kick, interrupt, dirty-log epoch). Also the vCPU side of the dirty-log handshake
+ * (see {@link PhysMemory}): {@link #inRun} and {@link #ackGen} are read by fetchers, who wait for them.
+ */
+public final class Runner {
+    private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+    private static final VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = MethodHandles.lookup().findVarHandle(Cpu.class, "pendingIrq", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Cpu c;
+    private final PhysMemory phys;
+    public final BlockCache cache;
+    /** True while the owner thread is inside {@link #run}. */
+    public volatile boolean inRun;
+    /** The dirty-log generation this vCPU has acknowledged. */
+    public volatile int ackGen;
+    /** A fetcher waiting for this vCPU's acknowledgement, or null. */
+    public volatile Thread waiter;
+    /** The thread inside {@link #run}, for unparking. */
+    public volatile Thread thread;
+    /** Requests of other vCPUs (code invalidations, write-TLB flushes), run at block boundaries. */
+    public Runnable crossRequests = () -> { };
+
+    public Runner(Cpu c) {
+        this.c = c;
+        this.phys = c.phys;
+        this.cache = new BlockCache(c);
+        c.mmu.code = cache;
+    }
+
+    /** Runs until something the engine must see. Never throws for guest behaviour. */
+    public VcpuExit run() {
+        thread = Thread.currentThread();
+        inRun = true;
+        try {
+            syncDirty();
+            c.checkIrq = true;
+            return loop();
+        } catch (RuntimeException | StackOverflowError e) {
+            LOG.error("software CPU internal error at RIP 0x{}", Long.toHexString(c.rip), e);
+            c.exitDetail = "internal error in the software CPU at RIP 0x" + Long.toHexString(c.rip) + ": " + e
+                    + "; please report it";
+            return VcpuExit.FAILED;
+        } finally {
+            inRun = false;
+            Thread w = waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    /** Acknowledges a new dirty-log generation: adopt the regions' epochs and drop every writable TLB entry. */
+    private void syncDirty() {
+        int g = phys.generation();
+        if (g != ackGen) {
+            for (int r = 0; r < c.epochSeen.length; r++) {
+                c.epochSeen[r] = phys.epoch(r);
+            }
+            c.mmu.flushWrites();
+            ackGen = g;
+            Thread w = waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    private VcpuExit takeExit() {
+        VcpuExit e = c.exit;
+        c.exit = null;
+        return e;
+    }
+
+    private VcpuExit loop() {
+        if (c.shutdown) {
+            return VcpuExit.SHUTDOWN;
+        }
+        if (c.halted) {
+            VcpuExit e = haltWait();
+            if (e != null) {
+                return e;
+            }
+        }
+        for (;;) {
+            if (c.attention || c.checkIrq) {
+                VcpuExit e = checkpoint();
+                if (e != null) {
+                    return e;
+                }
+            }
+            Block b;
+            try {
+                b = cache.lookup(fetchLinear());
+            } catch (GuestFault f) {
+                Interrupts.exception(c, f);
+                if (c.exit != null) {
+                    return takeExit();
+                }
+                continue;
+            } catch (Dec.NotRamException e) {
+                c.exitDetail = e.getMessage() + " (RIP 0x" + Long.toHexString(c.rip)
+                        + "); the software CPU executes only from RAM";
+                return VcpuExit.FAILED;
+            }
+            execute(b);
+            if (c.exit != null) {
+                return takeExit();
+            }
+        }
+    }
+
+    private long fetchLinear() {
+        if (c.code64) {
+            long rip = c.rip;
+            if (((rip << 16) >> 16) != rip) {
+                throw c.fault(Vec.GP, 0);
+            }
+            return rip;
+        }
+        long ip = c.rip & 0xffffffffL;
+        c.rip = ip;
+        if (ip > c.segLimit[Cpu.CS]) {
+            throw c.fault(Vec.GP, 0);
+        }
+        return (c.base[Cpu.CS] + ip) & 0xffffffffL;
+    }
+
+    private void execute(Block b) {
+        Op[] ops = b.ops;
+        int n = ops.length;
+        int limit = n;
+        if (c.shadow > 0 || c.movSsShadow) {
+            // One instruction runs in the STI / MOV SS shadow before interrupts are looked at again.
+            limit = 1;
+            c.shadow = 0;
+            c.movSsShadow = false;
+            c.checkIrq = true;
+        }
+        c.rip = limit == n ? b.end : ops[0].next;
+        int i = 0;
+        try {
+            while (i < limit) {
+                Op op = ops[i++];
+                op.exec(c);
+                if (c.stopBlock) {
+                    c.stopBlock = false;
+                    if (i < limit) {
+                        c.rip = op.next;
+                    }
+                    break;
+                }
+            }
+        } catch (GuestFault f) {
+            i--;
+            c.stopBlock = false;
+            c.rip = ops[i].rip;
+            c.instret += i;
+            Interrupts.exception(c, f);
+            return;
+        }
+        c.instret += i;
+    }
+
+    private VcpuExit checkpoint() {
+        if (c.attention) {
+            c.attention = false;
+            if (c.kickRequested) {
+                c.kickRequested = false;
+                return VcpuExit.INTERRUPTED;
+            }
+            syncDirty();
+            crossRequests.run();
+            if (c.pendingIrq >= 0) {
+                c.checkIrq = true;
+            }
+        }
+        if (c.checkIrq) {
+            c.checkIrq = false;
+            int v = c.pendingIrq;
+            if (v >= 0 && (c.flags & FlagState.IF) != 0 && c.shadow == 0 && !c.movSsShadow
+                    && PENDING.compareAndSet(c, v, -1)) {
+                Interrupts.external(c, v);
+                if (c.exit != null) {
+                    return takeExit();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** HLT: wait until an interrupt can be taken (then go on) or a kick (INTERRUPTED). */
+    private VcpuExit haltWait() {
+        for (;;) {
+            if (c.kickRequested) {
+                c.kickRequested = false;
+                c.attention = false;
+                return VcpuExit.INTERRUPTED;
+            }
+            c.attention = false;
+            syncDirty();
+            crossRequests.run();
+            int v = c.pendingIrq;
+            if (v >= 0 && (c.flags & FlagState.IF) != 0 && PENDING.compareAndSet(c, v, -1)) {
+                c.halted = false;
+                Interrupts.external(c, v);
+                return c.exit != null ? takeExit() : null;
+            }
+            if (!c.attention) {
+                LockSupport.park(this);
+            }
+        }
+    }
+
+    /** Raises an external interrupt (any thread); false if one is already pending. */
+    public boolean inject(int vector) {
+        if (!PENDING.compareAndSet(c, -1, vector)) {
+            return false;
+        }
+        wake();
+        return true;
+    }
+
+    /** Makes {@link #run} return INTERRUPTED soon (any thread). */
+    public void kick() {
+        c.kickRequested = true;
+        wake();
+    }
+
+    /** Sets the attention flag and unparks a halted vCPU (any thread). */
+    public void wake() {
+        c.attention = true;
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+}

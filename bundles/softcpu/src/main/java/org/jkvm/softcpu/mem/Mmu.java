@@ -1,0 +1,319 @@
+package org.jkvm.softcpu.mem;
+
+import java.util.Arrays;
+
+import org.jkvm.softcpu.cpu.Cpu;
+import org.jkvm.softcpu.cpu.Vec;
+
+/**
+ * The slow memory path of one vCPU: TLB fills through {@link PageWalker}, page-crossing and MMIO accesses, dirty
+ * marking, self-modifying-code detection, TLB flushes. The fast path (a TLB hit inside one page) is in
+ * {@link Cpu#read}/{@link Cpu#write}.
+ */
+public final class Mmu {
+    public static final int READ = 0;
+    public static final int WRITE = 1;
+    public static final int EXEC = 2;
+
+    private final Cpu c;
+    private final PhysMemory phys;
+    public final PageWalker walker;
+    /** Called when a guest write hits a page holding decoded code. */
+    public CodeInvalidator code = page -> { };
+
+    /** Drops decoded code of a guest-physical page. */
+    public interface CodeInvalidator {
+        /** Drops the decoded code of the 4 KiB page at guest-physical {@code gpaPage}. */
+        void invalidatePage(long gpaPage);
+    }
+
+    public Mmu(Cpu c) {
+        this.c = c;
+        this.phys = c.phys;
+        this.walker = new PageWalker(c);
+    }
+
+    // ---- TLB maintenance -------------------------------------------------------------------------------------
+
+    /** Empties the TLB. */
+    public void flushAll() {
+        Arrays.fill(c.tlbRead, -1L);
+        Arrays.fill(c.tlbWrite, -1L);
+        Arrays.fill(c.tlbExec, -1L);
+        Arrays.fill(c.tlbFlags, (byte) 0);
+        c.tlbLargeEntries = 0;
+    }
+
+    /** Drops every entry except global pages (a CR3 write with CR4.PGE). */
+    public void flushNonGlobal() {
+        for (int i = 0; i < Cpu.TLB_SIZE; i++) {
+            if ((c.tlbFlags[i] & 1) == 0) {
+                drop(i);
+            }
+        }
+    }
+
+    /** Drops every writable entry (a new dirty epoch, or a page became a code page on another vCPU). */
+    public void flushWrites() {
+        Arrays.fill(c.tlbWrite, -1L);
+    }
+
+    /** Drops write entries that map guest-physical page {@code gpaPage} (it now holds decoded code). */
+    public void flushWritesTo(long gpaPage) {
+        for (int i = 0; i < Cpu.TLB_SIZE; i++) {
+            if (c.tlbWrite[i] != -1L && c.tlbPhys[i] == gpaPage) {
+                c.tlbWrite[i] = -1L;
+            }
+        }
+    }
+
+    /** INVLPG: drops the translation of {@code lin}, including every entry of a large page holding it. */
+    public void flushPage(long lin) {
+        long vpn = lin >>> 12;
+        drop((int) vpn & Cpu.TLB_MASK);
+        if (c.tlbLargeEntries > 0) {
+            for (int i = 0; i < Cpu.TLB_SIZE; i++) {
+                int cls = (c.tlbFlags[i] >> 1) & 3;
+                if (cls != 0) {
+                    int sh = cls == 1 ? 9 : cls == 2 ? 10 : 18;
+                    long tag = Math.max(c.tlbRead[i], c.tlbExec[i]);
+                    if (tag == -1L || (tag >>> sh) == (vpn >>> sh)) {
+                        drop(i);
+                    }
+                }
+            }
+        }
+    }
+
+    private void drop(int i) {
+        c.tlbRead[i] = -1L;
+        c.tlbWrite[i] = -1L;
+        c.tlbExec[i] = -1L;
+        if ((c.tlbFlags[i] & 6) != 0) {
+            c.tlbLargeEntries--;
+        }
+        c.tlbFlags[i] = 0;
+    }
+
+    // ---- fills -----------------------------------------------------------------------------------------------
+
+    /**
+     * Translates {@code lin} for {@code access} at the current privilege, fills the TLB entry when the page is
+     * RAM, performs the write-side bookkeeping (dirty mark, code invalidation) for writes, and returns the host
+     * address of {@code lin}, or -1 when it is MMIO (then {@link #lastGpa} holds the guest-physical address).
+     */
+    public long hostFor(long lin, int access) {
+        long gpa = walker.translate(lin, access, c.cpl == 3);
+        lastGpa = gpa;
+        int r = phys.region(gpa);
+        if (r < 0) {
+            return -1;
+        }
+        long pageGpa = gpa & ~0xfffL;
+        long page = phys.page(r, gpa);
+        long vpn = lin >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        drop(i);
+        c.tlbHost[i] = phys.host(r, pageGpa);
+        c.tlbPhys[i] = pageGpa;
+        c.tlbRead[i] = vpn;
+        if (walker.lastExec) {
+            c.tlbExec[i] = vpn;
+        }
+        int epoch = c.epochSeen[r];
+        if (access == WRITE) {
+            phys.markDirty(r, page, epoch);
+            if (phys.isCode(r, page)) {
+                invalidateCode(r, page, pageGpa);
+            }
+        }
+        if (walker.lastWritable && walker.lastDirty && phys.isMarked(r, page, epoch) && !phys.isCode(r, page)) {
+            c.tlbWrite[i] = vpn;
+        }
+        int flags = (walker.lastGlobal ? 1 : 0) | walker.lastSizeClass << 1;
+        c.tlbFlags[i] = (byte) flags;
+        if (walker.lastSizeClass != 0) {
+            c.tlbLargeEntries++;
+        }
+        return c.tlbHost[i] + (lin & 0xfff);
+    }
+
+    /** The guest-physical address of the last {@link #hostFor} call. */
+    public long lastGpa;
+
+    private void invalidateCode(int r, long page, long pageGpa) {
+        if (phys.clearCode(r, page)) {
+            code.invalidatePage(pageGpa);
+            c.stopBlock = true;
+        }
+    }
+
+    // ---- slow reads and writes -------------------------------------------------------------------------------
+
+    /** A read that missed the TLB, crosses a page or is MMIO. */
+    public long readSlow(long lin, int s) {
+        int n = 1 << s;
+        if ((lin & 0xfff) > 4096 - n) {
+            long v = 0;
+            for (int k = 0; k < n; k++) {
+                v |= readSlow(lin + k, 0) << (8 * k);
+            }
+            return v;
+        }
+        long a = hostFor(lin, READ);
+        if (a >= 0) {
+            return Host.get(a, n);
+        }
+        return mmioRead(lastGpa, n);
+    }
+
+    /** A write that missed the TLB, crosses a page, is MMIO or hits a page needing bookkeeping. */
+    public void writeSlow(long lin, int s, long v) {
+        int n = 1 << s;
+        if ((lin & 0xfff) > 4096 - n) {
+            probeWriteSlow(lin, s);
+            for (int k = 0; k < n; k++) {
+                writeSlow(lin + k, 0, v >>> (8 * k));
+            }
+            return;
+        }
+        long a = hostFor(lin, WRITE);
+        if (a >= 0) {
+            Host.put(a, n, v);
+        } else {
+            mmioWrite(lastGpa, n, v);
+        }
+    }
+
+    /** Translates both pages of an access for writing, so that a fault comes before any byte is written. */
+    public void probeWriteSlow(long lin, int s) {
+        int n = 1 << s;
+        walker.translate(lin, WRITE, c.cpl == 3);
+        if ((lin & 0xfff) > 4096 - n) {
+            walker.translate(lin + n - 1, WRITE, c.cpl == 3);
+        }
+    }
+
+    // ---- instruction fetch -----------------------------------------------------------------------------------
+
+    /**
+     * The host address of code byte {@code lin} (fetch permission checked, TLB filled), or -1 when it is not RAM.
+     */
+    public long fetchHost(long lin) {
+        long vpn = lin >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        if (c.tlbExec[i] == vpn) {
+            return c.tlbHost[i] + (lin & 0xfff);
+        }
+        return hostFor(lin, EXEC);
+    }
+
+    /** The guest-physical page of code at {@code lin} after {@link #fetchHost}; valid while the TLB entry is. */
+    public long fetchPhysPage(long lin) {
+        return c.tlbPhys[(int) (lin >>> 12) & Cpu.TLB_MASK];
+    }
+
+    // ---- supervisor (implicit) accesses: descriptor tables, TSS, IDT ---------------------------------------
+
+    /** Reads {@code 1 << s} bytes at linear {@code lin} as a supervisor access (no TLB). */
+    public long readSys(long lin, int s) {
+        int n = 1 << s;
+        if ((lin & 0xfff) > 4096 - n) {
+            long v = 0;
+            for (int k = 0; k < n; k++) {
+                v |= readSys(lin + k, 0) << (8 * k);
+            }
+            return v;
+        }
+        return readPhys(walker.translate(lin, READ, false), n);
+    }
+
+    /** Writes {@code 1 << s} bytes at linear {@code lin} as a supervisor access. */
+    public void writeSys(long lin, int s, long v) {
+        writeAs(lin, s, v, false);
+    }
+
+    /** Writes {@code 1 << s} bytes at linear {@code lin} as a user or supervisor access (no TLB). */
+    public void writeAs(long lin, int s, long v, boolean user) {
+        int n = 1 << s;
+        if ((lin & 0xfff) > 4096 - n) {
+            walker.translate(lin, WRITE, user);
+            walker.translate(lin + n - 1, WRITE, user);
+            for (int k = 0; k < n; k++) {
+                writeAs(lin + k, 0, v >>> (8 * k), user);
+            }
+            return;
+        }
+        writePhys(walker.translate(lin, WRITE, user), n, v);
+    }
+
+    // ---- physical ----------------------------------------------------------------------------------------------
+
+    /** Reads {@code n} bytes (within one page) at guest-physical {@code gpa}. */
+    public long readPhys(long gpa, int n) {
+        int r = phys.region(gpa);
+        if (r >= 0) {
+            return Host.get(phys.host(r, gpa), n);
+        }
+        return mmioRead(gpa, n);
+    }
+
+    /** Writes {@code n} bytes (within one page) at guest-physical {@code gpa}, with dirty and code bookkeeping. */
+    public void writePhys(long gpa, int n, long v) {
+        int r = phys.region(gpa);
+        if (r >= 0) {
+            noteWrite(r, gpa);
+            Host.put(phys.host(r, gpa), n, v);
+        } else {
+            mmioWrite(gpa, n, v);
+        }
+    }
+
+    /** Compare-and-set of a 4- or 8-byte RAM value (page-table A/D updates); true if it was {@code expect}. */
+    public boolean casPhys(long gpa, int n, long expect, long update) {
+        int r = phys.region(gpa);
+        if (r < 0) {
+            mmioWrite(gpa, n, update);
+            return true;
+        }
+        noteWrite(r, gpa);
+        long a = phys.host(r, gpa);
+        return n == 8 ? Host.U.compareAndSwapLong(null, a, expect, update)
+                : Host.U.compareAndSwapInt(null, a, (int) expect, (int) update);
+    }
+
+    /** Dirty mark and code invalidation for a CPU write to RAM at {@code gpa} in region {@code r}. */
+    public void noteWrite(int r, long gpa) {
+        long page = phys.page(r, gpa);
+        phys.markDirty(r, page, c.epochSeen[r]);
+        if (phys.isCode(r, page)) {
+            invalidateCode(r, page, gpa & ~0xfffL);
+        }
+    }
+
+    private long mmioRead(long gpa, int n) {
+        byte[] b = c.io[Integer.numberOfTrailingZeros(n)];
+        Arrays.fill(b, (byte) 0xff);
+        c.ops.mmioRead(gpa, b);
+        long v = 0;
+        for (int k = n - 1; k >= 0; k--) {
+            v = v << 8 | (b[k] & 0xff);
+        }
+        return v;
+    }
+
+    private void mmioWrite(long gpa, int n, long v) {
+        byte[] b = c.io[Integer.numberOfTrailingZeros(n)];
+        for (int k = 0; k < n; k++) {
+            b[k] = (byte) (v >>> (8 * k));
+        }
+        c.ops.mmioWrite(gpa, b);
+    }
+
+    /** Raises #GP(0) for a non-canonical address. */
+    public static void checkCanonical(Cpu c, long lin) {
+        if (((lin << 16) >> 16) != lin) {
+            throw c.fault(Vec.GP, 0);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.jkvm.softcpu.ops;
+
+import org.jkvm.softcpu.cpu.Cpu;
+import org.jkvm.softcpu.cpu.FlagState;
+import org.jkvm.softcpu.decode.Dec;
+import org.jkvm.softcpu.sys.Io;
+
+/**
+ * String instructions MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE. Each iteration completes
+ * (registers updated) before the next, so a fault in the middle leaves a restartable state; a long REP stops every
+ * {@link #CHUNK} iterations when the vCPU has been asked for attention (kick, dirty-log fetch, interrupt) and
+ * resumes at the same instruction. Ends its block.
+ */
+public final class Str extends Op {
+    public static final int MOVS = 0;
+    public static final int CMPS = 1;
+    public static final int STOS = 2;
+    public static final int LODS = 3;
+    public static final int SCAS = 4;
+    public static final int INS = 5;
+    public static final int OUTS = 6;
+    /** Iterations between attention checks. */
+    static final int CHUNK = 1024;
+
+    private final int kind;
+    private final int s;
+    private final int rep;
+    private final int srcSeg;
+    private final long amask;
+
+    public Str(Dec d, int kind, int s) {
+        super(d);
+        this.kind = kind;
+        this.s = s;
+        this.rep = d.rep;
+        this.srcSeg = d.dataSeg();
+        this.amask = d.asz == 1 ? 0xffffL : d.asz == 2 ? 0xffffffffL : -1L;
+    }
+
+    @Override
+    public boolean endsBlock() {
+        return rep != 0;
+    }
+
+    private void setA(Cpu c, int reg, long v) {
+        c.r[reg] = amask == 0xffffL ? (c.r[reg] & ~0xffffL) | (v & 0xffffL) : v & amask;
+    }
+
+    @Override
+    public void exec(Cpu c) {
+        if (kind >= INS) {
+            Io.check(c, (int) c.r[2] & 0xffff, 1 << s);
+        }
+        if (rep == 0) {
+            once(c);
+            return;
+        }
+        int budget = CHUNK;
+        while ((c.r[1] & amask) != 0) {
+            once(c);
+            setA(c, 1, (c.r[1] & amask) - 1);
+            if ((kind == CMPS || kind == SCAS) && c.zf() != (rep == 0xf3)) {
+                return;
+            }
+            if (--budget == 0) {
+                if (c.attention) {
+                    c.rip = rip;
+                    return;
+                }
+                budget = CHUNK;
+            }
+        }
+    }
+
+    private void once(Cpu c) {
+        int n = 1 << s;
+        long delta = (c.flags & FlagState.DF) != 0 ? -n : n;
+        long si = c.r[6] & amask;
+        long di = c.r[7] & amask;
+        switch (kind) {
+            case MOVS: {
+                long v = c.read(c.addr(srcSeg, si, n, false), s);
+                c.write(c.addr(Cpu.ES, di, n, true), s, v);
+                setA(c, 6, si + delta);
+                setA(c, 7, di + delta);
+                return;
+            }
+            case CMPS: {
+                long a = c.read(c.addr(srcSeg, si, n, false), s);
+                long b = c.read(c.addr(Cpu.ES, di, n, false), s);
+                Alu.compute(c, Alu.CMP, s, a, b);
+                setA(c, 6, si + delta);
+                setA(c, 7, di + delta);
+                return;
+            }
+            case STOS:
+                c.write(c.addr(Cpu.ES, di, n, true), s, c.r[0]);
+                setA(c, 7, di + delta);
+                return;
+            case LODS:
+                c.setReg(0, s, 0, c.read(c.addr(srcSeg, si, n, false), s));
+                setA(c, 6, si + delta);
+                return;
+            case SCAS: {
+                long b = c.read(c.addr(Cpu.ES, di, n, false), s);
+                Alu.compute(c, Alu.CMP, s, c.r[0] & Cpu.MASK[s], b);
+                setA(c, 7, di + delta);
+                return;
+            }
+            case INS: {
+                long l = c.addr(Cpu.ES, di, n, true);
+                c.probeWrite(l, s);
+                c.write(l, s, Io.in(c, (int) c.r[2], s));
+                setA(c, 7, di + delta);
+                return;
+            }
+            default: {
+                long v = c.read(c.addr(srcSeg, si, n, false), s);
+                Io.out(c, (int) c.r[2], s, v);
+                setA(c, 6, si + delta);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.jkvm.softcpu.sys;
+
+/**
+ * The virtual time-stamp counter: {@code khz} ticks per millisecond of host monotonic time
+ * ({@link System#nanoTime()}), plus an offset. It keeps counting while the vCPU is stopped (as KVM's does) and
+ * never goes backwards: setting a value moves the offset, a rate change keeps the current value.
+ *
+ * <p>Thread-safety: the vCPU thread reads it; state methods run while the vCPU is stopped.
+ */
+public final class Tsc {
+    private long khz;
+    /** Integer part of ticks per nanosecond. */
+    private long whole;
+    /** Fractional part of ticks per nanosecond, as an unsigned 64-bit binary fraction. */
+    private long frac;
+    private long offset;
+    /** The highest value handed out, so that a rate change or restore can never make it go back. */
+    private long last;
+
+    public Tsc(long khz) {
+        setKhz(khz);
+    }
+
+    /** The rate in kHz. */
+    public long khz() {
+        return khz;
+    }
+
+    /** Changes the rate, keeping the current value. */
+    public void setKhz(long newKhz) {
+        if (newKhz <= 0) {
+            throw new IllegalArgumentException("TSC rate must be positive, got " + newKhz + " kHz");
+        }
+        long now = khz == 0 ? 0 : read();
+        khz = newKhz;
+        whole = newKhz / 1_000_000;
+        long rem = newKhz % 1_000_000;
+        // frac = rem * 2^64 / 1e6, computed without overflow.
+        frac = Long.divideUnsigned(rem << 32, 1_000_000) << 32
+                | Long.divideUnsigned(Long.remainderUnsigned(rem << 32, 1_000_000) << 32, 1_000_000);
+        offset = 0;
+        offset = now - scaled(System.nanoTime());
+    }
+
+    private long scaled(long nanos) {
+        long hi = Math.multiplyHigh(nanos, frac) + (frac < 0 ? nanos : 0);
+        return nanos * whole + hi;
+    }
+
+    /** The current value. */
+    public long read() {
+        long v = offset + scaled(System.nanoTime());
+        if (v < last && last - v < (1L << 62)) {
+            return last;
+        }
+        last = v;
+        return v;
+    }
+
+    /** Sets the current value (WRMSR IA32_TSC, a restore). */
+    public void set(long value) {
+        offset = 0;
+        offset = value - scaled(System.nanoTime());
+        last = value;
+    }
+}
