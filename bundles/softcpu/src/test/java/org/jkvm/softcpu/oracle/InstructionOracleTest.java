@@ -34,7 +34,7 @@ class InstructionOracleTest {
     static final long FIXED_SEED = 0x0AC1E5EEDL;
     private static final Logger LOG = LoggerFactory.getLogger(InstructionOracleTest.class);
     private static final int BATCH = 25_000;
-    private static final int SHOWN = 40;
+    private static final int SHOWN = Integer.getInteger("oracle.show", 40);
 
     private static NativeHarness harness;
     private static Hypervisor softCpu;
