@@ -35,12 +35,19 @@ public final class AbiCheck {
     }
 
     /**
-     * Throws unless the two are ABI-compatible, listing every difference in one message.
+     * Throws unless the two are ABI-compatible, listing every difference in one message. A different domain type
+     * (KVM against the software CPU) is reported first and alone, in libvirt's words, as libvirt's ABI check does.
      *
      * @throws DomainXmlException naming each difference
      */
     public static void require(DomainDefinition source, DomainDefinition destination) {
         List<AbiDifference> diff = compare(source, destination);
+        for (AbiDifference d : diff) {
+            if (d.path().equals("domain/@type")) {
+                throw new DomainXmlException("Target domain virt type " + d.destination() + " does not match source "
+                        + d.source());
+            }
+        }
         if (!diff.isEmpty()) {
             throw new DomainXmlException("the destination definition of '" + source.name() + "' differs from the"
                     + " source in " + diff.size() + (diff.size() == 1 ? " guest-visible setting: " : " guest-visible"

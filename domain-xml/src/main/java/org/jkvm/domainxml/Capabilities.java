@@ -7,9 +7,10 @@ import org.jkvm.domainxml.internal.XmlText;
 /**
  * The capabilities documents the driver serves: host capabilities ({@code virsh capabilities},
  * libvirt's capability.rng) and domain capabilities ({@code virsh domcapabilities}, domaincaps.rng), describing
- * what jkvm offers: x86_64 {@code hvm} guests of type {@code kvm} on machine {@code pc}, one vCPU, the CPU models
- * {@code qemu64}, {@code kvm64} and {@code host}, live migration over tcp, and no disks, display or passthrough.
- * Thread-safe (stateless).
+ * what jkvm offers: x86_64 {@code hvm} guests on machine {@code pc}, of type {@code qemu} (jkvm's software CPU,
+ * always) and {@code kvm} (when KVM works on the host), as libvirt's qemu driver lists them; one vCPU, the CPU
+ * models {@code qemu64}, {@code kvm64} and {@code host} (KVM only), live migration over tcp, and no disks,
+ * display or passthrough. Thread-safe (stateless).
  */
 public final class Capabilities {
     /** The machine type jkvm reports (it runs one fixed PC-like machine). */
@@ -20,8 +21,14 @@ public final class Capabilities {
     private Capabilities() {
     }
 
-    /** The host capabilities XML. */
-    public static String host(HostInfo h) {
+    /**
+     * The host capabilities XML.
+     *
+     * @param h   the host's facts
+     * @param kvm whether KVM works here ({@link KvmDevice#probe()}): the guest lists {@code <domain type='kvm'/>}
+     *            after {@code <domain type='qemu'/>} only then
+     */
+    public static String host(HostInfo h, boolean kvm) {
         XmlText x = new XmlText().open("capabilities").open("host");
         x.text("uuid", h.uuid());
         x.open("cpu").text("arch", "x86_64").text("vendor", h.cpuVendor())
@@ -45,26 +52,44 @@ public final class Capabilities {
         x.close();
         x.open("guest").text("os_type", "hvm").open("arch", "name", "x86_64").text("wordsize", "64")
                 .text("emulator", h.engine()).text("machine", MACHINE, "maxCpus", Integer.toString(MAX_VCPUS))
-                .empty("domain", "type", "kvm").close();
+                .empty("domain", "type", "qemu");
+        if (kvm) {
+            x.empty("domain", "type", "kvm");
+        }
+        x.close();
         x.open("features").empty("acpi", "default", "on", "toggle", "no")
                 .empty("apic", "default", "on", "toggle", "no").empty("cpuselection").close();
         x.close();
         return x.close().toString();
     }
 
-    /** The domain capabilities XML for the engine at {@code engine} (an absolute path). */
-    public static String domain(String engine) {
+    /**
+     * The domain capabilities XML for the engine at {@code engine} (an absolute path) and a virtualization type.
+     * On {@code qemu} (the software CPU) host-passthrough is not supported, as with QEMU's TCG, and host-model is
+     * the engine's {@code max}.
+     *
+     * @param virtType {@code kvm} or {@code qemu}
+     */
+    public static String domain(String engine, String virtType) {
+        boolean kvm = "kvm".equals(virtType);
+        if (!kvm && !"qemu".equals(virtType)) {
+            throw new IllegalArgumentException("virtualization type '" + virtType + "' is not kvm or qemu");
+        }
         XmlText x = new XmlText().open("domainCapabilities");
-        x.text("path", engine).text("domain", "kvm").text("machine", MACHINE).text("arch", "x86_64");
+        x.text("path", engine).text("domain", virtType).text("machine", MACHINE).text("arch", "x86_64");
         x.empty("vcpu", "max", Integer.toString(MAX_VCPUS)).empty("iothreads", "supported", "no");
         x.open("os", "supported", "yes").open("enum", "name", "firmware").close()
                 .open("loader", "supported", "no").open("enum", "name", "type").close().close().close();
         x.open("cpu");
-        x.open("mode", "name", "host-passthrough", "supported", "yes")
-                .open("enum", "name", "hostPassthroughMigratable").text("value", "off").close().close();
+        if (kvm) {
+            x.open("mode", "name", "host-passthrough", "supported", "yes")
+                    .open("enum", "name", "hostPassthroughMigratable").text("value", "off").close().close();
+        } else {
+            x.empty("mode", "name", "host-passthrough", "supported", "no");
+        }
         x.empty("mode", "name", "maximum", "supported", "yes");
-        x.open("mode", "name", "host-model", "supported", "yes").text("model", "host", "fallback", "forbid")
-                .close();
+        x.open("mode", "name", "host-model", "supported", "yes").text("model", kvm ? "host" : "max", "fallback",
+                "forbid").close();
         x.open("mode", "name", "custom", "supported", "yes");
         for (String m : List.of("qemu64", "kvm64")) {
             x.text("model", m, "usable", "yes", "vendor", "unknown");

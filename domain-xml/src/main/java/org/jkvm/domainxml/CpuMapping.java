@@ -12,6 +12,10 @@ import org.jkvm.domainxml.model.CpuFeature;
  * {@code <cpu>} or no model means {@code qemu64}); features with policy force or require become {@code +name},
  * disable or forbid {@code -name}, optional ones are left to the model. libvirt's underscores in feature names
  * become the engine's hyphens ({@code lahf_lm} is {@code lahf-lm}).
+ *
+ * <p>A {@code type='qemu'} domain runs on the software CPU, which has no host CPU to pass through: as libvirt with
+ * QEMU's TCG, host-passthrough (and the engine model {@code host}) cannot start there, and host-model becomes
+ * {@code max}, everything the software CPU implements (libvirt derives TCG's host model from QEMU's {@code max}).
  */
 final class CpuMapping {
     /** The CPU models the engine offers. */
@@ -20,13 +24,15 @@ final class CpuMapping {
     private CpuMapping() {
     }
 
-    static void check(Cpu cpu, List<Problem> errors, List<Problem> warnings) {
+    static void check(Cpu cpu, String domainType, List<Problem> errors, List<Problem> warnings) {
         if (cpu == null) {
             return;
         }
         String mode = cpu.mode == null ? "custom" : cpu.mode;
         if ("host-model".equals(mode)) {
-            warnings.add(new Problem("cpu/@mode", "host-model runs as the engine's 'host' model"));
+            warnings.add(new Problem("cpu/@mode", "qemu".equals(domainType)
+                    ? "host-model runs as the engine's 'max' model (everything the software CPU implements)"
+                    : "host-model runs as the engine's 'host' model"));
         }
         if ("custom".equals(mode) && cpu.model != null && cpu.model.value != null
                 && !MODELS.contains(cpu.model.value.strip())) {
@@ -60,18 +66,32 @@ final class CpuMapping {
         return p;
     }
 
-    /** The {@code -cpu} value. */
-    static String engineValue(Cpu cpu) {
+    /**
+     * The {@code -cpu} value for a domain of type {@code domainType}.
+     *
+     * @throws DomainXmlException with libvirt's sentence when a {@code qemu} domain asks for the host CPU
+     */
+    static String engineValue(Cpu cpu, String domainType) {
         if (cpu == null) {
             return "qemu64";
         }
         String mode = cpu.mode == null ? "custom" : cpu.mode;
+        boolean soft = "qemu".equals(domainType);
         StringBuilder sb = new StringBuilder();
         if ("custom".equals(mode)) {
-            sb.append(cpu.model == null || cpu.model.value == null || cpu.model.value.isBlank()
-                    ? "qemu64" : cpu.model.value.strip());
+            String model = cpu.model == null || cpu.model.value == null || cpu.model.value.isBlank()
+                    ? "qemu64" : cpu.model.value.strip();
+            if (soft && model.equals("host")) {
+                throw new DomainXmlException("CPU model 'host' needs KVM; a type='qemu' domain runs on jkvm's"
+                        + " software CPU, so use qemu64, kvm64 or <cpu mode='maximum'/>");
+            }
+            sb.append(model);
+        } else if (soft && "host-passthrough".equals(mode)) {
+            // libvirt's refusal when starting such a domain on QEMU's TCG (VIR_ERR_CONFIG_UNSUPPORTED).
+            throw new DomainXmlException("CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not"
+                    + " supported by hypervisor");
         } else {
-            sb.append("maximum".equals(mode) ? "max" : "host");
+            sb.append("maximum".equals(mode) || soft ? "max" : "host");
         }
         for (CpuFeature f : cpu.features) {
             String policy = f.policy == null ? "require" : f.policy;

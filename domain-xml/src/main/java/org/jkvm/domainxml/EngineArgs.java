@@ -8,7 +8,8 @@ import org.jkvm.domainxml.model.Domain;
 
 /**
  * The engine command line a definition maps to (docs/contracts.md, the engine's qemu-style options):
- * {@code -name}, {@code -uuid}, {@code -m} (KiB or MiB), {@code -smp 1}, {@code -cpu} (see {@link CpuMapping}),
+ * {@code -name}, {@code -uuid}, {@code -accel} from the domain type ({@link #accelerator}), {@code -m} (KiB or
+ * MiB), {@code -smp 1}, {@code -cpu} (see {@link CpuMapping}),
  * {@code -abi-fingerprint} ({@link Fingerprint#of}),
  * {@code -kernel} only when {@code <os><kernel>} is given (else the engine boots its bundled firmware),
  * {@code -append} from {@code <os><cmdline>}, {@code -serial} from the first serial port (see
@@ -35,9 +36,10 @@ public final class EngineArgs {
         List<String> a = new ArrayList<>();
         add(a, "-name", def.name());
         add(a, "-uuid", def.uuid());
+        add(a, "-accel", accelerator(d.type));
         add(a, "-m", memory(def.memoryBytes()));
         add(a, "-smp", "1");
-        add(a, "-cpu", CpuMapping.engineValue(d.cpu));
+        add(a, "-cpu", CpuMapping.engineValue(d.cpu, d.type));
         // The engine carries this in its migration handshake, so a destination started from a definition that
         // differs in any ABI-relevant way refuses the stream (the engine cannot see XML itself).
         add(a, "-abi-fingerprint", Fingerprint.of(def));
@@ -56,6 +58,23 @@ public final class EngineArgs {
             add(a, "-pidfile", paths.pidFile().toString());
         }
         return List.copyOf(a);
+    }
+
+    /**
+     * The engine's {@code -accel} for a domain type, as QEMU spells it: {@code kvm} for {@code type='kvm'},
+     * {@code tcg} (jkvm's software CPU) for {@code type='qemu'}.
+     *
+     * @throws DomainXmlException for any other type
+     */
+    public static String accelerator(String domainType) {
+        if ("kvm".equals(domainType)) {
+            return "kvm";
+        }
+        if ("qemu".equals(domainType)) {
+            return "tcg";
+        }
+        throw new DomainXmlException("domain type '" + domainType + "' has no jkvm accelerator; use"
+                + " <domain type='kvm'> or <domain type='qemu'>");
     }
 
     /** {@code -m} in MiB ({@code 256M}) when whole, else in KiB ({@code 219136K}). */

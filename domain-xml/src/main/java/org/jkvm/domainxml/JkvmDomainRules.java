@@ -22,8 +22,8 @@ final class JkvmDomainRules {
     static void check(DomainDefinition def, List<Problem> errors, List<Problem> warnings) {
         Domain d = def.model();
         if (!JkvmSupport.DOMAIN_TYPES.contains(d.type)) {
-            errors.add(new Problem("domain", "domain type '" + d.type + "' is not supported by jkvm"
-                    + ("qemu".equals(d.type) ? " (it means TCG emulation)" : "") + "; use <domain type='kvm'>"));
+            errors.add(new Problem("domain", "domain type '" + d.type + "' is not supported by jkvm; use"
+                    + " <domain type='kvm'> (KVM) or <domain type='qemu'> (jkvm's software CPU)"));
         }
         checkOs(d.os, errors, warnings);
         long mem = def.memoryBytes();
@@ -38,7 +38,7 @@ final class JkvmDomainRules {
             errors.add(new Problem("vcpu", def.vcpus() + " vCPUs requested; the jkvm engine runs one vCPU for now,"
                     + " so use <vcpu>1</vcpu>"));
         }
-        CpuMapping.check(d.cpu, errors, warnings);
+        CpuMapping.check(d.cpu, d.type, errors, warnings);
         if (d.clock != null) {
             for (Timer t : d.clock.timers) {
                 if ("tsc".equals(t.name) && (t.frequency != null || t.mode != null)) {

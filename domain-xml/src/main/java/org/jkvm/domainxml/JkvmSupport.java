@@ -15,13 +15,14 @@ import org.jkvm.domainxml.model.Video;
 import org.w3c.dom.Element;
 
 /**
- * Checks a definition against what this driver runs: domain type {@code kvm}, x86_64 {@code hvm}, one vCPU, the
+ * Checks a definition against what this driver runs: domain type {@code kvm} (KVM) or {@code qemu} (jkvm's
+ * software CPU, as libvirt's {@code qemu} type is QEMU's TCG), x86_64 {@code hvm}, one vCPU, the
  * engine's CPU models, the bundled firmware or a kernel, one serial port, and each device by
  * {@link DeviceSupport}. Domain-level rules are in {@link JkvmDomainRules}. Thread-safe (stateless).
  */
 public final class JkvmSupport {
-    /** The domain types this driver accepts. */
-    public static final List<String> DOMAIN_TYPES = List.of("kvm");
+    /** The domain types this driver accepts: {@code kvm} runs on KVM, {@code qemu} on jkvm's software CPU. */
+    public static final List<String> DOMAIN_TYPES = List.of("kvm", "qemu");
 
     private JkvmSupport() {
     }

@@ -27,6 +27,16 @@ class AbiCheckTest {
     }
 
     @Test
+    void aChangedDomainTypeIsRefusedInLibvirtsWords() {
+        DomainDefinition qemu = DomainXml.parse(Fixtures.guestWith("type='kvm'", "type='qemu'").replace(">256</memory>",
+                ">512</memory>"));
+        DomainXmlException e = assertThrows(DomainXmlException.class, () -> AbiCheck.require(BASE, qemu));
+        assertEquals("Target domain virt type qemu does not match source kvm", e.getMessage());
+        assertEquals(2, AbiCheck.compare(BASE, qemu).size(), "the comparison still lists every difference");
+        AbiCheck.require(qemu, DomainXml.parse(DomainXml.format(qemu)));
+    }
+
+    @Test
     void tenKindsOfDifference() {
         assertOne("memory", "268435456 bytes", "536870912 bytes", ">256</memory>", ">512</memory>");
         assertOne("vcpu", "1", "2", ">1</vcpu>", ">2</vcpu>");

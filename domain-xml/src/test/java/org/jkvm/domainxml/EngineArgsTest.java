@@ -17,7 +17,8 @@ class EngineArgsTest {
     void mapsTheGuestToTheEngineCommandLine() {
         DomainDefinition def = Fixtures.parse(Fixtures.guest());
         List<String> args = EngineArgs.of(def, PATHS);
-        assertEquals(List.of("-name", "guest1", "-uuid", "c7a5fdbd-edaf-9455-926a-d65c16db1809", "-m", "256M",
+        assertEquals(List.of("-name", "guest1", "-uuid", "c7a5fdbd-edaf-9455-926a-d65c16db1809", "-accel", "kvm",
+                "-m", "256M",
                 "-smp", "1", "-cpu", "qemu64,-nx,+lahf-lm", "-abi-fingerprint", Fingerprint.of(def), "-append", "workload=dirty mib=16 rate=1000",
                 "-serial", "file:/var/log/jkvm/guest1.serial", "-qmp", "unix:/run/jkvm/guest1.qmp,server,nowait",
                 "-pidfile", "/run/jkvm/guest1.pid"), args);
@@ -62,6 +63,36 @@ class EngineArgsTest {
                 "<memory unit='GiB'>1</memory>"), "-m"));
         assertEquals("1024M", arg(Fixtures.guestWith("<memory unit='MiB'>256</memory>",
                 "<memory unit='bytes'>1073741824</memory>"), "-m"));
+    }
+
+    @Test
+    void domainTypeChoosesTheAccelerator() {
+        assertEquals("kvm", arg(Fixtures.guest(), "-accel"));
+        String qemu = Fixtures.guestWith("type='kvm'", "type='qemu'");
+        assertEquals("tcg", arg(qemu, "-accel"), "type='qemu' runs on the software CPU, QEMU's -accel tcg");
+        assertEquals("qemu64,-nx,+lahf-lm", arg(qemu, "-cpu"), "a named model is the same on both");
+        assertEquals("kvm", EngineArgs.accelerator("kvm"));
+        assertEquals("tcg", EngineArgs.accelerator("qemu"));
+        DomainXmlException xen = assertThrows(DomainXmlException.class, () -> EngineArgs.accelerator("xen"));
+        assertEquals("domain type 'xen' has no jkvm accelerator; use <domain type='kvm'> or <domain type='qemu'>",
+                xen.getMessage());
+    }
+
+    @Test
+    void theSoftwareCpuHasNoHostCpuToPassThrough() {
+        String qemu = Fixtures.guestWith("type='kvm'", "type='qemu'");
+        String model = qemu.replaceAll("(?s)<cpu .*</cpu>", "<cpu mode='host-model'/>");
+        assertEquals("max", arg(model, "-cpu"), "host-model on the software CPU is everything it implements");
+        assertEquals("host", arg(model.replace("type='qemu'", "type='kvm'"), "-cpu"));
+        String passthrough = qemu.replaceAll("(?s)<cpu .*</cpu>", "<cpu mode='host-passthrough'/>");
+        DomainXmlException e = assertThrows(DomainXmlException.class, () -> EngineArgs.of(Fixtures.parse(
+                passthrough), PATHS));
+        assertEquals("CPU mode 'host-passthrough' for x86_64 qemu domain on x86_64 host is not supported by"
+                + " hypervisor", e.getMessage(), "libvirt's sentence for TCG");
+        assertTrue(JkvmSupport.check(Fixtures.parse(passthrough)).ok(), "defining it is allowed, as in libvirt");
+        String hostModel = qemu.replace(">qemu64<", ">host<");
+        assertTrue(assertThrows(DomainXmlException.class, () -> EngineArgs.of(Fixtures.parse(hostModel), PATHS))
+                .getMessage().startsWith("CPU model 'host' needs KVM"));
     }
 
     @Test

@@ -103,8 +103,10 @@ class ErrorMessagesTest {
 
     @Test
     void jkvmRefusals() {
-        assertEquals("domain: domain type 'qemu' is not supported by jkvm (it means TCG emulation); use"
-                + " <domain type='kvm'>", jkvmErrors(Fixtures.guestWith("type='kvm'", "type='qemu'")));
+        assertEquals("domain: domain type 'xen' is not supported by jkvm; use <domain type='kvm'> (KVM) or"
+                + " <domain type='qemu'> (jkvm's software CPU)", jkvmErrors(Fixtures.guestWith("type='kvm'",
+                        "type='xen'")));
+        assertEquals("", jkvmErrors(Fixtures.guestWith("type='kvm'", "type='qemu'")), "qemu: the software CPU");
         assertEquals("cpu/model: CPU model 'Haswell' is not offered by jkvm; use qemu64, kvm64 or"
                 + " <cpu mode='host-passthrough'/>", jkvmErrors(Fixtures.guestWith(">qemu64<", ">Haswell<")));
         assertEquals("os/type/@arch: architecture 'aarch64' is not supported; jkvm runs x86_64 guests",

@@ -1,6 +1,7 @@
 package org.jkvm.domainxml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -69,11 +70,24 @@ class SchemaValidityTest {
     @Test
     void capabilitiesAreValid() {
         HostInfo host = HostInfo.probe("/usr/local/bin/jkvm-engine");
-        String caps = Capabilities.host(host);
-        assertEquals(List.of(), RngValidator.forSchema(schema("capability.rng")).validate(caps), caps);
-        assertTrue(caps.contains("<arch>x86_64</arch>") && caps.contains("<domain type='kvm'/>"), caps);
-        String dom = Capabilities.domain("/usr/local/bin/jkvm-engine");
-        assertEquals(List.of(), RngValidator.forSchema(schema("domaincaps.rng")).validate(dom), dom);
-        assertTrue(dom.contains("<vcpu max='1'/>") && dom.contains(">qemu64</model>"), dom);
+        RngValidator capsRng = RngValidator.forSchema(schema("capability.rng"));
+        String caps = Capabilities.host(host, true);
+        assertEquals(List.of(), capsRng.validate(caps), caps);
+        assertTrue(caps.contains("<arch>x86_64</arch>") && caps.contains("<domain type='qemu'/>\n      <domain"
+                + " type='kvm'/>\n    </arch>"), "qemu always, then kvm, as libvirt lists them: " + caps);
+        String noKvm = Capabilities.host(host, false);
+        assertEquals(List.of(), capsRng.validate(noKvm), noKvm);
+        assertTrue(noKvm.contains("<domain type='qemu'/>") && !noKvm.contains("'kvm'"), noKvm);
+        RngValidator domRng = RngValidator.forSchema(schema("domaincaps.rng"));
+        String dom = Capabilities.domain("/usr/local/bin/jkvm-engine", "kvm");
+        assertEquals(List.of(), domRng.validate(dom), dom);
+        assertTrue(dom.contains("<domain>kvm</domain>") && dom.contains("<vcpu max='1'/>")
+                && dom.contains(">qemu64</model>") && dom.contains("<mode name='host-passthrough' supported='yes'>"),
+                dom);
+        String tcg = Capabilities.domain("/usr/local/bin/jkvm-engine", "qemu");
+        assertEquals(List.of(), domRng.validate(tcg), tcg);
+        assertTrue(tcg.contains("<domain>qemu</domain>") && tcg.contains("<mode name='host-passthrough'"
+                + " supported='no'/>") && tcg.contains(">max</model>"), tcg);
+        assertThrows(IllegalArgumentException.class, () -> Capabilities.domain("/x", "xen"));
     }
 }

@@ -26,9 +26,15 @@ final class Daemon implements Host {
 
     private final int migrationPorts;
     final String host;
+    private final Map<String, String> extra;
 
     Daemon(Path state, String engineCommand) {
         this(state, engineCommand, 49152, "127.0.0.1");
+    }
+
+    /** A daemon on 127.0.0.1 with extra framework properties (e.g. {@code jkvm.kvm.device}). */
+    Daemon(Path state, String engineCommand, int migrationPorts, Map<String, String> extra) {
+        this(state, engineCommand, migrationPorts, "127.0.0.1", extra);
     }
 
     /**
@@ -37,6 +43,11 @@ final class Daemon implements Host {
      * advertised on that address.
      */
     Daemon(Path state, String engineCommand, int migrationPorts, String host) {
+        this(state, engineCommand, migrationPorts, host, Map.of());
+    }
+
+    private Daemon(Path state, String engineCommand, int migrationPorts, String host, Map<String, String> extra) {
+        this.extra = Map.copyOf(extra);
         this.migrationPorts = migrationPorts;
         this.host = host;
         this.state = state;
@@ -72,6 +83,7 @@ final class Daemon implements Host {
         p.put("jkvm.migration.ports", migrationPorts + "-" + (migrationPorts + 7));
         // Benchmarks compare with and without the spare engine (-Djkvm.engine.spare=false); tests use the default.
         p.put("jkvm.engine.spare", System.getProperty("jkvm.engine.spare", "true"));
+        p.putAll(extra);
         framework = FelixLauncher.start(bundles(), state.resolve("felix-cache"), p);
     }
 

@@ -13,8 +13,14 @@ final class Guest {
     private Guest() {
     }
 
+    /** A guest of the type this host runs ({@link Backend#domainType()}). */
     static String xml(String name, String cmdline) {
-        return "<domain type='kvm'>\n  <name>" + name + "</name>\n  <uuid>" + UUID.randomUUID() + "</uuid>\n"
+        return xml(Backend.domainType(), name, cmdline);
+    }
+
+    /** A guest of domain type {@code type} ({@code kvm} or {@code qemu}). */
+    static String xml(String type, String name, String cmdline) {
+        return "<domain type='" + type + "'>\n  <name>" + name + "</name>\n  <uuid>" + UUID.randomUUID() + "</uuid>\n"
                 + "  <memory unit='MiB'>32</memory>\n  <vcpu>1</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n"
                 + "    <cmdline>" + cmdline + "</cmdline>\n  </os>\n  <devices>\n"
                 + "    <serial type='pty'><target port='0'/></serial>\n  </devices>\n</domain>\n";

@@ -49,7 +49,7 @@ class LibvirtJavaMigrateTest {
     @Test
     void agentOnHostAMigratesARealGuestToHostB() throws Exception {
         LibvirtJavaTest.requireLibvirt();
-        Require.kvm();
+        Backend.requireGuests();
         String engine = RepoPaths.of("bin", "jkvm-engine").toString();
         try (TwoHosts h = TwoHosts.start(dir, engine, true, 49480)) {
             h.virsh(h.a.tcpUri(), "define", xml("csr", "workload=dirty mib=8 rate=100 hb_ms=200").toString()).ok();

@@ -4,13 +4,14 @@ import org.jkvm.testkit.RepoPaths;
 import org.jkvm.testkit.Require;
 
 /**
- * Migration through virsh between two daemons, with the real engine and our firmware on /dev/kvm: two
+ * Migration through virsh between two daemons, with the real engine and our firmware (on KVM where it works, else
+ * on the software CPU, see {@link Backend}): two
  * {@code bin/jkvmd} processes, each in a network namespace of its own, virsh in A's (see {@link TwoHosts}).
  */
 class VirshMigrateRealEngineTest extends VirshMigration {
     @Override
     String engine() {
-        Require.kvm();
+        Backend.requireGuests();
         return Require.path(RepoPaths.of("bin", "jkvm-engine"), "the engine launcher is part of the repository")
                 .toString();
     }

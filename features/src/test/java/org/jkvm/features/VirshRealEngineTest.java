@@ -3,12 +3,15 @@ package org.jkvm.features;
 import org.jkvm.testkit.RepoPaths;
 import org.jkvm.testkit.Require;
 
-/** The virsh acceptance run with the real engine ({@code bin/jkvm-engine}) and our firmware on /dev/kvm. */
+/**
+ * The virsh acceptance run with the real engine ({@code bin/jkvm-engine}) and our firmware: on KVM where it works,
+ * else on the engine's software CPU ({@code type='qemu'} guests, see {@link Backend}).
+ */
 class VirshRealEngineTest extends VirshAcceptance {
     @Override
     String engine() {
         Require.command("virsh");
-        Require.kvm();
+        Backend.requireGuests();
         return Require.path(RepoPaths.of("bin", "jkvm-engine"), "the engine launcher is part of the repository")
                 .toString();
     }

@@ -2,31 +2,31 @@ package org.jkvm.engine;
 
 import java.util.List;
 
-import org.jkvm.kvm.VmFd;
+import org.jkvm.hypervisor.HvVm;
 import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.memory.GuestMemory;
 import org.jkvm.memory.MemoryRegion;
 
 /**
- * Collects dirty pages: KVM's log ({@code KVM_GET_DIRTY_LOG}, which also clears and re-protects the slot) OR the
- * VMM's own bitmap of pages written by devices and the loader. Every slot is registered with
- * {@code KVM_MEM_LOG_DIRTY_PAGES} from the start, so logging never needs to be switched on.
+ * Collects dirty pages: the backend's log ({@link HvVm#fetchDirtyLog}, which also starts a new round) OR the
+ * VMM's own bitmap of pages written by devices and the loader. The backend logs from the VM's creation on, so
+ * logging never needs to be switched on.
  *
  * <p>One native-sized scratch array per slot, reused. Thread-safe (synchronized): migration and the debug
  * command may both call it, in which case each sees only the pages dirtied since the other's call.
  */
 final class DirtyLog implements AutoCloseable {
-    private final VmFd vm;
+    private final HvVm vm;
     private final GuestMemory memory;
     private final long[][] scratch;
 
-    DirtyLog(VmFd vm, GuestMemory memory) {
+    DirtyLog(HvVm vm, GuestMemory memory) {
         this.vm = vm;
         this.memory = memory;
         List<MemoryRegion> regions = memory.regions();
         this.scratch = new long[regions.size()][];
         for (int i = 0; i < regions.size(); i++) {
-            scratch[i] = new long[vm.dirtyLogWords(regions.get(i).slot())];
+            scratch[i] = new long[vm.dirtyLogWords(regions.get(i))];
         }
     }
 
@@ -46,7 +46,7 @@ final class DirtyLog implements AutoCloseable {
         for (int i = 0; i < regions.size(); i++) {
             MemoryRegion r = regions.get(i);
             long[] words = scratch[i];
-            vm.getDirtyLog(r.slot(), words);
+            vm.fetchDirtyLog(r, words);
             DirtyBitmap vmm = r.vmmDirty();
             DirtyBitmap target = into == null ? null : into.get(i);
             int n = Math.min(words.length, vmm.wordCount());

@@ -12,34 +12,32 @@ import org.jkvm.devices.PowerControl;
 import org.jkvm.devices.serial.Serial16550;
 import org.jkvm.engine.chardev.SerialBackend;
 import org.jkvm.engine.cpu.CpuidResolver;
+import org.jkvm.engine.vcpu.BusOps;
 import org.jkvm.firmware.Firmware;
-import org.jkvm.kvm.CpuidEntry;
-import org.jkvm.kvm.Dtable;
-import org.jkvm.kvm.Kvm;
-import org.jkvm.kvm.KvmCaps;
-import org.jkvm.kvm.KvmException;
-import org.jkvm.kvm.Regs;
-import org.jkvm.kvm.Segment;
-import org.jkvm.kvm.Sregs;
-import org.jkvm.kvm.VcpuFd;
-import org.jkvm.kvm.VmFd;
+import org.jkvm.hypervisor.Accelerator;
+import org.jkvm.hypervisor.HvVcpu;
+import org.jkvm.hypervisor.HvVm;
+import org.jkvm.hypervisor.Hypervisor;
+import org.jkvm.hypervisor.HypervisorException;
+import org.jkvm.hypervisor.HypervisorUnavailableException;
+import org.jkvm.hypervisor.x86.CpuidEntry;
+import org.jkvm.hypervisor.x86.DescriptorTable;
+import org.jkvm.hypervisor.x86.Registers;
+import org.jkvm.hypervisor.x86.SegmentRegister;
+import org.jkvm.hypervisor.x86.SystemRegisters;
 import org.jkvm.loader.BootRegisters;
 import org.jkvm.loader.BootSetup;
 import org.jkvm.loader.ElfLoader;
 import org.jkvm.loader.LoadedImage;
 import org.jkvm.memory.GuestMemoryException;
-import org.jkvm.memory.MemoryRegion;
 import org.jkvm.memory.MmapGuestMemory;
 
 /**
- * The native parts of one VM, assembled in order (KVM, VM, RAM slots with dirty logging, firmware, vCPU with its
- * CPUID and long-mode registers, devices on the port bus) and closed in reverse order. Every failure becomes an
- * {@link EngineException} with one sentence, after closing what was already opened.
+ * The native parts of one VM, assembled in order (the backend, RAM, the VM with its dirty-logged RAM, the vCPU with
+ * its CPUID and TSC, the firmware and its long-mode registers, devices on the port bus) and closed in reverse order.
+ * Every failure becomes an {@link EngineException} with one sentence, after closing what was already opened.
  */
 final class Machine implements AutoCloseable {
-    /** Where KVM may put the real-mode TSS (3 pages) and identity map (1 page): inside the MMIO hole. */
-    static final long TSS_GPA = 0xfeffd000L;
-    static final long IDENTITY_MAP_GPA = 0xfeffc000L;
     static final String BUNDLED_NAME = "the bundled " + Firmware.FILE_NAME;
 
     final VmConfig config;
@@ -49,13 +47,14 @@ final class Machine implements AutoCloseable {
     final IoBus pio = new IoBus("pio");
     final IoBus mmio = new IoBus("mmio");
     final PowerControl power = new PowerControl();
-    Kvm kvm;
-    VmFd vm;
+    final BusOps ops = new BusOps(pio, mmio);
+    Hypervisor hypervisor;
+    boolean kvmPresent;
     MmapGuestMemory memory;
-    VcpuFd vcpu;
+    HvVm vm;
+    HvVcpu vcpu;
     List<CpuidEntry> cpuid;
     int tscKhz;
-    int[] msrIndices;
     SerialBackend serialBackend;
     Serial16550 serial;
     DebugExit debugExit;
@@ -70,20 +69,16 @@ final class Machine implements AutoCloseable {
     /** Opens everything; {@code onDebugExit} receives debug-exit values on the vCPU thread. */
     void build(java.util.function.IntConsumer onDebugExit) {
         try {
-            kvm = own(Kvm.open(config.kvmDevice()));
-            vm = own(kvm.createVm());
-            vm.setTssAddr(TSS_GPA);
-            vm.setIdentityMapAddr(IDENTITY_MAP_GPA);
+            Backends.Opened opened = Backends.open(List.of(Accelerator.KVM), config.kvmDevice());
+            hypervisor = own(opened.hypervisor());
+            kvmPresent = opened.kvmPresent();
             memory = own(MmapGuestMemory.allocate(config.memoryBytes()));
-            for (MemoryRegion r : memory.regions()) {
-                vm.setUserMemoryRegion(r.slot(), KvmCaps.KVM_MEM_LOG_DIRTY_PAGES, r.gpa(), r.sizeBytes(), r.hva());
-            }
-            vcpu = own(vm.createVcpu(0));
-            tscKhz = vcpu.getTscKhz();
-            cpuid = CpuidResolver.resolve(config.cpu(), kvm.supportedCpuid(), tscKhz);
-            vcpu.setCpuid2(cpuid);
+            vm = own(hypervisor.createVm(memory));
+            vcpu = own(vm.createVcpu(0, ops));
+            tscKhz = vcpu.tscKhz();
+            cpuid = CpuidResolver.resolve(config.cpu(), hypervisor.supportedCpuid(), tscKhz);
+            vcpu.setCpuid(cpuid);
             org.slf4j.LoggerFactory.getLogger(Machine.class).debug("CPUID table for -cpu {}: {}", config.cpu(), cpuid);
-            msrIndices = kvm.msrIndexList();
             if (config.incoming() == null) {
                 // A destination's RAM and registers all come from the stream (and its RAM must start zero):
                 // loading the firmware there would only delay the monitors. A reset loads it (systemReset).
@@ -96,11 +91,12 @@ final class Machine implements AutoCloseable {
             pio.register(DebugExit.PORT, 1, debugExit);
             pio.register(PowerControl.PORT, 1, power);
             pio.register(IgnoredPort.POST_PORT, 1, new IgnoredPort("post"));
-        } catch (KvmException e) {
+        } catch (HypervisorUnavailableException e) {
             close();
-            String msg = e.getMessage();
-            throw new EngineException(msg.startsWith("KVM is not available") ? msg
-                    : "cannot set up the VM: " + msg, e);
+            throw new EngineException(e.getMessage(), e);
+        } catch (HypervisorException e) {
+            close();
+            throw new EngineException("cannot set up the VM: " + e.getMessage(), e);
         } catch (GuestMemoryException e) {
             close();
             throw new EngineException("cannot allocate " + (config.memoryBytes() >> 20) + " MiB of guest RAM: "
@@ -115,15 +111,15 @@ final class Machine implements AutoCloseable {
     void loadFirmware() {
         LoadedImage loaded = ElfLoader.load(image, imageName, memory);
         BootRegisters boot = BootSetup.setUp(memory, loaded, config.append());
-        Segment code = new Segment(0, 0xffffffff, boot.codeSel(), 11, 1, 0, 0, 1, 1, 1, 0, 0);
-        Segment data = new Segment(0, 0xffffffff, boot.dataSel(), 3, 1, 0, 1, 1, 0, 1, 0, 0);
-        Sregs s = vcpu.getSregs().withSegments(code, data)
+        SegmentRegister code = SegmentRegister.code64(boot.codeSel());
+        SegmentRegister data = new SegmentRegister(boot.dataSel(), 0, 0xffffffff, 3, true, 0, true, false, false,
+                true, true, false);
+        SystemRegisters s = vcpu.systemRegisters().withSegments(code, data)
                 .withControl(boot.cr0(), boot.cr3(), boot.cr4(), boot.efer())
-                .withTables(new Dtable(boot.gdtBase(), boot.gdtLimit()), new Dtable(0, 0));
-        vcpu.setSregs(s);
-        Regs r = Regs.atRip(boot.rip());
-        vcpu.setRegs(new Regs(0, 0, 0, 0, boot.rsi(), boot.rdi(), boot.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                r.rip(), boot.rflags()));
+                .withTables(new DescriptorTable(boot.gdtBase(), boot.gdtLimit()), new DescriptorTable(0, 0));
+        vcpu.setSystemRegisters(s);
+        vcpu.setRegisters(new Registers(0, 0, 0, 0, boot.rsi(), boot.rdi(), boot.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                boot.rip(), boot.rflags()));
     }
 
     private <T extends AutoCloseable> T own(T resource) {

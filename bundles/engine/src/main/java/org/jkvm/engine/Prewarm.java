@@ -1,22 +1,25 @@
 package org.jkvm.engine;
 
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.jkvm.hypervisor.HypervisorProvider;
 import org.slf4j.LoggerFactory;
 
 /**
  * Start-up helper for the engine process: on a daemon thread, sets up SLF4J (its provider lookup and
  * configuration file search, ~30 ms on a cold JVM) and then the native bindings (JNA's set-up and the libc
- * registrations of the KVM and memory layers, ~50 ms), while the main thread parses the command line and loads
+ * registrations of the process helpers and the memory layer, ~50 ms) and the backends
+ * ({@link HypervisorProvider#prewarm()}: KVM's libc binding), while the main thread parses the command line and loads
  * the VM classes. The main thread waits for the logging part ({@link #awaitLogging()}) before anything logs, so
  * no logger is created during SLF4J's initialization; for the native classes it meets them initialized or waits
  * for the running initialization (the JVM serializes class initialization). Nothing runs twice.
  */
 public final class Prewarm {
     /** Classes whose static initializers bind native code, in the order {@link Vm#create} needs them. */
-    static final List<String> NATIVE_CLASSES = List.of("org.jkvm.kvm.LibC", "org.jkvm.memory.Mman");
+    static final List<String> NATIVE_CLASSES = List.of("org.jkvm.posix.Posix", "org.jkvm.memory.Mman");
     /** Upper bound for {@link #awaitLogging()}: a stuck set-up must not hold the engine. */
     private static final long LOGGING_WAIT_MS = 2000;
 
@@ -72,6 +75,13 @@ public final class Prewarm {
                 // here: SLF4J may still be setting up on the other thread).
                 return;
             }
+        }
+        try {
+            for (HypervisorProvider p : ServiceLoader.load(HypervisorProvider.class, loader)) {
+                p.prewarm();
+            }
+        } catch (RuntimeException | java.util.ServiceConfigurationError | LinkageError e) {
+            // Machine meets and reports the same problem when it opens the backend.
         }
     }
 }

@@ -10,9 +10,9 @@ import java.util.function.Consumer;
 
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
-import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.vmstate.Migratable;
-import org.jkvm.vmstate.Scratch;
+import org.jkvm.vmstate.ProgressLog;
 import org.jkvm.vmstate.StateSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +40,8 @@ public final class Vm implements EngineControl, AutoCloseable {
 
     private Vm(Machine machine) {
         this.machine = machine;
-        this.runner = new VcpuRunner(machine.vcpu, machine.pio, machine.mmio, this::vcpuFinished);
-        this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu, machine.msrIndices),
+        this.runner = new VcpuRunner(machine.vcpu, this::vcpuFinished);
+        this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu),
                 new SerialStateful(machine.serial)));
         this.dirtyLog = new DirtyLog(machine.vm, machine.memory);
         this.migratable = new VmMigratable(this);
@@ -77,7 +77,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         }
         self[0].machine.serialBackend.attach(self[0].machine.serial);
         self[0].runner.start();
-        Scratch.info(LOG, "VM {} created: {} MiB, -cpu {}, TSC {} kHz, firmware {}", config.name(),
+        ProgressLog.info(LOG, "VM {} created: {} MiB, -cpu {}, TSC {} kHz, firmware {}", config.name(),
                 config.memoryBytes() >> 20, config.cpu(), m.tscKhz, m.imageName);
         return self[0];
     }
@@ -107,9 +107,9 @@ public final class Vm implements EngineControl, AutoCloseable {
         return machine.cpuid;
     }
 
-    /** Port-I/O exits handled so far (statistics for benchmarks and debugging). */
+    /** Port accesses handled so far (each element of a string instruction counts; for benchmarks and tests). */
     public long ioExits() {
-        return runner.ioExits();
+        return machine.ops.pioAccesses();
     }
 
     /** The guest TSC frequency in kHz. */
@@ -284,7 +284,7 @@ public final class Vm implements EngineControl, AutoCloseable {
     private void vcpuFinished(VmExit why) {
         state = RunState.SHUTDOWN;
         // The engine's Main prints failures to the user; the log keeps them for debugging.
-        Scratch.info(LOG, "VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n", why.registerDump());
+        ProgressLog.info(LOG, "VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n", why.registerDump());
         machine.serialBackend.close();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("guest", !quitting);

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.memory.GuestMemory;
 import org.jkvm.memory.MemoryRegion;
@@ -62,7 +62,7 @@ final class VmMigratable implements Migratable {
 
     @Override
     public void stopDirtyLog() {
-        // The slots log all the time (registered with KVM_MEM_LOG_DIRTY_PAGES); nothing to switch off.
+        // The backend logs all the time (from the VM's creation on); nothing to switch off.
     }
 
     @Override

@@ -3,35 +3,42 @@ package org.jkvm.engine;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
-import org.jkvm.engine.vcpu.VcpuState;
-import org.jkvm.kvm.Kvm;
-import org.jkvm.kvm.KvmRun;
-import org.jkvm.kvm.LibC;
-import org.jkvm.kvm.Regs;
-import org.jkvm.kvm.Segment;
-import org.jkvm.kvm.Sregs;
-import org.jkvm.kvm.VcpuFd;
-import org.jkvm.kvm.VmFd;
-import org.jkvm.testkit.Require;
+import org.jkvm.engine.vcpu.CpuStateCodec;
+import org.jkvm.hypervisor.Accelerator;
+import org.jkvm.hypervisor.HvVcpu;
+import org.jkvm.hypervisor.HvVm;
+import org.jkvm.hypervisor.Hypervisor;
+import org.jkvm.hypervisor.VcpuExit;
+import org.jkvm.hypervisor.VmOps;
+import org.jkvm.hypervisor.x86.CpuState;
+import org.jkvm.hypervisor.x86.Registers;
+import org.jkvm.hypervisor.x86.SegmentRegister;
+import org.jkvm.hypervisor.x86.SystemRegisters;
+import org.jkvm.memory.MmapGuestMemory;
 import org.jkvm.vmstate.StateReader;
 import org.jkvm.vmstate.StateWriter;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The seed's "migration does not work while CPU real-mode/protected mode are still changing": a guest that switches
  * between real mode and 32-bit protected mode all the time (and checks itself every lap) is stopped at random
- * instructions and its vCPU moved, through the migration's vCPU record (encoded and decoded), into a new VM with a
- * copy of its RAM, again and again; it goes on without an error, including from the states between setting
- * CR0.PE and reloading CS, where the hidden segment state is all that says which mode the guest is in.
+ * instructions and its vCPU moved, through the migration's vCPU record (the architectural {@code cpu} section,
+ * encoded and decoded), into a new VM with a copy of its RAM, again and again; it goes on without an error,
+ * including from the states between setting CR0.PE and reloading CS, where the hidden segment state is all that
+ * says which mode the guest is in. Runs on the backend the engine picks by default and, when it is installed and
+ * not that one already, on the software CPU.
  */
 class ModeSwitchMigrationTest {
     /** {@code modeswitch.S} (next to this test's resources), assembled with {@code as --32}, loaded at 0x1000. */
@@ -45,42 +52,82 @@ class ModeSwitchMigrationTest {
     static final String PE_SET_CS_REAL = "PE set, CS still real";
     static final String PE_CLEAR_CS_PROTECTED = "PE clear, CS still protected";
 
+    /** The default backend, then the software CPU when it is installed and not the default already. */
+    static List<Accelerator> backends() {
+        List<Accelerator> out = new ArrayList<>();
+        try (Hypervisor h = Backends.open(List.of(), VmConfig.defaultKvmDevice()).hypervisor()) {
+            out.add(h.accelerator());
+        }
+        if (!out.contains(Accelerator.TCG) && Backends.installed(Accelerator.TCG)) {
+            out.add(Accelerator.TCG);
+        }
+        return out;
+    }
+
+    /** Port 0x98 (lap counter) is expected; anything else is the guest's failure. */
+    static final class Ops implements VmOps {
+        final AtomicReference<String> failure = new AtomicReference<>();
+
+        @Override
+        public void pioRead(int port, byte[] data) {
+            java.util.Arrays.fill(data, (byte) 0xff);
+            failure.compareAndSet(null, "in from port 0x" + Integer.toHexString(port));
+        }
+
+        @Override
+        public void pioWrite(int port, byte[] data) {
+            if (port != PORT_LAPS) {
+                failure.compareAndSet(null, "out to port 0x" + Integer.toHexString(port));
+            }
+        }
+
+        @Override
+        public void mmioRead(long gpa, byte[] data) {
+            failure.compareAndSet(null, "MMIO read at 0x" + Long.toHexString(gpa));
+        }
+
+        @Override
+        public void mmioWrite(long gpa, byte[] data) {
+            failure.compareAndSet(null, "MMIO write at 0x" + Long.toHexString(gpa));
+        }
+    }
+
     /** One VM with 1 MiB of RAM at gpa 0 and one vCPU, nothing else. */
     static final class RawVm implements AutoCloseable {
-        final VmFd vm;
-        final long hva;
-        final ByteBuffer ram;
-        final VcpuFd vcpu;
+        final MmapGuestMemory memory;
+        final HvVm vm;
+        final Ops ops = new Ops();
+        final HvVcpu vcpu;
 
-        RawVm(Kvm kvm) {
-            vm = kvm.createVm();
-            hva = LibC.mmap(0, RAM, LibC.PROT_READ | LibC.PROT_WRITE, 0x01 | 0x20, -1, 0);
-            ram = new Pointer(hva).getByteBuffer(0, RAM).order(ByteOrder.LITTLE_ENDIAN);
-            vm.setTssAddr(0xfffbd000L);
-            vm.setUserMemoryRegion(0, 0, 0, RAM, hva);
-            vcpu = vm.createVcpu(0);
+        RawVm(Hypervisor hv) {
+            memory = MmapGuestMemory.allocate(RAM);
+            vm = hv.createVm(memory);
+            vcpu = vm.createVcpu(0, ops);
+        }
+
+        ByteBuffer ram() {
+            return memory.regions().get(0).view(0, (int) RAM);
         }
 
         int laps() {
-            return ram.getInt(0x5000);
+            return memory.readIntLE(0x5000);
         }
 
         @Override
         public void close() {
             vcpu.close();
             vm.close();
-            LibC.munmap(hva, RAM);
+            memory.close();
         }
     }
 
-    @Test
-    void aGuestSwitchingModesMovesToAnotherVmAtAnyInstruction() throws Exception {
-        Require.kvm();
-        try (Kvm kvm = Kvm.open()) {
-            int[] msrs = kvm.msrIndexList();
-            RawVm vm = new RawVm(kvm);
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aGuestSwitchingModesMovesToAnotherVmAtAnyInstruction(Accelerator accel) throws Exception {
+        try (Hypervisor hv = Backends.open(List.of(accel), VmConfig.defaultKvmDevice()).hypervisor()) {
+            RawVm vm = new RawVm(hv);
             try {
-                vm.ram.put(0x1000, hex(CODE));
+                vm.memory.write(0x1000, ByteBuffer.wrap(hex(CODE)));
                 run(vm, v -> realMode(v, 0x1000), 1000);
                 Map<String, Integer> seen = new TreeMap<>();
                 Random random = new Random(3);
@@ -90,24 +137,26 @@ class ModeSwitchMigrationTest {
                 while (move < MOVES || (!seen.containsKey(PE_SET_CS_REAL) || !seen.containsKey(PE_CLEAR_CS_PROTECTED))
                         && move < 2000) {
                     run(vm, v -> { }, 200 + random.nextInt(2000));
-                    VcpuState saved = VcpuState.save(vm.vcpu, msrs); // stopped: nothing runs the vCPU now
-                    seen.merge(mode(saved.sregs()), 1, Integer::sum);
+                    CpuState saved = vm.vcpu.saveState(); // stopped: nothing runs the vCPU now
+                    seen.merge(mode(saved.system()), 1, Integer::sum);
                     StateWriter w = new StateWriter();
-                    saved.encode(w);
-                    VcpuState copy = VcpuState.decode(new StateReader(w.toByteArray(), "vcpu"));
-                    RawVm next = new RawVm(kvm);
-                    next.ram.put(0, vm.ram, 0, (int) RAM);
+                    CpuStateCodec.encode(saved, w);
+                    StateReader r = new StateReader(w.toByteArray(), "cpu#0");
+                    CpuState copy = CpuStateCodec.decode(r);
+                    r.expectEnd();
+                    RawVm next = new RawVm(hv);
+                    next.ram().put(vm.ram());
                     int lapsBefore = vm.laps();
                     vm.close();
                     vm = next;
-                    run(vm, copy::restore, 0);
+                    run(vm, v -> v.restoreState(copy), 0);
                     assertTrue(vm.laps() >= lapsBefore, "laps went back after move " + move);
                     move++;
                 }
                 int laps = vm.laps();
                 run(vm, v -> { }, 50_000);
                 assertTrue(vm.laps() > laps + 100, "the guest goes on: " + laps + " -> " + vm.laps());
-                int behind = vm.ram.getInt(0x5000) - vm.ram.getInt(0x5004); // stopped within a lap: 0 or 1
+                int behind = vm.memory.readIntLE(0x5000) - vm.memory.readIntLE(0x5004); // stopped within a lap
                 assertTrue(behind == 0 || behind == 1, "the protected-mode counter is " + behind + " laps behind");
                 for (String m : new String[] {"real", "protected 32-bit", "protected 16-bit", PE_SET_CS_REAL,
                         PE_CLEAR_CS_PROTECTED}) {
@@ -120,8 +169,8 @@ class ModeSwitchMigrationTest {
     }
 
     /** Where the guest is: CR0.PE and the CS selector (0 in real mode, 0x08 / 0x18 in protected mode). */
-    static String mode(Sregs s) {
-        boolean pe = (s.cr0() & 1) != 0;
+    static String mode(SystemRegisters s) {
+        boolean pe = s.protectedMode();
         int cs = s.cs().selector();
         if (pe) {
             return cs == 0x08 ? "protected 32-bit" : cs == 0x18 ? "protected 16-bit" : PE_SET_CS_REAL;
@@ -130,30 +179,40 @@ class ModeSwitchMigrationTest {
     }
 
     /**
-     * On a new thread bound to the vCPU: {@code before}, then KVM_RUN (port-I/O exits for the lap counter are
-     * passed over) until the vCPU is kicked {@code micros} microseconds later (at once with 0); fails on the
+     * On a new thread bound to the vCPU: {@code before}, then runs it (the lap-counter port accesses are handled
+     * on the way) until it is kicked {@code micros} microseconds after it started (at once with 0); fails on the
      * guest's failure port (0x99) or any other exit.
      */
-    static void run(RawVm vm, Consumer<VcpuFd> before, long micros) throws Exception {
+    static void run(RawVm vm, Consumer<HvVcpu> before, long micros) throws Exception {
         AtomicReference<String> failure = new AtomicReference<>();
+        CountDownLatch running = new CountDownLatch(1);
         Thread t = new Thread(() -> {
-            vm.vcpu.bindToCurrentThread();
-            before.accept(vm.vcpu);
-            while (true) {
-                int exit = vm.vcpu.run();
-                KvmRun r = vm.vcpu.kvmRun();
-                if (exit == VcpuFd.RUN_INTERRUPTED || exit == KvmRun.EXIT_INTR) {
-                    r.immediateExit(false);
-                    return;
+            try {
+                vm.vcpu.bindToCurrentThread();
+                before.accept(vm.vcpu);
+                running.countDown();
+                while (true) {
+                    VcpuExit exit = vm.vcpu.run();
+                    if (vm.ops.failure.get() != null) {
+                        failure.set(vm.ops.failure.get() + " at laps " + vm.laps());
+                        return;
+                    }
+                    if (exit == VcpuExit.INTERRUPTED) {
+                        vm.vcpu.completePendingIo(); // the state is then between two instructions
+                        return;
+                    }
+                    if (exit != VcpuExit.CONTINUE) {
+                        failure.set(exit + " (" + vm.vcpu.exitDetail() + ") at laps " + vm.laps());
+                        return;
+                    }
                 }
-                if (exit != KvmRun.EXIT_IO || r.ioPort() != PORT_LAPS) {
-                    failure.set(KvmRun.exitName(exit) + (exit == KvmRun.EXIT_IO ? " port 0x"
-                            + Integer.toHexString(r.ioPort()) : "") + " at laps " + vm.laps());
-                    return;
-                }
+            } catch (RuntimeException e) {
+                failure.set(e.toString());
+                running.countDown();
             }
         }, "vcpu-0");
         t.start();
+        assertTrue(running.await(10, TimeUnit.SECONDS), "the vCPU thread started");
         if (micros > 0) {
             Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000);
         }
@@ -162,14 +221,10 @@ class ModeSwitchMigrationTest {
         assertNull(failure.get(), "the guest failed");
     }
 
-    static void realMode(VcpuFd vcpu, long rip) {
-        Sregs s = vcpu.getSregs();
-        Segment cs = s.cs();
-        Segment flat = new Segment(0, cs.limit(), 0, cs.type(), cs.present(), cs.dpl(), cs.db(), cs.s(), cs.l(),
-                cs.g(), cs.avl(), cs.unusable());
-        vcpu.setSregs(new Sregs(flat, s.ds(), s.es(), s.fs(), s.gs(), s.ss(), s.tr(), s.ldt(), s.gdt(), s.idt(),
-                s.cr0(), s.cr2(), s.cr3(), s.cr4(), s.cr8(), s.efer(), s.apicBase(), s.interruptBitmap()));
-        vcpu.setRegs(Regs.atRip(rip));
+    static void realMode(HvVcpu vcpu, long rip) {
+        SystemRegisters s = vcpu.systemRegisters();
+        vcpu.setSystemRegisters(s.withSegments(SegmentRegister.realMode(0, true), s.ds()));
+        vcpu.setRegisters(Registers.atRip(rip));
     }
 
     static byte[] hex(String h) {

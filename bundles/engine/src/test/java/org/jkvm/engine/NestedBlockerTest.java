@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
 
-import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class NestedBlockerTest {
     private static CpuidEntry leaf(int function, int ecx) {
-        return new CpuidEntry(function, 0, 0, 0, 0, ecx, 0);
+        return new CpuidEntry(function, 0, false, 0, 0, ecx, 0);
     }
 
     @Test

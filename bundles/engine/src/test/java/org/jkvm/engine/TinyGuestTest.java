@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 import org.jkvm.loader.TinyElf;
-import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +26,6 @@ class TinyGuestTest {
 
     @Test
     void stopInterruptsAGuestThatNeverExits() throws Exception {
-        Require.kvm();
         try (Vm vm = boot(new byte[] {(byte) 0xeb, (byte) 0xfe})) { // jmp $
             vm.cont();
             Thread.sleep(200);
@@ -44,7 +42,6 @@ class TinyGuestTest {
 
     @Test
     void portWritesReachTheSerialAndDebugExit() throws Exception {
-        Require.kvm();
         byte[] code = {
             (byte) 0x66, (byte) 0xba, (byte) 0xf8, 0x03, // mov dx, 0x3f8
             (byte) 0xb0, 'o', (byte) 0xee,                // mov al, 'o'; out dx, al
@@ -63,7 +60,6 @@ class TinyGuestTest {
 
     @Test
     void haltStopsTheVmWithARegisterDump() throws Exception {
-        Require.kvm();
         try (Vm vm = boot(new byte[] {(byte) 0xf4})) { // hlt
             vm.cont();
             VmExit exit = vm.awaitExit();
@@ -82,7 +78,6 @@ class TinyGuestTest {
 
     @Test
     void closeReleasesEveryDescriptor() throws Exception {
-        Require.kvm();
         byte[] exit = {(byte) 0xb0, 7, (byte) 0xe6, (byte) 0xf4, (byte) 0xeb, (byte) 0xfe}; // out 0xf4, 7
         try (Vm warm = boot(exit)) {
             warm.cont();
@@ -100,7 +95,6 @@ class TinyGuestTest {
 
     @Test
     void serialSocketInputReachesTheGuestAndItsEchoComesBack() throws Exception {
-        Require.kvm();
         byte[] echo = {
             0x66, (byte) 0xba, (byte) 0xfd, 0x03,          // 0: mov dx, 0x3fd (LSR)
             (byte) 0xec, (byte) 0xa8, 0x01,                // 4: in al, dx; test al, 1 (DR)
@@ -132,7 +126,6 @@ class TinyGuestTest {
 
     @Test
     void throttleSlowsTheGuestDown() throws Exception {
-        Require.kvm();
         // loop: out 0x80, al; jmp loop: the I/O exit count measures how much the guest ran
         try (Vm vm = boot(new byte[] {(byte) 0xe6, (byte) 0x80, (byte) 0xeb, (byte) 0xfc})) {
             vm.cont();

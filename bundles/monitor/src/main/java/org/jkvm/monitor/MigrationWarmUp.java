@@ -5,15 +5,14 @@ import java.util.List;
 
 import org.jkvm.engine.Vm;
 import org.jkvm.engine.VmConfigParser;
-import org.jkvm.kvm.LibC;
-import org.jkvm.kvm.VcpuKick;
 import org.jkvm.migration.IncomingMigration;
 import org.jkvm.migration.MigrationListener;
 import org.jkvm.migration.MigrationParameters;
 import org.jkvm.migration.MigrationStats;
 import org.jkvm.migration.MigrationStatus;
 import org.jkvm.migration.OutgoingMigration;
-import org.jkvm.vmstate.Scratch;
+import org.jkvm.posix.Posix;
+import org.jkvm.vmstate.ProgressLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * while it waits for its command line, an engine started directly right after start-up; it stops as soon as a
  * real migration begins or the engine ends. System property {@code jkvm.migration.warmup=false} turns it off.
  * Nothing of it is visible to the monitor: it has its own VMs and loopback port, no events, and its log lines are
- * debug lines ({@link Scratch}).
+ * debug lines ({@link ProgressLog#quietly}).
  */
 final class MigrationWarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationWarmUp.class);
@@ -44,9 +43,6 @@ final class MigrationWarmUp {
      */
     static final int ROUNDS = 4;
     private static final long WAIT_MS = 10_000;
-    /** x86-64 {@code setpriority(2)}; with {@code PRIO_PROCESS} and a thread id it sets that thread's nice value. */
-    private static final long SYS_SETPRIORITY = 141;
-    private static final long PRIO_PROCESS = 0;
 
     private static final Object LOCK = new Object();
     private static Thread thread;
@@ -73,7 +69,7 @@ final class MigrationWarmUp {
             thread = new Thread(() -> {
                 // nice 19 for this thread only (Linux schedules threads as tasks): the guest and a real migration
                 // always come first.
-                LibC.syscall(SYS_SETPRIORITY, PRIO_PROCESS, VcpuKick.currentThreadId(), 19);
+                Posix.setThreadNice(Posix.gettid(), 19);
                 run();
             }, "migration-warm-up");
             thread.setDaemon(true);
@@ -139,7 +135,7 @@ final class MigrationWarmUp {
      */
     static boolean run() {
         boolean[] done = new boolean[1];
-        Scratch.run(() -> done[0] = scratchMigration());
+        ProgressLog.quietly(() -> done[0] = scratchMigration());
         return done[0];
     }
 

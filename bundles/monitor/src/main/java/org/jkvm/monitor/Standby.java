@@ -20,7 +20,7 @@ import org.jkvm.engine.Prewarm;
 import org.jkvm.engine.Vm;
 import org.jkvm.engine.VmConfig;
 import org.jkvm.engine.VmConfigParser;
-import org.jkvm.kvm.LibC;
+import org.jkvm.posix.Posix;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -163,10 +163,10 @@ final class Standby {
 
     /** Points standard output and error at {@code logFile} (and standard input at /dev/null). */
     private static void redirect(String logFile) {
-        int in = LibC.open("/dev/null", 0);
+        int in = Posix.open("/dev/null", Posix.O_RDONLY);
         if (in >= 0) {
-            LibC.dup2(in, 0);
-            LibC.close(in);
+            Posix.dup2(in, 0);
+            Posix.close(in);
         }
         if (logFile.isEmpty()) {
             return;
@@ -181,13 +181,13 @@ final class Standby {
         } catch (IOException | RuntimeException e) {
             throw new EngineException("the spare engine cannot create its log file " + logFile + ": " + e, e);
         }
-        int fd = LibC.open(logFile, LibC.O_WRONLY | LibC.O_APPEND | LibC.O_CLOEXEC);
+        int fd = Posix.open(logFile, Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CLOEXEC);
         if (fd < 0) {
             throw new EngineException("the spare engine cannot open its log file " + logFile + ": "
-                    + LibC.strerror(LibC.lastErrno()));
+                    + Posix.strerror(Posix.lastErrno()));
         }
-        LibC.dup2(fd, 1);
-        LibC.dup2(fd, 2);
-        LibC.close(fd);
+        Posix.dup2(fd, 1);
+        Posix.dup2(fd, 2);
+        Posix.close(fd);
     }
 }

@@ -10,10 +10,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.jkvm.kvm.CpuidEntry;
-import org.jkvm.kvm.Kvm;
+import org.jkvm.engine.Backends;
+import org.jkvm.engine.VmConfig;
+import org.jkvm.hypervisor.Hypervisor;
+import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.monitor.EngineProcess.QmpClient;
-import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,21 +35,20 @@ class EngineAcceptanceTest {
 
     @Test
     void cpuModelsDecideWhatTheGuestSees() throws Exception {
-        Require.kvm();
         String noNx = firstLine("qemu64,-nx");
         assertTrue(noNx.startsWith("jkvm-fw 1.0 ") && noNx.contains(" nx=0 "), noNx);
         String qemu64 = firstLine("qemu64");
         assertTrue(qemu64.contains(" nx=1 "), qemu64);
         String host = firstLine("host");
         int supportedEdx;
-        try (Kvm kvm = Kvm.open()) {
-            supportedEdx = kvm.supportedCpuid().stream().filter(e -> e.function() == 0x80000001).findFirst()
+        try (Hypervisor hv = Backends.open(java.util.List.of(), VmConfig.defaultKvmDevice()).hypervisor()) {
+            supportedEdx = hv.supportedCpuid().stream().filter(e -> e.function() == 0x80000001).findFirst()
                     .map(CpuidEntry::edx).orElseThrow();
         }
         Matcher m = EXT_EDX.matcher(host);
         assertTrue(m.find(), host);
         assertEquals(Integer.toHexString(supportedEdx), Integer.toHexString(Integer.parseUnsignedInt(m.group(1), 16)),
-                "-cpu host shows KVM's supported 0x80000001 EDX");
+                "-cpu host shows the backend's supported 0x80000001 EDX");
         Matcher q = EXT_EDX.matcher(qemu64);
         assertTrue(q.find());
         assertTrue(Integer.bitCount(Integer.parseUnsignedInt(q.group(1), 16)) < Integer.bitCount(supportedEdx),
@@ -57,7 +57,6 @@ class EngineAcceptanceTest {
 
     @Test
     void dirtyLogFetchesFollowTheRequestedRate() throws Exception {
-        Require.kvm();
         int rate = 400;
         try (EngineProcess e = EngineProcess.start(dir, "-append", "workload=dirty mib=16 rate=" + rate
                 + " hb_ms=500"); QmpClient qmp = new QmpClient(e.qmpSocket)) {
@@ -100,7 +99,8 @@ class EngineAcceptanceTest {
         Files.write(corrupt, new byte[] {0x7f, 'E', 'L', 'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 1, 0,
             0, 0, 0, 0, 0x10, 0, 0x34, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x34, 0, 0x20, 0, 9, 0, 0, 0, 0, 0, 0,
             0});
-        assertOneSentence("no /dev/kvm", EngineProcess.runToEnd(dir, "-kvm-device", dir.resolve("no-kvm").toString()),
+        assertOneSentence("no /dev/kvm", EngineProcess.runToEnd(dir, "-accel", "kvm",
+                "-kvm-device", dir.resolve("no-kvm").toString()),
                 "KVM is not available: ");
         assertOneSentence("bad -m", EngineProcess.runToEnd(dir, "-m", "12X"), "invalid -m value '12X'");
         assertOneSentence("unknown model", EngineProcess.runToEnd(dir, "-cpu", "pentium9"),

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.jkvm.monitor.EngineProcess.QmpClient;
-import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +28,6 @@ class EngineProcessTest {
 
     @Test
     void heartbeatsStopOnStopResumeOnContAndQuitEndsCleanly() throws Exception {
-        Require.kvm();
         try (EngineProcess e = EngineProcess.start(dir, "-append", "workload=idle hb_ms=200");
                 QmpClient qmp = new QmpClient(e.qmpSocket)) {
             assertTrue(qmp.greeting.containsKey("QMP"), qmp.greeting.toString());
@@ -69,7 +67,6 @@ class EngineProcessTest {
 
     @Test
     void humanMonitorControlsTheVm() throws Exception {
-        Require.kvm();
         try (EngineProcess e = EngineProcess.start(dir, "-S", "-name", "hmp-vm", "-append", "hb_ms=200")) {
             e.awaitFile(e.hmpSocket, 30_000);
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -116,7 +113,6 @@ class EngineProcessTest {
 
     @Test
     void debugExitStatusBecomesTheExitStatus() throws Exception {
-        Require.kvm();
         Object[] ok = EngineProcess.runToEnd(dir, "-m", "32M", "-append", "hb_ms=100 exit_after=2");
         assertEquals(0, ok[0], (String) ok[1]);
         Object[] fwError = EngineProcess.runToEnd(dir, "-m", "32M", "-append", "workload=bogus");
@@ -125,7 +121,6 @@ class EngineProcessTest {
 
     @Test
     void daemonizeDetachesOnceTheMonitorsAreReady() throws Exception {
-        Require.kvm();
         Path pidfile = dir.resolve("engine.pid");
         Path qmpSock = dir.resolve("d.sock");
         Object[] r = EngineProcess.runToEnd(dir, "-daemonize", "-m", "32M", "-pidfile", pidfile.toString(),

@@ -27,7 +27,6 @@ class MigrationAcceptanceTest {
 
     @Test
     void liveTcpMigrationOfA256MiBGuestDirtyingMemory() throws Exception {
-        Require.kvm();
         int port = EngineProcess.freePort();
         String append = "workload=verify mib=64 rate=4000 hb_ms=" + HB_MS;
         String[] common = {"-m", "256M", "-abi-fingerprint", "abi-1", "-append", append};
@@ -60,7 +59,6 @@ class MigrationAcceptanceTest {
 
     @Test
     void execPipelineThroughNetcatToADestinationReadingExecCat() throws Exception {
-        Require.kvm();
         Require.command("nc");
         int port = EngineProcess.freePort();
         String append = "workload=verify mib=8 rate=1000 hb_ms=" + HB_MS;
@@ -85,7 +83,6 @@ class MigrationAcceptanceTest {
 
     @Test
     void offlineMigrationOfAStoppedGuestArrivesPausedAndRunsAfterCont() throws Exception {
-        Require.kvm();
         int port = EngineProcess.freePort();
         String append = "workload=verify mib=8 rate=1000 hb_ms=" + HB_MS;
         try (EngineProcess a = EngineProcess.start(src, "-append", append);

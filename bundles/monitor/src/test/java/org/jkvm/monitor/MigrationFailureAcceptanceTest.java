@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +42,6 @@ class MigrationFailureAcceptanceTest {
 
     @Test
     void killedDestinationLeavesTheSourceRunningAndItMigratesLater() throws Exception {
-        Require.kvm();
         int port = EngineProcess.freePort();
         try (EngineProcess a = EngineProcess.start(sub("a"), "-append", HOT);
                 EngineProcess b = EngineProcess.start(sub("b"), "-append", HOT, "-incoming", "tcp:0:" + port);
@@ -71,7 +69,6 @@ class MigrationFailureAcceptanceTest {
 
     @Test
     void aFlippedBitIsRefusedWithAChecksumErrorAndTheSourceResumes() throws Exception {
-        Require.kvm();
         int port = EngineProcess.freePort();
         try (EngineProcess a = EngineProcess.start(sub("a"), "-append", MILD);
                 EngineProcess b = EngineProcess.start(sub("b"), "-append", MILD, "-incoming", "tcp:0:" + port);
@@ -91,7 +88,6 @@ class MigrationFailureAcceptanceTest {
 
     @Test
     void aDifferentDestinationIsRefusedAtTheHandshakeNamingTheDifference() throws Exception {
-        Require.kvm();
         try (EngineProcess a = EngineProcess.start(sub("a"), "-abi-fingerprint", "abi-A", "-append", MILD);
                 HmpClient ha = HmpClient.of(a)) {
             a.awaitHeartbeats(2, 30_000);
@@ -123,7 +119,6 @@ class MigrationFailureAcceptanceTest {
 
     @Test
     void nonConvergenceIsReportedHonoursTheLimitIsCancelledThenAutoConvergeCompletes() throws Exception {
-        Require.kvm();
         int port = EngineProcess.freePort();
         try (EngineProcess a = EngineProcess.start(sub("a"), "-append", HOT);
                 EngineProcess b = EngineProcess.start(sub("b"), "-append", HOT, "-incoming", "tcp:0:" + port);

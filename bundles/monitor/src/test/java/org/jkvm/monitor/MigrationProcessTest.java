@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.jkvm.monitor.EngineProcess.QmpClient;
-import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +26,6 @@ class MigrationProcessTest {
 
     @Test
     void liveMigrationMovesTheRunningGuestWithoutLosingPages() throws Exception {
-        Require.kvm();
         Path migSock = dst.resolve("mig.sock");
         try (EngineProcess a = EngineProcess.start(src, "-append", APPEND);
                 EngineProcess b = EngineProcess.start(dst, "-append", APPEND, "-incoming", "unix:" + migSock);
@@ -74,7 +72,6 @@ class MigrationProcessTest {
 
     @Test
     void saveToAFileAndRestorePausedUnderDashS() throws Exception {
-        Require.kvm();
         Path image = src.resolve("vm.state");
         try (EngineProcess a = EngineProcess.start(src, "-append", APPEND); QmpClient qa = a.qmp()) {
             qa.execute("{\"execute\": \"qmp_capabilities\"}");
@@ -104,7 +101,6 @@ class MigrationProcessTest {
 
     @Test
     void aFailedIncomingMigrationEndsTheEngineWithStatus1() throws Exception {
-        Require.kvm();
         try (EngineProcess b = EngineProcess.start(dst, "-incoming", "exec:cat " + dst.resolve("missing.state"))) {
             assertEquals(1, b.awaitExit(30_000), b.stderr());
             assertTrue(b.stderr().contains("jkvm-engine: the incoming migration failed: the stream from exec:cat"), b.stderr());

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Set;
 
-import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,6 @@ class MigrationWarmUpTest {
 
     @Test
     void theScratchMigrationsCompleteAndLeaveNoThreadBehind() throws Exception {
-        Require.kvm();
         Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
         assertTrue(MigrationWarmUp.run(), "every scratch migration completed");
         long end = System.currentTimeMillis() + 10_000;
@@ -39,7 +37,6 @@ class MigrationWarmUpTest {
 
     @Test
     void stopEndsARunningWarmUpPromptlyAndNoneStartsAfterwards() throws Exception {
-        Require.kvm();
         MigrationWarmUp.startInBackground();
         Thread t = warmUpThread();
         assertNotNull(t, "the warm-up runs on its own thread");
@@ -56,7 +53,6 @@ class MigrationWarmUpTest {
 
     @Test
     void aWarmUpLeftAloneCompletesEveryScratchMigration() throws Exception {
-        Require.kvm();
         MigrationWarmUp.startInBackground();
         Thread t = warmUpThread();
         assertNotNull(t);

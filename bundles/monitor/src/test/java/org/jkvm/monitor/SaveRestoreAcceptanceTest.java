@@ -52,7 +52,6 @@ class SaveRestoreAcceptanceTest {
 
     @Test
     void gzipStateFileLoadsBothWaysTheSeedWrites() throws Exception {
-        Require.kvm();
         Require.command("gzip");
         Path state = dir.resolve("STATEFILE.gz");
         String saved = save(dir.resolve("a"), "exec:gzip -c > " + state);
@@ -71,7 +70,6 @@ class SaveRestoreAcceptanceTest {
 
     @Test
     void gpgEncryptedStateFileLoadsThroughExecCat() throws Exception {
-        Require.kvm();
         Require.command("gpg");
         Path home = Files.createDirectories(dir.resolve("gnupg"));
         Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));

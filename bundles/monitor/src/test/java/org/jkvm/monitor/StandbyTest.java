@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.jkvm.engine.EngineException;
 import org.jkvm.monitor.EngineProcess.QmpClient;
-import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +32,6 @@ class StandbyTest {
 
     @Test
     void aSpareBecomesTheEngineItIsGivenAndLogsWhereItIsTold() throws Exception {
-        Require.kvm();
         Process p = spare();
         Path log = dir.resolve("engine.log");
         Path qmp = dir.resolve("qmp.sock");
@@ -63,7 +61,6 @@ class StandbyTest {
 
     @Test
     void anErrorAfterTheHandOverIsWrittenToTheGivenLog() throws Exception {
-        Require.kvm();
         Process p = spare();
         Path log = dir.resolve("bad.log");
         give(p, log, "-m", "12Q");
@@ -76,7 +73,6 @@ class StandbyTest {
 
     @Test
     void anEmptyInputEndsTheSpareQuietly() throws Exception {
-        Require.kvm();
         Process p = spare();
         p.getOutputStream().close();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));

@@ -29,7 +29,7 @@ public final class SoftVcpu implements HvVcpu {
     private final SoftVm vm;
     private final Cpu c;
     private final Runner runner;
-    private final ConcurrentLinkedQueue<Long> invalidations = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<long[]> invalidations = new ConcurrentLinkedQueue<>();
     private volatile boolean writeFlush;
     private XsaveArea fpu = XsaveArea.reset(XsaveArea.KVM_SIZE);
     private PendingEvents.ExceptionEvent pendingException;
@@ -42,9 +42,17 @@ public final class SoftVcpu implements HvVcpu {
         this.c.tsc.set(0);
         this.runner = new Runner(c);
         runner.cache.onNewCodePage = () -> vm.newCodePage(this);
-        c.mmu.code = page -> {
-            runner.cache.invalidatePage(page);
-            vm.codeWritten(this, page);
+        c.mmu.code = new org.jkvm.softcpu.mem.Mmu.CodeInvalidator() {
+            @Override
+            public void invalidatePage(long page) {
+                runner.cache.invalidatePage(page);
+            }
+
+            @Override
+            public int write(long page, int off, int n) {
+                vm.codeWritten(SoftVcpu.this, page, off, n);
+                return runner.cache.write(page, off, n);
+            }
         };
         runner.crossRequests = this::crossRequests;
         StateIo.reset(c);
@@ -64,8 +72,8 @@ public final class SoftVcpu implements HvVcpu {
         runner.wake();
     }
 
-    void requestInvalidate(long page) {
-        invalidations.add(page);
+    void requestInvalidate(long page, int off, int n) {
+        invalidations.add(new long[] {page, off, n});
         runner.wake();
     }
 
@@ -74,9 +82,9 @@ public final class SoftVcpu implements HvVcpu {
             writeFlush = false;
             c.mmu.flushWrites();
         }
-        Long p;
+        long[] p;
         while ((p = invalidations.poll()) != null) {
-            runner.cache.invalidatePage(p);
+            runner.cache.write(p[0], (int) p[1], (int) p[2]);
         }
     }
 

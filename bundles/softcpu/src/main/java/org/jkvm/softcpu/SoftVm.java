@@ -55,11 +55,14 @@ public final class SoftVm implements HvVm {
         }
     }
 
-    /** A vCPU's write invalidated code of a page: the other vCPUs drop their blocks of it too. */
-    void codeWritten(SoftVcpu from, long gpaPage) {
+    /** A vCPU wrote to a page holding code: the other vCPUs drop what it overwrote too. */
+    void codeWritten(SoftVcpu from, long gpaPage, int off, int n) {
+        if (vcpus.size() < 2) {
+            return;
+        }
         for (SoftVcpu v : vcpus) {
             if (v != from) {
-                v.requestInvalidate(gpaPage);
+                v.requestInvalidate(gpaPage, off, n);
             }
         }
     }

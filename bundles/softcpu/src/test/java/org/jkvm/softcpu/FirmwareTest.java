@@ -63,6 +63,44 @@ class FirmwareTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void verifyWorkloadMovesToAnotherVmMidRun() {
+        String append = "workload=verify mib=4 rate=0 hb_ms=20 exit_after=6";
+        try (TestVm a = new TestVm(64L << 20); TestVm b = new TestVm(64L << 20)) {
+            List<CpuidEntry> cpuid = new ArrayList<>(a.hv.supportedCpuid());
+            cpuid.add(new CpuidEntry(0x40000000, 0, false, 0x40000010, 0x4b4d564b, 0x564b4d56, 0x4d));
+            cpuid.add(new CpuidEntry(0x40000010, 0, false, a.vcpu.tscKhz(), 0, 0, 0));
+            a.vcpu.setCpuid(cpuid);
+            b.vcpu.setCpuid(cpuid);
+            boot(a, append);
+            a.ops.onSerialLine = () -> {
+                if (a.ops.serial.toString().contains("hb seq=2 ")) {
+                    a.vcpu.kick();
+                }
+            };
+            VcpuExit e;
+            do {
+                e = a.vcpu.run();
+            } while (e == VcpuExit.CONTINUE);
+            assertEquals(VcpuExit.INTERRUPTED, e, a.ops.serial.toString());
+            org.jkvm.hypervisor.x86.CpuState state = a.vcpu.saveState();
+            for (int i = 0; i < a.memory.regions().size(); i++) {
+                var from = a.memory.regions().get(i);
+                var to = b.memory.regions().get(i);
+                to.view(0, (int) from.sizeBytes()).put(from.view(0, (int) from.sizeBytes()));
+            }
+            b.vcpu.restoreState(state);
+            assertEquals(0, runToDebugExit(b), b.ops.serial.toString());
+            List<String> hbs = b.ops.serial.toString().lines().filter(l -> l.startsWith("hb ")).toList();
+            assertEquals(3, hbs.size(), b.ops.serial.toString());
+            for (int i = 0; i < 3; i++) {
+                Matcher m = HB.matcher(hbs.get(i));
+                assertTrue(m.matches(), hbs.get(i));
+                assertEquals(3 + i, Integer.parseInt(m.group(1)));
+            }
+        }
+    }
+
     static void boot(TestVm t, String append) {
         LoadedImage loaded = ElfLoader.load(Firmware.image(), Firmware.FILE_NAME, t.memory);
         BootRegisters boot = BootSetup.setUp(t.memory, loaded, append);

@@ -27,6 +27,11 @@ final class TestVm implements AutoCloseable {
     static final class Ops implements VmOps {
         org.jkvm.hypervisor.HvVcpu vcpu;
         private boolean dlab;
+        volatile boolean stop;
+        /** Called on every port write except COM1 with (port, number of writes to that port so far). */
+        java.util.function.BiConsumer<Integer, Integer> onOut;
+        /** Called after every complete serial line. */
+        Runnable onSerialLine;
         final List<long[]> outs = new ArrayList<>();
         final StringBuilder serial = new StringBuilder();
         final List<long[]> mmio = new ArrayList<>();
@@ -50,12 +55,18 @@ final class TestVm implements AutoCloseable {
             if (port == 0x3f8) {
                 if (!dlab) {
                     serial.append((char) (v & 0xff));
+                    if (v == '\n' && onSerialLine != null) {
+                        onSerialLine.run();
+                    }
                 }
             } else {
                 if (port == 0xf4 && vcpu != null) {
                     vcpu.kick();
                 }
                 outs.add(new long[] {port, v, data.length});
+                if (onOut != null) {
+                    onOut.accept(port, valuesAt(port).size());
+                }
             }
         }
 
@@ -110,6 +121,12 @@ final class TestVm implements AutoCloseable {
     }
 
     /**
+     * Where {@link #longMode} puts its GDT: null, 0x08 64-bit code, 0x10 data, 0x18 32-bit code, 0x20 16-bit code,
+     * 0x28 16-bit data, 0x30 user 64-bit code, 0x38 user data (DPL 3); 0x40-0x7f free for a TSS.
+     */
+    static final long GDT = 0x60000;
+
+    /**
      * 64-bit long mode with an identity map of the first 1 GiB (2 MiB pages; tables at 0x70000), flat
      * segments, RSP = {@code rsp}.
      */
@@ -125,8 +142,16 @@ final class TestVm implements AutoCloseable {
             b.putLong(i * 8, ((long) i << 21) | 0x83);
         }
         memory.write(0x72000, b.duplicate());
+        b = ByteBuffer.allocate(0x80).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long[] gdt = {0, 0x00AF9A000000FFFFL, 0x00CF92000000FFFFL, 0x00CF9A000000FFFFL, 0x00009A000000FFFFL,
+            0x000092000000FFFFL, 0x00AFFA000000FFFFL, 0x00CFF2000000FFFFL};
+        for (int i = 0; i < gdt.length; i++) {
+            b.putLong(i * 8, gdt[i]);
+        }
+        memory.write(GDT, b.duplicate());
         SystemRegisters s = SystemRegisters.reset().withSegments(SegmentRegister.code64(8),
                 SegmentRegister.flat32(0x10, false))
+                .withTables(new DescriptorTable(GDT, 0x7f), new DescriptorTable(0, 0))
                 .withControl(SystemRegisters.CR0_PE | SystemRegisters.CR0_PG | SystemRegisters.CR0_ET, 0x70000,
                         SystemRegisters.CR4_PAE, SystemRegisters.EFER_LME | SystemRegisters.EFER_LMA);
         vcpu.setSystemRegisters(s);

@@ -18,6 +18,7 @@ import org.jkvm.domainxml.EngineArgs;
 import org.jkvm.domainxml.Fingerprint;
 import org.jkvm.domainxml.HostInfo;
 import org.jkvm.domainxml.JkvmSupport;
+import org.jkvm.domainxml.KvmDevice;
 import org.jkvm.domainxml.LibvirtRules;
 import org.jkvm.domainxml.Problem;
 import org.jkvm.domainxml.RuntimePaths;
@@ -38,9 +39,10 @@ public final class JkvmXml {
               diff OLD NEW                the ABI check: migration-compatible, or every difference (exit 1)
               fingerprint FILE            the fingerprint of the guest-visible configuration
               to-engine FILE [RUNDIR]     the jkvm engine command line (runtime files under RUNDIR, default /run/jkvm)
-              capabilities                the host capabilities XML
-              domcapabilities             the domain capabilities XML
+              capabilities                the host capabilities XML (type 'kvm' listed only when KVM works here)
+              domcapabilities [kvm|qemu]  the domain capabilities XML (default: kvm when KVM works here, else qemu)
             environment: JKVM_LIBVIRT_SCHEMAS  folder with libvirt's domain.rng (default /usr/share/libvirt/schemas)
+                         JKVM_KVM_DEVICE       the KVM device (default /dev/kvm; a missing path means no KVM)
             """;
 
     private final PrintStream out;
@@ -71,8 +73,9 @@ public final class JkvmXml {
                 case "fingerprint" -> one(rest, f -> out.println(Fingerprint.of(DomainXml.parse(f))));
                 case "diff" -> diff(rest);
                 case "to-engine" -> toEngine(rest);
-                case "capabilities" -> none(rest, () -> out.print(Capabilities.host(HostInfo.probe(engine()))));
-                case "domcapabilities" -> none(rest, () -> out.print(Capabilities.domain(engine())));
+                case "capabilities" -> none(rest, () -> out.print(Capabilities.host(HostInfo.probe(engine()),
+                        KvmDevice.probe().usable())));
+                case "domcapabilities" -> domCapabilities(rest);
                 default -> usage("unknown command '" + args[0] + "'");
             };
         } catch (DomainXmlException e) {
@@ -188,6 +191,20 @@ public final class JkvmXml {
             out.println("  " + x);
         }
         return 1;
+    }
+
+    private int domCapabilities(List<String> args) {
+        if (args.size() > 1 || !args.isEmpty() && !JkvmSupport.DOMAIN_TYPES.contains(args.get(0))) {
+            return usage("domcapabilities takes kvm or qemu, or nothing");
+        }
+        KvmDevice.Status kvm = KvmDevice.probe();
+        String type = args.isEmpty() ? (kvm.usable() ? "kvm" : "qemu") : args.get(0);
+        if (type.equals("kvm") && !kvm.usable()) {
+            err.println("jkvm-xml: KVM is not supported by '" + engine() + "' on this host: " + kvm.reason());
+            return 1;
+        }
+        out.print(Capabilities.domain(engine(), type));
+        return 0;
     }
 
     private int toEngine(List<String> args) {

@@ -53,15 +53,15 @@ class JkvmXmlTest {
     @Test
     void checkIsOneLinePerFileAndFailsIfAnyFails() throws IOException {
         Path bad = write("bad.xml", "<domain type='kvm'><name>x</name>");
-        Path qemu = write("qemu.xml", Files.readString(guest).replace("type='kvm'", "type='qemu'"));
-        assertEquals(0, run("check", guest.toString(), qemu.toString()));
-        assertEquals(guest + ": ok\n" + qemu + ": ok\n", out());
-        assertEquals(1, run("check", "--for-jkvm", guest.toString(), qemu.toString(), bad.toString()));
+        Path xen = write("xen.xml", Files.readString(guest).replace("type='kvm'", "type='xen'"));
+        assertEquals(0, run("check", guest.toString(), xen.toString()));
+        assertEquals(guest + ": ok\n" + xen + ": ok\n", out());
+        assertEquals(1, run("check", "--for-jkvm", guest.toString(), xen.toString(), bad.toString()));
         String[] lines = out().split("\n");
         assertEquals(3, lines.length);
         assertTrue(lines[0].startsWith(guest + ": ok, 1 ignored by jkvm: devices/interface[1]"), lines[0]);
-        assertEquals(qemu + ": error: cannot run on jkvm: domain: domain type 'qemu' is not supported by jkvm (it"
-                + " means TCG emulation); use <domain type='kvm'>", lines[1]);
+        assertEquals(xen + ": error: cannot run on jkvm: domain: domain type 'xen' is not supported by jkvm; use"
+                + " <domain type='kvm'> (KVM) or <domain type='qemu'> (jkvm's software CPU)", lines[1]);
         assertEquals(bad + ": error: line 1, column 34: malformed XML: XML document structures must start and end"
                 + " within the same entity.", lines[2]);
     }
@@ -137,7 +137,7 @@ class JkvmXmlTest {
         String fingerprint = out().strip();
         assertTrue(fingerprint.matches("sha256:[0-9a-f]{64}"), fingerprint);
         assertEquals(0, run("to-engine", guest.toString(), "/tmp/run"));
-        assertEquals("jkvm-engine -name guest1 -uuid c7a5fdbd-edaf-9455-926a-d65c16db1809 -m 256M -smp 1 -cpu"
+        assertEquals("jkvm-engine -name guest1 -uuid c7a5fdbd-edaf-9455-926a-d65c16db1809 -accel kvm -m 256M -smp 1 -cpu"
                 + " qemu64,-nx,+lahf-lm -abi-fingerprint " + fingerprint + " -append 'workload=dirty mib=16 rate=1000' -serial"
                 + " file:/var/log/jkvm/guest1.serial -qmp unix:/tmp/run/guest1.qmp,server,nowait -pidfile"
                 + " /tmp/run/guest1.pid\n", out());
@@ -154,5 +154,30 @@ class JkvmXmlTest {
                 "missing.xml")), err.toString(StandardCharsets.UTF_8));
         assertEquals(0, run("domcapabilities"));
         assertTrue(out().startsWith("<domainCapabilities>"));
+    }
+
+    @Test
+    void capabilitiesFollowTheKvmDevice() {
+        String before = System.getProperty("jkvm.kvm.device");
+        System.setProperty("jkvm.kvm.device", tmp.resolve("nonexistent").toString());
+        try {
+            assertEquals(0, run("capabilities"));
+            assertTrue(out().contains("<domain type='qemu'/>") && !out().contains("<domain type='kvm'/>"), out());
+            assertEquals(0, run("domcapabilities"));
+            assertTrue(out().contains("<domain>qemu</domain>"), "the default without KVM is qemu: " + out());
+            assertEquals(1, run("domcapabilities", "kvm"));
+            String e = err.toString(StandardCharsets.UTF_8);
+            assertTrue(e.startsWith("jkvm-xml: KVM is not supported by '") && e.contains(" on this host: "
+                    + tmp.resolve("nonexistent") + " does not exist"), e);
+            assertEquals(2, run("domcapabilities", "xen"));
+        } finally {
+            if (before == null) {
+                System.clearProperty("jkvm.kvm.device");
+            } else {
+                System.setProperty("jkvm.kvm.device", before);
+            }
+        }
+        assertEquals(0, run("domcapabilities", "qemu"));
+        assertTrue(out().contains("<domain>qemu</domain>"), out());
     }
 }

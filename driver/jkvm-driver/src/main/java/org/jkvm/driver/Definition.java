@@ -10,6 +10,7 @@ import java.util.UUID;
  * @param memoryKiB the memory size in KiB
  * @param vcpus     the number of virtual CPUs
  * @param xml       the definition's XML (normalised by the domain-xml layer)
+ * @param virtType  the domain type: {@code kvm} (runs on KVM) or {@code qemu} (runs on jkvm's software CPU)
  */
-public record Definition(String name, UUID uuid, long memoryKiB, int vcpus, String xml) {
+public record Definition(String name, UUID uuid, long memoryKiB, int vcpus, String xml, String virtType) {
 }

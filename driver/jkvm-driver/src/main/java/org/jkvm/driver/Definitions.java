@@ -33,11 +33,22 @@ public interface Definitions {
     /** Removes a stored definition. */
     void remove(Definition def);
 
-    /** The host capabilities XML ({@code virsh capabilities}). */
-    String capabilities();
+    /**
+     * The host capabilities XML ({@code virsh capabilities}).
+     *
+     * @param kvm whether KVM works here: guests of type {@code kvm} are listed only then, {@code qemu} always
+     */
+    String capabilities(boolean kvm);
 
-    /** The domain capabilities XML ({@code virsh domcapabilities}). */
-    String domainCapabilities();
+    /**
+     * The domain capabilities XML ({@code virsh domcapabilities}) for a virtualization type.
+     *
+     * @param virtType {@code kvm} or {@code qemu}
+     */
+    String domainCapabilities(String virtType);
+
+    /** The engine program reported as the emulator (in capabilities and in libvirt's messages about it). */
+    String emulator();
 
     /**
      * Checks that a destination definition keeps the source's guest-visible configuration (the ABI).

@@ -40,6 +40,8 @@ public final class DomainManager implements AutoCloseable {
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Object defineLock = new Object();
     final Events events = new Events();
+    /** Whether KVM works here (probed at start and on demand). */
+    final HostKvm kvm;
     final Lifecycle lifecycle;
     /** The engine process kept started ahead of need, or null when switched off. */
     final SpareEngine spare;
@@ -67,6 +69,7 @@ public final class DomainManager implements AutoCloseable {
             throw VirErrors.operationFailed("cannot create the state folder " + config.stateDir() + " ("
                     + e.getMessage() + "); choose a writable folder with --state-dir", e);
         }
+        this.kvm = new HostKvm(config.kvmDevice());
         this.lifecycle = new Lifecycle(this);
         this.spare = config.spareEngine()
                 ? new SpareEngine(config.engineCommand(), config.stateDir().toString(),

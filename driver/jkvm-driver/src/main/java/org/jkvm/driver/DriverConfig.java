@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
+import org.jkvm.domainxml.KvmDevice;
+
 /**
  * The driver's settings, validated once.
  *
@@ -18,13 +20,16 @@ import java.util.Objects;
  * @param engineStartTimeout how long an engine may take to open its monitor
  * @param spareEngine        whether an engine process is kept started ahead of need ({@code -standby}), so a
  *                           migration's destination engine starts without the JVM's start-up
+ * @param kvmDevice          the KVM device ({@link KvmDevice#configured()}: property {@code jkvm.kvm.device}, env
+ *                           {@code JKVM_KVM_DEVICE}, {@code /dev/kvm}); a missing path means a host without KVM
  */
 public record DriverConfig(Path stateDir, List<String> engineCommand, boolean qemuAlias, String migrationAddress,
                            int migrationPortFrom, int migrationPortTo, Duration engineStartTimeout,
-                           boolean spareEngine) {
+                           boolean spareEngine, Path kvmDevice) {
     /** Validates and copies. */
     public DriverConfig {
         Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(kvmDevice, "kvmDevice");
         engineCommand = List.copyOf(engineCommand);
         if (engineCommand.isEmpty()) {
             throw new IllegalArgumentException("the engine command is empty; set jkvm.engine.command to the path "
@@ -36,11 +41,25 @@ public record DriverConfig(Path stateDir, List<String> engineCommand, boolean qe
         }
     }
 
+    /** The settings with this process's KVM device ({@link KvmDevice#configured()}). */
+    public DriverConfig(Path stateDir, List<String> engineCommand, boolean qemuAlias, String migrationAddress,
+                        int migrationPortFrom, int migrationPortTo, Duration engineStartTimeout,
+                        boolean spareEngine) {
+        this(stateDir, engineCommand, qemuAlias, migrationAddress, migrationPortFrom, migrationPortTo,
+                engineStartTimeout, spareEngine, KvmDevice.configured());
+    }
+
     /** The settings without a spare engine. */
     public DriverConfig(Path stateDir, List<String> engineCommand, boolean qemuAlias, String migrationAddress,
                         int migrationPortFrom, int migrationPortTo, Duration engineStartTimeout) {
         this(stateDir, engineCommand, qemuAlias, migrationAddress, migrationPortFrom, migrationPortTo,
                 engineStartTimeout, false);
+    }
+
+    /** The same settings with another KVM device (tests point it at a missing path to simulate no KVM). */
+    public DriverConfig withKvmDevice(Path device) {
+        return new DriverConfig(stateDir, engineCommand, qemuAlias, migrationAddress, migrationPortFrom,
+                migrationPortTo, engineStartTimeout, spareEngine, device);
     }
 
     /**

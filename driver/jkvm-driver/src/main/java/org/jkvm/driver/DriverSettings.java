@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
+import org.jkvm.domainxml.KvmDevice;
+
 /**
  * Reads the driver's {@link DriverConfig} from string properties (the OSGi framework properties the daemon sets).
  *
@@ -21,6 +23,8 @@ import java.util.function.Function;
  * <tr><td>{@code jkvm.engine.spare}</td><td>{@code true} (default) to keep one engine process started ahead of
  * need ({@code jkvm-engine -standby}), so a migration's destination engine is ready within tens of
  * milliseconds</td></tr>
+ * <tr><td>{@code jkvm.kvm.device}</td><td>the KVM device; unset: the environment variable {@code JKVM_KVM_DEVICE},
+ * else {@code /dev/kvm} (a missing path means no KVM: only {@code type='qemu'} domains start)</td></tr>
  * </table>
  */
 public final class DriverSettings {
@@ -38,6 +42,8 @@ public final class DriverSettings {
     public static final String ENGINE_START_TIMEOUT = "jkvm.engine.start.timeout";
     /** Property switching the spare engine. */
     public static final String ENGINE_SPARE = "jkvm.engine.spare";
+    /** Property naming the KVM device. */
+    public static final String KVM_DEVICE = KvmDevice.PROPERTY;
 
     private DriverSettings() {
     }
@@ -85,6 +91,7 @@ public final class DriverSettings {
         }
         String address = props.apply(MIGRATION_ADDRESS);
         return new DriverConfig(Path.of(state), command, alias, address == null || address.isBlank() ? null : address,
-                from, to, Duration.ofSeconds(seconds), !"false".equalsIgnoreCase(props.apply(ENGINE_SPARE)));
+                from, to, Duration.ofSeconds(seconds), !"false".equalsIgnoreCase(props.apply(ENGINE_SPARE)),
+                KvmDevice.configured(props, System::getenv));
     }
 }

@@ -79,7 +79,7 @@ final class JkvmConnection implements DriverConnection {
 
     @Override
     public String capabilities() {
-        return m.definitions.capabilities();
+        return m.definitions.capabilities(m.kvm.refresh().usable());
     }
 
     @Override
@@ -87,10 +87,7 @@ final class JkvmConnection implements DriverConnection {
         if (arch != null && !arch.isEmpty() && !arch.equals("x86_64")) {
             throw LibvirtError.configUnsupported("architecture '" + arch + "' is not supported; jkvm runs x86_64");
         }
-        if (virtType != null && !virtType.isEmpty() && !virtType.equals("kvm")) {
-            throw LibvirtError.configUnsupported("virtualization type '" + virtType + "' is not supported; use kvm");
-        }
-        return m.definitions.domainCapabilities();
+        return m.definitions.domainCapabilities(m.kvm.virtType(virtType, m.definitions.emulator()));
     }
 
     @Override

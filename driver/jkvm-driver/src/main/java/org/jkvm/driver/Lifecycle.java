@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.jkvm.domainxml.KvmDevice;
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.engine.EnginePaths;
 import org.jkvm.driver.qmp.QmpException;
@@ -59,16 +60,23 @@ final class Lifecycle {
 
     /**
      * Launches an engine for a domain and records it (status file included). The caller holds the domain's
-     * operation lock.
+     * operation lock. A {@code type='kvm'} domain on a host without KVM is refused first, with libvirt's sentence
+     * ({@link HostKvm#requireFor}); this is the one path every start takes (start, autostart, restore, Prepare).
      *
      * @param extra   extra engine options ({@code -S}, {@code -incoming ...})
      * @param initial the state to report once the engine answers
      */
     Engine launch(Domain d, Definition def, List<String> extra, DomainState initial) {
+        m.kvm.requireFor(def);
         EnginePaths paths = EnginePaths.of(m.config.stateDir(), def.name());
         List<String> cmd = new ArrayList<>(m.config.engineCommand());
         List<String> args = m.definitions.engineArgs(def, paths);
         cmd.addAll(args);
+        if (!m.kvm.device().equals(KvmDevice.DEFAULT)) {
+            // The engine finds the device by the same rule, but a device set by a property of this JVM (not in the
+            // environment it inherits) must be handed on, so that the engine and the daemon agree.
+            cmd.addAll(List.of("-kvm-device", m.kvm.device().toString()));
+        }
         if (!args.contains("-serial")) {
             cmd.add("-serial");
             cmd.add(paths.serialBackend());

@@ -169,6 +169,7 @@ final class SaveRestore {
         Path abs = file.toAbsolutePath();
         SaveFile header = SaveFile.read(abs);
         Definition def = m.definitions.parse(dxml != null && !dxml.isBlank() ? dxml : header.xml());
+        m.kvm.requireFor(def);  // before a transient domain is added for it
         Domain d;
         try {
             d = m.byUuid(def.uuid());

@@ -34,7 +34,7 @@ public final class XmlDefinitions implements Definitions {
 
     private final DomainStore store;
     private final String engine;
-    private volatile String hostCapabilities;
+    private volatile HostInfo host;
 
     /**
      * Creates the adapter.
@@ -86,7 +86,7 @@ public final class XmlDefinitions implements Definitions {
             throw LibvirtError.xmlError("malformed uuid '" + d.uuid() + "' in domain '" + d.name() + "'");
         }
         return new Definition(d.name(), uuid, d.memoryBytes() / 1024, Math.max(1, d.vcpus()),
-                DomainXml.format(d.persistent()));
+                DomainXml.format(d.persistent()), d.model().type);
     }
 
     @Override
@@ -153,19 +153,24 @@ public final class XmlDefinitions implements Definitions {
     }
 
     @Override
-    public String capabilities() {
-        String c = hostCapabilities;
-        if (c == null) {
-            // /proc does not change while the daemon runs: probe once.
-            c = Capabilities.host(HostInfo.probe(engine));
-            hostCapabilities = c;
+    public String capabilities(boolean kvm) {
+        HostInfo h = host;
+        if (h == null) {
+            // /proc does not change while the daemon runs: probe once. Whether KVM works may change: the caller asks.
+            h = HostInfo.probe(engine);
+            host = h;
         }
-        return c;
+        return Capabilities.host(h, kvm);
     }
 
     @Override
-    public String domainCapabilities() {
-        return Capabilities.domain(engine);
+    public String domainCapabilities(String virtType) {
+        return Capabilities.domain(engine, virtType);
+    }
+
+    @Override
+    public String emulator() {
+        return engine;
     }
 
     @Override

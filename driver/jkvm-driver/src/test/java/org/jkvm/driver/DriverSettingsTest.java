@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +35,14 @@ class DriverSettingsTest {
     void theSpareEngineCanBeSwitchedOff() {
         assertFalse(of(Map.of(DriverSettings.ENGINE_SPARE, "false")).spareEngine());
         assertTrue(of(Map.of(DriverSettings.ENGINE_SPARE, "true")).spareEngine());
+    }
+
+    @Test
+    void theKvmDeviceIsThePropertyElseTheEnvironmentsElseDevKvm() {
+        assertEquals(Path.of("/nonexistent"), of(Map.of(DriverSettings.KVM_DEVICE, "/nonexistent")).kvmDevice());
+        String env = System.getenv("JKVM_KVM_DEVICE");
+        assertEquals(env == null || env.isBlank() ? Path.of("/dev/kvm") : Path.of(env.strip()),
+                of(Map.of()).kvmDevice());
     }
 
     @Test

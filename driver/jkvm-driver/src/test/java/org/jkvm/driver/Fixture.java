@@ -8,13 +8,22 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
+import org.jkvm.domainxml.KvmDevice;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.spi.DriverConnection;
 
-/** A driver over a temporary state folder whose engines are {@code FakeEngine} processes. */
+/**
+ * A driver over a temporary state folder whose engines are {@code FakeEngine} processes. Its test domains have the
+ * type this host can start ({@link #TYPE}: {@code kvm} where KVM works, else {@code qemu}), so the same tests run on
+ * hosts with and without KVM.
+ */
 final class Fixture implements AutoCloseable {
+    /** The domain type of {@link #xml}: by the KVM device rule of the engine and the daemon. */
+    static final String TYPE = KvmDevice.probe().usable() ? "kvm" : "qemu";
+
     final Path state;
     private final int portFrom;
+    private final Path kvmDevice;
     DomainManager manager;
     DriverConnection conn;
 
@@ -24,8 +33,14 @@ final class Fixture implements AutoCloseable {
 
     /** A host whose incoming migrations use ports {@code portFrom..portFrom+5} and advertise 127.0.0.1. */
     Fixture(Path state, int portFrom) {
+        this(state, portFrom, KvmDevice.configured());
+    }
+
+    /** The same with another KVM device (a missing path: a host without KVM). */
+    Fixture(Path state, int portFrom, Path kvmDevice) {
         this.state = state;
         this.portFrom = portFrom;
+        this.kvmDevice = kvmDevice;
         open();
     }
 
@@ -49,7 +64,7 @@ final class Fixture implements AutoCloseable {
 
     void open() {
         DriverConfig cfg = new DriverConfig(state, fakeEngine(), true, "127.0.0.1", portFrom, portFrom + 5,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30)).withKvmDevice(kvmDevice);
         manager = new DomainManager(cfg, new XmlDefinitions(state, "jkvm-engine"));
         conn = new JkvmDriver(manager, true).open("jkvm:///system", false);
     }
@@ -61,7 +76,12 @@ final class Fixture implements AutoCloseable {
     }
 
     static String xml(String name, UUID uuid) {
-        return "<domain type='kvm'>\n  <name>" + name + "</name>\n  <uuid>" + uuid + "</uuid>\n"
+        return xml(TYPE, name, uuid);
+    }
+
+    /** A small guest of domain type {@code type}. */
+    static String xml(String type, String name, UUID uuid) {
+        return "<domain type='" + type + "'>\n  <name>" + name + "</name>\n  <uuid>" + uuid + "</uuid>\n"
                 + "  <memory unit='MiB'>16</memory>\n  <vcpu>1</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n"
                 + "  </os>\n</domain>\n";
     }

@@ -5,7 +5,7 @@ import java.util.List;
 
 import org.jkvm.engine.CpuSpec;
 import org.jkvm.engine.EngineException;
-import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.hypervisor.x86.CpuidEntry;
 
 /**
  * Turns a {@link CpuSpec} and KVM's supported CPUID ({@code KVM_GET_SUPPORTED_CPUID}) into the CPUID table the
@@ -86,8 +86,8 @@ public final class CpuidResolver {
             out.add(e.withOutputs(r[0], r[1], r[2], r[3]));
         }
         // "KVMKVMKVM\0\0\0" as EBX, ECX, EDX little-endian words.
-        out.add(new CpuidEntry(LEAF_HYPERVISOR, 0, 0, LEAF_TIMING, 0x4b4d564b, 0x564b4d56, 0x4d));
-        out.add(new CpuidEntry(LEAF_TIMING, 0, 0, (int) tscKhz, 0, 0, 0));
+        out.add(new CpuidEntry(LEAF_HYPERVISOR, 0, false, LEAF_TIMING, 0x4b4d564b, 0x564b4d56, 0x4d));
+        out.add(new CpuidEntry(LEAF_TIMING, 0, false, (int) tscKhz, 0, 0, 0));
         return List.copyOf(out);
     }
 
@@ -109,8 +109,7 @@ public final class CpuidResolver {
     static int indexOf(List<CpuidEntry> entries, int leaf, int subleaf) {
         for (int i = 0; i < entries.size(); i++) {
             CpuidEntry e = entries.get(i);
-            boolean indexed = (e.flags() & CpuidEntry.FLAG_SIGNIFCANT_INDEX) != 0;
-            if (e.function() == leaf && (!indexed || e.index() == subleaf)) {
+            if (e.matches(leaf, subleaf)) {
                 return i;
             }
         }

@@ -9,30 +9,30 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.jkvm.devices.IoBus;
 import org.jkvm.engine.EngineException;
 import org.jkvm.engine.VmExit;
-import org.jkvm.kvm.KvmRun;
-import org.jkvm.kvm.VcpuFd;
+import org.jkvm.hypervisor.HvVcpu;
+import org.jkvm.hypervisor.VcpuExit;
+import org.jkvm.posix.Posix;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The thread that owns one {@link VcpuFd} and runs {@code KVM_RUN} (Firecracker's vCPU state machine, kvmtool's
- * one-screen exit switch).
+ * The thread that owns one {@link HvVcpu} and runs it (Firecracker's vCPU state machine, kvmtool's one-screen exit
+ * switch). Port I/O and MMIO are handled inside {@link HvVcpu#run()}; what comes back here is only whether to go on,
+ * look at the command queue, or end the VM.
  *
  * <pre>
  *            resume                      terminate / fatal exit / finish()
  *   PAUSED ----------> RUNNING ---------------------------------------> FINISHED
  *          <----------
- *            pause (immediate_exit + signal kick: never waits for the guest)
+ *            pause (HvVcpu.kick(): never waits for the guest)
  * </pre>
  *
  * <p>Other threads talk to it only through a command queue: {@link #pause()}, {@link #resume()},
- * {@link #call(Callable)} (state access, while paused), {@link #terminate()}. Each command first sets
- * {@code kvm_run.immediate_exit} and signals the thread ({@link VcpuFd#kick()}) so a guest that never exits is
- * interrupted at once.
- * Pause completes a pending I/O instruction first (KVM_RUN with immediate_exit), so saved state is consistent.
+ * {@link #call(Callable)} (state access, while paused), {@link #terminate()}. Each command first kicks the vCPU
+ * ({@link HvVcpu#kick()}) so a guest that never exits is interrupted at once. Pause completes a pending I/O
+ * instruction first ({@link HvVcpu#completePendingIo()}), so saved state lies between two instructions.
  */
 public final class VcpuRunner implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(VcpuRunner.class);
@@ -41,9 +41,7 @@ public final class VcpuRunner implements Runnable {
     /** The loop state, only changed by the vCPU thread. */
     private enum State { PAUSED, RUNNING, FINISHED }
 
-    private final VcpuFd vcpu;
-    private final KvmRun run;
-    private final ExitDispatcher dispatcher;
+    private final HvVcpu vcpu;
     private final ExitListener listener;
     private final BlockingQueue<VcpuCommand> commands = new LinkedBlockingQueue<>();
     private final CountDownLatch started = new CountDownLatch(1);
@@ -51,18 +49,13 @@ public final class VcpuRunner implements Runnable {
     private volatile State state = State.PAUSED;
     private volatile int nativeThreadId;
     private volatile VmExit exit;
-    private boolean ioPending;
 
     /**
-     * @param vcpu     the vCPU, configured; this runner owns it from {@link #start()} on
-     * @param pio      the port-I/O bus
-     * @param mmio     the MMIO bus
+     * @param vcpu     the vCPU, configured; this runner's thread owns it from {@link #start()} on
      * @param listener told when the loop ends
      */
-    public VcpuRunner(VcpuFd vcpu, IoBus pio, IoBus mmio, ExitListener listener) {
+    public VcpuRunner(HvVcpu vcpu, ExitListener listener) {
         this.vcpu = vcpu;
-        this.run = vcpu.kvmRun();
-        this.dispatcher = new ExitDispatcher(run, pio, mmio);
         this.listener = listener;
         this.thread = new Thread(this, "vcpu" + vcpu.id());
     }
@@ -77,7 +70,7 @@ public final class VcpuRunner implements Runnable {
         }
     }
 
-    /** Stops guest execution; returns once KVM_RUN has returned. A no-op when paused or finished. */
+    /** Stops guest execution; returns once the vCPU is out of the guest. A no-op when paused or finished. */
     public void pause() {
         send(new VcpuCommand.Pause(new CompletableFuture<>()));
     }
@@ -139,11 +132,6 @@ public final class VcpuRunner implements Runnable {
         state = State.FINISHED;
     }
 
-    /** Port-I/O exits handled so far (statistics, any thread). */
-    public long ioExits() {
-        return dispatcher.ioExits();
-    }
-
     /** Whether the vCPU executes guest code. */
     public boolean isRunning() {
         return state == State.RUNNING;
@@ -166,15 +154,16 @@ public final class VcpuRunner implements Runnable {
 
     @Override
     public void run() {
-        vcpu.bindToCurrentThread();
-        nativeThreadId = org.jkvm.kvm.VcpuKick.currentThreadId();
-        started.countDown();
+        nativeThreadId = Posix.gettid();
         try {
+            vcpu.bindToCurrentThread();
+            started.countDown();
             loop();
         } catch (RuntimeException | Error e) {
             LOG.debug("vCPU loop failed", e);
             finish(VmExit.failure("the vCPU stopped: " + e.getMessage(), RegisterDump.of(vcpu)));
         } finally {
+            started.countDown();
             state = State.FINISHED;
             VcpuCommand c;
             while ((c = commands.poll()) != null) {
@@ -191,38 +180,19 @@ public final class VcpuRunner implements Runnable {
                 handle(c);
                 continue;
             }
-            int reason = vcpu.run();
-            if (reason < 0) {
-                run.immediateExit(false); // EINTR / EAGAIN: a kick; look at the queue again
-                ioPending = false;
-                continue;
-            }
-            ioPending = reason == KvmRun.EXIT_IO || reason == KvmRun.EXIT_MMIO;
-            exitSwitch(reason);
+            exitSwitch(vcpu.run());
         }
     }
 
-    /** The exit switch, on one screen: I/O to the buses, everything unexpected ends the VM with a dump. */
-    private void exitSwitch(int reason) {
-        switch (reason) {
-            case KvmRun.EXIT_IO -> dispatcher.io();
-            case KvmRun.EXIT_MMIO -> dispatcher.mmio();
-            case KvmRun.EXIT_INTR, KvmRun.EXIT_IRQ_WINDOW_OPEN -> { }
-            case KvmRun.EXIT_HLT -> finish(VmExit.failure("the guest halted (HLT without an interrupt to wake it; "
-                    + "jkvm guests end through the debug-exit port)", RegisterDump.of(vcpu)));
-            case KvmRun.EXIT_SHUTDOWN -> finish(VmExit.failure("the guest triple-faulted (KVM_EXIT_SHUTDOWN)",
-                    RegisterDump.of(vcpu)));
-            case KvmRun.EXIT_INTERNAL_ERROR -> finish(VmExit.failure("KVM reported an internal error, suberror "
-                    + run.internalSuberror() + (run.internalSuberror() == KvmRun.INTERNAL_ERROR_EMULATION
-                            ? " (instruction emulation failed)" : ""), RegisterDump.of(vcpu)));
-            case KvmRun.EXIT_FAIL_ENTRY -> finish(VmExit.failure("KVM could not enter the guest, hardware reason 0x"
-                    + Long.toHexString(run.failEntryReason()), RegisterDump.of(vcpu)));
-            case KvmRun.EXIT_SYSTEM_EVENT -> finish(run.systemEventType() == 1
-                    ? VmExit.quit("the guest requested power-off")
-                    : VmExit.failure("the guest raised system event " + run.systemEventType(),
-                            RegisterDump.of(vcpu)));
-            default -> finish(VmExit.failure("unexpected KVM exit " + KvmRun.exitName(reason),
-                    RegisterDump.of(vcpu)));
+    /** The exit switch, on one screen: go on, or end the VM (with a register dump when unexpected). */
+    private void exitSwitch(VcpuExit e) {
+        switch (e) {
+            case CONTINUE, INTERRUPTED -> { } // handled, or a kick: look at the queue again
+            case HLT -> finish(VmExit.failure("the guest halted (HLT without an interrupt to wake it; jkvm guests "
+                    + "end through the debug-exit port)", RegisterDump.of(vcpu)));
+            case POWER_OFF -> finish(VmExit.quit("the guest requested power-off"));
+            case SHUTDOWN, FAILED -> finish(VmExit.failure(vcpu.exitDetail().isEmpty()
+                    ? "the vCPU stopped (" + e + ")" : vcpu.exitDetail(), RegisterDump.of(vcpu)));
         }
     }
 
@@ -256,14 +226,8 @@ public final class VcpuRunner implements Runnable {
         }
     }
 
-    /** KVM_RUN with immediate_exit set finishes an emulated I/O instruction and returns EINTR (api.rst). */
     private void completePendingIo() {
-        if (ioPending) {
-            run.immediateExit(true);
-            vcpu.run();
-            run.immediateExit(false);
-            ioPending = false;
-        }
+        vcpu.completePendingIo();
     }
 
     private VcpuCommand take() {

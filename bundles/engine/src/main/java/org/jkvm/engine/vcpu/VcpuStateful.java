@@ -1,24 +1,27 @@
 package org.jkvm.engine.vcpu;
 
+import org.jkvm.hypervisor.HvVcpu;
+import org.jkvm.hypervisor.x86.CpuState;
 import org.jkvm.vmstate.StateReader;
 import org.jkvm.vmstate.StateWriter;
 import org.jkvm.vmstate.Stateful;
 
-/** The vCPU as a migratable component: section {@code cpu}, instance = vCPU index. Runs on the vCPU thread. */
-public final class VcpuStateful implements Stateful<VcpuState> {
+/**
+ * The vCPU as a migratable component: section {@code cpu}, instance = vCPU index, version 2 (the architectural
+ * state, {@link CpuStateCodec}); version 1 (KVM's structures, {@link CpuStateV1}) still loads. State calls run on
+ * the vCPU's own thread.
+ */
+public final class VcpuStateful implements Stateful<CpuState> {
     private final VcpuRunner runner;
-    private final org.jkvm.kvm.VcpuFd vcpu;
-    private final int[] msrIndices;
+    private final HvVcpu vcpu;
 
     /**
-     * @param runner     the thread that owns the vCPU (state calls are sent to it)
-     * @param vcpu       the vCPU
-     * @param msrIndices the MSRs to save (KVM_GET_MSR_INDEX_LIST)
+     * @param runner the thread that owns the vCPU (state calls are sent to it)
+     * @param vcpu   the vCPU
      */
-    public VcpuStateful(VcpuRunner runner, org.jkvm.kvm.VcpuFd vcpu, int[] msrIndices) {
+    public VcpuStateful(VcpuRunner runner, HvVcpu vcpu) {
         this.runner = runner;
         this.vcpu = vcpu;
-        this.msrIndices = msrIndices.clone();
     }
 
     @Override
@@ -33,30 +36,35 @@ public final class VcpuStateful implements Stateful<VcpuState> {
 
     @Override
     public int stateVersion() {
-        return VcpuState.VERSION;
+        return CpuStateCodec.VERSION;
     }
 
     @Override
-    public VcpuState saveState() {
-        return runner.call(() -> VcpuState.save(vcpu, msrIndices));
+    public int stateMinVersion() {
+        return CpuStateV1.VERSION;
     }
 
     @Override
-    public void restoreState(VcpuState state) {
+    public CpuState saveState() {
+        return runner.call(vcpu::saveState);
+    }
+
+    @Override
+    public void restoreState(CpuState state) {
         runner.call(() -> {
-            state.restore(vcpu);
+            vcpu.restoreState(state);
             return null;
         });
     }
 
     @Override
-    public void encode(VcpuState state, StateWriter out) {
-        state.encode(out);
+    public void encode(CpuState state, StateWriter out) {
+        CpuStateCodec.encode(state, out);
     }
 
     @Override
-    public VcpuState decode(StateReader in, int version) {
-        VcpuState s = VcpuState.decode(in);
+    public CpuState decode(StateReader in, int version) {
+        CpuState s = version == CpuStateV1.VERSION ? CpuStateV1.decode(in) : CpuStateCodec.decode(in);
         in.expectEnd();
         return s;
     }

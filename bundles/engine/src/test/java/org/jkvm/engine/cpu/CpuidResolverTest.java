@@ -8,7 +8,7 @@ import java.util.List;
 
 import org.jkvm.engine.CpuSpec;
 import org.jkvm.engine.EngineException;
-import org.jkvm.kvm.CpuidEntry;
+import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.junit.jupiter.api.Test;
 
 class CpuidResolverTest {
@@ -19,12 +19,12 @@ class CpuidResolverTest {
     private static final int SSE2 = 1 << 26;
     /** A made-up host: leaf 1 with AVX and SSE2, leaf 7 with AVX2, extended leaf with NX, LM, PDPE1GB. */
     private static final List<CpuidEntry> HOST = List.of(
-            new CpuidEntry(0, 0, 0, 0xd, 0x756e6547, 0x6c65746e, 0x49656e69),
-            new CpuidEntry(1, 0, 0, 0x306a9, 0x05020800, AVX | 1 | (1 << 31), SSE2 | 1),
-            new CpuidEntry(0xb, 1, CpuidEntry.FLAG_SIGNIFCANT_INDEX, 1, 2, 0x201, 5),
-            new CpuidEntry(7, 0, CpuidEntry.FLAG_SIGNIFCANT_INDEX, 0, 1 << 5, 0, 0),
-            new CpuidEntry(0x40000000, 0, 0, 0x40000001, 0x4b4d564b, 0x564b4d56, 0x4d),
-            new CpuidEntry(0x80000001, 0, 0, 0, 0, 1, NX | LM | PDPE1GB | (1 << 11)));
+            new CpuidEntry(0, 0, false, 0xd, 0x756e6547, 0x6c65746e, 0x49656e69),
+            new CpuidEntry(1, 0, false, 0x306a9, 0x05020800, AVX | 1 | (1 << 31), SSE2 | 1),
+            new CpuidEntry(0xb, 1, true, 1, 2, 0x201, 5),
+            new CpuidEntry(7, 0, true, 0, 1 << 5, 0, 0),
+            new CpuidEntry(0x40000000, 0, false, 0x40000001, 0x4b4d564b, 0x564b4d56, 0x4d),
+            new CpuidEntry(0x80000001, 0, false, 0, 0, 1, NX | LM | PDPE1GB | (1 << 11)));
 
     private static CpuidEntry leaf(List<CpuidEntry> t, int fn) {
         return t.get(CpuidResolver.indexOf(t, fn, 0));

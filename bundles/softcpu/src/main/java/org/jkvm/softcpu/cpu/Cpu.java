@@ -94,6 +94,8 @@ public final class Cpu extends FlagState {
     public final long[] tlbRead = new long[TLB_SIZE];
     public final long[] tlbWrite = new long[TLB_SIZE];
     public final long[] tlbExec = new long[TLB_SIZE];
+    /** Write tags of writable pages that hold decoded code: stores go through the MMU's code check. */
+    public final long[] tlbWriteCode = new long[TLB_SIZE];
     public final long[] tlbHost = new long[TLB_SIZE];
     public final long[] tlbPhys = new long[TLB_SIZE];
     /** Per entry: bit 0 global page, bit 1 from a large page. */

@@ -1,9 +1,6 @@
 package org.jkvm.softcpu.exec;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 import org.jkvm.softcpu.cpu.Cpu;
 import org.jkvm.softcpu.cpu.GuestFault;
@@ -26,7 +23,7 @@ public final class BlockCache implements Mmu.CodeInvalidator {
     private final Cpu c;
     private final Decoder decoder;
     private final Block[] jump = new Block[1 << JUMP_BITS];
-    private final Map<Long, List<Block>> byPage = new HashMap<>();
+    private final LongMap<CodePage> byPage = new LongMap<>();
     private final ArrayList<Op> scratch = new ArrayList<>(MAX_OPS);
     /** Called when a page becomes a code page (other vCPUs must drop writable TLB entries to it). */
     public Runnable onNewCodePage = () -> { };
@@ -88,9 +85,9 @@ public final class BlockCache implements Mmu.CodeInvalidator {
     }
 
     private Block find(long lin, long phys) {
-        List<Block> list = byPage.get(phys & ~0xfffL);
-        if (list != null) {
-            for (Block b : list) {
+        CodePage cp = byPage.get(phys & ~0xfffL);
+        if (cp != null) {
+            for (Block b : cp.blocks) {
                 if (b.phys == phys && b.lin == lin && b.rip == c.rip && b.mode == c.decodeMode && b.valid
                         && (b.page2 == -1 || page2Ok(b))) {
                     return b;
@@ -130,16 +127,23 @@ public final class BlockCache implements Mmu.CodeInvalidator {
             }
         }
         Block b = new Block(scratch.toArray(new Op[0]), c.rip, lin, phys, page2, c.decodeMode);
-        register(phys & ~0xfffL, b);
+        int from = (int) (phys & 0xfff);
+        int to = from + (int) (d.pos - c.rip);
+        register(phys & ~0xfffL, b, from, Math.min(to, 4096));
         if (page2 != -1) {
-            register(page2, b);
+            register(page2, b, 0, Math.max(to - 4096, 1));
         }
         blocksDecoded++;
         return b;
     }
 
-    private void register(long page, Block b) {
-        byPage.computeIfAbsent(page, k -> new ArrayList<>()).add(b);
+    private void register(long page, Block b, int from, int to) {
+        CodePage cp = byPage.get(page);
+        if (cp == null) {
+            cp = new CodePage();
+            byPage.put(page, cp);
+        }
+        cp.add(b, from, to);
         int r = c.phys.region(page);
         if (r >= 0 && c.phys.markCode(r, c.phys.page(r, page))) {
             c.mmu.flushWritesTo(page);
@@ -149,22 +153,83 @@ public final class BlockCache implements Mmu.CodeInvalidator {
 
     @Override
     public void invalidatePage(long gpaPage) {
-        List<Block> list = byPage.remove(gpaPage);
-        if (list != null) {
-            for (Block b : list) {
+        CodePage cp = byPage.remove(gpaPage);
+        if (cp != null) {
+            for (Block b : cp.blocks) {
                 b.valid = false;
             }
         }
     }
 
+    @Override
+    public int write(long gpaPage, int off, int n) {
+        CodePage cp = byPage.get(gpaPage);
+        if (cp == null) {
+            return 0;
+        }
+        if (!cp.overlaps(off, n)) {
+            return Mmu.CodeInvalidator.STILL_CODE;
+        }
+        boolean any = cp.invalidate(off, n);
+        if (cp.blocks.isEmpty()) {
+            byPage.remove(gpaPage);
+            return any ? Mmu.CodeInvalidator.INVALIDATED : 0;
+        }
+        return Mmu.CodeInvalidator.STILL_CODE | (any ? Mmu.CodeInvalidator.INVALIDATED : 0);
+    }
+
     /** Drops every decoded block (the VMM changed RAM or registers behind the CPU's back). */
     public void clear() {
-        for (List<Block> list : byPage.values()) {
-            for (Block b : list) {
+        byPage.forEachValue(cp -> {
+            for (Block b : cp.blocks) {
                 b.valid = false;
             }
-        }
+        });
         byPage.clear();
         java.util.Arrays.fill(jump, null);
+    }
+
+    /** The blocks decoded from one guest-physical page and which 64-byte chunks of it they cover. */
+    private static final class CodePage {
+        final ArrayList<Block> blocks = new ArrayList<>();
+        final ArrayList<int[]> ranges = new ArrayList<>();
+        long chunks;
+
+        void add(Block b, int from, int to) {
+            blocks.add(b);
+            ranges.add(new int[] {from, to});
+            chunks |= mask(from, to - from);
+        }
+
+        static long mask(int off, int n) {
+            int first = off >> 6;
+            int last = Math.min(off + n - 1, 4095) >> 6;
+            long hi = last == 63 ? -1L : (1L << (last + 1)) - 1;
+            return hi & (-1L << first);
+        }
+
+        boolean overlaps(int off, int n) {
+            return (chunks & mask(off, n)) != 0;
+        }
+
+        /** Invalidates the blocks whose bytes overlap [off, off + n); true if any. */
+        boolean invalidate(int off, int n) {
+            boolean any = false;
+            long m = 0;
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                int[] r = ranges.get(i);
+                Block b = blocks.get(i);
+                if (!b.valid || (r[0] < off + n && off < r[1])) {
+                    any |= b.valid;
+                    b.valid = false;
+                    blocks.remove(i);
+                    ranges.remove(i);
+                } else {
+                    m |= mask(r[0], r[1] - r[0]);
+                }
+            }
+            chunks = m;
+            return any;
+        }
     }
 }

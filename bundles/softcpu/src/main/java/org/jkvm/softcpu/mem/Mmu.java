@@ -19,12 +19,20 @@ public final class Mmu {
     private final PhysMemory phys;
     public final PageWalker walker;
     /** Called when a guest write hits a page holding decoded code. */
-    public CodeInvalidator code = page -> { };
+    public CodeInvalidator code;
 
     /** Drops decoded code of a guest-physical page. */
     public interface CodeInvalidator {
-        /** Drops the decoded code of the 4 KiB page at guest-physical {@code gpaPage}. */
+        /** {@link #write} result bit: the page still holds decoded code. */
+        int STILL_CODE = 1;
+        /** {@link #write} result bit: decoded code was dropped. */
+        int INVALIDATED = 2;
+
+        /** Drops all decoded code of the 4 KiB page at guest-physical {@code gpaPage}. */
         void invalidatePage(long gpaPage);
+
+        /** A write of {@code n} bytes at offset {@code off} of a code page: drops the code it overwrites. */
+        int write(long gpaPage, int off, int n);
     }
 
     public Mmu(Cpu c) {
@@ -39,6 +47,7 @@ public final class Mmu {
     public void flushAll() {
         Arrays.fill(c.tlbRead, -1L);
         Arrays.fill(c.tlbWrite, -1L);
+        Arrays.fill(c.tlbWriteCode, -1L);
         Arrays.fill(c.tlbExec, -1L);
         Arrays.fill(c.tlbFlags, (byte) 0);
         c.tlbLargeEntries = 0;
@@ -56,12 +65,14 @@ public final class Mmu {
     /** Drops every writable entry (a new dirty epoch, or a page became a code page on another vCPU). */
     public void flushWrites() {
         Arrays.fill(c.tlbWrite, -1L);
+        Arrays.fill(c.tlbWriteCode, -1L);
     }
 
     /** Drops write entries that map guest-physical page {@code gpaPage} (it now holds decoded code). */
     public void flushWritesTo(long gpaPage) {
         for (int i = 0; i < Cpu.TLB_SIZE; i++) {
             if (c.tlbWrite[i] != -1L && c.tlbPhys[i] == gpaPage) {
+                c.tlbWriteCode[i] = c.tlbWrite[i];
                 c.tlbWrite[i] = -1L;
             }
         }
@@ -88,6 +99,7 @@ public final class Mmu {
     private void drop(int i) {
         c.tlbRead[i] = -1L;
         c.tlbWrite[i] = -1L;
+        c.tlbWriteCode[i] = -1L;
         c.tlbExec[i] = -1L;
         if ((c.tlbFlags[i] & 6) != 0) {
             c.tlbLargeEntries--;
@@ -121,14 +133,19 @@ public final class Mmu {
             c.tlbExec[i] = vpn;
         }
         int epoch = c.epochSeen[r];
+        boolean code = false;
         if (access == WRITE) {
             phys.markDirty(r, page, epoch);
-            if (phys.isCode(r, page)) {
-                invalidateCode(r, page, pageGpa);
-            }
+            code = phys.isCode(r, page) && codeWrite(r, page, pageGpa, (int) (lin & 0xfff), writeSize);
+        } else {
+            code = phys.isCode(r, page);
         }
-        if (walker.lastWritable && walker.lastDirty && phys.isMarked(r, page, epoch) && !phys.isCode(r, page)) {
-            c.tlbWrite[i] = vpn;
+        if (walker.lastWritable && walker.lastDirty && phys.isMarked(r, page, epoch)) {
+            if (code) {
+                c.tlbWriteCode[i] = vpn;
+            } else {
+                c.tlbWrite[i] = vpn;
+            }
         }
         int flags = (walker.lastGlobal ? 1 : 0) | walker.lastSizeClass << 1;
         c.tlbFlags[i] = (byte) flags;
@@ -141,11 +158,20 @@ public final class Mmu {
     /** The guest-physical address of the last {@link #hostFor} call. */
     public long lastGpa;
 
-    private void invalidateCode(int r, long page, long pageGpa) {
-        if (phys.clearCode(r, page)) {
-            code.invalidatePage(pageGpa);
+    /** Size of the write in progress through {@link #hostFor} (for code-chunk checks). */
+    private int writeSize = 1;
+
+    /** A write to a code page: drops overwritten code; returns whether the page still holds code. */
+    private boolean codeWrite(int r, long page, long pageGpa, int off, int n) {
+        int res = code.write(pageGpa, off, n);
+        if ((res & CodeInvalidator.INVALIDATED) != 0) {
             c.stopBlock = true;
         }
+        if ((res & CodeInvalidator.STILL_CODE) == 0) {
+            phys.clearCode(r, page);
+            return false;
+        }
+        return true;
     }
 
     // ---- slow reads and writes -------------------------------------------------------------------------------
@@ -177,7 +203,21 @@ public final class Mmu {
             }
             return;
         }
+        long vpn = lin >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        if (c.tlbWriteCode[i] == vpn) {
+            // A writable page that holds decoded code: drop what the store overwrites, then store.
+            int r = phys.region(c.tlbPhys[i]);
+            if (!codeWrite(r, phys.page(r, c.tlbPhys[i]), c.tlbPhys[i], (int) (lin & 0xfff), n)) {
+                c.tlbWriteCode[i] = -1L;
+                c.tlbWrite[i] = vpn;
+            }
+            Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
+            return;
+        }
+        writeSize = n;
         long a = hostFor(lin, WRITE);
+        writeSize = 1;
         if (a >= 0) {
             Host.put(a, n, v);
         } else {
@@ -290,7 +330,7 @@ public final class Mmu {
         long page = phys.page(r, gpa);
         phys.markDirty(r, page, c.epochSeen[r]);
         if (phys.isCode(r, page)) {
-            invalidateCode(r, page, gpa & ~0xfffL);
+            codeWrite(r, page, gpa & ~0xfffL, (int) (gpa & 0xfff), 8);
         }
     }
 

@@ -8,6 +8,7 @@ package org.jkvm.softcpu.sys;
  * <p>Thread-safety: the vCPU thread reads it; state methods run while the vCPU is stopped.
  */
 public final class Tsc {
+    private final java.util.function.LongSupplier clock;
     private long khz;
     /** Integer part of ticks per nanosecond. */
     private long whole;
@@ -18,6 +19,12 @@ public final class Tsc {
     private long last;
 
     public Tsc(long khz) {
+        this(khz, System::nanoTime);
+    }
+
+    /** A TSC driven by {@code clockNanos} (monotonic nanoseconds; tests inject one). */
+    public Tsc(long khz, java.util.function.LongSupplier clockNanos) {
+        this.clock = clockNanos;
         setKhz(khz);
     }
 
@@ -39,7 +46,7 @@ public final class Tsc {
         frac = Long.divideUnsigned(rem << 32, 1_000_000) << 32
                 | Long.divideUnsigned(Long.remainderUnsigned(rem << 32, 1_000_000) << 32, 1_000_000);
         offset = 0;
-        offset = now - scaled(System.nanoTime());
+        offset = now - scaled(clock.getAsLong());
     }
 
     private long scaled(long nanos) {
@@ -49,8 +56,8 @@ public final class Tsc {
 
     /** The current value. */
     public long read() {
-        long v = offset + scaled(System.nanoTime());
-        if (v < last && last - v < (1L << 62)) {
+        long v = offset + scaled(clock.getAsLong());
+        if (v < last) {
             return last;
         }
         last = v;
@@ -60,7 +67,7 @@ public final class Tsc {
     /** Sets the current value (WRMSR IA32_TSC, a restore). */
     public void set(long value) {
         offset = 0;
-        offset = value - scaled(System.nanoTime());
+        offset = value - scaled(clock.getAsLong());
         last = value;
     }
 }

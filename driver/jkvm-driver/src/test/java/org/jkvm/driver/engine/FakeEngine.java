@@ -28,7 +28,9 @@ import org.jkvm.json.Json;
  * command-line options the driver passes, writes heartbeats ({@code hb seq=N}) to its serial file while running,
  * and serves QMP with the shapes of docs/contracts.md section 4. {@code migrate exec:CMD} writes a small stream
  * (the heartbeat sequence and a padding payload, paced by {@code max-bandwidth}) to CMD's stdin, and
- * {@code -incoming exec:CMD} reads it back, so save and restore keep the sequence going.
+ * {@code -incoming exec:CMD} reads it back, so save and restore keep the sequence going. It takes {@code -accel
+ * kvm|tcg} and {@code -machine accel=kvm:tcg} as the engine does, names the accelerator in its first serial line
+ * and answers {@code query-kvm}; it runs no guest code, so it needs no KVM either way.
  */
 public final class FakeEngine {
     private static final int STREAM_BYTES = 2 << 20;
@@ -85,7 +87,7 @@ public final class FakeEngine {
         if (opts.containsKey("pidfile")) {
             Files.writeString(Path.of(opts.get("pidfile")), ProcessHandle.current().pid() + "\n");
         }
-        serial.println("jkvm-fw fake name=" + opts.get("name"));
+        serial.println("jkvm-fw fake name=" + opts.get("name") + " accel=" + accel());
         status = opts.containsKey("S") ? "prelaunch" : "running";
         if (opts.containsKey("incoming")) {
             status = "inmigrate";
@@ -280,8 +282,18 @@ public final class FakeEngine {
         return a instanceof Map ? (Map<String, Object>) a : Map.of();
     }
 
+    /** {@code -accel NAME}, else the first of {@code -machine ...,accel=A:B}, else kvm (the engine's default). */
+    private String accel() {
+        String machine = opts.getOrDefault("machine", "");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|,)accel=([a-z]+)").matcher(machine);
+        return opts.getOrDefault("accel", m.find() ? m.group(1) : "kvm");
+    }
+
     private Object handle(String cmd, Map<String, Object> a) {
         switch (cmd) {
+            case "query-kvm":
+                return Map.of("enabled", accel().equals("kvm"), "present", Files.exists(Path.of(opts.getOrDefault(
+                        "kvm-device", System.getenv().getOrDefault("JKVM_KVM_DEVICE", "/dev/kvm")))));
             case "qmp_capabilities", "system_reset":
                 return Map.of();
             case "query-status":

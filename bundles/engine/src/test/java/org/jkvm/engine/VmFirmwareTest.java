@@ -12,14 +12,17 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.jkvm.engine.vcpu.VcpuState;
-import org.jkvm.testkit.Require;
+import org.jkvm.engine.vcpu.CpuStateCodec;
+import org.jkvm.hypervisor.x86.CpuState;
+import org.jkvm.hypervisor.x86.Msr;
+import org.jkvm.vmstate.StateReader;
 import org.jkvm.vmstate.StateSection;
+import org.jkvm.vmstate.StateWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The bundled firmware on the real /dev/kvm, in-process (tier c). */
-class VmKvmTest {
+/** The bundled firmware in-process (tier c), on the backend the engine picks by default. */
+class VmFirmwareTest {
     private static final Pattern SEQ = Pattern.compile("^hb seq=(\\d+) .*pages=(\\d+)", Pattern.MULTILINE);
 
     @TempDir
@@ -53,7 +56,6 @@ class VmKvmTest {
 
     @Test
     void firmwareBootsHeartbeatsPausesAndExitsWithTheDebugExitStatus() throws Exception {
-        Require.kvm();
         try (Vm vm = Vm.create(config("workload=idle hb_ms=200 exit_after=6", "qemu64,-nx"))) {
             assertEquals(RunState.PRELAUNCH, vm.state());
             vm.cont();
@@ -72,10 +74,11 @@ class VmKvmTest {
             vm.migratable().restoreState(state);
             List<StateSection> again = vm.migratable().saveState();
             assertEquals(state.get(1), again.get(1), "serial state survives save -> restore -> save");
-            VcpuState a = VcpuState.decode(state.get(0).reader());
-            VcpuState b = VcpuState.decode(again.get(0).reader());
-            assertEquals(a.regs(), b.regs(), "registers survive the round trip");
-            assertEquals(a.sregs(), b.sregs());
+            assertEquals(2, state.get(0).version(), "the architectural cpu section");
+            CpuState a = CpuStateCodec.decode(state.get(0).reader());
+            CpuState b = CpuStateCodec.decode(again.get(0).reader());
+            assertEquals(a.registers(), b.registers(), "registers survive the round trip");
+            assertEquals(a.system(), b.system());
             assertEquals(a.msrs().size(), b.msrs().size());
             assertTrue(b.tsc() >= a.tsc(), "the TSC never goes back");
             vm.cont();
@@ -92,22 +95,34 @@ class VmKvmTest {
 
     @Test
     void vcpuStateRoundTripKeepsTheTscMonotonic() throws Exception {
-        Require.kvm();
         try (Vm vm = Vm.create(config("workload=idle hb_ms=200", "host"))) {
             vm.cont();
             awaitHeartbeats(1, 20_000);
             vm.stop();
-            VcpuState a = vm.runner().call(() -> VcpuState.save(vm.machine().vcpu, vm.machine().msrIndices));
+            CpuState a = vm.runner().call(() -> vm.machine().vcpu.saveState());
             assertTrue(a.tsc() > 0, "IA32_TSC saved");
             assertTrue(a.msrs().size() > 5, "MSRs saved: " + a.msrs().size());
+            // save -> encode -> decode -> restore -> save on the running backend
+            StateWriter w = new StateWriter();
+            CpuStateCodec.encode(a, w);
+            StateReader r = new StateReader(w.toByteArray(), "cpu#0");
+            CpuState decoded = CpuStateCodec.decode(r);
+            r.expectEnd();
+            assertEquals(a, decoded, "the encoding keeps every field");
             vm.runner().call(() -> {
-                a.restore(vm.machine().vcpu);
+                vm.machine().vcpu.restoreState(decoded);
                 return null;
             });
-            VcpuState b = vm.runner().call(() -> VcpuState.save(vm.machine().vcpu, vm.machine().msrIndices));
-            assertEquals(a.regs(), b.regs());
-            assertEquals(a.sregs(), b.sregs());
-            assertEquals(a.xcrs(), b.xcrs());
+            CpuState b = vm.runner().call(() -> vm.machine().vcpu.saveState());
+            assertEquals(a.registers(), b.registers());
+            assertEquals(a.system(), b.system());
+            assertEquals(a.fpu(), b.fpu());
+            assertEquals(a.xcr0(), b.xcr0());
+            assertEquals(a.events(), b.events());
+            assertEquals(a.activity(), b.activity());
+            assertEquals(a.debug(), b.debug());
+            assertEquals(a.msrs().stream().filter(m -> m.index() != Msr.IA32_TSC).toList(),
+                    b.msrs().stream().filter(m -> m.index() != Msr.IA32_TSC).toList());
             assertTrue(b.tsc() >= a.tsc(), "TSC does not go back: " + a.tsc() + " -> " + b.tsc());
             vm.cont();
             int n = seqs().size();
@@ -119,7 +134,6 @@ class VmKvmTest {
 
     @Test
     void dirtyLogCountsFollowTheRequestedRate() throws Exception {
-        Require.kvm();
         try (Vm vm = Vm.create(config("workload=dirty mib=16 rate=500 hb_ms=500", "qemu64"))) {
             vm.cont();
             awaitHeartbeats(1, 20_000);
@@ -141,7 +155,6 @@ class VmKvmTest {
 
     @Test
     void systemResetRestartsTheFirmwareAndPowerdownEndsIt() throws Exception {
-        Require.kvm();
         try (Vm vm = Vm.create(config("workload=idle hb_ms=200", "qemu64"))) {
             List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
             vm.addListener(e -> events.add(e.name()));
