@@ -39,6 +39,9 @@ abstract class VirshAcceptance {
 
     @AfterEach
     void stopDaemon() {
+        if (daemon == null) {
+            return;  // engine() skipped the test (or failed) before a daemon started
+        }
         for (String name : Virsh.run(daemon.unixUri(), "list", "--name").out().split("\\s+")) {
             if (!name.isBlank()) {
                 Virsh.run(daemon.unixUri(), "destroy", name);

@@ -69,13 +69,14 @@ public final class OutgoingMigration {
     private Thread thread;
 
     private OutgoingMigration(Migratable vm, MigrationUri uri, MigrationParameters params,
-            MigrationListener listener, NanoClock clock) {
+            MigrationListener listener, NanoClock clock, RateLimiter.Sleeper sleeper) {
         this.vm = vm;
         this.uri = uri;
         this.params = params;
         this.listener = listener;
         this.clock = clock;
-        this.limiter = new RateLimiter(params.maxBandwidthBytesPerSec(), clock, this::sleepUnlessAborted);
+        this.limiter = new RateLimiter(params.maxBandwidthBytesPerSec(), clock,
+                sleeper != null ? sleeper : this::sleepUnlessAborted);
         this.counters = new JobCounters(clock, vm.memory().totalBytes());
         this.phases = new PhaseTimer(clock);
     }
@@ -87,10 +88,21 @@ public final class OutgoingMigration {
      */
     public static OutgoingMigration start(Migratable vm, String uri, MigrationParameters params,
             MigrationListener listener) {
+        return start(vm, uri, params, listener, NanoClock.SYSTEM, null);
+    }
+
+    /**
+     * {@link #start(Migratable, String, MigrationParameters, MigrationListener)} with the job's clock and the rate
+     * limiter's waiting injected: tests run the job on a clock that a sleeper advances instead of sleeping.
+     *
+     * @param sleeper how the bandwidth limit waits; null for the real wait, which a cancel cuts short
+     */
+    static OutgoingMigration start(Migratable vm, String uri, MigrationParameters params,
+            MigrationListener listener, NanoClock clock, RateLimiter.Sleeper sleeper) {
         if (vm.migrationBlocker() != null) {
             throw new MigrationException("migration is blocked: " + vm.migrationBlocker());
         }
-        OutgoingMigration m = new OutgoingMigration(vm, MigrationUri.parse(uri), params, listener, NanoClock.SYSTEM);
+        OutgoingMigration m = new OutgoingMigration(vm, MigrationUri.parse(uri), params, listener, clock, sleeper);
         m.thread = new Thread(m::run, "migration-out");
         m.thread.setDaemon(true);
         m.thread.start();

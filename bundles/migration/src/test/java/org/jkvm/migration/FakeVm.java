@@ -42,6 +42,9 @@ final class FakeVm implements Migratable {
     private volatile boolean stopped;
     private volatile String blocker;
     private Thread dirtier;
+    // The guest's position in its working set: written by whoever runs it (the vCPU thread or runFor) under vcpu.
+    private long nextPage;
+    private long pass = 1;
 
     FakeVm(FakeMemory memory, String cpuModel) {
         this.memory = memory;
@@ -74,6 +77,27 @@ final class FakeVm implements Migratable {
         dirtier.setDaemon(true);
         dirtier.start();
         return this;
+    }
+
+    /**
+     * Sets the working set and rate without a vCPU thread: the guest then runs only when the test says, through
+     * {@link #runFor}, so its dirty rate follows the job's clock instead of this host's scheduling.
+     */
+    FakeVm dirtyingOnDemand(long workingSet, long rate) {
+        workingSetPages = workingSet;
+        pagesPerSecond = rate;
+        return this;
+    }
+
+    /**
+     * Lets the guest run for {@code nanos} of its time: it dirties its working set round-robin at its rate, less the
+     * throttle, as the vCPU thread would in that time. Nothing happens while it is paused.
+     */
+    void runFor(long nanos) {
+        long rate = pagesPerSecond * (100 - throttle) / 100;
+        if (running && rate > 0) {
+            writePages(Math.max(1, nanos * rate / 1_000_000_000L));
+        }
     }
 
     /** Makes {@link #migrationBlocker()} answer {@code reason}. */
@@ -114,8 +138,6 @@ final class FakeVm implements Migratable {
     }
 
     private void dirtyLoop() {
-        long page = 0;
-        long pass = 1;
         final int batch = 16;
         while (!stopped) {
             long rate = pagesPerSecond * (100 - throttle) / 100;
@@ -124,28 +146,33 @@ final class FakeVm implements Migratable {
                 continue;
             }
             long t0 = System.nanoTime();
-            vcpu.lock();
-            try {
-                if (!running) {
-                    continue;
-                }
-                for (int i = 0; i < batch; i++) {
-                    MemoryRegion r = memory.regions().get(0);
-                    ((FakeMemory.Region) r).backing.putLong((int) (page * GuestMemory.PAGE_SIZE), pass);
-                    if (logging) {
-                        kvmLog.get(0).mark(page);
-                    }
-                    if (++page == workingSetPages) {
-                        page = 0;
-                        pass++;
-                        device.passes = pass;
-                    }
-                }
-            } finally {
-                vcpu.unlock();
-            }
+            writePages(batch);
             long budget = batch * 1_000_000_000L / rate;
             sleepNanos(budget - (System.nanoTime() - t0));
+        }
+    }
+
+    /** The guest's work: the next {@code n} pages of the working set get the pass number (a-b pattern). */
+    private void writePages(long n) {
+        vcpu.lock();
+        try {
+            if (!running) {
+                return;
+            }
+            MemoryRegion r = memory.regions().get(0);
+            for (long i = 0; i < n; i++) {
+                ((FakeMemory.Region) r).backing.putLong((int) (nextPage * GuestMemory.PAGE_SIZE), pass);
+                if (logging) {
+                    kvmLog.get(0).mark(nextPage);
+                }
+                if (++nextPage == workingSetPages) {
+                    nextPage = 0;
+                    pass++;
+                    device.passes = pass;
+                }
+            }
+        } finally {
+            vcpu.unlock();
         }
     }
 

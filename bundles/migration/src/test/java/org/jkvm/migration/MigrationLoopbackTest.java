@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import org.jkvm.testkit.Await;
 import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -78,10 +79,7 @@ class MigrationLoopbackTest {
     @Test
     void liveMigrationOverTcp() throws Exception {
         FakeVm src = busySource();
-        for (int i = 0; i < 500 && src.devicePasses() < 3; i++) {
-            Thread.sleep(10);
-        }
-        assertTrue(src.devicePasses() >= 3, "the guest dirties its working set over and over");
+        Await.until("the guest dirties its working set over and over", () -> src.devicePasses() >= 3);
         MigrationStats s = migrateAndCheck(src, vm(32 * MIB), "tcp:127.0.0.1:0", null);
         assertTrue(s.dirtySyncCount() >= 2, "at least the full pass and the final sync: " + s.toHmpText());
     }

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jkvm.testkit.Await;
+
 /**
  * Runs the same migration with QEMU (TCG) for the benchmark's comparison: a source and a destination
  * {@code qemu-system-x86_64} booting the jkvm firmware, guest RAM in a /dev/shm file that is pre-filled with a
@@ -98,9 +100,7 @@ final class QemuPeer {
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        for (int i = 0; i < 100 && !Files.exists(qmp); i++) {
-            Thread.sleep(50);
-        }
+        Await.until("QEMU's QMP socket " + qmp + " appears", () -> Files.exists(qmp) || !p.isAlive());
         return p;
     }
 

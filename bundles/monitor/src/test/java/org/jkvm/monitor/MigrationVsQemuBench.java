@@ -27,7 +27,8 @@ import org.jkvm.testkit.RepoPaths;
  * <p>Run: {@code bin/jkvm-bench MigrationVsQemu [RAM_MIB ...]} (default 256 1024); system property {@code loads}
  * picks loads (default {@code idle,dirty,fill}); {@code -Druns=N} runs each row N times, interleaved with QEMU's,
  * and reports the median by total time with every run's figures; {@code -Dqemu=false} leaves QEMU out; {@code -Djfr=true} records a
- * flight recording per engine. The engines run as users run them, through {@code bin/jkvm-engine} (its class-data
+ * flight recording per engine; {@code -Daccel=kvm|tcg} passes {@code -accel} to jkvm's engines (SoftCpuBench runs
+ * them on the software CPU). The engines run as users run them, through {@code bin/jkvm-engine} (its class-data
  * archive and JVM options), or with {@code -Dlauncher=java} as a bare {@code java -cp}. They log their phase
  * timings to the temporary folder.
  */
@@ -163,6 +164,9 @@ public final class MigrationVsQemuBench {
                 cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
             } else {
                 cmd.add(RepoPaths.root().resolve("bin/jkvm-engine").toString());
+            }
+            if (System.getProperty("accel") != null) {
+                cmd.addAll(List.of("-accel", System.getProperty("accel")));
             }
             cmd.addAll(List.of("-m", mib + "M", "-kernel", fw.toString(), "-append", append,
                     "-serial", "file:" + dir.resolve(side + ".serial"),

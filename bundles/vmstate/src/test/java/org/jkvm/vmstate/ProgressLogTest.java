@@ -50,13 +50,4 @@ class ProgressLogTest {
         ProgressLog.quietly(() -> ProgressLog.info(log, "scratch {}", 2));
         assertEquals(List.of("info:real {}", "debug:scratch {}"), calls);
     }
-
-    @SuppressWarnings("removal")
-    @Test
-    void theFormerNameForwards() {
-        AtomicBoolean quiet = new AtomicBoolean();
-        Scratch.run(() -> quiet.set(ProgressLog.isQuiet() && Scratch.active()));
-        assertTrue(quiet.get());
-        assertFalse(Scratch.active());
-    }
 }

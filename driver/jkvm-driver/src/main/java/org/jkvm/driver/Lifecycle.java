@@ -60,7 +60,8 @@ final class Lifecycle {
 
     /**
      * Launches an engine for a domain and records it (status file included). The caller holds the domain's
-     * operation lock.
+     * operation lock. A {@code type='kvm'} domain on a host without KVM is refused first, with libvirt's sentence
+     * ({@link HostKvm#requireFor}); this is the one path every start takes (start, autostart, restore, Prepare).
      *
      * @param extra   extra engine options ({@code -S}, {@code -incoming ...})
      * @param initial the state to report once the engine answers

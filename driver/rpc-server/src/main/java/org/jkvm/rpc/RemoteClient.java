@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -48,6 +49,7 @@ public final class RemoteClient implements AutoCloseable {
     private final Map<Integer, CompletableFuture<ByteBuffer>> pending = new ConcurrentHashMap<>();
     private final AtomicInteger serials = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong pingsAnswered = new AtomicLong();
     private final Object writeLock = new Object();
     private volatile boolean open;
     private volatile long callTimeoutMs;
@@ -245,6 +247,7 @@ public final class RemoteClient implements AutoCloseable {
         if (h.program() == Programs.KEEPALIVE) {
             if (h.procedure() == Programs.KEEPALIVE_PING) {
                 send(Frames.frame(MessageHeader.keepalive(Programs.KEEPALIVE_PONG), null));
+                pingsAnswered.incrementAndGet();
             }
             return;
         }
@@ -254,6 +257,11 @@ public final class RemoteClient implements AutoCloseable {
                 f.complete(frame);
             }
         }
+    }
+
+    /** The server's keepalive PINGs this client has answered so far. */
+    public long pingsAnswered() {
+        return pingsAnswered.get();
     }
 
     /** Sends CONNECT_CLOSE when open, then closes the socket; pending calls fail. */

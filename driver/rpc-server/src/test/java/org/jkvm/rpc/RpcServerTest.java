@@ -25,6 +25,7 @@ import org.jkvm.remote.MessageHeader;
 import org.jkvm.remote.Procedures;
 import org.jkvm.remote.Programs;
 import org.jkvm.remote.RemoteCodec;
+import org.jkvm.testkit.Await;
 import org.jkvm.xdr.XdrReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -171,12 +172,8 @@ class RpcServerTest {
                 RemoteCodec.writeDomain(w, d);
                 w.writeString("/tmp/vm1.save", Programs.STRING_MAX);
             }, null));
-            JobInfo job = JobInfo.none();
-            for (int i = 0; i < 200 && job.type() == JobInfo.NONE; i++) {
-                job = c.call(Procedures.DOMAIN_GET_JOB_INFO, w -> RemoteCodec.writeDomain(w, d),
-                        RemoteCodec::readJobInfo);
-                Thread.sleep(10);
-            }
+            JobInfo job = Await.value("job info shows the save", () -> c.call(Procedures.DOMAIN_GET_JOB_INFO,
+                    w -> RemoteCodec.writeDomain(w, d), RemoteCodec::readJobInfo), j -> j.type() != JobInfo.NONE);
             assertEquals(JobInfo.UNBOUNDED, job.type(), "job info answered on the same connection during save");
             assertFalse(save.isDone());
             gate.countDown();
@@ -306,14 +303,9 @@ class RpcServerTest {
         RemoteClient c = openClient();
         c.version();
         c.close();
-        for (int i = 0; i < 100 && driver.closed.get() == 0; i++) {
-            Thread.sleep(10);
-        }
+        Await.until("the driver connection is closed", () -> driver.closed.get() > 0);
         assertEquals(1, driver.closed.get());
-        for (int i = 0; i < 100 && server.clientCount() > 0; i++) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, server.clientCount());
+        Await.value("the session is released", server::clientCount, n -> n == 0);
     }
 
     @Test
@@ -362,7 +354,8 @@ class RpcServerTest {
                 assertEquals(ping, MessageHeader.read(raw.readReply()));
                 assertEquals(ping, MessageHeader.read(raw.readReply()));
                 assertTrue(raw.closedByServer(), "dropped after 2 unanswered pings");
-                Thread.sleep(500);
+                // Two unanswered pings end a client at the next interval: a third ping shows its answers counted.
+                Await.value("the answering client gets its third ping", answering::pingsAnswered, n -> n >= 3);
                 assertEquals(1_002_003L, answering.version(), "a client answering pings stays connected");
             }
         }
@@ -387,11 +380,10 @@ class RpcServerTest {
                 }
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
+            // A wide bound (this takes well under a second): a driver thread blocked on the client never returns,
+            // which the 30 s timeout of the test would catch too; this names the cause.
             assertTrue(ms < 10_000, "the driver's thread was never blocked by the client: " + ms + " ms");
-            for (int i = 0; i < 200 && server.clientCount() > 0; i++) {
-                Thread.sleep(25);
-            }
-            assertEquals(0, server.clientCount(), "the stuck client was disconnected");
+            Await.value("the stuck client is disconnected", server::clientCount, n -> n == 0);
         }
     }
 

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.jkvm.testkit.Await;
 import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,9 +51,7 @@ class VirshTest {
         Process p = new ProcessBuilder(virsh.toString(), "-c", uri, "event", "--event", "lifecycle", "--timeout", "20")
                 .redirectErrorStream(true).start();
         try {
-            for (int i = 0; i < 200 && driver.listeners.isEmpty(); i++) {
-                Thread.sleep(25);
-            }
+            Await.until("virsh event registers for lifecycle events", () -> !driver.listeners.isEmpty());
             assertEquals(1, driver.listeners.size(), "virsh event registered for lifecycle events");
             new Virsh(virsh, uri, dir).run("start", "vm1").ok();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -83,9 +82,7 @@ class VirshTest {
                 throw new IllegalStateException(e);
             }
         });
-        for (int i = 0; i < 400 && driver.jobPolls.get() < 2; i++) {
-            Thread.sleep(25);
-        }
+        Await.value("virsh polls job info twice while save runs", driver.jobPolls::get, n -> n >= 2);
         assertTrue(driver.jobPolls.get() >= 2, "virsh polled job info while save ran: " + driver.jobPolls.get());
         String job = v.run("domjobinfo", "vm1").ok().out();
         assertTrue(job.matches("(?s).*Job type:\\s+Unbounded.*"), job);
@@ -132,15 +129,29 @@ class VirshTest {
                 "/dev/null").redirectErrorStream(true);
         pb.environment().put("HOME", dir.toString());
         Process p = pb.start();
+        StringBuffer seen = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)) {
+                char[] buf = new char[1024];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    seen.append(buf, 0, n);
+                }
+            } catch (java.io.IOException e) {
+                seen.append("\n(reading virsh's output failed: ").append(e).append(')');
+            }
+        }, "virsh-console-output");
+        reader.start();
         try {
-            Thread.sleep(1500);
+            // The driver's console says hello once the stream runs: then virsh forwards what we type.
+            Await.until("the console stream runs: " + seen, () -> seen.indexOf("console of vm1") >= 0);
             p.getOutputStream().write("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             p.getOutputStream().flush();
-            Thread.sleep(1000);
+            Await.until("the keys come back through the console", () -> seen.indexOf("ABC") >= 0);
             p.getOutputStream().write(0x1d); // Ctrl-]: virsh finishes the stream
             p.getOutputStream().flush();
             assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "virsh console ended after Ctrl-]");
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            reader.join(10_000);
+            String out = seen.toString();
             assertTrue(out.contains("Connected to domain 'vm1'"), out);
             assertTrue(out.contains("console of vm1"), out);
             assertTrue(out.contains("ABC"), out);
