@@ -142,4 +142,21 @@ class SystemTest {
             assertEquals(List.of(0x100000L + movCr4, 0x100000L + rdmsr), t.ops.valuesAt(0xd2));
         }
     }
+
+    @Test
+    void codeRewrittenByTheVmmIsDecodedAgain() {
+        // The guest calls fn (returns 1) and reports it (each report stops the run); the VMM (a device's DMA)
+        // rewrites fn to return 2; the next run calls it again.
+        String src = ".code64\n1: call fn\n out %al, $0x81\n jmp 1b\n"
+                + ".org 0x100\nfn: mov $0x01, %al\n ret\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble(src));
+            t.longMode(0x100000, 0x200000);
+            t.ops.onOut = (port, n) -> t.vcpu.kick();
+            assertEquals(VcpuExit.INTERRUPTED, t.run(), t.vcpu::exitDetail);
+            t.memory.writeByte(0x100101, (byte) 2);
+            assertEquals(VcpuExit.INTERRUPTED, t.run(), t.vcpu::exitDetail);
+            assertEquals(List.of(1L, 2L), t.ops.valuesAt(0x81));
+        }
+    }
 }
