@@ -159,4 +159,28 @@ class SystemTest {
             assertEquals(List.of(1L, 2L), t.ops.valuesAt(0x81));
         }
     }
+
+    @Test
+    void trapFlagSingleStepsThroughDebugExceptions() {
+        // #DB handler: OUT the return RIP, IRETQ (TF is restored from the frame, so every instruction traps).
+        String src = ".code64\n lea db(%rip), %rax\n mov $0x80010, %rdi\n mov %ax, (%rdi)\n movw $8, 2(%rdi)\n"
+                + " movw $0x8e00, 4(%rdi)\n shr $16, %rax\n mov %ax, 6(%rdi)\n shr $16, %rax\n mov %eax, 8(%rdi)\n"
+                + " movl $0, 12(%rdi)\n lidt idtr(%rip)\n"
+                + " pushf\n orq $0x100, (%rsp)\n popf\n"
+                + "a: nop\nb: nop\nc: pushf\n andq $~0x100, (%rsp)\n popf\nd: nop\n hlt\n"
+                + "db: mov (%rsp), %rax\n out %eax, $0xdb\n iretq\n"
+                + "idtr: .word 0xfff\n .quad 0x80000\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            byte[] code = Asm.assemble(src);
+            t.load(0x100000, code);
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            List<Long> rips = t.ops.valuesAt(0xdb);
+            // TF counts when an instruction begins: traps after nop a, nop b, pushf, andq and the POPF that clears
+            // TF (not after the POPF that set it).
+            assertEquals(5, rips.size(), rips.toString());
+            assertEquals(rips.get(1) - rips.get(0), 1, "one trap per instruction");
+            assertEquals(0x4000, t.vcpu.saveState().debug().dr6() & 0x4000, "DR6.BS");
+        }
+    }
 }
