@@ -183,4 +183,19 @@ class SystemTest {
             assertEquals(0x4000, t.vcpu.saveState().debug().dr6() & 0x4000, "DR6.BS");
         }
     }
+
+    @Test
+    void storeIntoCodeDecodedAfterTheStoresWriteEntryWasMadeIsSeen() {
+        // The first store to 'target' happens while only the first 64 bytes of the page hold code (a cheap,
+        // chunk-checked store); then 'target' is decoded; the second store must drop it.
+        String src = ".code64\n movb $0x11, target+1(%rip)\n call target\n out %al, $0x80\n"
+                + " movb $0x22, target+1(%rip)\n call target\n out %al, $0x80\n hlt\n"
+                + ".org 0x200\ntarget: mov $0x00, %al\n ret\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble(src));
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(List.of(0x11L, 0x22L), t.ops.valuesAt(0x80));
+        }
+    }
 }

@@ -96,6 +96,8 @@ public final class Cpu extends FlagState {
     public final long[] tlbExec = new long[TLB_SIZE];
     /** Write tags of writable pages that hold decoded code: stores go through the MMU's code check. */
     public final long[] tlbWriteCode = new long[TLB_SIZE];
+    /** For a write-code tag: the page's code chunks (see Mmu.chunkMask) when the entry was filled. */
+    public final long[] tlbCodeChunks = new long[TLB_SIZE];
     public final long[] tlbHost = new long[TLB_SIZE];
     public final long[] tlbPhys = new long[TLB_SIZE];
     /** Per entry: bit 0 global page, bit 1 from a large page. */
