@@ -20,6 +20,18 @@ final class Asm {
      * addresses with the load address added by hand, or position-independent code).
      */
     static byte[] assemble(String source) {
+        return assemble(source, "--64");
+    }
+
+    /**
+     * Like {@link #assemble(String)} with {@code as --32}: its REL relocations keep addends in the bytes, so
+     * absolute references like {@code label + 0x1000} come out right without a link step.
+     */
+    static byte[] assemble32(String source) {
+        return assemble(source, "--32");
+    }
+
+    private static byte[] assemble(String source, String bits) {
         Require.command("as");
         Require.command("objcopy");
         try {
@@ -27,7 +39,7 @@ final class Asm {
             try {
                 Path src = dir.resolve("t.S");
                 Files.writeString(src, source + "\n", StandardCharsets.US_ASCII);
-                run(dir, "as", "--64", "-o", "t.o", "t.S");
+                run(dir, "as", bits, "-o", "t.o", "t.S");
                 run(dir, "objcopy", "-O", "binary", "-j", ".text", "t.o", "t.bin");
                 return Files.readAllBytes(dir.resolve("t.bin"));
             } finally {

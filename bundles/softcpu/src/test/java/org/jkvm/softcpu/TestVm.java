@@ -160,13 +160,30 @@ final class TestVm implements AutoCloseable {
         vcpu.setRegisters(Registers.of(g, rip, 2));
     }
 
-    /** Runs until an exit other than CONTINUE. */
+    /**
+     * Runs until an exit other than CONTINUE. A guest that never stops (a broken test guest) is kicked after two
+     * minutes so the test fails instead of hanging the build.
+     */
     VcpuExit run() {
-        VcpuExit e;
-        do {
-            e = vcpu.run();
-        } while (e == VcpuExit.CONTINUE);
-        return e;
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(120_000);
+                vcpu.kick();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "test-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+            VcpuExit e;
+            do {
+                e = vcpu.run();
+            } while (e == VcpuExit.CONTINUE);
+            return e;
+        } finally {
+            watchdog.interrupt();
+        }
     }
 
     long rip() {

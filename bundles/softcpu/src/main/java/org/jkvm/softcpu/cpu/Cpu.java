@@ -190,11 +190,16 @@ public final class Cpu extends FlagState {
 
     /**
      * The linear address of offset {@code ea} in segment {@code seg} for an access of {@code n} bytes, with the
-     * legacy-mode limit and rights checks (#GP, or #SS for the stack segment).
+     * legacy-mode limit and rights checks (#GP, or #SS for the stack segment) and, in 64-bit mode, the canonical
+     * check (#SS(0) for stack-segment references, #GP(0) otherwise: SDM vol. 3, 6.15).
      */
     public long addr(int seg, long ea, int n, boolean write) {
         if (code64) {
-            return base[seg] + ea;
+            long lin = base[seg] + ea;
+            if (((lin << 16) >> 16) != lin) {
+                throw fault(seg == SS ? Vec.SS : Vec.GP, 0);
+            }
+            return lin;
         }
         if (ea < segLo[seg] || ea + n - 1 > segHi[seg] || (segRw[seg] & (write ? 2 : 1)) == 0) {
             throw fault(seg == SS ? Vec.SS : Vec.GP, 0);

@@ -225,12 +225,15 @@ public final class Mmu {
         }
     }
 
-    /** Translates both pages of an access for writing, so that a fault comes before any byte is written. */
+    /**
+     * Translates both pages of an access for writing, so that a fault comes before any byte is written. A fault on
+     * the second page reports that page's first byte in CR2, as the host CPU does (not the access's last byte).
+     */
     public void probeWriteSlow(long lin, int s) {
         int n = 1 << s;
         walker.translate(lin, WRITE, c.cpl == 3);
         if ((lin & 0xfff) > 4096 - n) {
-            walker.translate(lin + n - 1, WRITE, c.cpl == 3);
+            walker.translate((lin | 0xfff) + 1, WRITE, c.cpl == 3);
         }
     }
 
@@ -278,7 +281,7 @@ public final class Mmu {
         int n = 1 << s;
         if ((lin & 0xfff) > 4096 - n) {
             walker.translate(lin, WRITE, user);
-            walker.translate(lin + n - 1, WRITE, user);
+            walker.translate((lin | 0xfff) + 1, WRITE, user);
             for (int k = 0; k < n; k++) {
                 writeAs(lin + k, 0, v >>> (8 * k), user);
             }

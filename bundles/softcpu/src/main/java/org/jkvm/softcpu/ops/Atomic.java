@@ -30,7 +30,7 @@ public final class Atomic {
         }
     }
 
-    /** XADD E, G: G = E, E = E + G. */
+    /** XADD E, G: G = E, then E = E + G (so XADD r, r with one register leaves the sum). */
     public static final class Xadd extends EOp {
         public Xadd(Dec d, int s) {
             super(d, s);
@@ -41,8 +41,9 @@ public final class Atomic {
             long dst = loadRmw(c);
             long src = g(c);
             long sum = Alu.compute(c, Alu.ADD, s, dst, src);
-            storeRmw(c, sum);
+            // SDM: TEMP = SRC + DEST; SRC = DEST; DEST = TEMP. loadRmw probed the write, so storeRmw cannot fault.
             setG(c, dst);
+            storeRmw(c, sum);
         }
     }
 

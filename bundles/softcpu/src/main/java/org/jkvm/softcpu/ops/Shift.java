@@ -7,7 +7,7 @@ import org.jkvm.softcpu.decode.Dec;
 /**
  * Group 2 shifts and rotates (ROL ROR RCL RCR SHL SHR SAL SAR by 1, CL or an immediate) and SHLD/SHRD. Flags are
  * computed eagerly. Undefined flags (documented choice): OF for counts above 1 uses the count-1 formula; AF is
- * cleared by shifts; a masked count of 0 changes nothing.
+ * cleared by shifts; a masked count of 0 changes no flag (a 32-bit register operand is still zero-extended).
  */
 public final class Shift extends EOp {
     public static final int ROL = 0;
@@ -33,9 +33,7 @@ public final class Shift extends EOp {
     public void exec(Cpu c) {
         int n = (count < 0 ? (int) c.r[1] : count) & (s == 3 ? 63 : 31);
         if (n == 0) {
-            if (!isReg) {
-                lin(c, 1 << s, true);
-            }
+            zeroCount(c, this);
             return;
         }
         long a = loadRmw(c);
@@ -108,6 +106,18 @@ public final class Shift extends EOp {
         c.setArith(FlagState.szp(res, s) | (cf ? FlagState.CF : 0) | (of ? FlagState.OF : 0));
     }
 
+    /**
+     * A masked count of 0 changes no bit and no flag, but the operand is still written: a 32-bit register has its
+     * upper half cleared as by any 32-bit write (the host CPU does so), and a memory operand must be writable.
+     */
+    static void zeroCount(Cpu c, EOp e) {
+        if (!e.isReg) {
+            e.lin(c, 1 << e.s, true);
+        } else if (e.s == 2) {
+            c.setReg(e.rmReg, 2, e.rmSh, c.reg(e.rmReg, 2, e.rmSh));
+        }
+    }
+
     /** SHLD / SHRD E, G, count (imm or CL). */
     public static final class Double extends EOp {
         private final boolean left;
@@ -123,6 +133,7 @@ public final class Shift extends EOp {
         public void exec(Cpu c) {
             int n = (count < 0 ? (int) c.r[1] : count) & (s == 3 ? 63 : 31);
             if (n == 0) {
+                zeroCount(c, this);
                 return;
             }
             long a = loadRmw(c);

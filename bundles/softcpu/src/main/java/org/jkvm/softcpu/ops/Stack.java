@@ -168,7 +168,9 @@ public final class Stack {
                 if (level > 0) {
                     c.push(frame, s);
                 }
-                c.addr(Cpu.SS, (c.r[4] - size) & c.spMask, 1, true);
+                // SDM: ENTER faults whenever a write at the final stack pointer would (#SS beyond the limit, #PF
+                // through paging); the host CPU checks it after writing the frame.
+                c.probeWrite(c.addr(Cpu.SS, (c.r[4] - size) & c.spMask, n, true), s);
                 c.setReg(5, s, 0, frame);
                 c.adjustSp(-size);
             } catch (RuntimeException e) {

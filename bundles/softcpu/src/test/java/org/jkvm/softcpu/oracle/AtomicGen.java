@@ -80,6 +80,11 @@ final class AtomicGen implements Generator {
         }
         a.op(0x0F, bits == 8 ? 0xB0 : 0xB1).reg(r).rm(rm);
         AluGen.lock(b, a, rm, true);
+        if (bits == 32 && rm instanceof Operand.Reg d && b.get(d) != b.get(acc)) {
+            // A failing 32-bit CMPXCHG with a register destination: Intel writes the destination back (clearing
+            // bits 63:32), AMD leaves it alone.
+            b.upperUndefined |= 1 << d.num();
+        }
         b.say("CMPXCHG " + Generator.text(rm) + "," + r.name() + (equal ? " (equal)" : ""));
         b.emit(b.maybeRex(a));
     }

@@ -24,6 +24,7 @@ final class CaseBuilder {
     long rflags;
     long flagMask = FlagRules.COMPARABLE;
     int regMask = 0xFFFF;
+    int upperUndefined;
     private final long seed;
     private final int index;
     private final int[] state = new int[16];
@@ -351,6 +352,6 @@ final class CaseBuilder {
             all[i + 1] = ends.get(i);
         }
         return new OracleCase(seed, index, what.toString(), code.toByteArray(), all, regs.clone(), rflags,
-                List.copyOf(patches), flagMask, regMask);
+                List.copyOf(patches), flagMask, regMask, upperUndefined);
     }
 }

@@ -38,7 +38,8 @@ final class Comparison {
             }
         }
         for (int i = 0; i < 16; i++) {
-            if ((c.regMask() & 1 << i) != 0 && host.gprs()[i] != soft.gprs()[i]) {
+            long bits = (c.upperUndefined() & 1 << i) != 0 ? 0xFFFFFFFFL : -1L;
+            if ((c.regMask() & 1 << i) != 0 && ((host.gprs()[i] ^ soft.gprs()[i]) & bits) != 0) {
                 d.add(String.format("%s host 0x%x soft 0x%x", OracleCase.GPR_NAMES[i], host.gprs()[i],
                         soft.gprs()[i]));
             }

@@ -33,6 +33,10 @@ package org.jkvm.softcpu.oracle;
  *   <tr><td>any class, when the instruction faults</td><td>none (a fault leaves RFLAGS as it was)</td></tr>
  * </table>
  *
+ * <p>Registers are compared whole except: BSF/BSR's destination when the source is 0 (undefined in the Intel SDM;
+ * AMD leaves it), and bits 63:32 of the destination register of a 32-bit CMPXCHG whose comparison fails (Intel
+ * writes the old value back, which zero-extends it; AMD does not write it).</p>
+ *
  * <p>Besides the six status flags the oracle compares DF, IF, NT, AC and ID ({@link #COMPARABLE}). TF is never
  * set (it would trap on the host's way back), IOPL stays 0 and IF stays 1 because the host runs the case at CPL 3
  * and the software CPU at CPL 0 (POPF cases pop only values that keep both). RF is not compared: the host kernel

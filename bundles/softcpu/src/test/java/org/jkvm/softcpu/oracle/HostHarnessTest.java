@@ -40,7 +40,7 @@ class HostHarnessTest {
         if (gprs[Operand.RSP] == 0) {
             gprs[Operand.RSP] = Layout.STACK_TOP;
         }
-        return new OracleCase(0, index, "hand", bytes, ends, gprs, rflags, patches, FlagRules.COMPARABLE, 0xFFFF);
+        return new OracleCase(0, index, "hand", bytes, ends, gprs, rflags, patches, FlagRules.COMPARABLE, 0xFFFF, 0);
     }
 
     @Test

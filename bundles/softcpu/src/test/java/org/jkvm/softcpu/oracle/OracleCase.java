@@ -19,9 +19,11 @@ import java.util.List;
  *                 {@link FlagRules}); after an exception all of {@link FlagRules#COMPARABLE} are compared
  * @param regMask  bit {@code i} set: compare register {@code i} (cleared only for results the manuals leave
  *                 undefined, e.g. BSF's destination when the source is zero)
+ * @param upperUndefined bit {@code i} set: compare only bits 31:0 of register {@code i} (where Intel and AMD
+ *                 differ in bits 63:32, e.g. the destination of a 32-bit CMPXCHG that fails)
  */
 public record OracleCase(long seed, int index, String what, byte[] code, int[] ends, long[] gprs, long rflags,
-                         List<Patch> patches, long flagMask, int regMask) {
+                         List<Patch> patches, long flagMask, int regMask, int upperUndefined) {
     /** Register names in encoding order. */
     public static final String[] GPR_NAMES = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Fixed cases kept as text, one per line, so that every difference the oracle once found stays tested whatever
- * the generator becomes: {@code seed ; what ; code ; ends ; gprs ; rflags ; flagMask ; regMask ; patches}, with
+ * the generator becomes: {@code seed ; what ; code ; ends ; gprs ; rflags ; flagMask ; regMask ; upperUndefined ;
+ * patches}, with
  * hex numbers (the seed gives the data area's base image), ends and registers comma-separated, patches as
  * {@code offset:bytes} separated by spaces; {@code #} starts a comment line. The resource is {@code /oracle/regressions.txt}.
  */
@@ -32,7 +33,8 @@ final class RegressionCases {
             sb.append(i == 0 ? "" : ",").append(Long.toHexString(c.gprs()[i]));
         }
         sb.append(" ; ").append(Long.toHexString(c.rflags())).append(" ; ").append(Long.toHexString(c.flagMask()))
-                .append(" ; ").append(Integer.toHexString(c.regMask())).append(" ;");
+                .append(" ; ").append(Integer.toHexString(c.regMask())).append(" ; ")
+                .append(Integer.toHexString(c.upperUndefined())).append(" ;");
         for (OracleCase.Patch p : c.patches()) {
             sb.append(' ').append(Integer.toHexString(p.offset())).append(':').append(HEX.formatHex(p.bytes()));
         }
@@ -42,12 +44,12 @@ final class RegressionCases {
     /** Parses a line written by {@link #format}; {@code index} numbers it. */
     static OracleCase parse(String line, int index) {
         String[] all = line.split(";", -1);
-        if (all.length != 9) {
+        if (all.length != 10) {
             throw new IllegalArgumentException("regression case " + index + " has " + all.length
-                    + " fields, not 9: " + line);
+                    + " fields, not 10: " + line);
         }
         long seed = Long.parseUnsignedLong(all[0].trim(), 16);
-        String[] f = java.util.Arrays.copyOfRange(all, 1, 9);
+        String[] f = java.util.Arrays.copyOfRange(all, 1, 10);
         String[] endText = f[2].trim().split(",");
         int[] ends = new int[endText.length];
         for (int i = 0; i < ends.length; i++) {
@@ -59,7 +61,7 @@ final class RegressionCases {
             gprs[i] = Long.parseUnsignedLong(regText[i], 16);
         }
         List<OracleCase.Patch> patches = new ArrayList<>();
-        for (String p : f[7].trim().split("\\s+")) {
+        for (String p : f[8].trim().split("\\s+")) {
             if (!p.isEmpty()) {
                 String[] kv = p.split(":");
                 patches.add(new OracleCase.Patch(Integer.parseInt(kv[0], 16), HEX.parseHex(kv[1])));
@@ -67,7 +69,7 @@ final class RegressionCases {
         }
         return new OracleCase(seed, index, f[0].trim(), HEX.parseHex(f[1].trim()), ends, gprs,
                 Long.parseUnsignedLong(f[4].trim(), 16), patches, Long.parseUnsignedLong(f[5].trim(), 16),
-                Integer.parseInt(f[6].trim(), 16));
+                Integer.parseInt(f[6].trim(), 16), Integer.parseInt(f[7].trim(), 16));
     }
 
     /** The cases of the resource {@code /oracle/regressions.txt}. */

@@ -9,6 +9,8 @@ import org.jkvm.hypervisor.HvVm;
 import org.jkvm.hypervisor.Hypervisor;
 import org.jkvm.hypervisor.VcpuExit;
 import org.jkvm.hypervisor.VmOps;
+import org.jkvm.hypervisor.x86.ActivityState;
+import org.jkvm.hypervisor.x86.CpuState;
 import org.jkvm.hypervisor.x86.Registers;
 import org.jkvm.memory.MemoryRegion;
 import org.jkvm.memory.MmapGuestMemory;
@@ -28,6 +30,7 @@ final class SoftCpuRunner implements AutoCloseable {
     private final byte[] base;
     private final byte[] initial;
     private final Watchdog watchdog;
+    private final CpuState start;
 
     SoftCpuRunner(Hypervisor hv, byte[] baseImage) {
         mem = MmapGuestMemory.allocate(GuestSetup.RAM_BYTES);
@@ -58,6 +61,7 @@ final class SoftCpuRunner implements AutoCloseable {
         base = baseImage.clone();
         initial = baseImage.clone();
         data.put(0, base);
+        start = vcpu.saveState();
         watchdog = new Watchdog(vcpu);
     }
 
@@ -69,7 +73,10 @@ final class SoftCpuRunner implements AutoCloseable {
         }
         mem.write(c.startRip(), ByteBuffer.wrap(c.code()));
         try {
-            vcpu.setRegisters(Registers.of(c.gprs(), c.startRip(), c.rflags()));
+            // The previous case ended in HLT, which leaves the vCPU halted; only a state restore makes it active
+            // again through the seam (and it also resets CR2 and the system registers the case may have changed).
+            vcpu.restoreState(new CpuState(Registers.of(c.gprs(), c.startRip(), c.rflags()), start.system(),
+                    start.fpu(), start.xcr0(), start.msrs(), start.events(), ActivityState.ACTIVE, start.debug()));
             return runToHlt(c);
         } finally {
             byte[] hlt = new byte[c.code().length];
