@@ -10,12 +10,14 @@ import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.hypervisor.Hypervisor;
 import org.jkvm.hypervisor.HypervisorProvider;
 import org.jkvm.hypervisor.HypervisorUnavailableException;
+import org.jkvm.vmstate.ProgressLog;
 import org.slf4j.LoggerFactory;
 
 /**
  * Chooses and opens the backend that runs the guest, as QEMU's {@code -accel} does: the accelerators are tried in
  * order and the first that opens wins. Without a choice the order is KVM, then the software CPU
- * ({@link #DEFAULT}); a fallback is logged once, with the reason the earlier ones gave. The providers are found
+ * ({@link #DEFAULT}); a fallback is logged once (at info level; debug for scratch VMs), with the reason the
+ * earlier ones gave. The providers are found
  * through {@link java.util.ServiceLoader}, so the engine names no backend class. Stateless and thread-safe.
  */
 public final class Backends {
@@ -64,8 +66,8 @@ public final class Backends {
             kvmPresent = a == Accelerator.KVM ? Boolean.TRUE : kvmPresent;
             String fallback = failures.isEmpty() ? null : String.join("; and ", failures);
             if (fallback != null) {
-                LoggerFactory.getLogger(Backends.class).info("{}; running on the {} (-accel {}) instead", fallback,
-                        a.displayName(), a.optionName());
+                ProgressLog.info(LoggerFactory.getLogger(Backends.class), "{}; running the guest on the {} instead",
+                        fallback, a.displayName());
             }
             return new Opened(h, kvmPresent != null ? kvmPresent : deviceUsable(kvmDevice), fallback);
         }
@@ -82,8 +84,9 @@ public final class Backends {
         }
     }
 
-    /** Whether the KVM device exists and this process may open it (without opening it). */
+    /** Whether the KVM device exists as a device (not a file or folder) this process may open, without opening it. */
     static boolean deviceUsable(Path kvmDevice) {
-        return Files.exists(kvmDevice) && Files.isReadable(kvmDevice) && Files.isWritable(kvmDevice);
+        return Files.exists(kvmDevice) && !Files.isDirectory(kvmDevice) && !Files.isRegularFile(kvmDevice)
+                && Files.isReadable(kvmDevice) && Files.isWritable(kvmDevice);
     }
 }

@@ -19,6 +19,15 @@ public interface EngineControl {
     /** The current run state. */
     RunState state();
 
+    /** The backend that runs the guest ({@code -accel}), for QMP {@code query-kvm} and HMP {@code info kvm}. */
+    org.jkvm.hypervisor.Accelerator accelerator();
+
+    /**
+     * Whether KVM can run guests on this host (QMP {@code query-kvm}'s {@code present}): true when KVM runs this
+     * guest or opened on the way to another backend; when it was not tried, whether its device is usable.
+     */
+    boolean kvmPresent();
+
     /** Stops the vCPU; does not wait for the guest. A no-op when already paused. Emits STOP. */
     void stop();
 

@@ -14,7 +14,6 @@ import org.jkvm.engine.chardev.SerialBackend;
 import org.jkvm.engine.cpu.CpuidResolver;
 import org.jkvm.engine.vcpu.BusOps;
 import org.jkvm.firmware.Firmware;
-import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.hypervisor.HvVcpu;
 import org.jkvm.hypervisor.HvVm;
 import org.jkvm.hypervisor.Hypervisor;
@@ -69,14 +68,15 @@ final class Machine implements AutoCloseable {
     /** Opens everything; {@code onDebugExit} receives debug-exit values on the vCPU thread. */
     void build(java.util.function.IntConsumer onDebugExit) {
         try {
-            Backends.Opened opened = Backends.open(List.of(Accelerator.KVM), config.kvmDevice());
+            Backends.Opened opened = Backends.open(config.accel(), config.kvmDevice());
             hypervisor = own(opened.hypervisor());
             kvmPresent = opened.kvmPresent();
             memory = own(MmapGuestMemory.allocate(config.memoryBytes()));
             vm = own(hypervisor.createVm(memory));
             vcpu = own(vm.createVcpu(0, ops));
-            tscKhz = vcpu.tscKhz();
-            cpuid = CpuidResolver.resolve(config.cpu(), hypervisor.supportedCpuid(), tscKhz);
+            tscKhz = setTsc();
+            cpuid = CpuidResolver.resolve(config.cpu(), hypervisor.supportedCpuid(), tscKhz,
+                    hypervisor.accelerator());
             vcpu.setCpuid(cpuid);
             org.slf4j.LoggerFactory.getLogger(Machine.class).debug("CPUID table for -cpu {}: {}", config.cpu(), cpuid);
             if (config.incoming() == null) {
@@ -105,6 +105,24 @@ final class Machine implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The guest TSC frequency: {@code -cpu ...,tsc-frequency=HZ}, else the backend's default (KVM: the vCPU's
+     * {@code KVM_GET_TSC_KHZ}). Two ends of a migration must agree (leaf 0x40000010 is fingerprinted), which is
+     * what the option is for when they run on different backends or hosts.
+     */
+    private int setTsc() {
+        int khz = config.cpu().tscKhz();
+        if (khz == 0) {
+            return vcpu.tscKhz();
+        }
+        try {
+            vcpu.setTscKhz(khz);
+        } catch (HypervisorException e) {
+            throw new EngineException("-cpu " + config.cpu() + ": " + e.getMessage(), e);
+        }
+        return khz;
     }
 
     /** (Re)loads the firmware and sets the long-mode entry registers; on the vCPU's owner thread. */

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
+import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.vmstate.Migratable;
 import org.jkvm.vmstate.ProgressLog;
@@ -77,8 +78,9 @@ public final class Vm implements EngineControl, AutoCloseable {
         }
         self[0].machine.serialBackend.attach(self[0].machine.serial);
         self[0].runner.start();
-        ProgressLog.info(LOG, "VM {} created: {} MiB, -cpu {}, TSC {} kHz, firmware {}", config.name(),
-                config.memoryBytes() >> 20, config.cpu(), m.tscKhz, m.imageName);
+        ProgressLog.info(LOG, "VM {} created: {} MiB, -cpu {}, accel {} ({}), TSC {} kHz, firmware {}",
+                config.name(), config.memoryBytes() >> 20, config.cpu(), m.hypervisor.accelerator().optionName(),
+                m.hypervisor.description(), m.tscKhz, m.imageName);
         return self[0];
     }
 
@@ -100,6 +102,16 @@ public final class Vm implements EngineControl, AutoCloseable {
     @Override
     public RunState state() {
         return state;
+    }
+
+    @Override
+    public Accelerator accelerator() {
+        return machine.hypervisor.accelerator();
+    }
+
+    @Override
+    public boolean kvmPresent() {
+        return machine.kvmPresent;
     }
 
     /** The resolved CPUID table the guest sees (part of the configuration migration compares). */

@@ -1,9 +1,11 @@
 package org.jkvm.engine;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.loader.X86Layout;
 
 /**
@@ -25,18 +27,23 @@ import org.jkvm.loader.X86Layout;
  * @param pidfile     where to write the process id ({@code -pidfile}), or null
  * @param daemonize   whether to detach from the terminal ({@code -daemonize})
  * @param incoming    the incoming migration URI ({@code -incoming}), or null
- * @param kvmDevice   the KVM device path ({@code -kvm-device} or property {@code jkvm.kvm.device})
+ * @param kvmDevice   the KVM device path ({@code -kvm-device}, else {@link #defaultKvmDevice()})
  * @param abiFingerprint an opaque ABI fingerprint of the domain ({@code -abi-fingerprint}, given by the libvirt
  *                    driver), carried in the migration configuration fingerprint as {@code domain.abi-fingerprint};
  *                    null when not given
+ * @param accel       the accelerators to try in order ({@code -accel}, {@code -enable-kvm},
+ *                    {@code -machine accel=kvm:tcg}); empty for the default, {@link Backends#DEFAULT}. Not part of
+ *                    the migration fingerprint: a guest migrates between backends
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-        String incoming, Path kvmDevice, String abiFingerprint) {
+        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
     public static final Path DEFAULT_KVM_DEVICE = Path.of("/dev/kvm");
+    /** The environment variable naming the KVM device (below the system property {@code jkvm.kvm.device}). */
+    public static final String KVM_DEVICE_ENV = "JKVM_KVM_DEVICE";
 
     /** Longest {@code -abi-fingerprint}, in characters (the migration stream caps a value at 4096 bytes). */
     public static final int MAX_ABI_FINGERPRINT = 1024;
@@ -53,6 +60,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         Objects.requireNonNull(append, "append");
         Objects.requireNonNull(serial, "serial");
         Objects.requireNonNull(kvmDevice, "kvmDevice");
+        accel = List.copyOf(accel);
         if (memoryBytes < X86Layout.MIN_RAM_BYTES || memoryBytes > X86Layout.MAX_RAM_BYTES) {
             throw new EngineException("-m " + (memoryBytes >> 20) + "M is out of range; give between "
                     + (X86Layout.MIN_RAM_BYTES >> 20) + "M and " + (X86Layout.MAX_RAM_BYTES >> 20) + "M");
@@ -81,23 +89,40 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         }
     }
 
-    /** A configuration without an ABI fingerprint (the form before {@code -abi-fingerprint} existed). */
+    /**
+     * A configuration without an ABI fingerprint on the default accelerators (the form before
+     * {@code -abi-fingerprint} and {@code -accel} existed).
+     */
     public VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
             CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
             String incoming, Path kvmDevice) {
         this(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused, pidfile,
-                daemonize, incoming, kvmDevice, null);
+                daemonize, incoming, kvmDevice, null, List.of());
     }
 
     /** A configuration with every default and the given RAM size, for tests and embedding. */
     public static VmConfig defaults(long memoryBytes) {
         return new VmConfig("jkvm", UUID.randomUUID(), memoryBytes, 1, CpuSpec.DEFAULT, null, "",
-                new CharDev.Null(), null, null, false, null, false, null, defaultKvmDevice(), null);
+                new CharDev.Null(), null, null, false, null, false, null, defaultKvmDevice(), null, List.of());
     }
 
-    /** {@code /dev/kvm}, or the value of the system property {@code jkvm.kvm.device}. */
+    /** Copy on other accelerators (tests run one guest on each backend). */
+    public VmConfig withAccel(List<Accelerator> newAccel) {
+        return new VmConfig(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused,
+                pidfile, daemonize, incoming, kvmDevice, abiFingerprint, newAccel);
+    }
+
+    /**
+     * The KVM device by the rule every part of jkvm follows (engine, driver, tests): the system property
+     * {@code jkvm.kvm.device}, else the environment variable {@value #KVM_DEVICE_ENV}, else {@code /dev/kvm}. A
+     * missing path means "no KVM here": the default accelerator list then runs the software CPU.
+     */
     public static Path defaultKvmDevice() {
         String prop = System.getProperty("jkvm.kvm.device");
-        return prop == null || prop.isBlank() ? DEFAULT_KVM_DEVICE : Path.of(prop);
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop);
+        }
+        String env = System.getenv(KVM_DEVICE_ENV);
+        return env == null || env.isBlank() ? DEFAULT_KVM_DEVICE : Path.of(env);
     }
 }

@@ -1,11 +1,14 @@
 package org.jkvm.engine;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+
+import org.jkvm.hypervisor.Accelerator;
 
 /**
  * Parses a QEMU-style command line into a {@link VmConfig}. Options may start with {@code -} or {@code --}.
@@ -16,8 +19,8 @@ import java.util.UUID;
  * -serial file:P | unix:P,server[,nowait] | stdio | null
  * -monitor unix:P,server[,nowait] | stdio | none         -qmp unix:P,server[,nowait]
  * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH   -abi-fingerprint STRING
- * accepted and ignored: -enable-kvm -nographic -nodefaults -no-user-config -display none -accel kvm
- *                       -machine pc|q35|accel=kvm
+ * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)   -machine [pc|q35][,accel=kvm:tcg]
+ * accepted and ignored: -nographic -nodefaults -no-user-config -display none
  * </pre>
  *
  * Stateless; every error is an {@link EngineException} with one sentence naming the option.
@@ -54,6 +57,8 @@ public final class VmConfigParser {
         String incoming = null;
         Path kvmDevice = VmConfig.defaultKvmDevice();
         String abi = null;
+        List<Accelerator> accel = new ArrayList<>();
+        List<Accelerator> machineAccel = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -65,6 +70,9 @@ public final class VmConfigParser {
             if (FLAGS.contains(opt)) {
                 paused |= opt.equals("S");
                 daemonize |= opt.equals("daemonize");
+                if (opt.equals("enable-kvm") && !accel.contains(Accelerator.KVM)) {
+                    accel.add(Accelerator.KVM); // QEMU: -enable-kvm is -accel kvm
+                }
                 continue;
             }
             if (!WITH_VALUE.contains(opt)) {
@@ -74,7 +82,7 @@ public final class VmConfigParser {
                 throw new EngineException("option -" + opt + " needs a value");
             }
             String v = args.get(++i);
-            if (!seen.add(opt) && !opt.equals("device")) {
+            if (!seen.add(opt) && !opt.equals("device") && !opt.equals("accel")) {
                 throw new EngineException("option -" + opt + " is given twice; give it once");
             }
             switch (opt) {
@@ -92,8 +100,8 @@ public final class VmConfigParser {
                 case "incoming" -> incoming = v;
                 case "kvm-device" -> kvmDevice = Path.of(v);
                 case "abi-fingerprint" -> abi = v;
-                case "machine", "M" -> checkMachine(v);
-                case "accel" -> checkAccel(v);
+                case "machine", "M" -> machineAccel = parseMachine(v);
+                case "accel" -> addAccel(accel, parseAccel(v));
                 case "display" -> checkDisplay(v);
                 default -> throw new EngineException("-device " + v + " is not supported: this engine has a fixed "
                         + "machine (COM1 16550A, debug-exit 0xf4, power control 0xf5); remove the -device option");
@@ -103,7 +111,8 @@ public final class VmConfigParser {
             monitor = null;
         }
         return new VmConfig(name, uuid == null ? randomUuid() : uuid, memory, smp, cpu, kernel, append,
-                serial, monitor, qmp, paused, pidfile, daemonize, incoming, kvmDevice, abi);
+                serial, monitor, qmp, paused, pidfile, daemonize, incoming, kvmDevice, abi,
+                accelerators(accel, machineAccel));
     }
 
     /**
@@ -204,22 +213,69 @@ public final class VmConfigParser {
         return cpus < 0 ? 1 : cpus;
     }
 
-    private static void checkMachine(String v) {
+    /** Checks the machine type and returns the {@code accel=} list (QEMU's colon-separated fallback order). */
+    private static List<Accelerator> parseMachine(String v) {
+        List<Accelerator> accel = new ArrayList<>();
         for (String part : v.split(",")) {
-            boolean ok = part.equals("pc") || part.equals("q35") || part.equals("accel=kvm")
-                    || part.equals("type=pc") || part.equals("type=q35") || part.startsWith("pc-")
-                    || part.equals("type=jkvm") || part.equals("jkvm");
+            if (part.startsWith("accel=")) {
+                for (String name : part.substring(6).split(":", -1)) {
+                    addAccel(accel, accelerator("-machine " + v, name));
+                }
+                continue;
+            }
+            boolean ok = part.equals("pc") || part.equals("q35") || part.equals("type=pc") || part.equals("type=q35")
+                    || part.startsWith("pc-") || part.equals("type=jkvm") || part.equals("jkvm");
             if (!ok) {
                 throw new EngineException("-machine " + v + " is not supported (at '" + part + "'): this engine "
-                        + "has one fixed x86 machine; use -machine pc,accel=kvm or omit the option");
+                        + "has one fixed x86 machine; use -machine pc[,accel=kvm:tcg] or omit the option");
             }
+        }
+        return accel;
+    }
+
+    /** {@code -accel NAME}: QEMU also takes properties after the name; this engine takes none. */
+    static Accelerator parseAccel(String v) {
+        if (v.contains(",")) {
+            throw new EngineException("-accel " + v + " is not supported: this engine takes no accelerator "
+                    + "properties; give -accel kvm or -accel tcg");
+        }
+        return accelerator("-accel " + v, v);
+    }
+
+    private static Accelerator accelerator(String option, String name) {
+        for (Accelerator a : Accelerator.values()) {
+            if (a.optionName().equals(name.toLowerCase(Locale.ROOT))) {
+                return a;
+            }
+        }
+        throw new EngineException(option + " is not supported: this engine runs on kvm (Linux KVM) or tcg (its "
+                + "software CPU); give one of them");
+    }
+
+    private static void addAccel(List<Accelerator> list, Accelerator a) {
+        if (!list.contains(a)) {
+            list.add(a);
         }
     }
 
-    private static void checkAccel(String v) {
-        if (!v.equals("kvm")) {
-            throw new EngineException("-accel " + v + " is not supported: this engine only runs on KVM");
+    /**
+     * The accelerators of {@code -accel}/{@code -enable-kvm} or of {@code -machine accel=}: QEMU refuses the two
+     * forms together; this engine takes both when they say the same.
+     */
+    private static List<Accelerator> accelerators(List<Accelerator> accel, List<Accelerator> machine) {
+        if (!accel.isEmpty() && !machine.isEmpty() && !accel.equals(machine)) {
+            throw new EngineException("-accel (or -enable-kvm) and -machine accel= name different accelerators ("
+                    + names(accel) + " and " + names(machine) + "); give one of them");
         }
+        return accel.isEmpty() ? machine : accel;
+    }
+
+    private static String names(List<Accelerator> list) {
+        List<String> out = new ArrayList<>();
+        for (Accelerator a : list) {
+            out.add(a.optionName());
+        }
+        return String.join(":", out);
     }
 
     private static void checkDisplay(String v) {

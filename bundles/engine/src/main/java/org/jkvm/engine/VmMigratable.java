@@ -166,7 +166,9 @@ final class VmMigratable implements Migratable {
             f.put("ram.region." + r.slot(), "0x" + Long.toHexString(r.gpa()) + "+0x" + Long.toHexString(r.sizeBytes()));
         }
         f.put("vcpus", Integer.toString(c.vcpus()));
-        f.put("cpu.model", c.cpu().toString());
+        // Not the TSC frequency (leaf 0x40000010 below carries the resulting rate) nor the accelerator: a guest
+        // migrates between backends, and between a default rate and the same rate given with tsc-frequency.
+        f.put("cpu.model", c.cpu().modelAndFeatures());
         for (CpuidEntry e : vm.cpuid()) {
             // Hex by hand: String.format would load Formatter, regex and locale data on the start-up path.
             f.put("cpuid." + hex8(e.function()) + "." + e.index(),

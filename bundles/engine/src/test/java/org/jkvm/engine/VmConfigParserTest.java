@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 
+import org.jkvm.hypervisor.Accelerator;
 import org.junit.jupiter.api.Test;
 
 class VmConfigParserTest {
@@ -44,6 +45,7 @@ class VmConfigParserTest {
         assertEquals(Path.of("/tmp/p.pid"), c.pidfile());
         assertEquals("tcp:0:4444", c.incoming());
         assertEquals(Path.of("/dev/null"), c.kvmDevice());
+        assertEquals(List.of(Accelerator.KVM), c.accel());
     }
 
     @Test
@@ -113,5 +115,55 @@ class VmConfigParserTest {
         assertTrue(error("-abi-fingerprint", "a\nb").contains("-abi-fingerprint"));
         assertTrue(error("-abi-fingerprint", "x".repeat(1025)).contains("-abi-fingerprint"));
         assertTrue(error("-abi-fingerprint", "a", "-abi-fingerprint", "b").contains("given twice"));
+    }
+
+    @Test
+    void acceleratorsInQemusSpellings() {
+        assertEquals(List.of(), parse().accel(), "none given: the default, kvm then tcg");
+        assertEquals(List.of(Accelerator.TCG), parse("-accel", "tcg").accel());
+        assertEquals(List.of(Accelerator.KVM), parse("-accel", "KVM").accel());
+        assertEquals(List.of(Accelerator.KVM, Accelerator.TCG), parse("-accel", "kvm", "-accel", "tcg").accel(),
+                "-accel repeated is a fallback list, in order");
+        assertEquals(List.of(Accelerator.TCG, Accelerator.KVM), parse("-accel", "tcg", "-accel", "kvm").accel());
+        assertEquals(List.of(Accelerator.KVM), parse("-enable-kvm").accel(), "QEMU: -enable-kvm is -accel kvm");
+        assertEquals(List.of(Accelerator.KVM, Accelerator.TCG), parse("-machine", "accel=kvm:tcg").accel());
+        assertEquals(List.of(Accelerator.TCG), parse("-machine", "pc,accel=tcg").accel());
+        assertEquals(List.of(Accelerator.TCG, Accelerator.KVM), parse("-M", "q35,accel=tcg:kvm").accel());
+        assertEquals(List.of(Accelerator.KVM), parse("-enable-kvm", "-machine", "pc,accel=kvm").accel(),
+                "both forms agreeing");
+        assertEquals(List.of(Accelerator.KVM), parse("-accel", "kvm", "-accel", "kvm").accel());
+    }
+
+    @Test
+    void badAcceleratorsAreOneSentence() {
+        assertEquals("-accel xen is not supported: this engine runs on kvm (Linux KVM) or tcg (its software CPU); "
+                + "give one of them", error("-accel", "xen"));
+        assertEquals("-accel tcg,thread=single is not supported: this engine takes no accelerator properties; give "
+                + "-accel kvm or -accel tcg", error("-accel", "tcg,thread=single"));
+        assertEquals("-machine pc,accel=kvm:hvf is not supported: this engine runs on kvm (Linux KVM) or tcg (its "
+                + "software CPU); give one of them", error("-machine", "pc,accel=kvm:hvf"));
+        assertEquals("-accel (or -enable-kvm) and -machine accel= name different accelerators (tcg and kvm); give "
+                + "one of them", error("-accel", "tcg", "-machine", "accel=kvm"));
+        assertEquals("-accel (or -enable-kvm) and -machine accel= name different accelerators (kvm and kvm:tcg); "
+                + "give one of them", error("-enable-kvm", "-machine", "accel=kvm:tcg"));
+    }
+
+    @Test
+    void theKvmDeviceComesFromThePropertyThenTheEnvironmentThenDevKvm() {
+        String before = System.getProperty("jkvm.kvm.device");
+        try {
+            System.setProperty("jkvm.kvm.device", "/nonexistent/kvm");
+            assertEquals(Path.of("/nonexistent/kvm"), parse().kvmDevice());
+            assertEquals(Path.of("/tmp/other"), parse("-kvm-device", "/tmp/other").kvmDevice(), "-kvm-device wins");
+            System.clearProperty("jkvm.kvm.device");
+            String env = System.getenv(VmConfig.KVM_DEVICE_ENV);
+            assertEquals(env == null || env.isBlank() ? Path.of("/dev/kvm") : Path.of(env), parse().kvmDevice());
+        } finally {
+            if (before == null) {
+                System.clearProperty("jkvm.kvm.device");
+            } else {
+                System.setProperty("jkvm.kvm.device", before);
+            }
+        }
     }
 }

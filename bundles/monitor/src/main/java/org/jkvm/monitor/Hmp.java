@@ -7,6 +7,7 @@ import java.util.function.Function;
 import org.jkvm.engine.EngineControl;
 import org.jkvm.engine.EngineException;
 import org.jkvm.engine.RunState;
+import org.jkvm.hypervisor.Accelerator;
 
 /**
  * The human monitor (HMP): one text command per line, one text answer, as QEMU's {@code -monitor} speaks.
@@ -29,6 +30,8 @@ public final class Hmp {
         register("help", "help -- list the commands", a -> helpText());
         register("info status", "info status -- show the VM status", a -> status());
         register("info cpus", "info cpus -- show the vCPUs", a -> cpus());
+        register("info kvm", "info kvm -- show KVM information", a -> "kvm support: "
+                + (engine.accelerator() == Accelerator.KVM ? "enabled" : "disabled"));
         register("info version", "info version -- show the engine version", a -> engine.version() + " (jkvm)");
         register("info name", "info name -- show the VM name", a -> engine.config().name());
         register("info dirty-log", "info dirty-log -- pages dirtied since the last call (debug)",

@@ -93,7 +93,7 @@ public final class Main {
             vm.warmUp();
             // A scratch migration on a background thread, so the first real one runs compiled code (a no-op in an
             // engine that came from a spare: that warmed up before).
-            MigrationWarmUp.startInBackground();
+            MigrationWarmUp.startInBackground(List.of(vm.accelerator()));
             // SIGTERM/SIGINT: end the guest, then let this thread remove the sockets and the pid file.
             Thread hook = new Thread(() -> {
                 vm.quit();

@@ -1,10 +1,12 @@
 package org.jkvm.monitor;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.jkvm.engine.Vm;
 import org.jkvm.engine.VmConfigParser;
+import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.migration.IncomingMigration;
 import org.jkvm.migration.MigrationListener;
 import org.jkvm.migration.MigrationParameters;
@@ -46,6 +48,8 @@ final class MigrationWarmUp {
 
     private static final Object LOCK = new Object();
     private static Thread thread;
+    /** {@code -accel} options of the scratch VMs. Guarded by LOCK when written. */
+    private static volatile List<String> accelOptions = List.of();
     private static volatile boolean stopped;
     private static volatile OutgoingMigration outgoing;
     private static volatile IncomingMigration incoming;
@@ -62,10 +66,23 @@ final class MigrationWarmUp {
 
     /** Starts {@link #run()} on a daemon thread at the lowest priority; once per process, and only if enabled. */
     static void startInBackground() {
+        startInBackground(List.of());
+    }
+
+    /**
+     * As {@link #startInBackground()}, with scratch VMs on {@code accel} (the engine's own backends, so that the
+     * warm-up compiles the vCPU state paths the real migration will take; empty: the default).
+     */
+    static void startInBackground(List<Accelerator> accel) {
         synchronized (LOCK) {
             if (thread != null || stopped || !enabled()) {
                 return;
             }
+            List<String> options = new ArrayList<>();
+            for (Accelerator a : accel) {
+                options.addAll(List.of("-accel", a.optionName()));
+            }
+            accelOptions = List.copyOf(options);
             thread = new Thread(() -> {
                 // nice 19 for this thread only (Linux schedules threads as tasks): the guest and a real migration
                 // always come first.
@@ -142,7 +159,7 @@ final class MigrationWarmUp {
     private static boolean scratchMigration() {
         long t0 = System.nanoTime();
         int completed = 0;
-        try (Vm src = Vm.createCold(VmConfigParser.parse(List.of("-name", "jkvm-warm-up-src", "-m", RAM, "-S")))) {
+        try (Vm src = Vm.createCold(VmConfigParser.parse(options("-name", "jkvm-warm-up-src", "-m", RAM, "-S")))) {
             fill(src);
             for (int i = 0; i < 16 && !stopped; i++) {
                 // The pagemap scan of round 0's set-up: 131,072 entries compile its loop (interpreted, an idle 1 GiB
@@ -170,7 +187,7 @@ final class MigrationWarmUp {
     private static boolean migrateOnce(Vm src) throws InterruptedException {
         String listen = "tcp:127.0.0.1:0";
         try (Vm dst = Vm.createCold(VmConfigParser.parse(
-                List.of("-name", "jkvm-warm-up-dst", "-m", RAM, "-S", "-incoming", listen)))) {
+                options("-name", "jkvm-warm-up-dst", "-m", RAM, "-S", "-incoming", listen)))) {
             incoming = IncomingMigration.start(new NoAutostart(dst.migratable()), listen, MigrationListener.NONE);
             outgoing = OutgoingMigration.start(src.migratable(), "tcp:127.0.0.1:" + incoming.port(),
                     MigrationParameters.defaults().withMaxBandwidth(Long.MAX_VALUE), MigrationListener.NONE);
@@ -189,6 +206,13 @@ final class MigrationWarmUp {
             outgoing = null;
             incoming = null;
         }
+    }
+
+    /** A scratch VM's command line: {@code args} and the accelerator options. */
+    private static List<String> options(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(accelOptions);
+        return all;
     }
 
     /** Writes a page-varying pattern into the first 16 MiB of {@code vm}'s RAM. */

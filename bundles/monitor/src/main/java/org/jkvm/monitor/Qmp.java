@@ -9,6 +9,7 @@ import java.util.function.Function;
 import org.jkvm.engine.EngineControl;
 import org.jkvm.engine.EngineEvent;
 import org.jkvm.engine.EngineException;
+import org.jkvm.hypervisor.Accelerator;
 
 /**
  * The QMP command table (docs/contracts.md §4), a thin front end over {@link EngineControl}: each command takes
@@ -39,7 +40,9 @@ public final class Qmp {
                 "package", "jkvm " + engine.version()));
         register("query-name", a -> map("name", engine.config().name()));
         register("query-uuid", a -> map("UUID", engine.config().uuid().toString()));
-        register("query-kvm", a -> map("enabled", true, "present", true));
+        // QEMU's answer: enabled = KVM runs this guest, present = KVM could run guests on this host.
+        register("query-kvm", a -> map("enabled", engine.accelerator() == Accelerator.KVM, "present",
+                engine.kvmPresent()));
         register("query-cpus-fast", a -> new ArrayList<>(engine.cpus()));
         register("query-commands", a -> commandList());
         register("human-monitor-command", this::humanMonitorCommand);

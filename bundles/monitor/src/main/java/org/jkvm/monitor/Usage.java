@@ -11,7 +11,13 @@ final class Usage {
               -uuid UUID                     VM UUID
               -m SIZE                        guest RAM: 256M, 1G or a number of MiB (default 128)
               -smp 1                         vCPUs (only 1)
-              -cpu MODEL[,+feat][,-feat]     host, max, qemu64 (default), kvm64; features by CPUID name (nx, svm...)
+              -cpu MODEL[,+feat][,-feat][,tsc-frequency=HZ]
+                                             host, max, qemu64 (default), kvm64; features by CPUID name (nx, svm...);
+                                             tsc-frequency: the guest TSC in Hz (default: the backend's)
+              -accel kvm|tcg                 the backend: Linux KVM, or jkvm's software CPU; repeat it for a
+                                             fallback list (default: kvm when the KVM device opens, else tcg)
+              -machine pc[,accel=kvm:tcg]    the one x86 machine; accel= as -accel (QEMU's fallback form)
+              -enable-kvm                    -accel kvm
               -kernel FILE                   firmware ELF with a jkvm boot header (default: the bundled jkvm-fw)
               -append "k=v ..."              firmware command line (workload=idle|dirty|verify mib= rate= ...)
               -serial DEV                    file:PATH[,append=on] | unix:PATH,server[,nowait] | stdio | null
@@ -22,13 +28,13 @@ final class Usage {
               -pidfile FILE                  write the process id
               -daemonize                     detach once the monitors are ready
               -incoming URI                  wait for an incoming migration
-              -kvm-device PATH               KVM device (default /dev/kvm, or property jkvm.kvm.device)
+              -kvm-device PATH               KVM device (default: property jkvm.kvm.device, else environment
+                                             JKVM_KVM_DEVICE, else /dev/kvm)
               -abi-fingerprint STRING        the domain's ABI fingerprint; a migration between engines whose
                                              values differ is refused (absent on both sides: no check)
             jkvm-engine -standby [LABEL]     a spare engine: warm up, then read "LOGFILE\0OPTION\0OPTION..." on
                                              standard input and run with those options (see docs/contracts.md)
-            accepted for QEMU compatibility: -enable-kvm -nographic -nodefaults -no-user-config -display none
-                                             -accel kvm -machine pc[,accel=kvm]
+            accepted for QEMU compatibility: -nographic -nodefaults -no-user-config -display none
             exit status: the guest's debug-exit value; 0 after quit; 1 on any error
             """;
 }

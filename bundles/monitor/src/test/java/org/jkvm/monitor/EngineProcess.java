@@ -39,14 +39,34 @@ final class EngineProcess implements AutoCloseable {
 
     /** The command prefix running Main in a fresh JVM. */
     static List<String> javaCommand() {
+        return javaCommand(List.of());
+    }
+
+    /** The command prefix running Main in a fresh JVM with {@code jvmOptions} (e.g. a log level). */
+    static List<String> javaCommand(List<String> jvmOptions) {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, Main.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", cp, Main.class.getName()));
+        return cmd;
     }
 
     /** Starts an engine with serial file, QMP and HMP sockets in {@code dir}, plus {@code extra} options. */
     static EngineProcess start(Path dir, String... extra) throws IOException {
         return launch(new ProcessBuilder(engineCommand(dir, extra)), dir);
+    }
+
+    /**
+     * As {@link #start(Path, String...)} with extra environment variables (e.g. {@code JKVM_KVM_DEVICE}) and the
+     * engine's log at info level, so its first log line is in {@link #stderr()}.
+     */
+    static EngineProcess startLogged(Path dir, Map<String, String> env, String... extra) throws IOException {
+        List<String> cmd = engineCommand(dir, extra);
+        cmd.addAll(1, List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        return launch(pb, dir);
     }
 
     /**
@@ -98,11 +118,17 @@ final class EngineProcess implements AutoCloseable {
 
     /** Runs Main with {@code args} to completion; returns [exit status, stderr]. */
     static Object[] runToEnd(Path dir, String... args) throws Exception {
+        return runToEnd(dir, Map.of(), args);
+    }
+
+    /** Runs Main with {@code args} and extra environment variables to completion; returns [exit status, stderr]. */
+    static Object[] runToEnd(Path dir, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = javaCommand();
         cmd.addAll(List.of(args));
         Path err = dir.resolve("err-" + System.nanoTime() + ".txt");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        Process p = pb.redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("engine did not end: " + String.join(" ", args));

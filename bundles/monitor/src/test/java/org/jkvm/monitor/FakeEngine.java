@@ -10,13 +10,16 @@ import org.jkvm.engine.EngineEvent;
 import org.jkvm.engine.EngineException;
 import org.jkvm.engine.RunState;
 import org.jkvm.engine.VmConfig;
+import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.vmstate.Migratable;
 
-/** An {@link EngineControl} without KVM for monitor unit tests: a run state and the events it would emit. */
+/** An {@link EngineControl} without a backend for monitor unit tests: a run state and the events it would emit. */
 final class FakeEngine implements EngineControl {
     final List<Consumer<EngineEvent>> listeners = new CopyOnWriteArrayList<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile RunState state = RunState.PRELAUNCH;
+    volatile Accelerator accelerator = Accelerator.KVM;
+    volatile boolean kvmPresent = true;
     private final VmConfig config = VmConfig.defaults(64L << 20);
 
     @Override
@@ -27,6 +30,16 @@ final class FakeEngine implements EngineControl {
     @Override
     public RunState state() {
         return state;
+    }
+
+    @Override
+    public Accelerator accelerator() {
+        return accelerator;
+    }
+
+    @Override
+    public boolean kvmPresent() {
+        return kvmPresent;
     }
 
     @Override

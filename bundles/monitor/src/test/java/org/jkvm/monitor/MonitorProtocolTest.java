@@ -71,6 +71,18 @@ class MonitorProtocolTest {
     }
 
     @Test
+    void queryKvmAndInfoKvmAnswerAsQemuDoes() {
+        assertEquals(Map.of("enabled", true, "present", true), qmp.execute("query-kvm", Map.of()));
+        assertEquals("kvm support: enabled", hmp.execute("info kvm"));
+        engine.accelerator = org.jkvm.hypervisor.Accelerator.TCG;
+        assertEquals(Map.of("enabled", false, "present", true), qmp.execute("query-kvm", Map.of()),
+                "-accel tcg on a host with KVM");
+        engine.kvmPresent = false;
+        assertEquals(Map.of("enabled", false, "present", false), qmp.execute("query-kvm", Map.of()));
+        assertEquals("kvm support: disabled", hmp.execute("info kvm"));
+    }
+
+    @Test
     void hmpSessionPrintsBannerPromptsAndQuits() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new HmpSession(hmp, "0.1.0", new ByteArrayInputStream("info name\nstop\nquit\ninfo status\n"

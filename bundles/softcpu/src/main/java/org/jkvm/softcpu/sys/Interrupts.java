@@ -70,7 +70,9 @@ public final class Interrupts {
             }
             boolean df = (contributory(first) && contributory(second))
                     || (first == Vec.PF && (second == Vec.PF || contributory(second)));
-            int ge = g.hasError ? g.error | 1 : 0;
+            // EXT: set when the fault struck while delivering an event external to the program (an interrupt or
+            // an earlier exception), clear while delivering INT n / INT3 / INTO (SDM vol. 3, 6.13).
+            int ge = g.hasError ? g.error | (kind == SOFTWARE ? 0 : 1) : 0;
             if (df) {
                 event(c, Vec.DF, EXCEPTION, 0, true, c.rip, depth + 1);
             } else {
