@@ -142,7 +142,11 @@ public final class Cpu extends FlagState {
 
     public final GuestFault fault = new GuestFault();
     /** Descriptor table base and limit (Segments scratch). */
-    public final long[] tableScratch = new long[2];
+    public final long[] tableScratch = new long[3];
+    /** POPA's eight values. */
+    public final long[] popaScratch = new long[8];
+    /** An interrupt frame being pushed (Interrupts scratch). */
+    public final long[] frameScratch = new long[6];
     /** Quotient and remainder of a 128-bit division. */
     public final long[] divScratch = new long[2];
     public final byte[][] io = {new byte[1], new byte[2], new byte[4], new byte[8]};
