@@ -198,4 +198,24 @@ class SystemTest {
             assertEquals(List.of(0x11L, 0x22L), t.ops.valuesAt(0x80));
         }
     }
+
+    @Test
+    void iretqToCompatibilityModeAndFarJumpBack() {
+        // 64-bit: IRETQ to CS 0x18 (32-bit code: compatibility mode) at 'compat'; it reports, reads its own CS,
+        // and far-jumps to CS 0x08 (64-bit code) at 'back', which reports again.
+        String src = ".code64\n mov %rsp, %rbx\n push $0x10\n push %rbx\n pushfq\n push $0x18\n"
+                + " lea compat(%rip), %rax\n push %rax\n iretq\n"
+                + ".code32\ncompat: mov $0x32, %al\n out %al, $0x90\n mov %cs, %ax\n out %ax, $0x91\n"
+                + " ljmp $0x08, $(back - 0 + 0x100000)\n"
+                + ".code64\nback: mov $0x64, %al\n out %al, $0x90\n movabs $0x123456789, %rax\n"
+                + " shr $32, %rax\n out %eax, $0x92\n hlt\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble32(src));
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(List.of(0x32L, 0x64L), t.ops.valuesAt(0x90));
+            assertEquals(List.of(0x18L), t.ops.valuesAt(0x91));
+            assertEquals(List.of(1L), t.ops.valuesAt(0x92), "64-bit registers work again after the far jump");
+        }
+    }
 }
