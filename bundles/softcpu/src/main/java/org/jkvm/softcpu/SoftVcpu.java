@@ -53,6 +53,11 @@ public final class SoftVcpu implements HvVcpu {
                 vm.codeWritten(SoftVcpu.this, page, off, n);
                 return runner.cache.write(page, off, n);
             }
+
+            @Override
+            public long chunks(long page) {
+                return runner.cache.chunks(page);
+            }
         };
         runner.crossRequests = this::crossRequests;
         StateIo.reset(c);

@@ -163,6 +163,10 @@ public final class Runner {
             c.movSsShadow = false;
             c.checkIrq = true;
         }
+        boolean singleStep = (c.flags & FlagState.TF) != 0;
+        if (singleStep) {
+            limit = 1;
+        }
         c.rip = limit == n ? b.end : ops[0].next;
         int i = 0;
         try {
@@ -186,6 +190,11 @@ public final class Runner {
             return;
         }
         c.instret += i;
+        if (singleStep && c.exit == null) {
+            // RFLAGS.TF was set when the instruction began: a single-step trap (#DB, DR6.BS) after it.
+            c.dr[6] |= 1L << 14;
+            Interrupts.exception(c, c.fault(Vec.DB));
+        }
     }
 
     private VcpuExit checkpoint() {

@@ -33,6 +33,17 @@ public final class Mmu {
 
         /** A write of {@code n} bytes at offset {@code off} of a code page: drops the code it overwrites. */
         int write(long gpaPage, int off, int n);
+
+        /** The 64-byte chunks of {@code gpaPage} holding decoded code (bit k = bytes 64k..64k+63). */
+        long chunks(long gpaPage);
+    }
+
+    /** The chunk bits an access of {@code n} bytes at page offset {@code off} touches. */
+    public static long chunkMask(int off, int n) {
+        int first = off >> 6;
+        int last = Math.min(off + n - 1, 4095) >> 6;
+        long hi = last == 63 ? -1L : (1L << (last + 1)) - 1;
+        return hi & (-1L << first);
     }
 
     public Mmu(Cpu c) {
@@ -71,8 +82,8 @@ public final class Mmu {
     /** Drops write entries that map guest-physical page {@code gpaPage} (it now holds decoded code). */
     public void flushWritesTo(long gpaPage) {
         for (int i = 0; i < Cpu.TLB_SIZE; i++) {
-            if (c.tlbWrite[i] != -1L && c.tlbPhys[i] == gpaPage) {
-                c.tlbWriteCode[i] = c.tlbWrite[i];
+            if (c.tlbPhys[i] == gpaPage) {
+                c.tlbWriteCode[i] = -1L;
                 c.tlbWrite[i] = -1L;
             }
         }
@@ -143,6 +154,7 @@ public final class Mmu {
         if (walker.lastWritable && walker.lastDirty && phys.isMarked(r, page, epoch)) {
             if (code) {
                 c.tlbWriteCode[i] = vpn;
+                c.tlbCodeChunks[i] = this.code.chunks(pageGpa);
             } else {
                 c.tlbWrite[i] = vpn;
             }
@@ -206,11 +218,18 @@ public final class Mmu {
         long vpn = lin >>> 12;
         int i = (int) vpn & Cpu.TLB_MASK;
         if (c.tlbWriteCode[i] == vpn) {
-            // A writable page that holds decoded code: drop what the store overwrites, then store.
+            // A writable page that holds decoded code: a store beside the code goes straight to RAM ...
+            if ((c.tlbCodeChunks[i] & chunkMask((int) (lin & 0xfff), n)) == 0) {
+                Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
+                return;
+            }
+            // ... one onto it drops the code it overwrites first.
             int r = phys.region(c.tlbPhys[i]);
             if (!codeWrite(r, phys.page(r, c.tlbPhys[i]), c.tlbPhys[i], (int) (lin & 0xfff), n)) {
                 c.tlbWriteCode[i] = -1L;
                 c.tlbWrite[i] = vpn;
+            } else {
+                c.tlbCodeChunks[i] = code.chunks(c.tlbPhys[i]);
             }
             Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
             return;
