@@ -17,6 +17,11 @@ public final class Mmu {
 
     private final Cpu c;
     private final PhysMemory phys;
+    /**
+     * TLB entries made from large pages, by (size class, large page number): a 1024-bit set of TLB indexes, so that
+     * INVLPG drops exactly the entries of the large page holding its address without scanning the TLB.
+     */
+    private final LongMap<long[]> large = new LongMap<>();
     public final PageWalker walker;
     /** Called when a guest write hits a page holding decoded code. */
     public CodeInvalidator code;
@@ -62,6 +67,7 @@ public final class Mmu {
         Arrays.fill(c.tlbExec, -1L);
         Arrays.fill(c.tlbFlags, (byte) 0);
         c.tlbLargeEntries = 0;
+        large.clear();
     }
 
     /** Drops every entry except global pages (a CR3 write with CR4.PGE). */
@@ -94,28 +100,57 @@ public final class Mmu {
         long vpn = lin >>> 12;
         drop((int) vpn & Cpu.TLB_MASK);
         if (c.tlbLargeEntries > 0) {
-            for (int i = 0; i < Cpu.TLB_SIZE; i++) {
-                int cls = (c.tlbFlags[i] >> 1) & 3;
-                if (cls != 0) {
-                    int sh = cls == 1 ? 9 : cls == 2 ? 10 : 18;
-                    long tag = Math.max(c.tlbRead[i], c.tlbExec[i]);
-                    if (tag == -1L || (tag >>> sh) == (vpn >>> sh)) {
-                        drop(i);
+            for (int cls = 1; cls <= 3; cls++) {
+                long[] set = large.get(largeKey(cls, vpn));
+                if (set != null) {
+                    for (int w = 0; w < set.length; w++) {
+                        long bits = set[w];
+                        while (bits != 0) {
+                            int b = Long.numberOfTrailingZeros(bits);
+                            bits &= bits - 1;
+                            drop(w * 64 + b);
+                        }
                     }
                 }
             }
         }
     }
 
+    private static int largeShift(int cls) {
+        return cls == 1 ? 9 : cls == 2 ? 10 : 18;
+    }
+
+    private static long largeKey(int cls, long vpn) {
+        return (long) cls << 60 | vpn >>> largeShift(cls);
+    }
+
     private void drop(int i) {
+        int cls = (c.tlbFlags[i] >> 1) & 3;
+        if (cls != 0) {
+            c.tlbLargeEntries--;
+            long key = largeKey(cls, c.tlbRead[i]);
+            long[] set = large.get(key);
+            if (set != null) {
+                set[i >> 6] &= ~(1L << i);
+                if (isEmpty(set)) {
+                    large.remove(key);
+                }
+            }
+        }
         c.tlbRead[i] = -1L;
         c.tlbWrite[i] = -1L;
         c.tlbWriteCode[i] = -1L;
         c.tlbExec[i] = -1L;
-        if ((c.tlbFlags[i] & 6) != 0) {
-            c.tlbLargeEntries--;
-        }
         c.tlbFlags[i] = 0;
+    }
+
+    private static boolean isEmpty(long[] set) {
+        for (long w : set) {
+            if (w != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- fills -----------------------------------------------------------------------------------------------
@@ -163,6 +198,13 @@ public final class Mmu {
         c.tlbFlags[i] = (byte) flags;
         if (walker.lastSizeClass != 0) {
             c.tlbLargeEntries++;
+            long key = largeKey(walker.lastSizeClass, vpn);
+            long[] set = large.get(key);
+            if (set == null) {
+                set = new long[Cpu.TLB_SIZE / 64];
+                large.put(key, set);
+            }
+            set[i >> 6] |= 1L << i;
         }
         return c.tlbHost[i] + (lin & 0xfff);
     }
