@@ -18,8 +18,8 @@ class EngineArgsTest {
         DomainDefinition def = Fixtures.parse(Fixtures.guest());
         List<String> args = EngineArgs.of(def, PATHS);
         assertEquals(List.of("-name", "guest1", "-uuid", "c7a5fdbd-edaf-9455-926a-d65c16db1809", "-accel", "kvm",
-                "-m", "256M",
-                "-smp", "1", "-cpu", "qemu64,-nx,+lahf-lm", "-abi-fingerprint", Fingerprint.of(def), "-append", "workload=dirty mib=16 rate=1000",
+                "-m", "256M", "-smp", "1", "-cpu", "qemu64,-nx,+lahf-lm", "-abi-fingerprint", Fingerprint.of(def),
+                "-append", "workload=dirty mib=16 rate=1000",
                 "-serial", "file:/var/log/jkvm/guest1.serial", "-qmp", "unix:/run/jkvm/guest1.qmp,server,nowait",
                 "-pidfile", "/run/jkvm/guest1.pid"), args);
     }

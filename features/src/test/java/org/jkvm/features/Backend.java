@@ -8,7 +8,7 @@ import java.util.zip.ZipFile;
 
 import org.jkvm.domainxml.KvmDevice;
 import org.jkvm.testkit.RepoPaths;
-import org.junit.jupiter.api.Assumptions;
+import org.jkvm.testkit.Require;
 
 /**
  * The backend the system tests' guests run on here, chosen by the rule the engine and the daemon use (property
@@ -29,16 +29,21 @@ final class Backend {
     }
 
     /**
-     * Skips the calling test while its guests cannot run at all: no KVM here and no software CPU in the engine
-     * yet (issue 11 lands it; until then the engine's class path has no {@code jkvm-softcpu} jar registering a
-     * {@code HypervisorProvider}). Once it is there this never skips, with or without KVM.
+     * Requires ({@link Require#that}: skips, or fails under CI) that the calling test's guests can run: KVM works
+     * here, or the engine has its software CPU (a {@code jkvm-softcpu} jar registering a {@code HypervisorProvider}
+     * on its class path, which a full build puts there).
      */
     static void requireGuests() {
         if (KVM.usable()) {
             return;
         }
-        Assumptions.assumeTrue(softCpuInEngine(), "skipped: no KVM here (" + KVM.reason() + ") and the engine has"
-                + " no software CPU yet (no jkvm-softcpu jar with a HypervisorProvider in bundles/monitor/target/lib)");
+        requireSoftCpu("no KVM here (" + KVM.reason() + ") and ");
+    }
+
+    /** Requires ({@link Require#that}) the engine's software CPU; {@code why} starts the message. */
+    static void requireSoftCpu(String why) {
+        Require.that(softCpuInEngine(), why + "the engine has no software CPU (no jkvm-softcpu jar with a"
+                + " HypervisorProvider in bundles/monitor/target/lib); build it: mvn -B install -DskipTests");
     }
 
     /** Whether the engine's class path ({@code bin/jkvm-engine}) holds the software CPU backend. */

@@ -12,7 +12,6 @@ import java.util.Map;
 
 import org.jkvm.testkit.RepoPaths;
 import org.jkvm.testkit.Require;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,8 +94,7 @@ class VirshKvmAvailabilityTest {
         Require.command("virsh");
         String engine = Require.path(RepoPaths.of("bin", "jkvm-engine"), "the engine launcher is part of the"
                 + " repository").toString();
-        Assumptions.assumeTrue(Backend.softCpuInEngine(), "skipped: the engine has no software CPU yet (no"
-                + " jkvm-softcpu jar with a HypervisorProvider in bundles/monitor/target/lib)");
+        Backend.requireSoftCpu("");
         try (Daemon d = withoutKvm(engine, 49456)) {
             String uri = d.unixUri();
             Path q = write("soft", Guest.xml("qemu", "soft", "workload=idle hb_ms=200"));

@@ -66,6 +66,26 @@ public interface MemoryRegion {
         return false;
     }
 
+    /**
+     * Called after the VMM wrote guest RAM through {@link GuestMemory#write} or its scalar writes (device DMA, the
+     * loader): a software CPU drops decoded code of those pages. Bulk {@link #view} writes are not reported.
+     */
+    @FunctionalInterface
+    interface WriteHook {
+        /** {@code [offset, offset + length)} of the region was written. */
+        void written(long offset, long length);
+    }
+
+    /**
+     * Installs (or, with null, removes) the region's write hook; one at a time. The default does nothing, which a
+     * caller may not rely on: only regions that can report VMM writes implement it.
+     *
+     * @return whether this region reports writes
+     */
+    default boolean setWriteHook(WriteHook hook) {
+        return false;
+    }
+
     /** Number of pages in the region. */
     default long pages() {
         return sizeBytes() / GuestMemory.PAGE_SIZE;

@@ -118,6 +118,7 @@ public final class MmapGuestMemory implements GuestMemory {
         long off = gpa - r.gpa();
         r.window(off).put(MmapRegion.inWindow(off), value);
         r.vmmDirty().mark(off / PAGE_SIZE);
+        r.wrote(off, 1);
     }
 
     @Override
@@ -138,6 +139,7 @@ public final class MmapGuestMemory implements GuestMemory {
         if (in <= w.capacity() - 2 && (off & (PAGE_SIZE - 1)) <= PAGE_SIZE - 2) {
             w.putShort(in, value);
             r.vmmDirty().mark(off / PAGE_SIZE);
+            r.wrote(off, 2);
         } else {
             GuestMemory.super.writeShortLE(gpa, value);
         }
@@ -161,6 +163,7 @@ public final class MmapGuestMemory implements GuestMemory {
         if (in <= w.capacity() - 4 && (off & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4) {
             w.putInt(in, value);
             r.vmmDirty().mark(off / PAGE_SIZE);
+            r.wrote(off, 4);
         } else {
             GuestMemory.super.writeIntLE(gpa, value);
         }
@@ -184,6 +187,7 @@ public final class MmapGuestMemory implements GuestMemory {
         if (in <= w.capacity() - 8 && (off & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
             w.putLong(in, value);
             r.vmmDirty().mark(off / PAGE_SIZE);
+            r.wrote(off, 8);
         } else {
             GuestMemory.super.writeLongLE(gpa, value);
         }

@@ -54,6 +54,8 @@ final class MmapRegion implements MemoryRegion {
     private final DirtyBitmap vmmDirty;
     private final ByteBuffer[] windows;
     private volatile boolean mapped = true;
+    /** Told about VMM writes (a software CPU's decoded-code invalidation), or null: one volatile read per write. */
+    private volatile WriteHook writeHook;
 
     /** How a region's memory is provided. */
     enum Backing {
@@ -294,6 +296,21 @@ final class MmapRegion implements MemoryRegion {
         src.position(pos);
         // Mark after the copy: a collector that races sees the page now or on its next pass, never loses it.
         vmmDirty.markRange(start, total);
+        wrote(start, total);
+    }
+
+    @Override
+    public boolean setWriteHook(WriteHook hook) {
+        writeHook = hook;
+        return true;
+    }
+
+    /** Tells the write hook, if any, that the VMM wrote {@code [offset, offset + length)}. */
+    void wrote(long offset, long length) {
+        WriteHook h = writeHook;
+        if (h != null) {
+            h.written(offset, length);
+        }
     }
 
     /** The window holding region {@code offset} (for small, aligned scalar accesses). */

@@ -53,6 +53,11 @@ public final class SoftVcpu implements HvVcpu {
                 vm.codeWritten(SoftVcpu.this, page, off, n);
                 return runner.cache.write(page, off, n);
             }
+
+            @Override
+            public long chunks(long page) {
+                return runner.cache.chunks(page);
+            }
         };
         runner.crossRequests = this::crossRequests;
         StateIo.reset(c);
@@ -202,6 +207,7 @@ public final class SoftVcpu implements HvVcpu {
         c.movSsShadow = ev.movSsShadow();
         pendingException = ev.exception() != null && ev.exception().injected() ? ev.exception() : null;
         c.halted = s.activity() == ActivityState.HALTED;
+        c.waitSipi = s.activity() == ActivityState.WAIT_FOR_SIPI;
         dropCode();
         c.shutdown = s.activity() == ActivityState.SHUTDOWN;
     }

@@ -30,6 +30,29 @@ public final class SoftVm implements HvVm {
         this.memory = memory;
         this.phys = new PhysMemory(memory);
         this.tscKhz = tscKhz;
+        List<MemoryRegion> regions = memory.regions();
+        for (int r = 0; r < regions.size(); r++) {
+            int index = r;
+            long base = regions.get(r).gpa();
+            regions.get(r).setWriteHook((off, len) -> vmmWrote(index, base, off, len));
+        }
+    }
+
+    /**
+     * The VMM (a device's DMA, the loader) wrote guest RAM: pages holding decoded code lose it on every vCPU at its
+     * next block boundary. Costs one bitmap test per page written.
+     */
+    private void vmmWrote(int r, long base, long off, long len) {
+        if (len <= 0) {
+            return;
+        }
+        for (long page = off >>> 12; page <= (off + len - 1) >>> 12; page++) {
+            if (phys.isCode(r, page) && phys.clearCode(r, page)) {
+                for (SoftVcpu v : vcpus) {
+                    v.requestInvalidate(base + (page << 12), 0, 4096);
+                }
+            }
+        }
     }
 
     @Override
@@ -110,6 +133,11 @@ public final class SoftVm implements HvVm {
 
     @Override
     public void close() {
-        closed = true;
+        if (!closed) {
+            closed = true;
+            for (MemoryRegion region : memory.regions()) {
+                region.setWriteHook(null);
+            }
+        }
     }
 }

@@ -18,12 +18,12 @@ public final class ComputeBench {
     public static void main(String[] args) {
         int seconds = Integer.getInteger("seconds", 10);
         String workload = System.getProperty("workload", "compute");
-        try (TestVm t = new TestVm(64L << 20)) {
+        try (TestVm t = new TestVm(Long.getLong("ram", 64L << 20))) {
             List<CpuidEntry> cpuid = new ArrayList<>(t.hv.supportedCpuid());
             cpuid.add(new CpuidEntry(0x40000000, 0, false, 0x40000010, 0x4b4d564b, 0x564b4d56, 0x4d));
             cpuid.add(new CpuidEntry(0x40000010, 0, false, t.vcpu.tscKhz(), 0, 0, 0));
             t.vcpu.setCpuid(cpuid);
-            FirmwareTest.boot(t, "workload=" + workload + " mib=16 rate=0 hb_ms=1000");
+            FirmwareTest.boot(t, "workload=" + workload + " mib=" + Integer.getInteger("mib", 16) + " rate=0 hb_ms=1000");
             SoftVcpu v = (SoftVcpu) t.vcpu;
             Thread killer = new Thread(() -> {
                 for (int s = 0; s < seconds; s++) {

@@ -142,4 +142,102 @@ class SystemTest {
             assertEquals(List.of(0x100000L + movCr4, 0x100000L + rdmsr), t.ops.valuesAt(0xd2));
         }
     }
+
+    @Test
+    void codeRewrittenByTheVmmIsDecodedAgain() {
+        // The guest calls fn (returns 1) and reports it (each report stops the run); the VMM (a device's DMA)
+        // rewrites fn to return 2; the next run calls it again.
+        String src = ".code64\n1: call fn\n out %al, $0x81\n jmp 1b\n"
+                + ".org 0x100\nfn: mov $0x01, %al\n ret\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble(src));
+            t.longMode(0x100000, 0x200000);
+            t.ops.onOut = (port, n) -> t.vcpu.kick();
+            assertEquals(VcpuExit.INTERRUPTED, t.run(), t.vcpu::exitDetail);
+            t.memory.writeByte(0x100101, (byte) 2);
+            assertEquals(VcpuExit.INTERRUPTED, t.run(), t.vcpu::exitDetail);
+            assertEquals(List.of(1L, 2L), t.ops.valuesAt(0x81));
+        }
+    }
+
+    @Test
+    void trapFlagSingleStepsThroughDebugExceptions() {
+        // #DB handler: OUT the return RIP, IRETQ (TF is restored from the frame, so every instruction traps).
+        String src = ".code64\n lea db(%rip), %rax\n mov $0x80010, %rdi\n mov %ax, (%rdi)\n movw $8, 2(%rdi)\n"
+                + " movw $0x8e00, 4(%rdi)\n shr $16, %rax\n mov %ax, 6(%rdi)\n shr $16, %rax\n mov %eax, 8(%rdi)\n"
+                + " movl $0, 12(%rdi)\n lidt idtr(%rip)\n"
+                + " pushf\n orq $0x100, (%rsp)\n popf\n"
+                + "a: nop\nb: nop\nc: pushf\n andq $~0x100, (%rsp)\n popf\nd: nop\n hlt\n"
+                + "db: mov (%rsp), %rax\n out %eax, $0xdb\n iretq\n"
+                + "idtr: .word 0xfff\n .quad 0x80000\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            byte[] code = Asm.assemble(src);
+            t.load(0x100000, code);
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            List<Long> rips = t.ops.valuesAt(0xdb);
+            // TF counts when an instruction begins: traps after nop a, nop b, pushf, andq and the POPF that clears
+            // TF (not after the POPF that set it).
+            assertEquals(5, rips.size(), rips.toString());
+            assertEquals(rips.get(1) - rips.get(0), 1, "one trap per instruction");
+            assertEquals(0x4000, t.vcpu.saveState().debug().dr6() & 0x4000, "DR6.BS");
+        }
+    }
+
+    @Test
+    void storeIntoCodeDecodedAfterTheStoresWriteEntryWasMadeIsSeen() {
+        // The first store to 'target' happens while only the first 64 bytes of the page hold code (a cheap,
+        // chunk-checked store); then 'target' is decoded; the second store must drop it.
+        String src = ".code64\n movb $0x11, target+1(%rip)\n call target\n out %al, $0x80\n"
+                + " movb $0x22, target+1(%rip)\n call target\n out %al, $0x80\n hlt\n"
+                + ".org 0x200\ntarget: mov $0x00, %al\n ret\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble(src));
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(List.of(0x11L, 0x22L), t.ops.valuesAt(0x80));
+        }
+    }
+
+    @Test
+    void iretqToCompatibilityModeAndFarJumpBack() {
+        // 64-bit: IRETQ to CS 0x18 (32-bit code: compatibility mode) at 'compat'; it reports, reads its own CS,
+        // and far-jumps to CS 0x08 (64-bit code) at 'back', which reports again.
+        String src = ".code64\n mov %rsp, %rbx\n push $0x10\n push %rbx\n pushfq\n push $0x18\n"
+                + " lea compat(%rip), %rax\n push %rax\n iretq\n"
+                + ".code32\ncompat: mov $0x32, %al\n out %al, $0x90\n mov %cs, %ax\n out %ax, $0x91\n"
+                + " ljmp $0x08, $(back - 0 + 0x100000)\n"
+                + ".code64\nback: mov $0x64, %al\n out %al, $0x90\n movabs $0x123456789, %rax\n"
+                + " shr $32, %rax\n out %eax, $0x92\n hlt\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble32(src));
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(List.of(0x32L, 0x64L), t.ops.valuesAt(0x90));
+            assertEquals(List.of(0x18L), t.ops.valuesAt(0x91));
+            assertEquals(List.of(1L), t.ops.valuesAt(0x92), "64-bit registers work again after the far jump");
+        }
+    }
+
+    @Test
+    void iretWithABadStackSegmentFaultsBeforeChangingCs() {
+        // IRETQ to ring 3 with SS 0x13 (a DPL-0 data segment): #GP(0x10) on the IRETQ itself, CS still 0x08.
+        String src = ".code64\n lea gp(%rip), %rax\n mov $0x800d0, %rdi\n mov %ax, (%rdi)\n movw $8, 2(%rdi)\n"
+                + " movw $0x8e00, 4(%rdi)\n shr $16, %rax\n mov %ax, 6(%rdi)\n shr $16, %rax\n mov %eax, 8(%rdi)\n"
+                + " movl $0, 12(%rdi)\n lidt idtr(%rip)\n"
+                + " push $0x13\n push $0x1f0000\n push $2\n push $0x33\n push $0x1234\n"
+                + "bad: iretq\n"
+                + "gp: pop %rax\n out %eax, $0xd1\n mov (%rsp), %rax\n out %eax, $0xd2\n mov 8(%rsp), %rax\n"
+                + " out %eax, $0xd3\n hlt\n"
+                + "idtr: .word 0xfff\n .quad 0x80000\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            byte[] code = Asm.assemble(src);
+            t.load(0x100000, code);
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(List.of(0x10L), t.ops.valuesAt(0xd1), "#GP(SS selector)");
+            assertEquals(List.of(0x100000L + indexOf(code, new byte[] {0x48, (byte) 0xcf})), t.ops.valuesAt(0xd2));
+            assertEquals(List.of(0x08L), t.ops.valuesAt(0xd3), "CS was not changed");
+        }
+    }
 }

@@ -137,10 +137,10 @@ class JkvmXmlTest {
         String fingerprint = out().strip();
         assertTrue(fingerprint.matches("sha256:[0-9a-f]{64}"), fingerprint);
         assertEquals(0, run("to-engine", guest.toString(), "/tmp/run"));
-        assertEquals("jkvm-engine -name guest1 -uuid c7a5fdbd-edaf-9455-926a-d65c16db1809 -accel kvm -m 256M -smp 1 -cpu"
-                + " qemu64,-nx,+lahf-lm -abi-fingerprint " + fingerprint + " -append 'workload=dirty mib=16 rate=1000' -serial"
-                + " file:/var/log/jkvm/guest1.serial -qmp unix:/tmp/run/guest1.qmp,server,nowait -pidfile"
-                + " /tmp/run/guest1.pid\n", out());
+        assertEquals("jkvm-engine -name guest1 -uuid c7a5fdbd-edaf-9455-926a-d65c16db1809 -accel kvm -m 256M"
+                + " -smp 1 -cpu qemu64,-nx,+lahf-lm -abi-fingerprint " + fingerprint + " -append 'workload=dirty"
+                + " mib=16 rate=1000' -serial file:/var/log/jkvm/guest1.serial -qmp"
+                + " unix:/tmp/run/guest1.qmp,server,nowait -pidfile /tmp/run/guest1.pid\n", out());
     }
 
     @Test

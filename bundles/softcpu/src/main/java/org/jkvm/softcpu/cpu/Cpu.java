@@ -96,6 +96,8 @@ public final class Cpu extends FlagState {
     public final long[] tlbExec = new long[TLB_SIZE];
     /** Write tags of writable pages that hold decoded code: stores go through the MMU's code check. */
     public final long[] tlbWriteCode = new long[TLB_SIZE];
+    /** For a write-code tag: the page's code chunks (see Mmu.chunkMask) when the entry was filled. */
+    public final long[] tlbCodeChunks = new long[TLB_SIZE];
     public final long[] tlbHost = new long[TLB_SIZE];
     public final long[] tlbPhys = new long[TLB_SIZE];
     /** Per entry: bit 0 global page, bit 1 from a large page. */
@@ -132,6 +134,8 @@ public final class Cpu extends FlagState {
     /** Set when the current block must stop after this instruction (its code was overwritten). */
     public boolean stopBlock;
     public boolean halted;
+    /** An application processor waiting for a start-up IPI (restored from another backend): runs nothing. */
+    public boolean waitSipi;
     /** The CPU shut down (triple fault); only a state restore leaves this. */
     public boolean shutdown;
     public long instret;
@@ -140,7 +144,11 @@ public final class Cpu extends FlagState {
 
     public final GuestFault fault = new GuestFault();
     /** Descriptor table base and limit (Segments scratch). */
-    public final long[] tableScratch = new long[2];
+    public final long[] tableScratch = new long[3];
+    /** POPA's eight values. */
+    public final long[] popaScratch = new long[8];
+    /** An interrupt frame being pushed (Interrupts scratch). */
+    public final long[] frameScratch = new long[6];
     /** Quotient and remainder of a 128-bit division. */
     public final long[] divScratch = new long[2];
     public final byte[][] io = {new byte[1], new byte[2], new byte[4], new byte[8]};

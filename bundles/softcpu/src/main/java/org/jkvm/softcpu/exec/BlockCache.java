@@ -6,6 +6,7 @@ import org.jkvm.softcpu.cpu.Cpu;
 import org.jkvm.softcpu.cpu.GuestFault;
 import org.jkvm.softcpu.decode.Dec;
 import org.jkvm.softcpu.decode.Decoder;
+import org.jkvm.softcpu.mem.LongMap;
 import org.jkvm.softcpu.mem.Mmu;
 import org.jkvm.softcpu.mem.PhysMemory;
 import org.jkvm.softcpu.ops.Op;
@@ -145,8 +146,9 @@ public final class BlockCache implements Mmu.CodeInvalidator {
         }
         cp.add(b, from, to);
         int r = c.phys.region(page);
+        // Every new block changes the page's code chunks: drop this vCPU's write entries to it (they cache them).
+        c.mmu.flushWritesTo(page);
         if (r >= 0 && c.phys.markCode(r, c.phys.page(r, page))) {
-            c.mmu.flushWritesTo(page);
             onNewCodePage.run();
         }
     }
@@ -178,6 +180,12 @@ public final class BlockCache implements Mmu.CodeInvalidator {
         return Mmu.CodeInvalidator.STILL_CODE | (any ? Mmu.CodeInvalidator.INVALIDATED : 0);
     }
 
+    @Override
+    public long chunks(long gpaPage) {
+        CodePage cp = byPage.get(gpaPage);
+        return cp == null ? 0 : cp.chunks;
+    }
+
     /** Drops every decoded block (the VMM changed RAM or registers behind the CPU's back). */
     public void clear() {
         byPage.forEachValue(cp -> {
@@ -202,10 +210,7 @@ public final class BlockCache implements Mmu.CodeInvalidator {
         }
 
         static long mask(int off, int n) {
-            int first = off >> 6;
-            int last = Math.min(off + n - 1, 4095) >> 6;
-            long hi = last == 63 ? -1L : (1L << (last + 1)) - 1;
-            return hi & (-1L << first);
+            return Mmu.chunkMask(off, n);
         }
 
         boolean overlaps(int off, int n) {

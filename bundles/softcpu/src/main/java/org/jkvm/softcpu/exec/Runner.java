@@ -102,6 +102,9 @@ public final class Runner {
         if (c.shutdown) {
             return VcpuExit.SHUTDOWN;
         }
+        if (c.waitSipi) {
+            return sipiWait();
+        }
         if (c.halted) {
             VcpuExit e = haltWait();
             if (e != null) {
@@ -163,6 +166,10 @@ public final class Runner {
             c.movSsShadow = false;
             c.checkIrq = true;
         }
+        boolean singleStep = (c.flags & FlagState.TF) != 0;
+        if (singleStep) {
+            limit = 1;
+        }
         c.rip = limit == n ? b.end : ops[0].next;
         int i = 0;
         try {
@@ -186,6 +193,11 @@ public final class Runner {
             return;
         }
         c.instret += i;
+        if (singleStep && c.exit == null) {
+            // RFLAGS.TF was set when the instruction began: a single-step trap (#DB, DR6.BS) after it.
+            c.dr[6] |= 1L << 14;
+            Interrupts.exception(c, c.fault(Vec.DB));
+        }
     }
 
     private VcpuExit checkpoint() {
@@ -232,6 +244,23 @@ public final class Runner {
                 Interrupts.external(c, v);
                 return c.exit != null ? takeExit() : null;
             }
+            if (!c.attention) {
+                LockSupport.park(this);
+            }
+        }
+    }
+
+    /** WAIT_FOR_SIPI: nothing runs (there is no APIC to send a start-up IPI); only a kick ends the wait. */
+    private VcpuExit sipiWait() {
+        for (;;) {
+            if (c.kickRequested) {
+                c.kickRequested = false;
+                c.attention = false;
+                return VcpuExit.INTERRUPTED;
+            }
+            c.attention = false;
+            syncDirty();
+            crossRequests.run();
             if (!c.attention) {
                 LockSupport.park(this);
             }

@@ -17,6 +17,11 @@ public final class Mmu {
 
     private final Cpu c;
     private final PhysMemory phys;
+    /**
+     * TLB entries made from large pages, by (size class, large page number): a 1024-bit set of TLB indexes, so that
+     * INVLPG drops exactly the entries of the large page holding its address without scanning the TLB.
+     */
+    private final LongMap<long[]> large = new LongMap<>();
     public final PageWalker walker;
     /** Called when a guest write hits a page holding decoded code. */
     public CodeInvalidator code;
@@ -33,6 +38,17 @@ public final class Mmu {
 
         /** A write of {@code n} bytes at offset {@code off} of a code page: drops the code it overwrites. */
         int write(long gpaPage, int off, int n);
+
+        /** The 64-byte chunks of {@code gpaPage} holding decoded code (bit k = bytes 64k..64k+63). */
+        long chunks(long gpaPage);
+    }
+
+    /** The chunk bits an access of {@code n} bytes at page offset {@code off} touches. */
+    public static long chunkMask(int off, int n) {
+        int first = off >> 6;
+        int last = Math.min(off + n - 1, 4095) >> 6;
+        long hi = last == 63 ? -1L : (1L << (last + 1)) - 1;
+        return hi & (-1L << first);
     }
 
     public Mmu(Cpu c) {
@@ -51,6 +67,7 @@ public final class Mmu {
         Arrays.fill(c.tlbExec, -1L);
         Arrays.fill(c.tlbFlags, (byte) 0);
         c.tlbLargeEntries = 0;
+        large.clear();
     }
 
     /** Drops every entry except global pages (a CR3 write with CR4.PGE). */
@@ -71,8 +88,8 @@ public final class Mmu {
     /** Drops write entries that map guest-physical page {@code gpaPage} (it now holds decoded code). */
     public void flushWritesTo(long gpaPage) {
         for (int i = 0; i < Cpu.TLB_SIZE; i++) {
-            if (c.tlbWrite[i] != -1L && c.tlbPhys[i] == gpaPage) {
-                c.tlbWriteCode[i] = c.tlbWrite[i];
+            if (c.tlbPhys[i] == gpaPage) {
+                c.tlbWriteCode[i] = -1L;
                 c.tlbWrite[i] = -1L;
             }
         }
@@ -83,28 +100,57 @@ public final class Mmu {
         long vpn = lin >>> 12;
         drop((int) vpn & Cpu.TLB_MASK);
         if (c.tlbLargeEntries > 0) {
-            for (int i = 0; i < Cpu.TLB_SIZE; i++) {
-                int cls = (c.tlbFlags[i] >> 1) & 3;
-                if (cls != 0) {
-                    int sh = cls == 1 ? 9 : cls == 2 ? 10 : 18;
-                    long tag = Math.max(c.tlbRead[i], c.tlbExec[i]);
-                    if (tag == -1L || (tag >>> sh) == (vpn >>> sh)) {
-                        drop(i);
+            for (int cls = 1; cls <= 3; cls++) {
+                long[] set = large.get(largeKey(cls, vpn));
+                if (set != null) {
+                    for (int w = 0; w < set.length; w++) {
+                        long bits = set[w];
+                        while (bits != 0) {
+                            int b = Long.numberOfTrailingZeros(bits);
+                            bits &= bits - 1;
+                            drop(w * 64 + b);
+                        }
                     }
                 }
             }
         }
     }
 
+    private static int largeShift(int cls) {
+        return cls == 1 ? 9 : cls == 2 ? 10 : 18;
+    }
+
+    private static long largeKey(int cls, long vpn) {
+        return (long) cls << 60 | vpn >>> largeShift(cls);
+    }
+
     private void drop(int i) {
+        int cls = (c.tlbFlags[i] >> 1) & 3;
+        if (cls != 0) {
+            c.tlbLargeEntries--;
+            long key = largeKey(cls, c.tlbRead[i]);
+            long[] set = large.get(key);
+            if (set != null) {
+                set[i >> 6] &= ~(1L << i);
+                if (isEmpty(set)) {
+                    large.remove(key);
+                }
+            }
+        }
         c.tlbRead[i] = -1L;
         c.tlbWrite[i] = -1L;
         c.tlbWriteCode[i] = -1L;
         c.tlbExec[i] = -1L;
-        if ((c.tlbFlags[i] & 6) != 0) {
-            c.tlbLargeEntries--;
-        }
         c.tlbFlags[i] = 0;
+    }
+
+    private static boolean isEmpty(long[] set) {
+        for (long w : set) {
+            if (w != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- fills -----------------------------------------------------------------------------------------------
@@ -143,6 +189,7 @@ public final class Mmu {
         if (walker.lastWritable && walker.lastDirty && phys.isMarked(r, page, epoch)) {
             if (code) {
                 c.tlbWriteCode[i] = vpn;
+                c.tlbCodeChunks[i] = this.code.chunks(pageGpa);
             } else {
                 c.tlbWrite[i] = vpn;
             }
@@ -151,6 +198,13 @@ public final class Mmu {
         c.tlbFlags[i] = (byte) flags;
         if (walker.lastSizeClass != 0) {
             c.tlbLargeEntries++;
+            long key = largeKey(walker.lastSizeClass, vpn);
+            long[] set = large.get(key);
+            if (set == null) {
+                set = new long[Cpu.TLB_SIZE / 64];
+                large.put(key, set);
+            }
+            set[i >> 6] |= 1L << i;
         }
         return c.tlbHost[i] + (lin & 0xfff);
     }
@@ -206,11 +260,18 @@ public final class Mmu {
         long vpn = lin >>> 12;
         int i = (int) vpn & Cpu.TLB_MASK;
         if (c.tlbWriteCode[i] == vpn) {
-            // A writable page that holds decoded code: drop what the store overwrites, then store.
+            // A writable page that holds decoded code: a store beside the code goes straight to RAM ...
+            if ((c.tlbCodeChunks[i] & chunkMask((int) (lin & 0xfff), n)) == 0) {
+                Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
+                return;
+            }
+            // ... one onto it drops the code it overwrites first.
             int r = phys.region(c.tlbPhys[i]);
             if (!codeWrite(r, phys.page(r, c.tlbPhys[i]), c.tlbPhys[i], (int) (lin & 0xfff), n)) {
                 c.tlbWriteCode[i] = -1L;
                 c.tlbWrite[i] = vpn;
+            } else {
+                c.tlbCodeChunks[i] = code.chunks(c.tlbPhys[i]);
             }
             Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
             return;

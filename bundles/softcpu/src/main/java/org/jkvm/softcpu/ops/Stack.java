@@ -126,7 +126,7 @@ public final class Stack {
         @Override
         public void exec(Cpu c) {
             int n = 1 << s;
-            long[] v = new long[8];
+            long[] v = c.popaScratch;
             for (int i = 0; i < 8; i++) {
                 v[7 - i] = c.peek(i * n, s);
             }

@@ -70,7 +70,9 @@ public final class Interrupts {
             }
             boolean df = (contributory(first) && contributory(second))
                     || (first == Vec.PF && (second == Vec.PF || contributory(second)));
-            int ge = g.hasError ? g.error | 1 : 0;
+            // EXT: set when the fault struck while delivering an event external to the program (an interrupt or
+            // an earlier exception), clear while delivering INT n / INT3 / INTO (SDM vol. 3, 6.13).
+            int ge = g.hasError ? g.error | (kind == SOFTWARE ? 0 : 1) : 0;
             if (df) {
                 event(c, Vec.DF, EXCEPTION, 0, true, c.rip, depth + 1);
             } else {
@@ -170,7 +172,7 @@ public final class Interrupts {
             long ssBase = Segments.base(ssDesc);
             long spMask = (ssDesc & (1L << 54)) != 0 ? 0xffffffffL : 0xffffL;
             long sp = st[1];
-            long[] frame = {c.segSel[Cpu.SS], c.r[4], fl, c.segSel[Cpu.CS], ret, error};
+            long[] frame = frame(c, fl, ret, error);
             int count = hasError ? 6 : 5;
             for (int k = 0; k < count; k++) {
                 sp = (sp - n) & spMask;
@@ -195,6 +197,18 @@ public final class Interrupts {
         finishFlags(c, type);
     }
 
+    /** The interrupt frame in push order (SS, SP, FLAGS, CS, IP, error), in the CPU's scratch array. */
+    private static long[] frame(Cpu c, long fl, long ret, long error) {
+        long[] f = c.frameScratch;
+        f[0] = c.segSel[Cpu.SS];
+        f[1] = c.r[4];
+        f[2] = fl;
+        f[3] = c.segSel[Cpu.CS];
+        f[4] = ret;
+        f[5] = error;
+        return f;
+    }
+
     /** SS, ESP and the SS descriptor for privilege {@code cpl} from the current 16/32-bit TSS, checked. */
     private static long[] tssStack32(Cpu c, int cpl, int ext) {
         int type = c.segAr[Cpu.TR] & 0xf;
@@ -217,7 +231,11 @@ public final class Interrupts {
         if (!Segments.present(d)) {
             throw c.fault(Vec.SS, (ss & 0xfffc) + ext);
         }
-        return new long[] {ss, sp, d};
+        long[] out = c.tableScratch;
+        out[0] = ss;
+        out[1] = sp;
+        out[2] = d;
+        return out;
     }
 
     private static void long64(Cpu c, int vector, int kind, int error, boolean hasError, long ret, int ext) {
@@ -243,7 +261,7 @@ public final class Interrupts {
         }
         rsp &= ~0xfL;
         long fl = c.rflags();
-        long[] frame = {c.segSel[Cpu.SS], c.r[4], fl, c.segSel[Cpu.CS], ret, error};
+        long[] frame = frame(c, fl, ret, error);
         int count = hasError ? 6 : 5;
         boolean user = newCpl == 3;
         long sp = rsp;

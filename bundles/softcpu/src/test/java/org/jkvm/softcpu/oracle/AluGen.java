@@ -30,9 +30,9 @@ final class AluGen implements Generator {
         }
     }
 
-    /** The compare mask of operation {@code op} (AND OR XOR leave AF undefined). */
-    static long mask(int op) {
-        return op == 1 || op == 4 || op == 6 ? FlagRules.definedExcept(FlagRules.AF) : FlagRules.COMPARABLE;
+    /** The flags operation {@code op} leaves undefined (AND OR XOR: AF). */
+    static long undefined(int op) {
+        return op == 1 || op == 4 || op == 6 ? FlagRules.AF : 0;
     }
 
     private static void binary(CaseBuilder b, int op, int bits) {
@@ -42,7 +42,7 @@ final class AluGen implements Generator {
         }
         boolean w = bits != 8;
         Asm a = b.sized(new Asm(), bits);
-        b.flagMask = mask(op);
+        b.flags(FlagRules.STATUS, undefined(op));
         switch (form) {
             case 0, 1 -> {
                 Operand.Reg reg = b.reg(bits);
@@ -76,7 +76,7 @@ final class AluGen implements Generator {
     private static void test(CaseBuilder b, int bits) {
         boolean w = bits != 8;
         Asm a = b.sized(new Asm(), bits);
-        b.flagMask = mask(4);
+        b.flags(FlagRules.STATUS, FlagRules.AF);
         int form = b.rnd.nextInt(3);
         switch (form == 1 && !b.claimable(0) ? 0 : form) {
             case 0 -> {
@@ -109,7 +109,9 @@ final class AluGen implements Generator {
         String[] names = {"INC", "DEC", "NOT", "NEG"};
         if (which < 2) {
             a.op(w ? 0xFF : 0xFE).ext(which).rm(rm);
+            b.flags(FlagRules.STATUS & ~FlagRules.CF, 0);
         } else {
+            b.flags(which == 3 ? FlagRules.STATUS : 0, 0);
             a.op(w ? 0xF7 : 0xF6).ext(which).rm(rm);
         }
         lock(b, a, rm, true);

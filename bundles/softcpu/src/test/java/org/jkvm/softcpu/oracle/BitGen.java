@@ -64,8 +64,7 @@ final class BitGen implements Generator {
         if (op != 0) {
             AluGen.lock(b, a, rm, true);
         }
-        b.flagMask = FlagRules.definedExcept(FlagRules.OF | FlagRules.SF | FlagRules.ZF | FlagRules.AF
-                | FlagRules.PF);
+        b.flags(FlagRules.STATUS, FlagRules.OF | FlagRules.SF | FlagRules.ZF | FlagRules.AF | FlagRules.PF);
         b.say(BT[op] + " " + Generator.text(rm) + "," + offsetText);
         b.emit(b.maybeRex(a));
     }
@@ -110,7 +109,7 @@ final class BitGen implements Generator {
             case 2, 3 -> FlagRules.OF | FlagRules.SF | FlagRules.AF | FlagRules.PF;
             default -> 0;
         };
-        b.flagMask = FlagRules.definedExcept(undefined);
+        b.flags(FlagRules.STATUS, undefined);
         if (which < 2 && src == 0) {
             // Intel SDM: BSF/BSR leave the destination undefined when the source is 0.
             b.regMask &= ~(1 << dst.num());

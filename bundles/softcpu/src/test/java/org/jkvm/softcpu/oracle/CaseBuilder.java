@@ -22,7 +22,7 @@ final class CaseBuilder {
     final CpuFeatures features;
     final long[] regs = new long[16];
     long rflags;
-    long flagMask = FlagRules.COMPARABLE;
+    private long defined = FlagRules.COMPARABLE;
     int regMask = 0xFFFF;
     int upperUndefined;
     private final long seed;
@@ -75,7 +75,12 @@ final class CaseBuilder {
 
     /** Encodes {@code asm} at {@link #here()} and appends it. */
     CaseBuilder emit(Asm asm) {
-        code.writeBytes(asm.encode(here()));
+        byte[] bytes = asm.encode(here());
+        if (bytes.length > 15) {
+            // Prefixes, REX, SIB, disp32 and imm32 together can pass the 15-byte limit: #GP(0) on any x86.
+            say(MAY_FAULT + " (" + bytes.length + " bytes)");
+        }
+        code.writeBytes(bytes);
         return this;
     }
 
@@ -162,6 +167,12 @@ final class CaseBuilder {
     /** The value of the part of the register {@code r} names. */
     long get(Operand.Reg r) {
         return regs[r.num()] >>> (r.high() ? 8 : 0) & Values.mask(r.bits());
+    }
+
+    /** Notes that the current instruction writes register {@code num} implicitly (MUL's RDX, LAHF's AH). */
+    CaseBuilder touch(int num) {
+        touched |= 1 << num;
+        return this;
     }
 
     /** Sets all 64 bits of register {@code num} and pins it (the planner will not overwrite it). */
@@ -263,6 +274,21 @@ final class CaseBuilder {
         return planner.plan(va, rex, noRip);
     }
 
+    /**
+     * Records what the instruction just described does to the flags: it writes {@code written} (the flags it may
+     * change), of which {@code undefined} get values the manuals leave undefined. Flags it leaves alone keep
+     * whether they were defined, so a sequence composes: an INC after an AND keeps AND's CF.
+     */
+    CaseBuilder flags(long written, long undefined) {
+        defined = defined & ~written | written & ~undefined;
+        return this;
+    }
+
+    /** The flags whose values are defined after the instructions so far (the compare mask). */
+    long definedFlags() {
+        return defined;
+    }
+
     /** Starts the operands of a new instruction (REX and high-byte registers are per instruction). */
     CaseBuilder next() {
         clobbered |= touched;
@@ -352,6 +378,6 @@ final class CaseBuilder {
             all[i + 1] = ends.get(i);
         }
         return new OracleCase(seed, index, what.toString(), code.toByteArray(), all, regs.clone(), rflags,
-                List.copyOf(patches), flagMask, regMask, upperUndefined);
+                List.copyOf(patches), defined, regMask, upperUndefined);
     }
 }

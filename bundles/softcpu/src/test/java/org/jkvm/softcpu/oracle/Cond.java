@@ -9,6 +9,25 @@ final class Cond {
     private Cond() {
     }
 
+    /** The flags condition {@code cc} reads. */
+    static long reads(int cc) {
+        long[] byPair = {FlagRules.OF, FlagRules.CF, FlagRules.ZF, FlagRules.CF | FlagRules.ZF, FlagRules.SF,
+            FlagRules.PF, FlagRules.SF | FlagRules.OF, FlagRules.ZF | FlagRules.SF | FlagRules.OF};
+        return byPair[cc >> 1];
+    }
+
+    /** A random condition that reads only flags in {@code defined}, or -1 when there is none. */
+    static int pick(java.util.SplittableRandom r, long defined) {
+        int start = r.nextInt(16);
+        for (int i = 0; i < 16; i++) {
+            int cc = (start + i) & 15;
+            if ((reads(cc) & ~defined) == 0) {
+                return cc;
+            }
+        }
+        return -1;
+    }
+
     /** Whether condition {@code cc} holds for {@code rflags} (Intel SDM vol. 1, appendix B). */
     static boolean holds(int cc, long rflags) {
         boolean cf = (rflags & FlagRules.CF) != 0;

@@ -70,20 +70,20 @@ final class ExtGen implements Generator {
                 Operand.Reg v = control(b, bits, false, false);
                 a = vex(bits, 2, 0, v).op(0xF2).reg(dst).rm(rm);
                 text = "ANDN " + dst.name() + "," + v.name();
-                b.flagMask = FlagRules.definedExcept(FlagRules.AF | FlagRules.PF);
+                b.flags(FlagRules.STATUS, FlagRules.AF | FlagRules.PF);
             }
             case 1 -> {
                 Operand.Reg v = control(b, bits, true, false);
                 a = vex(bits, 2, 0, v).op(0xF7).reg(dst).rm(rm);
                 text = "BEXTR " + dst.name() + "," + v.name() + "=0x" + Long.toHexString(b.get(v) & 0xFFFF);
-                b.flagMask = FlagRules.definedExcept(FlagRules.AF | FlagRules.SF | FlagRules.PF);
+                b.flags(FlagRules.STATUS, FlagRules.AF | FlagRules.SF | FlagRules.PF);
             }
             default -> {
                 // BLSR /1, BLSMSK /2, BLSI /3: VEX.vvvv is the destination.
                 int ext = which - 1;
                 a = vex(bits, 2, 0, dst).op(0xF3).ext(ext).rm(rm);
                 text = new String[] {"", "BLSR ", "BLSMSK ", "BLSI "}[ext] + dst.name();
-                b.flagMask = FlagRules.definedExcept(FlagRules.AF | FlagRules.PF);
+                b.flags(FlagRules.STATUS, FlagRules.AF | FlagRules.PF);
             }
         }
         b.say(text + "," + Generator.text(rm));
@@ -113,7 +113,9 @@ final class ExtGen implements Generator {
         int[] pp = {0, 3, 2, 3, 0, 2, 1, 3};
         int[] op = {0xF5, 0xF5, 0xF5, 0xF6, 0, 0xF7, 0xF7, 0xF7};
         a = vex(bits, 2, pp[which], v).op(op[which]).reg(dst).rm(rm);
-        b.flagMask = which == 0 ? FlagRules.definedExcept(FlagRules.AF | FlagRules.PF) : FlagRules.COMPARABLE;
+        if (which == 0) {
+            b.flags(FlagRules.STATUS, FlagRules.AF | FlagRules.PF);
+        }
         b.say(names[which] + " " + dst.name() + "," + Generator.text(rm) + "," + v.name());
         b.emit(a);
     }
@@ -125,6 +127,7 @@ final class ExtGen implements Generator {
         if (bits == 64) {
             a.rexW();
         }
+        b.flags(adox ? FlagRules.OF : FlagRules.CF, 0);
         b.say((adox ? "ADOX " : "ADCX ") + dst.name() + "," + Generator.text(rm));
         b.emit(b.maybeRex(a));
     }

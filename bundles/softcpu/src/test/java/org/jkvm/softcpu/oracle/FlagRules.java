@@ -118,6 +118,21 @@ public final class FlagRules {
         return definedExcept(maskedCount == 1 ? AF : AF | OF);
     }
 
+    /** The flags SHL/SHR/SAR (ext 4, 5, 7) or ROL/ROR/RCL/RCR (ext 0-3) write for a masked count. */
+    public static long shiftWritten(int ext, int maskedCount) {
+        return maskedCount == 0 ? 0 : ext < 4 ? CF | OF : STATUS;
+    }
+
+    /** The undefined flags SHL/SHR/SAR (ext 4, 5, 7) or ROL/ROR/RCL/RCR (ext 0-3) leave for a masked count. */
+    public static long shiftUndefined(int ext, int maskedCount, int bits) {
+        return COMPARABLE & ~(ext < 4 ? rotate(maskedCount) : shift(ext, maskedCount, bits));
+    }
+
+    /** The undefined flags SHLD/SHRD leave for a masked count. */
+    public static long doubleShiftUndefined(int maskedCount) {
+        return COMPARABLE & ~doubleShift(maskedCount);
+    }
+
     /** A readable list of the flags in {@code bits}, e.g. {@code "CF ZF"}. */
     public static String names(long bits) {
         StringBuilder sb = new StringBuilder();

@@ -9,8 +9,7 @@ import java.util.SplittableRandom;
  * the most negative dividend divided by -1) and divisors that are AL/AH/RAX/RDX themselves.
  */
 final class MulDivGen implements Generator {
-    private static final long MUL_MASK = FlagRules.definedExcept(FlagRules.SF | FlagRules.ZF | FlagRules.AF
-            | FlagRules.PF);
+    private static final long MUL_UNDEFINED = FlagRules.SF | FlagRules.ZF | FlagRules.AF | FlagRules.PF;
 
     @Override
     public String name() {
@@ -33,7 +32,7 @@ final class MulDivGen implements Generator {
         b.set(Operand.Reg.of(0, bits), Values.of(b.rnd, bits));
         Operand rm = b.rm(bits, 40);
         Asm a = b.sized(new Asm(), bits).op(bits == 8 ? 0xF6 : 0xF7).ext(signed ? 5 : 4).rm(rm);
-        b.flagMask = MUL_MASK;
+        b.flags(FlagRules.STATUS, MUL_UNDEFINED);
         b.say((signed ? "IMUL " : "MUL ") + Generator.text(rm));
         b.emit(b.maybeRex(a));
     }
@@ -42,7 +41,7 @@ final class MulDivGen implements Generator {
         Asm a = b.sized(new Asm(), bits);
         Operand.Reg dst = b.reg(bits);
         Operand rm = b.rm(bits, 40);
-        b.flagMask = MUL_MASK;
+        b.flags(FlagRules.STATUS, MUL_UNDEFINED);
         switch (b.rnd.nextInt(3)) {
             case 0 -> {
                 a.op(0x0F, 0xAF).reg(dst).rm(rm);
@@ -92,7 +91,7 @@ final class MulDivGen implements Generator {
             rm = reg;
         }
         Asm a = b.sized(new Asm(), bits).op(bits == 8 ? 0xF6 : 0xF7).ext(signed ? 7 : 6).rm(rm);
-        b.flagMask = FlagRules.definedExcept(FlagRules.STATUS);
+        b.flags(FlagRules.STATUS, FlagRules.STATUS);
         b.say((signed ? "IDIV " : "DIV ") + Generator.text(rm) + (mayFault ? " " + CaseBuilder.MAY_FAULT : ""));
         b.emit(a);
     }

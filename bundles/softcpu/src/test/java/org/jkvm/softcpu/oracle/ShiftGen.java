@@ -39,7 +39,7 @@ final class ShiftGen implements Generator {
             default -> a.op(w ? 0xC1 : 0xC0).imm(count, 1);
         }
         int masked = count & (bits == 64 ? 63 : 31);
-        b.flagMask = ext < 4 ? FlagRules.rotate(masked) : FlagRules.shift(ext, masked, bits);
+        b.flags(FlagRules.shiftWritten(ext, masked), FlagRules.shiftUndefined(ext, masked, bits));
         b.say(NAMES[ext] + " " + Generator.text(rm) + (how == 0 ? ",1" : how == 1 ? ",cl=" + count : ",imm=" + count));
         b.emit(b.maybeRex(a));
     }
@@ -60,7 +60,8 @@ final class ShiftGen implements Generator {
         if (!byCl) {
             a.imm(count, 1);
         }
-        b.flagMask = FlagRules.doubleShift(count & (bits == 64 ? 63 : 31));
+        int masked = count & (bits == 64 ? 63 : 31);
+        b.flags(masked == 0 ? 0 : FlagRules.STATUS, FlagRules.doubleShiftUndefined(masked));
         b.say((left ? "SHLD " : "SHRD ") + Generator.text(rm) + "," + src.name() + (byCl ? ",cl=" : ",imm=") + count);
         b.emit(b.maybeRex(a));
     }
