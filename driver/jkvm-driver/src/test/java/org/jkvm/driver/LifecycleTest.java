@@ -9,8 +9,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.UUID;
 
+import org.jkvm.driver.qmp.MigrationParameters;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.ErrorCodes;
@@ -147,14 +149,12 @@ class LifecycleTest {
             assertEquals(Domain.UNLIMITED_SPEED_MIB, f.conn.migrateGetMaxSpeed(r, 0));
             f.conn.migrateSetMaxSpeed(r, 100, 0);
             f.conn.create(r, 0);
-            assertEquals(100L << 20, Job.num(((java.util.Map<?, ?>) f.manager.byName("tune").engine()
-                    .qmp("query-migrate-parameters", java.util.Map.of())).get("max-bandwidth")));
+            assertEquals(OptionalLong.of(100L << 20), f.manager.byName("tune").engine().qmp().queryMigrateParameters()
+                    .maxBandwidthBytesPerSec());
             f.conn.migrateSetMaxSpeed(r, 7, 0);
             f.conn.migrateSetMaxDowntime(r, 50, 0);
-            var p = (java.util.Map<?, ?>) f.manager.byName("tune").engine().qmp("query-migrate-parameters",
-                    java.util.Map.of());
-            assertEquals(7L << 20, Job.num(p.get("max-bandwidth")));
-            assertEquals(50L, Job.num(p.get("downtime-limit")));
+            assertEquals(new MigrationParameters(OptionalLong.of(7L << 20), OptionalLong.of(50)),
+                    f.manager.byName("tune").engine().qmp().queryMigrateParameters());
             assertEquals(7, f.conn.migrateGetMaxSpeed(r, 0));
             assertEquals(50, f.conn.migrateGetMaxDowntime(r, 0));
             LibvirtError post = assertThrows(LibvirtError.class, () -> f.conn.migrateSetMaxSpeed(r, 1, 1));
