@@ -207,6 +207,7 @@ public final class SoftVcpu implements HvVcpu {
         c.movSsShadow = ev.movSsShadow();
         pendingException = ev.exception() != null && ev.exception().injected() ? ev.exception() : null;
         c.halted = s.activity() == ActivityState.HALTED;
+        c.waitSipi = s.activity() == ActivityState.WAIT_FOR_SIPI;
         dropCode();
         c.shutdown = s.activity() == ActivityState.SHUTDOWN;
     }

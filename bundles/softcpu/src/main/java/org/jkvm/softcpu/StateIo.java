@@ -133,7 +133,8 @@ final class StateIo {
     }
 
     static ActivityState activity(Cpu c) {
-        return c.shutdown ? ActivityState.SHUTDOWN : c.halted ? ActivityState.HALTED : ActivityState.ACTIVE;
+        return c.shutdown ? ActivityState.SHUTDOWN : c.waitSipi ? ActivityState.WAIT_FOR_SIPI
+                : c.halted ? ActivityState.HALTED : ActivityState.ACTIVE;
     }
 
     static DebugRegisters debug(Cpu c) {

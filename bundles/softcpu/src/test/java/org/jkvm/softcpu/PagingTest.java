@@ -146,4 +146,21 @@ class PagingTest {
             assertEquals(0x2e0000 - 40, port(t, 0xe3), "IST 1 wins over RSP0");
         }
     }
+
+    @Test
+    void invlpgAnywhereInALargePageDropsAllOfIt() {
+        // Read VA2M + 0x1000 (TLB entry from the 2 MiB page), remap the PDE, INVLPG VA2M (another 4 KiB page of
+        // the same large page), read VA2M + 0x1000 again: the new mapping.
+        String body = " movabs $" + (VA2M + 0x1000) + ", %rsi\n mov (%rsi), %rax\n out %eax, $0xa1\n"
+                + " movq $0x600083, 0x74000\n movabs $" + VA2M + ", %rdi\n invlpg (%rdi)\n"
+                + " mov (%rsi), %rax\n out %eax, $0xa2\n";
+        try (TestVm t = vm(body, m -> {
+            m.w64(0x401000, 0xaaaa);
+            m.w64(0x601000, 0xbbbb);
+        })) {
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(0xaaaa, port(t, 0xa1));
+            assertEquals(0xbbbb, port(t, 0xa2));
+        }
+    }
 }

@@ -132,4 +132,26 @@ class RunControlTest {
         msrs.add(new org.jkvm.hypervisor.x86.Msr(0x4b564d01, 0x1234));   // kvmclock: not ours, carried
         return new CpuState(s.registers(), s.system(), s.fpu(), s.xcr0(), msrs, s.events(), s.activity(), s.debug());
     }
+
+    @Test
+    void activityStatesRoundTripAndWaitForSipiRunsNothing() {
+        try (TestVm t = new TestVm(1 << 20)) {
+            t.load(0x1000, Asm.assemble(".code16\n mov $1, %al\n out %al, $0x80\n hlt\n"));
+            t.realMode(0x1000);
+            CpuState s = t.vcpu.saveState();
+            for (ActivityState a : ActivityState.values()) {
+                t.vcpu.restoreState(new CpuState(s.registers(), s.system(), s.fpu(), s.xcr0(), s.msrs(), s.events(),
+                        a, s.debug()));
+                assertEquals(a, t.vcpu.saveState().activity());
+            }
+            t.vcpu.restoreState(new CpuState(s.registers(), s.system(), s.fpu(), s.xcr0(), s.msrs(), s.events(),
+                    ActivityState.WAIT_FOR_SIPI, s.debug()));
+            t.vcpu.kick();
+            assertEquals(VcpuExit.INTERRUPTED, t.vcpu.run());
+            assertEquals(0, t.ops.valuesAt(0x80).size(), "a vCPU waiting for SIPI executes nothing");
+            t.vcpu.restoreState(s);
+            assertEquals(VcpuExit.HLT, t.run());
+            assertEquals(List.of(1L), t.ops.valuesAt(0x80));
+        }
+    }
 }

@@ -218,4 +218,26 @@ class SystemTest {
             assertEquals(List.of(1L), t.ops.valuesAt(0x92), "64-bit registers work again after the far jump");
         }
     }
+
+    @Test
+    void iretWithABadStackSegmentFaultsBeforeChangingCs() {
+        // IRETQ to ring 3 with SS 0x13 (a DPL-0 data segment): #GP(0x10) on the IRETQ itself, CS still 0x08.
+        String src = ".code64\n lea gp(%rip), %rax\n mov $0x800d0, %rdi\n mov %ax, (%rdi)\n movw $8, 2(%rdi)\n"
+                + " movw $0x8e00, 4(%rdi)\n shr $16, %rax\n mov %ax, 6(%rdi)\n shr $16, %rax\n mov %eax, 8(%rdi)\n"
+                + " movl $0, 12(%rdi)\n lidt idtr(%rip)\n"
+                + " push $0x13\n push $0x1f0000\n push $2\n push $0x33\n push $0x1234\n"
+                + "bad: iretq\n"
+                + "gp: pop %rax\n out %eax, $0xd1\n mov (%rsp), %rax\n out %eax, $0xd2\n mov 8(%rsp), %rax\n"
+                + " out %eax, $0xd3\n hlt\n"
+                + "idtr: .word 0xfff\n .quad 0x80000\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            byte[] code = Asm.assemble(src);
+            t.load(0x100000, code);
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(List.of(0x10L), t.ops.valuesAt(0xd1), "#GP(SS selector)");
+            assertEquals(List.of(0x100000L + indexOf(code, new byte[] {0x48, (byte) 0xcf})), t.ops.valuesAt(0xd2));
+            assertEquals(List.of(0x08L), t.ops.valuesAt(0xd3), "CS was not changed");
+        }
+    }
 }

@@ -124,12 +124,19 @@ public final class VcpuRunner implements Runnable {
         }
     }
 
-    /** Ends the loop from a device handler on the vCPU thread (e.g. debug exit); takes effect after the exit. */
+    /**
+     * Ends the loop from a device handler on the vCPU thread (e.g. debug exit); takes effect when {@code run()}
+     * returns. The vCPU is kicked so that it returns soon even if its backend would go on executing after the I/O
+     * access (the guest may spin after writing the debug-exit port).
+     */
     public void finish(VmExit why) {
         if (exit == null) {
             exit = why;
         }
         state = State.FINISHED;
+        if (Thread.currentThread() == thread) {
+            vcpu.kick();
+        }
     }
 
     /** Whether the vCPU executes guest code. */

@@ -134,6 +134,8 @@ public final class Cpu extends FlagState {
     /** Set when the current block must stop after this instruction (its code was overwritten). */
     public boolean stopBlock;
     public boolean halted;
+    /** An application processor waiting for a start-up IPI (restored from another backend): runs nothing. */
+    public boolean waitSipi;
     /** The CPU shut down (triple fault); only a state restore leaves this. */
     public boolean shutdown;
     public long instret;

@@ -6,6 +6,7 @@ import org.jkvm.softcpu.cpu.Cpu;
 import org.jkvm.softcpu.cpu.GuestFault;
 import org.jkvm.softcpu.decode.Dec;
 import org.jkvm.softcpu.decode.Decoder;
+import org.jkvm.softcpu.mem.LongMap;
 import org.jkvm.softcpu.mem.Mmu;
 import org.jkvm.softcpu.mem.PhysMemory;
 import org.jkvm.softcpu.ops.Op;

@@ -102,6 +102,9 @@ public final class Runner {
         if (c.shutdown) {
             return VcpuExit.SHUTDOWN;
         }
+        if (c.waitSipi) {
+            return sipiWait();
+        }
         if (c.halted) {
             VcpuExit e = haltWait();
             if (e != null) {
@@ -241,6 +244,23 @@ public final class Runner {
                 Interrupts.external(c, v);
                 return c.exit != null ? takeExit() : null;
             }
+            if (!c.attention) {
+                LockSupport.park(this);
+            }
+        }
+    }
+
+    /** WAIT_FOR_SIPI: nothing runs (there is no APIC to send a start-up IPI); only a kick ends the wait. */
+    private VcpuExit sipiWait() {
+        for (;;) {
+            if (c.kickRequested) {
+                c.kickRequested = false;
+                c.attention = false;
+                return VcpuExit.INTERRUPTED;
+            }
+            c.attention = false;
+            syncDirty();
+            crossRequests.run();
             if (!c.attention) {
                 LockSupport.park(this);
             }

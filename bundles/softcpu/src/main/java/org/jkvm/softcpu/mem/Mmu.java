@@ -14,9 +14,16 @@ public final class Mmu {
     public static final int READ = 0;
     public static final int WRITE = 1;
     public static final int EXEC = 2;
+    /** tlbFlags bit: the page is writable at this privilege and its PTE dirty bit is set. */
+    static final int WRITABLE_DIRTY = 8;
 
     private final Cpu c;
     private final PhysMemory phys;
+    /**
+     * TLB entries made from large pages, by (size class, large page number): a 1024-bit set of TLB indexes, so that
+     * INVLPG drops exactly the entries of the large page holding its address without scanning the TLB.
+     */
+    private final LongMap<long[]> large = new LongMap<>();
     public final PageWalker walker;
     /** Called when a guest write hits a page holding decoded code. */
     public CodeInvalidator code;
@@ -62,6 +69,7 @@ public final class Mmu {
         Arrays.fill(c.tlbExec, -1L);
         Arrays.fill(c.tlbFlags, (byte) 0);
         c.tlbLargeEntries = 0;
+        large.clear();
     }
 
     /** Drops every entry except global pages (a CR3 write with CR4.PGE). */
@@ -94,28 +102,57 @@ public final class Mmu {
         long vpn = lin >>> 12;
         drop((int) vpn & Cpu.TLB_MASK);
         if (c.tlbLargeEntries > 0) {
-            for (int i = 0; i < Cpu.TLB_SIZE; i++) {
-                int cls = (c.tlbFlags[i] >> 1) & 3;
-                if (cls != 0) {
-                    int sh = cls == 1 ? 9 : cls == 2 ? 10 : 18;
-                    long tag = Math.max(c.tlbRead[i], c.tlbExec[i]);
-                    if (tag == -1L || (tag >>> sh) == (vpn >>> sh)) {
-                        drop(i);
+            for (int cls = 1; cls <= 3; cls++) {
+                long[] set = large.get(largeKey(cls, vpn));
+                if (set != null) {
+                    for (int w = 0; w < set.length; w++) {
+                        long bits = set[w];
+                        while (bits != 0) {
+                            int b = Long.numberOfTrailingZeros(bits);
+                            bits &= bits - 1;
+                            drop(w * 64 + b);
+                        }
                     }
                 }
             }
         }
     }
 
+    private static int largeShift(int cls) {
+        return cls == 1 ? 9 : cls == 2 ? 10 : 18;
+    }
+
+    private static long largeKey(int cls, long vpn) {
+        return (long) cls << 60 | vpn >>> largeShift(cls);
+    }
+
     private void drop(int i) {
+        int cls = (c.tlbFlags[i] >> 1) & 3;
+        if (cls != 0) {
+            c.tlbLargeEntries--;
+            long key = largeKey(cls, c.tlbRead[i]);
+            long[] set = large.get(key);
+            if (set != null) {
+                set[i >> 6] &= ~(1L << i);
+                if (isEmpty(set)) {
+                    large.remove(key);
+                }
+            }
+        }
         c.tlbRead[i] = -1L;
         c.tlbWrite[i] = -1L;
         c.tlbWriteCode[i] = -1L;
         c.tlbExec[i] = -1L;
-        if ((c.tlbFlags[i] & 6) != 0) {
-            c.tlbLargeEntries--;
-        }
         c.tlbFlags[i] = 0;
+    }
+
+    private static boolean isEmpty(long[] set) {
+        for (long w : set) {
+            if (w != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- fills -----------------------------------------------------------------------------------------------
@@ -159,10 +196,18 @@ public final class Mmu {
                 c.tlbWrite[i] = vpn;
             }
         }
-        int flags = (walker.lastGlobal ? 1 : 0) | walker.lastSizeClass << 1;
+        int flags = (walker.lastGlobal ? 1 : 0) | walker.lastSizeClass << 1
+                | (walker.lastWritable && walker.lastDirty ? WRITABLE_DIRTY : 0);
         c.tlbFlags[i] = (byte) flags;
         if (walker.lastSizeClass != 0) {
             c.tlbLargeEntries++;
+            long key = largeKey(walker.lastSizeClass, vpn);
+            long[] set = large.get(key);
+            if (set == null) {
+                set = new long[Cpu.TLB_SIZE / 64];
+                large.put(key, set);
+            }
+            set[i >> 6] |= 1L << i;
         }
         return c.tlbHost[i] + (lin & 0xfff);
     }
@@ -234,6 +279,15 @@ public final class Mmu {
             Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
             return;
         }
+        if (c.tlbRead[i] == vpn && (c.tlbFlags[i] & WRITABLE_DIRTY) != 0 && rearm(i, vpn)) {
+            // The translation is cached and writable: only the dirty epoch (or code) took the write tag away.
+            if (c.tlbWrite[i] == vpn) {
+                Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
+            } else {
+                writeSlow(lin, s, v);   // now a write-code tag: the branch above
+            }
+            return;
+        }
         writeSize = n;
         long a = hostFor(lin, WRITE);
         writeSize = 1;
@@ -242,6 +296,27 @@ public final class Mmu {
         } else {
             mmioWrite(lastGpa, n, v);
         }
+    }
+
+    /**
+     * Re-arms the write tag of TLB slot {@code i} without a page walk: marks the page in the current dirty epoch
+     * and gives it the write (or, for a code page, write-code) tag. False when the page is not RAM.
+     */
+    private boolean rearm(int i, long vpn) {
+        long pageGpa = c.tlbPhys[i];
+        int r = phys.region(pageGpa);
+        if (r < 0) {
+            return false;
+        }
+        long page = phys.page(r, pageGpa);
+        phys.markDirty(r, page, c.epochSeen[r]);
+        if (phys.isCode(r, page)) {
+            c.tlbWriteCode[i] = vpn;
+            c.tlbCodeChunks[i] = code.chunks(pageGpa);
+        } else {
+            c.tlbWrite[i] = vpn;
+        }
+        return true;
     }
 
     /**

@@ -131,8 +131,14 @@ public final class Far {
             }
             long sp = c.peek(2 * n + imm, s);
             int ss = (int) c.peek(3 * n + imm, s) & 0xffff;
+            boolean nullSs = c.longMode && (ss & ~3) == 0 && rpl < 3 && (ss & 3) == rpl;
+            long ssDesc = nullSs ? 0 : Segments.checkSs(c, ss, rpl);
             Segments.loadCs(c, sel, d, rpl);
-            Segments.load(c, Cpu.SS, ss);
+            if (nullSs) {
+                Modes.setSeg(c, Cpu.SS, ss, 0, 0, Modes.AR_UNUSABLE | (rpl << 5) | Modes.AR_DB);
+            } else {
+                Segments.loadCheckedSs(c, ss, ssDesc);
+            }
             c.r[4] = s == 1 ? (c.r[4] & ~0xffffL) | (sp & 0xffff) : sp;
             c.adjustSp(imm);
             c.rip = off;

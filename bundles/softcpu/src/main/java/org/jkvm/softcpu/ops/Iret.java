@@ -94,12 +94,15 @@ public final class Iret extends Branch.BranchOp {
         if (s == 1) {
             changeable &= 0xffff;
         }
+        // Check the new SS before anything changes, so a fault leaves the IRET restartable.
+        boolean nullSs = popStack && c.longMode && (ss & ~3) == 0 && rpl < 3 && (ss & 3) == rpl;
+        long ssDesc = popStack && !nullSs ? Segments.checkSs(c, ss, rpl) : 0;
         Segments.loadCs(c, sel, d, rpl);
         if (popStack) {
-            if (c.longMode && (ss & ~3) == 0 && rpl < 3) {
+            if (nullSs) {
                 Modes.setSeg(c, Cpu.SS, ss, 0, 0, Modes.AR_UNUSABLE | (rpl << 5) | Modes.AR_DB);
             } else {
-                Segments.load(c, Cpu.SS, ss);
+                Segments.loadCheckedSs(c, ss, ssDesc);
             }
             c.movSsShadow = false;
             c.r[4] = s == 1 ? (c.r[4] & ~0xffffL) | (sp & 0xffff) : s == 2 ? sp & 0xffffffffL : sp;

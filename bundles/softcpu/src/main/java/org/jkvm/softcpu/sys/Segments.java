@@ -139,13 +139,31 @@ public final class Segments {
             }
             throw c.fault(Vec.GP, 0);
         }
+        long d = checkSs(c, sel, c.cpl);
+        setAccessed(c, sel, d);
+        loadCache(c, Cpu.SS, sel, d);
+    }
+
+    /**
+     * Checks a non-null stack selector for privilege {@code cpl} (writable data, RPL = DPL = cpl, present) and
+     * returns its descriptor, changing nothing: RET/IRET to an outer level check the new SS before loading CS.
+     */
+    public static long checkSs(Cpu c, int sel, int cpl) {
+        if ((sel & ~3) == 0) {
+            throw c.fault(Vec.GP, 0);
+        }
         long d = read(c, sel, Vec.GP);
-        if ((sel & 3) != c.cpl || !codeData(d) || code(d) || (d & (1L << 41)) == 0 || dpl(d) != c.cpl) {
+        if ((sel & 3) != cpl || !codeData(d) || code(d) || (d & (1L << 41)) == 0 || dpl(d) != cpl) {
             throw c.fault(Vec.GP, sel & 0xfffc);
         }
         if (!present(d)) {
             throw c.fault(Vec.SS, sel & 0xfffc);
         }
+        return d;
+    }
+
+    /** Loads SS from a descriptor {@link #checkSs} accepted. */
+    public static void loadCheckedSs(Cpu c, int sel, long d) {
         setAccessed(c, sel, d);
         loadCache(c, Cpu.SS, sel, d);
     }

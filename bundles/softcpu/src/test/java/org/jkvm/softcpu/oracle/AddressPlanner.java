@@ -59,6 +59,21 @@ final class AddressPlanner {
         }
         long disp = disp(r, dispBytes);
         boolean sib = index == Operand.NONE && base != Operand.NONE && r.nextInt(7) == 0;
+        return solve(new Operand.Mem(base, index, scale, disp, dispBytes, sib, addr32, gs, noise), ea);
+    }
+
+    /**
+     * Sets (and pins) the address registers of {@code m} so that its effective address is {@code ea}, adjusting
+     * the displacement where the arithmetic needs it (divisibility by the scale, or by 2 for [r+r]).
+     */
+    private Operand.Mem solve(Operand.Mem m, long ea) {
+        SplittableRandom r = b.rnd;
+        int base = m.base();
+        int index = m.index();
+        int scale = m.scale();
+        long disp = m.disp();
+        int dispBytes = m.dispBytes();
+        boolean addr32 = m.addr32();
         long wrap = addr32 ? 0xFFFFFFFFL : -1L;
         if (base == Operand.NONE) {
             int k = Integer.numberOfTrailingZeros(scale);
@@ -85,7 +100,7 @@ final class AddressPlanner {
             }
             setAddr(base, (ea - disp - iv * scale) & wrap, addr32);
         }
-        return new Operand.Mem(base, index, scale, disp, dispBytes, sib, addr32, gs, noise);
+        return new Operand.Mem(base, index, scale, disp, dispBytes, m.forceSib(), addr32, m.gs(), m.segNoise());
     }
 
     /** A register already holding a value (a pointer, RSP) as base, with a displacement making up the rest. */

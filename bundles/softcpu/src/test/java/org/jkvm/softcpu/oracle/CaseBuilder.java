@@ -75,7 +75,12 @@ final class CaseBuilder {
 
     /** Encodes {@code asm} at {@link #here()} and appends it. */
     CaseBuilder emit(Asm asm) {
-        code.writeBytes(asm.encode(here()));
+        byte[] bytes = asm.encode(here());
+        if (bytes.length > 15) {
+            // Prefixes, REX, SIB, disp32 and imm32 together can pass the 15-byte limit: #GP(0) on any x86.
+            say(MAY_FAULT + " (" + bytes.length + " bytes)");
+        }
+        code.writeBytes(bytes);
         return this;
     }
 

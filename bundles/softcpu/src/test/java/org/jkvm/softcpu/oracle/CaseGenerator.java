@@ -16,7 +16,7 @@ public final class CaseGenerator {
             new Weighted(new BitGen(), 9), new Weighted(new ExtGen(), 5), new Weighted(new MoveGen(), 10),
             new Weighted(new AtomicGen(), 8), new Weighted(new CondGen(), 7), new Weighted(new StackGen(), 7),
             new Weighted(new StringGen(), 7), new Weighted(new BranchGen(), 8), new Weighted(new FaultGen(), 3),
-            new Weighted(new ChainGen(), 8), new Weighted(new SmcGen(), 2));
+            new Weighted(new ChainGen(), 8), new Weighted(new SmcGen(), 2), new Weighted(new PrefixGen(), 2));
 
     private final long seed;
     private final CpuFeatures features;

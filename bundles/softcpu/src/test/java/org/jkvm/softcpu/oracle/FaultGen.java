@@ -2,7 +2,8 @@ package org.jkvm.softcpu.oracle;
 
 /**
  * Instructions that fault in 64-bit user mode, to compare the exception, its RIP, error code and CR2 and the state
- * it leaves: opcodes invalid in 64-bit mode and UD2/UD1 (#UD), LOCK where it is not allowed (#UD), INT3 and INT 3
+ * it leaves: opcodes invalid in 64-bit mode and UD2/UD1 (#UD), LOCK where it is not allowed (#UD), instructions
+ * longer than 15 bytes (#GP), INT3 and INT 3
  * (#BP, a trap: RIP after it), INT n through a gate it may not use (#GP with the IDT error code), non-canonical addresses (#GP(0), or #SS(0) through RSP/RBP), accesses that start or
  * run into the unmapped pages around the data area (#PF with CR2), a push below the data area, and REP STOS/MOVS
  * that run off its end (#PF after some iterations, with RCX/RSI/RDI where the fault struck).
@@ -52,6 +53,15 @@ final class FaultGen implements Generator {
     }
 
     private static void lock(CaseBuilder b) {
+        if (b.rnd.nextInt(4) == 0) {
+            // 14 redundant prefixes and a 2-byte ADD: 16 bytes, over the 15-byte limit: #GP(0).
+            for (int i = 0; i < 14; i++) {
+                b.emitBytes(i == 0 ? 0x66 : new int[] {0x66, 0x2E, 0x3E}[b.rnd.nextInt(3)]);
+            }
+            b.emitBytes(0x01, 0xC0 | b.rnd.nextInt(64));
+            b.say("16-byte instruction");
+            return;
+        }
         int bits = b.size(true);
         Asm a = b.sized(new Asm(), bits).prefixFirst(0xF0);
         switch (b.rnd.nextInt(3)) {

@@ -81,7 +81,7 @@ class InstructionOracleTest {
         for (OracleCase c : cases) {
             byte[] image = new CaseGenerator(c.seed(), features).baseImage();
             OracleResult host = harness.run(List.of(c), image).get(0);
-            try (SoftCpuRunner soft = new SoftCpuRunner(softCpu, image)) {
+            try (BackendRunner soft = new BackendRunner(softCpu, image)) {
                 List<String> d = Comparison.differences(c, host, soft.run(c));
                 if (!d.isEmpty()) {
                     lines.add(Comparison.report(c, d));

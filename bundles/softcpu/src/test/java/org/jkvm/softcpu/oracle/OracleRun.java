@@ -28,15 +28,16 @@ final class OracleRun {
      * @param perClass class name -> {cases, failures, host exceptions}
      * @param hostMs   time in the native harness (including writing and reading its files)
      * @param softMs   time running the cases on the backend
+     * @param backend  the backend's name
      * @param genMs    time generating
      */
     record Summary(long seed, int cases, int failures, List<String> lines, List<String> regressions,
                    Map<String, int[]> perClass, long hostMs,
-                   long softMs, long genMs) {
+                   long softMs, long genMs, String backend) {
         /** A few lines for the log: counts per class and the times. */
         String describe() {
             StringBuilder sb = new StringBuilder(String.format("seed 0x%x: %d cases, %d differ (generate %d ms, "
-                    + "host %d ms, software CPU %d ms)", seed, cases, failures, genMs, hostMs, softMs));
+                    + "host %d ms, %s %d ms)", seed, cases, failures, genMs, hostMs, backend, softMs));
             perClass.forEach((k, v) -> sb.append(String.format("%n  %-7s %7d cases, %5d raise exceptions on the "
                     + "host, %d differ", k, v[0], v[2], v[1])));
             return sb.toString();
@@ -59,7 +60,7 @@ final class OracleRun {
         long softNs = 0;
         long genNs = 0;
         byte[] image = gen.baseImage();
-        try (SoftCpuRunner soft = new SoftCpuRunner(hv, image)) {
+        try (BackendRunner soft = new BackendRunner(hv, image)) {
             for (int from = first; from < first + count; from += batch) {
                 long t0 = System.nanoTime();
                 List<OracleCase> cases = new ArrayList<>();
@@ -92,7 +93,7 @@ final class OracleRun {
             }
         }
         return new Summary(gen.seed(), count, failures, lines, regressions, perClass, hostNs / 1_000_000,
-                softNs / 1_000_000, genNs / 1_000_000);
+                softNs / 1_000_000, genNs / 1_000_000, hv.accelerator().displayName());
     }
 
     /** The class part of a case's description ({@code "ALU"} of {@code "ALU: ADD ..."}). */

@@ -21,7 +21,7 @@ import org.jkvm.memory.MmapGuestMemory;
  * {@code run()} until HLT, then the registers, the exception frame (when the HLT is an exception stub) and the
  * changed data bytes, restored afterwards. Use from one thread (the one that created it); not thread-safe.
  */
-final class SoftCpuRunner implements AutoCloseable {
+final class BackendRunner implements AutoCloseable {
     private final MmapGuestMemory mem;
     private final HvVm vm;
     private final HvVcpu vcpu;
@@ -32,7 +32,7 @@ final class SoftCpuRunner implements AutoCloseable {
     private final Watchdog watchdog;
     private final CpuState start;
 
-    SoftCpuRunner(Hypervisor hv, byte[] baseImage) {
+    BackendRunner(Hypervisor hv, byte[] baseImage) {
         mem = MmapGuestMemory.allocate(GuestSetup.RAM_BYTES);
         HvVm v = null;
         HvVcpu c = null;

@@ -1,15 +1,15 @@
-package org.jkvm.softcpu.exec;
+package org.jkvm.softcpu.mem;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
 
 /** A small open-addressing map from long keys (never -1) to objects: lookups allocate nothing. */
-final class LongMap<V> {
+public final class LongMap<V> {
     private long[] keys = new long[64];
     private Object[] vals = new Object[64];
     private int size;
 
-    LongMap() {
+    public LongMap() {
         Arrays.fill(keys, -1L);
     }
 
@@ -19,7 +19,7 @@ final class LongMap<V> {
     }
 
     @SuppressWarnings("unchecked")
-    V get(long k) {
+    public V get(long k) {
         int mask = keys.length - 1;
         for (int i = hash(k, mask); ; i = (i + 1) & mask) {
             long kk = keys[i];
@@ -32,7 +32,7 @@ final class LongMap<V> {
         }
     }
 
-    void put(long k, V v) {
+    public void put(long k, V v) {
         if ((size + 1) * 2 > keys.length) {
             grow();
         }
@@ -52,7 +52,7 @@ final class LongMap<V> {
     }
 
     @SuppressWarnings("unchecked")
-    V remove(long k) {
+    public V remove(long k) {
         int mask = keys.length - 1;
         int i = hash(k, mask);
         for (; ; i = (i + 1) & mask) {
@@ -80,7 +80,7 @@ final class LongMap<V> {
     }
 
     @SuppressWarnings("unchecked")
-    void forEachValue(Consumer<V> f) {
+    public void forEachValue(Consumer<V> f) {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != -1L) {
                 f.accept((V) vals[i]);
@@ -88,7 +88,7 @@ final class LongMap<V> {
         }
     }
 
-    void clear() {
+    public void clear() {
         Arrays.fill(keys, -1L);
         Arrays.fill(vals, null);
         size = 0;
