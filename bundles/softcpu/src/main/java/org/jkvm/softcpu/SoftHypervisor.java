@@ -18,9 +18,9 @@ import org.jkvm.softcpu.mem.Host;
  * The software CPU as a {@link Hypervisor}: stateless apart from what it creates. Thread-safe.
  *
  * <p>CPUID (what this CPU implements, nothing more): vendor AuthenticAMD, family 17h; leaf 1 EDX pse tsc msr pae
- * cx8 sep pge cmov pat pse36 clflush, ECX cx16 movbe popcnt hypervisor; leaf 7 fsgsbase erms adx rdpid;
+ * cx8 sep pge cmov pat pse36 clflush, ECX cx16 movbe popcnt hypervisor; leaf 7 fsgsbase bmi1 bmi2 erms adx rdpid;
  * 0x80000001 syscall nx pdpe1gb rdtscp lm lahf_lm abm; 40 physical and 48 virtual address bits. No x87, SSE,
- * APIC, MTRR, BMI1 (no VEX decoding yet).
+ * APIC, MTRR, AVX (VEX decodes only the BMI instructions).
  */
 public final class SoftHypervisor implements Hypervisor {
     /** The TSC rate when the host's cannot be read: 1 GHz. */
@@ -52,7 +52,7 @@ public final class SoftHypervisor implements Hypervisor {
         List<CpuidEntry> l = new ArrayList<>();
         l.add(new CpuidEntry(0, 0, false, 7, vb, vc, vd));
         l.add(new CpuidEntry(1, 0, false, LEAF1_EAX, 0x00000800, LEAF1_ECX, LEAF1_EDX));
-        l.add(new CpuidEntry(7, 0, true, 0, 1 | 1 << 9 | 1 << 19, 1 << 22, 0));
+        l.add(new CpuidEntry(7, 0, true, 0, 1 | 1 << 3 | 1 << 8 | 1 << 9 | 1 << 19, 1 << 22, 0));
         l.add(new CpuidEntry(0x80000000, 0, false, 0x80000008, vb, vc, vd));
         int ext = LEAF1_EDX & ~(1 << 11 | 1 << 19) | 1 << 11 | 1 << 20 | 1 << 26 | 1 << 27 | 1 << 29;
         l.add(new CpuidEntry(0x80000001, 0, false, LEAF1_EAX, 0, 1 | 1 << 5, ext));

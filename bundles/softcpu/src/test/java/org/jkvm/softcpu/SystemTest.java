@@ -240,4 +240,35 @@ class SystemTest {
             assertEquals(List.of(0x08L), t.ops.valuesAt(0xd3), "CS was not changed");
         }
     }
+
+    @Test
+    void repStosAndMovsAcrossPagesAndOverlappingForwardCopies() {
+        String src = ".code64\n cld\n mov $0x5a, %al\n mov $0x300001, %rdi\n mov $10000, %ecx\n rep stosb\n"
+                + " mov $0x1122334455667788, %rax\n mov $0x308000, %rdi\n mov $1500, %ecx\n rep stosq\n"
+                + " mov $0x308000, %rsi\n mov $0x310003, %rdi\n mov $1500, %ecx\n rep movsq\n"
+                + " mov $0x320000, %rsi\n mov $0x320001, %rdi\n mov $5000, %ecx\n rep movsb\n"
+                + " mov %rsi, %rax\n out %eax, $0x80\n mov %rdi, %rax\n out %eax, $0x81\n hlt\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble(src));
+            t.memory.writeByte(0x320000, (byte) 'a');
+            t.memory.writeByte(0x320001, (byte) 'b');
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(0, t.memory.readByte(0x300000));
+            for (int k = 0; k < 10000; k += 97) {
+                assertEquals(0x5a, t.memory.readByte(0x300001 + k));
+            }
+            assertEquals(0x5a, t.memory.readByte(0x300001 + 9999));
+            assertEquals(0, t.memory.readByte(0x300001 + 10000));
+            for (int k = 0; k < 1500; k += 37) {
+                assertEquals(0x1122334455667788L, t.memory.readLongLE(0x310003 + 8L * k));
+            }
+            assertEquals(0x1122334455667788L, t.memory.readLongLE(0x310003 + 8L * 1499));
+            for (int k = 0; k <= 5000; k += 101) {
+                assertEquals('a', t.memory.readByte(0x320000 + k), "a forward overlapping MOVSB repeats the byte");
+            }
+            assertEquals(List.of(0x320000L + 5000), t.ops.valuesAt(0x80));
+            assertEquals(List.of(0x320001L + 5000), t.ops.valuesAt(0x81));
+        }
+    }
 }

@@ -116,13 +116,37 @@ public class FlagState {
         }
     }
 
-    /** The six arithmetic flags as RFLAGS bits. */
+    /** The six arithmetic flags as RFLAGS bits (one switch on the kind: ROL/RCL and friends read them all). */
     public final long arith() {
-        if (ccOp == FL) {
+        int kind = ccOp >> 2;
+        if (kind == FL) {
             return ccRes;
         }
-        return (cf() ? CF : 0) | (pf() ? PF : 0) | (af() ? AF : 0) | (zf() ? ZF : 0) | (sf() ? SF : 0)
-                | (of() ? OF : 0);
+        long res = ccRes;
+        int sh = signShift();
+        long f = (res == 0 ? ZF : 0) | ((res >>> sh) & 1) << 7 | parity(res);
+        long a = ccA;
+        long b = ccB;
+        switch (kind) {
+            case ADD:
+                return f | (Long.compareUnsigned(res, a) < 0 ? CF : 0) | ((a ^ b ^ res) & AF)
+                        | ((((a ^ res) & (b ^ res)) >>> sh & 1) << 11);
+            case ADC:
+                return f | (Long.compareUnsigned(res, a) <= 0 ? CF : 0) | ((a ^ b ^ res) & AF)
+                        | ((((a ^ res) & (b ^ res)) >>> sh & 1) << 11);
+            case SUB:
+                return f | (Long.compareUnsigned(a, b) < 0 ? CF : 0) | ((a ^ b ^ res) & AF)
+                        | ((((a ^ b) & (a ^ res)) >>> sh & 1) << 11);
+            case SBB:
+                return f | (Long.compareUnsigned(a, b) <= 0 ? CF : 0) | ((a ^ b ^ res) & AF)
+                        | ((((a ^ b) & (a ^ res)) >>> sh & 1) << 11);
+            case INC:
+                return f | (b != 0 ? CF : 0) | ((a ^ res) & AF) | (res == 1L << sh ? OF : 0);
+            case DEC:
+                return f | (b != 0 ? CF : 0) | ((a ^ res) & AF) | (a == 1L << sh ? OF : 0);
+            default:
+                return f;
+        }
     }
 
     /** The whole RFLAGS. */

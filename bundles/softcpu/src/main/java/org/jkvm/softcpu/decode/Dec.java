@@ -52,6 +52,11 @@ public final class Dec {
     public int effSeg;
     public long amask;
 
+    /** VEX: the vvvv register (0-15), VEX.L and the implied prefix (0 none, 1 66, 2 F3, 3 F2). */
+    public int vvvv;
+    public int vexL;
+    public int vexPp;
+
     /** Set by decodes whose memory form accepts a LOCK prefix. */
     public boolean lockOk;
 

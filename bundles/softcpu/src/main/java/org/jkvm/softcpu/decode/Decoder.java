@@ -25,11 +25,13 @@ public final class Decoder {
     final Cpu c;
     final Dec d;
     private final Decoder0F map0f;
+    private final DecoderVex vex;
 
     public Decoder(Cpu c) {
         this.c = c;
         this.d = new Dec(c);
         this.map0f = new Decoder0F(this);
+        this.vex = new DecoderVex(this);
     }
 
     /** The decoder state (for the block builder). */
@@ -368,8 +370,8 @@ public final class Decoder {
             case 0xc2: return new Branch.Ret(d, (int) d.fetch16(), stackSize());
             case 0xc3: return new Branch.Ret(d, 0, stackSize());
             case 0xc4: case 0xc5: {
-                if (d.mode == 2) {
-                    return undefined();
+                if (d.mode == 2 || vexFollows()) {
+                    return vex.decode(b);
                 }
                 d.modrm();
                 if (d.mod == 3) {
@@ -397,6 +399,13 @@ public final class Decoder {
             case 0xcf: return new Iret(d, d.osz);
             default: return rowDtoF(b);
         }
+    }
+
+    /** Outside 64-bit mode C4/C5 are VEX only when the next byte would be a register ModRM (LES/LDS need memory). */
+    private boolean vexFollows() {
+        int next = d.fetch8();
+        d.pos--;
+        return (next & 0xc0) == 0xc0;
     }
 
     private Op group2(int b) {

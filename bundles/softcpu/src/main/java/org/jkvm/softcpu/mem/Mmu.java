@@ -14,6 +14,8 @@ public final class Mmu {
     public static final int READ = 0;
     public static final int WRITE = 1;
     public static final int EXEC = 2;
+    /** tlbFlags bit: the page is writable at this privilege and its PTE dirty bit is set. */
+    static final int WRITABLE_DIRTY = 8;
 
     private final Cpu c;
     private final PhysMemory phys;
@@ -194,7 +196,8 @@ public final class Mmu {
                 c.tlbWrite[i] = vpn;
             }
         }
-        int flags = (walker.lastGlobal ? 1 : 0) | walker.lastSizeClass << 1;
+        int flags = (walker.lastGlobal ? 1 : 0) | walker.lastSizeClass << 1
+                | (walker.lastWritable && walker.lastDirty ? WRITABLE_DIRTY : 0);
         c.tlbFlags[i] = (byte) flags;
         if (walker.lastSizeClass != 0) {
             c.tlbLargeEntries++;
@@ -276,6 +279,15 @@ public final class Mmu {
             Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
             return;
         }
+        if (c.tlbRead[i] == vpn && (c.tlbFlags[i] & WRITABLE_DIRTY) != 0 && rearm(i, vpn)) {
+            // The translation is cached and writable: only the dirty epoch (or code) took the write tag away.
+            if (c.tlbWrite[i] == vpn) {
+                Host.put(c.tlbHost[i] + (lin & 0xfff), n, v);
+            } else {
+                writeSlow(lin, s, v);   // now a write-code tag: the branch above
+            }
+            return;
+        }
         writeSize = n;
         long a = hostFor(lin, WRITE);
         writeSize = 1;
@@ -284,6 +296,27 @@ public final class Mmu {
         } else {
             mmioWrite(lastGpa, n, v);
         }
+    }
+
+    /**
+     * Re-arms the write tag of TLB slot {@code i} without a page walk: marks the page in the current dirty epoch
+     * and gives it the write (or, for a code page, write-code) tag. False when the page is not RAM.
+     */
+    private boolean rearm(int i, long vpn) {
+        long pageGpa = c.tlbPhys[i];
+        int r = phys.region(pageGpa);
+        if (r < 0) {
+            return false;
+        }
+        long page = phys.page(r, pageGpa);
+        phys.markDirty(r, page, c.epochSeen[r]);
+        if (phys.isCode(r, page)) {
+            c.tlbWriteCode[i] = vpn;
+            c.tlbCodeChunks[i] = code.chunks(pageGpa);
+        } else {
+            c.tlbWrite[i] = vpn;
+        }
+        return true;
     }
 
     /**

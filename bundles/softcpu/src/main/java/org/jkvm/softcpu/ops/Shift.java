@@ -40,7 +40,7 @@ public final class Shift extends EOp {
         int bits = 8 << s;
         long m = Cpu.MASK[s];
         long res;
-        long fl = c.arith();
+        long fl = kind <= RCR ? c.arith() : 0;   // rotates keep the other flags; shifts set them all
         boolean cf;
         boolean of;
         switch (kind) {

@@ -3,6 +3,7 @@ package org.jkvm.softcpu.ops;
 import org.jkvm.softcpu.cpu.Cpu;
 import org.jkvm.softcpu.cpu.FlagState;
 import org.jkvm.softcpu.decode.Dec;
+import org.jkvm.softcpu.mem.Host;
 import org.jkvm.softcpu.sys.Io;
 
 /**
@@ -56,13 +57,18 @@ public final class Str extends Op {
             return;
         }
         int budget = CHUNK;
+        boolean bulk = (kind == STOS || kind == MOVS) && (c.flags & FlagState.DF) == 0 && flat(c, Cpu.ES)
+                && (kind == STOS || flat(c, srcSeg));
         while ((c.r[1] & amask) != 0) {
             once(c);
             setA(c, 1, (c.r[1] & amask) - 1);
+            if (bulk && (c.r[1] & amask) != 0) {
+                budget -= bulkRest(c);
+            }
             if ((kind == CMPS || kind == SCAS) && c.zf() != (rep == 0xf3)) {
                 return;
             }
-            if (--budget == 0) {
+            if (--budget <= 0) {
                 if (c.attention) {
                     c.rip = rip;
                     return;
@@ -70,6 +76,66 @@ public final class Str extends Op {
                 budget = CHUNK;
             }
         }
+    }
+
+    /** Whether segment {@code seg} is flat (64-bit mode, or base 0 and a 4 GiB expand-up limit). */
+    private boolean flat(Cpu c, int seg) {
+        return c.code64 || (c.base[seg] == 0 && c.segLo[seg] == 0 && c.segHi[seg] == 0xffffffffL
+                && amask == 0xffffffffL && (c.segRw[seg] & 3) == 3);
+    }
+
+    /**
+     * REP STOS / MOVS after an element went through the normal path (so the pages are in the TLB, writable and
+     * marked dirty): the rest of the elements on the same pages in one go, straight to host memory. Returns the
+     * number of elements done (0 when a page is not plain RAM in the TLB, e.g. it holds code, or the copy overlaps
+     * forward).
+     */
+    private int bulkRest(Cpu c) {
+        int n = 1 << s;
+        long count = c.r[1] & amask;
+        long di = c.r[7] & amask;
+        long dst = c.base[Cpu.ES] + di;
+        long vpn = dst >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        if (c.tlbWrite[i] != vpn) {
+            return 0;
+        }
+        long k = Math.min(count, (4096 - (dst & 0xfff)) >> s);
+        long dstHost = c.tlbHost[i] + (dst & 0xfff);
+        long si = c.r[6] & amask;
+        long srcHost = 0;
+        if (kind == MOVS) {
+            long src = c.base[srcSeg] + si;
+            long svpn = src >>> 12;
+            int j = (int) svpn & Cpu.TLB_MASK;
+            if (c.tlbRead[j] != svpn) {
+                return 0;
+            }
+            k = Math.min(k, (4096 - (src & 0xfff)) >> s);
+            srcHost = c.tlbHost[j] + (src & 0xfff);
+            if (srcHost < dstHost && dstHost < srcHost + k * n) {
+                return 0;   // a forward overlapping copy repeats a pattern: element by element
+            }
+        }
+        if (k <= 0 || di + k * n - 1 > amask || (kind == MOVS && si + k * n - 1 > amask)) {
+            return 0;
+        }
+        if (kind == STOS) {
+            long v = c.r[0];
+            if (s == 0) {
+                Host.U.setMemory(dstHost, k, (byte) v);
+            } else {
+                for (long e = 0; e < k; e++) {
+                    Host.put(dstHost + e * n, n, v);
+                }
+            }
+        } else {
+            Host.U.copyMemory(srcHost, dstHost, k * n);
+            setA(c, 6, si + k * n);
+        }
+        setA(c, 7, di + k * n);
+        setA(c, 1, count - k);
+        return (int) Math.min(k, CHUNK);
     }
 
     private void once(Cpu c) {
