@@ -47,7 +47,11 @@ class DomainStoreTest {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 assertEquals("ready", r.readLine(), "the writer process did not start");
-                Thread.sleep(50 + random.nextInt(700));
+                // Killed after a random number of saves, while it writes the next one (it does not wait for us).
+                int saves = 1 + random.nextInt(4);
+                for (int i = 0; i < saves; i++) {
+                    assertEquals("saved " + i, r.readLine(), "the writer's save " + i);
+                }
                 p.destroyForcibly();
                 assertTrue(p.waitFor(10, TimeUnit.SECONDS));
             }

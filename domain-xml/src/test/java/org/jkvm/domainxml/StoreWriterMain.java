@@ -4,7 +4,8 @@ import java.nio.file.Path;
 
 /**
  * A child process for {@link DomainStoreTest}: saves two large definitions of one domain, alternately, forever,
- * printing {@code ready} once, so that the test can kill it in the middle of a write. With a fourth argument
+ * printing {@code ready} once and {@code saved N} after each save, so that the test can kill it in the middle of a
+ * write after as many saves as it likes. With a fourth argument
  * {@code pause} it saves the first, then stops in the middle of writing the second and prints {@code mid-write}.
  */
 public final class StoreWriterMain {
@@ -30,15 +31,18 @@ public final class StoreWriterMain {
         System.out.flush();
         for (long i = 0; ; i++) {
             store.save(i % 2 == 0 ? b : a);
+            System.out.println("saved " + i);
+            System.out.flush();
         }
     }
 
+    /** Blocks until the test kills the process: this thread waits for its own end, which never comes. */
     private static void sleepForever() {
         while (true) {
             try {
-                Thread.sleep(60_000);
+                Thread.currentThread().join();
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // Nobody interrupts this process's threads; keep waiting for the kill.
             }
         }
     }

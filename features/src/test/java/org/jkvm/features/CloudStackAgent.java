@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.libvirt.Connect;
 import org.libvirt.Domain;
@@ -19,6 +20,9 @@ import org.libvirt.DomainJobInfo;
  * its own run inside host A's network namespace ({@link #main}), like an agent on that host.
  */
 final class CloudStackAgent {
+    /** How often the agent reads the job info while the migration runs, in ms. */
+    private static final long POLL_MS = 100;
+
     /**
      * What the migration showed.
      *
@@ -58,7 +62,13 @@ final class CloudStackAgent {
                 }
                 DomainJobInfo ji = dom.getJobInfo();
                 processed.add(ji.getDataProcessed());
-                Thread.sleep(100);
+                try {
+                    // The agent's poll period, as CloudStack's agent polls a migration's job info; the migration's
+                    // end ends it at once.
+                    f.get(POLL_MS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException stillMigrating) {
+                    // poll again
+                }
             }
             Domain onB = f.get(60, TimeUnit.SECONDS);
             if (!name.equals(onB.getName())) {

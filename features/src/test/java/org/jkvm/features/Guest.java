@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import org.jkvm.testkit.Await;
+
 /** A test guest's definition and its serial output ({@code hb seq=N ...} heartbeat lines). */
 final class Guest {
     private Guest() {
@@ -53,24 +55,52 @@ final class Guest {
         }
     }
 
-    /** Waits until the heartbeat sequence passes {@code after} by at least two. */
+    /** Waits until the heartbeat sequence passes {@code after} by at least two; {@code timeout} bounds a hang. */
     static long awaitHeartbeats(Path serial, long after, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            long s = lastSeq(serial);
-            if (s >= after + 2) {
-                return s;
-            }
-            sleep(50);
-        }
-        throw new AssertionError("no heartbeats after seq " + after + " in " + serial + " within " + timeout);
+        return Await.value("heartbeats after seq " + after + " in " + serial, timeout, () -> lastSeq(serial),
+                s -> s >= after + 2);
     }
 
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * The guest's heartbeat period as this host runs it, measured on the running guest: the time from one new
+     * heartbeat to the second after it, halved. It depends on the guest (the firmware beats every 500 ms of guest
+     * time, the fake engine every 100 ms) and on the backend, so checks of a paused guest use it rather than a
+     * fixed time.
+     */
+    static Duration heartbeatPeriod(Path serial, Duration timeout) {
+        long start = lastSeq(serial);
+        long first = Await.value("a new heartbeat in " + serial, timeout, () -> lastSeq(serial), s -> s > start);
+        long t0 = System.nanoTime();
+        long third = Await.value("two more heartbeats in " + serial, timeout, () -> lastSeq(serial),
+                s -> s >= first + 2);
+        return Duration.ofNanos((System.nanoTime() - t0) / (third - first));
+    }
+
+    /**
+     * Shows that a paused guest writes no heartbeats: for {@code periods} of its heartbeat periods (measured by
+     * {@link #heartbeatPeriod} while it ran) its sequence stays at {@code pausedAt}, or at the one heartbeat that
+     * may have been on its way when it paused. This wait is the observation itself, not a synchronisation: nothing
+     * can announce that a heartbeat did not come, so the window is as long as several heartbeats would take on
+     * this host, which makes a guest that kept running fail it.
+     */
+    static void assertNoHeartbeats(Path serial, long pausedAt, Duration period, int periods) {
+        long deadline = System.nanoTime() + period.toNanos() * periods;
+        long now;
+        while ((now = System.nanoTime()) < deadline) {
+            long seq = lastSeq(serial);
+            if (seq > pausedAt + 1) {
+                throw new AssertionError("heartbeat " + seq + " while paused at " + pausedAt + " in " + serial);
+            }
+            try {
+                Thread.sleep(Math.min(50, Math.max(1, (deadline - now) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while watching " + serial, e);
+            }
+        }
+        long seq = lastSeq(serial);
+        if (seq > pausedAt + 1) {
+            throw new AssertionError("heartbeat " + seq + " while paused at " + pausedAt + " in " + serial);
         }
     }
 }

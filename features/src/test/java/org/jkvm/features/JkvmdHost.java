@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.jkvm.testkit.Await;
 import org.jkvm.testkit.RepoPaths;
 
 /**
@@ -51,26 +52,17 @@ final class JkvmdHost implements Host {
     }
 
     private void awaitReady() {
-        long deadline = System.nanoTime() + READY.toNanos();
         try {
-            while (System.nanoTime() < deadline) {
+            Await.until("jkvmd on " + address + " is ready", READY, () -> {
                 String out = Files.readString(log(), StandardCharsets.UTF_8);
-                if (out.contains("jkvmd ready")) {
-                    return;
-                }
-                if (!process.isAlive()) {
+                if (!out.contains("jkvmd ready") && !process.isAlive()) {
                     throw new AssertionError("jkvmd on " + address + " exited " + process.exitValue() + ": " + out);
                 }
-                Thread.sleep(50);
-            }
+                return out.contains("jkvmd ready");
+            });
+        } catch (AssertionError e) {
             close();
-            throw new AssertionError("jkvmd on " + address + " not ready within " + READY + ": "
-                    + Files.readString(log(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new AssertionError("cannot read " + log(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted waiting for jkvmd", e);
+            throw e;
         }
     }
 

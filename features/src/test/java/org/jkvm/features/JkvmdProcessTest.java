@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.jkvm.testkit.Await;
 import org.jkvm.testkit.RepoPaths;
 import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
@@ -32,19 +33,17 @@ class JkvmdProcessTest {
         return pb.start();
     }
 
-    private void awaitReady(Process p, int times) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
+    private void awaitReady(Process p, int times) {
+        Await.until("jkvmd says ready " + times + " time(s)", Duration.ofSeconds(60), () -> {
             String out = Files.readString(dir.resolve("jkvmd.out"), StandardCharsets.UTF_8);
             if (out.split("jkvmd ready", -1).length - 1 >= times) {
-                return;
+                return true;
             }
             if (!p.isAlive()) {
                 throw new AssertionError("jkvmd exited " + p.exitValue() + ": " + out);
             }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("jkvmd did not get ready: " + Files.readString(dir.resolve("jkvmd.out")));
+            return false;
+        });
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jkvm.testkit.Await;
 import org.jkvm.testkit.RepoPaths;
 
 /**
@@ -72,11 +73,8 @@ public final class MigrationOverheadBench {
         String info = Virsh.run(from.tcpUri(), "domjobinfo", "--completed", "big").ok();
         Path dst = to.state.resolve("log/big.serial");
         long last = tsc(from.state.resolve("log/big.serial"), true);
-        long first = -1;
-        for (int i = 0; i < 100 && first < 0; i++) {
-            Thread.sleep(20);
-            first = tsc(dst, false);
-        }
+        long first = Await.value("the guest's first heartbeat on the destination", () -> tsc(dst, false),
+                t -> t > 0);
         long gap = tscKhz > 0 && last > 0 && first > 0 ? (first - last) / tscKhz : -1;
         return new long[] {wallMs, field(info, "Time elapsed w/o network:"), field(info, "Total downtime:"), gap};
     }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.jkvm.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +93,7 @@ abstract class VirshAcceptance {
         assertTrue(info.matches("(?s).*State:\\s+running.*Max memory:\\s+32768 KiB.*Persistent:\\s+yes.*"), info);
         assertEquals("running (booted)", Virsh.run(unix, "domstate", "--reason", "g1").ok());
         long seq = Guest.awaitHeartbeats(serial("g1"), -1, HB);
+        Duration period = Guest.heartbeatPeriod(serial("g1"), HB);
         String live = Virsh.run(tcp, "dumpxml", "g1").ok();
         assertTrue(live.matches("(?s)<domain type=." + Backend.domainType() + ". id=.\\d+.>.*<name>g1</name>.*"),
                 live);
@@ -102,8 +104,7 @@ abstract class VirshAcceptance {
         assertEquals("Domain 'g1' suspended", Virsh.run(unix, "suspend", "g1").ok());
         assertEquals("paused (user)", Virsh.run(unix, "domstate", "--reason", "g1").ok());
         long pausedAt = Guest.lastSeq(serial("g1"));
-        Guest.sleep(1500);
-        assertTrue(Guest.lastSeq(serial("g1")) <= pausedAt + 1, "no heartbeats while paused");
+        Guest.assertNoHeartbeats(serial("g1"), pausedAt, period, 3);
         assertEquals("Domain 'g1' resumed", Virsh.run(tcp, "resume", "g1").ok());
         assertEquals("running (unpaused)", Virsh.run(tcp, "domstate", "--reason", "g1").ok());
         seq = Guest.awaitHeartbeats(serial("g1"), Math.max(seq, pausedAt), HB);
@@ -133,16 +134,8 @@ abstract class VirshAcceptance {
     }
 
     static void awaitState(String uri, String name, String state) {
-        long deadline = System.nanoTime() + HB.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = Virsh.run(uri, "domstate", "--reason", name).out();
-            if (last.equals(state)) {
-                return;
-            }
-            Guest.sleep(100);
-        }
-        throw new AssertionError(name + " did not reach '" + state + "'; last state '" + last + "'");
+        Await.value(name + " reaches '" + state + "'", HB, () -> Virsh.run(uri, "domstate", "--reason", name).out(),
+                state::equals);
     }
 
     @Test
@@ -200,28 +193,31 @@ abstract class VirshAcceptance {
         String uri = daemon.tcpUri();
         Virsh.run(uri, "define", defineFile("ev").toString()).ok();
         ProcessBuilder pb = new ProcessBuilder(org.jkvm.testkit.Require.command("virsh").toString(), "-c", uri,
-                "event", "--event", "lifecycle", "--loop", "--timeout", "20");
+                "event", "--event", "lifecycle", "--loop", "--timeout", "120");
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("events.txt").toFile());
         Process p = pb.start();
+        Path events = dir.resolve("events.txt");
         try {
-            Guest.sleep(1500);
+            // virsh registers for events some time after it starts: defining the domain again (an 'Updated'
+            // definition event) until virsh prints one shows it has.
+            Await.until("virsh event registers for lifecycle events", HB, () -> {
+                Virsh.run(uri, "define", dir.resolve("ev.xml").toString()).ok();
+                return Files.readString(events).contains("event 'lifecycle' for domain 'ev': Defined Updated");
+            });
             Virsh.run(uri, "start", "ev").ok();
             Virsh.run(uri, "suspend", "ev").ok();
             Virsh.run(uri, "resume", "ev").ok();
             Virsh.run(uri, "destroy", "ev").ok();
-            long deadline = System.nanoTime() + HB.toNanos();
-            while (System.nanoTime() < deadline && !Files.readString(dir.resolve("events.txt")).contains("Destroyed")) {
-                Guest.sleep(100);
-            }
+            Await.until("virsh event prints the destroy", HB, () -> Files.readString(events).contains("Destroyed"));
         } finally {
             p.destroy();
             p.waitFor();
         }
-        String events = Files.readString(dir.resolve("events.txt"));
+        String seen = Files.readString(events);
         for (String e : new String[] {"event 'lifecycle' for domain 'ev': Started Booted",
             "event 'lifecycle' for domain 'ev': Suspended Paused", "event 'lifecycle' for domain 'ev': Resumed Unpaused",
             "event 'lifecycle' for domain 'ev': Stopped Destroyed"}) {
-            assertTrue(events.contains(e), "missing '" + e + "' in: " + events);
+            assertTrue(seen.contains(e), "missing '" + e + "' in: " + seen);
         }
     }
 }

@@ -1,11 +1,11 @@
 package org.jkvm.driver;
 
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.engine.EngineListener;
+import org.jkvm.driver.qmp.QmpEvent;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
 import org.slf4j.Logger;
@@ -194,24 +194,26 @@ final class Domain implements EngineListener {
     }
 
     @Override
-    public void onEvent(String event, Map<String, Object> data) {
+    public void onEvent(QmpEvent event) {
         synchronized (this) {
-            switch (event) {
-                // Only real transitions of an attached engine count: the engine may start its vCPU while the driver
-                // is already connected (before attached() records "running (booted)"), and that RESUME is no resume.
-                case "STOP" -> changeIfAttached(DomainState.PAUSED, pauseReason);
-                case "RESUME" -> changeIfAttached(DomainState.RUNNING, resumeReason);
-                case "SHUTDOWN" -> guestShutdown = true;
-                default -> {
-                    // MIGRATION and MIGRATION_PASS figures are read through query-migrate by the job that runs.
-                }
+            // Only real transitions of an attached engine count: the engine may start its vCPU while the driver
+            // is already connected (before attached() records "running (booted)"), and that RESUME is no resume.
+            if (event instanceof QmpEvent.Stop) {
+                changeIfAttached(DomainState.PAUSED, pauseReason);
+            } else if (event instanceof QmpEvent.Resume) {
+                changeIfAttached(DomainState.RUNNING, resumeReason);
+            } else if (event instanceof QmpEvent.Shutdown) {
+                guestShutdown = true;
             }
-            if (job != null && (event.equals("MIGRATION") || event.equals("STOP") || event.equals("RESUME"))) {
+            // MIGRATION and MIGRATION_PASS figures are read through query-migrate by the job that runs.
+            boolean wakesJob = event instanceof QmpEvent.Migration || event instanceof QmpEvent.Stop
+                    || event instanceof QmpEvent.Resume;
+            if (job != null && wakesJob) {
                 // Wakes the job's wait at once, so it sees the end of a migration without a poll's delay.
                 job.signal();
             }
         }
-        LOG.debug("domain {}: event {} {}", name, event, data);
+        LOG.debug("domain {}: event {}", name, event);
     }
 
     @Override

@@ -5,10 +5,11 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Supplier;
 
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.qmp.QmpException;
+import org.jkvm.driver.qmp.RunStatus;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.JobInfo;
 import org.jkvm.remote.LibvirtError;
@@ -168,16 +169,20 @@ final class Incoming {
                 LOG.warn("the source reported a failed migration of {}, but it had handed the guest over and it "
                         + "runs here; keeping it", name);
             }
-            String status = awaitIncoming(d, e, job);
+            RunStatus status = awaitLeftIncoming(e, job, FINISH_TIMEOUT, 20, () -> VirErrors.operationFailed(
+                    "the destination engine of '" + d.name() + "' ended while receiving the guest; see "
+                    + e.paths().log(), null), () -> VirErrors.operationFailed("the destination engine of '"
+                    + d.name() + "' had not received the whole guest " + FINISH_TIMEOUT.toSeconds()
+                    + " s after the source finished", null));
             if ((flags & MigrationParams.PAUSED) != 0) {
                 d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER));
-            } else if (status.equals("running")) {
+            } else if (status.running()) {
                 // Continued by the engine at the handover (no -S).
                 d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATED));
             } else {
                 // The source's guest was paused but the client did not ask for PAUSED: libvirt's rule is to run it.
                 d.expectResume(DomainState.RUNNING_MIGRATED);
-                e.qmp("cont", Map.of());
+                e.qmp().cont();
                 d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATED));
             }
             if ((flags & MigrationParams.PERSIST_DEST) != 0) {
@@ -205,44 +210,38 @@ final class Incoming {
     }
 
     /**
-     * Waits until the engine has left {@code inmigrate}, woken by its events, polling at most 20 ms apart.
+     * Waits until an engine has left {@code inmigrate} (its incoming stream is read: a restore or a migration's
+     * destination), woken by the engine's events through {@code job} and asking at most {@code pollMs} apart.
      *
+     * @param job      the domain's job, whose signal the engine's events raise; null to ask every {@code pollMs}
+     * @param ended    the error when the engine ends first
+     * @param tooLong  the error when {@code timeout} passes first
      * @return the engine's status then ({@code running} when it continued the guest at the handover)
+     * @throws QmpException when the engine does not answer
      */
-    private String awaitIncoming(Domain d, Engine e, Job job) {
-        long deadline = System.nanoTime() + FINISH_TIMEOUT.toNanos();
+    static RunStatus awaitLeftIncoming(Engine e, Job job, Duration timeout, long pollMs,
+                                       Supplier<LibvirtError> ended, Supplier<LibvirtError> tooLong) {
+        Job signals = job != null ? job : new Job(Job.OP_MIGRATION_IN);
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            long seen = job != null ? job.signals() : 0;
+            long seen = signals.signals();
             if (!e.alive()) {
-                throw VirErrors.operationFailed("the destination engine of '" + d.name() + "' ended while receiving "
-                        + "the guest; see " + e.paths().log(), null);
+                throw ended.get();
             }
-            Object r = e.qmp("query-status", Map.of());
-            String st = r instanceof Map<?, ?> map ? Job.str(map.get("status")) : "";
-            if (!st.equals("inmigrate")) {
-                return st;
+            RunStatus status = e.qmp().queryStatus();
+            if (!status.incoming()) {
+                return status;
             }
             if (System.nanoTime() > deadline) {
-                throw VirErrors.operationFailed("the destination engine of '" + d.name() + "' had not received the "
-                        + "whole guest " + FINISH_TIMEOUT.toSeconds() + " s after the source finished", null);
+                throw tooLong.get();
             }
-            if (job != null) {
-                job.awaitSignal(seen, 20);
-            } else {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    throw VirErrors.operationFailed("interrupted while finishing a migration", ex);
-                }
-            }
+            signals.awaitSignal(seen, pollMs);
         }
     }
 
     private static boolean runningHere(Engine e) {
         try {
-            Object r = e.qmp("query-status", Map.of());
-            return r instanceof Map<?, ?> map && "running".equals(Job.str(map.get("status")));
+            return e.qmp().queryStatus().running();
         } catch (QmpException ex) {
             return false;
         }

@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.engine.EnginePaths;
+import org.jkvm.driver.qmp.MigrationParameters;
 import org.jkvm.remote.DomainInfo;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
@@ -298,7 +299,8 @@ final class JkvmConnection implements DriverConnection {
         }
         Domain d = m.get(dom);
         long v = mibPerSecond == 0 ? Domain.UNLIMITED_SPEED_MIB : mibPerSecond;
-        Lifecycle.tune(d, "max-bandwidth", v >= Domain.UNLIMITED_SPEED_MIB ? Long.MAX_VALUE : v << 20);
+        Lifecycle.tune(d, MigrationParameters.NONE.withMaxBandwidth(v >= Domain.UNLIMITED_SPEED_MIB ? Long.MAX_VALUE
+                : v << 20), "max-bandwidth");
         d.setMaxSpeedMiB(v);
     }
 
@@ -317,7 +319,7 @@ final class JkvmConnection implements DriverConnection {
             throw LibvirtError.invalidArg("downtime must be between 1 and 2000000 ms, not " + downtimeMs);
         }
         Domain d = m.get(dom);
-        Lifecycle.tune(d, "downtime-limit", downtimeMs);
+        Lifecycle.tune(d, MigrationParameters.NONE.withDowntimeLimit(downtimeMs), "downtime-limit");
         d.setMaxDowntimeMs(downtimeMs);
     }
 

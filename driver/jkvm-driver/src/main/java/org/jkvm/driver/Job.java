@@ -2,8 +2,11 @@ package org.jkvm.driver;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
+import org.jkvm.driver.engine.Engine;
+import org.jkvm.driver.qmp.MigrationInfo;
+import org.jkvm.driver.qmp.QmpException;
+import org.jkvm.driver.qmp.RamStats;
 import org.jkvm.remote.JobInfo;
 import org.jkvm.remote.JobStats;
 import org.jkvm.remote.TypedParam;
@@ -33,7 +36,7 @@ final class Job {
     /** Incoming migration only: the reserved port, or 0. */
     volatile int port;
     private final long startNanos = System.nanoTime();
-    private volatile Map<String, Object> figures = Map.of();
+    private volatile MigrationInfo figures = MigrationInfo.NONE;
     private volatile int type = JobInfo.UNBOUNDED;
     private volatile long endNanos;
     private volatile String error;
@@ -79,9 +82,9 @@ final class Job {
         }
     }
 
-    /** Records the latest {@code query-migrate} answer. */
-    void update(Map<String, Object> queryMigrate) {
-        if (queryMigrate != null && !queryMigrate.isEmpty()) {
+    /** Records the latest {@code query-migrate} answer; one from before any job keeps the figures there are. */
+    void update(MigrationInfo queryMigrate) {
+        if (!queryMigrate.noJob()) {
             figures = queryMigrate;
         }
     }
@@ -111,51 +114,43 @@ final class Job {
         return (end - startNanos) / 1_000_000;
     }
 
-    String status() {
-        return str(figures.get("status"));
-    }
-
     /** The job as DOMAIN_GET_JOB_INFO reports it. */
     JobInfo info() {
-        Map<String, Object> ram = ram();
-        long total = num(ram.get("total"));
-        long done = num(ram.get("transferred"));
-        long left = num(ram.get("remaining"));
+        RamStats ram = figures.ram();
+        long total = ram.totalBytes();
+        long done = ram.transferredBytes();
+        long left = ram.remainingBytes();
         return new JobInfo(type, elapsedMs(), 0, total, done, left, total, done, left, 0, 0, 0);
     }
 
     /** The job as DOMAIN_GET_JOB_STATS reports it (libvirt-rpc reference section 6.2). */
     JobStats stats() {
-        Map<String, Object> ram = ram();
+        MigrationInfo f = figures;
+        RamStats ram = f.ram();
         List<TypedParam> p = new ArrayList<>();
         p.add(new TypedParam.Int("operation", operation));
         p.add(new TypedParam.ULLong("time_elapsed", elapsedMs()));
-        if (figures.get("total-time") instanceof Number engineMs) {
-            // The engine's own migration time, without the libvirt phases around it.
-            p.add(new TypedParam.ULLong("time_elapsed_net", engineMs.longValue()));
-        }
-        long total = num(ram.get("total"));
-        long done = num(ram.get("transferred"));
-        long left = num(ram.get("remaining"));
+        // The engine's own migration time, without the libvirt phases around it.
+        f.totalTimeMs().ifPresent(engineMs -> p.add(new TypedParam.ULLong("time_elapsed_net", engineMs)));
+        long total = ram.totalBytes();
+        long done = ram.transferredBytes();
+        long left = ram.remainingBytes();
         p.add(new TypedParam.ULLong("data_total", total));
         p.add(new TypedParam.ULLong("data_processed", done));
         p.add(new TypedParam.ULLong("data_remaining", left));
         p.add(new TypedParam.ULLong("memory_total", total));
         p.add(new TypedParam.ULLong("memory_processed", done));
         p.add(new TypedParam.ULLong("memory_remaining", left));
-        p.add(new TypedParam.ULLong("memory_constant", num(ram.get("duplicate"))));
-        p.add(new TypedParam.ULLong("memory_normal", num(ram.get("normal"))));
-        p.add(new TypedParam.ULLong("memory_normal_bytes", num(ram.get("normal-bytes"))));
-        p.add(new TypedParam.ULLong("memory_bps", (long) (dbl(ram.get("mbps")) * 1_000_000 / 8)));
-        p.add(new TypedParam.ULLong("memory_dirty_rate", num(ram.get("dirty-pages-rate"))));
-        p.add(new TypedParam.ULLong("memory_page_size", num(ram.getOrDefault("page-size", 4096L))));
-        p.add(new TypedParam.ULLong("memory_iteration", num(ram.get("dirty-sync-count"))));
-        Object downtime = figures.containsKey("downtime") ? figures.get("downtime") : figures.get("expected-downtime");
-        p.add(new TypedParam.ULLong("downtime", num(downtime)));
-        p.add(new TypedParam.ULLong("setup_time", num(figures.get("setup-time"))));
-        if (figures.containsKey("cpu-throttle-percentage")) {
-            p.add(new TypedParam.Int("auto_converge_throttle", (int) num(figures.get("cpu-throttle-percentage"))));
-        }
+        p.add(new TypedParam.ULLong("memory_constant", ram.duplicatePages()));
+        p.add(new TypedParam.ULLong("memory_normal", ram.normalPages()));
+        p.add(new TypedParam.ULLong("memory_normal_bytes", ram.normalBytes()));
+        p.add(new TypedParam.ULLong("memory_bps", (long) (ram.mbps() * 1_000_000 / 8)));
+        p.add(new TypedParam.ULLong("memory_dirty_rate", ram.dirtyPagesRate()));
+        p.add(new TypedParam.ULLong("memory_page_size", ram.pageSizeBytes()));
+        p.add(new TypedParam.ULLong("memory_iteration", ram.dirtySyncCount()));
+        p.add(new TypedParam.ULLong("downtime", f.downtimeOrExpectedMs()));
+        p.add(new TypedParam.ULLong("setup_time", f.setupTimeMs().orElse(0)));
+        f.cpuThrottlePercent().ifPresent(pct -> p.add(new TypedParam.Int("auto_converge_throttle", (int) pct)));
         if (!running()) {
             p.add(new TypedParam.Bool("success", type == JobInfo.COMPLETED));
             if (error != null) {
@@ -165,36 +160,14 @@ final class Job {
         return new JobStats(type, p);
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> ram() {
-        Object r = figures.get("ram");
-        return r instanceof Map ? (Map<String, Object>) r : Map.of();
-    }
-
-    static long num(Object o) {
-        return o instanceof Number n ? n.longValue() : 0L;
-    }
-
-    static double dbl(Object o) {
-        return o instanceof Number n ? n.doubleValue() : 0.0;
-    }
-
-    static String str(Object o) {
-        return o == null ? "" : o.toString();
-    }
-
     /** Reads fresh figures from the job's engine while it runs; a failed poll keeps the last figures. */
-    @SuppressWarnings("unchecked")
-    void refresh(org.jkvm.driver.engine.Engine e) {
+    void refresh(Engine e) {
         if (e == null || !running()) {
             return;
         }
         try {
-            Object r = e.qmp("query-migrate", Map.of());
-            if (r instanceof Map<?, ?> map) {
-                update((Map<String, Object>) map);
-            }
-        } catch (org.jkvm.driver.qmp.QmpException ex) {
+            update(e.qmp().queryMigrate());
+        } catch (QmpException ex) {
             // The job's own loop reports engine failures; a poll shows the last figures.
         }
     }

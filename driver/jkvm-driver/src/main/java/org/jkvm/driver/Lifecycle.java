@@ -6,14 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.jkvm.domainxml.KvmDevice;
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.engine.EnginePaths;
+import org.jkvm.driver.qmp.MigrationParameters;
 import org.jkvm.driver.qmp.QmpException;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
@@ -111,12 +110,11 @@ final class Lifecycle {
     /** Sends the domain's migration speed and downtime to a fresh engine; an engine refusing them is logged. */
     private void applyTuning(Domain d, Engine e) {
         try {
-            Map<String, Object> p = new LinkedHashMap<>();
+            MigrationParameters p = MigrationParameters.NONE;
             if (d.maxSpeedMiB() < Domain.UNLIMITED_SPEED_MIB) {
-                p.put("max-bandwidth", d.maxSpeedMiB() << 20);
+                p = p.withMaxBandwidth(d.maxSpeedMiB() << 20);
             }
-            p.put("downtime-limit", d.maxDowntimeMs());
-            e.qmp("migrate-set-parameters", p);
+            e.qmp().setMigrationParameters(p.withDowntimeLimit(d.maxDowntimeMs()));
         } catch (QmpException ex) {
             LOG.warn("engine of {} refused the migration parameters: {}", d.name(), ex.getMessage());
         }
@@ -141,7 +139,7 @@ final class Lifecycle {
         d.expectExit(DomainState.SHUTOFF_DESTROYED);
         Optional.ofNullable(d.job()).ifPresent(Job::requestAbort);
         try {
-            e.qmp("quit", Map.of());
+            e.qmp().quit();
         } catch (QmpException ex) {
             LOG.debug("quit failed for {}, killing: {}", d.name(), ex.getMessage());
         }
@@ -162,7 +160,7 @@ final class Lifecycle {
             throw LibvirtError.operationInvalid("domain is not running (it is paused; resume it first)");
         }
         try {
-            e.qmp("system_powerdown", Map.of());
+            e.qmp().systemPowerdown();
         } catch (QmpException ex) {
             throw VirErrors.engine("shutdown", d.name(), ex);
         }
@@ -177,7 +175,7 @@ final class Lifecycle {
         }
         d.expectPause(DomainState.PAUSED_USER);
         try {
-            e.qmp("stop", Map.of());
+            e.qmp().stop();
         } catch (QmpException ex) {
             throw VirErrors.engine("suspend", d.name(), ex);
         }
@@ -193,7 +191,7 @@ final class Lifecycle {
         }
         d.expectResume(DomainState.RUNNING_UNPAUSED);
         try {
-            e.qmp("cont", Map.of());
+            e.qmp().cont();
         } catch (QmpException ex) {
             throw VirErrors.engine("resume", d.name(), ex);
         }
@@ -276,8 +274,7 @@ final class Lifecycle {
         }
         DomainState st = new DomainState(DomainState.RUNNING, DomainState.RUNNING_BOOTED);
         try {
-            Object status = e.get().qmp("query-status", Map.of());
-            if (status instanceof Map<?, ?> map && !Boolean.TRUE.equals(map.get("running"))) {
+            if (!e.get().qmp().queryStatus().running()) {
                 st = new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER);
             }
         } catch (QmpException ex) {
@@ -288,18 +285,21 @@ final class Lifecycle {
         LOG.info("re-attached to domain {} id {} (engine pid {}), {}", s.name(), s.id(), s.pid(), st);
     }
 
-    /** Sends one migration parameter to a running engine (a migration in progress obeys it at once). */
-    static void tune(Domain d, String param, long value) {
+    /**
+     * Sends migration parameters to a running engine (a migration in progress obeys them at once); nothing when
+     * the domain has no engine.
+     *
+     * @param what what is set, for the error ("the migration speed")
+     */
+    static void tune(Domain d, MigrationParameters p, String what) {
         Engine e = d.engine();
         if (e == null) {
             return;
         }
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put(param, value);
         try {
-            e.qmp("migrate-set-parameters", p);
+            e.qmp().setMigrationParameters(p);
         } catch (QmpException ex) {
-            throw VirErrors.engine("setting " + param, d.name(), ex);
+            throw VirErrors.engine("setting " + what, d.name(), ex);
         }
     }
 }

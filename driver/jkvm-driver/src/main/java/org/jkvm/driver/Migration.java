@@ -2,9 +2,10 @@ package org.jkvm.driver;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import org.jkvm.driver.engine.Engine;
+import org.jkvm.driver.qmp.MigrationCapability;
+import org.jkvm.driver.qmp.MigrationParameters;
 import org.jkvm.driver.qmp.QmpException;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.JobInfo;
@@ -82,13 +83,13 @@ final class Migration {
      * nested virtualization) is refused in Begin, before a destination is involved, with the engine's reason.
      */
     private static void refuseIfBlocked(Domain d, Engine e) {
-        Object r;
+        List<String> reasons;
         try {
-            r = e.qmp("query-migrate", Map.of());
+            reasons = e.qmp().queryMigrate().blockedReasons();
         } catch (QmpException ex) {
             throw VirErrors.engine("migration", d.name(), ex);
         }
-        if (r instanceof Map<?, ?> q && q.get("blocked-reasons") instanceof List<?> reasons && !reasons.isEmpty()) {
+        if (!reasons.isEmpty()) {
             throw LibvirtError.operationInvalid("cannot migrate domain '" + d.name() + "': " + reasons.get(0));
         }
     }
@@ -147,15 +148,14 @@ final class Migration {
         try {
             long bw = TypedParam.number(params, MigrationParams.BANDWIDTH).orElse(0L);
             if (bw > 0) {
-                e.qmp("migrate-set-parameters", Map.of("max-bandwidth", bw << 20));
+                e.qmp().setMigrationParameters(MigrationParameters.NONE.withMaxBandwidth(bw << 20));
                 d.setMaxSpeedMiB(bw);
             }
             if ((flags & MigrationParams.AUTO_CONVERGE) != 0) {
-                e.qmp("migrate-set-capabilities", Map.of("capabilities",
-                        List.of(Map.of("capability", "auto-converge", "state", true))));
+                e.qmp().setMigrationCapability(MigrationCapability.AUTO_CONVERGE, true);
             }
             d.expectPause(DomainState.PAUSED_MIGRATION);
-            e.qmp("migrate", Map.of("uri", uri, "detach", true));
+            e.qmp().migrate(uri);
             m.saveRestore.awaitMigration(d, e, job, "migration");
             job.handedOver = true;
             d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_MIGRATION));
@@ -206,7 +206,7 @@ final class Migration {
         if (!offline && e != null) {
             d.expectExit(DomainState.SHUTOFF_MIGRATED);
             try {
-                e.qmp("quit", Map.of());
+                e.qmp().quit();
             } catch (QmpException ex) {
                 LOG.debug("quit after migration of {}: {}", d.name(), ex.getMessage());
             }
@@ -232,7 +232,7 @@ final class Migration {
             // Only a guest the migration stopped is continued; one that never stopped keeps its state and reason.
             if (job.wasRunning && d.state().state() == DomainState.PAUSED) {
                 d.expectResume(DomainState.RUNNING_MIGRATION_CANCELED);
-                e.qmp("cont", Map.of());
+                e.qmp().cont();
                 d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_MIGRATION_CANCELED));
             }
         } catch (QmpException ex) {

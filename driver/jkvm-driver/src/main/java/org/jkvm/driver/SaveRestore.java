@@ -5,9 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import org.jkvm.driver.engine.Engine;
+import org.jkvm.driver.qmp.MigrationInfo;
+import org.jkvm.driver.qmp.MigrationStatus;
 import org.jkvm.driver.qmp.QmpException;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.JobInfo;
@@ -73,15 +74,15 @@ final class SaveRestore {
         try {
             if (wasRunning) {
                 d.expectPause(DomainState.PAUSED_SAVE);
-                e.qmp("stop", Map.of());
+                e.qmp().stop();
             }
             d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_SAVE));
-            e.qmp("migrate", Map.of("uri", "exec:cat >> " + SaveFile.shellQuote(file), "detach", true));
+            e.qmp().migrate("exec:cat >> " + SaveFile.shellQuote(file));
             awaitMigration(d, e, job, "save");
             job.finish(JobInfo.COMPLETED, null);
             d.expectExit(DomainState.SHUTOFF_SAVED);
             try {
-                e.qmp("quit", Map.of());
+                e.qmp().quit();
             } catch (QmpException ex) {
                 LOG.debug("quit after save of {}: {}", d.name(), ex.getMessage());
             }
@@ -115,7 +116,7 @@ final class SaveRestore {
         try {
             if (wasRunning) {
                 d.expectResume(DomainState.RUNNING_SAVE_CANCELED);
-                e.qmp("cont", Map.of());
+                e.qmp().cont();
                 d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_SAVE_CANCELED));
             } else {
                 d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER));
@@ -139,22 +140,18 @@ final class SaveRestore {
                 throw VirErrors.operationFailed("the engine of domain '" + d.name() + "' ended during " + what, null);
             }
             if (job.abortRequested() && !cancelSent) {
-                e.qmp("migrate_cancel", Map.of());
+                e.qmp().migrateCancel();
                 cancelSent = true;
             }
-            Object r = e.qmp("query-migrate", Map.of());
-            if (r instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> q = (Map<String, Object>) map;
-                job.update(q);
-                String st = Job.str(q.get("status"));
-                if (st.equals("completed")) {
-                    return;
-                }
-                if (st.equals("failed") || st.equals("cancelled")) {
-                    String why = q.containsKey("error-desc") ? ": " + q.get("error-desc") : "";
-                    throw VirErrors.operationFailed(what + " of domain '" + d.name() + "' " + st + why, null);
-                }
+            MigrationInfo q = e.qmp().queryMigrate();
+            job.update(q);
+            if (q.status() == MigrationStatus.COMPLETED) {
+                return;
+            }
+            if (q.status().unsuccessful()) {
+                String why = q.errorDesc().map(desc -> ": " + desc).orElse("");
+                throw VirErrors.operationFailed(what + " of domain '" + d.name() + "' " + q.status().wireName() + why,
+                        null);
             }
             // The engine's MIGRATION event (or an abort request) ends the wait at once; else figures every POLL_MS.
             job.awaitSignal(seen, POLL_MS);
@@ -195,26 +192,13 @@ final class SaveRestore {
         Job job = new Job(Job.OP_RESTORE);
         d.startJob(job);
         try {
-            long deadline = System.nanoTime() + RESTORE_TIMEOUT.toNanos();
-            while (true) {
-                if (!e.alive()) {
-                    throw VirErrors.operationFailed("the engine of domain '" + d.name()
-                            + "' ended while reading the save file; see " + e.paths().log(), null);
-                }
-                Object r = e.qmp("query-status", Map.of());
-                String st = r instanceof Map<?, ?> map ? Job.str(map.get("status")) : "";
-                if (!st.equals("inmigrate")) {
-                    break;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw VirErrors.operationFailed("restore of domain '" + d.name() + "' did not finish within "
-                            + RESTORE_TIMEOUT.toMinutes() + " minutes", null);
-                }
-                sleep(POLL_MS);
-            }
+            Incoming.awaitLeftIncoming(e, job, RESTORE_TIMEOUT, POLL_MS, () -> VirErrors.operationFailed(
+                    "the engine of domain '" + d.name() + "' ended while reading the save file; see "
+                    + e.paths().log(), null), () -> VirErrors.operationFailed("restore of domain '" + d.name()
+                    + "' did not finish within " + RESTORE_TIMEOUT.toMinutes() + " minutes", null));
             if (run) {
                 d.expectResume(DomainState.RUNNING_RESTORED);
-                e.qmp("cont", Map.of());
+                e.qmp().cont();
                 d.setState(new DomainState(DomainState.RUNNING, DomainState.RUNNING_RESTORED));
             } else {
                 d.setState(new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER));
@@ -230,15 +214,6 @@ final class SaveRestore {
         } finally {
             d.endJob(job);
             m.replenishSpare();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw VirErrors.operationFailed("interrupted while waiting for the engine", e);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import org.jkvm.domainxml.KvmDevice;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.spi.DriverConnection;
+import org.jkvm.testkit.Await;
 
 /**
  * A driver over a temporary state folder whose engines are {@code FakeEngine} processes. Its test domains have the
@@ -110,19 +111,15 @@ final class Fixture implements AutoCloseable {
         return -1;
     }
 
+    /** Waits until {@code cond} holds; {@code timeout} only ends a wait that would hang (the test then fails). */
     static void await(BooleanSupplier cond, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
+        Await.until(what, timeout, cond::getAsBoolean);
+    }
+
+    /** How many heartbeats the fake engine of a domain held back while paused (its log says so), or 0. */
+    long heldBack(String name) throws IOException {
+        Path log = state.resolve("log").resolve(name + ".log");
+        return Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.endsWith(" held back")).count() : 0;
     }
 
     @Override

@@ -10,10 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.jkvm.domainxml.KvmDevice;
+import org.jkvm.driver.qmp.KvmInfo;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.ErrorCodes;
@@ -80,7 +80,7 @@ class KvmAvailabilityTest {
             int dev = argv.indexOf("-kvm-device");
             assertTrue(dev > 0 && argv.get(dev + 1).equals(dir.resolve("nonexistent").toString()),
                     "the engine is told the daemon's KVM device: " + argv);
-            assertEquals(Map.of("enabled", false, "present", false), d.engine().qmp("query-kvm", Map.of()));
+            assertEquals(new KvmInfo(false, false), d.engine().qmp().queryKvm());
 
             // A restore of the same guest as type='kvm' (its XML replaced) is refused before anything is added.
             Path save = dir.resolve("q1.save");
@@ -113,7 +113,7 @@ class KvmAvailabilityTest {
             Fixture.await(() -> firstLine(state.resolve("log/sp.serial")).startsWith("jkvm-fw"),
                     Duration.ofSeconds(20), "the engine's first serial line");
             assertEquals("jkvm-fw fake name=sp accel=tcg", firstLine(state.resolve("log/sp.serial")));
-            assertEquals(Map.of("enabled", false, "present", false), d.engine().qmp("query-kvm", Map.of()));
+            assertEquals(new KvmInfo(false, false), d.engine().qmp().queryKvm());
             conn.destroy(r, 0);
         } finally {
             m.close();

@@ -9,8 +9,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.UUID;
 
+import org.jkvm.driver.qmp.MigrationParameters;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.ErrorCodes;
@@ -35,6 +37,14 @@ class LifecycleTest {
         }, WAIT, "heartbeats of " + name + " after seq " + before);
     }
 
+    private static long heldBack(Fixture f, String name) {
+        try {
+            return f.heldBack(name);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     @Test
     void startSuspendResumeDestroy() throws Exception {
         try (Fixture f = new Fixture(dir)) {
@@ -54,8 +64,9 @@ class LifecycleTest {
             f.conn.suspend(r);
             assertEquals(new DomainState(DomainState.PAUSED, DomainState.PAUSED_USER), f.conn.state(r, 0));
             long paused = f.lastSeq("vm1");
-            Thread.sleep(400);
-            assertTrue(f.lastSeq("vm1") <= paused + 1, "no heartbeats while paused");
+            long heldBack = f.heldBack("vm1");
+            Fixture.await(() -> heldBack(f, "vm1") >= heldBack + 3, WAIT, "three heartbeats due while paused");
+            assertTrue(f.lastSeq("vm1") <= paused + 1, "no heartbeats while paused (one may have been on its way)");
             f.conn.resume(r);
             assertEquals(new DomainState(DomainState.RUNNING, DomainState.RUNNING_UNPAUSED), f.conn.state(r, 0));
             heartbeatsAdvance(f, "vm1");
@@ -83,11 +94,10 @@ class LifecycleTest {
             f.conn.create(a, 0);
             long pid = f.manager.byName("a").engine().pid();
             ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-            long t0 = System.nanoTime();
+            // Noticed by the driver itself (the engine's QMP end-of-file or its exit), without a client asking for
+            // it; WAIT (20 s) only bounds a hang, a healthy driver takes milliseconds.
             Fixture.await(() -> !f.conn.isActive(a), WAIT, "crash detection");
-            long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(new DomainState(DomainState.SHUTOFF, DomainState.SHUTOFF_CRASHED), f.conn.state(a, 0));
-            assertTrue(ms < 3000, "crash noticed in " + ms + " ms");
             assertTrue(Files.exists(f.serial("a")));
         }
     }
@@ -147,14 +157,12 @@ class LifecycleTest {
             assertEquals(Domain.UNLIMITED_SPEED_MIB, f.conn.migrateGetMaxSpeed(r, 0));
             f.conn.migrateSetMaxSpeed(r, 100, 0);
             f.conn.create(r, 0);
-            assertEquals(100L << 20, Job.num(((java.util.Map<?, ?>) f.manager.byName("tune").engine()
-                    .qmp("query-migrate-parameters", java.util.Map.of())).get("max-bandwidth")));
+            assertEquals(OptionalLong.of(100L << 20), f.manager.byName("tune").engine().qmp().queryMigrateParameters()
+                    .maxBandwidthBytesPerSec());
             f.conn.migrateSetMaxSpeed(r, 7, 0);
             f.conn.migrateSetMaxDowntime(r, 50, 0);
-            var p = (java.util.Map<?, ?>) f.manager.byName("tune").engine().qmp("query-migrate-parameters",
-                    java.util.Map.of());
-            assertEquals(7L << 20, Job.num(p.get("max-bandwidth")));
-            assertEquals(50L, Job.num(p.get("downtime-limit")));
+            assertEquals(new MigrationParameters(OptionalLong.of(7L << 20), OptionalLong.of(50)),
+                    f.manager.byName("tune").engine().qmp().queryMigrateParameters());
             assertEquals(7, f.conn.migrateGetMaxSpeed(r, 0));
             assertEquals(50, f.conn.migrateGetMaxDowntime(r, 0));
             LibvirtError post = assertThrows(LibvirtError.class, () -> f.conn.migrateSetMaxSpeed(r, 1, 1));

@@ -22,6 +22,7 @@ import org.jkvm.remote.MigrationParams;
 import org.jkvm.remote.MigrationResults;
 import org.jkvm.remote.TypedParam;
 import org.jkvm.remote.spi.DriverConnection;
+import org.jkvm.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,12 +89,13 @@ class MigrationTest {
             Fixture.await(() -> lastSeq(a, "mig") >= 2, Duration.ofSeconds(20), "heartbeats on A");
             List<JobInfo> polls = new ArrayList<>();
             assertEquals(null, migrate(a.conn, b.conn, r, MigrationParams.LIVE | MigrationParams.PERSIST_DEST
-                    | MigrationParams.UNDEFINE_SOURCE, () -> {
-                        for (int i = 0; i < 10; i++) {
-                            polls.add(a.conn.jobInfo(r));
-                            sleep(60);
-                        }
-                    }));
+                    | MigrationParams.UNDEFINE_SOURCE, () -> Await.until("job info shows the migration's progress",
+                            () -> {
+                                // The job lasts until Confirm, so its progress shows even to a late poll.
+                                JobInfo j = a.conn.jobInfo(r);
+                                polls.add(j);
+                                return j.type() == JobInfo.UNBOUNDED && j.dataProcessed() > 0;
+                            })));
             assertTrue(polls.stream().anyMatch(j -> j.type() == JobInfo.UNBOUNDED && j.dataProcessed() > 0),
                     "progress: " + polls);
             DomainRef onB = b.conn.lookupByName("mig");
@@ -194,14 +196,6 @@ class MigrationTest {
             return f.lastSeq(name);
         } catch (java.io.IOException e) {
             return -1;
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -18,6 +18,7 @@ import org.jkvm.remote.JobInfo;
 import org.jkvm.remote.JobStats;
 import org.jkvm.remote.LibvirtError;
 import org.jkvm.remote.TypedParam;
+import org.jkvm.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,10 +42,14 @@ class SaveRestoreTest {
             Path file = dir.resolve("sv.save");
             CompletableFuture<Void> save = CompletableFuture.runAsync(() -> f.conn.save(r, file.toString(), null, 0));
             List<JobInfo> polls = new ArrayList<>();
-            while (!save.isDone()) {
-                polls.add(f.conn.jobInfo(r));
-                Thread.sleep(50);
-            }
+            Await.until("job info shows the save under way, or the save ends", () -> {
+                if (save.isDone()) {
+                    return true;
+                }
+                JobInfo j = f.conn.jobInfo(r);
+                polls.add(j);
+                return j.type() == JobInfo.UNBOUNDED && j.dataProcessed() > 0 && j.dataRemaining() > 0;
+            });
             save.join();
             long seqAtSave = f.lastSeq("sv");
             assertTrue(polls.stream().anyMatch(j -> j.type() == JobInfo.UNBOUNDED && j.dataProcessed() > 0

@@ -12,13 +12,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jkvm.driver.VirErrors;
 import org.jkvm.driver.qmp.QmpClient;
+import org.jkvm.driver.qmp.QmpEvent;
 import org.jkvm.driver.qmp.QmpException;
 import org.jkvm.driver.qmp.QmpListener;
 import org.slf4j.Logger;
@@ -194,16 +194,17 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Runs a QMP command on the engine.
+     * The engine's typed QMP control; its commands throw {@link QmpException} when the engine refuses them or is
+     * gone.
      *
-     * @throws QmpException when the engine refuses it or is gone
+     * @throws QmpException when the engine has no monitor connection (it never opened one)
      */
-    public Object qmp(String command, Map<String, Object> args) {
+    public QmpClient qmp() {
         QmpClient c = qmp;
         if (c == null) {
             throw new QmpException("the engine for domain '" + name + "' has no monitor connection");
         }
-        return c.execute(command, args);
+        return c;
     }
 
     /** The engine's process id (from its pid file when it wrote one, else the launched process). */
@@ -325,8 +326,8 @@ public final class Engine implements AutoCloseable {
     /** Relays QMP events and end-of-file; the end of QMP is the first sign of a dead engine. */
     private final class Relay implements QmpListener {
         @Override
-        public void onEvent(String event, Map<String, Object> data) {
-            listener.onEvent(event, data);
+        public void onEvent(QmpEvent event) {
+            listener.onEvent(event);
         }
 
         @Override

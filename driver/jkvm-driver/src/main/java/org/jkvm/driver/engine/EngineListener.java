@@ -1,11 +1,11 @@
 package org.jkvm.driver.engine;
 
-import java.util.Map;
+import org.jkvm.driver.qmp.QmpEvent;
 
 /** What an engine process reports to its domain. Called from background threads; must not block for long. */
 public interface EngineListener {
-    /** A QMP event from the engine (STOP, RESUME, SHUTDOWN, MIGRATION, ...). */
-    default void onEvent(String event, Map<String, Object> data) {
+    /** An event from the engine (STOP, RESUME, SHUTDOWN, MIGRATION, ...). */
+    default void onEvent(QmpEvent event) {
     }
 
     /**

@@ -112,6 +112,11 @@ public final class SpareEngine implements AutoCloseable {
         return Optional.ofNullable(spare).filter(Process::isAlive);
     }
 
+    /** The current spare process, alive or already ended, if one was started and not taken (for tests). */
+    synchronized Optional<Process> current() {
+        return Optional.ofNullable(spare);
+    }
+
     /** Whether spares are still used (false after {@code MAX_FAILURES} spares in a row ended untaken). */
     public synchronized boolean enabled() {
         return !closed && failures < MAX_FAILURES;

@@ -1,64 +1,22 @@
 package org.jkvm.driver.qmp;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-
-import org.jkvm.json.Json;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A QMP client over a unix socket (docs/contracts.md section 4). It reads the greeting, negotiates
- * {@code qmp_capabilities}, then runs commands matched to replies by {@code id}; events and end-of-file go to a
- * {@link QmpListener} from one reader thread. Thread-safe: several threads may call {@link #execute} at once.
+ * The driver's typed control of one engine over QMP (docs/contracts.md section 4): each method is one QMP command
+ * with the arguments and the answer as Java values, so no caller sees QMP's JSON. Events come to the
+ * {@link QmpListener} as {@link QmpEvent}s. Every method blocks until the engine answers and throws
+ * {@link QmpException} when the engine refuses the command (the message carries the engine's sentence), closes the
+ * connection, answers something that does not fit QMP, or does not answer within the timeout given to
+ * {@link #connect}. Thread-safe: several threads may send commands at once.
  */
 public final class QmpClient implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(QmpClient.class);
-    /** The longest line accepted from an engine; QMP replies are small, a longer one means a broken peer. */
-    private static final int MAX_LINE = 16 << 20;
+    private final QmpConnection wire;
 
-    private final Path socket;
-    private final SocketChannel channel;
-    private final ByteBuffer readBuf = ByteBuffer.allocate(8192).flip();
-    private final Object writeLock = new Object();
-    private final QmpListener listener;
-    private final Duration timeout;
-    private final Map<Long, CompletableFuture<Map<String, Object>>> pending = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile String closeReason = "the QMP connection is closed";
-    private final Map<String, Object> greeting;
-
-    private QmpClient(Path socket, SocketChannel channel, QmpListener listener, Duration timeout) throws IOException {
-        this.socket = socket;
-        this.channel = channel;
-        this.listener = listener;
-        this.timeout = timeout;
-        String line = readLine();
-        if (line == null) {
-            throw new QmpException("the engine closed " + socket + " before sending the QMP greeting");
-        }
-        this.greeting = parseMessage(line);
-        if (!greeting.containsKey("QMP")) {
-            throw new QmpException("the engine at " + socket + " did not greet with QMP: " + line);
-        }
+    private QmpClient(QmpConnection wire) {
+        this.wire = wire;
     }
 
     /**
@@ -66,197 +24,87 @@ public final class QmpClient implements AutoCloseable {
      *
      * @param socket   the unix socket path given to the engine's {@code -qmp}
      * @param timeout  how long each command may take before it fails
-     * @param listener receives events and the end of the connection
+     * @param listener receives events and the end of the connection, on the client's reader thread
      * @return a ready client
      * @throws QmpException when the socket cannot be reached or the engine does not speak QMP
      */
     public static QmpClient connect(Path socket, Duration timeout, QmpListener listener) {
-        SocketChannel ch = null;
-        try {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            QmpClient c = new QmpClient(socket, ch, listener, timeout);
-            Thread t = new Thread(c::readLoop, "qmp-reader-" + socket.getFileName());
-            t.setDaemon(true);
-            t.start();
-            c.execute("qmp_capabilities", Map.of());
-            return c;
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(ch);
-            if (e instanceof QmpException q) {
-                throw q;
-            }
-            throw new QmpException("cannot connect to the engine's QMP socket " + socket + ": " + e.getMessage(), e);
-        }
+        return new QmpClient(QmpConnection.connect(socket, timeout, listener));
     }
 
-    /** The engine's greeting object ({@code {"QMP": {...}}}). */
-    public Map<String, Object> greeting() {
-        return greeting;
+    /** {@code query-status}: the run state. */
+    public RunStatus queryStatus() {
+        return QmpCodec.runStatus(wire.execute("query-status", Map.of()));
+    }
+
+    /** {@code query-migrate}: the current or last migration job, and whether the guest can migrate at all. */
+    public MigrationInfo queryMigrate() {
+        return QmpCodec.migrationInfo(wire.execute("query-migrate", Map.of()));
+    }
+
+    /** {@code query-kvm}: whether KVM runs the guest and whether it could on this host. */
+    public KvmInfo queryKvm() {
+        return QmpCodec.kvmInfo(wire.execute("query-kvm", Map.of()));
+    }
+
+    /** {@code query-migrate-parameters}: the bandwidth and downtime limits in force. */
+    public MigrationParameters queryMigrateParameters() {
+        return QmpCodec.parameters(wire.execute("query-migrate-parameters", Map.of()));
+    }
+
+    /** {@code stop}: pauses the guest (the engine sends STOP). */
+    public void stop() {
+        wire.execute("stop", Map.of());
+    }
+
+    /** {@code cont}: runs the guest (the engine sends RESUME). */
+    public void cont() {
+        wire.execute("cont", Map.of());
+    }
+
+    /** {@code system_powerdown}: presses the guest's power button. */
+    public void systemPowerdown() {
+        wire.execute("system_powerdown", Map.of());
+    }
+
+    /** {@code quit}: ends the engine; it answers first, then exits. */
+    public void quit() {
+        wire.execute("quit", Map.of());
     }
 
     /**
-     * Runs a QMP command and waits for its reply.
+     * {@code migrate}: starts an outgoing migration to {@code uri} and returns at once; follow it with
+     * {@link #queryMigrate} and the {@link QmpEvent.Migration} events.
      *
-     * @param command   the command name, e.g. {@code query-status}
-     * @param arguments its arguments (may be empty)
-     * @return the {@code return} value (often a Map; an empty Map for {@code {}})
-     * @throws QmpException when the engine answers with an error, closes the socket or does not answer in time
+     * @param uri {@code tcp:HOST:PORT}, {@code unix:PATH} or {@code exec:COMMAND}
      */
-    public Object execute(String command, Map<String, Object> arguments) {
-        if (closed.get()) {
-            throw new QmpException(closeReason);
-        }
-        long id = ids.incrementAndGet();
-        CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
-        pending.put(id, f);
-        Map<String, Object> msg = new LinkedHashMap<>();
-        msg.put("execute", command);
-        if (arguments != null && !arguments.isEmpty()) {
-            msg.put("arguments", arguments);
-        }
-        msg.put("id", id);
-        byte[] bytes = (Json.write(msg) + "\n").getBytes(StandardCharsets.UTF_8);
-        try {
-            synchronized (writeLock) {
-                ByteBuffer bb = ByteBuffer.wrap(bytes);
-                while (bb.hasRemaining()) {
-                    channel.write(bb);
-                }
-            }
-            return unwrap(command, f.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (IOException e) {
-            throw new QmpException("cannot send '" + command + "' to the engine at " + socket + ": "
-                    + e.getMessage(), e);
-        } catch (TimeoutException e) {
-            throw new QmpException("the engine at " + socket + " did not answer '" + command + "' within "
-                    + timeout.toMillis() + " ms", e);
-        } catch (ExecutionException e) {
-            throw (QmpException) e.getCause();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QmpException("interrupted while waiting for the engine to answer '" + command + "'", e);
-        } finally {
-            pending.remove(id);
-        }
+    public void migrate(String uri) {
+        wire.execute("migrate", QmpCodec.migrate(uri));
     }
 
-    @SuppressWarnings("unchecked")
-    private Object unwrap(String command, Map<String, Object> reply) {
-        if (reply.containsKey("error")) {
-            Object err = reply.get("error");
-            String cls = null;
-            String desc = String.valueOf(err);
-            if (err instanceof Map<?, ?> m) {
-                cls = String.valueOf(((Map<String, Object>) m).get("class"));
-                desc = String.valueOf(((Map<String, Object>) m).get("desc"));
-            }
-            throw new QmpException("the engine refused '" + command + "': " + desc, cls, null);
-        }
-        Object ret = reply.get("return");
-        return ret == null ? Map.of() : ret;
+    /** {@code migrate_cancel}: cancels the outgoing migration, if one runs. */
+    public void migrateCancel() {
+        wire.execute("migrate_cancel", Map.of());
+    }
+
+    /** {@code migrate-set-parameters} with the parameters that are set in {@code p} (a migration obeys at once). */
+    public void setMigrationParameters(MigrationParameters p) {
+        wire.execute("migrate-set-parameters", QmpCodec.parameters(p));
+    }
+
+    /** {@code migrate-set-capabilities} for one capability. */
+    public void setMigrationCapability(MigrationCapability capability, boolean state) {
+        wire.execute("migrate-set-capabilities", QmpCodec.capability(capability, state));
     }
 
     /** True once the connection has ended. */
     public boolean isClosed() {
-        return closed.get();
+        return wire.isClosed();
     }
 
+    /** Closes the connection; the engine keeps running. */
     @Override
     public void close() {
-        shutdown("the QMP connection to " + socket + " was closed by the driver", false);
-    }
-
-    @SuppressWarnings("unchecked")
-    private void readLoop() {
-        String reason = "the engine closed its QMP socket " + socket;
-        try {
-            String line;
-            while ((line = readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                Map<String, Object> msg = parseMessage(line);
-                if (msg.containsKey("event")) {
-                    Object data = msg.get("data");
-                    listener.onEvent(String.valueOf(msg.get("event")),
-                            data instanceof Map ? (Map<String, Object>) data : Map.of());
-                    continue;
-                }
-                Object id = msg.get("id");
-                CompletableFuture<Map<String, Object>> f = id instanceof Number n ? pending.get(n.longValue()) : null;
-                if (f != null) {
-                    f.complete(msg);
-                } else {
-                    LOG.debug("QMP reply with no waiting command from {}: {}", socket, line);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            if (!closed.get()) {
-                reason = "the QMP connection to " + socket + " failed: " + e.getMessage();
-            }
-        }
-        shutdown(reason, true);
-    }
-
-    private void shutdown(String reason, boolean notify) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        closeReason = reason;
-        closeQuietly(channel);
-        QmpException ex = new QmpException(reason);
-        pending.values().forEach(f -> f.completeExceptionally(ex));
-        if (notify) {
-            try {
-                listener.onClose(reason);
-            } catch (RuntimeException e) {
-                LOG.warn("QMP close listener failed for {}", socket, e);
-            }
-        }
-    }
-
-    private String readLine() throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
-        while (true) {
-            if (!readBuf.hasRemaining()) {
-                readBuf.clear();
-                int n = channel.read(readBuf);
-                readBuf.flip();
-                if (n < 0) {
-                    break;
-                }
-                continue;
-            }
-            byte b = readBuf.get();
-            if (b == '\n') {
-                return buf.toString(StandardCharsets.UTF_8).strip();
-            }
-            if (buf.size() >= MAX_LINE) {
-                throw new IOException("a QMP line longer than " + MAX_LINE + " bytes");
-            }
-            buf.write(b);
-        }
-        return buf.size() == 0 ? null : buf.toString(StandardCharsets.UTF_8).strip();
-    }
-
-    private static void closeQuietly(SocketChannel ch) {
-        if (ch == null) {
-            return;
-        }
-        try {
-            ch.close();
-        } catch (IOException e) {
-            LOG.debug("closing a QMP socket failed", e);
-        }
-    }
-
-    /** One QMP message; a line that is not a JSON object is the engine's fault, reported as such. */
-    static Map<String, Object> parseMessage(String line) {
-        try {
-            return Json.parseObject(line);
-        } catch (IllegalArgumentException e) {
-            throw new QmpException("malformed JSON from the engine: " + e.getMessage(), e);
-        }
+        wire.close();
     }
 }

@@ -1,16 +1,13 @@
 package org.jkvm.driver.qmp;
 
-import java.util.Map;
-
 /** Receives what an engine sends unasked. Called on the client's reader thread; implementations must not block. */
 public interface QmpListener {
     /**
-     * An asynchronous QMP event such as {@code STOP}, {@code RESUME}, {@code SHUTDOWN} or {@code MIGRATION}.
+     * An asynchronous event such as {@code STOP}, {@code RESUME}, {@code SHUTDOWN} or {@code MIGRATION}.
      *
-     * @param event the event name
-     * @param data  the event's {@code data} object (empty when absent)
+     * @param event the decoded event
      */
-    default void onEvent(String event, Map<String, Object> data) {
+    default void onEvent(QmpEvent event) {
     }
 
     /**

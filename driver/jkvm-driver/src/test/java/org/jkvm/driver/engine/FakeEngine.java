@@ -19,6 +19,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jkvm.json.Json;
@@ -34,6 +37,8 @@ import org.jkvm.json.Json;
  */
 public final class FakeEngine {
     private static final int STREAM_BYTES = 2 << 20;
+    /** The heartbeat period of the fake guest. */
+    static final long HEARTBEAT_MS = 100;
 
     private final Map<String, String> opts = new LinkedHashMap<>();
     private final AtomicLong seq = new AtomicLong();
@@ -43,6 +48,9 @@ public final class FakeEngine {
     private volatile long maxBandwidth = 32L << 20;
     private volatile long downtimeLimit = 300;
     private volatile boolean cancel;
+    /** The exit status the engine ends with once it has answered the current command, or -1 to go on. */
+    private volatile int exitAfterAnswer = -1;
+    private long heldBack;
     private PrintWriter serial;
     private PrintWriter client;
 
@@ -95,18 +103,24 @@ public final class FakeEngine {
             t.setDaemon(true);
             t.start();
         }
-        Thread hb = new Thread(this::heartbeats, "hb");
-        hb.setDaemon(true);
-        hb.start();
+        ScheduledExecutorService hb = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hb");
+            t.setDaemon(true);
+            return t;
+        });
+        hb.scheduleAtFixedRate(this::heartbeat, 0, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
         serveQmp(opts.get("qmp").replaceFirst("^unix:", "").replaceFirst(",.*$", ""));
     }
 
-    private void heartbeats() {
-        while (true) {
-            if (status.equals("running")) {
-                serial.println("hb seq=" + seq.getAndIncrement() + " errors=0");
-            }
-            sleep(100);
+    /**
+     * The guest's heartbeat, every {@link #HEARTBEAT_MS} while it runs. While it is paused, the engine's log says
+     * which heartbeat it held back, so a test can see that heartbeats were due and none came.
+     */
+    private void heartbeat() {
+        if (status.equals("running")) {
+            serial.println("hb seq=" + seq.getAndIncrement() + " errors=0");
+        } else if (status.equals("paused")) {
+            System.out.println("fake engine: paused, heartbeat " + ++heldBack + " held back");
         }
     }
 
@@ -266,6 +280,10 @@ public final class FakeEngine {
                     synchronized (this) {
                         w.println(Json.write(out));
                     }
+                    if (exitAfterAnswer >= 0) {
+                        // As the real engine: the command is answered first, then the process ends.
+                        System.exit(exitAfterAnswer);
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 System.err.println("fake engine: QMP client dropped: " + e);
@@ -312,13 +330,13 @@ public final class FakeEngine {
             case "system_powerdown":
                 serial.println("shutdown requested");
                 event("SHUTDOWN", Map.of("guest", true, "reason", "guest-shutdown"));
-                exitSoon(0);
+                exitAfterAnswer = 0;
                 return Map.of();
             case "quit":
-                exitSoon(0);
+                exitAfterAnswer = 0;
                 return Map.of();
             case "x-crash":
-                exitSoon(3);
+                exitAfterAnswer = 3;
                 return Map.of();
             case "migrate":
                 return migrate(String.valueOf(a.get("uri")));
@@ -392,14 +410,7 @@ public final class FakeEngine {
         }
     }
 
-    private static void exitSoon(int code) {
-        Thread t = new Thread(() -> {
-            sleep(50);
-            System.exit(code);
-        });
-        t.start();
-    }
-
+    /** The fake's bandwidth limit: it paces its stream as the real engine's rate limiter does. */
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);

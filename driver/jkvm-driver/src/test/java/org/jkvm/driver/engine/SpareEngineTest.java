@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import org.jkvm.testkit.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,14 +53,18 @@ class SpareEngineTest {
     void anEngineWithoutStandbySwitchesSparesOff() throws Exception {
         List<String> cmd = List.of("/bin/sh", "-c", "exit 3", "sh");
         try (SpareEngine s = new SpareEngine(cmd, "label", dir.resolve("spare.log"), Duration.ofMillis(10))) {
-            int empty = 0;
-            long end = System.currentTimeMillis() + 30_000;
-            while (s.enabled() && System.currentTimeMillis() < end) {
-                Thread.sleep(100);  // lets the spare start and end
-                assertTrue(s.take(List.of("-S"), dir.resolve("x.log")).isEmpty(), "a dead spare is never handed out");
-                empty++;
-            }
-            assertFalse(s.enabled(), "switched off after " + empty + " takes");
+            int[] empty = {0};
+            // Each spare ends at once; a take finding it ended starts the next, and after three such in a row spares
+            // are switched off.
+            Await.until("spares are switched off", () -> {
+                if (s.current().filter(p -> !p.isAlive()).isPresent()) {
+                    assertTrue(s.take(List.of("-S"), dir.resolve("x.log")).isEmpty(),
+                            "a dead spare is never handed out");
+                    empty[0]++;
+                }
+                return !s.enabled();
+            });
+            assertFalse(s.enabled(), "switched off after " + empty[0] + " takes");
             assertTrue(s.take(List.of("-S"), dir.resolve("x.log")).isEmpty());
         }
     }
@@ -73,16 +78,8 @@ class SpareEngineTest {
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the spare ends when the daemon closes it");
     }
 
-    private static Process awaitWaiting(SpareEngine s) throws InterruptedException {
-        long end = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < end) {
-            Optional<Process> p = s.waiting();
-            if (p.isPresent()) {
-                return p.get();
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no spare engine within 30 s");
+    private static Process awaitWaiting(SpareEngine s) {
+        return Await.value("a spare engine waits", s::waiting, Optional::isPresent).orElseThrow();
     }
 
     /** The fake engine of this module's tests. */

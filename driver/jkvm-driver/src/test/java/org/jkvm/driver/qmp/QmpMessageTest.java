@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class QmpMessageTest {
     @Test
     void parsesQmpReplies() {
-        Map<String, Object> m = QmpClient.parseMessage("{\"return\": {\"status\": \"running\"}, \"id\": 7}");
+        Map<String, Object> m = QmpConnection.parseMessage("{\"return\": {\"status\": \"running\"}, \"id\": 7}");
         assertEquals(Map.of("status", "running"), m.get("return"));
         assertEquals(7L, m.get("id"));
     }
@@ -19,10 +19,10 @@ class QmpMessageTest {
     @Test
     void malformedInputIsTheEnginesFault() {
         for (String bad : new String[] {"", "{", "{\"a\" 1}", "[1,,2]", "{\"a\": 1} x", "[1]"}) {
-            QmpException e = assertThrows(QmpException.class, () -> QmpClient.parseMessage(bad), bad);
+            QmpException e = assertThrows(QmpException.class, () -> QmpConnection.parseMessage(bad), bad);
             assertTrue(e.getMessage().startsWith("malformed JSON from the engine: "), e.getMessage());
         }
-        assertTrue(assertThrows(QmpException.class, () -> QmpClient.parseMessage("[1]")).getMessage()
+        assertTrue(assertThrows(QmpException.class, () -> QmpConnection.parseMessage("[1]")).getMessage()
                 .contains("expected a JSON object"));
     }
 }
