@@ -9,7 +9,8 @@
  * trampoline (oracle_trampoline.S) loads the registers and jumps to the bytes; each place the code may end at
  * holds a 6-byte stub jumping back into the trampoline, which stores the registers. A fault (#DE, #UD, #GP,
  * #SS, #PF, #AC, #BP) arrives as a signal on an alternate stack; the handler records the vector (the kernel's
- * trap number), error code, CR2 and the registers at the fault from the ucontext and siglongjmps back. After
+ * trap number), error code, CR2 and the registers at the fault from the ucontext and siglongjmps back. A case that
+ * still runs after two ticks of a 1 s interval timer is reported with vector 256 instead of hanging the batch. After
  * each case the data bytes that changed are reported and restored, so every case starts from the batch's base
  * image plus its own patches. The Java side (org.jkvm.softcpu.oracle.NativeHarness) writes IN and reads OUT;
  * the formats are documented there.
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@
 #define SLOT_BYTES 64            /* the pointer slots at the start of the code area, one per end stub */
 #define STUB_BYTES 6
 #define HLT 0xF4
+#define TIMEOUT_VECTOR 256       /* reported when a case runs for seconds (a generator bug) */
 
 extern uint64_t oracle_in_regs[16], oracle_in_flags, oracle_out_regs[16], oracle_out_flags, oracle_end_index;
 extern uint64_t oracle_code_entry, oracle_save_table[MAX_ENDS];
@@ -47,6 +50,9 @@ struct fault {
 
 static sigjmp_buf case_jump;
 static volatile sig_atomic_t in_case;
+static volatile uint32_t current_case;
+static volatile uint32_t watched_case = UINT32_MAX;
+static volatile int ticks;
 static struct fault last_fault;
 
 static void die(const char *what) {
@@ -60,14 +66,36 @@ static const int GREG_OF[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG
 
 static void on_fault(int sig, siginfo_t *info, void *context) {
     (void) info;
+    /* The kernel delivers the signal with the case's AC flag (a POPF may have set it): clear it before this
+       handler's own accesses can raise #AC. */
+    __asm__ volatile("pushq $0x202\n\tpopfq" ::: "cc", "memory");
+    if (sig == SIGALRM) {
+        /* The watchdog tick: a case still running after two ticks (1-2 s) is a hang; report it as vector
+           TIMEOUT_VECTOR instead of hanging the test. */
+        if (!in_case || current_case != watched_case) {
+            watched_case = current_case;
+            ticks = 0;
+            return;
+        }
+        if (++ticks < 2) {
+            return;
+        }
+    }
     if (!in_case) {
-        /* A fault in the harness itself: die the ordinary way. */
+        /* A fault in the harness itself (a case may have written into the harness's memory): say which case ran
+           last, then die the ordinary way. */
+        char msg[96];
+        int len = snprintf(msg, sizeof msg, "oracle_harness: signal %d outside a case, after case %u\n", sig,
+                           (unsigned) current_case);
+        if (write(2, msg, len) < 0) {
+            /* nothing more to do */
+        }
         signal(sig, SIG_DFL);
         raise(sig);
         return;
     }
     greg_t *g = ((ucontext_t *) context)->uc_mcontext.gregs;
-    last_fault.vector = g[REG_TRAPNO];
+    last_fault.vector = sig == SIGALRM ? TIMEOUT_VECTOR : g[REG_TRAPNO];
     last_fault.err = g[REG_ERR];
     last_fault.cr2 = g[REG_CR2];
     last_fault.rip = g[REG_RIP];
@@ -88,14 +116,19 @@ static void install_handlers(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_fault;
-    /* SA_NODEFER: the handler leaves by siglongjmp without restoring the mask, so keep the signal unblocked. */
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    /* SA_NODEFER: the handler leaves by siglongjmp without restoring the mask, so keep the signal unblocked;
+       SA_RESTART: the watchdog's ticks must not break the batch file's reads. */
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+    const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM};
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         if (sigaction(sigs[i], &sa, NULL) != 0) {
             die("sigaction failed");
         }
+    }
+    struct itimerval tick = {.it_interval = {1, 0}, .it_value = {1, 0}};
+    if (setitimer(ITIMER_REAL, &tick, NULL) != 0) {
+        die("setitimer failed");
     }
 }
 
@@ -311,6 +344,7 @@ static int run_batch(const char *in_path, const char *out_path) {
     put_u(out, FORMAT_VERSION, 4);
     put_u(out, b.cases, 4);
     for (uint32_t i = 0; i < b.cases; i++) {
+        current_case = i;
         run_one(in, out, &b);
     }
     if (fclose(out) != 0) {

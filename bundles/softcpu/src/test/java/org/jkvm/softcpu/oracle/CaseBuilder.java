@@ -370,6 +370,25 @@ final class CaseBuilder {
         return a;
     }
 
+    /**
+     * Runs the code so far {@code k} times: RCX = k and a LOOP back to the first instruction, so that a CPU that
+     * caches or translates code executes it warm. Only where that keeps every result defined: RCX unused by the
+     * case, no branch ends, and all flags and registers defined at the end (the next round reads them).
+     *
+     * @return whether the case was wrapped
+     */
+    boolean repeat(int k) {
+        if (!free(1) || !ends.isEmpty() || defined != FlagRules.COMPARABLE || regMask != 0xFFFF
+                || upperUndefined != 0 || code.size() > 120) {
+            return false;
+        }
+        pin(1, k);
+        emitBytes(0xE2, -(code.size() + 2) & 0xFF);
+        // A later round may fault where the first did not (an address register the case overwrote).
+        say("(x" + k + " in a LOOP) " + MAY_FAULT);
+        return true;
+    }
+
     /** Builds the case; the fall-through point is the first end. */
     OracleCase build() {
         int[] all = new int[ends.size() + 1];

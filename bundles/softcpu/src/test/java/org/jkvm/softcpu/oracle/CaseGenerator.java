@@ -18,6 +18,13 @@ public final class CaseGenerator {
             new Weighted(new StringGen(), 7), new Weighted(new BranchGen(), 8), new Weighted(new FaultGen(), 3),
             new Weighted(new ChainGen(), 8), new Weighted(new SmcGen(), 2), new Weighted(new PrefixGen(), 2));
 
+    /**
+     * Classes whose cases may run several times in a loop: not branches, faults or self-modifying code, and not
+     * the stack class (a second round pops memory nobody generated, e.g. random flags for POPF).
+     */
+    private static final java.util.Set<String> REPEATABLE = java.util.Set.of("ALU", "MULDIV", "SHIFT", "BITS",
+            "EXT", "MOVE", "ATOMIC", "COND", "CHAIN", "PREFIX");
+
     private final long seed;
     private final CpuFeatures features;
     private final List<Weighted> classes;
@@ -59,6 +66,9 @@ public final class CaseGenerator {
             if (pick < 0) {
                 b.say(w.gen.name() + ":");
                 w.gen.generate(b);
+                if (REPEATABLE.contains(w.gen.name()) && b.rnd.nextInt(8) == 0) {
+                    b.repeat(2 + b.rnd.nextInt(4));
+                }
                 return b.build();
             }
         }

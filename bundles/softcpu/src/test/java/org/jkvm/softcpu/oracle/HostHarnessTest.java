@@ -66,7 +66,15 @@ class HostHarnessTest {
                 // pop rax from a patched stack, then the same load in the next case sees the base image again.
                 handCase(7, new int[] {0x58}, new long[0], 0x202, List.of(new OracleCase.Patch(
                     (int) (top - Layout.DATA_VA), new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))),
-                handCase(8, new int[] {0x58}, new long[0], 0x202, List.of()));
+                handCase(8, new int[] {0x58}, new long[0], 0x202, List.of()),
+                // jmp $: a hang, which the harness's watchdog ends (after 1-2 s) instead of hanging the batch.
+                handCase(9, new int[] {0xEB, 0xFE}, new long[0], 0x202, List.of()),
+                // popf with AC set, then a misaligned load: #AC at CPL 3 on the host; the next case must still run
+                // (the fault handler clears AC before touching memory).
+                handCase(10, new int[] {0x9D, 0x48, 0x8B, 0x46, 0x01}, new long[] {0, 0, 0, 0, 0, 0,
+                    Layout.DATA_VA}, 0x202, List.of(new OracleCase.Patch((int) (top - Layout.DATA_VA),
+                    new byte[] {0x02, 0x02, 0x04, 0, 0, 0, 0, 0}))),
+                handCase(11, new int[] {0x90}, new long[0], 0x202, List.of()));
         List<OracleResult> r = harness.run(cases, image);
 
         assertEquals(-1, r.get(0).vector());
@@ -96,6 +104,10 @@ class HostHarnessTest {
         assertEquals(top + 8, r.get(7).gprs()[Operand.RSP]);
         assertEquals(0, r.get(8).gprs()[0], "the next case must start from the base image");
         assertEquals(0, r.get(7).changedOffsets().length);
+
+        assertEquals(OracleResult.NO_RESULT, r.get(9).vector());
+        assertEquals(17, r.get(10).vector(), "#AC after POPF set AC");
+        assertEquals(-1, r.get(11).vector());
     }
 
     @Test

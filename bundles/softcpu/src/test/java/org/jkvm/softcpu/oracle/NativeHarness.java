@@ -25,7 +25,7 @@ import org.jkvm.testkit.RepoPaths;
  * (u16 offset, u8 len, bytes) x patches}.
  *
  * <p>Result file: {@code u32 magic "JKRS", u32 version 1, u32 cases}; then per case {@code i32 vector (-1: reached
- * an end), u32 endIndex (or -1), u64 errorCode, u64 cr2, u64 rip, u64 rflags, u64 gpr x 16, u32 changes,
+ * an end; 256: the harness's watchdog stopped a hang), u32 endIndex (or -1), u64 errorCode, u64 cr2, u64 rip, u64 rflags, u64 gpr x 16, u32 changes,
  * (u16 offset, u8 value) x changes}.
  *
  * <p>Not thread-safe (one batch at a time per instance).
@@ -33,6 +33,8 @@ import org.jkvm.testkit.RepoPaths;
 public final class NativeHarness {
     private static final int BATCH_MAGIC = 0x524F4B4A;
     private static final int RESULT_MAGIC = 0x53524B4A;
+    /** The vector the harness reports for a case that ran for seconds (its watchdog). */
+    private static final int TIMEOUT_VECTOR = 256;
 
     private final Path binary;
     private final Path work;
@@ -147,8 +149,13 @@ public final class NativeHarness {
                 offsets[k] = Short.toUnsignedInt(b.getShort());
                 values[k] = b.get();
             }
-            results.add(new OracleResult(vector, end, vector < 0 ? 0 : err, cr2, rip, rflags, gprs, offsets,
-                    values, ""));
+            if (vector == TIMEOUT_VECTOR) {
+                results.add(new OracleResult(OracleResult.NO_RESULT, -1, 0, 0, rip, rflags, gprs, offsets, values,
+                        "the case ran for seconds on the host (a hang: a generator bug)"));
+            } else {
+                results.add(new OracleResult(vector, end, vector < 0 ? 0 : err, cr2, rip, rflags, gprs, offsets,
+                        values, ""));
+            }
         }
         return results;
     }
