@@ -115,6 +115,10 @@ public final class SoftVm implements HvVm {
     }
 
     private static void awaitAck(Runner rn, int gen) {
+        if (rn.thread == Thread.currentThread()) {
+            rn.ackFromOwnThread();
+            return;
+        }
         rn.waiter = Thread.currentThread();
         try {
             rn.wake();

@@ -81,4 +81,24 @@ class DirtyLogTest {
         }
         return n;
     }
+
+    @Test
+    void aFetchFromInsideAnIoCallbackOnTheVcpuThreadDoesNotWaitForItself() {
+        // The guest writes a page, then OUTs; the OUT handler (on the vCPU thread) fetches the dirty log.
+        String src = ".code64\n movq $7, 0x500000\n out %al, $0x80\n movq $8, 0x501000\n out %al, $0x80\n hlt\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble(src));
+            t.longMode(0x100000, 0x200000);
+            MemoryRegion region = t.memory.regions().get(0);
+            long[] bitmap = new long[t.vm.dirtyLogWords(region)];
+            java.util.List<Boolean> seen = new java.util.ArrayList<>();
+            t.ops.onOut = (port, n) -> {
+                t.vm.fetchDirtyLog(region, bitmap);
+                long page = n == 1 ? 0x500 : 0x501;
+                seen.add((bitmap[(int) (page / 64)] & (1L << (page % 64))) != 0);
+            };
+            assertEquals(VcpuExit.HLT, t.run());
+            assertEquals(java.util.List.of(true, true), seen);
+        }
+    }
 }

@@ -76,6 +76,15 @@ public final class Runner {
         }
     }
 
+    /**
+     * A dirty-log fetch made on this vCPU's own thread (from inside a VmOps callback): acknowledge at once, since
+     * waiting for the next block boundary would wait for ourselves. The stores made so far are in RAM; later ones
+     * mark the new epoch.
+     */
+    public void ackFromOwnThread() {
+        syncDirty();
+    }
+
     /** Acknowledges a new dirty-log generation: adopt the regions' epochs and drop every writable TLB entry. */
     private void syncDirty() {
         int g = phys.generation();
