@@ -230,7 +230,8 @@ public final class Dec {
                 disp = (int) fetch32();
             } else {
                 base = b | rexB;
-                if (b == 4 || b == 5) {
+                // RSP and RBP bases address the stack segment; R12 and R13 (the same field with REX.B) do not.
+                if (base == 4 || base == 5) {
                     seg = Cpu.SS;
                 }
             }
@@ -242,7 +243,7 @@ public final class Dec {
             return seg;
         } else {
             base = r | rexB;
-            if (r == 5) {
+            if (base == 5) {
                 seg = Cpu.SS;
             }
         }
