@@ -230,8 +230,8 @@ public final class Dec {
                 disp = (int) fetch32();
             } else {
                 base = b | rexB;
-                if (b == 4 || b == 5) {
-                    seg = Cpu.SS;
+                if (base == 4 || base == 5) {
+                    seg = Cpu.SS;   // RSP or RBP as base; R12/R13 use DS
                 }
             }
         } else if (r == 5 && mod == 0) {
@@ -242,8 +242,8 @@ public final class Dec {
             return seg;
         } else {
             base = r | rexB;
-            if (r == 5) {
-                seg = Cpu.SS;
+            if (base == 5) {
+                seg = Cpu.SS;   // RBP as base; R13 uses DS
             }
         }
         if (mod == 1) {
