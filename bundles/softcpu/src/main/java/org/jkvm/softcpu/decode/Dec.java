@@ -230,8 +230,9 @@ public final class Dec {
                 disp = (int) fetch32();
             } else {
                 base = b | rexB;
+                // RSP and RBP bases address the stack segment; R12 and R13 (the same field with REX.B) do not.
                 if (base == 4 || base == 5) {
-                    seg = Cpu.SS;   // RSP or RBP as base; R12/R13 use DS
+                    seg = Cpu.SS;
                 }
             }
         } else if (r == 5 && mod == 0) {
@@ -243,7 +244,7 @@ public final class Dec {
         } else {
             base = r | rexB;
             if (base == 5) {
-                seg = Cpu.SS;   // RBP as base; R13 uses DS
+                seg = Cpu.SS;
             }
         }
         if (mod == 1) {

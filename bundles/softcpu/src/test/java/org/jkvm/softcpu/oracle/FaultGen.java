@@ -105,9 +105,10 @@ final class FaultGen implements Generator {
         int bits = b.size(false);
         long va = (b.rnd.nextBoolean() ? 0x8000000000000000L : 0x0000800000000000L) + b.rnd.nextInt(1 << 20);
         boolean stack = b.rnd.nextInt(3) == 0;
-        int base = stack ? (b.rnd.nextBoolean() ? Operand.RSP : 5) : 3;
+        // RSP and RBP bases address SS (#SS); RBX, and R12/R13 (RSP's and RBP's field with REX.B), address DS (#GP).
+        int base = stack ? (b.rnd.nextBoolean() ? Operand.RSP : 5) : new int[] {3, 12, 13}[b.rnd.nextInt(3)];
         b.pin(base, va);
-        Operand.Mem m = new Operand.Mem(base, Operand.NONE, 1, 0, base == 5 ? 1 : 0, false, false, false, 0);
+        Operand.Mem m = new Operand.Mem(base, Operand.NONE, 1, 0, (base & 7) == 5 ? 1 : 0, false, false, false, 0);
         Operand.Reg r = Operand.Reg.of(b.rnd.nextBoolean() ? 0 : 2, bits);
         boolean store = b.rnd.nextBoolean();
         Asm a = b.sized(new Asm(), bits).op((store ? 0x88 : 0x8A) + (bits == 8 ? 0 : 1)).reg(r).rm(m);
