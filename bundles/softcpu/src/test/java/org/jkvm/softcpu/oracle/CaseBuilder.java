@@ -42,7 +42,7 @@ final class CaseBuilder {
         this.seed = seed;
         this.index = index;
         this.features = features;
-        this.rnd = new SplittableRandom(mix(seed, index));
+        this.rnd = new SplittableRandom(CaseGenerator.mix(seed, index));
         for (int i = 0; i < 16; i++) {
             regs[i] = Values.filler(rnd);
         }
@@ -52,14 +52,6 @@ final class CaseBuilder {
             rflags &= ~FlagRules.DF;
         }
         planner = new AddressPlanner(this);
-    }
-
-    /** The per-case seed: the run's seed and the index, mixed (SplittableRandom's own mixing constants). */
-    static long mix(long seed, int index) {
-        long z = seed + 0x9E3779B97F4A7C15L * (index + 1L);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /** Appends to the case's description. */

@@ -3,8 +3,8 @@ package org.jkvm.softcpu.oracle;
 /**
  * Instructions that fault in 64-bit user mode, to compare the exception, its RIP, error code and CR2 and the state
  * it leaves: opcodes invalid in 64-bit mode and UD2/UD1 (#UD), LOCK where it is not allowed (#UD), instructions
- * longer than 15 bytes (#GP), INT3 and INT 3
- * (#BP, a trap: RIP after it), INT n through a gate it may not use (#GP with the IDT error code), non-canonical addresses (#GP(0), or #SS(0) through RSP/RBP), accesses that start or
+ * longer than 15 bytes (#GP), INT3 and INT 3 (#BP, a trap: RIP after it), INT n through a gate it may not use (#GP
+ * with the IDT error code), non-canonical addresses (#GP(0), or #SS(0) through RSP/RBP), accesses that start or
  * run into the unmapped pages around the data area (#PF with CR2), a push below the data area, and REP STOS/MOVS
  * that run off its end (#PF after some iterations, with RCX/RSI/RDI where the fault struck).
  */
