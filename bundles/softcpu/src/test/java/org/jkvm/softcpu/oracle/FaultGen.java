@@ -108,7 +108,10 @@ final class FaultGen implements Generator {
         // RSP and RBP bases address SS (#SS); RBX, and R12/R13 (RSP's and RBP's field with REX.B), address DS (#GP).
         int base = stack ? (b.rnd.nextBoolean() ? Operand.RSP : 5) : new int[] {3, 12, 13}[b.rnd.nextInt(3)];
         b.pin(base, va);
-        Operand.Mem m = new Operand.Mem(base, Operand.NONE, 1, 0, (base & 7) == 5 ? 1 : 0, false, false, false, 0);
+        // An ES/CS/SS/DS override is ignored in 64-bit mode: the base's default segment still picks #SS or #GP.
+        int noise = b.rnd.nextInt(3) == 0 ? new int[] {0x26, 0x2E, 0x36, 0x3E}[b.rnd.nextInt(4)] : 0;
+        Operand.Mem m = new Operand.Mem(base, Operand.NONE, 1, 0, (base & 7) == 5 ? 1 : 0, false, false, false,
+                noise);
         Operand.Reg r = Operand.Reg.of(b.rnd.nextBoolean() ? 0 : 2, bits);
         boolean store = b.rnd.nextBoolean();
         Asm a = b.sized(new Asm(), bits).op((store ? 0x88 : 0x8A) + (bits == 8 ? 0 : 1)).reg(r).rm(m);
