@@ -10,7 +10,7 @@ import org.jkvm.loader.TinyElf;
  * Engine costs on this host, printed as a table (not a test): port-I/O exits per second through the whole exit
  * path (KVM_RUN, the exit switch, the bus, a device), and the latency of stop (kick) and cont.
  *
- * <p>Run: {@code bin/jkvm-bench EngineBench} (needs /dev/kvm).
+ * <p>Run: {@code bin/jkvm-bench EngineBench} on the default backend, {@code -Daccel=tcg} (or kvm) to choose.
  */
 public final class EngineBench {
     private EngineBench() {
@@ -24,6 +24,10 @@ public final class EngineBench {
         Files.write(elf, TinyElf.elf32(new byte[] {(byte) 0xe6, (byte) 0x80, (byte) 0xeb, (byte) 0xfc}, true, 0));
         VmConfig c = new VmConfig("bench", UUID.randomUUID(), 16L << 20, 1, CpuSpec.parse("qemu64"), elf, "",
                 new CharDev.Null(), null, null, false, null, false, null, VmConfig.defaultKvmDevice());
+        String accel = System.getProperty("accel");
+        if (accel != null) {
+            c = c.withAccel(java.util.List.of(VmConfigParser.parseAccel(accel)));
+        }
         try (Vm vm = Vm.create(c)) {
             vm.cont();
             Thread.sleep(500);
@@ -45,7 +49,7 @@ public final class EngineBench {
             }
             java.util.Arrays.sort(stopNs);
             java.util.Arrays.sort(contNs);
-            System.out.println("| measure                                  | value |");
+            System.out.println("| measure (accel " + vm.accelerator().optionName() + ")                      | value |");
             System.out.println("|------------------------------------------|-------|");
             System.out.printf("| port-I/O exits per second (full path)    | %,.0f |%n", exits / secs);
             System.out.printf("| stop latency, median / max (ms)          | %.2f / %.2f |%n", stopNs[10] / 1e6,
