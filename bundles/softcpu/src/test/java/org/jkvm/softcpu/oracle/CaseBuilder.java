@@ -23,6 +23,8 @@ final class CaseBuilder {
     final long[] regs = new long[16];
     long rflags;
     private long defined = FlagRules.COMPARABLE;
+    /** The flags defined at every instruction boundary so far: what a fault in any instruction leaves defined. */
+    private long faultDefined = FlagRules.COMPARABLE;
     int regMask = 0xFFFF;
     int upperUndefined;
     private final long seed;
@@ -283,6 +285,7 @@ final class CaseBuilder {
 
     /** Starts the operands of a new instruction (REX and high-byte registers are per instruction). */
     CaseBuilder next() {
+        faultDefined &= defined;
         clobbered |= touched;
         touched = 0;
         rexUsed = false;
@@ -389,6 +392,6 @@ final class CaseBuilder {
             all[i + 1] = ends.get(i);
         }
         return new OracleCase(seed, index, what.toString(), code.toByteArray(), all, regs.clone(), rflags,
-                List.copyOf(patches), defined, regMask, upperUndefined);
+                List.copyOf(patches), defined, faultDefined, regMask, upperUndefined);
     }
 }

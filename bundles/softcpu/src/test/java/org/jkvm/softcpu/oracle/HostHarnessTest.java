@@ -40,7 +40,8 @@ class HostHarnessTest {
         if (gprs[Operand.RSP] == 0) {
             gprs[Operand.RSP] = Layout.STACK_TOP;
         }
-        return new OracleCase(0, index, "hand", bytes, ends, gprs, rflags, patches, FlagRules.COMPARABLE, 0xFFFF, 0);
+        return new OracleCase(0, index, "hand", bytes, ends, gprs, rflags, patches, FlagRules.COMPARABLE,
+                FlagRules.COMPARABLE, 0xFFFF, 0);
     }
 
     /** Hand-written cases with results worked out from the SDM (checked in {@link #handComputedResults}). */
