@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RandomCodeTest {
     @ParameterizedTest
-    @ValueSource(ints = {16, 64})
+    @ValueSource(ints = {16, 32, 64})
     void randomCodeNeverBreaksTheCpu(int bits) throws Exception {
         Random rnd = new Random(bits);
         for (int round = 0; round < 150; round++) {
@@ -28,6 +28,8 @@ class RandomCodeTest {
                 t.memory.write(at, ByteBuffer.wrap(code));
                 if (bits == 16) {
                     t.realMode(at);
+                } else if (bits == 32) {
+                    protected32(t, at);
                 } else {
                     t.longMode(at, 0x200000);
                 }
@@ -45,5 +47,19 @@ class RandomCodeTest {
                 }
             }
         }
+    }
+
+    /** Flat 32-bit protected mode with the GDT TestVm.longMode writes (0x18 code32, 0x10 data), paging off. */
+    private static void protected32(TestVm t, long at) {
+        t.longMode(at, 0x200000);
+        org.jkvm.hypervisor.x86.SystemRegisters s = t.vcpu.systemRegisters().withSegments(
+                org.jkvm.hypervisor.x86.SegmentRegister.flat32(0x18, true),
+                org.jkvm.hypervisor.x86.SegmentRegister.flat32(0x10, false))
+                .withControl(org.jkvm.hypervisor.x86.SystemRegisters.CR0_PE
+                        | org.jkvm.hypervisor.x86.SystemRegisters.CR0_ET, 0, 0, 0);
+        t.vcpu.setSystemRegisters(s);
+        long[] g = new long[16];
+        g[4] = 0x200000;
+        t.vcpu.setRegisters(org.jkvm.hypervisor.x86.Registers.of(g, at, 2));
     }
 }
