@@ -92,6 +92,24 @@ public interface HvVcpu extends AutoCloseable {
      */
     boolean injectInterrupt(int vector);
 
+    /**
+     * The local APIC's state (only when the VM has an {@link HvIrqChip}); with every vCPU paused.
+     *
+     * @throws HypervisorException when the VM has no interrupt controllers
+     */
+    default org.jkvm.hypervisor.pc.LapicState saveLapic() {
+        throw new HypervisorException("the VM has no local APIC (no interrupt controllers were created)");
+    }
+
+    /**
+     * Restores the local APIC; the timer counts on from the saved current count in the guest's time.
+     *
+     * @throws HypervisorException when the VM has no interrupt controllers
+     */
+    default void restoreLapic(org.jkvm.hypervisor.pc.LapicState state) {
+        throw new HypervisorException("the VM has no local APIC (no interrupt controllers were created)");
+    }
+
     /** Releases the vCPU; idempotent. */
     @Override
     void close();

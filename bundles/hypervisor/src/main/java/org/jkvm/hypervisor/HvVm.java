@@ -16,6 +16,25 @@ public interface HvVm extends AutoCloseable {
      */
     HvVcpu createVcpu(int id, VmOps ops);
 
+    /**
+     * Creates the PC's interrupt controllers and interval timer ({@link HvIrqChip}); call once, before the first
+     * {@link #createVcpu}, so that every vCPU gets a local APIC. Without it a vCPU has no local APIC: external
+     * interrupts come only through {@link HvVcpu#injectInterrupt}, and HLT returns {@link VcpuExit#HLT}.
+     *
+     * @throws HypervisorException when the backend cannot provide them (the sentence says what to do)
+     */
+    default HvIrqChip createIrqChip() {
+        throw new HypervisorException("this backend has no interrupt controllers; use -accel kvm or -accel tcg");
+    }
+
+    /**
+     * Whether {@link #createIrqChip()} can succeed on this VM (KVM: the host's KVM has the in-kernel irqchip and
+     * PIT). False by default.
+     */
+    default boolean irqChipSupported() {
+        return false;
+    }
+
     /** Number of 64-bit words a dirty bitmap of {@code region} needs ({@code ceil(pages / 64)}). */
     int dirtyLogWords(MemoryRegion region);
 

@@ -11,7 +11,9 @@ public enum VcpuExit {
     INTERRUPTED,
     /**
      * The guest executed {@code HLT}; its activity state is {@link org.jkvm.hypervisor.x86.ActivityState#HALTED}.
-     * With no interrupt controller nothing can wake it, which the engine treats as the guest's end.
+     * Only without interrupt controllers ({@link HvVm#createIrqChip()} not called), where nothing can wake it, which
+     * the engine treats as the guest's end. With them, a halted vCPU waits inside {@code run()} for an interrupt (or
+     * a kick, which returns {@link #INTERRUPTED}), as KVM's in-kernel local APIC does.
      */
     HLT,
     /** The guest triple-faulted (or otherwise shut the CPU down); {@link HvVcpu#exitDetail()} says more. */

@@ -122,4 +122,16 @@ class DecoderTest {
         GuestFault f = assertThrows(GuestFault.class, () -> decode(64, bytes));
         assertEquals(Vec.GP, f.vector);
     }
+
+    @Test
+    void stackSegmentIsTheDefaultOnlyForRspAndRbpBases() {
+        decode(64, 0x49, 0x8b, 0x44, 0x24, 0x08);   // mov rax, [r12+8]
+        assertEquals(Cpu.DS, decoder.dec().effSeg);
+        decode(64, 0x48, 0x8b, 0x44, 0x24, 0x08);   // mov rax, [rsp+8]
+        assertEquals(Cpu.SS, decoder.dec().effSeg);
+        decode(64, 0x49, 0x8b, 0x45, 0x08);         // mov rax, [r13+8]
+        assertEquals(Cpu.DS, decoder.dec().effSeg);
+        decode(64, 0x48, 0x8b, 0x45, 0x08);         // mov rax, [rbp+8]
+        assertEquals(Cpu.SS, decoder.dec().effSeg);
+    }
 }
