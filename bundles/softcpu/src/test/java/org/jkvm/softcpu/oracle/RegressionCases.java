@@ -10,9 +10,9 @@ import java.util.List;
 /**
  * Fixed cases kept as text, one per line, so that every difference the oracle once found stays tested whatever
  * the generator becomes: {@code seed ; what ; code ; ends ; gprs ; rflags ; flagMask[/faultFlagMask] ; regMask ;
- * upperUndefined ; patches} (without the fault mask: all comparable flags), with hex numbers (the seed gives the data area's base image), ends and registers comma-separated,
- * patches as {@code offset:bytes} separated by spaces; {@code #} starts a comment line. The resource is
- * {@code /oracle/regressions.txt}.
+ * upperUndefined ; patches} (without the fault mask: all comparable flags), with hex numbers (the seed gives the data
+ * area's base image), ends and registers comma-separated, patches as {@code offset:bytes} separated by spaces;
+ * {@code #} starts a comment line. The resource is {@code /oracle/regressions.txt}.
  */
 final class RegressionCases {
     private static final HexFormat HEX = HexFormat.of();
