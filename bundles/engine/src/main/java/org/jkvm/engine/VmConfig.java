@@ -18,8 +18,9 @@ import org.jkvm.loader.X86Layout;
  * @param memoryBytes guest RAM in bytes ({@code -m}), a multiple of 1 MiB
  * @param vcpus       number of vCPUs ({@code -smp}); only 1 is supported
  * @param cpu         the CPU model and feature changes ({@code -cpu})
- * @param kernel      the firmware image ({@code -kernel}), or null for the bundled firmware
- * @param append      the firmware command line ({@code -append})
+ * @param kernel      the kernel ({@code -kernel}: a Linux bzImage, a PVH ELF, a multiboot kernel or a jkvm
+ *                    firmware image), or null for the bundled firmware
+ * @param append      the kernel or firmware command line ({@code -append})
  * @param serial      the COM1 backend ({@code -serial})
  * @param monitor     the HMP monitor backend ({@code -monitor}), or null
  * @param qmp         the QMP monitor socket ({@code -qmp}), or null
@@ -34,10 +35,12 @@ import org.jkvm.loader.X86Layout;
  * @param accel       the accelerators to try in order ({@code -accel}, {@code -enable-kvm},
  *                    {@code -machine accel=kvm:tcg}); empty for the default, {@link Backends#DEFAULT}. Not part of
  *                    the migration fingerprint: a guest migrates between backends
+ * @param initrd      the {@code -initrd} value as given (files separated by commas, multiboot modules with their
+ *                    arguments), or null
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel) {
+        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
@@ -87,6 +90,18 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         if (daemonize && (serial instanceof CharDev.Stdio || monitor instanceof CharDev.Stdio)) {
             throw new EngineException("-daemonize cannot be combined with a stdio backend; use a file or a socket");
         }
+        if (initrd != null && kernel == null) {
+            throw new EngineException("-initrd needs -kernel: the bundled firmware takes no initrd; add -kernel with "
+                    + "a Linux, PVH or multiboot kernel");
+        }
+    }
+
+    /** A configuration without {@code -initrd} (the form before it existed). */
+    public VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
+            CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
+            String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel) {
+        this(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused, pidfile,
+                daemonize, incoming, kvmDevice, abiFingerprint, accel, null);
     }
 
     /**
@@ -109,7 +124,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
     /** Copy on other accelerators (tests run one guest on each backend). */
     public VmConfig withAccel(List<Accelerator> newAccel) {
         return new VmConfig(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused,
-                pidfile, daemonize, incoming, kvmDevice, abiFingerprint, newAccel);
+                pidfile, daemonize, incoming, kvmDevice, abiFingerprint, newAccel, initrd);
     }
 
     /**
