@@ -252,21 +252,28 @@ static void sanitize_flags(void) {
     __asm__ volatile("pushq $0x202\n\tpopfq" ::: "cc", "memory");
 }
 
-static void run_one(FILE *in, FILE *out, struct batch *b) {
-    static uint16_t patch_off[1 << 16];
-    static uint8_t patch_len[1 << 16];
+/* One case as read from the batch file. */
+struct one_case {
+    int len, nends, patches;
+    uint16_t off, ends[MAX_ENDS];
     uint8_t code[256];
-    uint16_t ends[MAX_ENDS];
-    int len = (int) get_u(in, 1);
-    uint16_t off = (uint16_t) get_u(in, 2);
-    get(in, code, len);
-    int nends = (int) get_u(in, 1);
-    if (nends > MAX_ENDS || off < SLOT_BYTES || off + len > (int) b->code_size) {
+};
+
+static uint16_t patch_off[1 << 16];
+static uint8_t patch_len[1 << 16];
+
+/* Reads a case, applies its patches to the data area (and the initial image) and writes its code and end stubs. */
+static void read_case(FILE *in, struct batch *b, struct one_case *c) {
+    c->len = (int) get_u(in, 1);
+    c->off = (uint16_t) get_u(in, 2);
+    get(in, c->code, c->len);
+    c->nends = (int) get_u(in, 1);
+    if (c->nends > MAX_ENDS || c->off < SLOT_BYTES || c->off + c->len > (int) b->code_size) {
         die("bad case: code outside the code area or too many ends");
     }
-    for (int k = 0; k < nends; k++) {
-        ends[k] = (uint16_t) get_u(in, 2);
-        if (ends[k] < SLOT_BYTES || (uint32_t) ends[k] + STUB_BYTES > b->code_size) {
+    for (int k = 0; k < c->nends; k++) {
+        c->ends[k] = (uint16_t) get_u(in, 2);
+        if (c->ends[k] < SLOT_BYTES || (uint32_t) c->ends[k] + STUB_BYTES > b->code_size) {
             die("bad case: end outside the code area");
         }
     }
@@ -274,8 +281,8 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         oracle_in_regs[i] = get_u(in, 8);
     }
     oracle_in_flags = get_u(in, 8);
-    int patches = (int) get_u(in, 2);
-    for (int p = 0; p < patches; p++) {
+    c->patches = (int) get_u(in, 2);
+    for (int p = 0; p < c->patches; p++) {
         patch_off[p] = (uint16_t) get_u(in, 2);
         patch_len[p] = (uint8_t) get_u(in, 1);
         if (patch_off[p] + patch_len[p] > b->data_size) {
@@ -284,17 +291,20 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         get(in, b->data + patch_off[p], patch_len[p]);
         memcpy(b->initial + patch_off[p], b->data + patch_off[p], patch_len[p]);
     }
-    /* Stubs first, then the instruction: a fall-through end right after the bytes must not overwrite them. */
-    for (int k = 0; k < nends; k++) {
-        uint8_t *s = b->code + ends[k];
-        int32_t disp = (int32_t) (8 * k - ends[k] - STUB_BYTES);
+    for (int k = 0; k < c->nends; k++) {
+        uint8_t *s = b->code + c->ends[k];
+        int32_t disp = (int32_t) (8 * k - c->ends[k] - STUB_BYTES);
         s[0] = 0xFF;
         s[1] = 0x25;
         memcpy(s + 2, &disp, 4);
     }
-    memcpy(b->code + off, code, len);
-    oracle_code_entry = b->code_va + off;
+    memcpy(b->code + c->off, c->code, c->len);
+}
 
+static void run_one(FILE *in, FILE *out, struct batch *b) {
+    struct one_case c;
+    read_case(in, b, &c);
+    oracle_code_entry = b->code_va + c.off;
     struct fault r;
     in_case = 1;
     if (sigsetjmp(case_jump, 0) == 0) {
@@ -303,7 +313,7 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         r.vector = -1;
         r.err = 0;
         r.cr2 = 0;
-        r.rip = b->code_va + ends[oracle_end_index];
+        r.rip = b->code_va + c.ends[oracle_end_index];
         r.rflags = oracle_out_flags;
         memcpy(r.regs, oracle_out_regs, sizeof r.regs);
         put_u(out, (uint32_t) -1, 4);
@@ -321,10 +331,10 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
     for (int i = 0; i < 16; i++) {
         put_u(out, r.regs[i], 8);
     }
-    put_changes(out, b, patch_off, patch_len, patches);
-    memset(b->code + off, HLT, len);
-    for (int k = 0; k < nends; k++) {
-        memset(b->code + ends[k], HLT, STUB_BYTES);
+    put_changes(out, b, patch_off, patch_len, c.patches);
+    memset(b->code + c.off, HLT, c.len);
+    for (int k = 0; k < c.nends; k++) {
+        memset(b->code + c.ends[k], HLT, STUB_BYTES);
     }
 }
 

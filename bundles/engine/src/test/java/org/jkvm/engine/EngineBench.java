@@ -49,7 +49,8 @@ public final class EngineBench {
             }
             java.util.Arrays.sort(stopNs);
             java.util.Arrays.sort(contNs);
-            System.out.println("| measure (accel " + vm.accelerator().optionName() + ")                      | value |");
+            System.out.println("| measure (accel " + vm.accelerator().optionName()
+                    + ")                      | value |");
             System.out.println("|------------------------------------------|-------|");
             System.out.printf("| port-I/O exits per second (full path)    | %,.0f |%n", exits / secs);
             System.out.printf("| stop latency, median / max (ms)          | %.2f / %.2f |%n", stopNs[10] / 1e6,

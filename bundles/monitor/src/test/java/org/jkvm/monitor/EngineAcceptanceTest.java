@@ -107,7 +107,8 @@ class EngineAcceptanceTest {
                 "unknown -cpu model 'pentium9'");
         assertOneSentence("unknown feature", EngineProcess.runToEnd(dir, "-cpu", "qemu64,-warp"),
                 "unknown -cpu feature 'warp'");
-        assertOneSentence("missing kernel", EngineProcess.runToEnd(dir, "-kernel", dir.resolve("nope.elf").toString()),
+        assertOneSentence("missing kernel", EngineProcess.runToEnd(dir, "-kernel",
+                dir.resolve("nope.elf").toString()),
                 "kernel file " + dir.resolve("nope.elf") + " does not exist");
         assertOneSentence("not a kernel", EngineProcess.runToEnd(dir, "-kernel", "/etc/hostname"),
                 "kernel file /etc/hostname is neither a Linux bzImage, an ELF kernel nor a multiboot kernel");

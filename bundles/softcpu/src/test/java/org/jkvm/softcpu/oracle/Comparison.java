@@ -53,7 +53,7 @@ final class Comparison {
                         soft.gprs()[i]));
             }
         }
-        long mask = completed ? c.flagMask() : FlagRules.COMPARABLE;
+        long mask = completed ? c.flagMask() : c.faultFlagMask();
         long flags = (host.rflags() ^ soft.rflags()) & mask;
         if (flags != 0) {
             d.add("flags " + FlagRules.names(flags) + " host " + FlagRules.names(host.rflags() & flags) + "|"
