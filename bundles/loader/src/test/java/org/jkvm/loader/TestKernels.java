@@ -86,8 +86,8 @@ public final class TestKernels {
     /** An ELF64 vmlinux-like image: linked at 0xffffffff81000000, loaded at {@code paddr}, PVH entry {@code pvh}. */
     public static byte[] pvhElf(long paddr, byte[] payload, int bss, long pvh) {
         byte[] desc = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) pvh).array();
-        return elf(true, 0xffffffff81000000L, paddr, payload, bss, 0xffffffff81000000L, PvhBoot.XEN_ELFNOTE_PHYS32_ENTRY,
-                desc);
+        return elf(true, 0xffffffff81000000L, paddr, payload, bss, 0xffffffff81000000L,
+                PvhBoot.XEN_ELFNOTE_PHYS32_ENTRY, desc);
     }
 
     /** A multiboot header (flags without bit 16) for the start of a payload. */

@@ -120,7 +120,8 @@ class AcpiTablesTest {
         for (int at = m + 44; at < m + length; at += ram[at + 1]) {
             int type = ram[at];
             switch (type) {
-                case 0 -> entries.add("lapic uid=" + ram[at + 2] + " id=" + ram[at + 3] + " flags=" + le.getInt(at + 4));
+                case 0 -> entries.add("lapic uid=" + ram[at + 2] + " id=" + ram[at + 3] + " flags="
+                        + le.getInt(at + 4));
                 case 1 -> entries.add("ioapic id=" + ram[at + 2] + " addr=" + Integer.toHexString(le.getInt(at + 4))
                         + " gsi=" + le.getInt(at + 8));
                 case 2 -> entries.add("iso irq=" + ram[at + 3] + " gsi=" + le.getInt(at + 4) + " flags="
