@@ -5,10 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.jkvm.devices.DebugExit;
+import org.jkvm.devices.DeviceClock;
 import org.jkvm.devices.IgnoredPort;
 import org.jkvm.devices.IoBus;
 import org.jkvm.devices.IrqLine;
-import org.jkvm.devices.PlatformEvents;
+import org.jkvm.devices.PlatformControl;
 import org.jkvm.devices.PowerControl;
 import org.jkvm.devices.acpi.AcpiPm;
 import org.jkvm.devices.serial.Serial16550;
@@ -38,11 +39,24 @@ import org.jkvm.memory.MmapGuestMemory;
 
 /**
  * The native parts of one VM, assembled in order (the backend, RAM, the VM with its dirty-logged RAM, the vCPU with
- * its CPUID and TSC, the firmware and its long-mode registers, devices on the port bus) and closed in reverse order.
+ * its CPUID and TSC, the kernel or firmware and its entry registers, devices on the port bus) and closed in reverse
+ * order.
  * Every failure becomes an {@link EngineException} with one sentence, after closing what was already opened.
  */
 final class Machine implements AutoCloseable {
     static final String BUNDLED_NAME = "the bundled " + Firmware.FILE_NAME;
+    /** The host's monotonic time as a device clock without timers: the ACPI PM timer's until the platform lands. */
+    private static final DeviceClock HOST_TIME = new DeviceClock() {
+        @Override
+        public long nanos() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public DeviceTimer newTimer(String name, Runnable onExpiry) {
+            throw new UnsupportedOperationException("no device timers before the platform assembly: " + name);
+        }
+    };
 
     final VmConfig config;
     final byte[] image;
@@ -75,10 +89,10 @@ final class Machine implements AutoCloseable {
     }
 
     /**
-     * Opens everything; {@code onDebugExit} receives debug-exit values and {@code events} the guest's power-off and
+     * Opens everything; {@code onDebugExit} receives debug-exit values and {@code platform} the guest's power-off and
      * reset requests, both on the vCPU thread.
      */
-    void build(java.util.function.IntConsumer onDebugExit, PlatformEvents events) {
+    void build(java.util.function.IntConsumer onDebugExit, PlatformControl platform) {
         try {
             Backends.Opened opened = Backends.open(config.accel(), config.kvmDevice());
             hypervisor = own(opened.hypervisor());
@@ -104,8 +118,8 @@ final class Machine implements AutoCloseable {
             pio.register(PowerControl.PORT, 1, power);
             pio.register(IgnoredPort.POST_PORT, 1, new IgnoredPort("post"));
             // The PM timer counts the host's monotonic time, which is the guest's on KVM. The SCI is not wired yet:
-            // both wait for the platform (interrupt controllers, the backend's guest time) to land.
-            acpi = new AcpiPm(IrqLine.NONE, System::nanoTime, events);
+            // both wait for the platform assembly (interrupt controllers, the backend's DeviceClock).
+            acpi = new AcpiPm(IrqLine.NONE, HOST_TIME, platform);
             pio.register(AcpiTables.PM_BASE, AcpiPm.PORTS, acpi);
         } catch (HypervisorUnavailableException e) {
             close();
@@ -162,8 +176,8 @@ final class Machine implements AutoCloseable {
                         new DescriptorTable(boot.idtBase(), boot.idtLimit()));
         vcpu.setSystemRegisters(s);
         BootRegisters.Gprs g = boot.gprs();
-        vcpu.setRegisters(new Registers(g.rax(), g.rbx(), g.rcx(), 0, g.rsi(), g.rdi(), boot.rsp(), 0, 0, 0, 0, 0, 0,
-                0, 0, 0, boot.rip(), boot.rflags()));
+        vcpu.setRegisters(Registers.builder().rax(g.rax()).rbx(g.rbx()).rcx(g.rcx()).rsi(g.rsi()).rdi(g.rdi())
+                .rsp(boot.rsp()).rip(boot.rip()).rflags(boot.rflags()).build());
         org.slf4j.LoggerFactory.getLogger(Machine.class).debug("loaded {}: {}", imageName, k.description());
         return k;
     }

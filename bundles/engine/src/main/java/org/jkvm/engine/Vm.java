@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-import org.jkvm.devices.PlatformEvents;
+import org.jkvm.devices.PlatformControl;
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
 import org.jkvm.hypervisor.Accelerator;
@@ -70,15 +70,15 @@ public final class Vm implements EngineControl, AutoCloseable {
     public static Vm createCold(VmConfig config) {
         Machine m = new Machine(config);
         Vm[] self = new Vm[1];
-        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)), new PlatformEvents() {
+        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)), new PlatformControl() {
             @Override
-            public void powerOff() {
-                self[0].runner.finish(VmExit.quit("the guest powered off (ACPI S5)"));
+            public void requestPowerOff(String source) {
+                self[0].runner.finish(VmExit.quit("the guest powered off (" + source + ")"));
             }
 
             @Override
-            public void reset() {
-                self[0].requestGuestReset();
+            public void requestReset(String source) {
+                self[0].requestGuestReset(source);
             }
         });
         try {
@@ -186,9 +186,10 @@ public final class Vm implements EngineControl, AutoCloseable {
      * in the middle of a port write, and a reset needs the vCPU paused (QEMU also queues such a request for its main
      * loop). A VM that has ended meanwhile is left alone.
      */
-    private void requestGuestReset() {
+    private void requestGuestReset(String source) {
         Thread t = new Thread(() -> {
             try {
+                LOG.debug("the guest asked for a system reset through {}", source);
                 reset(true);
             } catch (EngineException e) {
                 LOG.debug("guest reset not done: {}", e.getMessage());

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.jkvm.hypervisor.Accelerator;
@@ -60,9 +59,9 @@ class MultibootVsQemuTest {
 
     private static String jkvm(String kernel, Accelerator accel) throws Exception {
         Path out = dir.resolve(kernel + "." + accel.optionName() + ".txt");
-        VmConfig c = new VmConfig("mb", UUID.randomUUID(), 64L << 20, 1, CpuSpec.parse("qemu64"),
-                dir.resolve(kernel), APPEND, new CharDev.FileDev(out), null, null, false, null, false, null,
-                VmConfig.defaultKvmDevice(), null, List.of(accel), initrd());
+        VmConfig c = VmConfig.builder().name("mb").memoryBytes(64L << 20).cpu(CpuSpec.parse("qemu64"))
+                .kernel(dir.resolve(kernel)).append(APPEND).initrd(initrd()).serial(new CharDev.FileDev(out))
+                .accel(List.of(accel)).build();
         try (Vm vm = Vm.create(c)) {
             vm.cont();
             VmExit exit = vm.awaitExit();

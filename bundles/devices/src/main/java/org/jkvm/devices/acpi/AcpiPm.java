@@ -1,9 +1,9 @@
 package org.jkvm.devices.acpi;
 
 import org.jkvm.devices.BusDevice;
-import org.jkvm.devices.GuestClock;
+import org.jkvm.devices.DeviceClock;
 import org.jkvm.devices.IrqLine;
-import org.jkvm.devices.PlatformEvents;
+import org.jkvm.devices.PlatformControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The SCI is a level: asserted while SCI_EN is set and some PM1_STS bit is set with its PM1_EN bit. Pressing the
  * power button ({@link #pressPowerButton()}, QMP {@code system_powerdown}) sets PWRBTN_STS; Linux's button driver
- * then runs its power-off, which ends in SLP_TYP = {@link #SLP_TYP_S5} with SLP_EN: {@link PlatformEvents#powerOff()}.
+ * then runs its power-off, which ends in SLP_TYP = {@link #SLP_TYP_S5} with SLP_EN:
+ * {@link PlatformControl#requestPowerOff}.
  * TMR_STS is set when bit 23 of the timer toggles, seen at the next access (the timer's own interrupt, which no
  * supported OS enables, is therefore raised late rather than at the overflow). Other sleep types are ignored.
  *
@@ -72,8 +73,8 @@ public final class AcpiPm implements BusDevice {
     private static final long NS_PER_S = 1_000_000_000L;
 
     private final IrqLine sci;
-    private final GuestClock clock;
-    private final PlatformEvents events;
+    private final DeviceClock clock;
+    private final PlatformControl platform;
     private int sts;
     private int en;
     private int cnt = SCI_EN;
@@ -85,13 +86,13 @@ public final class AcpiPm implements BusDevice {
 
     /**
      * @param sci    the SCI (ISA IRQ 9, level-triggered, active high)
-     * @param clock  the guest's time, which the PM timer counts
-     * @param events where S5 and the reset register go
+     * @param clock    the guest's time, which the PM timer counts (no timers are used)
+     * @param platform where S5 and the reset register go (source {@code "acpi"})
      */
-    public AcpiPm(IrqLine sci, GuestClock clock, PlatformEvents events) {
+    public AcpiPm(IrqLine sci, DeviceClock clock, PlatformControl platform) {
         this.sci = sci;
         this.clock = clock;
-        this.events = events;
+        this.platform = platform;
         this.halfs = ticks() >> 23;
     }
 
@@ -150,7 +151,7 @@ public final class AcpiPm implements BusDevice {
             case RESET -> {
                 if (v == RESET_VALUE) {
                     LOG.debug("the guest wrote 0x{} to the ACPI reset register", Integer.toHexString(v));
-                    events.reset();
+                    platform.requestReset("acpi");
                 }
             }
             default -> { } // reserved ports: ignored, as the hardware does
@@ -160,7 +161,7 @@ public final class AcpiPm implements BusDevice {
     private void sleep(int slpTyp) {
         if (slpTyp == SLP_TYP_S5) {
             LOG.debug("the guest entered S5 (SLP_TYP {}, SLP_EN)", slpTyp);
-            events.powerOff();
+            platform.requestPowerOff("acpi");
         } else {
             LOG.debug("the guest asked for sleep type {}, which the DSDT does not offer; ignored", slpTyp);
         }

@@ -11,11 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.jkvm.devices.IrqLine;
-import org.jkvm.devices.PlatformEvents;
+import org.jkvm.devices.ManualClock;
+import org.jkvm.devices.PlatformControl;
 import org.junit.jupiter.api.Test;
 
 class AcpiPmTest {
-    private long nowNs = 5_000_000_000L;
+    private final ManualClock clock = new ManualClock(5_000_000_000L);
     private final List<String> log = new ArrayList<>();
     private final IrqLine sci = new IrqLine() {
         @Override
@@ -28,18 +29,18 @@ class AcpiPmTest {
             log.add("sci-");
         }
     };
-    private final PlatformEvents events = new PlatformEvents() {
+    private final PlatformControl platform = new PlatformControl() {
         @Override
-        public void powerOff() {
-            log.add("poweroff");
+        public void requestPowerOff(String source) {
+            log.add("poweroff " + source);
         }
 
         @Override
-        public void reset() {
-            log.add("reset");
+        public void requestReset(String source) {
+            log.add("reset " + source);
         }
     };
-    private final AcpiPm pm = new AcpiPm(sci, () -> nowNs, events);
+    private final AcpiPm pm = new AcpiPm(sci, clock, platform);
 
     private int in(int offset, int width) {
         byte[] d = new byte[width];
@@ -62,11 +63,11 @@ class AcpiPmTest {
     @Test
     void theTimerCounts3579545TicksPerGuestSecondIn24Bits() {
         int t0 = in(AcpiPm.PM_TMR, 4);
-        nowNs += 1_000_000_000L;
+        clock.advance(1_000_000_000L);
         int t1 = in(AcpiPm.PM_TMR, 4);
         assertEquals(3_579_545, (t1 - t0) & 0xffffff);
         assertEquals(0, t1 >>> 24, "TMR_VAL_EXT clear: the top byte reads 0");
-        nowNs += 1_000_000L;
+        clock.advance(1_000_000L);
         assertEquals(3579, (in(AcpiPm.PM_TMR, 4) - t1) & 0xffffff, "1 ms later: 3579.545 ticks, rounded down");
         assertEquals(3_579_545L * 10, AcpiPm.ticksAt(10_000_000_000L));
         assertEquals(Long.MAX_VALUE / 1_000_000_000L * 3_579_545L + 3_059_708L, AcpiPm.ticksAt(Long.MAX_VALUE),
@@ -78,7 +79,7 @@ class AcpiPmTest {
         in(AcpiPm.PM1_STS, 2);
         out(AcpiPm.PM1_STS, 2, 0xffff);
         assertEquals(0, in(AcpiPm.PM1_STS, 2));
-        nowNs += (1L << 23) * 1_000_000_000L / AcpiPm.TIMER_HZ + 1_000_000;
+        clock.advance((1L << 23) * 1_000_000_000L / AcpiPm.TIMER_HZ + 1_000_000);
         assertEquals(AcpiPm.TMR, in(AcpiPm.PM1_STS, 2));
         out(AcpiPm.PM1_STS, 2, AcpiPm.TMR);
         assertEquals(0, in(AcpiPm.PM1_STS, 2));
@@ -112,29 +113,29 @@ class AcpiPmTest {
         out(AcpiPm.PM1_CNT, 2, AcpiPm.SLP_TYP_S5 << 10);
         assertEquals(List.of(), log, "SLP_TYP without SLP_EN does nothing");
         out(AcpiPm.PM1_CNT, 2, AcpiPm.SLP_TYP_S5 << 10 | AcpiPm.SLP_EN);
-        assertEquals(List.of("poweroff"), log);
+        assertEquals(List.of("poweroff acpi"), log);
         out(AcpiPm.RESET, 1, 0x01);
-        assertEquals(List.of("poweroff"), log);
+        assertEquals(List.of("poweroff acpi"), log);
         out(AcpiPm.RESET, 1, AcpiPm.RESET_VALUE);
-        assertEquals(List.of("poweroff", "reset"), log);
+        assertEquals(List.of("poweroff acpi", "reset acpi"), log);
     }
 
     @Test
     void stateCarriesTheRegistersAndTheTimerToAnotherClock() {
         out(AcpiPm.PM1_EN, 2, AcpiPm.PWRBTN);
         pm.pressPowerButton();
-        nowNs += 123_456_789;
+        clock.advance(123_456_789);
         AcpiPmState s = pm.save();
         assertEquals(s, AcpiPmState.decode(s.encode()));
-        long[] other = {42};
-        AcpiPm dst = new AcpiPm(IrqLine.NONE, () -> other[0], PlatformEvents.NONE);
+        ManualClock other = new ManualClock(42);
+        AcpiPm dst = new AcpiPm(IrqLine.NONE, other, PlatformControl.NONE);
         dst.restore(s);
         assertTrue(dst.sciAsserted());
         byte[] d = new byte[4];
         dst.read(AcpiPm.PM_TMR, d);
         int t = (d[0] & 0xff) | (d[1] & 0xff) << 8 | (d[2] & 0xff) << 16;
         assertEquals(s.timer(), t, "the timer continues from its saved value");
-        other[0] += 1_000_000_000L;
+        other.advance(1_000_000_000L);
         dst.read(AcpiPm.PM_TMR, d);
         int t2 = (d[0] & 0xff) | (d[1] & 0xff) << 8 | (d[2] & 0xff) << 16;
         assertEquals(3_579_545, (t2 - t) & 0xffffff);
