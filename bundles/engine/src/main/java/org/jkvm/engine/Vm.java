@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import org.jkvm.devices.PlatformControl;
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
 import org.jkvm.hypervisor.Accelerator;
@@ -41,7 +42,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         this.machine = machine;
         this.runner = new VcpuRunner(machine.vcpu, this::vcpuFinished);
         this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu),
-                new SerialStateful(machine.serial)));
+                new SerialStateful(machine.serial), new AcpiPmStateful(machine.acpi)));
         this.dirtyLog = new DirtyLog(machine.vm, machine.memory);
         this.migratable = new VmMigratable(this);
         this.state = machine.config.incoming() != null ? RunState.INMIGRATE : RunState.PRELAUNCH;
@@ -67,7 +68,17 @@ public final class Vm implements EngineControl, AutoCloseable {
     public static Vm createCold(VmConfig config) {
         Machine m = new Machine(config);
         Vm[] self = new Vm[1];
-        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)));
+        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)), new PlatformControl() {
+            @Override
+            public void requestPowerOff(String source) {
+                self[0].runner.finish(VmExit.quit("the guest powered off (" + source + ")"));
+            }
+
+            @Override
+            public void requestReset(String source) {
+                self[0].requestGuestReset(source);
+            }
+        });
         try {
             self[0] = new Vm(m);
         } catch (RuntimeException e) {
@@ -166,19 +177,43 @@ public final class Vm implements EngineControl, AutoCloseable {
     }
 
     @Override
-    public synchronized void systemReset() {
+    public void systemReset() {
+        reset(false);
+    }
+
+    /**
+     * A reset the guest asked for (the ACPI reset register), made on its own thread: the caller is the vCPU thread
+     * in the middle of a port write, and a reset needs the vCPU paused (QEMU also queues such a request for its main
+     * loop). A VM that has ended meanwhile is left alone.
+     */
+    private void requestGuestReset(String source) {
+        Thread t = new Thread(() -> {
+            try {
+                LOG.debug("the guest asked for a system reset through {}", source);
+                reset(true);
+            } catch (EngineException e) {
+                LOG.debug("guest reset not done: {}", e.getMessage());
+            }
+        }, "guest-reset");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private synchronized void reset(boolean byGuest) {
         if (state == RunState.SHUTDOWN) {
             throw new EngineException("the VM has shut down and cannot be reset");
         }
         boolean wasRunning = state == RunState.RUNNING;
         runner.pause();
         runner.call(() -> {
-            machine.loadFirmware();
+            machine.loadKernel();
             machine.serial.reset();
             machine.power.reset();
+            machine.acpi.reset();
             return null;
         });
-        emit(new EngineEvent.Reset(EngineEvent.Cause.HOST_RESET, EngineEvent.nowMicros()));
+        emit(new EngineEvent.Reset(byGuest ? EngineEvent.Cause.GUEST_RESET : EngineEvent.Cause.HOST_RESET,
+                EngineEvent.nowMicros()));
         if (wasRunning) {
             runner.resume();
         }
@@ -190,6 +225,7 @@ public final class Vm implements EngineControl, AutoCloseable {
             throw new EngineException("the VM has already shut down");
         }
         machine.power.requestShutdown();
+        machine.acpi.pressPowerButton();
         emit(new EngineEvent.PowerdownRequested(EngineEvent.nowMicros()));
     }
 

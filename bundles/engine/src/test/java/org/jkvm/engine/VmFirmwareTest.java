@@ -68,7 +68,7 @@ class VmFirmwareTest {
             Thread.sleep(700);
             assertEquals(before, seqs().size(), "no heartbeat while paused");
             List<StateSection> state = vm.migratable().saveState();
-            assertEquals(List.of("cpu#0", "serial#0"), state.stream().map(StateSection::label).toList());
+            assertEquals(List.of("cpu#0", "serial#0", "acpi-pm#0"), state.stream().map(StateSection::label).toList());
             vm.migratable().restoreState(state);
             List<StateSection> again = vm.migratable().saveState();
             assertEquals(state.get(1), again.get(1), "serial state survives save -> restore -> save");
