@@ -1,9 +1,7 @@
 package org.jkvm.engine;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -145,7 +143,8 @@ public final class Vm implements EngineControl, AutoCloseable {
         if (state == RunState.RUNNING) {
             runner.pause();
             machine.serialBackend.flushPartialLine();
-            setState(RunState.PAUSED, "STOP");
+            state = RunState.PAUSED;
+            emit(new EngineEvent.Stopped(EngineEvent.nowMicros()));
         }
     }
 
@@ -167,7 +166,8 @@ public final class Vm implements EngineControl, AutoCloseable {
         }
         // RUNNING before the vCPU goes: a guest that ends at once (HLT, debug exit) sets SHUTDOWN on the vCPU
         // thread, which must not be overwritten afterwards.
-        setState(RunState.RUNNING, "RESUME");
+        state = RunState.RUNNING;
+        emit(new EngineEvent.Resumed(EngineEvent.nowMicros()));
         runner.resume();
     }
 
@@ -212,8 +212,8 @@ public final class Vm implements EngineControl, AutoCloseable {
             machine.acpi.reset();
             return null;
         });
-        publish(EngineEvent.now("RESET", Map.of("guest", byGuest, "reason", byGuest ? "guest-reset"
-                : "host-qmp-system-reset")));
+        emit(new EngineEvent.Reset(byGuest ? EngineEvent.Cause.GUEST_RESET : EngineEvent.Cause.HOST_RESET,
+                EngineEvent.nowMicros()));
         if (wasRunning) {
             runner.resume();
         }
@@ -226,7 +226,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         }
         machine.power.requestShutdown();
         machine.acpi.pressPowerButton();
-        publish(EngineEvent.now("POWERDOWN", Map.of()));
+        emit(new EngineEvent.PowerdownRequested(EngineEvent.nowMicros()));
     }
 
     @Override
@@ -242,14 +242,9 @@ public final class Vm implements EngineControl, AutoCloseable {
     }
 
     @Override
-    public List<Map<String, Object>> cpus() {
-        Map<String, Object> cpu = new LinkedHashMap<>();
-        cpu.put("cpu-index", 0);
-        cpu.put("thread-id", (long) runner.nativeThreadId());
-        cpu.put("qom-path", "/machine/unattached/device[0]");
-        cpu.put("target", "x86_64");
-        cpu.put("halted", state != RunState.RUNNING);
-        return List.of(cpu);
+    public List<VcpuInfo> cpus() {
+        long rip = runner.rip();
+        return List.of(new VcpuInfo(0, runner.nativeThreadId(), rip, state != RunState.RUNNING));
     }
 
     @Override
@@ -265,13 +260,14 @@ public final class Vm implements EngineControl, AutoCloseable {
     @Override
     public synchronized void setMigrationState(RunState s) {
         if (state == RunState.RUNNING || state == RunState.SHUTDOWN) {
-            throw new EngineException("cannot mark the VM " + s.qmpName() + " while it is " + state.qmpName());
+            throw new EngineException("cannot set the run state " + s + " while the VM is " + state
+                    + "; pause it first");
         }
         state = s;
     }
 
-    @Override
-    public void publish(EngineEvent event) {
+    /** Tells every listener, on this thread; a failing listener is logged and the others still hear it. */
+    private void emit(EngineEvent event) {
         for (Consumer<EngineEvent> l : listeners) {
             try {
                 l.accept(event);
@@ -324,21 +320,15 @@ public final class Vm implements EngineControl, AutoCloseable {
         return dirtyLog;
     }
 
-    private void setState(RunState s, String event) {
-        state = s;
-        publish(EngineEvent.now(event, Map.of()));
-    }
-
     private void vcpuFinished(VmExit why) {
         state = RunState.SHUTDOWN;
         // The engine's Main prints failures to the user; the log keeps them for debugging.
         ProgressLog.info(LOG, "VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n",
                 why.registerDump());
         machine.serialBackend.close();
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("guest", !quitting);
-        data.put("reason", quitting ? "host-qmp-quit" : why.failure() ? "guest-panic" : "guest-shutdown");
-        publish(EngineEvent.now("SHUTDOWN", data));
+        EngineEvent.Cause cause = quitting ? EngineEvent.Cause.HOST_QUIT
+                : why.failure() ? EngineEvent.Cause.GUEST_PANIC : EngineEvent.Cause.GUEST_SHUTDOWN;
+        emit(new EngineEvent.Shutdown(cause, EngineEvent.nowMicros()));
         exit.complete(why);
     }
 

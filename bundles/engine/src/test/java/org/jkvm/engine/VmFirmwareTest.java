@@ -154,8 +154,8 @@ class VmFirmwareTest {
     @Test
     void systemResetRestartsTheFirmwareAndPowerdownEndsIt() throws Exception {
         try (Vm vm = Vm.create(config("workload=idle hb_ms=200", "qemu64"))) {
-            List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-            vm.addListener(e -> events.add(e.name()));
+            List<EngineEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            vm.addListener(events::add);
             vm.cont();
             awaitHeartbeats(2, 20_000);
             vm.systemReset();
@@ -177,7 +177,12 @@ class VmFirmwareTest {
             VmExit exit = vm.awaitExit();
             assertEquals(0, exit.status(), exit.reason());
             assertTrue(serial().contains("shutdown requested"), serial());
-            assertTrue(events.containsAll(List.of("RESUME", "RESET", "POWERDOWN", "SHUTDOWN")), events.toString());
+            assertEquals(List.of(EngineEvent.Resumed.class, EngineEvent.Reset.class,
+                    EngineEvent.PowerdownRequested.class, EngineEvent.Shutdown.class),
+                    events.stream().map(Object::getClass).toList(), events.toString());
+            assertEquals(EngineEvent.Cause.HOST_RESET, ((EngineEvent.Reset) events.get(1)).cause());
+            assertEquals(EngineEvent.Cause.GUEST_SHUTDOWN, ((EngineEvent.Shutdown) events.get(3)).cause(),
+                    "the guest powered itself off after the request");
         }
     }
 }
