@@ -405,7 +405,9 @@ final class Qcow2Image implements BlockImage {
     private ByteBuffer cowBuffer() {
         ByteBuffer[] holder = COW_BUFFER.get();
         if (holder[0] == null || holder[0].capacity() < clusterSize) {
-            holder[0] = ByteBuffer.allocateDirect(clusterSize + 4096).alignedSlice(4096);
+            // a whole number of pages plus one, so the aligned slice holds the cluster wherever the memory starts
+            int pages = Math.max(clusterSize, 4096);
+            holder[0] = ByteBuffer.allocateDirect(pages + 4096).alignedSlice(4096);
         }
         return holder[0];
     }
