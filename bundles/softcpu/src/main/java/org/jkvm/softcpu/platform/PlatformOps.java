@@ -48,6 +48,17 @@ public final class PlatformOps implements VmOps {
                 chip.pioWrite(port + k, data[k] & 0xff);
             }
         }
+        afterWrite();
+    }
+
+    /**
+     * A write that made an interrupt deliverable (an EOI, an unmask, a self-IPI) ends the block after this
+     * instruction, so the interrupt is taken at the next instruction boundary rather than at the block's end.
+     */
+    private void afterWrite() {
+        if (apic.pending()) {
+            apic.cpu.stopBlock = true;
+        }
     }
 
     @Override
@@ -98,7 +109,9 @@ public final class PlatformOps implements VmOps {
             }
         } else {
             next.mmioWrite(gpa, data);
+            return;
         }
+        afterWrite();
     }
 
     private static int get(byte[] data) {
