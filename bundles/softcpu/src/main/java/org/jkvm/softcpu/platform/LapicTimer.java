@@ -127,7 +127,10 @@ final class LapicTimer extends Timers.Timer {
 
     /** Schedules the stored deadline, {@code nanosUntil} away (after a restore or a TSC change). */
     void armDeadline(long nanosUntil, long now) {
-        if (mode != TSC_DEADLINE || tscDeadline == 0) {
+        if (mode != TSC_DEADLINE) {
+            return;
+        }
+        if (tscDeadline == 0) {
             timers.cancel(this);
             return;
         }
