@@ -134,7 +134,8 @@ final class AbiView {
                     : x.target.dev, "bus", x.target == null ? null : x.target.bus, "readonly",
                     x.readonly == null ? null : "yes", "shareable", x.shareable == null ? null : "yes");
         } else if (o instanceof Interface x) {
-            return join("mac", x.mac == null || x.mac.address == null ? null : x.mac.address.toLowerCase(java.util.Locale.ROOT),
+            return join("mac", x.mac == null || x.mac.address == null ? null
+                    : x.mac.address.toLowerCase(java.util.Locale.ROOT),
                     "model", x.model == null ? null : x.model.type);
         } else if (o instanceof Chardev x) {
             return x.target == null ? "" : join("target", x.target.type, "port", x.target.port, "name",

@@ -130,14 +130,13 @@ final class Machine implements AutoCloseable {
         LoadedImage loaded = ElfLoader.load(image, imageName, memory);
         BootRegisters boot = BootSetup.setUp(memory, loaded, config.append());
         SegmentRegister code = SegmentRegister.code64(boot.codeSel());
-        SegmentRegister data = new SegmentRegister(boot.dataSel(), 0, 0xffffffff, 3, true, 0, true, false, false,
-                true, true, false);
+        SegmentRegister data = SegmentRegister.flat32(boot.dataSel(), false);
         SystemRegisters s = vcpu.systemRegisters().withSegments(code, data)
                 .withControl(boot.cr0(), boot.cr3(), boot.cr4(), boot.efer())
                 .withTables(new DescriptorTable(boot.gdtBase(), boot.gdtLimit()), new DescriptorTable(0, 0));
         vcpu.setSystemRegisters(s);
-        vcpu.setRegisters(new Registers(0, 0, 0, 0, boot.rsi(), boot.rdi(), boot.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                boot.rip(), boot.rflags()));
+        vcpu.setRegisters(Registers.builder().rsi(boot.rsi()).rdi(boot.rdi()).rsp(boot.rsp()).rip(boot.rip())
+                .rflags(boot.rflags()).build());
     }
 
     private <T extends AutoCloseable> T own(T resource) {

@@ -296,7 +296,8 @@ public final class Vm implements EngineControl, AutoCloseable {
     private void vcpuFinished(VmExit why) {
         state = RunState.SHUTDOWN;
         // The engine's Main prints failures to the user; the log keeps them for debugging.
-        ProgressLog.info(LOG, "VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n", why.registerDump());
+        ProgressLog.info(LOG, "VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n",
+                why.registerDump());
         machine.serialBackend.close();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("guest", !quitting);

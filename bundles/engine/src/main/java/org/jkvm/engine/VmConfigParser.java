@@ -110,9 +110,10 @@ public final class VmConfigParser {
         if (monitor instanceof CharDev.Null) {
             monitor = null;
         }
-        return new VmConfig(name, uuid == null ? randomUuid() : uuid, memory, smp, cpu, kernel, append,
-                serial, monitor, qmp, paused, pidfile, daemonize, incoming, kvmDevice, abi,
-                accelerators(accel, machineAccel));
+        return VmConfig.builder().name(name).uuid(uuid).memoryBytes(memory).vcpus(smp).cpu(cpu).kernel(kernel)
+                .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(paused).pidfile(pidfile)
+                .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abi)
+                .accel(accelerators(accel, machineAccel)).build();
     }
 
     /**

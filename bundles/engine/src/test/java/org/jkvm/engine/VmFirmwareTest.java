@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,9 +28,8 @@ class VmFirmwareTest {
     Path dir;
 
     private VmConfig config(String append, String cpu) {
-        return new VmConfig("t", UUID.randomUUID(), 64L << 20, 1, CpuSpec.parse(cpu), null, append,
-                new CharDev.FileDev(dir.resolve("serial.log")), null, null, false, null, false, null,
-                VmConfig.defaultKvmDevice());
+        return VmConfig.builder().name("t").memoryBytes(64L << 20).cpu(CpuSpec.parse(cpu)).append(append)
+                .serial(new CharDev.FileDev(dir.resolve("serial.log"))).build();
     }
 
     private String serial() throws Exception {

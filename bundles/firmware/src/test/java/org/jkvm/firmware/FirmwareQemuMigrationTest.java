@@ -94,7 +94,8 @@ class FirmwareQemuMigrationTest {
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("fewer than " + count + " serial lines after 30 s in " + file + ": " + readLines(file));
+        throw new AssertionError("fewer than " + count + " serial lines after 30 s in " + file + ": "
+                + readLines(file));
     }
 
     private static List<String> readLines(Path file) throws IOException {

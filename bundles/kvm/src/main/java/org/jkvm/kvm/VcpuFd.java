@@ -273,6 +273,18 @@ public final class VcpuFd implements AutoCloseable {
         set(KvmIoctls.KVM_SET_MP_STATE, "KVM_SET_MP_STATE");
     }
 
+    /** {@code KVM_GET_LAPIC} (needs the in-kernel irqchip). */
+    public KvmLapicState getLapic() {
+        return new KvmLapicState(bytes(get(KvmIoctls.KVM_GET_LAPIC, KvmLapicState.SIZE, "KVM_GET_LAPIC"),
+                KvmLapicState.SIZE));
+    }
+
+    /** {@code KVM_SET_LAPIC} (needs the in-kernel irqchip); the timer resumes from the page's current count. */
+    public void setLapic(KvmLapicState state) {
+        scratch.zeroed(KvmLapicState.SIZE).put(0, state.regs());
+        set(KvmIoctls.KVM_SET_LAPIC, "KVM_SET_LAPIC");
+    }
+
     /** {@code KVM_GET_DEBUGREGS}. */
     public DebugRegs getDebugRegs() {
         return DebugRegs.read(get(KvmIoctls.KVM_GET_DEBUGREGS, DebugRegs.SIZE, "KVM_GET_DEBUGREGS"), 0);

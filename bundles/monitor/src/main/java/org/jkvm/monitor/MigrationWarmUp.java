@@ -145,8 +145,8 @@ final class MigrationWarmUp {
 
     /**
      * Runs the scratch migrations on the calling thread: a paused 32 MiB source with 16 MiB of non-zero data
-     * migrates, unthrottled, over loopback TCP to a new 32 MiB destination each time; the VMs are gone afterwards. Failures are only logged (a real migration meets and reports the
-     * same problem).
+     * migrates, unthrottled, over loopback TCP to a new 32 MiB destination each time; the VMs are gone afterwards.
+     * Failures are only logged (a real migration meets and reports the same problem).
      *
      * @return whether all scratch migrations completed
      */

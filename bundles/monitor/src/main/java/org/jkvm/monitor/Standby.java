@@ -74,8 +74,9 @@ final class Standby {
 
     /**
      * Builds a small VM as an incoming destination would, with its QMP socket and an incoming listener in a
-     * temporary folder, plays a QMP client against it once, and throws it all away: so the classes of that path are loaded and initialized before a real command line arrives. Failures
-     * are only logged: the real VM meets and reports the same problem.
+     * temporary folder, plays a QMP client against it once, and throws it all away: so the classes of that path are
+     * loaded and initialized before a real command line arrives. Failures are only logged: the real VM meets and
+     * reports the same problem.
      */
     private static void warmUp() {
         Prewarm.start();

@@ -107,7 +107,8 @@ class EngineAcceptanceTest {
                 "unknown -cpu model 'pentium9'");
         assertOneSentence("unknown feature", EngineProcess.runToEnd(dir, "-cpu", "qemu64,-warp"),
                 "unknown -cpu feature 'warp'");
-        assertOneSentence("missing firmware", EngineProcess.runToEnd(dir, "-kernel", dir.resolve("nope.elf").toString()),
+        assertOneSentence("missing firmware", EngineProcess.runToEnd(dir, "-kernel",
+                dir.resolve("nope.elf").toString()),
                 "firmware file " + dir.resolve("nope.elf") + " does not exist");
         assertOneSentence("not an ELF", EngineProcess.runToEnd(dir, "-kernel", "/etc/hostname"),
                 "firmware file /etc/hostname is not an ELF image");

@@ -3,7 +3,6 @@ package org.jkvm.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +102,8 @@ class MigrationProcessTest {
     void aFailedIncomingMigrationEndsTheEngineWithStatus1() throws Exception {
         try (EngineProcess b = EngineProcess.start(dst, "-incoming", "exec:cat " + dst.resolve("missing.state"))) {
             assertEquals(1, b.awaitExit(30_000), b.stderr());
-            assertTrue(b.stderr().contains("jkvm-engine: the incoming migration failed: the stream from exec:cat"), b.stderr());
+            assertTrue(b.stderr().contains("jkvm-engine: the incoming migration failed: the stream from exec:cat"),
+                    b.stderr());
         }
     }
 }

@@ -23,7 +23,8 @@ public final class ComputeBench {
             cpuid.add(new CpuidEntry(0x40000000, 0, false, 0x40000010, 0x4b4d564b, 0x564b4d56, 0x4d));
             cpuid.add(new CpuidEntry(0x40000010, 0, false, t.vcpu.tscKhz(), 0, 0, 0));
             t.vcpu.setCpuid(cpuid);
-            FirmwareTest.boot(t, "workload=" + workload + " mib=" + Integer.getInteger("mib", 16) + " rate=0 hb_ms=1000");
+            FirmwareTest.boot(t, "workload=" + workload + " mib=" + Integer.getInteger("mib", 16)
+                    + " rate=0 hb_ms=1000");
             SoftVcpu v = (SoftVcpu) t.vcpu;
             Thread killer = new Thread(() -> {
                 for (int s = 0; s < seconds; s++) {

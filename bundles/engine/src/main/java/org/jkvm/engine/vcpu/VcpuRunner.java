@@ -49,6 +49,9 @@ public final class VcpuRunner implements Runnable {
     private volatile State state = State.PAUSED;
     private volatile int nativeThreadId;
     private volatile VmExit exit;
+    /** Throttle sleeps taken and their requested length in total; written by the vCPU thread only. */
+    private volatile long throttleSleeps;
+    private volatile long throttleSleptNanos;
 
     /**
      * @param vcpu     the vCPU, configured; this runner's thread owns it from {@link #start()} on
@@ -139,6 +142,16 @@ public final class VcpuRunner implements Runnable {
         }
     }
 
+    /** How many throttle sleeps ({@link #throttleSleep}) the vCPU thread has taken. Any thread. */
+    public long throttleSleeps() {
+        return throttleSleeps;
+    }
+
+    /** The requested length of all throttle sleeps taken so far, in nanoseconds (each lasted at least that). */
+    public long throttleSleptNanos() {
+        return throttleSleptNanos;
+    }
+
     /** Whether the vCPU executes guest code. */
     public boolean isRunning() {
         return state == State.RUNNING;
@@ -218,6 +231,8 @@ public final class VcpuRunner implements Runnable {
                 c.done().complete(null);
             } else if (c instanceof VcpuCommand.Sleep s) {
                 TimeUnit.NANOSECONDS.sleep(s.nanos());
+                throttleSleptNanos += s.nanos(); // single writer: this thread
+                throttleSleeps++;
                 c.done().complete(null);
             } else if (c instanceof VcpuCommand.Task t) {
                 if (state != State.PAUSED) {

@@ -25,8 +25,8 @@ import org.jkvm.testkit.RepoPaths;
  * (u16 offset, u8 len, bytes) x patches}.
  *
  * <p>Result file: {@code u32 magic "JKRS", u32 version 1, u32 cases}; then per case {@code i32 vector (-1: reached
- * an end; 256: the harness's watchdog stopped a hang), u32 endIndex (or -1), u64 errorCode, u64 cr2, u64 rip, u64 rflags, u64 gpr x 16, u32 changes,
- * (u16 offset, u8 value) x changes}.
+ * an end; 256: the harness's watchdog stopped a hang), u32 endIndex (or -1), u64 errorCode, u64 cr2, u64 rip,
+ * u64 rflags, u64 gpr x 16, u32 changes, (u16 offset, u8 value) x changes}.
  *
  * <p>Not thread-safe (one batch at a time per instance).
  */
