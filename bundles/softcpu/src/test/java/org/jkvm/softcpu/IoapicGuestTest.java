@@ -45,7 +45,8 @@ class IoapicGuestTest {
                 + " cmp $1, %ebx\n je 1f\n in $0xe9, %al\n1: movl $0, 0xb0(%rsi)\n iretq\n";
         // The PIC is masked, as Linux leaves it when it uses the I/O APIC (GSI 5 is also its IRQ 5).
         String src = prologue() + gate(0x50, "dev") + ENABLE + " mov $0xff, %al\n out %al, $0x21\n out %al, $0xa1\n"
-                + " movl $0x1b, (%rbp)\n movl $0, 0x10(%rbp)\n movl $0x1a, (%rbp)\n movl $(0x50 | 1 << 15), 0x10(%rbp)\n"
+                + " movl $0x1b, (%rbp)\n movl $0, 0x10(%rbp)\n"
+                + " movl $0x1a, (%rbp)\n movl $(0x50 | 1 << 15), 0x10(%rbp)\n"
                 + " mov 0x1a0(%rsi), %eax\n out %eax, $0xe4\n"
                 + " out %al, $0xe8\n" + waitFor(2)
                 + " mov 0x1a0(%rsi), %eax\n out %eax, $0xe4\n"
@@ -74,7 +75,8 @@ class IoapicGuestTest {
                 + " movl $0x700, 0x350(%rsi)\n"
                 + " out %al, $0xe8\n" + waitFor(1)
                 // LINT0 masked: the PIC's request waits; a self-IPI shows the CPU is taking interrupts meanwhile.
-                + " movl $0x10700, 0x350(%rsi)\n out %al, $0xe8\n sti\n movl $(1 << 18 | 0x60), 0x300(%rsi)\n nop\n cli\n"
+                + " movl $0x10700, 0x350(%rsi)\n out %al, $0xe8\n"
+                + " sti\n movl $(1 << 18 | 0x60), 0x300(%rsi)\n nop\n cli\n"
                 + " movl $0x700, 0x350(%rsi)\n" + waitFor(2) + " mov %ebx, %eax\n out %eax, $0xe6\n"
                 + epilogue() + handlers;
         try (TestVm t = new TestVm(16 << 20, true)) {

@@ -94,7 +94,8 @@ class PlatformMigrationTest {
                 long delta = Guest64.tscTicks(a, 1_000_000_000);
                 String src = prologue() + gate(0x42, "timer") + " movl $0x1ff, 0xf0(%rsi)\n"
                         + " movl $(0x42 | 2 << 17), 0x320(%rsi)\n rdtsc\n shl $32, %rdx\n or %rdx, %rax\n"
-                        + " mov $" + delta + ", %rcx\n add %rcx, %rax\n mov %rax, %rdx\n shr $32, %rdx\n mov $0x6e0, %ecx\n wrmsr\n"
+                        + " mov $" + delta + ", %rcx\n add %rcx, %rax\n mov %rax, %rdx\n shr $32, %rdx\n"
+                        + " mov $0x6e0, %ecx\n wrmsr\n"
                         + " out %eax, $0x90\n mov %edx, %eax\n out %eax, $0x91\n" + waitFor(1) + reportTsc(0x92)
                         + epilogue() + TIMER_HANDLER;
                 Guest64.start(a, src);

@@ -7,9 +7,9 @@ import org.jkvm.hypervisor.pc.IoapicState;
  * registers 0x00 (ID, bits 24-27), 0x01 (version 0x11, 23 as the highest redirection entry), 0x02 (arbitration
  * ID) and 0x10-0x3f (the redirection table, two 32-bit halves per pin). Edge pins deliver on a rising edge; level
  * pins deliver while asserted and remote IRR is clear, set remote IRR, and deliver again after the local APIC's EOI
- * of their vector if still asserted. An edge that arrives while its pin is masked is remembered and delivered at
- * the unmask (as KVM's in-kernel model does, so states move between the two backends unchanged). Polarity is
- * stored, not applied: {@code setIrq}'s level is the logical assertion.
+ * of their vector if still asserted, or when unmasked while asserted. An edge that arrives while its pin is masked
+ * is lost, as on the chip. Polarity is stored, not applied: {@code setIrq}'s level is the logical assertion. The
+ * saved IRR is KVM's: level pins asserted, edge pins asserted and not yet delivered.
  *
  * <p>Version 0x11 has no EOI register, so local APICs always broadcast EOIs. Not thread-safe: the
  * {@link SoftIrqChip} lock guards every call.
@@ -37,8 +37,10 @@ final class IoApic {
     private final Sink sink;
     int id;
     int ioregsel;
-    /** Pins asserted (level) or with an edge not yet delivered. */
-    int irr;
+    /** The input lines' levels. */
+    int lines;
+    /** Edge pins delivered since their line rose (a line held high is one edge). */
+    private int edgeDelivered;
     final long[] redirection = new long[PINS];
 
     IoApic(Sink sink) {
@@ -49,33 +51,26 @@ final class IoApic {
     /** Drives pin {@code pin} to {@code level}. */
     void setIrq(int pin, boolean level) {
         int m = 1 << pin;
-        long e = redirection[pin];
-        if ((e & LEVEL) != 0) {
-            if (level) {
-                irr |= m;
-                service(pin);
-            } else {
-                irr &= ~m;
-            }
-        } else if (level) {
-            if ((irr & m) == 0) {
-                irr |= m;
-                service(pin);
-            }
-        } else {
-            // An edge pin's request is consumed by its delivery; the falling edge of an undelivered one (masked)
-            // keeps it, so that the unmask still delivers it.
-            if ((redirection[pin] & MASKED) == 0) {
-                irr &= ~m;
+        if (!level) {
+            lines &= ~m;
+            return;
+        }
+        int old = lines;
+        lines |= m;
+        if ((redirection[pin] & LEVEL) == 0) {
+            edgeDelivered &= ~m;
+            if ((old & m) != 0) {
+                return;   // no rising edge
             }
         }
+        service(pin);
     }
 
-    /** Delivers pin {@code pin} if it is requesting, unmasked and (level) not awaiting an EOI. */
+    /** Delivers pin {@code pin} if its line is up, it is unmasked and (level) not awaiting an EOI. */
     private void service(int pin) {
         long e = redirection[pin];
         int m = 1 << pin;
-        if ((irr & m) == 0 || (e & MASKED) != 0) {
+        if ((lines & m) == 0 || (e & MASKED) != 0) {
             return;
         }
         boolean level = (e & LEVEL) != 0;
@@ -88,7 +83,7 @@ final class IoApic {
                 redirection[pin] = e | REMOTE_IRR;
             }
         } else {
-            irr &= ~m;
+            edgeDelivered |= m;
         }
     }
 
@@ -155,18 +150,22 @@ final class IoApic {
                 e &= ~REMOTE_IRR;
             }
             redirection[pin] = e;
-            service(pin);
+            if ((e & LEVEL) != 0) {
+                // A level pin asserted while masked delivers when unmasked; a masked edge was lost.
+                service(pin);
+            }
         }
     }
 
     IoapicState save() {
-        return new IoapicState(id, ioregsel, irr, redirection);
+        return new IoapicState(id, ioregsel, lines & ~edgeDelivered, redirection);
     }
 
     void restore(IoapicState s) {
         id = s.id() & 0xf;
         ioregsel = s.ioregsel() & 0xff;
-        irr = s.irr() & ((1 << PINS) - 1);
+        lines = s.irr() & ((1 << PINS) - 1);
+        edgeDelivered = 0;
         long[] r = s.redirection();
         System.arraycopy(r, 0, redirection, 0, PINS);
     }

@@ -7,9 +7,10 @@ import org.jkvm.hypervisor.pc.PicState;
  * master's IRQ 2) and the edge/level control registers (ELCR, ports 0x4d0-0x4d1). The master's INT is the CPU's
  * INTR, which reaches the local APIC's LINT0 ({@link #intr()}); {@link #acknowledge()} is the INTA cycle.
  *
- * <p>The cascade input is a level: the master's IRQ 2 request follows the slave's INT whatever the ELCR says, so a
- * slave with further requests after an acknowledge keeps the master's request up. Not thread-safe: the
- * {@link SoftIrqChip} lock guards every call.
+ * <p>The cascade input is edge triggered (the PC's ELCR cannot make IRQ 2 level): the master latches a request
+ * whenever the slave's INT is up after a change (the slave's INT drops during its own INTA, so a slave with further
+ * requests raises a new edge), and keeps it when the slave's request goes away, which then ends as the slave's
+ * spurious IRQ 15. Not thread-safe: the {@link SoftIrqChip} lock guards every call.
  */
 final class PicPair {
     /** The PC's ELCR masks: IRQ 0, 1, 2, 8 and 13 are edge triggered only. */
@@ -36,14 +37,10 @@ final class PicPair {
         cascade();
     }
 
-    /** The slave's INT drives the master's IRQ 2 request. */
+    /** The slave's INT latches the master's IRQ 2 request. */
     private void cascade() {
         if (slave.pendingIrq() >= 0) {
             master.irr |= 1 << 2;
-            master.lastIrr |= 1 << 2;
-        } else {
-            master.irr &= ~(1 << 2);
-            master.lastIrr &= ~(1 << 2);
         }
     }
 
