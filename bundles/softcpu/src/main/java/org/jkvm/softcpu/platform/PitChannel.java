@@ -89,11 +89,9 @@ final class PitChannel {
         switch (mode) {
             case 2:
                 return n - e % n;
-            case 3: {
-                long half = (n + 1) / 2;
-                long ph = e % n;
-                return ph < half ? n - 2 * ph : n - 2 * (ph - half);
-            }
+            case 3:
+                // Down by two, twice per period (KVM reads it the same way, so a state moves unchanged).
+                return (n - 2 * e % n) & 0x1fffe;
             default:
                 return Math.floorMod(n - e, wrap);
         }
@@ -276,7 +274,8 @@ final class PitChannel {
         long n = period();
         boolean armed = counting() && (mode == 2 || mode == 3 || elapsed(now) < n)
                 || (loaded && !triggered && (mode == 1 || mode == 5));
-        int current = !loaded ? 0 : bcd ? readValue(now) : (int) value(now);
+        // The counting element in clocks (binary also in BCD mode, as KVM's conversion gives it).
+        int current = !loaded ? 0 : (int) value(now);
         return new PitState.Channel(count, current, out(now), latchedCount & 0xffff, countLatched, statusLatched,
                 status & 0xff, readState, writeState, writeLatch & 0xff, rwMode, mode, bcd, gate, armed);
     }
@@ -295,7 +294,7 @@ final class PitChannel {
         status = s.status() & 0xff;
         gate = s.gate();
         nullCount = false;
-        loaded = s.initialCount() != 0 || s.currentCount() != 0 || s.armed();
+        loaded = rwMode != 0 && (s.initialCount() != 0 || s.currentCount() != 0 || s.armed());
         triggered = (mode == 1 || mode == 5) && (s.armed() || !s.output()) || mode != 1 && mode != 5;
         boolean waiting = (mode == 1 || mode == 5) && s.armed() && s.output();
         if (waiting) {
@@ -309,7 +308,7 @@ final class PitChannel {
 
     /** The clocks counted since the load that make the counter read {@code s.currentCount()} now. */
     private long elapsedFor(PitState.Channel s, long n) {
-        long v = bcd ? fromBcd(s.currentCount() & 0xffff) : s.currentCount();
+        long v = s.currentCount();
         if (v == 0 && (mode == 2 || mode == 3)) {
             v = n;
         }
@@ -317,10 +316,9 @@ final class PitChannel {
         switch (mode) {
             case 2:
                 return Math.floorMod(n - v, n);
-            case 3: {
-                long d = Math.max(0, (n - v) / 2);
-                return Math.min(n - 1, s.output() ? d : (n + 1) / 2 + d);
-            }
+            case 3:
+                // First half (OUT high): v = n - 2e; second half: v = 2n - 2e.
+                return Math.min(n - 1, Math.max(0, s.output() ? (n - v) / 2 : n - v / 2));
             default:
                 return s.armed() ? Math.max(0, n - v) : n + Math.floorMod(-v, wrap);
         }

@@ -107,6 +107,27 @@ class PitTest {
     }
 
     @Test
+    void mode3IsASquareWaveCountingDownByTwo() {
+        out(0x43, 0x36);
+        out(0x40, 1000 & 0xff);
+        out(0x40, 1000 >> 8);
+        advance(100);
+        assertEquals(800, latched(0));
+        out(0x43, 0xe2);
+        assertEquals(0x80, in(0x40) & 0x80, "OUT high in the first half");
+        advance(500);
+        assertEquals(800, latched(0), "the second half counts down again");
+        out(0x43, 0xe2);
+        assertEquals(0, in(0x40) & 0x80, "OUT low in the second half");
+        PitState s = chip.savePit();
+        SoftIrqChip other = new SoftIrqChip(() -> now[0], false, "other");
+        other.restorePit(s);
+        assertEquals(s.channels().get(0), other.savePit().channels().get(0), "the half is restored from OUT");
+        advance(400);
+        assertTrue(irq0(), "OUT rises at the end of the period");
+    }
+
+    @Test
     void bcdCountsInDecimal() {
         out(0x43, 0x35);   // counter 0, word, mode 2, BCD
         out(0x40, 0x00);
