@@ -20,8 +20,9 @@ import org.jkvm.softcpu.mem.Host;
  * <p>CPUID (what this CPU implements, nothing more): vendor AuthenticAMD, family 17h; leaf 1 EDX pse tsc msr pae
  * cx8 apic sep pge cmov pat pse36 clflush, ECX cx16 x2apic movbe popcnt tsc-deadline hypervisor; leaf 7 fsgsbase
  * bmi1 bmi2 erms adx rdpid; 0x80000001 apic syscall nx pdpe1gb rdtscp lm lahf_lm abm; 40 physical and 48 virtual
- * address bits. A vCPU of a VM without {@code createIrqChip()} hides apic, x2apic and tsc-deadline. No x87, SSE,
- * MTRR, AVX (VEX decodes only the BMI instructions).
+ * address bits. apic, x2apic and tsc-deadline need {@code createIrqChip()}: like KVM, a vCPU runs the table it is
+ * given, so the engine leaves them out of a VM it creates without interrupt controllers. No x87, SSE, MTRR, AVX
+ * (VEX decodes only the BMI instructions).
  */
 public final class SoftHypervisor implements Hypervisor {
     /** The TSC rate when the host's cannot be read: 1 GHz. */

@@ -152,26 +152,12 @@ public final class SoftVcpu implements HvVcpu {
 
     @Override
     public void setCpuid(List<CpuidEntry> entries) {
-        c.cpuid.set(chip != null ? entries : withoutApic(entries));
+        c.cpuid.set(entries);
         CpuidEntry sizes = c.cpuid.find(0x80000008, 0);
         if (sizes != null && (sizes.eax() & 0xff) >= 32 && (sizes.eax() & 0xff) <= 52) {
             c.mmu.walker.maxPhysBits = sizes.eax() & 0xff;
         }
         runner.cache.clear();
-    }
-
-    /** The table without the APIC, x2APIC and TSC-deadline bits: a VM without interrupt controllers has none. */
-    private static List<CpuidEntry> withoutApic(List<CpuidEntry> entries) {
-        List<CpuidEntry> out = new java.util.ArrayList<>(entries.size());
-        for (CpuidEntry e : entries) {
-            if (e.function() == 1) {
-                e = e.withOutputs(e.eax(), e.ebx(), e.ecx() & ~(1 << 21 | 1 << 24), e.edx() & ~(1 << 9));
-            } else if (e.function() == 0x80000001) {
-                e = e.withOutputs(e.eax(), e.ebx(), e.ecx(), e.edx() & ~(1 << 9));
-            }
-            out.add(e);
-        }
-        return out;
     }
 
     @Override

@@ -24,18 +24,16 @@ public final class Lapic implements InterruptController {
     static final int ESR_SEND_ILLEGAL = 0x20;
     static final int ESR_RECEIVE_ILLEGAL = 0x40;
     static final int ESR_ILLEGAL_REGISTER = 0x80;
-    private static final int MASKED = 1 << 16;
+    static final int MASKED = 1 << 16;
     static final int LVT_TIMER = 0x32;
     static final int LVT_LINT0 = 0x35;
     static final int LVT_LINT1 = 0x36;
     static final int LVT_ERROR = 0x37;
-    /** Writable bits of the LVT entries 0x32-0x37 (timer, thermal, perf, LINT0, LINT1, error). */
-    private static final int[] LVT_BITS = {0x000700ff, 0x000107ff, 0x000107ff, 0x0001a7ff, 0x0001a7ff, 0x000100ff};
     private static final long APIC_BASE_EN = 1L << 11;
     private static final long APIC_BASE_EXTD = 1L << 10;
     private static final long APIC_BASE_BSP = 1L << 8;
 
-    private final SoftIrqChip chip;
+    final SoftIrqChip chip;
     private final Object lock;
     final Cpu cpu;
     private final Runnable wake;
@@ -47,7 +45,7 @@ public final class Lapic implements InterruptController {
     int apicId;
     /** IA32_APIC_BASE as the platform sees it (mirrors the vCPU's MSR). */
     volatile long base;
-    private int esrPending;
+    int esrPending;
     boolean nmiPending;
     /** An I/O APIC pin in ExtINT mode asked for the PIC's vector. */
     private boolean extIntRequest;
@@ -100,6 +98,11 @@ public final class Lapic implements InterruptController {
         return (b & (APIC_BASE_EN | APIC_BASE_EXTD)) == APIC_BASE_EN ? b & 0x000ffffffffff000L : -1;
     }
 
+    /** The platform clock's time. */
+    long now() {
+        return chip.timers.now();
+    }
+
     // ---- priorities -------------------------------------------------------------------------------------------
 
     /** The highest vector set in the 256-bit register at {@code first} (ISR 0x10, TMR 0x18, IRR 0x20), or -1. */
@@ -128,7 +131,7 @@ public final class Lapic implements InterruptController {
         return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr : isrv & 0xf0;
     }
 
-    private int apr() {
+    int apr() {
         int tpr = regs[0x08] & 0xff;
         int isrv = Math.max(highest(0x10), 0);
         int irrv = Math.max(highest(0x20), 0);
@@ -201,7 +204,7 @@ public final class Lapic implements InterruptController {
     }
 
     /** An error: latched for the next ESR write, and the LVT error interrupt. */
-    private void error(int bits) {
+    void error(int bits) {
         esrPending |= bits;
         int lvt = regs[LVT_ERROR];
         if ((lvt & MASKED) == 0 && (lvt & 0xff) >= 16 && swEnabled()) {
@@ -277,7 +280,7 @@ public final class Lapic implements InterruptController {
     }
 
     /** EOI: the highest in-service interrupt ends; a level-triggered one tells the I/O APIC. */
-    private void eoi() {
+    void eoi() {
         int v = highest(0x10);
         if (v < 0) {
             return;
@@ -308,100 +311,24 @@ public final class Lapic implements InterruptController {
 
     /** The 32-bit register at {@code index} (offset / 16) as the guest reads it (lock held). */
     int read(int index) {
-        switch (index) {
-            case 0x02: return x2apic() ? apicId : apicId << 24;
-            case 0x03: return VERSION;
-            case 0x09: return apr();
-            case 0x0a: return ppr();
-            case 0x0b: case 0x0c: return 0;
-            case 0x0d: return x2apic() ? x2apicLdr() : regs[0x0d];
-            case 0x39: return timer.current(chip.timers.now());
-            case 0x38: return timer.initial;
-            case 0x3e: return timer.divide;
-            default:
-                if (index == 0x08 || (index >= 0x0e && index <= 0x28) || index == 0x30 || index == 0x31
-                        || (index >= 0x32 && index <= 0x37)) {
-                    return regs[index];
-                }
-                return 0;
-        }
+        return LapicRegisters.read(this, index);
+    }
+
+    /** A guest write of the register at {@code index} (lock held); false for a register that cannot be written. */
+    boolean write(int index, int v) {
+        boolean ok = LapicRegisters.write(this, index, v);
+        update();
+        return ok;
     }
 
     int x2apicLdr() {
         return (apicId >>> 4) << 16 | 1 << (apicId & 0xf);
     }
 
-    /** A guest write of the register at {@code index} (lock held); false for a register that cannot be written. */
-    boolean write(int index, int v) {
-        long now = chip.timers.now();
-        switch (index) {
-            case 0x02 -> apicId = x2apic() ? apicId : v >>> 24;
-            case 0x08 -> regs[0x08] = v & 0xff;
-            case 0x0b -> eoi();
-            case 0x0d -> regs[0x0d] = v & 0xff000000;
-            case 0x0e -> regs[0x0e] = v | 0x0fffffff;
-            case 0x0f -> writeSvr(v);
-            case 0x28 -> {
-                regs[0x28] = esrPending;
-                esrPending = 0;
-            }
-            case 0x30 -> {
-                regs[0x30] = v & ~(1 << 12);
-                sendIpi(v, x2apic() ? regs[0x31] : regs[0x31] >>> 24);
-            }
-            case 0x31 -> regs[0x31] = x2apic() ? v : v & 0xff000000;
-            case 0x38 -> timer.writeInitial(v, now);
-            case 0x3e -> timer.writeDivide(v, now);
-            default -> {
-                if (index >= 0x32 && index <= 0x37) {
-                    writeLvt(index, v, now);
-                } else {
-                    return false;
-                }
-            }
-        }
-        update();
-        return true;
-    }
-
-    private void writeSvr(int v) {
-        regs[0x0f] = v & 0x3ff;
-        if (!swEnabled()) {
-            // Software disable masks every LVT entry (SDM 10.4.7.2).
-            for (int i = 0x32; i <= 0x37; i++) {
-                regs[i] |= MASKED;
-            }
-        }
-    }
-
-    private void writeLvt(int index, int v, long now) {
-        int keep = index == LVT_LINT0 || index == LVT_LINT1 ? regs[index] & (1 << 14) : 0;
-        int value = v & LVT_BITS[index - 0x32] | keep;
-        if (!swEnabled()) {
-            value |= MASKED;
-        }
-        regs[index] = value;
-        if (index == LVT_TIMER) {
-            int mode = (value >> 17) & 3;
-            timer.setMode(mode == 3 ? LapicTimer.ONE_SHOT : mode, now);
-        }
-    }
-
-    /** The ICR was written: send the IPI (fixed, lowest priority or NMI; others are dropped). */
-    private void sendIpi(int low, int dest) {
-        int mode = (low >> 8) & 7;
-        int vector = low & 0xff;
-        if ((mode == 0 || mode == 1) && vector < 16) {
-            error(ESR_SEND_ILLEGAL);
-            return;
-        }
-        chip.ipi(this, (low >> 18) & 3, (low & 0x800) != 0, dest, mode, vector);
-    }
-
     // ---- TSC deadline -------------------------------------------------------------------------------------------
 
     /** Re-arms the TSC-deadline timer from the vCPU's TSC (vCPU thread, or the vCPU stopped; lock held). */
-    private void armDeadline() {
+    void armDeadline() {
         long until = timer.tscDeadline == 0 ? 0 : cpu.tsc.nanosUntil(timer.tscDeadline);
         timer.armDeadline(until, chip.timers.now());
     }
@@ -426,40 +353,14 @@ public final class Lapic implements InterruptController {
     @Override
     public long readMsr(Cpu c, int index) {
         synchronized (lock) {
-            if (index == 0x6e0) {
-                return timer.mode == LapicTimer.TSC_DEADLINE ? timer.tscDeadline : 0;
-            }
-            int r = index & 0xff;
-            if (!x2apic() || !X2apicMsrs.readable(r)) {
-                throw c.fault(Vec.GP, 0);
-            }
-            if (r == 0x30) {
-                return (long) regs[0x31] << 32 | (regs[0x30] & 0xffffffffL);
-            }
-            return read(r) & 0xffffffffL;
+            return X2apicMsrs.read(this, c, index);
         }
     }
 
     @Override
     public void writeMsr(Cpu c, int index, long value) {
         synchronized (lock) {
-            if (index == 0x6e0) {
-                long until = value == 0 ? 0 : cpu.tsc.nanosUntil(value);
-                timer.writeDeadline(value, until, chip.timers.now());
-                return;
-            }
-            int r = index & 0xff;
-            if (!x2apic() || !X2apicMsrs.writable(r, value)) {
-                throw c.fault(Vec.GP, 0);
-            }
-            if (r == 0x30) {
-                regs[0x31] = (int) (value >>> 32);
-                write(0x30, (int) value);
-            } else if (r == 0x3f) {
-                accept((int) value & 0xff, false);
-            } else {
-                write(r, (int) value);
-            }
+            X2apicMsrs.write(this, c, index, value);
         }
     }
 
@@ -518,14 +419,7 @@ public final class Lapic implements InterruptController {
     /** The register page with the timer's current count (KVM's layout: the ID as an xAPIC ID in bits 31-24). */
     public LapicState save() {
         synchronized (lock) {
-            byte[] page = new byte[LapicState.SIZE];
-            for (int i = 0; i < 64; i++) {
-                int v = i == 0x02 ? apicId << 24 : read(i);
-                for (int k = 0; k < 4; k++) {
-                    page[i * 16 + k] = (byte) (v >>> (8 * k));
-                }
-            }
-            return new LapicState(page);
+            return LapicPage.save(this);
         }
     }
 
@@ -535,21 +429,9 @@ public final class Lapic implements InterruptController {
      */
     public void restore(LapicState s) {
         synchronized (lock) {
-            java.util.Arrays.fill(regs, 0);
-            apicId = s.register(LapicState.ID) >>> 24;
-            for (int i = 0x08; i <= 0x37; i++) {
-                regs[i] = s.register(i * 16);
-            }
-            regs[0x0e] |= 0x0fffffff;
-            regs[0x09] = 0;
-            regs[0x0a] = 0;
-            regs[0x0b] = 0;
-            regs[0x0c] = 0;
+            LapicPage.restore(this, s);
             esrPending = 0;
             extIntRequest = false;
-            int mode = (regs[LVT_TIMER] >> 17) & 3;
-            timer.restore(s.register(LapicState.TIMER_INITIAL), s.register(LapicState.TIMER_DIVIDE),
-                    mode == 3 ? LapicTimer.ONE_SHOT : mode, s.register(LapicState.TIMER_CURRENT), chip.timers.now());
             armDeadline();
             update();
         }

@@ -1,11 +1,56 @@
 package org.jkvm.softcpu.platform;
 
+import org.jkvm.softcpu.cpu.Cpu;
+import org.jkvm.softcpu.cpu.Vec;
+
 /**
- * Which x2APIC MSRs exist (SDM vol. 3, table 10-6: MSR 0x800 + offset / 16) and which IA32_APIC_BASE transitions
- * are allowed (SDM 10.12.5, figure 10-27). Everything else raises #GP(0) in the caller.
+ * RDMSR/WRMSR of the x2APIC MSRs and IA32_TSC_DEADLINE for {@link Lapic}: which x2APIC MSRs exist (SDM vol. 3,
+ * table 10-6: MSR 0x800 + offset / 16) and which IA32_APIC_BASE transitions are allowed (SDM 10.12.5, figure
+ * 10-27). Everything else raises #GP(0).
  */
 final class X2apicMsrs {
+    /** IA32_TSC_DEADLINE. */
+    static final int TSC_DEADLINE = 0x6e0;
+
     private X2apicMsrs() {
+    }
+
+    /** RDMSR of IA32_TSC_DEADLINE or an x2APIC MSR of {@code a} (lock held). */
+    static long read(Lapic a, Cpu c, int index) {
+        if (index == TSC_DEADLINE) {
+            // KVM's: the MSR reads 0 outside TSC-deadline mode.
+            return a.timer.mode == LapicTimer.TSC_DEADLINE ? a.timer.tscDeadline : 0;
+        }
+        int r = index & 0xff;
+        if (!a.x2apic() || !readable(r)) {
+            throw c.fault(Vec.GP, 0);
+        }
+        if (r == 0x30) {
+            return (long) a.regs[0x31] << 32 | (a.regs[0x30] & 0xffffffffL);
+        }
+        return a.read(r) & 0xffffffffL;
+    }
+
+    /** WRMSR of IA32_TSC_DEADLINE or an x2APIC MSR of {@code a} (lock held; vCPU thread). */
+    static void write(Lapic a, Cpu c, int index, long value) {
+        if (index == TSC_DEADLINE) {
+            long until = value == 0 ? 0 : a.cpu.tsc.nanosUntil(value);
+            a.timer.writeDeadline(value, until, a.now());
+            return;
+        }
+        int r = index & 0xff;
+        if (!a.x2apic() || !writable(r, value)) {
+            throw c.fault(Vec.GP, 0);
+        }
+        if (r == 0x30) {
+            // The 64-bit ICR: the destination is the whole upper half.
+            a.regs[0x31] = (int) (value >>> 32);
+            a.write(0x30, (int) value);
+        } else if (r == 0x3f) {
+            a.accept((int) value & 0xff, false);
+        } else {
+            a.write(r, (int) value);
+        }
     }
 
     /** Readable in x2APIC mode: ID, version, TPR, PPR, LDR, SVR, ISR/TMR/IRR, ESR, ICR, LVT, timer registers. */
