@@ -18,8 +18,9 @@ import org.jkvm.loader.X86Layout;
  * @param memoryBytes guest RAM in bytes ({@code -m}), a multiple of 1 MiB
  * @param vcpus       number of vCPUs ({@code -smp}); only 1 is supported
  * @param cpu         the CPU model and feature changes ({@code -cpu})
- * @param kernel      the firmware image ({@code -kernel}), or null for the bundled firmware
- * @param append      the firmware command line ({@code -append})
+ * @param kernel      the kernel ({@code -kernel}: a Linux bzImage, a PVH ELF, a multiboot kernel or a jkvm
+ *                    firmware image), or null for the bundled firmware
+ * @param append      the kernel or firmware command line ({@code -append})
  * @param serial      the COM1 backend ({@code -serial})
  * @param monitor     the HMP monitor backend ({@code -monitor}), or null
  * @param qmp         the QMP monitor socket ({@code -qmp}), or null
@@ -34,10 +35,12 @@ import org.jkvm.loader.X86Layout;
  * @param accel       the accelerators to try in order ({@code -accel}, {@code -enable-kvm},
  *                    {@code -machine accel=kvm:tcg}); empty for the default, {@link Backends#DEFAULT}. Not part of
  *                    the migration fingerprint: a guest migrates between backends
+ * @param initrd      the {@code -initrd} value as given (files separated by commas, multiboot modules with their
+ *                    arguments), or null
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel) {
+        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
@@ -87,6 +90,10 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         if (daemonize && (serial instanceof CharDev.Stdio || monitor instanceof CharDev.Stdio)) {
             throw new EngineException("-daemonize cannot be combined with a stdio backend; use a file or a socket");
         }
+        if (initrd != null && kernel == null) {
+            throw new EngineException("-initrd needs -kernel: the bundled firmware takes no initrd; add -kernel with "
+                    + "a Linux, PVH or multiboot kernel");
+        }
     }
 
     /**
@@ -104,7 +111,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         return new Builder().name(name).uuid(uuid).memoryBytes(memoryBytes).vcpus(vcpus).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(startPaused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abiFingerprint)
-                .accel(accel);
+                .accel(accel).initrd(initrd);
     }
 
     /** A configuration with every default and the given RAM size, for tests and embedding. */
@@ -149,6 +156,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         private Path kvmDevice;
         private String abiFingerprint;
         private List<Accelerator> accel = List.of();
+        private String initrd;
 
         private Builder() {
         }
@@ -255,6 +263,12 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
             return this;
         }
 
+        /** {@code -initrd} as given (comma-separated files), or null. */
+        public Builder initrd(String v) {
+            initrd = v;
+            return this;
+        }
+
         /**
          * The configuration.
          *
@@ -263,7 +277,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         public VmConfig build() {
             return new VmConfig(name, uuid == null ? VmConfigParser.randomUuid() : uuid, memoryBytes, vcpus, cpu,
                     kernel, append, serial, monitor, qmp, startPaused, pidfile, daemonize, incoming,
-                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel);
+                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd);
         }
     }
 }

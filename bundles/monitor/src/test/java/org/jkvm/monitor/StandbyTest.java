@@ -16,6 +16,7 @@ import org.jkvm.engine.EngineException;
 import org.jkvm.monitor.EngineProcess.QmpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jkvm.testkit.Await;
 
 /** {@code jkvm-engine -standby}: a spare engine takes its command line on standard input and becomes that engine. */
 class StandbyTest {
@@ -46,11 +47,10 @@ class StandbyTest {
                     .get("status"));
             assertEquals(Long.toString(p.pid()), Files.readString(pidfile).strip());
             c.execute("{\"execute\": \"cont\"}");
-            long end = System.currentTimeMillis() + 30_000;
-            while (!Files.readString(dir.resolve("serial.log")).contains("hb seq=1 ")) {
-                assertTrue(System.currentTimeMillis() < end && p.isAlive(), "no heartbeats from the spare");
-                Thread.sleep(50);
-            }
+            Await.until("heartbeats from the spare", () -> {
+                assertTrue(p.isAlive(), "the spare ended");
+                return Files.readString(dir.resolve("serial.log")).contains("hb seq=1 ");
+            });
             c.execute("{\"execute\": \"quit\"}");
         }
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -97,12 +97,10 @@ class StandbyTest {
         }
     }
 
-    private static void awaitFile(Process p, Path f) throws Exception {
-        long end = System.currentTimeMillis() + 60_000;
-        while (!Files.exists(f)) {
-            assertTrue(p.isAlive(), "the spare ended before creating " + f);
-            assertTrue(System.currentTimeMillis() < end, "no " + f + " within 60 s");
-            Thread.sleep(20);
-        }
+    private static void awaitFile(Process p, Path f) {
+        Await.until("the spare creates " + f, () -> {
+            assertTrue(Files.exists(f) || p.isAlive(), "the spare ended before creating " + f);
+            return Files.exists(f);
+        });
     }
 }
