@@ -81,6 +81,15 @@ public final class SoftVm implements HvVm {
         return irqChip;
     }
 
+    /**
+     * The software CPU always has its interrupt controllers and timers. (Overrides {@code HvVm.irqChipSupported()}
+     * once the seam has it, which the engine asks before {@link #createIrqChip()}; written without
+     * {@code @Override} so that it compiles before and after.)
+     */
+    public boolean irqChipSupported() {
+        return true;
+    }
+
     /** The platform, or null when {@link #createIrqChip()} was not called. */
     SoftIrqChip irqChip() {
         return irqChip;
