@@ -263,7 +263,7 @@ final class Decoder0F {
                 return new SysOps2.FsGsBase(d, op, d.osz == 3 ? 3 : 2, d.rm);
             }
             if (op >= 5 && d.rep == 0 && !d.opsizePrefix) {
-                return new SysOps(d, SysOps.NOP);   // LFENCE, MFENCE, SFENCE
+                return new SysOps(d, SysOps.FENCE);   // LFENCE, MFENCE, SFENCE
             }
             return ud();
         }
