@@ -13,8 +13,8 @@
  * still runs after two ticks of a 1 s interval timer is reported with vector 256 instead of hanging the batch. After
  * each case the data bytes that changed are reported and restored, so every case starts from the batch's base
  * image plus its own patches. Every case starts from an x87/SSE state given as a 512-byte FXSAVE image (the
- * default state unless the case brings one) and reports the state at its end or fault in the same format. The Java side (org.jkvm.softcpu.oracle.NativeHarness) writes IN and reads OUT;
- * the formats are documented there.
+ * default state unless the case brings one) and reports the state at its end or fault in the same format. The
+ * Java side (org.jkvm.softcpu.oracle.NativeHarness) writes IN and reads OUT; the formats are documented there.
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
@@ -192,6 +192,7 @@ struct batch {
     uint32_t cases, data_size, code_size;
     uint64_t code_va, data_va, gs_base;
     uint8_t *code, *data, *base, *initial;
+    uint8_t *code_clean, *code_exp; /* the code area between cases (HLT, slots) and as this case starts */
 };
 
 static void read_header(FILE *in, struct batch *b) {
@@ -219,29 +220,50 @@ static void read_header(FILE *in, struct batch *b) {
     for (int k = 0; k < MAX_ENDS; k++) {
         memcpy(b->code + 8 * k, &oracle_save_table[k], 8);
     }
+    b->code_clean = malloc(b->code_size);
+    b->code_exp = malloc(b->code_size);
+    if (b->code_clean == NULL || b->code_exp == NULL) {
+        die("out of memory");
+    }
+    memcpy(b->code_clean, b->code, b->code_size);
+    memcpy(b->code_exp, b->code, b->code_size);
     if (syscall(SYS_arch_prctl, ARCH_SET_GS, b->gs_base) != 0) {
         die("arch_prctl(ARCH_SET_GS) failed");
     }
 }
 
-/* Writes the data area's changes against the case's initial image, then restores the base image. */
-static void put_changes(FILE *out, struct batch *b, uint16_t *patch_off, uint8_t *patch_len, int patches) {
-    static uint16_t offs[1 << 16];
-    static uint8_t vals[1 << 16];
-    uint32_t n = 0;
-    for (uint32_t chunk = 0; chunk < b->data_size; chunk += 64) {
-        uint32_t len = b->data_size - chunk < 64 ? b->data_size - chunk : 64;
-        if (memcmp(b->data + chunk, b->initial + chunk, len) == 0) {
+/*
+ * Appends the bytes of area[0, size) that differ from expected[] to offs/vals (offsets plus `bias`), then makes
+ * area equal to restore[] in the chunks that differed.
+ */
+static uint32_t diff_area(uint8_t *area, const uint8_t *expected, const uint8_t *restore, uint32_t size,
+                          uint32_t bias, uint16_t *offs, uint8_t *vals, uint32_t n) {
+    for (uint32_t chunk = 0; chunk < size; chunk += 64) {
+        uint32_t len = size - chunk < 64 ? size - chunk : 64;
+        if (memcmp(area + chunk, expected + chunk, len) == 0) {
             continue;
         }
         for (uint32_t i = chunk; i < chunk + len; i++) {
-            if (b->data[i] != b->initial[i]) {
-                offs[n] = (uint16_t) i;
-                vals[n++] = b->data[i];
+            if (area[i] != expected[i]) {
+                offs[n] = (uint16_t) (i + bias);
+                vals[n++] = area[i];
             }
         }
-        memcpy(b->data + chunk, b->base + chunk, len);
+        memcpy(area + chunk, restore + chunk, len);
     }
+    return n;
+}
+
+/*
+ * Writes the changes the case made: data-area bytes against its initial image (offsets from 0), and code-area
+ * bytes against the code as the case started (offsets from data_size; a case must not write code outside its own
+ * bytes, but if one does both CPUs report it). Then restores the base image and the clean code area.
+ */
+static void put_changes(FILE *out, struct batch *b, uint16_t *patch_off, uint8_t *patch_len, int patches) {
+    static uint16_t offs[1 << 16];
+    static uint8_t vals[1 << 16];
+    uint32_t n = diff_area(b->data, b->initial, b->base, b->data_size, 0, offs, vals, 0);
+    n = diff_area(b->code, b->code_exp, b->code_exp, b->code_size, b->data_size, offs, vals, n);
     for (int p = 0; p < patches; p++) {
         memcpy(b->data + patch_off[p], b->base + patch_off[p], patch_len[p]);
         memcpy(b->initial + patch_off[p], b->base + patch_off[p], patch_len[p]);
@@ -258,21 +280,28 @@ static void sanitize_flags(void) {
     __asm__ volatile("pushq $0x202\n\tpopfq" ::: "cc", "memory");
 }
 
-static void run_one(FILE *in, FILE *out, struct batch *b) {
-    static uint16_t patch_off[1 << 16];
-    static uint8_t patch_len[1 << 16];
+/* One case as read from the batch file. */
+struct one_case {
+    int len, nends, patches, has_fpu;
+    uint16_t off, ends[MAX_ENDS];
     uint8_t code[256];
-    uint16_t ends[MAX_ENDS];
-    int len = (int) get_u(in, 1);
-    uint16_t off = (uint16_t) get_u(in, 2);
-    get(in, code, len);
-    int nends = (int) get_u(in, 1);
-    if (nends > MAX_ENDS || off < SLOT_BYTES || off + len > (int) b->code_size) {
+};
+
+static uint16_t patch_off[1 << 16];
+static uint8_t patch_len[1 << 16];
+
+/* Reads a case, applies its patches to the data area (and the initial image) and writes its code and end stubs. */
+static void read_case(FILE *in, struct batch *b, struct one_case *c) {
+    c->len = (int) get_u(in, 1);
+    c->off = (uint16_t) get_u(in, 2);
+    get(in, c->code, c->len);
+    c->nends = (int) get_u(in, 1);
+    if (c->nends > MAX_ENDS || c->off < SLOT_BYTES || c->off + c->len > (int) b->code_size) {
         die("bad case: code outside the code area or too many ends");
     }
-    for (int k = 0; k < nends; k++) {
-        ends[k] = (uint16_t) get_u(in, 2);
-        if (ends[k] < SLOT_BYTES || (uint32_t) ends[k] + STUB_BYTES > b->code_size) {
+    for (int k = 0; k < c->nends; k++) {
+        c->ends[k] = (uint16_t) get_u(in, 2);
+        if (c->ends[k] < SLOT_BYTES || (uint32_t) c->ends[k] + STUB_BYTES > b->code_size) {
             die("bad case: end outside the code area");
         }
     }
@@ -280,8 +309,8 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         oracle_in_regs[i] = get_u(in, 8);
     }
     oracle_in_flags = get_u(in, 8);
-    int patches = (int) get_u(in, 2);
-    for (int p = 0; p < patches; p++) {
+    c->patches = (int) get_u(in, 2);
+    for (int p = 0; p < c->patches; p++) {
         patch_off[p] = (uint16_t) get_u(in, 2);
         patch_len[p] = (uint8_t) get_u(in, 1);
         if (patch_off[p] + patch_len[p] > b->data_size) {
@@ -290,8 +319,8 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         get(in, b->data + patch_off[p], patch_len[p]);
         memcpy(b->initial + patch_off[p], b->data + patch_off[p], patch_len[p]);
     }
-    int has_fpu = (int) get_u(in, 1);
-    if (has_fpu) {
+    c->has_fpu = (int) get_u(in, 1);
+    if (c->has_fpu) {
         get(in, oracle_fpu_in, FXSAVE_BYTES);
     } else {
         /* FNINIT's state and MXCSR's default: FCW 0x37F, everything else zero. */
@@ -301,17 +330,24 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         oracle_fpu_in[24] = 0x80;
         oracle_fpu_in[25] = 0x1F;
     }
-    /* Stubs first, then the instruction: a fall-through end right after the bytes must not overwrite them. */
-    for (int k = 0; k < nends; k++) {
-        uint8_t *s = b->code + ends[k];
-        int32_t disp = (int32_t) (8 * k - ends[k] - STUB_BYTES);
+    for (int k = 0; k < c->nends; k++) {
+        uint8_t *s = b->code + c->ends[k];
+        int32_t disp = (int32_t) (8 * k - c->ends[k] - STUB_BYTES);
         s[0] = 0xFF;
         s[1] = 0x25;
         memcpy(s + 2, &disp, 4);
     }
-    memcpy(b->code + off, code, len);
-    oracle_code_entry = b->code_va + off;
+    memcpy(b->code + c->off, c->code, c->len);
+    for (int k = 0; k < c->nends; k++) {
+        memcpy(b->code_exp + c->ends[k], b->code + c->ends[k], STUB_BYTES);
+    }
+    memcpy(b->code_exp + c->off, c->code, c->len);
+}
 
+static void run_one(FILE *in, FILE *out, struct batch *b) {
+    struct one_case c;
+    read_case(in, b, &c);
+    oracle_code_entry = b->code_va + c.off;
     struct fault r;
     in_case = 1;
     if (sigsetjmp(case_jump, 0) == 0) {
@@ -320,7 +356,7 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         r.vector = -1;
         r.err = 0;
         r.cr2 = 0;
-        r.rip = b->code_va + ends[oracle_end_index];
+        r.rip = b->code_va + c.ends[oracle_end_index];
         r.rflags = oracle_out_flags;
         memcpy(r.regs, oracle_out_regs, sizeof r.regs);
         memcpy(r.fpu, oracle_fpu_out, FXSAVE_BYTES);
@@ -339,14 +375,16 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
     for (int i = 0; i < 16; i++) {
         put_u(out, r.regs[i], 8);
     }
-    put_changes(out, b, patch_off, patch_len, patches);
-    put_u(out, has_fpu, 1);
-    if (has_fpu) {
+    put_changes(out, b, patch_off, patch_len, c.patches);
+    put_u(out, (uint64_t) c.has_fpu, 1);
+    if (c.has_fpu) {
         fwrite(r.fpu, 1, FXSAVE_BYTES, out);
     }
-    memset(b->code + off, HLT, len);
-    for (int k = 0; k < nends; k++) {
-        memset(b->code + ends[k], HLT, STUB_BYTES);
+    memcpy(b->code + c.off, b->code_clean + c.off, c.len);
+    memcpy(b->code_exp + c.off, b->code_clean + c.off, c.len);
+    for (int k = 0; k < c.nends; k++) {
+        memcpy(b->code + c.ends[k], b->code_clean + c.ends[k], STUB_BYTES);
+        memcpy(b->code_exp + c.ends[k], b->code_clean + c.ends[k], STUB_BYTES);
     }
 }
 

@@ -30,8 +30,8 @@ import org.w3c.dom.Element;
  * The guest-visible (ABI) subset of a definition as ordered {@code path → value} pairs, normalised (sizes in bytes,
  * lower-case UUID and MAC, numeric address fields in decimal, CPU features sorted by name) so that formatting and
  * attribute order do not change it. What may differ across migration is left out: the name, title, description,
- * metadata, emulator, disk and chardev source paths, graphics (listen addresses), the kernel and command line
- * (already loaded in guest memory) and the lifecycle actions.
+ * metadata, emulator, disk and chardev source paths, graphics (listen addresses), the kernel, initrd and command
+ * line (already loaded in guest memory) and the lifecycle actions.
  */
 final class AbiView {
     private AbiView() {
@@ -134,7 +134,8 @@ final class AbiView {
                     : x.target.dev, "bus", x.target == null ? null : x.target.bus, "readonly",
                     x.readonly == null ? null : "yes", "shareable", x.shareable == null ? null : "yes");
         } else if (o instanceof Interface x) {
-            return join("mac", x.mac == null || x.mac.address == null ? null : x.mac.address.toLowerCase(java.util.Locale.ROOT),
+            return join("mac", x.mac == null || x.mac.address == null ? null
+                    : x.mac.address.toLowerCase(java.util.Locale.ROOT),
                     "model", x.model == null ? null : x.model.type);
         } else if (o instanceof Chardev x) {
             return x.target == null ? "" : join("target", x.target.type, "port", x.target.port, "name",

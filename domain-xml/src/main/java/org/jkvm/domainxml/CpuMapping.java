@@ -8,9 +8,9 @@ import org.jkvm.domainxml.model.CpuFeature;
 
 /**
  * Maps {@code <cpu>} to the engine's {@code -cpu MODEL[,+feat][,-feat]}: modes host-passthrough and host-model
- * become {@code host}, maximum becomes {@code max}; custom takes the model ({@code qemu64}, {@code kvm64}, {@code host}; no
- * {@code <cpu>} or no model means {@code qemu64}); features with policy force or require become {@code +name},
- * disable or forbid {@code -name}, optional ones are left to the model. libvirt's underscores in feature names
+ * become {@code host}, maximum becomes {@code max}; custom takes the model ({@code qemu64}, {@code kvm64}, {@code
+ * host}; no {@code <cpu>} or no model means {@code qemu64}); features with policy force or require become {@code
+ * +name}, disable or forbid {@code -name}, optional ones are left to the model. libvirt's underscores in feature names
  * become the engine's hyphens ({@code lahf_lm} is {@code lahf-lm}).
  *
  * <p>A {@code type='qemu'} domain runs on the software CPU, which has no host CPU to pass through: as libvirt with

@@ -178,9 +178,9 @@ public final class DomainXml {
             case XMLStreamConstants.START_ELEMENT -> {
                 if (open.size() >= MAX_DEPTH) {
                     // Thrown from the filter, before JAXB (recursive for kept DOM content) sees the element.
-                    throw new DomainXmlException(source + ": " + where(r) + " elements are nested more than " + MAX_DEPTH
-                            + " levels deep, the limit of libvirt's XML parser (libxml2's default maximum depth);"
-                            + " flatten the document");
+                    throw new DomainXmlException(source + ": " + where(r) + " elements are nested more than "
+                            + MAX_DEPTH + " levels deep, the limit of libvirt's XML parser (libxml2's default maximum "
+                            + "depth); flatten the document");
                 }
                 open.push(child(r, open.peek(), dropped));
             }

@@ -15,7 +15,8 @@ import org.jkvm.rpc.RemoteClient;
  * Issue 5's performance figures: small RPC calls (lookup by name, get info) per second on loopback TCP from one
  * client and from 50 concurrent clients, and the daemon's heap with 50 defined domains. The daemon's framework
  * runs in this JVM (as in the system tests), so the heap figure is this JVM's used heap after a GC.
- * Run: {@code bin/jkvm-bench DaemonBench} (or {@code java -cp <features test classpath> org.jkvm.features.DaemonBench}).
+ * Run: {@code bin/jkvm-bench DaemonBench} (or {@code java -cp <features test classpath>
+ * org.jkvm.features.DaemonBench}).
  */
 public final class DaemonBench {
     private static final long SECONDS = Long.getLong("bench.seconds", 5);

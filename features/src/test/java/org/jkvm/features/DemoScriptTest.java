@@ -72,7 +72,8 @@ class DemoScriptTest {
 
         Matcher m = CONTINUES.matcher(out);
         assertTrue(m.find(), "the proof says the heartbeat sequence continues: " + out);
-        assertEquals(Long.parseLong(m.group(1)) + 1, Long.parseLong(m.group(2)), "B's first heartbeat follows A's last");
+        assertEquals(Long.parseLong(m.group(1)) + 1, Long.parseLong(m.group(2)),
+                "B's first heartbeat follows A's last");
         String lastOnA = line(out, "last heartbeat on A:");
         String firstOnB = line(out, "first heartbeat on B:");
         String latestOnB = line(out, "latest heartbeat on B:");

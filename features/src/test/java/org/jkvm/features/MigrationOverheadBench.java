@@ -22,8 +22,9 @@ import org.jkvm.testkit.RepoPaths;
  * shows whether the libvirt path adds to the engines' downtime. Needs
  * /dev/kvm and virsh. Run: {@code bin/jkvm-bench MigrationOverhead [ROUNDS]} (default 3; a round is A to B and
  * back). {@code -Djkvm.engine.spare=false} runs the daemons without their spare engine (every destination engine
- * then starts inside Prepare), for comparison. The engine's class-data-sharing archive (see {@code bin/jkvm-engine}) is made from an earlier engine
- * run's class list, so the very first run on a fresh build is slower; run twice to see the steady state.
+ * then starts inside Prepare), for comparison. The engine's class-data-sharing archive (see {@code bin/jkvm-engine}) is
+ * made from an earlier engine run's class list, so the very first run on a fresh build is slower; run twice to see the
+ * steady state.
  */
 public final class MigrationOverheadBench {
     private MigrationOverheadBench() {
@@ -41,7 +42,8 @@ public final class MigrationOverheadBench {
             Virsh.run(a.tcpUri(), "define", f.toString()).ok();
             Virsh.run(a.tcpUri(), "start", "big").ok();
             Guest.awaitHeartbeats(a.state.resolve("log/big.serial"), -1, Duration.ofSeconds(60));
-            Matcher khz = Pattern.compile("tsc_khz=(\\d+)").matcher(Files.readString(a.state.resolve("log/big.serial")));
+            Matcher khz = Pattern.compile("tsc_khz=(\\d+)")
+                    .matcher(Files.readString(a.state.resolve("log/big.serial")));
             tscKhz = khz.find() ? Long.parseLong(khz.group(1)) : 0;
             List<long[]> rows = new ArrayList<>();
             List<String> ways = new ArrayList<>();

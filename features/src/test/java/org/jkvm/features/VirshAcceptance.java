@@ -215,7 +215,8 @@ abstract class VirshAcceptance {
         }
         String seen = Files.readString(events);
         for (String e : new String[] {"event 'lifecycle' for domain 'ev': Started Booted",
-            "event 'lifecycle' for domain 'ev': Suspended Paused", "event 'lifecycle' for domain 'ev': Resumed Unpaused",
+            "event 'lifecycle' for domain 'ev': Suspended Paused",
+            "event 'lifecycle' for domain 'ev': Resumed Unpaused",
             "event 'lifecycle' for domain 'ev': Stopped Destroyed"}) {
             assertTrue(seen.contains(e), "missing '" + e + "' in: " + seen);
         }

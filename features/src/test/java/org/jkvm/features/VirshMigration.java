@@ -132,7 +132,8 @@ abstract class VirshMigration {
         t.start();
         String info = Await.value("domjobinfo shows the migration", HB,
                 () -> virsh(a.tcpUri(), "domjobinfo", "slow").out(), i -> i.contains("Data processed"));
-        assertTrue(info.contains("Job type:         Unbounded") && info.contains("Operation:        Outgoing migration"),
+        assertTrue(info.contains("Job type:         Unbounded")
+                && info.contains("Operation:        Outgoing migration"),
                 info);
         virsh(a.tcpUri(), "domjobabort", "slow").ok();
         t.join(60_000);

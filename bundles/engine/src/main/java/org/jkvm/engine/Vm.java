@@ -1,13 +1,12 @@
 package org.jkvm.engine;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import org.jkvm.devices.PlatformControl;
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
 import org.jkvm.hypervisor.Accelerator;
@@ -43,7 +42,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         this.machine = machine;
         this.runner = new VcpuRunner(machine.vcpu, this::vcpuFinished);
         this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu),
-                new SerialStateful(machine.serial)));
+                new SerialStateful(machine.serial), new AcpiPmStateful(machine.acpi)));
         this.dirtyLog = new DirtyLog(machine.vm, machine.memory);
         this.migratable = new VmMigratable(this);
         this.state = machine.config.incoming() != null ? RunState.INMIGRATE : RunState.PRELAUNCH;
@@ -69,7 +68,17 @@ public final class Vm implements EngineControl, AutoCloseable {
     public static Vm createCold(VmConfig config) {
         Machine m = new Machine(config);
         Vm[] self = new Vm[1];
-        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)));
+        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)), new PlatformControl() {
+            @Override
+            public void requestPowerOff(String source) {
+                self[0].runner.finish(VmExit.quit("the guest powered off (" + source + ")"));
+            }
+
+            @Override
+            public void requestReset(String source) {
+                self[0].requestGuestReset(source);
+            }
+        });
         try {
             self[0] = new Vm(m);
         } catch (RuntimeException e) {
@@ -134,7 +143,8 @@ public final class Vm implements EngineControl, AutoCloseable {
         if (state == RunState.RUNNING) {
             runner.pause();
             machine.serialBackend.flushPartialLine();
-            setState(RunState.PAUSED, "STOP");
+            state = RunState.PAUSED;
+            emit(new EngineEvent.Stopped(EngineEvent.nowMicros()));
         }
     }
 
@@ -156,7 +166,8 @@ public final class Vm implements EngineControl, AutoCloseable {
         }
         // RUNNING before the vCPU goes: a guest that ends at once (HLT, debug exit) sets SHUTDOWN on the vCPU
         // thread, which must not be overwritten afterwards.
-        setState(RunState.RUNNING, "RESUME");
+        state = RunState.RUNNING;
+        emit(new EngineEvent.Resumed(EngineEvent.nowMicros()));
         runner.resume();
     }
 
@@ -166,19 +177,43 @@ public final class Vm implements EngineControl, AutoCloseable {
     }
 
     @Override
-    public synchronized void systemReset() {
+    public void systemReset() {
+        reset(false);
+    }
+
+    /**
+     * A reset the guest asked for (the ACPI reset register), made on its own thread: the caller is the vCPU thread
+     * in the middle of a port write, and a reset needs the vCPU paused (QEMU also queues such a request for its main
+     * loop). A VM that has ended meanwhile is left alone.
+     */
+    private void requestGuestReset(String source) {
+        Thread t = new Thread(() -> {
+            try {
+                LOG.debug("the guest asked for a system reset through {}", source);
+                reset(true);
+            } catch (EngineException e) {
+                LOG.debug("guest reset not done: {}", e.getMessage());
+            }
+        }, "guest-reset");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private synchronized void reset(boolean byGuest) {
         if (state == RunState.SHUTDOWN) {
             throw new EngineException("the VM has shut down and cannot be reset");
         }
         boolean wasRunning = state == RunState.RUNNING;
         runner.pause();
         runner.call(() -> {
-            machine.loadFirmware();
+            machine.loadKernel();
             machine.serial.reset();
             machine.power.reset();
+            machine.acpi.reset();
             return null;
         });
-        publish(EngineEvent.now("RESET", Map.of("guest", false, "reason", "host-qmp-system-reset")));
+        emit(new EngineEvent.Reset(byGuest ? EngineEvent.Cause.GUEST_RESET : EngineEvent.Cause.HOST_RESET,
+                EngineEvent.nowMicros()));
         if (wasRunning) {
             runner.resume();
         }
@@ -190,7 +225,8 @@ public final class Vm implements EngineControl, AutoCloseable {
             throw new EngineException("the VM has already shut down");
         }
         machine.power.requestShutdown();
-        publish(EngineEvent.now("POWERDOWN", Map.of()));
+        machine.acpi.pressPowerButton();
+        emit(new EngineEvent.PowerdownRequested(EngineEvent.nowMicros()));
     }
 
     @Override
@@ -206,14 +242,9 @@ public final class Vm implements EngineControl, AutoCloseable {
     }
 
     @Override
-    public List<Map<String, Object>> cpus() {
-        Map<String, Object> cpu = new LinkedHashMap<>();
-        cpu.put("cpu-index", 0);
-        cpu.put("thread-id", (long) runner.nativeThreadId());
-        cpu.put("qom-path", "/machine/unattached/device[0]");
-        cpu.put("target", "x86_64");
-        cpu.put("halted", state != RunState.RUNNING);
-        return List.of(cpu);
+    public List<VcpuInfo> cpus() {
+        long rip = runner.rip();
+        return List.of(new VcpuInfo(0, runner.nativeThreadId(), rip, state != RunState.RUNNING));
     }
 
     @Override
@@ -229,13 +260,14 @@ public final class Vm implements EngineControl, AutoCloseable {
     @Override
     public synchronized void setMigrationState(RunState s) {
         if (state == RunState.RUNNING || state == RunState.SHUTDOWN) {
-            throw new EngineException("cannot mark the VM " + s.qmpName() + " while it is " + state.qmpName());
+            throw new EngineException("cannot set the run state " + s + " while the VM is " + state
+                    + "; pause it first");
         }
         state = s;
     }
 
-    @Override
-    public void publish(EngineEvent event) {
+    /** Tells every listener, on this thread; a failing listener is logged and the others still hear it. */
+    private void emit(EngineEvent event) {
         for (Consumer<EngineEvent> l : listeners) {
             try {
                 l.accept(event);
@@ -288,20 +320,15 @@ public final class Vm implements EngineControl, AutoCloseable {
         return dirtyLog;
     }
 
-    private void setState(RunState s, String event) {
-        state = s;
-        publish(EngineEvent.now(event, Map.of()));
-    }
-
     private void vcpuFinished(VmExit why) {
         state = RunState.SHUTDOWN;
         // The engine's Main prints failures to the user; the log keeps them for debugging.
-        ProgressLog.info(LOG, "VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n", why.registerDump());
+        ProgressLog.info(LOG, "VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n",
+                why.registerDump());
         machine.serialBackend.close();
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("guest", !quitting);
-        data.put("reason", quitting ? "host-qmp-quit" : why.failure() ? "guest-panic" : "guest-shutdown");
-        publish(EngineEvent.now("SHUTDOWN", data));
+        EngineEvent.Cause cause = quitting ? EngineEvent.Cause.HOST_QUIT
+                : why.failure() ? EngineEvent.Cause.GUEST_PANIC : EngineEvent.Cause.GUEST_SHUTDOWN;
+        emit(new EngineEvent.Shutdown(cause, EngineEvent.nowMicros()));
         exit.complete(why);
     }
 

@@ -89,10 +89,10 @@ class CrossBackendTest {
     }
 
     private VmConfig config(Accelerator accel, String cpu) {
-        return new VmConfig("x", UUID.fromString("c7a5fdbd-cdaf-9455-926a-d65c16db1809"), 64L << 20, 1,
-                CpuSpec.parse(cpu), null, "workload=verify mib=1 rate=200 hb_ms=100 exit_after=3",
-                new CharDev.FileDev(dir.resolve(accel.optionName() + ".log")), null, null, false, null, false, null,
-                VmConfig.defaultKvmDevice(), null, List.of(accel));
+        return VmConfig.builder().name("x").uuid(UUID.fromString("c7a5fdbd-cdaf-9455-926a-d65c16db1809"))
+                .memoryBytes(64L << 20).cpu(CpuSpec.parse(cpu))
+                .append("workload=verify mib=1 rate=200 hb_ms=100 exit_after=3")
+                .serial(new CharDev.FileDev(dir.resolve(accel.optionName() + ".log"))).accel(List.of(accel)).build();
     }
 
     @Test

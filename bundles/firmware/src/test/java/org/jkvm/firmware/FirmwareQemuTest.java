@@ -17,7 +17,8 @@ class FirmwareQemuTest {
     /** contracts §3, the first line. */
     static final Pattern FIRST_LINE = Pattern.compile("jkvm-fw " + Pattern.quote(Firmware.VERSION)
             + " vendor=\\S+ cpuid1\\.ecx=0x[0-9a-f]{8} cpuid1\\.edx=0x[0-9a-f]{8} cpuid81\\.ecx=0x[0-9a-f]{8}"
-            + " cpuid81\\.edx=0x[0-9a-f]{8} nx=[01] lm=[01] tsc_khz=\\d+ ram_mib=\\d+ workload=(idle|dirty|verify|compute)"
+            + " cpuid81\\.edx=0x[0-9a-f]{8} nx=[01] lm=[01] tsc_khz=\\d+ ram_mib=\\d+"
+            + " workload=(idle|dirty|verify|compute)"
             + " mib=\\d+ rate=\\d+");
     /** contracts §3, a heartbeat. */
     static final Pattern HEARTBEAT = Pattern.compile("hb seq=\\d+ ms=\\d+ pages=\\d+ gen=\\d+ errors=\\d+ tsc=\\d+"

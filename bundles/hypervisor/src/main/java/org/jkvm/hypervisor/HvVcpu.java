@@ -9,7 +9,8 @@ import org.jkvm.hypervisor.x86.SystemRegisters;
 
 /**
  * One virtual CPU. One thread owns it ({@link #bindToCurrentThread()}) and makes every call except {@link #kick()}
- * and {@link #injectInterrupt(int)}, which any thread may call. State methods are valid only while {@link #run()} is not executing.
+ * and {@link #injectInterrupt(int)}, which any thread may call. State methods are valid only while {@link #run()} is
+ * not executing.
  */
 public interface HvVcpu extends AutoCloseable {
     /** The vCPU (APIC) id. */

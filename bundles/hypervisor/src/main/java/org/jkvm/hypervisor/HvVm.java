@@ -27,6 +27,14 @@ public interface HvVm extends AutoCloseable {
         throw new HypervisorException("this backend has no interrupt controllers; use -accel kvm or -accel tcg");
     }
 
+    /**
+     * Whether {@link #createIrqChip()} can succeed on this VM (KVM: the host's KVM has the in-kernel irqchip and
+     * PIT). False by default.
+     */
+    default boolean irqChipSupported() {
+        return false;
+    }
+
     /** Number of 64-bit words a dirty bitmap of {@code region} needs ({@code ceil(pages / 64)}). */
     int dirtyLogWords(MemoryRegion region);
 

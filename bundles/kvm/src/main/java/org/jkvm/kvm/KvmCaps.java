@@ -18,6 +18,12 @@ public final class KvmCaps {
     public static final int KVM_CAP_MP_STATE = 14;
     /** Host page table changes are propagated (required for safe mmap backing). */
     public static final int KVM_CAP_SYNC_MMU = 16;
+    /** {@code KVM_SET_GSI_ROUTING}; the value is the number of routes a VM may have. */
+    public static final int KVM_CAP_IRQ_ROUTING = 25;
+    /** {@code KVM_CREATE_PIT2}. */
+    public static final int KVM_CAP_PIT2 = 33;
+    /** {@code KVM_GET_PIT2}/{@code KVM_SET_PIT2}. */
+    public static final int KVM_CAP_PIT_STATE2 = 35;
     /** {@code KVM_SET_IDENTITY_MAP_ADDR}. */
     public static final int KVM_CAP_SET_IDENTITY_MAP_ADDR = 37;
     /** {@code KVM_GET_CLOCK}/{@code KVM_SET_CLOCK}. */
@@ -36,6 +42,10 @@ public final class KvmCaps {
     public static final int KVM_CAP_GET_TSC_KHZ = 61;
     /** Maximum number of vCPUs. */
     public static final int KVM_CAP_MAX_VCPUS = 66;
+    /** The in-kernel local APIC's TSC-deadline timer mode (IA32_TSC_DEADLINE). */
+    public static final int KVM_CAP_TSC_DEADLINE_TIMER = 72;
+    /** {@code KVM_SIGNAL_MSI}. */
+    public static final int KVM_CAP_SIGNAL_MSI = 77;
     /** The {@code immediate_exit} byte of {@code kvm_run}. */
     public static final int KVM_CAP_IMMEDIATE_EXIT = 136;
     /** {@code KVM_CLEAR_DIRTY_LOG}, enabled with {@code KVM_ENABLE_CAP}. */
@@ -49,6 +59,9 @@ public final class KvmCaps {
     public static final long KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE = 1L;
     /** {@code KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)} arg: new slots start all dirty. */
     public static final long KVM_DIRTY_LOG_INITIALLY_SET = 2L;
+
+    /** {@code kvm_pit_config.flags} of {@code KVM_CREATE_PIT2}: the kernel also emulates port 0x61. */
+    public static final int KVM_PIT_SPEAKER_DUMMY = 1;
 
     /** {@code kvm_userspace_memory_region.flags}: track writes for {@code KVM_GET_DIRTY_LOG}. */
     public static final int KVM_MEM_LOG_DIRTY_PAGES = 1;

@@ -12,6 +12,9 @@ public final class KvmIoctls {
     /** The ioctl type byte of KVM. */
     public static final int KVMIO = 0xAE;
 
+    /** Size of {@code struct kvm_irqchip}: u32 chip_id, u32 pad, a 512-byte union. */
+    public static final int IRQCHIP_SIZE = 520;
+
     private static final int IOC_NONE = 0;
     private static final int IOC_WRITE = 1;
     private static final int IOC_READ = 2;
@@ -79,12 +82,30 @@ public final class KvmIoctls {
     public static final long KVM_CREATE_IRQCHIP = io(0x60);
     /** {@code struct kvm_irq_level} (u32 irq, u32 level). {@code KVM_CAP_IRQCHIP}. */
     public static final long KVM_IRQ_LINE = iow(0x61, 8);
+    /**
+     * {@code struct kvm_irqchip} (u32 chip_id, u32 pad, 512-byte union: {@link KvmPicState} or
+     * {@link KvmIoapicState}). {@code KVM_CAP_IRQCHIP}. kvm.h declares it {@code _IOWR}.
+     */
+    public static final long KVM_GET_IRQCHIP = iowr(0x62, IRQCHIP_SIZE);
+    /** {@code struct kvm_irqchip}. {@code KVM_CAP_IRQCHIP}. kvm.h declares it {@code _IOR} (sic), so it is here. */
+    public static final long KVM_SET_IRQCHIP = ior(0x63, IRQCHIP_SIZE);
+    /** {@code struct kvm_irq_routing} (u32 nr, u32 flags) + {@link IrqRoute} entries. {@code KVM_CAP_IRQ_ROUTING}. */
+    public static final long KVM_SET_GSI_ROUTING = iow(0x6a, 8);
     /** {@code struct kvm_irqfd} (32 bytes). {@code KVM_CAP_IRQFD}. */
     public static final long KVM_IRQFD = iow(0x76, 32);
     /** {@code struct kvm_pit_config} (64 bytes). {@code KVM_CAP_PIT2}. */
     public static final long KVM_CREATE_PIT2 = iow(0x77, 64);
     /** {@code struct kvm_ioeventfd} (64 bytes). {@code KVM_CAP_IOEVENTFD}. */
     public static final long KVM_IOEVENTFD = iow(0x79, 64);
+    /** {@code struct kvm_pit_state2} (112 bytes). {@code KVM_CAP_PIT_STATE2}. */
+    public static final long KVM_GET_PIT2 = ior(0x9f, KvmPitState2.SIZE);
+    /** {@code struct kvm_pit_state2} (112 bytes). {@code KVM_CAP_PIT_STATE2}. */
+    public static final long KVM_SET_PIT2 = iow(0xa0, KvmPitState2.SIZE);
+    /**
+     * {@code struct kvm_msi} (u32 address_lo, address_hi, data, flags, devid; 12 bytes pad): returns 1 when
+     * delivered, 0 when the guest blocked it. {@code KVM_CAP_SIGNAL_MSI}.
+     */
+    public static final long KVM_SIGNAL_MSI = iow(0xa5, 32);
     /** {@code struct kvm_clock_data} (48 bytes). {@code KVM_CAP_ADJUST_CLOCK}. */
     public static final long KVM_SET_CLOCK = iow(0x7b, 48);
     /** {@code struct kvm_clock_data} (48 bytes). {@code KVM_CAP_ADJUST_CLOCK}. */
@@ -120,9 +141,9 @@ public final class KvmIoctls {
     /** {@code struct kvm_fpu} (416 bytes). Always. */
     public static final long KVM_SET_FPU = iow(0x8d, Fpu.SIZE);
     /** {@code struct kvm_lapic_state} (1024 bytes). {@code KVM_CAP_IRQCHIP}. */
-    public static final long KVM_GET_LAPIC = ior(0x8e, 1024);
+    public static final long KVM_GET_LAPIC = ior(0x8e, KvmLapicState.SIZE);
     /** {@code struct kvm_lapic_state} (1024 bytes). {@code KVM_CAP_IRQCHIP}. */
-    public static final long KVM_SET_LAPIC = iow(0x8f, 1024);
+    public static final long KVM_SET_LAPIC = iow(0x8f, KvmLapicState.SIZE);
     /** {@code struct kvm_cpuid2} + {@code kvm_cpuid_entry2[]}. {@code KVM_CAP_EXT_CPUID}. */
     public static final long KVM_SET_CPUID2 = iow(0x90, 8);
     /** {@code struct kvm_cpuid2} + entries. {@code KVM_CAP_EXT_CPUID}. */

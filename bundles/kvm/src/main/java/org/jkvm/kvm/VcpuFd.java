@@ -24,7 +24,7 @@ public final class VcpuFd implements AutoCloseable {
     private final int runSize;
     private final int xsaveSize;
     private final KvmRun kvmRun;
-    private final Scratch scratch = new Scratch(8192);
+    private final IoctlBuffer scratch = new IoctlBuffer(8192);
     private volatile int threadId;
     private volatile boolean closed;
 
@@ -271,6 +271,18 @@ public final class VcpuFd implements AutoCloseable {
     public void setMpState(MpState state) {
         scratch.zeroed(MpState.SIZE).putInt(0, state.state());
         set(KvmIoctls.KVM_SET_MP_STATE, "KVM_SET_MP_STATE");
+    }
+
+    /** {@code KVM_GET_LAPIC} (needs the in-kernel irqchip). */
+    public KvmLapicState getLapic() {
+        return new KvmLapicState(bytes(get(KvmIoctls.KVM_GET_LAPIC, KvmLapicState.SIZE, "KVM_GET_LAPIC"),
+                KvmLapicState.SIZE));
+    }
+
+    /** {@code KVM_SET_LAPIC} (needs the in-kernel irqchip); the timer resumes from the page's current count. */
+    public void setLapic(KvmLapicState state) {
+        scratch.zeroed(KvmLapicState.SIZE).put(0, state.regs());
+        set(KvmIoctls.KVM_SET_LAPIC, "KVM_SET_LAPIC");
     }
 
     /** {@code KVM_GET_DEBUGREGS}. */

@@ -2,6 +2,7 @@ package org.jkvm.kvm;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,14 +10,17 @@ import org.slf4j.LoggerFactory;
  * A VM fd: memory slots, dirty logging, x86 setup addresses and vCPU creation.
  *
  * <p>Owns one file descriptor, closed by {@link #close()} after its vCPUs (close them first: KVM keeps the VM
- * alive while any vCPU fd is open). Methods are synchronized; the dirty-log calls reuse one native buffer.
+ * alive while any vCPU fd is open). Methods are synchronized and reuse one native buffer, except the interrupt calls
+ * ({@link #irqLine}, {@link #signalMsi}), which have their own so that devices never wait behind a dirty-log fetch.
  */
 public final class VmFd implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VmFd.class);
 
     private final int fd;
     private final int vcpuMmapSize;
-    private final Scratch scratch = new Scratch(4096);
+    private final IoctlBuffer scratch = new IoctlBuffer(4096);
+    /** The buffer of {@link #irqLine} and {@link #signalMsi}, guarded by itself (not by {@code this}). */
+    private final IoctlBuffer irqScratch = new IoctlBuffer(32);
     /** Pages per registered slot, indexed by slot number (0 = not registered), to size dirty bitmaps safely. */
     private long[] slotPages = new long[32];
     private volatile boolean closed;
@@ -140,15 +144,109 @@ public final class VmFd implements AutoCloseable {
                 "KVM_SET_IDENTITY_MAP_ADDR");
     }
 
-    /** {@code KVM_CREATE_IRQCHIP}: in-kernel PIC, IOAPIC and LAPICs. */
+    /** {@code KVM_CREATE_IRQCHIP}: in-kernel PIC, IOAPIC and LAPICs; before the first vCPU. */
     public void createIrqchip() {
         LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
     }
 
-    /** {@code KVM_IRQ_LINE}: drives interrupt line {@code irq} of the in-kernel irqchip. */
-    public synchronized void irqLine(int irq, boolean level) {
-        scratch.zeroed(8).putInt(0, irq).putInt(4, level ? 1 : 0);
-        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_IRQ_LINE, scratch.address()), "KVM_IRQ_LINE");
+    /**
+     * {@code KVM_CREATE_PIT2}: the in-kernel 8254 on ports 0x40-0x43 (after {@link #createIrqchip}).
+     *
+     * @param flags {@link KvmCaps#KVM_PIT_SPEAKER_DUMMY} to have port 0x61 emulated in the kernel too
+     */
+    public synchronized void createPit2(int flags) {
+        scratch.zeroed(64).putInt(0, flags);
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_CREATE_PIT2, scratch.address()), "KVM_CREATE_PIT2");
+    }
+
+    /**
+     * {@code KVM_IRQ_LINE}: drives GSI {@code irq} of the in-kernel irqchip. Any thread; it has a buffer and lock
+     * of its own, so devices never wait behind a dirty-log fetch.
+     */
+    public void irqLine(int irq, boolean level) {
+        synchronized (irqScratch) {
+            irqScratch.zeroed(8).putInt(0, irq).putInt(4, level ? 1 : 0);
+            LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_IRQ_LINE, irqScratch.address()), "KVM_IRQ_LINE");
+        }
+    }
+
+    /**
+     * {@code KVM_SIGNAL_MSI}: delivers a message-signalled interrupt. Any thread (shares the lock of
+     * {@link #irqLine}).
+     *
+     * @param address the MSI address (0xfeexxxxx)
+     * @param data    the MSI data
+     * @return 1 when delivered, 0 when the guest blocked it (e.g. masked)
+     */
+    public int signalMsi(long address, int data) {
+        synchronized (irqScratch) {
+            irqScratch.zeroed(32).putInt(0, (int) address).putInt(4, (int) (address >>> 32)).putInt(8, data);
+            return LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SIGNAL_MSI, irqScratch.address()), "KVM_SIGNAL_MSI");
+        }
+    }
+
+    /** {@code KVM_SET_GSI_ROUTING}: replaces the whole GSI routing table with {@code routes}. */
+    public synchronized void setGsiRouting(List<IrqRoute> routes) {
+        ByteBuffer b = scratch.zeroed(8 + routes.size() * IrqRoute.SIZE);
+        b.putInt(0, routes.size()).putInt(4, 0);
+        for (int i = 0; i < routes.size(); i++) {
+            routes.get(i).write(b, 8 + i * IrqRoute.SIZE);
+        }
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_GSI_ROUTING, scratch.address()), "KVM_SET_GSI_ROUTING");
+    }
+
+    /** {@code KVM_GET_IRQCHIP} of chip {@link IrqRoute#PIC_MASTER} or {@link IrqRoute#PIC_SLAVE}. */
+    public synchronized KvmPicState getPic(int chip) {
+        checkPic(chip);
+        return KvmPicState.read(getIrqchip(chip), 8);
+    }
+
+    /** {@code KVM_SET_IRQCHIP} of chip {@link IrqRoute#PIC_MASTER} or {@link IrqRoute#PIC_SLAVE}. */
+    public synchronized void setPic(int chip, KvmPicState state) {
+        checkPic(chip);
+        ByteBuffer b = scratch.zeroed(KvmIoctls.IRQCHIP_SIZE);
+        b.putInt(0, chip);
+        state.write(b, 8);
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_IRQCHIP, scratch.address()), "KVM_SET_IRQCHIP");
+    }
+
+    /** {@code KVM_GET_IRQCHIP} of the I/O APIC. */
+    public synchronized KvmIoapicState getIoapic() {
+        return KvmIoapicState.read(getIrqchip(IrqRoute.IOAPIC), 8);
+    }
+
+    /** {@code KVM_SET_IRQCHIP} of the I/O APIC. */
+    public synchronized void setIoapic(KvmIoapicState state) {
+        ByteBuffer b = scratch.zeroed(KvmIoctls.IRQCHIP_SIZE);
+        b.putInt(0, IrqRoute.IOAPIC);
+        state.write(b, 8);
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_IRQCHIP, scratch.address()), "KVM_SET_IRQCHIP");
+    }
+
+    /** {@code KVM_GET_PIT2}. */
+    public synchronized KvmPitState2 getPit2() {
+        ByteBuffer b = scratch.zeroed(KvmPitState2.SIZE);
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_GET_PIT2, scratch.address()), "KVM_GET_PIT2");
+        return KvmPitState2.read(b, 0);
+    }
+
+    /** {@code KVM_SET_PIT2}. */
+    public synchronized void setPit2(KvmPitState2 state) {
+        state.write(scratch.zeroed(KvmPitState2.SIZE), 0);
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_PIT2, scratch.address()), "KVM_SET_PIT2");
+    }
+
+    private ByteBuffer getIrqchip(int chip) {
+        ByteBuffer b = scratch.zeroed(KvmIoctls.IRQCHIP_SIZE);
+        b.putInt(0, chip);
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_GET_IRQCHIP, scratch.address()), "KVM_GET_IRQCHIP");
+        return b;
+    }
+
+    private static void checkPic(int chip) {
+        if (chip != IrqRoute.PIC_MASTER && chip != IrqRoute.PIC_SLAVE) {
+            throw new IllegalArgumentException("PIC chip id " + chip + " is not 0 (master) or 1 (slave)");
+        }
     }
 
     /**
@@ -208,10 +306,13 @@ public final class VmFd implements AutoCloseable {
     /** Closes the VM fd; idempotent. Close the vCPUs first. */
     @Override
     public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            LibC.close(fd);
-            scratch.close();
+        synchronized (irqScratch) { // an interrupt being raised must not use the fd number after it is released
+            if (!closed) {
+                closed = true;
+                LibC.close(fd);
+                scratch.close();
+                irqScratch.close();
+            }
         }
     }
 }

@@ -33,6 +33,14 @@ class KvmIoctlsTest {
         assertEquals(0x4068AEA3L, KvmIoctls.KVM_ENABLE_CAP);
         assertEquals(0xAEA3L, KvmIoctls.KVM_GET_TSC_KHZ);
         assertEquals(0x9000AEA4L, KvmIoctls.KVM_GET_XSAVE);
+        assertEquals(0xAE60L, KvmIoctls.KVM_CREATE_IRQCHIP);
+        assertEquals(0xC208AE62L, KvmIoctls.KVM_GET_IRQCHIP);
+        assertEquals(0x8208AE63L, KvmIoctls.KVM_SET_IRQCHIP, "kvm.h declares it _IOR");
+        assertEquals(0x4008AE6AL, KvmIoctls.KVM_SET_GSI_ROUTING);
+        assertEquals(0x8070AE9FL, KvmIoctls.KVM_GET_PIT2);
+        assertEquals(0x4070AEA0L, KvmIoctls.KVM_SET_PIT2);
+        assertEquals(0x4020AEA5L, KvmIoctls.KVM_SIGNAL_MSI);
+        assertEquals(0x8400AE8EL, KvmIoctls.KVM_GET_LAPIC);
     }
 
     @Test
@@ -66,6 +74,36 @@ class KvmIoctlsTest {
         ours.put("sizeof(struct kvm_vcpu_events)", (long) VcpuEvents.SIZE);
         ours.put("sizeof(struct kvm_mp_state)", (long) MpState.SIZE);
         ours.put("sizeof(struct kvm_debugregs)", (long) DebugRegs.SIZE);
+        ours.put("sizeof(struct kvm_irqchip)", (long) KvmIoctls.IRQCHIP_SIZE);
+        ours.put("offsetof(struct kvm_irqchip, chip)", 8L);
+        ours.put("sizeof(struct kvm_pic_state)", (long) KvmPicState.SIZE);
+        ours.put("offsetof(struct kvm_pic_state, irq_base)", 5L);
+        ours.put("offsetof(struct kvm_pic_state, init_state)", 9L);
+        ours.put("offsetof(struct kvm_pic_state, elcr_mask)", 15L);
+        ours.put("sizeof(struct kvm_ioapic_state)", (long) KvmIoapicState.SIZE);
+        ours.put("offsetof(struct kvm_ioapic_state, id)", 12L);
+        ours.put("offsetof(struct kvm_ioapic_state, irr)", 16L);
+        ours.put("offsetof(struct kvm_ioapic_state, redirtbl)", 24L);
+        ours.put("sizeof(struct kvm_pit_state2)", (long) KvmPitState2.SIZE);
+        ours.put("offsetof(struct kvm_pit_state2, flags)", 72L);
+        ours.put("sizeof(struct kvm_pit_channel_state)", (long) KvmPitState2.Channel.SIZE);
+        ours.put("offsetof(struct kvm_pit_channel_state, latched_count)", 4L);
+        ours.put("offsetof(struct kvm_pit_channel_state, read_state)", 9L);
+        ours.put("offsetof(struct kvm_pit_channel_state, mode)", 13L);
+        ours.put("offsetof(struct kvm_pit_channel_state, gate)", 15L);
+        ours.put("offsetof(struct kvm_pit_channel_state, count_load_time)", 16L);
+        ours.put("sizeof(struct kvm_lapic_state)", (long) KvmLapicState.SIZE);
+        ours.put("sizeof(struct kvm_irq_routing_entry)", (long) IrqRoute.SIZE);
+        ours.put("offsetof(struct kvm_irq_routing_entry, u.irqchip.irqchip)", 16L);
+        ours.put("offsetof(struct kvm_irq_routing_entry, u.irqchip.pin)", 20L);
+        ours.put("sizeof(struct kvm_msi)", 32L);
+        ours.put("offsetof(struct kvm_msi, data)", 8L);
+        ours.put("KVM_IRQ_ROUTING_IRQCHIP", (long) IrqRoute.TYPE_IRQCHIP);
+        ours.put("KVM_IRQCHIP_PIC_MASTER", (long) IrqRoute.PIC_MASTER);
+        ours.put("KVM_IRQCHIP_PIC_SLAVE", (long) IrqRoute.PIC_SLAVE);
+        ours.put("KVM_IRQCHIP_IOAPIC", (long) IrqRoute.IOAPIC);
+        ours.put("KVM_PIT_FLAGS_HPET_LEGACY", (long) KvmPitState2.FLAG_HPET_LEGACY);
+        ours.put("KVM_PIT_FLAGS_SPEAKER_DATA_ON", (long) KvmPitState2.FLAG_SPEAKER_DATA_ON);
         ours.put("offsetof(struct kvm_sregs, gdt)", 192L);
         ours.put("offsetof(struct kvm_sregs, cr0)", 224L);
         ours.put("offsetof(struct kvm_sregs, efer)", 264L);

@@ -44,7 +44,9 @@ public interface GuestMemory extends AutoCloseable {
         throw new GuestMemoryException("guest address 0x" + Long.toHexString(gpa) + " is not in RAM");
     }
 
-    /** Copies {@code dst.remaining()} bytes starting at {@code gpa} into {@code dst}; the range must be in one region. */
+    /**
+     * Copies {@code dst.remaining()} bytes starting at {@code gpa} into {@code dst}; the range must be in one region.
+     */
     void read(long gpa, ByteBuffer dst);
 
     /** Copies {@code src.remaining()} bytes to {@code gpa} and marks the pages in the VMM dirty bitmap. */

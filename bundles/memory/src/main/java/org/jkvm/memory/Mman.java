@@ -3,8 +3,8 @@ package org.jkvm.memory;
 import com.sun.jna.Native;
 
 /**
- * The memory module's own libc binding (memfd, mmap, lseek, fallocate, madvise, strerror), JNA direct-mapped. Kept apart from the
- * KVM module's binding so guest memory does not depend on KVM.
+ * The memory module's own libc binding (memfd, mmap, lseek, fallocate, madvise, strerror), JNA direct-mapped. Kept
+ * apart from the KVM module's binding so guest memory does not depend on KVM.
  */
 final class Mman {
     static final int PROT_READ = 0x1;

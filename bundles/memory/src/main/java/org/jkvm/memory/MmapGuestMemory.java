@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guest RAM in anonymous mappings outside the Java heap (private by default, see {@link MmapRegion}), laid out as on a PC (contracts.md §1): RAM up to
- * 3 GiB is slot 0 at gpa 0; the rest is slot 1 at gpa 4 GiB, leaving the 3-4 GiB hole for MMIO.
+ * Guest RAM in anonymous mappings outside the Java heap (private by default, see {@link MmapRegion}), laid out as on a
+ * PC (contracts.md §1): RAM up to 3 GiB is slot 0 at gpa 0; the rest is slot 1 at gpa 4 GiB, leaving the 3-4 GiB hole
+ * for MMIO.
  *
  * <p>Mappings use {@code MAP_NORESERVE}: pages cost host memory only once touched. Thread-safe: reads and
  * writes may run concurrently with each other and with the guest. {@link #close()} unmaps; no access may

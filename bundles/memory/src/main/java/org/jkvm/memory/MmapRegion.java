@@ -66,7 +66,9 @@ final class MmapRegion implements MemoryRegion {
         /** Anonymous shared memory (memfd's fallback; tests): every page counts as populated. */
         SHARED;
 
-        /** The backing system property {@code jkvm.memory.backing} asks for: {@code private} (default) or {@code memfd}. */
+        /**
+         * The backing system property {@code jkvm.memory.backing} asks for: {@code private} (default) or {@code memfd}.
+         */
         static Backing configured() {
             String v = System.getProperty("jkvm.memory.backing", "private");
             return switch (v) {

@@ -2,7 +2,9 @@ package org.jkvm.memory;
 
 import com.sun.jna.Native;
 
-/** Test-only libc calls to poke at guest RAM the way the kernel or a balloon would (madvise, fallocate, mincore, fstat). */
+/**
+ * Test-only libc calls to poke at guest RAM the way the kernel or a balloon would (madvise, fallocate, mincore, fstat).
+ */
 final class LibcProbe {
     static final int MADV_DONTNEED = 4;
     static final int MADV_REMOVE = 9;

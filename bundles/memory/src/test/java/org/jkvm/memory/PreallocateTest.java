@@ -11,9 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link MemoryRegion#preallocate}: the range becomes allocated (counted in the memfd's blocks) without changing a byte, also while
- * another thread writes the same pages, for private memory and memfd; bounds and closed regions are refused;
- * anonymous shared regions say no.
+ * {@link MemoryRegion#preallocate}: the range becomes allocated (counted in the memfd's blocks) without changing a
+ * byte, also while another thread writes the same pages, for private memory and memfd; bounds and closed regions are
+ * refused; anonymous shared regions say no.
  */
 class PreallocateTest {
     private static final long MIB = 1L << 20;

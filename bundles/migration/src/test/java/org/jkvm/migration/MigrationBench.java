@@ -77,7 +77,8 @@ public final class MigrationBench {
             }
         }
         if (!qemu) {
-            System.out.println("(QEMU rows skipped: qemu-system-x86_64 or src/firmware/jkvm-fw.elf is missing, or noqemu)");
+            System.out.println("(QEMU rows skipped: qemu-system-x86_64 or src/firmware/jkvm-fw.elf is missing, "
+                    + "or noqemu)");
         }
     }
 

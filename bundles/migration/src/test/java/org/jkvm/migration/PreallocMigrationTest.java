@@ -36,7 +36,8 @@ class PreallocMigrationTest {
             }
             IncomingMigration in = migrate(src, dst);
             assertEquals(-1, RamCompare.firstDifference(src.memory(), dst.memory()), "RAM differs");
-            assertTrue(in.preallocatedBytes() <= 96 * MIB, "never more than the data extent: " + in.preallocatedBytes());
+            assertTrue(in.preallocatedBytes() <= 96 * MIB, "never more than the data extent: "
+                    + in.preallocatedBytes());
         }
     }
 

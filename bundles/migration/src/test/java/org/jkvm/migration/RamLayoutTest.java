@@ -132,7 +132,8 @@ class RamLayoutTest {
         refused(stream(3, mem, -1, new long[] {}), "claims 4294967295 extents");
         refused(stream(3, mem, 1, new long[] {PAGE + 1, 1}), "extent 0 of the RAM_LAYOUT record (gpa 0x1001, 1 pages)");
         refused(stream(3, mem, 1, new long[] {PAGE, 0}), "extent 0");
-        refused(stream(3, mem, 2, new long[] {8 * PAGE, 2, 9 * PAGE, 1}), "extent 1 of the RAM_LAYOUT record (gpa 0x9000");
+        refused(stream(3, mem, 2, new long[] {8 * PAGE, 2, 9 * PAGE, 1}),
+                "extent 1 of the RAM_LAYOUT record (gpa 0x9000");
         refused(stream(3, mem, 1, new long[] {60 * PAGE, 5}), "not guest RAM here");
         refused(stream(3, mem, 1, new long[] {-PAGE, 1}), "extent 0");
         byte[] flipped = stream(3, mem, 1, new long[] {PAGE, 1});

@@ -3,6 +3,8 @@ package org.jkvm.monitor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import org.jkvm.engine.EngineControl;
 import org.jkvm.engine.EngineEvent;
@@ -14,6 +16,7 @@ import org.jkvm.migration.MigrationParameters;
 import org.jkvm.migration.MigrationStats;
 import org.jkvm.migration.MigrationStatus;
 import org.jkvm.migration.OutgoingMigration;
+import org.jkvm.monitor.warmup.MigrationWarmUp;
 import org.jkvm.vmstate.Migratable;
 
 /**
@@ -22,21 +25,42 @@ import org.jkvm.vmstate.Migratable;
  * {@code migrate_cancel}, {@code query-migrate}, {@code migrate-set-parameters}, {@code query-migrate-parameters},
  * {@code migrate-set-capabilities}, {@code query-migrate-capabilities} (and QEMU's older {@code migrate_set_speed}
  * and {@code migrate_set_downtime}), their HMP forms, the run states (inmigrate, postmigrate) and the
- * {@code MIGRATION}/{@code MIGRATION_PASS} events. One job at a time. Thread-safe (synchronized).
+ * {@link MigrationEvent}s ({@code MIGRATION}/{@code MIGRATION_PASS} on QMP). One job at a time. Thread-safe
+ * (synchronized).
  */
 final class MigrationCommands {
     private final EngineControl engine;
+    /** The process's migration warm-up, which yields to a real migration; null when there is none. */
+    private final MigrationWarmUp warmUp;
+    private final List<Consumer<MigrationEvent>> listeners = new CopyOnWriteArrayList<>();
     private MigrationParameters params = MigrationParameters.defaults();
     private OutgoingMigration outgoing;
     private IncomingMigration incoming;
     private boolean lastIsIncoming;
 
+    /** Commands for an engine without a migration warm-up (tests, a spare's rehearsal VM). */
     MigrationCommands(EngineControl engine) {
-        this.engine = engine;
+        this(engine, null);
     }
 
-    /** Registers the QMP and HMP commands. */
+    /**
+     * @param engine the VM
+     * @param warmUp the process's migration warm-up, stopped when a real migration begins and when the engine
+     *               ends; null for none
+     */
+    MigrationCommands(EngineControl engine, MigrationWarmUp warmUp) {
+        this.engine = engine;
+        this.warmUp = warmUp;
+    }
+
+    /** Adds a receiver of the jobs' events; called on the job's thread. */
+    void addListener(Consumer<MigrationEvent> listener) {
+        listeners.add(listener);
+    }
+
+    /** Registers the QMP and HMP commands, and sends the jobs' events to the QMP sessions. */
     void register(Qmp qmp, Hmp hmp) {
+        addListener(e -> qmp.emit(QmpWire.event(e)));
         qmp.register("migrate", a -> {
             migrate(str(a, "uri"));
             return Qmp.map();
@@ -89,9 +113,9 @@ final class MigrationCommands {
         }
         RunState s = engine.state();
         if (s == RunState.INMIGRATE || s == RunState.SHUTDOWN || s == RunState.POSTMIGRATE) {
-            throw new MonitorException("GenericError", "cannot migrate a VM that is " + s.qmpName());
+            throw new MonitorException("GenericError", "cannot migrate a VM that is " + QmpWire.runState(s));
         }
-        MigrationWarmUp.stop();
+        stopWarmUp();
         try {
             outgoing = OutgoingMigration.start(engine.migratable(), uri, params, new Events(false));
             lastIsIncoming = false;
@@ -132,7 +156,9 @@ final class MigrationCommands {
      * JVM's exit for 300 ms (it waits that long for threads in native code).
      */
     synchronized void closeAll() {
-        MigrationWarmUp.stopAndWait(1000);
+        if (warmUp != null) {
+            warmUp.stopAndWait(1000);
+        }
         if (incoming != null && !incoming.status().isFinal()) {
             incoming.cancel();
         }
@@ -269,6 +295,23 @@ final class MigrationCommands {
         }
     }
 
+    private void stopWarmUp() {
+        if (warmUp != null) {
+            warmUp.stop();
+        }
+    }
+
+    private void emit(MigrationEvent e) {
+        for (Consumer<MigrationEvent> l : listeners) {
+            try {
+                l.accept(e);
+            } catch (RuntimeException ex) {
+                org.slf4j.LoggerFactory.getLogger(MigrationCommands.class).debug("migration event listener failed",
+                        ex);
+            }
+        }
+    }
+
     private static String str(Map<String, Object> a, String key) {
         if (!(a.get(key) instanceof String s) || s.isEmpty()) {
             throw new MonitorException("GenericError", "the argument '" + key + "' is missing or not a string");
@@ -294,14 +337,14 @@ final class MigrationCommands {
         @Override
         public void statusChanged(MigrationStatus status, MigrationStats stats) {
             if (isIncoming && !status.isFinal()) {
-                MigrationWarmUp.stop(); // a source connected: the real migration has the cores
+                stopWarmUp(); // a source connected: the real migration has the cores
             }
             if (status == MigrationStatus.COMPLETED) {
                 // The run state changes before the event goes out, so whoever reacts to "completed" (a test, the
                 // driver's Confirm) already sees postmigrate here, or paused on a destination that keeps it paused.
                 settleRunState();
             }
-            engine.publish(EngineEvent.now("MIGRATION", Map.of("status", status.wireName())));
+            emit(new MigrationEvent.Status(status, EngineEvent.nowMicros()));
             if (isIncoming && (status == MigrationStatus.FAILED || status == MigrationStatus.CANCELLED)) {
                 // As QEMU: a destination whose incoming migration failed ends, so nobody waits on it forever.
                 String why = stats != null && stats.errorDesc() != null ? stats.errorDesc() : "it was cancelled";
@@ -323,7 +366,7 @@ final class MigrationCommands {
 
         @Override
         public void passCompleted(MigrationStats stats) {
-            engine.publish(EngineEvent.now("MIGRATION_PASS", Map.of("pass", stats.dirtySyncCount())));
+            emit(new MigrationEvent.Pass(stats.dirtySyncCount(), EngineEvent.nowMicros()));
         }
     }
 }

@@ -44,7 +44,7 @@ class EngineProcessTest {
             assertEquals("paused", ((Map<?, ?>) qmp.execute("{\"execute\": \"query-status\"}").get("return"))
                     .get("status"));
             int stopped = e.seqs().size();
-            Thread.sleep(1000);
+            EngineProcess.observe(3 * 200); // three heartbeat periods: a heartbeat now would be a fault
             assertEquals(stopped, e.seqs().size(), "no heartbeats while stopped: " + e.serialText());
             qmp.execute("{\"execute\": \"cont\"}");
             qmp.awaitEvent("RESUME");
@@ -68,7 +68,7 @@ class EngineProcessTest {
     @Test
     void humanMonitorControlsTheVm() throws Exception {
         try (EngineProcess e = EngineProcess.start(dir, "-S", "-name", "hmp-vm", "-append", "hb_ms=200")) {
-            e.awaitFile(e.hmpSocket, 30_000);
+            e.awaitFile(e.hmpSocket);
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(e.hmpSocket));
                 BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
@@ -83,10 +83,14 @@ class EngineProcessTest {
                 assertEquals("", hmp(in, out, "cont"));
                 e.awaitHeartbeats(1, 30_000);
                 assertEquals("VM status: running", hmp(in, out, "info status"));
-                assertTrue(hmp(in, out, "info cpus").startsWith("* CPU #0: thread_id="));
+                String cpus = hmp(in, out, "info cpus");
+                assertTrue(cpus.matches("\\* CPU #0: pc=0x[0-9a-f]{16} thread_id=\\d+"), cpus);
+                assertFalse(cpus.contains("pc=0x0000000000000000"), "the firmware's RIP was read: " + cpus);
                 assertEquals("unknown command: 'frob'", hmp(in, out, "frob"));
                 assertEquals("", hmp(in, out, "stop"));
                 assertEquals("VM status: paused", hmp(in, out, "info status"));
+                String paused = hmp(in, out, "info cpus");
+                assertTrue(paused.matches("\\* CPU #0: pc=0x[0-9a-f]{16} \\(halted\\) thread_id=\\d+"), paused);
                 out.write("quit\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             }

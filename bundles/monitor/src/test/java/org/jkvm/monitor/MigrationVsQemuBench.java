@@ -19,17 +19,17 @@ import org.jkvm.testkit.RepoPaths;
  * the same firmware with the same RAM, workload, speed limit and downtime limit, driven over QMP on both sides.
  * Loads: {@code idle}; {@code dirty} (64 MiB working set, 8000 pages/s) at QEMU's default 128 MiB/s; {@code fill}
  * (the guest writes all its RAM above 16 MiB once with {@code workload=dirty rate=0}, is stopped, and migrates with
- * the limit raised to 100 GiB/s: throughput of non-zero pages); {@code fill128} (the same, stopped, at the default 128 MiB/s:
- * the seed's offline migration and the limit's accuracy; not in the default set. Left running, this guest
- * rewrites its RAM at 350-550 MiB/s, so at 128 MiB/s it never converges: acceptance test 8's case). Heap = the engine's Java heap in use after the
- * migration (jcmd GC.heap_info), source/destination.
+ * the limit raised to 100 GiB/s: throughput of non-zero pages); {@code fill128} (the same, stopped, at the default 128
+ * MiB/s: the seed's offline migration and the limit's accuracy; not in the default set. Left running, this guest
+ * rewrites its RAM at 350-550 MiB/s, so at 128 MiB/s it never converges: acceptance test 8's case). Heap = the engine's
+ * Java heap in use after the migration (jcmd GC.heap_info), source/destination.
  *
  * <p>Run: {@code bin/jkvm-bench MigrationVsQemu [RAM_MIB ...]} (default 256 1024); system property {@code loads}
  * picks loads (default {@code idle,dirty,fill}); {@code -Druns=N} runs each row N times, interleaved with QEMU's,
- * and reports the median by total time with every run's figures; {@code -Dqemu=false} leaves QEMU out; {@code -Djfr=true} records a
- * flight recording per engine; {@code -Daccel=kvm|tcg} passes {@code -accel} to jkvm's engines (SoftCpuBench runs
- * them on the software CPU). The engines run as users run them, through {@code bin/jkvm-engine} (its class-data
- * archive and JVM options), or with {@code -Dlauncher=java} as a bare {@code java -cp}. They log their phase
+ * and reports the median by total time with every run's figures; {@code -Dqemu=false} leaves QEMU out; {@code
+ * -Djfr=true} records a flight recording per engine; {@code -Daccel=kvm|tcg} passes {@code -accel} to jkvm's engines
+ * (SoftCpuBench runs them on the software CPU). The engines run as users run them, through {@code bin/jkvm-engine} (its
+ * class-data archive and JVM options), or with {@code -Dlauncher=java} as a bare {@code java -cp}. They log their phase
  * timings to the temporary folder.
  */
 public final class MigrationVsQemuBench {
@@ -58,7 +58,8 @@ public final class MigrationVsQemuBench {
         if (sizes.isEmpty()) {
             sizes = List.of(256, 1024);
         }
-        boolean qemu = Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) && !"false".equals(System.getProperty("qemu"));
+        boolean qemu = Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"))
+                && !"false".equals(System.getProperty("qemu"));
         int runs = Integer.getInteger("runs", 1);
         List<Row> rows = new ArrayList<>();
         List<String> spread = new ArrayList<>();

@@ -19,18 +19,21 @@ import org.jkvm.softcpu.mem.Host;
  * The software CPU as a {@link Hypervisor}: stateless apart from what it creates. Thread-safe.
  *
  * <p>CPUID (what this CPU implements, nothing more): vendor AuthenticAMD, family 17h; leaf 1 EDX fpu de pse tsc msr
- * pae mce cx8 sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2, ECX sse3 cx16 movbe popcnt xsave
- * hypervisor (OSXSAVE follows CR4); leaf 7 fsgsbase bmi1 bmi2 erms adx rdpid; leaf 0xD x87 and SSE state in 576
- * bytes, XSAVEOPT; 0x80000001 the AMD copies of leaf 1's bits, syscall nx pdpe1gb rdtscp lm lahf_lm abm; 40
- * physical and 48 virtual address bits. No APIC, SSSE3/SSE4, AVX (VEX decodes only the BMI instructions).
+ * pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2, ECX sse3 cx16 x2apic movbe popcnt
+ * tsc-deadline xsave hypervisor (OSXSAVE follows CR4); leaf 7 fsgsbase bmi1 bmi2 erms adx rdpid; leaf 0xD x87 and
+ * SSE state in 576 bytes, XSAVEOPT; 0x80000001 the AMD copies of leaf 1's bits (apic included), syscall nx pdpe1gb
+ * rdtscp lm lahf_lm abm; 40 physical and 48 virtual address bits. apic, x2apic and tsc-deadline need
+ * {@code createIrqChip()}: like KVM, a vCPU runs the table it is given, so the engine leaves them out of a VM it
+ * creates without interrupt controllers. No SSSE3/SSE4, AVX (VEX decodes only the BMI instructions).
  */
 public final class SoftHypervisor implements Hypervisor {
     /** The TSC rate when the host's cannot be read: 1 GHz. */
     public static final int FALLBACK_TSC_KHZ = 1_000_000;
     static final int LEAF1_EAX = 0x00800f12;
-    static final int LEAF1_EDX = 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8 | 1 << 11 | 1 << 12
-            | 1 << 13 | 1 << 14 | 1 << 15 | 1 << 16 | 1 << 17 | 1 << 19 | 1 << 23 | 1 << 24 | 1 << 25 | 1 << 26;
-    static final int LEAF1_ECX = 1 | 1 << 13 | 1 << 22 | 1 << 23 | 1 << 26 | 1 << 31;
+    static final int LEAF1_EDX = 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8 | 1 << 9 | 1 << 11
+            | 1 << 12 | 1 << 13 | 1 << 14 | 1 << 15 | 1 << 16 | 1 << 17 | 1 << 19 | 1 << 23 | 1 << 24 | 1 << 25
+            | 1 << 26;
+    static final int LEAF1_ECX = 1 | 1 << 13 | 1 << 21 | 1 << 22 | 1 << 23 | 1 << 24 | 1 << 26 | 1 << 31;
     /** The bits of leaf 1 EDX that AMD repeats in 0x80000001 EDX (0-9, 12-17, 23, 24). */
     static final int AMD_MIRRORED = 0x0183f3ff;
 

@@ -1,7 +1,6 @@
 package org.jkvm.domainxml.model;
 
 import jakarta.xml.bind.annotation.XmlRootElement;
-import jakarta.xml.bind.annotation.XmlAttribute;
 import jakarta.xml.bind.annotation.XmlValue;
 
 /** {@code <devices><emulator>}: the emulator binary path (jkvm runs its own engine). */

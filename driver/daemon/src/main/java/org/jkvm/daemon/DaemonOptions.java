@@ -121,7 +121,8 @@ public record DaemonOptions(Path stateDir, Path listenUnix, List<InetSocketAddre
     private static DaemonOptions build(Map<String, List<String>> o) {
         Path state = o.containsKey("state-dir") ? Path.of(one(o, "state-dir")) : defaultStateDir();
         state = state.toAbsolutePath().normalize();
-        String unix = o.containsKey("listen-unix") ? one(o, "listen-unix") : state.resolve("run/libvirt-sock").toString();
+        String unix = o.containsKey("listen-unix") ? one(o, "listen-unix")
+                : state.resolve("run/libvirt-sock").toString();
         List<InetSocketAddress> tcp = new ArrayList<>();
         for (String t : o.getOrDefault("listen-tcp", List.of("127.0.0.1:" + DEFAULT_TCP_PORT))) {
             if (!t.equals("none")) {

@@ -2,7 +2,6 @@ package org.jkvm.driver;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.jkvm.driver.engine.Engine;

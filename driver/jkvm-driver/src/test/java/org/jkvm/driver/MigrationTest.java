@@ -51,7 +51,8 @@ class MigrationTest {
         try {
             perform.join();
         } catch (RuntimeException e) {
-            LibvirtError ok = assertThrows(LibvirtError.class, () -> dst.migrateFinish3(p, new byte[0], destFlags, true));
+            LibvirtError ok = assertThrows(LibvirtError.class, () -> dst.migrateFinish3(p, new byte[0], destFlags,
+                    true));
             assertEquals(ErrorCodes.MIGRATE_FINISH_OK, ok.code());
             return (RuntimeException) e.getCause();
         }

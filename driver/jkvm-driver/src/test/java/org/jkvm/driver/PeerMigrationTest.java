@@ -29,15 +29,16 @@ class PeerMigrationTest {
         LibvirtError e = assertThrows(LibvirtError.class, () -> Migration.checkFlags(0x1 | 0x4 | 0x8000));
         assertEquals(ErrorCodes.ARGUMENT_UNSUPPORTED, e.code());
         assertEquals("argument unsupported: migration flags --tunnelled (VIR_MIGRATE_TUNNELLED), --postcopy "
-                + "(VIR_MIGRATE_POSTCOPY) are not supported by jkvm, which migrates pre-copy and uncompressed over plain "
-                + "tcp with shared storage; drop --tunnelled, --postcopy (or clear those flags in the API call) and "
-                + "migrate again", e.getMessage());
+                + "(VIR_MIGRATE_POSTCOPY) are not supported by jkvm, which migrates pre-copy and uncompressed over "
+                + "plain tcp with shared storage; drop --tunnelled, --postcopy (or clear those flags in the API call) "
+                + "and migrate again", e.getMessage());
         LibvirtError compressed = assertThrows(LibvirtError.class, () -> Migration.checkFlags(0x1 | 0x800));
         assertEquals("argument unsupported: migration flag --compressed (VIR_MIGRATE_COMPRESSED) is not supported by "
-                + "jkvm, which migrates pre-copy and uncompressed over plain tcp with shared storage; drop --compressed "
-                + "(or clear that flag in the API call) and migrate again", compressed.getMessage());
+                + "jkvm, which migrates pre-copy and uncompressed over plain tcp with shared storage; drop "
+                + "--compressed (or clear that flag in the API call) and migrate again", compressed.getMessage());
         LibvirtError unknown = assertThrows(LibvirtError.class, () -> Migration.checkFlags(1 << 30));
-        assertTrue(unknown.getMessage().contains("migration flag 0x40000000 (unknown to jkvm) is not"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("migration flag 0x40000000 (unknown to jkvm) is not"),
+                unknown.getMessage());
         Migration.checkFlags(0x1 | 0x2 | 0x8 | 0x10 | 0x20 | 0x100 | 0x400 | 0x1000 | 0x2000);
     }
 }

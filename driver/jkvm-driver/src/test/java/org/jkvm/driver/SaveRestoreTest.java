@@ -64,7 +64,8 @@ class SaveRestoreTest {
 
             f.conn.restore(file.toString(), null, 0);
             assertEquals(new DomainState(DomainState.RUNNING, DomainState.RUNNING_RESTORED), f.conn.state(r, 0));
-            assertTrue(Files.readString(f.serial("sv")).contains("incoming done seq=" + (seqAtSave + 1)), "the sequence continues where it stopped");
+            assertTrue(Files.readString(f.serial("sv")).contains("incoming done seq=" + (seqAtSave + 1)),
+                    "the sequence continues where it stopped");
             Fixture.await(() -> {
                 try {
                     return f.lastSeq("sv") > seqAtSave + 1;

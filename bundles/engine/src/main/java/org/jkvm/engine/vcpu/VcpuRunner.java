@@ -49,6 +49,11 @@ public final class VcpuRunner implements Runnable {
     private volatile State state = State.PAUSED;
     private volatile int nativeThreadId;
     private volatile VmExit exit;
+    /** Throttle sleeps taken and their requested length in total; written by the vCPU thread only. */
+    private volatile long throttleSleeps;
+    private volatile long throttleSleptNanos;
+    /** The RIP last read by {@link #rip()} or at the end of the loop. */
+    private volatile long lastRip;
 
     /**
      * @param vcpu     the vCPU, configured; this runner's thread owns it from {@link #start()} on
@@ -105,6 +110,27 @@ public final class VcpuRunner implements Runnable {
         return (T) send(new VcpuCommand.Task(task, new CompletableFuture<>()));
     }
 
+    /**
+     * The vCPU's instruction pointer: read on the vCPU thread between two runs, paused or running (a running guest
+     * is kicked out for the read and goes on at once, as QEMU's {@code info cpus} interrupts it); once the loop has
+     * ended, the last value read. Any thread.
+     */
+    public long rip() {
+        if (state != State.FINISHED && Thread.currentThread() != thread) {
+            try {
+                Object rip = send(new VcpuCommand.Peek(() -> vcpu.registers().rip(), new CompletableFuture<>()));
+                if (rip instanceof Long r) {
+                    lastRip = r;
+                }
+            } catch (EngineException e) {
+                LOG.debug("RIP not read: {}", e.getMessage()); // the VM ended meanwhile: the last value stands
+            }
+        } else if (Thread.currentThread() == thread) {
+            lastRip = vcpu.registers().rip();
+        }
+        return lastRip;
+    }
+
     /** Ends the loop (if still running) and waits for the thread. */
     public void terminate() {
         terminate(VmExit.quit("the VM was stopped"));
@@ -139,6 +165,16 @@ public final class VcpuRunner implements Runnable {
         }
     }
 
+    /** How many throttle sleeps ({@link #throttleSleep}) the vCPU thread has taken. Any thread. */
+    public long throttleSleeps() {
+        return throttleSleeps;
+    }
+
+    /** The requested length of all throttle sleeps taken so far, in nanoseconds (each lasted at least that). */
+    public long throttleSleptNanos() {
+        return throttleSleptNanos;
+    }
+
     /** Whether the vCPU executes guest code. */
     public boolean isRunning() {
         return state == State.RUNNING;
@@ -171,6 +207,11 @@ public final class VcpuRunner implements Runnable {
             finish(VmExit.failure("the vCPU stopped: " + e.getMessage(), RegisterDump.of(vcpu)));
         } finally {
             started.countDown();
+            try {
+                lastRip = vcpu.registers().rip();
+            } catch (RuntimeException | Error e) {
+                LOG.debug("no final RIP", e);
+            }
             state = State.FINISHED;
             VcpuCommand c;
             while ((c = commands.poll()) != null) {
@@ -218,7 +259,11 @@ public final class VcpuRunner implements Runnable {
                 c.done().complete(null);
             } else if (c instanceof VcpuCommand.Sleep s) {
                 TimeUnit.NANOSECONDS.sleep(s.nanos());
+                throttleSleptNanos += s.nanos(); // single writer: this thread
+                throttleSleeps++;
                 c.done().complete(null);
+            } else if (c instanceof VcpuCommand.Peek p) {
+                c.done().complete(p.task().call());
             } else if (c instanceof VcpuCommand.Task t) {
                 if (state != State.PAUSED) {
                     throw new EngineException("the vCPU must be paused for this operation; stop the VM first");
@@ -255,7 +300,7 @@ public final class VcpuRunner implements Runnable {
 
     private Object send(VcpuCommand c) {
         if (state == State.FINISHED || !thread.isAlive()) {
-            if (c instanceof VcpuCommand.Task) {
+            if (c instanceof VcpuCommand.Task || c instanceof VcpuCommand.Peek) {
                 throw new EngineException("the VM has ended; its vCPU state is gone");
             }
             return null;

@@ -26,7 +26,8 @@ public record SegmentRegister(int selector, long base, int limit, int type, bool
     /** Validates the field ranges. */
     public SegmentRegister {
         if (selector < 0 || selector > 0xffff || type < 0 || type > 15 || dpl < 0 || dpl > 3) {
-            throw new IllegalArgumentException("segment fields out of range: selector 0x" + Integer.toHexString(selector)
+            throw new IllegalArgumentException("segment fields out of range: selector 0x"
+                    + Integer.toHexString(selector)
                     + ", type " + type + ", dpl " + dpl);
         }
     }

@@ -8,6 +8,7 @@ import org.jkvm.hypervisor.HvVcpu;
 import org.jkvm.hypervisor.HypervisorException;
 import org.jkvm.hypervisor.VcpuExit;
 import org.jkvm.hypervisor.VmOps;
+import org.jkvm.hypervisor.pc.LapicState;
 import org.jkvm.hypervisor.x86.ActivityState;
 import org.jkvm.hypervisor.x86.CpuState;
 import org.jkvm.hypervisor.x86.CpuidEntry;
@@ -24,19 +25,31 @@ import org.jkvm.kvm.VcpuFd;
  * {@link VmOps} (allocation-free), the exits mapped to {@link VcpuExit}, and the state converted to and from the
  * architectural records ({@link KvmConvert}, {@link KvmEvents}, {@link KvmMsrs}).
  *
- * <p>The VM has no in-kernel interrupt controller, so two parts of the architectural state live here rather than
- * in KVM: an external interrupt raised ({@link #injectInterrupt}) but not yet accepted by the guest (given to KVM
- * with {@code KVM_INTERRUPT} once an interrupt window opens), and the halted state after {@code HLT} (KVM only
- * exits; it has no halted MP state without an in-kernel LAPIC).
+ * <p>Without an in-kernel irqchip two parts of the architectural state live here rather than in KVM: an external
+ * interrupt raised ({@link #injectInterrupt}) but not yet accepted by the guest (given to KVM with
+ * {@code KVM_INTERRUPT} once an interrupt window opens), and the halted state after {@code HLT} (KVM only exits;
+ * it has no halted MP state without an in-kernel LAPIC). With the irqchip ({@link KvmVm#createIrqChip()}) KVM
+ * holds both: {@code HLT} waits in the kernel (the MP state is HALTED and round-trips), interrupts come from the
+ * local APIC, and the vCPU's local APIC page is {@link #saveLapic()}.
  *
  * <p>Thread-safety: one owner thread; {@link #kick()} and {@link #injectInterrupt} from any thread.
  */
 final class KvmVcpu implements HvVcpu {
+    /** IA32_TSC_DEADLINE: its value lives in the in-kernel local APIC. */
+    static final int MSR_TSC_DEADLINE = 0x6e0;
+
     private final VcpuFd fd;
     private final KvmRun run;
     private final KvmIo io;
     private final int[] msrIndices;
     private final boolean tscControl;
+    /** The VM has the in-kernel irqchip: KVM holds the halted state and the interrupts. */
+    private final boolean irqchip;
+    /**
+     * IA32_TSC_DEADLINE of the last {@link #restoreState}, or null: KVM ignores the MSR unless the local APIC's
+     * timer is in TSC-deadline mode, so {@link #restoreLapic} writes it again once the LVT is back.
+     */
+    private org.jkvm.hypervisor.x86.Msr restoredDeadline;
     /** The external interrupt raised but not yet given to KVM, or -1. Any thread sets it; the owner takes it. */
     private final AtomicInteger pending = new AtomicInteger(-1);
     /** The last exit was port I/O or MMIO, whose instruction KVM completes on the next KVM_RUN. */
@@ -49,12 +62,13 @@ final class KvmVcpu implements HvVcpu {
     private boolean exitFresh;
     private String detail = "";
 
-    KvmVcpu(VcpuFd fd, VmOps ops, int[] msrIndices, boolean tscControl) {
+    KvmVcpu(VcpuFd fd, VmOps ops, int[] msrIndices, boolean tscControl, boolean irqchip) {
         this.fd = fd;
         this.run = fd.kvmRun();
         this.io = new KvmIo(run, ops);
         this.msrIndices = msrIndices.clone();
         this.tscControl = tscControl;
+        this.irqchip = irqchip;
     }
 
     @Override
@@ -73,10 +87,12 @@ final class KvmVcpu implements HvVcpu {
 
     @Override
     public VcpuExit run() {
-        if (halted && !wake()) {
-            return VcpuExit.HLT;
+        if (!irqchip) {
+            if (halted && !wake()) {
+                return VcpuExit.HLT;
+            }
+            offerInterrupt();
         }
-        offerInterrupt();
         int reason = fd.run();
         ioPending = false;
         if (reason < 0) {
@@ -127,8 +143,14 @@ final class KvmVcpu implements HvVcpu {
         return VcpuExit.FAILED;
     }
 
-    /** KVM_EXIT_HLT: RIP is past the HLT. An interrupt already raised wakes the guest at once. */
+    /**
+     * KVM_EXIT_HLT: RIP is past the HLT. An interrupt already raised wakes the guest at once. With the irqchip KVM
+     * halts in the kernel and never exits for HLT; should it, the next run goes on.
+     */
     private VcpuExit halt() {
+        if (irqchip) {
+            return VcpuExit.CONTINUE;
+        }
         if (pending.get() >= 0 && run.ifFlag()) {
             return VcpuExit.CONTINUE;
         }
@@ -258,7 +280,7 @@ final class KvmVcpu implements HvVcpu {
     public CpuState saveState() {
         return get("save the vCPU state", () -> {
             PendingEvents events = KvmEvents.events(fd.getVcpuEvents(), pending.get());
-            ActivityState activity = halted ? ActivityState.HALTED : KvmEvents.activity(fd.getMpState());
+            ActivityState activity = halted && !irqchip ? ActivityState.HALTED : KvmEvents.activity(fd.getMpState());
             return new CpuState(KvmConvert.registers(fd.getRegs()), KvmConvert.systemRegisters(fd.getSregs()),
                     KvmConvert.xsaveArea(fd.getXsave()), KvmConvert.xcr0(fd.getXcrs()), KvmMsrs.read(fd, msrIndices),
                     events, activity, KvmConvert.debug(fd.getDebugRegs()));
@@ -266,38 +288,80 @@ final class KvmVcpu implements HvVcpu {
     }
 
     /**
-     * Restores in the order KVM needs (registers, XSAVE, XCRs, system registers, MSRs, MP state, events, debug
-     * registers). HALTED is kept here (KVM takes only RUNNABLE without an in-kernel LAPIC); a CPU waiting for a
-     * start-up IPI or shut down cannot be restored on this VM.
+     * Restores in the order KVM needs (registers, XSAVE, XCRs, system registers with the APIC base, MSRs, MP state,
+     * events, debug registers). Without the irqchip, HALTED is kept here (KVM takes only RUNNABLE without an
+     * in-kernel LAPIC) and a CPU waiting for a start-up IPI or shut down cannot be restored; with it the MP state
+     * goes to KVM. The local APIC follows separately ({@link #restoreLapic}).
      */
     @Override
     public void restoreState(CpuState state) {
-        if (state.activity() == ActivityState.WAIT_FOR_SIPI || state.activity() == ActivityState.SHUTDOWN) {
+        if (state.activity() == ActivityState.SHUTDOWN || !irqchip && state.activity() == ActivityState.WAIT_FOR_SIPI) {
             throw new HypervisorException("cannot restore a vCPU in activity state " + state.activity()
-                    + " on KVM without an in-kernel interrupt controller; restore a state saved while it ran");
+                    + " on KVM" + (irqchip ? "" : " without an in-kernel interrupt controller")
+                    + "; restore a state saved while it ran");
         }
         CpuState s = KvmEvents.deliverPayload(state);
         PendingEvents e = s.events();
         int queued = e.injectedInterrupt() >= 0 && !e.injectedSoft() ? e.injectedInterrupt() : -1;
+        MpState mp = irqchip ? KvmEvents.mpState(s.activity()) : new MpState(MpState.RUNNABLE);
         call("restore the vCPU state", () -> {
             fd.setRegs(KvmConvert.regs(s.registers()));
             fd.setXsave(KvmConvert.xsave(s.fpu(), fd.xsaveSize()));
             fd.setXcrs(KvmConvert.xcrs(s.xcr0()));
             fd.setSregs(KvmConvert.sregs(s.system(), queued));
             KvmMsrs.write(fd, s.msrs());
-            fd.setMpState(new MpState(MpState.RUNNABLE));
+            fd.setMpState(mp);
             fd.setVcpuEvents(KvmEvents.vcpuEvents(e));
             fd.setDebugRegs(KvmConvert.debugRegs(s.debug()));
         });
-        halted = s.activity() == ActivityState.HALTED;
+        restoredDeadline = null;
+        for (org.jkvm.hypervisor.x86.Msr m : s.msrs()) {
+            if (m.index() == MSR_TSC_DEADLINE) {
+                restoredDeadline = m;
+            }
+        }
+        halted = !irqchip && s.activity() == ActivityState.HALTED;
         haltedIf = (s.registers().rflags() & (1L << 9)) != 0;
-        pending.set(e.pendingInterrupt());
+        pending.set(irqchip ? -1 : e.pendingInterrupt());
         ioPending = false;
         exitFresh = false;
     }
 
+    /** {@code KVM_GET_LAPIC}: the local APIC page, with the timer's current count as it reads now. */
+    @Override
+    public LapicState saveLapic() {
+        requireIrqchip();
+        return get("read the local APIC", () -> KvmPlatform.lapic(fd.getLapic()));
+    }
+
+    /**
+     * {@code KVM_SET_LAPIC} (KVM resumes the timer from the page's current count), then IA32_TSC_DEADLINE of the
+     * last {@link #restoreState} again, which KVM only takes once the LVT timer is in TSC-deadline mode. Call after
+     * {@link #restoreState} (the APIC base comes with the system registers).
+     */
+    @Override
+    public void restoreLapic(LapicState state) {
+        requireIrqchip();
+        call("restore the local APIC", () -> {
+            fd.setLapic(KvmPlatform.kvmLapic(state));
+            if (restoredDeadline != null) {
+                KvmMsrs.write(fd, List.of(restoredDeadline));
+            }
+        });
+    }
+
+    private void requireIrqchip() {
+        if (!irqchip) {
+            throw new HypervisorException("the VM has no local APIC (no interrupt controllers were created)");
+        }
+    }
+
     @Override
     public boolean injectInterrupt(int vector) {
+        if (irqchip) {
+            throw new HypervisorException("the VM has interrupt controllers, which deliver external interrupts; "
+                    + "raise a GSI through the irqchip instead of injecting vector " + vector);
+        }
         if (vector < 32 || vector > 255) {
             throw new HypervisorException("external interrupt vector " + vector + " is not 32-255; vectors 0-31 "
                     + "are the CPU's exceptions");

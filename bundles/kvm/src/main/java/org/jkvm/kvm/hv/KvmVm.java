@@ -1,5 +1,6 @@
 package org.jkvm.kvm.hv;
 
+import org.jkvm.hypervisor.HvIrqChip;
 import org.jkvm.hypervisor.HvVcpu;
 import org.jkvm.hypervisor.HvVm;
 import org.jkvm.hypervisor.HypervisorException;
@@ -18,6 +19,9 @@ import org.jkvm.memory.MemoryRegion;
  * Intel's VMX needs placed in the MMIO hole below 4 GiB, and the dirty log fetched per slot
  * ({@code KVM_GET_DIRTY_LOG}, which also clears and re-protects the slot).
  *
+ * <p>With {@link #createIrqChip()} (before the vCPUs) the PC's interrupt controllers and PIT live in the kernel
+ * ({@link KvmIrqChip}), and each vCPU gets a local APIC and halts in the kernel.
+ *
  * <p>Owns its VM fd; vCPUs are owned by their callers and closed first. Thread-safe (the VM fd's calls are).
  */
 final class KvmVm implements HvVm {
@@ -30,6 +34,10 @@ final class KvmVm implements HvVm {
     private final VmFd fd;
     private final int[] msrIndices;
     private final boolean tscControl;
+    /** The irqchip, once created; guarded by this. */
+    private KvmIrqChip irqChip;
+    /** Whether a vCPU exists (the irqchip must come first); guarded by this. */
+    private boolean vcpuCreated;
 
     KvmVm(Kvm kvm, GuestMemory memory) {
         for (MemoryRegion r : memory.regions()) {
@@ -59,14 +67,79 @@ final class KvmVm implements HvVm {
     }
 
     @Override
-    public HvVcpu createVcpu(int id, VmOps ops) {
+    public synchronized HvVcpu createVcpu(int id, VmOps ops) {
         VcpuFd vcpu;
         try {
             vcpu = fd.createVcpu(id);
         } catch (KvmException e) {
             throw new HypervisorException("cannot create KVM vCPU " + id + ": " + e.getMessage(), e);
         }
-        return new KvmVcpu(vcpu, ops, msrIndices, tscControl);
+        vcpuCreated = true;
+        return new KvmVcpu(vcpu, ops, irqChip == null ? msrIndices : withTscDeadline(msrIndices), tscControl,
+                irqChip != null);
+    }
+
+    @Override
+    public boolean irqChipSupported() {
+        return missingIrqChipCapability() == null;
+    }
+
+    /**
+     * {@code KVM_CREATE_IRQCHIP} (PIC pair, I/O APIC, a local APIC per vCPU), the PC's GSI routing
+     * ({@code KVM_SET_GSI_ROUTING}, {@link KvmPlatform#pcRouting()}) and {@code KVM_CREATE_PIT2} with the speaker
+     * port emulated in the kernel too, so that ports 0x40-0x43 and 0x61 never exit.
+     */
+    @Override
+    public synchronized HvIrqChip createIrqChip() {
+        if (irqChip != null) {
+            throw new HypervisorException("the KVM irqchip of this VM exists already; create it once");
+        }
+        if (vcpuCreated) {
+            throw new HypervisorException("the KVM irqchip must be created before the first vCPU; create it first");
+        }
+        String missing = missingIrqChipCapability();
+        if (missing != null) {
+            throw new HypervisorException("this KVM has no " + missing + ", so it cannot emulate the PC's interrupt "
+                    + "controllers; run with -machine kernel-irqchip=off");
+        }
+        try {
+            fd.createIrqchip();
+            fd.setGsiRouting(KvmPlatform.pcRouting());
+            fd.createPit2(KvmCaps.KVM_PIT_SPEAKER_DUMMY);
+        } catch (KvmException e) {
+            throw new HypervisorException("cannot create the KVM irqchip: " + e.getMessage(), e);
+        }
+        irqChip = new KvmIrqChip(fd, System::nanoTime);
+        return irqChip;
+    }
+
+    /** The first capability the irqchip needs that this KVM lacks, or null. */
+    private String missingIrqChipCapability() {
+        int[] caps = {KvmCaps.KVM_CAP_IRQCHIP, KvmCaps.KVM_CAP_IRQ_ROUTING, KvmCaps.KVM_CAP_PIT2,
+            KvmCaps.KVM_CAP_PIT_STATE2, KvmCaps.KVM_CAP_SIGNAL_MSI};
+        String[] names = {"KVM_CAP_IRQCHIP", "KVM_CAP_IRQ_ROUTING", "KVM_CAP_PIT2", "KVM_CAP_PIT_STATE2",
+            "KVM_CAP_SIGNAL_MSI"};
+        for (int i = 0; i < caps.length; i++) {
+            if (fd.checkExtension(caps[i]) <= 0) {
+                return names[i];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The MSR list with IA32_TSC_DEADLINE, whose value lives in the in-kernel local APIC (KVM's list normally has
+     * it; a host whose list lacks it would lose an armed deadline timer in a migration).
+     */
+    static int[] withTscDeadline(int[] indices) {
+        for (int i : indices) {
+            if (i == KvmVcpu.MSR_TSC_DEADLINE) {
+                return indices;
+            }
+        }
+        int[] out = java.util.Arrays.copyOf(indices, indices.length + 1);
+        out[indices.length] = KvmVcpu.MSR_TSC_DEADLINE;
+        return out;
     }
 
     @Override

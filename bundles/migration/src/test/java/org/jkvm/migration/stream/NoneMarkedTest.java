@@ -24,7 +24,8 @@ class NoneMarkedTest {
             for (long p = first; p < first + count; p++) {
                 expected &= !b.isDirty(p);
             }
-            assertEquals(expected, RamSender.noneMarked(b, first, count), "trial " + trial + ": " + first + "+" + count);
+            assertEquals(expected, RamSender.noneMarked(b, first, count), "trial " + trial + ": " + first + "+"
+                    + count);
         }
     }
 

@@ -43,7 +43,8 @@ class ReturnPathTest {
         pipe.sink().close();
         ReturnPath.Message m = reader.next(5_000);
         assertEquals(ReturnPathReader.CLOSED, m.type());
-        assertTrue(ReturnPathReader.describe(m, "tcp:h:1").startsWith("the connection to the destination tcp:h:1 was lost"));
+        assertTrue(ReturnPathReader.describe(m, "tcp:h:1")
+                .startsWith("the connection to the destination tcp:h:1 was lost"));
     }
 
     @Test

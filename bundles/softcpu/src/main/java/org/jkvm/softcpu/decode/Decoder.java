@@ -56,10 +56,12 @@ public final class Decoder {
         for (;;) {
             int b = d.fetch8();
             switch (b) {
-                case 0x26: d.segOverride = Cpu.ES; break;
-                case 0x2e: d.segOverride = Cpu.CS; break;
-                case 0x36: d.segOverride = Cpu.SS; break;
-                case 0x3e: d.segOverride = Cpu.DS; break;
+                // In 64-bit mode the ES, CS, SS and DS overrides are ignored (SDM vol. 1, 3.3.7): the default
+                // segment stays, which decides #SS or #GP for a non-canonical address.
+                case 0x26: d.segOverride = d.mode == 2 ? d.segOverride : Cpu.ES; break;
+                case 0x2e: d.segOverride = d.mode == 2 ? d.segOverride : Cpu.CS; break;
+                case 0x36: d.segOverride = d.mode == 2 ? d.segOverride : Cpu.SS; break;
+                case 0x3e: d.segOverride = d.mode == 2 ? d.segOverride : Cpu.DS; break;
                 case 0x64: d.segOverride = Cpu.FS; break;
                 case 0x65: d.segOverride = Cpu.GS; break;
                 case 0x66: d.opsizePrefix = true; break;

@@ -7,7 +7,10 @@ import org.jkvm.softcpu.sys.Control;
 import org.jkvm.softcpu.sys.Modes;
 import org.jkvm.softcpu.sys.Segments;
 
-/** Control, debug and descriptor-table registers: MOV CR/DR, LMSW, SMSW, LGDT, LIDT, SGDT, SIDT, LLDT, LTR, SLDT, STR, INVLPG. */
+/**
+ * Control, debug and descriptor-table registers: MOV CR/DR, LMSW, SMSW, LGDT, LIDT, SGDT, SIDT, LLDT, LTR, SLDT, STR,
+ * INVLPG.
+ */
 public final class Cr {
     public static final int LGDT = 0;
     public static final int LIDT = 1;

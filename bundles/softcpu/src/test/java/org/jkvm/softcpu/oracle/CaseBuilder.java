@@ -23,6 +23,8 @@ final class CaseBuilder {
     final long[] regs = new long[16];
     long rflags;
     private long defined = FlagRules.COMPARABLE;
+    /** The flags defined at every instruction boundary so far: what a fault in any instruction leaves defined. */
+    private long faultDefined = FlagRules.COMPARABLE;
     int regMask = 0xFFFF;
     int upperUndefined;
     private final long seed;
@@ -44,7 +46,7 @@ final class CaseBuilder {
         this.seed = seed;
         this.index = index;
         this.features = features;
-        this.rnd = new SplittableRandom(mix(seed, index));
+        this.rnd = new SplittableRandom(CaseGenerator.mix(seed, index));
         for (int i = 0; i < 16; i++) {
             regs[i] = Values.filler(rnd);
         }
@@ -54,14 +56,6 @@ final class CaseBuilder {
             rflags &= ~FlagRules.DF;
         }
         planner = new AddressPlanner(this);
-    }
-
-    /** The per-case seed: the run's seed and the index, mixed (SplittableRandom's own mixing constants). */
-    static long mix(long seed, int index) {
-        long z = seed + 0x9E3779B97F4A7C15L * (index + 1L);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /** Appends to the case's description. */
@@ -293,6 +287,7 @@ final class CaseBuilder {
 
     /** Starts the operands of a new instruction (REX and high-byte registers are per instruction). */
     CaseBuilder next() {
+        faultDefined &= defined;
         clobbered |= touched;
         touched = 0;
         rexUsed = false;
@@ -399,6 +394,6 @@ final class CaseBuilder {
             all[i + 1] = ends.get(i);
         }
         return new OracleCase(seed, index, what.toString(), code.toByteArray(), all, regs.clone(), rflags,
-                List.copyOf(patches), defined, regMask, upperUndefined, fpu);
+                List.copyOf(patches), defined, faultDefined, regMask, upperUndefined, fpu);
     }
 }

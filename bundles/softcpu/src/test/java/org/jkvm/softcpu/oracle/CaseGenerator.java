@@ -84,6 +84,14 @@ public final class CaseGenerator {
         throw new IllegalStateException("weights do not add up");
     }
 
+    /** The per-case seed: the run's seed and the index, mixed (SplittableRandom's own mixing constants). */
+    static long mix(long seed, int index) {
+        long z = seed + 0x9E3779B97F4A7C15L * (index + 1L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /** The data area's content before any case's patches: random bytes from the seed. */
     public byte[] baseImage() {
         byte[] image = new byte[Layout.DATA_SIZE];

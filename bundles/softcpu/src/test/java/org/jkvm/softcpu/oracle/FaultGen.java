@@ -3,8 +3,8 @@ package org.jkvm.softcpu.oracle;
 /**
  * Instructions that fault in 64-bit user mode, to compare the exception, its RIP, error code and CR2 and the state
  * it leaves: opcodes invalid in 64-bit mode and UD2/UD1 (#UD), LOCK where it is not allowed (#UD), instructions
- * longer than 15 bytes (#GP), INT3 and INT 3
- * (#BP, a trap: RIP after it), INT n through a gate it may not use (#GP with the IDT error code), non-canonical addresses (#GP(0), or #SS(0) through RSP/RBP), accesses that start or
+ * longer than 15 bytes (#GP), INT3 and INT 3 (#BP, a trap: RIP after it), INT n through a gate it may not use (#GP
+ * with the IDT error code), non-canonical addresses (#GP(0), or #SS(0) through RSP/RBP), accesses that start or
  * run into the unmapped pages around the data area (#PF with CR2), a push below the data area, and REP STOS/MOVS
  * that run off its end (#PF after some iterations, with RCX/RSI/RDI where the fault struck).
  */
@@ -108,7 +108,10 @@ final class FaultGen implements Generator {
         // RSP and RBP bases address SS (#SS); RBX, and R12/R13 (RSP's and RBP's field with REX.B), address DS (#GP).
         int base = stack ? (b.rnd.nextBoolean() ? Operand.RSP : 5) : new int[] {3, 12, 13}[b.rnd.nextInt(3)];
         b.pin(base, va);
-        Operand.Mem m = new Operand.Mem(base, Operand.NONE, 1, 0, (base & 7) == 5 ? 1 : 0, false, false, false, 0);
+        // An ES/CS/SS/DS override is ignored in 64-bit mode: the base's default segment still picks #SS or #GP.
+        int noise = b.rnd.nextInt(3) == 0 ? new int[] {0x26, 0x2E, 0x36, 0x3E}[b.rnd.nextInt(4)] : 0;
+        Operand.Mem m = new Operand.Mem(base, Operand.NONE, 1, 0, (base & 7) == 5 ? 1 : 0, false, false, false,
+                noise);
         Operand.Reg r = Operand.Reg.of(b.rnd.nextBoolean() ? 0 : 2, bits);
         boolean store = b.rnd.nextBoolean();
         Asm a = b.sized(new Asm(), bits).op((store ? 0x88 : 0x8A) + (bits == 8 ? 0 : 1)).reg(r).rm(m);

@@ -11,7 +11,7 @@ import org.jkvm.memory.GuestMemory;
 /**
  * The 64-bit guest the oracle runs cases in: 4-level page tables that map the code and data areas with 4 KiB pages
  * at their {@link Layout} addresses (identity) and nothing else in the lower half, so that an access outside them
- * faults as on the host; and, in the upper half at {@link #SYS_VA}, the GDT, an IDT whose 32 exception gates
+ * faults as on the host; and, at {@link #SYS_VA} in the upper half, the GDT, an IDT whose 32 exception gates
  * switch to IST1 and point at one HLT each, the TSS and the IST stack. A case ends in HLT: at one of its ends, or
  * at the stub of the exception it raised, whose frame then sits at the top of the IST stack.
  *
@@ -25,8 +25,12 @@ import org.jkvm.memory.GuestMemory;
 final class GuestSetup {
     /** Guest RAM size. */
     static final long RAM_BYTES = 4L << 20;
-    /** Linear base of the system area (PML4 entry 511, PDPT entry 510). */
-    static final long SYS_VA = 0xFFFFFFFF80000000L;
+    /**
+     * Linear base of the system area: an odd place in the upper half, so that a case's computed addresses do not
+     * reach it by accident (the top 2 GiB, which a sign-extended disp32 reaches, did: a read there succeeded in the
+     * guest while the host faulted). 2 MiB aligned: one page table maps it.
+     */
+    static final long SYS_VA = 0xFFFFD8ABCD000000L;
     static final long SYS_PA = 0x10000;
     static final long GDT_VA = SYS_VA;
     static final long IDT_VA = SYS_VA + 0x1000;
@@ -52,7 +56,7 @@ final class GuestSetup {
     /** Writes the page tables, GDT, IDT, TSS and stubs, and fills the code area with HLT. */
     static void writeTables(GuestMemory mem) {
         put(mem, PML4, 0x2000 | 3);
-        put(mem, PML4 + 8 * 511, 0x6000 | 3);
+        put(mem, PML4 + 8 * (SYS_VA >>> 39 & 511), 0x6000 | 3);
         put(mem, 0x2000, 0x3000 | 3);
         put(mem, 0x3000, 0x4000 | 3);
         put(mem, 0x3000 + 8, 0x5000 | 3);
@@ -62,8 +66,8 @@ final class GuestSetup {
         for (long va = Layout.DATA_VA; va < Layout.DATA_VA + Layout.DATA_SIZE; va += 0x1000) {
             put(mem, 0x5000 + 8 * (va >> 12 & 511), va | PTE);
         }
-        put(mem, 0x6000 + 8 * 510, 0x7000 | 3);
-        put(mem, 0x7000, 0x8000 | 3);
+        put(mem, 0x6000 + 8 * (SYS_VA >>> 30 & 511), 0x7000 | 3);
+        put(mem, 0x7000 + 8 * (SYS_VA >>> 21 & 511), 0x8000 | 3);
         for (int i = 0; i < 8; i++) {
             put(mem, 0x8000 + 8 * i, SYS_PA + 0x1000L * i | PTE);
         }

@@ -16,7 +16,10 @@ import java.util.List;
  * @param rflags   the initial RFLAGS (bit 1 and IF set)
  * @param patches  bytes written over the base image before the case runs
  * @param flagMask the RFLAGS bits to compare when the case completes (the instruction's defined flags, see
- *                 {@link FlagRules}); after an exception all of {@link FlagRules#COMPARABLE} are compared
+ *                 {@link FlagRules})
+ * @param faultFlagMask the RFLAGS bits to compare after an exception: all of {@link FlagRules#COMPARABLE} for one
+ *                 instruction (a fault leaves RFLAGS as it was), fewer when an earlier instruction of the case
+ *                 left some undefined
  * @param regMask  bit {@code i} set: compare register {@code i} (cleared only for results the manuals leave
  *                 undefined, e.g. BSF's destination when the source is zero)
  * @param upperUndefined bit {@code i} set: compare only bits 31:0 of register {@code i} (where Intel and AMD
@@ -25,11 +28,13 @@ import java.util.List;
  *                 compared)
  */
 public record OracleCase(long seed, int index, String what, byte[] code, int[] ends, long[] gprs, long rflags,
-                         List<Patch> patches, long flagMask, int regMask, int upperUndefined, FpuCase fpu) {
+                         List<Patch> patches, long flagMask, long faultFlagMask, int regMask, int upperUndefined,
+                         FpuCase fpu) {
     /** A case without x87/SSE state. */
     public OracleCase(long seed, int index, String what, byte[] code, int[] ends, long[] gprs, long rflags,
-                      List<Patch> patches, long flagMask, int regMask, int upperUndefined) {
-        this(seed, index, what, code, ends, gprs, rflags, patches, flagMask, regMask, upperUndefined, null);
+                      List<Patch> patches, long flagMask, long faultFlagMask, int regMask, int upperUndefined) {
+        this(seed, index, what, code, ends, gprs, rflags, patches, flagMask, faultFlagMask, regMask, upperUndefined,
+                null);
     }
 
     /** Register names in encoding order. */

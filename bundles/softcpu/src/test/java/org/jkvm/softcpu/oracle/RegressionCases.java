@@ -9,10 +9,10 @@ import java.util.List;
 
 /**
  * Fixed cases kept as text, one per line, so that every difference the oracle once found stays tested whatever
- * the generator becomes: {@code seed ; what ; code ; ends ; gprs ; rflags ; flagMask ; regMask ; upperUndefined ;
- * patches}, with hex numbers (the seed gives the data area's base image), ends and registers comma-separated,
- * patches as {@code offset:bytes} separated by spaces; {@code #} starts a comment line. The resource is
- * {@code /oracle/regressions.txt}.
+ * the generator becomes: {@code seed ; what ; code ; ends ; gprs ; rflags ; flagMask[/faultFlagMask] ; regMask ;
+ * upperUndefined ; patches} (without the fault mask: all comparable flags), with hex numbers (the seed gives the data
+ * area's base image), ends and registers comma-separated, patches as {@code offset:bytes} separated by spaces;
+ * {@code #} starts a comment line. The resource is {@code /oracle/regressions.txt}.
  */
 final class RegressionCases {
     private static final HexFormat HEX = HexFormat.of();
@@ -33,6 +33,7 @@ final class RegressionCases {
             sb.append(i == 0 ? "" : ",").append(Long.toHexString(c.gprs()[i]));
         }
         sb.append(" ; ").append(Long.toHexString(c.rflags())).append(" ; ").append(Long.toHexString(c.flagMask()))
+                .append('/').append(Long.toHexString(c.faultFlagMask()))
                 .append(" ; ").append(Integer.toHexString(c.regMask())).append(" ; ")
                 .append(Integer.toHexString(c.upperUndefined())).append(" ;");
         for (OracleCase.Patch p : c.patches()) {
@@ -67,8 +68,10 @@ final class RegressionCases {
                 patches.add(new OracleCase.Patch(Integer.parseInt(kv[0], 16), HEX.parseHex(kv[1])));
             }
         }
+        String[] masks = f[5].trim().split("/");
+        long faultMask = masks.length > 1 ? Long.parseUnsignedLong(masks[1], 16) : FlagRules.COMPARABLE;
         return new OracleCase(seed, index, f[0].trim(), HEX.parseHex(f[1].trim()), ends, gprs,
-                Long.parseUnsignedLong(f[4].trim(), 16), patches, Long.parseUnsignedLong(f[5].trim(), 16),
+                Long.parseUnsignedLong(f[4].trim(), 16), patches, Long.parseUnsignedLong(masks[0], 16), faultMask,
                 Integer.parseInt(f[6].trim(), 16), Integer.parseInt(f[7].trim(), 16));
     }
 

@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +90,8 @@ public final class FakeEngine {
         String ser = opts.getOrDefault("serial", "null");
         serial = ser.startsWith("file:") ? new PrintWriter(Files.newBufferedWriter(Path.of(ser.substring(5)
                 .replaceFirst(",append=(on|off)$", "")),
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true) : new PrintWriter(OutputStream.nullOutputStream());
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND), true)
+                        : new PrintWriter(OutputStream.nullOutputStream());
         if (opts.containsKey("pidfile")) {
             Files.writeString(Path.of(opts.get("pidfile")), ProcessHandle.current().pid() + "\n");
         }
@@ -178,7 +178,8 @@ public final class FakeEngine {
             OutputStream sink;
             if (uri.startsWith("tcp:")) {
                 int colon = uri.lastIndexOf(':');
-                java.net.Socket s = new java.net.Socket(uri.substring(4, colon), Integer.parseInt(uri.substring(colon + 1)));
+                java.net.Socket s = new java.net.Socket(uri.substring(4, colon),
+                        Integer.parseInt(uri.substring(colon + 1)));
                 sink = s.getOutputStream();
             } else {
                 p = new ProcessBuilder("sh", "-c", uri.substring(5)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -377,7 +378,8 @@ public final class FakeEngine {
         String cpu = opts.getOrDefault("cpu", "");
         if (cpu.contains("+svm") || cpu.contains("+vmx")) {
             // As the real engine where KVM offers nested virtualization: such a guest is not migratable.
-            return Map.of("blocked-reasons", List.of("the guest's CPU (-cpu " + cpu + ") exposes nested virtualization"));
+            return Map.of("blocked-reasons", List.of("the guest's CPU (-cpu " + cpu
+                    + ") exposes nested virtualization"));
         }
         if (migStatus == null) {
             return Map.of();

@@ -32,7 +32,8 @@ class SpareEngineTest {
 
     @Test
     void aTakenSpareRunsTheGivenOptionsAndTheNextOneComesLater() throws Exception {
-        try (SpareEngine s = new SpareEngine(fakeEngine(), dir.toString(), dir.resolve("spare.log"), Duration.ofMillis(300))) {
+        try (SpareEngine s = new SpareEngine(fakeEngine(), dir.toString(), dir.resolve("spare.log"),
+                Duration.ofMillis(300))) {
             Process first = awaitWaiting(s);
             Path qmp = dir.resolve("d.qmp");
             Path pid = dir.resolve("d.pid");
@@ -72,7 +73,8 @@ class SpareEngineTest {
     @Test
     void closeEndsTheWaitingSpare() throws Exception {
         Process p;
-        try (SpareEngine s = new SpareEngine(fakeEngine(), dir.toString(), dir.resolve("spare.log"), Duration.ofSeconds(5))) {
+        try (SpareEngine s = new SpareEngine(fakeEngine(), dir.toString(), dir.resolve("spare.log"),
+                Duration.ofSeconds(5))) {
             p = awaitWaiting(s);
         }
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the spare ends when the daemon closes it");

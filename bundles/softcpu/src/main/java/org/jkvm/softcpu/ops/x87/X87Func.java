@@ -112,7 +112,9 @@ public final class X87Func extends X87Op {
         f.fsw &= ~Fpu.C1;
     }
 
-    /** FXAM: C3 C2 C0 = class (000 unsupported, 001 NaN, 010 normal, 011 infinity, 100 zero, 101 empty, 110 denormal). */
+    /**
+     * FXAM: C3 C2 C0 = class (000 unsupported, 001 NaN, 010 normal, 011 infinity, 100 zero, 101 empty, 110 denormal).
+     */
     private static void fxam(Fpu f) {
         int p = f.phys(0);
         int cc;

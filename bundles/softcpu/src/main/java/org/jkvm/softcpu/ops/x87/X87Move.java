@@ -90,7 +90,7 @@ public final class X87Move {
         }
     }
 
-    /** Pushes the result {@code m} (sign/exponent in {@code fp.outSe}) unless the stack is full or IE/DE is unmasked. */
+    /** Pushes the result {@code m} (sign/exponent in {@code fp.outSe}) unless the stack is full or IE/DE unmasked. */
     static void push(Fpu f, long m) {
         Fp fp = f.fp;
         if (!f.empty(7)) {
