@@ -12,9 +12,11 @@ import org.jkvm.devices.IrqLine;
 import org.jkvm.devices.PlatformControl;
 import org.jkvm.devices.PowerControl;
 import org.jkvm.devices.acpi.AcpiPm;
+import org.jkvm.devices.pci.PciBus;
 import org.jkvm.devices.serial.Serial16550;
 import org.jkvm.engine.chardev.SerialBackend;
 import org.jkvm.engine.cpu.CpuidResolver;
+import org.jkvm.engine.disk.Disks;
 import org.jkvm.engine.vcpu.BusOps;
 import org.jkvm.firmware.Firmware;
 import org.jkvm.hypervisor.HvVcpu;
@@ -78,6 +80,8 @@ final class Machine implements AutoCloseable {
     Serial16550 serial;
     DebugExit debugExit;
     AcpiPm acpi;
+    PciBus pci;
+    Disks disks;
 
     Machine(VmConfig config) {
         this.config = config;
@@ -121,6 +125,7 @@ final class Machine implements AutoCloseable {
             // both wait for the platform assembly (interrupt controllers, the backend's DeviceClock).
             acpi = new AcpiPm(IrqLine.NONE, HOST_TIME, platform);
             pio.register(AcpiTables.PM_BASE, AcpiPm.PORTS, acpi);
+            buildPci();
         } catch (HypervisorUnavailableException e) {
             close();
             throw new EngineException(e.getMessage(), e);
@@ -135,6 +140,24 @@ final class Machine implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * PCI bus 0 (the host bridge, mechanism #1 at 0xCF8/0xCFC, the BAR window below 4 GiB) and the disks on it; a
+     * migration destination opens its images without locks until the handover. INTx reaches no interrupt controller
+     * yet ({@link #pciIrq}): the firmware's driver polls.
+     */
+    private void buildPci() {
+        pci = new PciBus(this::pciIrq);
+        pio.register(PciBus.CONFIG_ADDRESS_PORT, 1, pci.addressPort());
+        pio.register(PciBus.CONFIG_DATA_PORT, 4, pci.dataPort());
+        mmio.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, pci.mmioWindow());
+        disks = own(Disks.open(config.disks(), config.incoming() != null, pci, memory));
+    }
+
+    /** The platform's line for ISA IRQ {@code irq} (10 or 11), which PCI INTx is routed to. */
+    private IrqLine pciIrq(int irq) {
+        return IrqLine.NONE;
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.jkvm.engine.disk.DiskOptions;
 import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.loader.X86Layout;
 
@@ -37,10 +38,12 @@ import org.jkvm.loader.X86Layout;
  *                    the migration fingerprint: a guest migrates between backends
  * @param initrd      the {@code -initrd} value as given (files separated by commas, multiboot modules with their
  *                    arguments), or null
+ * @param disks       the disks ({@code -drive}, {@code -device virtio-blk-pci}, {@code -snapshot})
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd) {
+        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd,
+        DiskOptions disks) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
@@ -63,6 +66,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         Objects.requireNonNull(append, "append");
         Objects.requireNonNull(serial, "serial");
         Objects.requireNonNull(kvmDevice, "kvmDevice");
+        Objects.requireNonNull(disks, "disks");
         accel = List.copyOf(accel);
         if (memoryBytes < X86Layout.MIN_RAM_BYTES || memoryBytes > X86Layout.MAX_RAM_BYTES) {
             throw new EngineException("-m " + (memoryBytes >> 20) + "M is out of range; give between "
@@ -111,7 +115,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         return new Builder().name(name).uuid(uuid).memoryBytes(memoryBytes).vcpus(vcpus).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(startPaused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abiFingerprint)
-                .accel(accel).initrd(initrd);
+                .accel(accel).initrd(initrd).disks(disks);
     }
 
     /** A configuration with every default and the given RAM size, for tests and embedding. */
@@ -157,6 +161,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         private String abiFingerprint;
         private List<Accelerator> accel = List.of();
         private String initrd;
+        private DiskOptions disks = DiskOptions.NONE;
 
         private Builder() {
         }
@@ -269,6 +274,12 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
             return this;
         }
 
+        /** {@code -drive}, {@code -device virtio-blk-pci} and {@code -snapshot}. */
+        public Builder disks(DiskOptions v) {
+            disks = v;
+            return this;
+        }
+
         /**
          * The configuration.
          *
@@ -277,7 +288,8 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         public VmConfig build() {
             return new VmConfig(name, uuid == null ? VmConfigParser.randomUuid() : uuid, memoryBytes, vcpus, cpu,
                     kernel, append, serial, monitor, qmp, startPaused, pidfile, daemonize, incoming,
-                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd);
+                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd,
+                    disks);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
+import org.jkvm.engine.disk.DiskOptions;
 import org.jkvm.hypervisor.Accelerator;
 
 /**
@@ -20,6 +21,8 @@ import org.jkvm.hypervisor.Accelerator;
  * -serial file:P | unix:P,server[,nowait] | stdio | null
  * -monitor unix:P,server[,nowait] | stdio | none         -qmp unix:P,server[,nowait]
  * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH   -abi-fingerprint STRING
+ * -drive file=F,format=raw|qcow2,if=virtio|none,cache=M,readonly=on,id=ID[,serial=S] (repeatable)
+ * -device virtio-blk-pci,drive=ID[,addr=SLOT] (repeatable)   -snapshot
  * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)   -machine [pc|q35][,accel=kvm:tcg]
  * accepted and ignored: -nographic -nodefaults -no-user-config -display none
  * </pre>
@@ -29,9 +32,9 @@ import org.jkvm.hypervisor.Accelerator;
 public final class VmConfigParser {
     private static final Set<String> WITH_VALUE = Set.of("name", "uuid", "m", "smp", "cpu", "kernel", "append",
             "initrd", "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device",
-            "display", "accel", "abi-fingerprint");
+            "display", "accel", "abi-fingerprint", "drive");
     private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
-            "no-user-config");
+            "no-user-config", "snapshot");
 
     private VmConfigParser() {
     }
@@ -62,6 +65,9 @@ public final class VmConfigParser {
         List<Accelerator> accel = new ArrayList<>();
         List<Accelerator> machineAccel = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        List<String> drives = new ArrayList<>();
+        List<String> devices = new ArrayList<>();
+        boolean snapshot = false;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("-") || arg.length() < 2) {
@@ -72,6 +78,7 @@ public final class VmConfigParser {
             if (FLAGS.contains(opt)) {
                 paused |= opt.equals("S");
                 daemonize |= opt.equals("daemonize");
+                snapshot |= opt.equals("snapshot");
                 if (opt.equals("enable-kvm") && !accel.contains(Accelerator.KVM)) {
                     accel.add(Accelerator.KVM); // QEMU: -enable-kvm is -accel kvm
                 }
@@ -84,7 +91,7 @@ public final class VmConfigParser {
                 throw new EngineException("option -" + opt + " needs a value");
             }
             String v = args.get(++i);
-            if (!seen.add(opt) && !opt.equals("device") && !opt.equals("accel")) {
+            if (!seen.add(opt) && !opt.equals("device") && !opt.equals("accel") && !opt.equals("drive")) {
                 throw new EngineException("option -" + opt + " is given twice; give it once");
             }
             switch (opt) {
@@ -106,6 +113,8 @@ public final class VmConfigParser {
                 case "machine", "M" -> machineAccel = parseMachine(v);
                 case "accel" -> addAccel(accel, parseAccel(v));
                 case "display" -> checkDisplay(v);
+                case "drive" -> drives.add(v);
+                case "device" -> devices.add(v);
                 default -> throw new EngineException("-device " + v + " is not supported: this engine has a fixed "
                         + "machine (COM1 16550A, debug-exit 0xf4, power control 0xf5); remove the -device option");
             }
@@ -116,7 +125,8 @@ public final class VmConfigParser {
         return VmConfig.builder().name(name).uuid(uuid).memoryBytes(memory).vcpus(smp).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(paused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abi)
-                .accel(accelerators(accel, machineAccel)).initrd(initrd).build();
+                .accel(accelerators(accel, machineAccel)).initrd(initrd)
+                .disks(DiskOptions.parse(drives, devices, snapshot)).build();
     }
 
     /**

@@ -127,7 +127,8 @@ final class VmMigratable implements Migratable {
 
     @Override
     public String migrationBlocker() {
-        return nestedVirtualizationBlocker(vm.cpuid(), vm.config().cpu().toString());
+        String nested = nestedVirtualizationBlocker(vm.cpuid(), vm.config().cpu().toString());
+        return nested != null ? nested : vm.machine().disks.migrationBlocker();
     }
 
     /**
@@ -177,6 +178,9 @@ final class VmMigratable implements Migratable {
         f.put("device.serial.0", "16550a@0x3f8");
         f.put("device.debug-exit.0", "0xf4");
         f.put("device.power-control.0", "0xf5");
+        for (String disk : vm.machine().disks.names()) {
+            f.put("device.virtio-blk." + disk.substring(0, disk.indexOf('@')), disk.substring(disk.indexOf('@') + 1));
+        }
         if (c.abiFingerprint() != null) {
             f.put(ABI_KEY, c.abiFingerprint());
         }
@@ -191,6 +195,6 @@ final class VmMigratable implements Migratable {
 
     @Override
     public void flushBlockDevices() {
-        // no block devices
+        vm.machine().disks.flush();
     }
 }
