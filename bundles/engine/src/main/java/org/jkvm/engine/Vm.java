@@ -8,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import org.jkvm.devices.PlatformControl;
+import org.jkvm.engine.platform.IrqChipSections;
+import org.jkvm.engine.vcpu.ExitListener;
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
 import org.jkvm.hypervisor.Accelerator;
@@ -15,6 +18,7 @@ import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.vmstate.Migratable;
 import org.jkvm.vmstate.ProgressLog;
 import org.jkvm.vmstate.StateSet;
+import org.jkvm.vmstate.Stateful;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,12 +45,41 @@ public final class Vm implements EngineControl, AutoCloseable {
 
     private Vm(Machine machine) {
         this.machine = machine;
-        this.runner = new VcpuRunner(machine.vcpu, this::vcpuFinished);
-        this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu),
-                new SerialStateful(machine.serial)));
+        this.runner = new VcpuRunner(machine.vcpu, new ExitListener() {
+            @Override
+            public void vcpuFinished(VmExit exit) {
+                Vm.this.vcpuFinished(exit);
+            }
+
+            @Override
+            public boolean guestReset(String source) {
+                return Vm.this.guestReset(source);
+            }
+        });
+        this.stateSet = StateSet.of(stateful(machine, runner));
         this.dirtyLog = new DirtyLog(machine.vm, machine.memory);
         this.migratable = new VmMigratable(this);
         this.state = machine.config.incoming() != null ? RunState.INMIGRATE : RunState.PRELAUNCH;
+    }
+
+    /**
+     * The migration sections, in the order they are restored: the vCPU, its local APIC (after the CPU: the APIC base
+     * and the TSC-deadline MSR come with it), the PICs, I/O APIC and PIT (only with interrupt controllers), COM1, the
+     * RTC and the 8042.
+     */
+    private static List<Stateful<?>> stateful(Machine m, VcpuRunner runner) {
+        List<Stateful<?>> parts = new ArrayList<>();
+        parts.add(new VcpuStateful(runner, m.vcpu));
+        if (m.irqChip != null) {
+            parts.add(IrqChipSections.lapic(m.vcpu.id(), () -> runner.call(m.vcpu::saveLapic), s -> runner.call(() -> {
+                m.vcpu.restoreLapic(s);
+                return null;
+            })));
+            parts.addAll(IrqChipSections.of(m.irqChip));
+        }
+        parts.add(new SerialStateful(m.serial));
+        parts.addAll(m.devices.sections());
+        return parts;
     }
 
     /**
@@ -69,7 +102,17 @@ public final class Vm implements EngineControl, AutoCloseable {
     public static Vm createCold(VmConfig config) {
         Machine m = new Machine(config);
         Vm[] self = new Vm[1];
-        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)));
+        m.build(value -> self[0].runner.finish(VmExit.debugExit(value)), new PlatformControl() {
+            @Override
+            public void requestReset(String source) {
+                self[0].requestReset(source);
+            }
+
+            @Override
+            public void requestPowerOff(String source) {
+                self[0].runner.finish(VmExit.quit("the guest powered off (" + source + ")"));
+            }
+        });
         try {
             self[0] = new Vm(m);
         } catch (RuntimeException e) {
@@ -173,9 +216,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         boolean wasRunning = state == RunState.RUNNING;
         runner.pause();
         runner.call(() -> {
-            machine.loadFirmware();
-            machine.serial.reset();
-            machine.power.reset();
+            machine.resetPlatform();
             return null;
         });
         publish(EngineEvent.now("RESET", Map.of("guest", false, "reason", "host-qmp-system-reset")));
@@ -286,6 +327,32 @@ public final class Vm implements EngineControl, AutoCloseable {
 
     DirtyLog dirtyLog() {
         return dirtyLog;
+    }
+
+    /**
+     * A device's reset request (vCPU thread): with {@code -no-reboot} the engine ends (status 0, as QEMU's), else
+     * the vCPU resets the machine once the guest's instruction is over.
+     */
+    private void requestReset(String source) {
+        if (machine.config.machine().noReboot()) {
+            runner.finish(VmExit.quit("the guest reset the machine (" + source + ") and -no-reboot ends the engine"));
+        } else {
+            runner.requestReset(source);
+        }
+    }
+
+    /**
+     * The guest reset the machine (vCPU thread, out of the guest): reset it unless {@code -no-reboot}, which ends
+     * the engine (a triple fault then as a failure, with its register dump).
+     */
+    private boolean guestReset(String source) {
+        if (machine.config.machine().noReboot()) {
+            return false;
+        }
+        LOG.info("the guest reset the machine ({}); resetting", source);
+        machine.resetPlatform();
+        publish(EngineEvent.now("RESET", Map.of("guest", true, "reason", "guest-reset")));
+        return true;
     }
 
     private void setState(RunState s, String event) {

@@ -34,10 +34,11 @@ import org.jkvm.loader.X86Layout;
  * @param accel       the accelerators to try in order ({@code -accel}, {@code -enable-kvm},
  *                    {@code -machine accel=kvm:tcg}); empty for the default, {@link Backends#DEFAULT}. Not part of
  *                    the migration fingerprint: a guest migrates between backends
+ * @param machine     the platform's options ({@code -machine kernel-irqchip=}, {@code -no-reboot})
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel) {
+        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, MachineOptions machine) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
@@ -60,6 +61,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         Objects.requireNonNull(append, "append");
         Objects.requireNonNull(serial, "serial");
         Objects.requireNonNull(kvmDevice, "kvmDevice");
+        Objects.requireNonNull(machine, "machine");
         accel = List.copyOf(accel);
         if (memoryBytes < X86Layout.MIN_RAM_BYTES || memoryBytes > X86Layout.MAX_RAM_BYTES) {
             throw new EngineException("-m " + (memoryBytes >> 20) + "M is out of range; give between "
@@ -89,6 +91,14 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         }
     }
 
+    /** A configuration with the default {@link MachineOptions} (the form before {@code -machine} options). */
+    public VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
+            CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
+            String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel) {
+        this(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused, pidfile,
+                daemonize, incoming, kvmDevice, abiFingerprint, accel, MachineOptions.DEFAULT);
+    }
+
     /**
      * A configuration without an ABI fingerprint on the default accelerators (the form before
      * {@code -abi-fingerprint} and {@code -accel} existed).
@@ -109,7 +119,13 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
     /** Copy on other accelerators (tests run one guest on each backend). */
     public VmConfig withAccel(List<Accelerator> newAccel) {
         return new VmConfig(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused,
-                pidfile, daemonize, incoming, kvmDevice, abiFingerprint, newAccel);
+                pidfile, daemonize, incoming, kvmDevice, abiFingerprint, newAccel, machine);
+    }
+
+    /** Copy with other platform options. */
+    public VmConfig withMachine(MachineOptions newMachine) {
+        return new VmConfig(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused,
+                pidfile, daemonize, incoming, kvmDevice, abiFingerprint, accel, newMachine);
     }
 
     /**
