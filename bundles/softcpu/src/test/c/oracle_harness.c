@@ -186,6 +186,7 @@ struct batch {
     uint32_t cases, data_size, code_size;
     uint64_t code_va, data_va, gs_base;
     uint8_t *code, *data, *base, *initial;
+    uint8_t *code_clean, *code_exp; /* the code area between cases (HLT, slots) and as this case starts */
 };
 
 static void read_header(FILE *in, struct batch *b) {
@@ -213,29 +214,50 @@ static void read_header(FILE *in, struct batch *b) {
     for (int k = 0; k < MAX_ENDS; k++) {
         memcpy(b->code + 8 * k, &oracle_save_table[k], 8);
     }
+    b->code_clean = malloc(b->code_size);
+    b->code_exp = malloc(b->code_size);
+    if (b->code_clean == NULL || b->code_exp == NULL) {
+        die("out of memory");
+    }
+    memcpy(b->code_clean, b->code, b->code_size);
+    memcpy(b->code_exp, b->code, b->code_size);
     if (syscall(SYS_arch_prctl, ARCH_SET_GS, b->gs_base) != 0) {
         die("arch_prctl(ARCH_SET_GS) failed");
     }
 }
 
-/* Writes the data area's changes against the case's initial image, then restores the base image. */
-static void put_changes(FILE *out, struct batch *b, uint16_t *patch_off, uint8_t *patch_len, int patches) {
-    static uint16_t offs[1 << 16];
-    static uint8_t vals[1 << 16];
-    uint32_t n = 0;
-    for (uint32_t chunk = 0; chunk < b->data_size; chunk += 64) {
-        uint32_t len = b->data_size - chunk < 64 ? b->data_size - chunk : 64;
-        if (memcmp(b->data + chunk, b->initial + chunk, len) == 0) {
+/*
+ * Appends the bytes of area[0, size) that differ from expected[] to offs/vals (offsets plus `bias`), then makes
+ * area equal to restore[] in the chunks that differed.
+ */
+static uint32_t diff_area(uint8_t *area, const uint8_t *expected, const uint8_t *restore, uint32_t size,
+                          uint32_t bias, uint16_t *offs, uint8_t *vals, uint32_t n) {
+    for (uint32_t chunk = 0; chunk < size; chunk += 64) {
+        uint32_t len = size - chunk < 64 ? size - chunk : 64;
+        if (memcmp(area + chunk, expected + chunk, len) == 0) {
             continue;
         }
         for (uint32_t i = chunk; i < chunk + len; i++) {
-            if (b->data[i] != b->initial[i]) {
-                offs[n] = (uint16_t) i;
-                vals[n++] = b->data[i];
+            if (area[i] != expected[i]) {
+                offs[n] = (uint16_t) (i + bias);
+                vals[n++] = area[i];
             }
         }
-        memcpy(b->data + chunk, b->base + chunk, len);
+        memcpy(area + chunk, restore + chunk, len);
     }
+    return n;
+}
+
+/*
+ * Writes the changes the case made: data-area bytes against its initial image (offsets from 0), and code-area
+ * bytes against the code as the case started (offsets from data_size; a case must not write code outside its own
+ * bytes, but if one does both CPUs report it). Then restores the base image and the clean code area.
+ */
+static void put_changes(FILE *out, struct batch *b, uint16_t *patch_off, uint8_t *patch_len, int patches) {
+    static uint16_t offs[1 << 16];
+    static uint8_t vals[1 << 16];
+    uint32_t n = diff_area(b->data, b->initial, b->base, b->data_size, 0, offs, vals, 0);
+    n = diff_area(b->code, b->code_exp, b->code_exp, b->code_size, b->data_size, offs, vals, n);
     for (int p = 0; p < patches; p++) {
         memcpy(b->data + patch_off[p], b->base + patch_off[p], patch_len[p]);
         memcpy(b->initial + patch_off[p], b->base + patch_off[p], patch_len[p]);
@@ -299,6 +321,10 @@ static void read_case(FILE *in, struct batch *b, struct one_case *c) {
         memcpy(s + 2, &disp, 4);
     }
     memcpy(b->code + c->off, c->code, c->len);
+    for (int k = 0; k < c->nends; k++) {
+        memcpy(b->code_exp + c->ends[k], b->code + c->ends[k], STUB_BYTES);
+    }
+    memcpy(b->code_exp + c->off, c->code, c->len);
 }
 
 static void run_one(FILE *in, FILE *out, struct batch *b) {
@@ -332,9 +358,11 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         put_u(out, r.regs[i], 8);
     }
     put_changes(out, b, patch_off, patch_len, c.patches);
-    memset(b->code + c.off, HLT, c.len);
+    memcpy(b->code + c.off, b->code_clean + c.off, c.len);
+    memcpy(b->code_exp + c.off, b->code_clean + c.off, c.len);
     for (int k = 0; k < c.nends; k++) {
-        memset(b->code + c.ends[k], HLT, STUB_BYTES);
+        memcpy(b->code + c.ends[k], b->code_clean + c.ends[k], STUB_BYTES);
+        memcpy(b->code_exp + c.ends[k], b->code_clean + c.ends[k], STUB_BYTES);
     }
 }
 

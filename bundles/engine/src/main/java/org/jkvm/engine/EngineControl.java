@@ -1,7 +1,6 @@
 package org.jkvm.engine;
 
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -10,7 +9,9 @@ import java.util.function.Consumer;
  * shows as is.
  *
  * <p>Migration commands are added by the monitor module on top of this (it sees the engine as a
- * {@code Migratable} through {@link #migratable()}), so this interface stays free of stream concerns.
+ * {@code Migratable} through {@link #migratable()}), so this interface stays free of stream concerns. It speaks no
+ * monitor protocol either: run states and events are engine values ({@link RunState}, {@link EngineEvent}), and the
+ * monitor module spells them as QMP and HMP do.
  */
 public interface EngineControl {
     /** The configuration the VM was built from. */
@@ -19,42 +20,54 @@ public interface EngineControl {
     /** The current run state. */
     RunState state();
 
-    /** The backend that runs the guest ({@code -accel}), for QMP {@code query-kvm} and HMP {@code info kvm}. */
+    /** The backend that runs the guest ({@code -accel}). */
     org.jkvm.hypervisor.Accelerator accelerator();
 
     /**
-     * Whether KVM can run guests on this host (QMP {@code query-kvm}'s {@code present}): true when KVM runs this
-     * guest or opened on the way to another backend; when it was not tried, whether its device is usable.
+     * Whether KVM can run guests on this host: true when KVM runs this guest or opened on the way to another
+     * backend; when it was not tried, whether its device is usable.
      */
     boolean kvmPresent();
 
-    /** Stops the vCPU; does not wait for the guest. A no-op when already paused. Emits STOP. */
+    /** Stops the vCPU; does not wait for the guest. A no-op when already paused. Emits {@link EngineEvent.Stopped}. */
     void stop();
 
-    /** Starts or resumes the vCPU. Emits RESUME. @throws EngineException after a shutdown */
+    /** Starts or resumes the vCPU. Emits {@link EngineEvent.Resumed}. @throws EngineException after a shutdown */
     void cont();
 
-    /** Resets the VM: reloads the firmware and the boot registers, resets the devices; keeps the run state. */
+    /**
+     * Resets the VM: reloads the firmware and the boot registers, resets the devices; keeps the run state. Emits
+     * {@link EngineEvent.Reset} with {@link EngineEvent.Cause#HOST_RESET}.
+     */
     void systemReset();
 
-    /** Asks the guest to power down (jkvm power-control port 0xf5 reads 0xA5). */
+    /**
+     * Asks the guest to power down (jkvm power-control port 0xf5 reads 0xA5). Emits
+     * {@link EngineEvent.PowerdownRequested}.
+     */
     void systemPowerdown();
 
-    /** Ends the VM and the process with status 0 (QMP {@code quit}). Emits SHUTDOWN. */
+    /**
+     * Ends the VM and the process with status 0 (a monitor's quit). Emits {@link EngineEvent.Shutdown} with
+     * {@link EngineEvent.Cause#HOST_QUIT}.
+     */
     void quit();
 
     /**
      * Ends the VM and the process with status 1 and {@code reason} on stderr (e.g. a failed incoming migration,
-     * as QEMU exits then). Emits SHUTDOWN.
+     * as QEMU exits then). Emits {@link EngineEvent.Shutdown} with {@link EngineEvent.Cause#HOST_QUIT}.
      */
     void abort(String reason);
 
-    /** One line per vCPU for {@code info cpus}/{@code query-cpus-fast}: index, thread id, current RIP. */
-    List<Map<String, Object>> cpus();
+    /**
+     * The vCPUs: index, host thread id, current RIP and whether each executes guest code. Reading the RIP of a
+     * running vCPU interrupts it briefly (a kick and a register read on its thread).
+     */
+    List<VcpuInfo> cpus();
 
     /**
-     * Collects the dirty pages KVM and the VMM logged since the previous call (debug command
-     * {@code x-jkvm-dirty-count}); the first call starts logging and returns 0.
+     * Collects the dirty pages the backend and the VMM logged since the previous call (a debugging aid); the first
+     * call starts logging and returns 0.
      *
      * @return the number of pages dirtied since the previous call
      */
@@ -69,9 +82,6 @@ public interface EngineControl {
      * migration wiring in the monitor module.
      */
     void setMigrationState(RunState state);
-
-    /** Publishes an event (e.g. MIGRATION) to every listener, as the engine's own events are. */
-    void publish(EngineEvent event);
 
     /** The VM as the migration engine sees it. */
     org.jkvm.vmstate.Migratable migratable();

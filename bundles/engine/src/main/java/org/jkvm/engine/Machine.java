@@ -9,6 +9,7 @@ import org.jkvm.devices.IgnoredPort;
 import org.jkvm.devices.IoBus;
 import org.jkvm.devices.PlatformControl;
 import org.jkvm.devices.PowerControl;
+import org.jkvm.devices.acpi.AcpiPm;
 import org.jkvm.devices.serial.Serial16550;
 import org.jkvm.engine.chardev.SerialBackend;
 import org.jkvm.engine.cpu.CpuidResolver;
@@ -30,25 +31,28 @@ import org.jkvm.hypervisor.x86.Registers;
 import org.jkvm.hypervisor.x86.SegmentRegister;
 import org.jkvm.hypervisor.x86.SystemRegisters;
 import org.jkvm.loader.BootRegisters;
-import org.jkvm.loader.BootSetup;
-import org.jkvm.loader.ElfLoader;
-import org.jkvm.loader.LoadedImage;
+import org.jkvm.loader.BootRequest;
+import org.jkvm.loader.Images;
+import org.jkvm.loader.KernelLoader;
+import org.jkvm.loader.LoadedKernel;
+import org.jkvm.loader.Module;
+import org.jkvm.loader.acpi.AcpiTables;
 import org.jkvm.memory.GuestMemoryException;
 import org.jkvm.memory.MmapGuestMemory;
 
 /**
  * The native parts of one VM, assembled in order (the backend, RAM, the VM with its dirty-logged RAM, the
  * backend's interrupt controllers and PIT when it has them and {@code -machine kernel-irqchip} allows, the vCPU with
- * its CPUID and TSC, its power-on state for resets, the firmware and its long-mode registers, the PC's devices on
- * the port bus with their interrupt lines) and closed in reverse order. Every failure becomes an
+ * its CPUID and TSC, its power-on state for resets, the kernel or firmware and its entry registers, the PC's devices
+ * on the port bus with their interrupt lines) and closed in reverse order. Every failure becomes an
  * {@link EngineException} with one sentence, after closing what was already opened.
  */
 final class Machine implements AutoCloseable {
     static final String BUNDLED_NAME = "the bundled " + Firmware.FILE_NAME;
-
     final VmConfig config;
     final byte[] image;
     final String imageName;
+    final List<Module> modules;
     final List<AutoCloseable> owned = new ArrayList<>();
     final IoBus pio = new IoBus("pio");
     final IoBus mmio = new IoBus("mmio");
@@ -70,17 +74,20 @@ final class Machine implements AutoCloseable {
     PcDevices devices;
     Serial16550 serial;
     DebugExit debugExit;
+    AcpiPm acpi;
 
     Machine(VmConfig config) {
         this.config = config;
         Path kernel = config.kernel();
-        this.image = kernel == null ? Firmware.image() : ElfLoader.readFile(kernel);
+        this.image = kernel == null ? Firmware.image()
+                : Images.read(kernel, "kernel file", "-kernel", KernelLoader.MAX_KERNEL_BYTES);
         this.imageName = kernel == null ? BUNDLED_NAME : kernel.toString();
+        this.modules = config.initrd() == null ? List.of() : Module.readAll(config.initrd());
     }
 
     /**
-     * Opens everything; {@code onDebugExit} receives debug-exit values and {@code platform} the guest's reset and
-     * power-off requests, both on the vCPU thread.
+     * Opens everything; {@code onDebugExit} receives debug-exit values and {@code platform} the guest's power-off and
+     * reset requests, both on the vCPU thread.
      */
     void build(java.util.function.IntConsumer onDebugExit, PlatformControl platform) {
         try {
@@ -101,7 +108,7 @@ final class Machine implements AutoCloseable {
             if (config.incoming() == null) {
                 // A destination's RAM and registers all come from the stream (and its RAM must start zero):
                 // loading the firmware there would only delay the monitors. A reset loads it (systemReset).
-                loadFirmware();
+                loadKernel();
             }
             serialBackend = own(SerialBackend.open(config.serial()));
             clock = own(new EngineClock());
@@ -111,6 +118,9 @@ final class Machine implements AutoCloseable {
             pio.register(DebugExit.PORT, 1, debugExit);
             pio.register(PowerControl.PORT, 1, power);
             pio.register(IgnoredPort.POST_PORT, 1, new IgnoredPort("post"));
+            // The PM timer counts guest time (the host's monotonic time, the guest's on KVM); the SCI is IRQ 9.
+            acpi = new AcpiPm(irqLines.line(AcpiTables.SCI_IRQ), clock, platform);
+            pio.register(AcpiTables.PM_BASE, AcpiPm.PORTS, acpi);
         } catch (HypervisorUnavailableException e) {
             close();
             throw new EngineException(e.getMessage(), e);
@@ -147,14 +157,15 @@ final class Machine implements AutoCloseable {
 
     /**
      * A system reset, on the vCPU's owner thread with the vCPU out of the guest: the devices, then the CPU, local
-     * APIC, PICs, I/O APIC and PIT as they were created, then the firmware loaded again, as a PC's reset line and
-     * its firmware would. RAM is kept (a reset does not clear it).
+     * APIC, PICs, I/O APIC and PIT as they were created, then the kernel or firmware loaded again, as a PC's reset
+     * line and its firmware would. RAM is kept (a reset does not clear it).
      */
     void resetPlatform() {
         devices.reset();
         power.reset();
+        acpi.reset();
         powerOn.apply(vcpu, irqChip);
-        loadFirmware();
+        loadKernel();
     }
 
     /**
@@ -175,19 +186,31 @@ final class Machine implements AutoCloseable {
         return khz;
     }
 
-    /** (Re)loads the firmware and sets the long-mode entry registers; on the vCPU's owner thread. */
-    void loadFirmware() {
-        LoadedImage loaded = ElfLoader.load(image, imageName, memory);
-        BootRegisters boot = BootSetup.setUp(memory, loaded, config.append());
-        SegmentRegister code = SegmentRegister.code64(boot.codeSel());
-        SegmentRegister data = new SegmentRegister(boot.dataSel(), 0, 0xffffffff, 3, true, 0, true, false, false,
-                true, true, false);
-        SystemRegisters s = vcpu.systemRegisters().withSegments(code, data)
+    /**
+     * (Re)loads the kernel or firmware with its initrd and the ACPI tables, and sets the entry registers its boot
+     * protocol asks for (long mode for the jkvm firmware and Linux's 64-bit entry, 32-bit protected mode without
+     * paging for multiboot, PVH and Linux's 32-bit entry); on the vCPU's owner thread.
+     *
+     * @return what was loaded
+     */
+    LoadedKernel loadKernel() {
+        LoadedKernel k = KernelLoader.load(memory, new BootRequest(image, imageName, modules, config.append(),
+                config.vcpus()));
+        BootRegisters boot = k.registers();
+        SegmentRegister code = boot.longMode() ? SegmentRegister.code64(boot.codeSel())
+                : SegmentRegister.flat32(boot.codeSel(), true);
+        SegmentRegister data = SegmentRegister.flat32(boot.dataSel(), false);
+        // From the reset state, so a system reset also drops the guest's TR, LDT, CR2 and paging.
+        SystemRegisters s = SystemRegisters.reset().withSegments(code, data)
                 .withControl(boot.cr0(), boot.cr3(), boot.cr4(), boot.efer())
-                .withTables(new DescriptorTable(boot.gdtBase(), boot.gdtLimit()), new DescriptorTable(0, 0));
+                .withTables(new DescriptorTable(boot.gdtBase(), boot.gdtLimit()),
+                        new DescriptorTable(boot.idtBase(), boot.idtLimit()));
         vcpu.setSystemRegisters(s);
-        vcpu.setRegisters(new Registers(0, 0, 0, 0, boot.rsi(), boot.rdi(), boot.rsp(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                boot.rip(), boot.rflags()));
+        BootRegisters.Gprs g = boot.gprs();
+        vcpu.setRegisters(Registers.builder().rax(g.rax()).rbx(g.rbx()).rcx(g.rcx()).rsi(g.rsi()).rdi(g.rdi())
+                .rsp(boot.rsp()).rip(boot.rip()).rflags(boot.rflags()).build());
+        org.slf4j.LoggerFactory.getLogger(Machine.class).debug("loaded {}: {}", imageName, k.description());
+        return k;
     }
 
     private <T extends AutoCloseable> T own(T resource) {

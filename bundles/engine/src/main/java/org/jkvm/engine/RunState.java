@@ -1,9 +1,7 @@
 package org.jkvm.engine;
 
-import java.util.Locale;
-
 /**
- * The VM's run state, with QEMU's {@code query-status} names (docs/contracts.md §4).
+ * The VM's run state: QEMU's set (docs/contracts.md §4), whose names the monitor module gives them on the wire.
  */
 public enum RunState {
     /** Created and not yet started ({@code -S} before the first {@code cont}). */
@@ -21,12 +19,7 @@ public enum RunState {
     /** The guest shut down or failed; the process is about to exit. */
     SHUTDOWN;
 
-    /** The QMP status string, e.g. {@code "finish-migrate"}. */
-    public String qmpName() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
-    /** Whether QMP reports {@code "running": true}. */
+    /** Whether the vCPU executes guest code in this state. */
     public boolean running() {
         return this == RUNNING;
     }

@@ -3,8 +3,9 @@ package org.jkvm.engine;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Auto-converge throttling: while {@code percent > 0}, the vCPU sleeps {@code 10 ms * p / (100 - p)} after each
- * 10 ms of running (QEMU's cpu-throttle timeslice). A daemon thread, started on first use, sends the sleeps.
+ * Auto-converge throttling: while {@code percent > 0}, the vCPU sleeps {@link #sleepNanos(int)} ({@code 10 ms * p /
+ * (100 - p)}) after each 10 ms of running (QEMU's cpu-throttle timeslice), so it runs {@code 100 - p} % of the time.
+ * A daemon thread, started on first use, sends the sleeps.
  */
 final class Throttle {
     private static final long SLICE_NS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -33,11 +34,16 @@ final class Throttle {
         return percent;
     }
 
+    /** The vCPU's sleep after each running slice at {@code p} percent, in nanoseconds (0 when not throttled). */
+    static long sleepNanos(int p) {
+        return p == 0 ? 0 : SLICE_NS * p / (100 - p);
+    }
+
     private void loop() {
         try {
             while (vm.state() != RunState.SHUTDOWN) {
                 int p = percent;
-                long sleep = p == 0 ? 0 : SLICE_NS * p / (100 - p);
+                long sleep = sleepNanos(p);
                 if (sleep > 0 && vm.state() == RunState.RUNNING) {
                     vm.runner().throttleSleep(sleep);
                 }

@@ -1,9 +1,7 @@
 package org.jkvm.engine;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -65,7 +63,7 @@ public final class Vm implements EngineControl, AutoCloseable {
     /**
      * The migration sections, in the order they are restored: the vCPU, its local APIC (after the CPU: the APIC base
      * and the TSC-deadline MSR come with it), the PICs, I/O APIC and PIT (only with interrupt controllers), COM1, the
-     * RTC and the 8042.
+     * ACPI PM device, the RTC and the 8042.
      */
     private static List<Stateful<?>> stateful(Machine m, VcpuRunner runner) {
         List<Stateful<?>> parts = new ArrayList<>();
@@ -78,6 +76,7 @@ public final class Vm implements EngineControl, AutoCloseable {
             parts.addAll(IrqChipSections.of(m.irqChip));
         }
         parts.add(new SerialStateful(m.serial));
+        parts.add(new AcpiPmStateful(m.acpi));
         parts.addAll(m.devices.sections());
         return parts;
     }
@@ -104,13 +103,13 @@ public final class Vm implements EngineControl, AutoCloseable {
         Vm[] self = new Vm[1];
         m.build(value -> self[0].runner.finish(VmExit.debugExit(value)), new PlatformControl() {
             @Override
-            public void requestReset(String source) {
-                self[0].requestReset(source);
+            public void requestPowerOff(String source) {
+                self[0].runner.finish(VmExit.quit("the guest powered off (" + source + ")"));
             }
 
             @Override
-            public void requestPowerOff(String source) {
-                self[0].runner.finish(VmExit.quit("the guest powered off (" + source + ")"));
+            public void requestReset(String source) {
+                self[0].requestReset(source);
             }
         });
         try {
@@ -177,7 +176,8 @@ public final class Vm implements EngineControl, AutoCloseable {
         if (state == RunState.RUNNING) {
             runner.pause();
             machine.serialBackend.flushPartialLine();
-            setState(RunState.PAUSED, "STOP");
+            state = RunState.PAUSED;
+            emit(new EngineEvent.Stopped(EngineEvent.nowMicros()));
         }
     }
 
@@ -199,7 +199,8 @@ public final class Vm implements EngineControl, AutoCloseable {
         }
         // RUNNING before the vCPU goes: a guest that ends at once (HLT, debug exit) sets SHUTDOWN on the vCPU
         // thread, which must not be overwritten afterwards.
-        setState(RunState.RUNNING, "RESUME");
+        state = RunState.RUNNING;
+        emit(new EngineEvent.Resumed(EngineEvent.nowMicros()));
         runner.resume();
     }
 
@@ -219,10 +220,37 @@ public final class Vm implements EngineControl, AutoCloseable {
             machine.resetPlatform();
             return null;
         });
-        publish(EngineEvent.now("RESET", Map.of("guest", false, "reason", "host-qmp-system-reset")));
+        emit(new EngineEvent.Reset(EngineEvent.Cause.HOST_RESET, EngineEvent.nowMicros()));
         if (wasRunning) {
             runner.resume();
         }
+    }
+
+    /**
+     * A device's reset request (vCPU thread, inside the guest's port write): with {@code -no-reboot} the engine ends
+     * (status 0, as QEMU's), else the vCPU resets the machine once the guest's instruction is over
+     * ({@link #guestReset}).
+     */
+    private void requestReset(String source) {
+        if (machine.config.machine().noReboot()) {
+            runner.finish(VmExit.quit("the guest reset the machine (" + source + ") and -no-reboot ends the engine"));
+        } else {
+            runner.requestReset(source);
+        }
+    }
+
+    /**
+     * The guest reset the machine (vCPU thread, out of the guest): reset it unless {@code -no-reboot}, which ends
+     * the engine (a triple fault then as a failure, with its register dump).
+     */
+    private boolean guestReset(String source) {
+        if (machine.config.machine().noReboot()) {
+            return false;
+        }
+        LOG.info("the guest reset the machine ({})", source);
+        machine.resetPlatform();
+        emit(new EngineEvent.Reset(EngineEvent.Cause.GUEST_RESET, EngineEvent.nowMicros()));
+        return true;
     }
 
     @Override
@@ -231,7 +259,8 @@ public final class Vm implements EngineControl, AutoCloseable {
             throw new EngineException("the VM has already shut down");
         }
         machine.power.requestShutdown();
-        publish(EngineEvent.now("POWERDOWN", Map.of()));
+        machine.acpi.pressPowerButton();
+        emit(new EngineEvent.PowerdownRequested(EngineEvent.nowMicros()));
     }
 
     @Override
@@ -247,14 +276,9 @@ public final class Vm implements EngineControl, AutoCloseable {
     }
 
     @Override
-    public List<Map<String, Object>> cpus() {
-        Map<String, Object> cpu = new LinkedHashMap<>();
-        cpu.put("cpu-index", 0);
-        cpu.put("thread-id", (long) runner.nativeThreadId());
-        cpu.put("qom-path", "/machine/unattached/device[0]");
-        cpu.put("target", "x86_64");
-        cpu.put("halted", state != RunState.RUNNING);
-        return List.of(cpu);
+    public List<VcpuInfo> cpus() {
+        long rip = runner.rip();
+        return List.of(new VcpuInfo(0, runner.nativeThreadId(), rip, state != RunState.RUNNING));
     }
 
     @Override
@@ -270,13 +294,14 @@ public final class Vm implements EngineControl, AutoCloseable {
     @Override
     public synchronized void setMigrationState(RunState s) {
         if (state == RunState.RUNNING || state == RunState.SHUTDOWN) {
-            throw new EngineException("cannot mark the VM " + s.qmpName() + " while it is " + state.qmpName());
+            throw new EngineException("cannot set the run state " + s + " while the VM is " + state
+                    + "; pause it first");
         }
         state = s;
     }
 
-    @Override
-    public void publish(EngineEvent event) {
+    /** Tells every listener, on this thread; a failing listener is logged and the others still hear it. */
+    private void emit(EngineEvent event) {
         for (Consumer<EngineEvent> l : listeners) {
             try {
                 l.accept(event);
@@ -329,47 +354,15 @@ public final class Vm implements EngineControl, AutoCloseable {
         return dirtyLog;
     }
 
-    /**
-     * A device's reset request (vCPU thread): with {@code -no-reboot} the engine ends (status 0, as QEMU's), else
-     * the vCPU resets the machine once the guest's instruction is over.
-     */
-    private void requestReset(String source) {
-        if (machine.config.machine().noReboot()) {
-            runner.finish(VmExit.quit("the guest reset the machine (" + source + ") and -no-reboot ends the engine"));
-        } else {
-            runner.requestReset(source);
-        }
-    }
-
-    /**
-     * The guest reset the machine (vCPU thread, out of the guest): reset it unless {@code -no-reboot}, which ends
-     * the engine (a triple fault then as a failure, with its register dump).
-     */
-    private boolean guestReset(String source) {
-        if (machine.config.machine().noReboot()) {
-            return false;
-        }
-        LOG.info("the guest reset the machine ({}); resetting", source);
-        machine.resetPlatform();
-        publish(EngineEvent.now("RESET", Map.of("guest", true, "reason", "guest-reset")));
-        return true;
-    }
-
-    private void setState(RunState s, String event) {
-        state = s;
-        publish(EngineEvent.now(event, Map.of()));
-    }
-
     private void vcpuFinished(VmExit why) {
         state = RunState.SHUTDOWN;
         // The engine's Main prints failures to the user; the log keeps them for debugging.
         ProgressLog.info(LOG, "VM ended: {}{}{}", why.reason(), why.registerDump().isEmpty() ? "" : "\n",
                 why.registerDump());
         machine.serialBackend.close();
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("guest", !quitting);
-        data.put("reason", quitting ? "host-qmp-quit" : why.failure() ? "guest-panic" : "guest-shutdown");
-        publish(EngineEvent.now("SHUTDOWN", data));
+        EngineEvent.Cause cause = quitting ? EngineEvent.Cause.HOST_QUIT
+                : why.failure() ? EngineEvent.Cause.GUEST_PANIC : EngineEvent.Cause.GUEST_SHUTDOWN;
+        emit(new EngineEvent.Shutdown(cause, EngineEvent.nowMicros()));
         exit.complete(why);
     }
 

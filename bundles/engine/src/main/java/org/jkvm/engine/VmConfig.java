@@ -11,15 +11,16 @@ import org.jkvm.loader.X86Layout;
 /**
  * The whole configuration of one engine process, validated once at construction (Aeron's {@code conclude()}):
  * everything later code reads is known to be consistent. Built from a QEMU-style command line by
- * {@link VmConfigParser}.
+ * {@link VmConfigParser}; in code with {@link #builder()}, which names every setting.
  *
  * @param name        the VM name ({@code -name})
  * @param uuid        the VM UUID ({@code -uuid}), random when not given
  * @param memoryBytes guest RAM in bytes ({@code -m}), a multiple of 1 MiB
  * @param vcpus       number of vCPUs ({@code -smp}); only 1 is supported
  * @param cpu         the CPU model and feature changes ({@code -cpu})
- * @param kernel      the firmware image ({@code -kernel}), or null for the bundled firmware
- * @param append      the firmware command line ({@code -append})
+ * @param kernel      the kernel ({@code -kernel}: a Linux bzImage, a PVH ELF, a multiboot kernel or a jkvm
+ *                    firmware image), or null for the bundled firmware
+ * @param append      the kernel or firmware command line ({@code -append})
  * @param serial      the COM1 backend ({@code -serial})
  * @param monitor     the HMP monitor backend ({@code -monitor}), or null
  * @param qmp         the QMP monitor socket ({@code -qmp}), or null
@@ -34,11 +35,14 @@ import org.jkvm.loader.X86Layout;
  * @param accel       the accelerators to try in order ({@code -accel}, {@code -enable-kvm},
  *                    {@code -machine accel=kvm:tcg}); empty for the default, {@link Backends#DEFAULT}. Not part of
  *                    the migration fingerprint: a guest migrates between backends
+ * @param initrd      the {@code -initrd} value as given (files separated by commas, multiboot modules with their
+ *                    arguments), or null
  * @param machine     the platform's options ({@code -machine kernel-irqchip=}, {@code -no-reboot})
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, MachineOptions machine) {
+        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd,
+        MachineOptions machine) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
@@ -89,43 +93,33 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         if (daemonize && (serial instanceof CharDev.Stdio || monitor instanceof CharDev.Stdio)) {
             throw new EngineException("-daemonize cannot be combined with a stdio backend; use a file or a socket");
         }
-    }
-
-    /** A configuration with the default {@link MachineOptions} (the form before {@code -machine} options). */
-    public VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
-            CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-            String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel) {
-        this(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused, pidfile,
-                daemonize, incoming, kvmDevice, abiFingerprint, accel, MachineOptions.DEFAULT);
+        if (initrd != null && kernel == null) {
+            throw new EngineException("-initrd needs -kernel: the bundled firmware takes no initrd; add -kernel with "
+                    + "a Linux, PVH or multiboot kernel");
+        }
     }
 
     /**
-     * A configuration without an ABI fingerprint on the default accelerators (the form before
-     * {@code -abi-fingerprint} and {@code -accel} existed).
+     * A builder with every default: name {@code jkvm}, a random UUID, {@link #DEFAULT_MEMORY_BYTES}, one vCPU,
+     * {@link CpuSpec#DEFAULT}, the bundled firmware with an empty command line, serial output discarded, no monitors,
+     * running at once, the KVM device of {@link #defaultKvmDevice()} and the default accelerators. The only way to
+     * make a configuration in code: every setting is named (the record's constructor is positional).
      */
-    public VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
-            CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-            String incoming, Path kvmDevice) {
-        this(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused, pidfile,
-                daemonize, incoming, kvmDevice, null, List.of());
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's settings, to change some (tests run one guest on each backend). */
+    public Builder toBuilder() {
+        return new Builder().name(name).uuid(uuid).memoryBytes(memoryBytes).vcpus(vcpus).cpu(cpu).kernel(kernel)
+                .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(startPaused).pidfile(pidfile)
+                .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abiFingerprint)
+                .accel(accel).initrd(initrd).machine(machine);
     }
 
     /** A configuration with every default and the given RAM size, for tests and embedding. */
     public static VmConfig defaults(long memoryBytes) {
-        return new VmConfig("jkvm", UUID.randomUUID(), memoryBytes, 1, CpuSpec.DEFAULT, null, "",
-                new CharDev.Null(), null, null, false, null, false, null, defaultKvmDevice(), null, List.of());
-    }
-
-    /** Copy on other accelerators (tests run one guest on each backend). */
-    public VmConfig withAccel(List<Accelerator> newAccel) {
-        return new VmConfig(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused,
-                pidfile, daemonize, incoming, kvmDevice, abiFingerprint, newAccel, machine);
-    }
-
-    /** Copy with other platform options. */
-    public VmConfig withMachine(MachineOptions newMachine) {
-        return new VmConfig(name, uuid, memoryBytes, vcpus, cpu, kernel, append, serial, monitor, qmp, startPaused,
-                pidfile, daemonize, incoming, kvmDevice, abiFingerprint, accel, newMachine);
+        return builder().memoryBytes(memoryBytes).build();
     }
 
     /**
@@ -140,5 +134,160 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         }
         String env = System.getenv(KVM_DEVICE_ENV);
         return env == null || env.isBlank() ? DEFAULT_KVM_DEVICE : Path.of(env);
+    }
+
+    /**
+     * Collects the settings of a {@link VmConfig} by name; {@link #build()} validates them (the record's constructor
+     * does). Each setter takes the value as the record component of the same name documents it. Not thread-safe;
+     * one per configuration.
+     */
+    public static final class Builder {
+        private String name = "jkvm";
+        private UUID uuid;
+        private long memoryBytes = DEFAULT_MEMORY_BYTES;
+        private int vcpus = 1;
+        private CpuSpec cpu = CpuSpec.DEFAULT;
+        private Path kernel;
+        private String append = "";
+        private CharDev serial = new CharDev.Null();
+        private CharDev monitor;
+        private CharDev qmp;
+        private boolean startPaused;
+        private Path pidfile;
+        private boolean daemonize;
+        private String incoming;
+        private Path kvmDevice;
+        private String abiFingerprint;
+        private List<Accelerator> accel = List.of();
+        private String initrd;
+        private MachineOptions machine = MachineOptions.DEFAULT;
+
+        private Builder() {
+        }
+
+        /** {@code -name}. */
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        /** {@code -uuid}; null (the default) picks a random one at {@link #build()}. */
+        public Builder uuid(UUID v) {
+            uuid = v;
+            return this;
+        }
+
+        /** {@code -m}, in bytes. */
+        public Builder memoryBytes(long v) {
+            memoryBytes = v;
+            return this;
+        }
+
+        /** {@code -smp}. */
+        public Builder vcpus(int v) {
+            vcpus = v;
+            return this;
+        }
+
+        /** {@code -cpu}. */
+        public Builder cpu(CpuSpec v) {
+            cpu = v;
+            return this;
+        }
+
+        /** {@code -kernel}; null for the bundled firmware. */
+        public Builder kernel(Path v) {
+            kernel = v;
+            return this;
+        }
+
+        /** {@code -append}. */
+        public Builder append(String v) {
+            append = v;
+            return this;
+        }
+
+        /** {@code -serial}. */
+        public Builder serial(CharDev v) {
+            serial = v;
+            return this;
+        }
+
+        /** {@code -monitor}, or null. */
+        public Builder monitor(CharDev v) {
+            monitor = v;
+            return this;
+        }
+
+        /** {@code -qmp}, or null. */
+        public Builder qmp(CharDev v) {
+            qmp = v;
+            return this;
+        }
+
+        /** {@code -S}. */
+        public Builder startPaused(boolean v) {
+            startPaused = v;
+            return this;
+        }
+
+        /** {@code -pidfile}, or null. */
+        public Builder pidfile(Path v) {
+            pidfile = v;
+            return this;
+        }
+
+        /** {@code -daemonize}. */
+        public Builder daemonize(boolean v) {
+            daemonize = v;
+            return this;
+        }
+
+        /** {@code -incoming}, or null. */
+        public Builder incoming(String v) {
+            incoming = v;
+            return this;
+        }
+
+        /** {@code -kvm-device}; null (the default) means {@link VmConfig#defaultKvmDevice()} at {@link #build()}. */
+        public Builder kvmDevice(Path v) {
+            kvmDevice = v;
+            return this;
+        }
+
+        /** {@code -abi-fingerprint}, or null. */
+        public Builder abiFingerprint(String v) {
+            abiFingerprint = v;
+            return this;
+        }
+
+        /** {@code -accel} and its aliases, in order; empty for the default. */
+        public Builder accel(List<Accelerator> v) {
+            accel = v;
+            return this;
+        }
+
+        /** {@code -initrd} as given (comma-separated files), or null. */
+        public Builder initrd(String v) {
+            initrd = v;
+            return this;
+        }
+
+        /** {@code -machine kernel-irqchip=} and {@code -no-reboot}. */
+        public Builder machine(MachineOptions v) {
+            machine = v;
+            return this;
+        }
+
+        /**
+         * The configuration.
+         *
+         * @throws EngineException naming the first bad setting
+         */
+        public VmConfig build() {
+            return new VmConfig(name, uuid == null ? VmConfigParser.randomUuid() : uuid, memoryBytes, vcpus, cpu,
+                    kernel, append, serial, monitor, qmp, startPaused, pidfile, daemonize, incoming,
+                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd, machine);
+        }
     }
 }

@@ -16,6 +16,7 @@ import org.jkvm.hypervisor.Accelerator;
  * <pre>
  * -name NAME | guest=NAME       -uuid UUID               -m 256M | 1G | 512 (MiB) | size=1G
  * -smp 1 | cpus=1[,...]         -cpu MODEL[,+f][,-f]     -kernel FILE            -append "k=v ..."
+ * -initrd FILE[ ARGS][,FILE[ ARGS]]... (multiboot modules; a Linux or PVH kernel's initrd)
  * -serial file:P | unix:P,server[,nowait] | stdio | null
  * -monitor unix:P,server[,nowait] | stdio | none         -qmp unix:P,server[,nowait]
  * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH   -abi-fingerprint STRING
@@ -28,8 +29,8 @@ import org.jkvm.hypervisor.Accelerator;
  */
 public final class VmConfigParser {
     private static final Set<String> WITH_VALUE = Set.of("name", "uuid", "m", "smp", "cpu", "kernel", "append",
-            "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device", "display",
-            "accel", "abi-fingerprint");
+            "initrd", "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device",
+            "display", "accel", "abi-fingerprint");
     private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
             "no-user-config", "no-reboot");
 
@@ -49,6 +50,7 @@ public final class VmConfigParser {
         CpuSpec cpu = CpuSpec.DEFAULT;
         Path kernel = null;
         String append = "";
+        String initrd = null;
         CharDev serial = new CharDev.Null();
         CharDev monitor = null;
         CharDev qmp = null;
@@ -98,6 +100,7 @@ public final class VmConfigParser {
                 case "cpu" -> cpu = CpuSpec.parse(v);
                 case "kernel" -> kernel = Path.of(v);
                 case "append" -> append = v;
+                case "initrd" -> initrd = v;
                 case "serial" -> serial = CharDev.parse("-serial", v, true);
                 case "monitor" -> monitor = CharDev.parse("-monitor", v, false);
                 case "qmp" -> qmp = CharDev.parse("-qmp", v, false);
@@ -118,9 +121,10 @@ public final class VmConfigParser {
         if (monitor instanceof CharDev.Null) {
             monitor = null;
         }
-        return new VmConfig(name, uuid == null ? randomUuid() : uuid, memory, smp, cpu, kernel, append,
-                serial, monitor, qmp, paused, pidfile, daemonize, incoming, kvmDevice, abi,
-                accelerators(accel, machineAccel), machine);
+        return VmConfig.builder().name(name).uuid(uuid).memoryBytes(memory).vcpus(smp).cpu(cpu).kernel(kernel)
+                .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(paused).pidfile(pidfile)
+                .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abi)
+                .accel(accelerators(accel, machineAccel)).initrd(initrd).machine(machine).build();
     }
 
     /**

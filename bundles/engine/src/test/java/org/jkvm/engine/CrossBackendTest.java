@@ -106,11 +106,16 @@ class CrossBackendTest {
         return MachineOptions.DEFAULT.withIrqchip(MachineOptions.IrqChip.ON);
     }
 
+    private VmConfig config(Accelerator accel, String cpu) {
+        return config(accel, cpu, MachineOptions.DEFAULT);
+    }
+
     private VmConfig config(Accelerator accel, String cpu, MachineOptions machine) {
-        return new VmConfig("x", UUID.fromString("c7a5fdbd-cdaf-9455-926a-d65c16db1809"), 64L << 20, 1,
-                CpuSpec.parse(cpu), null, "workload=verify mib=1 rate=200 hb_ms=100 exit_after=3",
-                new CharDev.FileDev(dir.resolve(accel.optionName() + ".log")), null, null, false, null, false, null,
-                VmConfig.defaultKvmDevice(), null, List.of(accel), machine);
+        return VmConfig.builder().name("x").uuid(UUID.fromString("c7a5fdbd-cdaf-9455-926a-d65c16db1809"))
+                .memoryBytes(64L << 20).cpu(CpuSpec.parse(cpu))
+                .append("workload=verify mib=1 rate=200 hb_ms=100 exit_after=3")
+                .serial(new CharDev.FileDev(dir.resolve(accel.optionName() + ".log"))).accel(List.of(accel))
+                .machine(machine).build();
     }
 
     @Test
@@ -162,7 +167,7 @@ class CrossBackendTest {
             String cpu = "qemu64,tsc-frequency=" + half * 1000L;
             Vm vm;
             try {
-                vm = Vm.create(config(a, cpu, MachineOptions.DEFAULT));
+                vm = Vm.create(config(a, cpu));
             } catch (EngineException e) {
                 assertEquals(Accelerator.KVM, a, "only KVM may be unable to scale the TSC: " + e.getMessage());
                 assertTrue(e.getMessage().startsWith("-cpu " + cpu + ": KVM cannot run the guest TSC at " + half

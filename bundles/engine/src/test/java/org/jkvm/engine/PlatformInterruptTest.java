@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import org.jkvm.hypervisor.Accelerator;
@@ -56,9 +55,9 @@ class PlatformInterruptTest {
         Path elf = dir.resolve("platform.elf");
         Files.write(elf, TinyElf.elf32(HexFormat.of().parseHex(CODE), true, 0));
         MachineOptions machine = new MachineOptions(MachineOptions.IrqChip.ON, true);
-        return new VmConfig("platform", UUID.randomUUID(), 16L << 20, 1, CpuSpec.parse("qemu64"), elf, "", serial,
-                null, null, false, null, false, incoming, Require.kvmDevice(), null, List.of(Accelerator.KVM),
-                machine);
+        return VmConfig.builder().name("platform").memoryBytes(16L << 20).cpu(CpuSpec.parse("qemu64")).kernel(elf)
+                .serial(serial).incoming(incoming).kvmDevice(Require.kvmDevice()).accel(List.of(Accelerator.KVM))
+                .machine(machine).build();
     }
 
     /** Creates the VM with a serial socket that start-up waits on, and connects to it. */
@@ -115,7 +114,8 @@ class PlatformInterruptTest {
             source.machine().memory.read(0, ram);
             source.quit();
         }
-        assertEquals(List.of("cpu#0", "lapic#0", "pic#0", "ioapic#0", "pit#0", "serial#0", "rtc#0", "i8042#0"),
+        assertEquals(List.of("cpu#0", "lapic#0", "pic#0", "ioapic#0", "pit#0", "serial#0", "acpi-pm#0", "rtc#0",
+                "i8042#0"),
                 state.stream().map(StateSection::label).toList());
 
         Path sock = dir.resolve("dest.sock");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.UUID;
 
 import org.jkvm.hypervisor.x86.ActivityState;
 import org.jkvm.hypervisor.x86.CpuState;
@@ -27,21 +26,21 @@ class TinyGuestTest {
     private Vm boot(byte[] code, MachineOptions machine) throws Exception {
         Path elf = dir.resolve("tiny.elf");
         Files.write(elf, TinyElf.elf32(code, true, 0));
-        return Vm.create(new VmConfig("tiny", UUID.randomUUID(), 16L << 20, 1, CpuSpec.parse("qemu64"), elf, "",
-                new CharDev.FileDev(dir.resolve("serial.log")), null, null, false, null, false, null,
-                VmConfig.defaultKvmDevice()).withMachine(machine));
+        return Vm.create(VmConfig.builder().name("tiny").memoryBytes(16L << 20).cpu(CpuSpec.parse("qemu64"))
+                .kernel(elf).serial(new CharDev.FileDev(dir.resolve("serial.log"))).machine(machine).build());
     }
 
+    /**
+     * The guest writes port 0x80 once, then spins in {@code jmp $} without another exit; only the kick gets the vCPU
+     * out. Without it, stop() fails after the runner's 30 s command timeout ("the vCPU did not answer").
+     */
     @Test
     void stopInterruptsAGuestThatNeverExits() throws Exception {
-        try (Vm vm = boot(new byte[] {(byte) 0xeb, (byte) 0xfe})) { // jmp $
+        try (Vm vm = boot(new byte[] {(byte) 0xe6, (byte) 0x80, (byte) 0xeb, (byte) 0xfe})) { // out 0x80, al; jmp $
             vm.cont();
-            Thread.sleep(200);
-            long t0 = System.nanoTime();
+            Await.until("the guest has run up to its endless loop", () -> vm.ioExits() == 1);
             vm.stop();
-            long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(RunState.PAUSED, vm.state());
-            assertTrue(ms < 5000, "stop took " + ms + " ms: the kick did not interrupt KVM_RUN");
             vm.cont();
             vm.quit();
             assertEquals(0, vm.awaitExit().status());
@@ -142,9 +141,8 @@ class TinyGuestTest {
         Path elf = dir.resolve("echo.elf");
         Files.write(elf, TinyElf.elf32(echo, true, 0));
         Path sock = dir.resolve("serial.sock");
-        try (Vm vm = Vm.create(new VmConfig("echo", UUID.randomUUID(), 16L << 20, 1, CpuSpec.parse("qemu64"), elf,
-                "", new CharDev.UnixDev(sock, true, false), null, null, false, null, false, null,
-                VmConfig.defaultKvmDevice()));
+        try (Vm vm = Vm.create(VmConfig.builder().name("echo").memoryBytes(16L << 20).cpu(CpuSpec.parse("qemu64"))
+                .kernel(elf).serial(new CharDev.UnixDev(sock, true, false)).build());
                 var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
             ch.connect(java.net.UnixDomainSocketAddress.of(sock));
             vm.cont();
@@ -160,27 +158,28 @@ class TinyGuestTest {
         }
     }
 
+    /**
+     * What jkvm controls in throttling, without timing the guest: at 75 % the vCPU thread takes sleeps of exactly
+     * three running slices (30 ms after each 10 ms slice), the guest goes on running between them, and 0 stops them.
+     * How much slower the guest gets is a rate on a shared host: EngineBench measures it ({@code -Dthrottle=75}).
+     */
     @Test
-    void throttleSlowsTheGuestDown() throws Exception {
-        // loop: out 0x80, al; jmp loop: the I/O exit count measures how much the guest ran
+    void throttleSleepsTheVcpuBetweenSlicesAndTheGuestRunsOn() throws Exception {
+        assertEquals(30_000_000L, Throttle.sleepNanos(75));
+        assertEquals(10_000_000L, Throttle.sleepNanos(50));
+        assertEquals(0L, Throttle.sleepNanos(0));
+        // loop: out 0x80, al; jmp loop: the I/O exit count shows that the guest runs
         try (Vm vm = boot(new byte[] {(byte) 0xe6, (byte) 0x80, (byte) 0xeb, (byte) 0xfc})) {
             vm.cont();
-            Thread.sleep(300);
-            long free = exitsDuring(vm, 1000);
+            Await.until("the guest runs", () -> vm.ioExits() > 100);
+            assertEquals(0, vm.runner().throttleSleeps(), "no sleeps before a throttle is set");
             vm.migratable().setThrottle(75);
-            Thread.sleep(100);
-            long throttled = exitsDuring(vm, 1000);
+            Await.until("five throttle sleeps", () -> vm.runner().throttleSleeps() >= 5);
+            long exits = vm.ioExits();
+            Await.until("the throttled guest still runs", () -> vm.ioExits() > exits + 100);
+            assertEquals(0, vm.runner().throttleSleptNanos() % Throttle.sleepNanos(75), "each sleep is 30 ms");
             vm.migratable().setThrottle(0);
             assertEquals(0, vm.migratable().throttle());
-            // 75 % throttle leaves about a quarter of the time; wide margin for a busy host.
-            assertTrue(throttled < free * 0.7, "free " + free + " exits/s, throttled " + throttled + " exits/s");
-            assertTrue(throttled > 0, "the throttled guest still runs");
         }
-    }
-
-    private static long exitsDuring(Vm vm, long ms) throws InterruptedException {
-        long before = vm.ioExits();
-        Thread.sleep(ms);
-        return vm.ioExits() - before;
     }
 }

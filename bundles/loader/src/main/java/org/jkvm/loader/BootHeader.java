@@ -28,6 +28,18 @@ public record BootHeader(int fileOffset, long entry64, int version, int flags) {
     /** Size of the header in bytes. */
     public static final int SIZE = 24;
 
+    /** Whether {@code image} has the header's magic in its first {@link #SEARCH_BYTES} bytes. */
+    public static boolean present(byte[] image) {
+        ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        int end = Math.min(image.length, SEARCH_BYTES) - SIZE;
+        for (int off = 0; off <= end; off += 8) {
+            if (b.getLong(off) == MAGIC) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Finds the header in {@code image}.
      *

@@ -13,8 +13,18 @@ import org.jkvm.memory.MemoryRegion;
  * information with a memory map, and the NUL-terminated command line. Stateless and thread-safe.
  */
 public final class BootSetup {
-    /** GDT descriptors: null, 64-bit code (L=1), flat data, 32-bit code (Intel SDM vol. 3 §3.4.5). */
-    private static final long[] GDT = {0L, 0x00AF9A000000FFFFL, 0x00CF92000000FFFFL, 0x00CF9A000000FFFFL};
+    /** Flat 64-bit code descriptor: base 0, limit 4 GiB, present, DPL 0, execute/read, L=1 (SDM vol. 3 §3.4.5). */
+    static final long DESC_CODE64 = 0x00AF9A000000FFFFL;
+    /** Flat 32-bit code descriptor: base 0, limit 4 GiB (G=1), present, DPL 0, execute/read, D=1. */
+    static final long DESC_CODE32 = 0x00CF9A000000FFFFL;
+    /** Flat data descriptor: base 0, limit 4 GiB (G=1), present, DPL 0, read/write, B=1. */
+    static final long DESC_DATA = 0x00CF92000000FFFFL;
+    /** 16-bit conforming code, base 0, limit 64 KiB (what QEMU's multiboot GDT has at 0x18). */
+    static final long DESC_CODE16 = 0x00009E000000FFFFL;
+    /** 16-bit data, base 0, limit 64 KiB (QEMU's multiboot GDT at 0x20). */
+    static final long DESC_DATA16 = 0x000092000000FFFFL;
+    /** The firmware's GDT: null, 64-bit code 0x08, flat data 0x10, 32-bit code 0x18. */
+    private static final long[] GDT = {0L, DESC_CODE64, DESC_DATA, DESC_CODE32};
     private static final long PTE_PRESENT_RW = 0x3;
     private static final long PDE_2MB = 0x83;
     private static final int MBI_FLAG_MEM = 1;
@@ -35,13 +45,44 @@ public final class BootSetup {
      */
     public static BootRegisters setUp(GuestMemory memory, LoadedImage image, String cmdline) {
         writeCommandLine(memory, cmdline);
-        writeGdt(memory);
+        writeGdt(memory, GDT);
         writePageTables(memory);
         writeMultibootInfo(memory);
+        return longMode(image.entry64(), new BootRegisters.Gprs(0, 0, 0, X86Layout.MBI_GPA,
+                X86Layout.MULTIBOOT_MAGIC), X86Layout.SEL_CODE64, X86Layout.SEL_DATA, X86Layout.GDT_LIMIT);
+    }
+
+    /**
+     * The registers of a long-mode entry through the identity map {@link #writePageTables} wrote, with the GDT at
+     * {@link X86Layout#GDT_GPA}.
+     */
+    static BootRegisters longMode(long rip, BootRegisters.Gprs gprs, int codeSel, int dataSel, int gdtLimit) {
         long cr0 = BootRegisters.CR0_PE | BootRegisters.CR0_ET | BootRegisters.CR0_NE | BootRegisters.CR0_PG;
-        return new BootRegisters(image.entry64(), 0, X86Layout.MULTIBOOT_MAGIC, X86Layout.MBI_GPA, 0x2, cr0,
-                X86Layout.PML4_GPA, BootRegisters.CR4_PAE, BootRegisters.EFER_LME | BootRegisters.EFER_LMA,
-                X86Layout.SEL_CODE64, X86Layout.SEL_DATA, X86Layout.GDT_GPA, X86Layout.GDT_LIMIT);
+        return new BootRegisters(BootRegisters.Mode.LONG_64, rip, 0, gprs, cr0, X86Layout.PML4_GPA,
+                BootRegisters.CR4_PAE, BootRegisters.EFER_LME | BootRegisters.EFER_LMA, codeSel, dataSel,
+                X86Layout.GDT_GPA, gdtLimit, 0, 0);
+    }
+
+    /**
+     * The registers of a 32-bit protected-mode entry with paging off: flat segments {@code codeSel} and
+     * {@code dataSel} of the GDT at {@link X86Layout#GDT_GPA}, CR0 = PE | ET, CR4 = 0, IDTR at 0 with
+     * {@code idtLimit}.
+     */
+    static BootRegisters protected32(long rip, long rsp, BootRegisters.Gprs gprs, int codeSel, int dataSel,
+            int gdtLimit, int idtLimit) {
+        return new BootRegisters(BootRegisters.Mode.PROTECTED_32, rip, rsp, gprs,
+                BootRegisters.CR0_PE | BootRegisters.CR0_ET, 0, 0, 0, codeSel, dataSel, X86Layout.GDT_GPA, gdtLimit,
+                0, idtLimit);
+    }
+
+    /** Writes {@code descriptors} as the GDT at {@link X86Layout#GDT_GPA}; returns the GDTR limit. */
+    static int writeGdt(GuestMemory memory, long... descriptors) {
+        ByteBuffer b = ByteBuffer.allocate(descriptors.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long d : descriptors) {
+            b.putLong(d);
+        }
+        memory.write(X86Layout.GDT_GPA, b.flip());
+        return descriptors.length * 8 - 1;
     }
 
     /** One past the highest RAM address. */
@@ -64,15 +105,8 @@ public final class BootSetup {
         memory.write(X86Layout.CMDLINE_GPA, b);
     }
 
-    private static void writeGdt(GuestMemory memory) {
-        ByteBuffer b = ByteBuffer.allocate(GDT.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (long d : GDT) {
-            b.putLong(d);
-        }
-        memory.write(X86Layout.GDT_GPA, b.flip());
-    }
-
-    private static void writePageTables(GuestMemory memory) {
+    /** Identity-maps RAM (at least {@link X86Layout#MIN_MAPPED_GIB} GiB) with 2 MiB pages from the PML4 at CR3. */
+    static void writePageTables(GuestMemory memory) {
         long top = topOfRam(memory);
         int gib = (int) Math.max(X86Layout.MIN_MAPPED_GIB, (top + (1L << 30) - 1) >>> 30);
         if (gib > X86Layout.MAX_MAPPED_GIB) {

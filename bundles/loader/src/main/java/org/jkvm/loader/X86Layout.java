@@ -4,14 +4,20 @@ package org.jkvm.loader;
  * Every guest-physical constant of the jkvm x86 machine (docs/contracts.md §1), in one place.
  *
  * <pre>
- * 0x0000_0500  GDT (null, code64 0x08, data 0x10, code32 0x18)
+ * 0x0000_0500  GDT (jkvm firmware: null, code64 0x08, data 0x10, code32 0x18; other kernels: see their loaders)
  * 0x0000_1000  PML4 (identity map, 2 MiB pages)
  * 0x0000_2000  PDPT
  * 0x0000_3000  page directories, one 4 KiB page per GiB mapped (up to 0x9000: 6 GiB)
- * 0x0000_9000  multiboot information; memory map at 0x9100
- * 0x0000_9800  command line, NUL-terminated, at most 2047 bytes
- * 0x0010_0000  the firmware image (ELF PT_LOAD segments)
- * 0xC000_0000  end of low RAM: 3-4 GiB is the MMIO hole
+ * 0x0000_7000  multiboot kernels: initial ESP (the stack grows down into the unused page-table pages)
+ * 0x0000_9000  jkvm firmware: multiboot information; memory map at 0x9100
+ *              multiboot kernels: memory map at 0x9000, information at 0x9500 (where QEMU puts them)
+ * 0x0000_9800  jkvm firmware: command line, NUL-terminated, at most 2047 bytes
+ * 0x0001_0000  Linux: boot_params (the zero page); PVH: hvm_start_info, its memory map and module list
+ * 0x0002_0000  Linux and PVH: the kernel command line
+ * 0x0009_FC00  EBDA: reserved in the e820 map, as on a PC
+ * 0x000E_0000  ACPI tables (RSDP first, 16-byte aligned, where Linux scans for it), reserved up to 1 MiB
+ * 0x0010_0000  the firmware or kernel image (ELF PT_LOAD segments; a bzImage's protected-mode part)
+ * 0xC000_0000  end of low RAM: 3-4 GiB is the MMIO hole (I/O APIC 0xFEC0_0000, local APIC 0xFEE0_0000)
  * 0x1_0000_0000 RAM beyond 3 GiB continues here (second slot)
  * </pre>
  */
@@ -61,6 +67,28 @@ public final class X86Layout {
     public static final long MAX_RAM_BYTES = MMIO_HOLE_START + ((long) MAX_MAPPED_GIB << 30) - HIGH_RAM_START;
     /** EAX/RDI value a multiboot loader hands over. */
     public static final long MULTIBOOT_MAGIC = 0x2BADB002L;
+    /** Initial ESP of a multiboot kernel (the specification leaves it undefined; QEMU's is a low-RAM stack too). */
+    public static final long MB_STACK_GPA = 0x7000;
+    /** Multiboot kernels: the memory map (QEMU's address). */
+    public static final long MB_MMAP_GPA = 0x9000;
+    /** Multiboot kernels: the information structure (QEMU's address). */
+    public static final long MB_INFO_GPA = 0x9500;
+    /** Linux: boot_params (the zero page); PVH: hvm_start_info. */
+    public static final long ZERO_PAGE_GPA = 0x10000;
+    /** Linux and PVH: the kernel command line. */
+    public static final long KERNEL_CMDLINE_GPA = 0x20000;
+    /** Linux and PVH: the longest command line, without the NUL (the area ends at the EBDA's page). */
+    public static final int KERNEL_CMDLINE_MAX = 0x10000 - 1;
+    /** Start of the EBDA (the top KiB of conventional memory, reserved as on a PC). */
+    public static final long EBDA_GPA = 0x9FC00;
+    /** The ACPI tables, RSDP first; the area up to 1 MiB is reserved in every memory map. */
+    public static final long ACPI_GPA = 0xE0000;
+    /** One past the ACPI area (the start of the image area). */
+    public static final long ACPI_END_GPA = 0x100000;
+    /** The I/O APIC's MMIO base. */
+    public static final long IOAPIC_GPA = 0xFEC00000L;
+    /** The local APIC's MMIO base (IA32_APIC_BASE's default). */
+    public static final long LAPIC_GPA = 0xFEE00000L;
 
     /** Bytes of RAM in the slot at gpa 0 for a guest of {@code ramBytes}. */
     public static long lowRamBytes(long ramBytes) {

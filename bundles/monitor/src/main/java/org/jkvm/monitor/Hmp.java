@@ -7,6 +7,7 @@ import java.util.function.Function;
 import org.jkvm.engine.EngineControl;
 import org.jkvm.engine.EngineException;
 import org.jkvm.engine.RunState;
+import org.jkvm.engine.VcpuInfo;
 import org.jkvm.hypervisor.Accelerator;
 
 /**
@@ -106,15 +107,17 @@ public final class Hmp {
         return "VM status: " + switch (s) {
             case RUNNING -> "running";
             case PAUSED -> "paused";
-            default -> "paused (" + s.qmpName() + ")";
+            default -> "paused (" + QmpWire.runState(s) + ")";
         };
     }
 
+    /** QEMU's {@code info cpus} lines: {@code * CPU #0: pc=0x000000000010002a (halted) thread_id=1234}. */
     private String cpus() {
         StringBuilder b = new StringBuilder();
-        for (Map<String, Object> c : engine.cpus()) {
-            b.append("* CPU #").append(c.get("cpu-index")).append(": thread_id=").append(c.get("thread-id"))
-                    .append(Boolean.TRUE.equals(c.get("halted")) ? " (halted)" : "").append('\n');
+        for (VcpuInfo c : engine.cpus()) {
+            b.append(c.index() == 0 ? '*' : ' ').append(" CPU #").append(c.index()).append(": pc=0x")
+                    .append(String.format("%016x", c.rip())).append(c.halted() ? " (halted)" : "")
+                    .append(" thread_id=").append(c.nativeThreadId()).append('\n');
         }
         return b.toString().stripTrailing();
     }

@@ -3,6 +3,8 @@ package org.jkvm.monitor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import org.jkvm.engine.EngineControl;
 import org.jkvm.engine.EngineEvent;
@@ -22,10 +24,12 @@ import org.jkvm.vmstate.Migratable;
  * {@code migrate_cancel}, {@code query-migrate}, {@code migrate-set-parameters}, {@code query-migrate-parameters},
  * {@code migrate-set-capabilities}, {@code query-migrate-capabilities} (and QEMU's older {@code migrate_set_speed}
  * and {@code migrate_set_downtime}), their HMP forms, the run states (inmigrate, postmigrate) and the
- * {@code MIGRATION}/{@code MIGRATION_PASS} events. One job at a time. Thread-safe (synchronized).
+ * {@link MigrationEvent}s ({@code MIGRATION}/{@code MIGRATION_PASS} on QMP). One job at a time. Thread-safe
+ * (synchronized).
  */
 final class MigrationCommands {
     private final EngineControl engine;
+    private final List<Consumer<MigrationEvent>> listeners = new CopyOnWriteArrayList<>();
     private MigrationParameters params = MigrationParameters.defaults();
     private OutgoingMigration outgoing;
     private IncomingMigration incoming;
@@ -35,8 +39,14 @@ final class MigrationCommands {
         this.engine = engine;
     }
 
-    /** Registers the QMP and HMP commands. */
+    /** Adds a receiver of the jobs' events; called on the job's thread. */
+    void addListener(Consumer<MigrationEvent> listener) {
+        listeners.add(listener);
+    }
+
+    /** Registers the QMP and HMP commands, and sends the jobs' events to the QMP sessions. */
     void register(Qmp qmp, Hmp hmp) {
+        addListener(e -> qmp.emit(QmpWire.event(e)));
         qmp.register("migrate", a -> {
             migrate(str(a, "uri"));
             return Qmp.map();
@@ -89,7 +99,7 @@ final class MigrationCommands {
         }
         RunState s = engine.state();
         if (s == RunState.INMIGRATE || s == RunState.SHUTDOWN || s == RunState.POSTMIGRATE) {
-            throw new MonitorException("GenericError", "cannot migrate a VM that is " + s.qmpName());
+            throw new MonitorException("GenericError", "cannot migrate a VM that is " + QmpWire.runState(s));
         }
         MigrationWarmUp.stop();
         try {
@@ -269,6 +279,17 @@ final class MigrationCommands {
         }
     }
 
+    private void emit(MigrationEvent e) {
+        for (Consumer<MigrationEvent> l : listeners) {
+            try {
+                l.accept(e);
+            } catch (RuntimeException ex) {
+                org.slf4j.LoggerFactory.getLogger(MigrationCommands.class).debug("migration event listener failed",
+                        ex);
+            }
+        }
+    }
+
     private static String str(Map<String, Object> a, String key) {
         if (!(a.get(key) instanceof String s) || s.isEmpty()) {
             throw new MonitorException("GenericError", "the argument '" + key + "' is missing or not a string");
@@ -301,7 +322,7 @@ final class MigrationCommands {
                 // driver's Confirm) already sees postmigrate here, or paused on a destination that keeps it paused.
                 settleRunState();
             }
-            engine.publish(EngineEvent.now("MIGRATION", Map.of("status", status.wireName())));
+            emit(new MigrationEvent.Status(status, EngineEvent.nowMicros()));
             if (isIncoming && (status == MigrationStatus.FAILED || status == MigrationStatus.CANCELLED)) {
                 // As QEMU: a destination whose incoming migration failed ends, so nobody waits on it forever.
                 String why = stats != null && stats.errorDesc() != null ? stats.errorDesc() : "it was cancelled";
@@ -323,7 +344,7 @@ final class MigrationCommands {
 
         @Override
         public void passCompleted(MigrationStats stats) {
-            engine.publish(EngineEvent.now("MIGRATION_PASS", Map.of("pass", stats.dirtySyncCount())));
+            emit(new MigrationEvent.Pass(stats.dirtySyncCount(), EngineEvent.nowMicros()));
         }
     }
 }

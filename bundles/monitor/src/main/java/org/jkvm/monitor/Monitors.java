@@ -29,7 +29,7 @@ final class Monitors {
         Runnable quit = engine::quit;
         if (config.qmp() instanceof CharDev.UnixDev u) {
             opened.add(new UnixServer("-qmp", u.path(), u.waitForClient(),
-                    (in, out) -> new QmpSession(qmp, engine, in, out, quit)));
+                    (in, out) -> new QmpSession(qmp, in, out, quit)));
         }
         if (config.monitor() instanceof CharDev.UnixDev u) {
             opened.add(new UnixServer("-monitor", u.path(), u.waitForClient(),

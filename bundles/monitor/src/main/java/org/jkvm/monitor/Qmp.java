@@ -4,10 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jkvm.engine.EngineControl;
-import org.jkvm.engine.EngineEvent;
 import org.jkvm.engine.EngineException;
 import org.jkvm.hypervisor.Accelerator;
 
@@ -15,12 +16,14 @@ import org.jkvm.hypervisor.Accelerator;
  * The QMP command table (docs/contracts.md §4), a thin front end over {@link EngineControl}: each command takes
  * the {@code arguments} object and returns the {@code return} value. {@link QmpSession} handles the protocol
  * around it (greeting, negotiation, ids, errors, events). The wiring adds migration commands with
- * {@link #register}. Thread-safe.
+ * {@link #register}. Events (the engine's and the migration jobs', in their QMP form from {@link QmpWire}) go to
+ * every sink added with {@link #addEventSink}. Thread-safe.
  */
 public final class Qmp {
     private final EngineControl engine;
     private final Hmp hmp;
     private final Map<String, Function<Map<String, Object>, Object>> commands = new LinkedHashMap<>();
+    private final List<Consumer<Map<String, Object>>> sinks = new CopyOnWriteArrayList<>();
 
     /**
      * @param engine the VM to control
@@ -29,8 +32,9 @@ public final class Qmp {
     public Qmp(EngineControl engine, Hmp hmp) {
         this.engine = engine;
         this.hmp = hmp;
+        engine.addListener(e -> emit(QmpWire.event(e)));
         register("query-status", a -> map("running", engine.state().running(), "singlestep", false,
-                "status", engine.state().qmpName()));
+                "status", QmpWire.runState(engine.state())));
         register("stop", a -> empty(engine::stop));
         register("cont", a -> empty(engine::cont));
         register("system_reset", a -> empty(engine::systemReset));
@@ -43,7 +47,7 @@ public final class Qmp {
         // QEMU's answer: enabled = KVM runs this guest, present = KVM could run guests on this host.
         register("query-kvm", a -> map("enabled", engine.accelerator() == Accelerator.KVM, "present",
                 engine.kvmPresent()));
-        register("query-cpus-fast", a -> new ArrayList<>(engine.cpus()));
+        register("query-cpus-fast", a -> engine.cpus().stream().map(QmpWire::cpu).toList());
         register("query-commands", a -> commandList());
         register("human-monitor-command", this::humanMonitorCommand);
         register("x-jkvm-dirty-count", a -> map("pages", engine.debugDirtyPageCount()));
@@ -77,16 +81,21 @@ public final class Qmp {
         }
     }
 
-    /** The QMP form of an event: {@code {"event", "data"?, "timestamp": {"seconds", "microseconds"}}}. */
-    public static Map<String, Object> eventMessage(EngineEvent e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("event", e.name());
-        if (!e.data().isEmpty()) {
-            m.put("data", new LinkedHashMap<>(e.data()));
+    /** Adds a receiver of every event in its QMP form (a QMP session); called on the thread that caused it. */
+    void addEventSink(Consumer<Map<String, Object>> sink) {
+        sinks.add(sink);
+    }
+
+    /** Removes a receiver added by {@link #addEventSink} (a session that ended). */
+    void removeEventSink(Consumer<Map<String, Object>> sink) {
+        sinks.remove(sink);
+    }
+
+    /** Sends an event (already in its QMP form) to every sink. */
+    void emit(Map<String, Object> event) {
+        for (Consumer<Map<String, Object>> s : sinks) {
+            s.accept(event);
         }
-        m.put("timestamp", map("seconds", e.timestampMicros() / 1_000_000, "microseconds",
-                e.timestampMicros() % 1_000_000));
-        return m;
     }
 
     /** The greeting sent on connect. */

@@ -10,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.jkvm.engine.EngineControl;
-import org.jkvm.engine.EngineEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +28,6 @@ final class QmpSession implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(QmpSession.class);
 
     private final Qmp qmp;
-    private final EngineControl engine;
     private final InputStream in;
     private final OutputStream out;
     private final Runnable onQuit;
@@ -38,15 +35,13 @@ final class QmpSession implements Runnable {
     private volatile boolean closed;
 
     /**
-     * @param qmp    the command table
-     * @param engine the VM (for events)
+     * @param qmp    the command table and the source of events
      * @param in     client input
      * @param out    client output
      * @param onQuit run after the answer to {@code quit} has been sent
      */
-    QmpSession(Qmp qmp, EngineControl engine, InputStream in, OutputStream out, Runnable onQuit) {
+    QmpSession(Qmp qmp, InputStream in, OutputStream out, Runnable onQuit) {
         this.qmp = qmp;
-        this.engine = engine;
         this.in = in;
         this.out = out;
         this.onQuit = onQuit;
@@ -54,7 +49,8 @@ final class QmpSession implements Runnable {
 
     @Override
     public void run() {
-        engine.addListener(this::event);
+        java.util.function.Consumer<Map<String, Object>> sink = this::event;
+        qmp.addEventSink(sink);
         send(qmp.greeting());
         JsonFramer framer = new JsonFramer();
         try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
@@ -69,6 +65,7 @@ final class QmpSession implements Runnable {
             LOG.debug("QMP client left: {}", e.getMessage());
         } finally {
             closed = true;
+            qmp.removeEventSink(sink);
         }
     }
 
@@ -130,9 +127,9 @@ final class QmpSession implements Runnable {
         return false;
     }
 
-    private void event(EngineEvent e) {
+    private void event(Map<String, Object> e) {
         if (negotiated && !closed) {
-            send(Qmp.eventMessage(e));
+            send(e);
         }
     }
 

@@ -18,8 +18,10 @@ final class Usage {
                                              fallback list (default: kvm when the KVM device opens, else tcg)
               -machine pc[,accel=kvm:tcg]    the one x86 machine; accel= as -accel (QEMU's fallback form)
               -enable-kvm                    -accel kvm
-              -kernel FILE                   firmware ELF with a jkvm boot header (default: the bundled jkvm-fw)
-              -append "k=v ..."              firmware command line (workload=idle|dirty|verify mib= rate= ...)
+              -kernel FILE                   a Linux bzImage, an ELF with a PVH note, a multiboot kernel, or a jkvm
+                                             firmware ELF (default: the bundled jkvm-fw, entered in long mode)
+              -initrd FILE[,FILE...]         the kernel's initrd; multiboot: modules, each "FILE ARGS" (QEMU's form)
+              -append "..."                  kernel command line; firmware: workload=idle|dirty|verify mib= rate= ...
               -serial DEV                    file:PATH[,append=on] | unix:PATH,server[,nowait] | stdio | null
                                              (default null; a file is truncated unless append=on)
               -monitor DEV                   HMP: unix:PATH,server[,nowait] | stdio | none

@@ -107,13 +107,13 @@ class EngineAcceptanceTest {
                 "unknown -cpu model 'pentium9'");
         assertOneSentence("unknown feature", EngineProcess.runToEnd(dir, "-cpu", "qemu64,-warp"),
                 "unknown -cpu feature 'warp'");
-        assertOneSentence("missing firmware", EngineProcess.runToEnd(dir, "-kernel",
+        assertOneSentence("missing kernel", EngineProcess.runToEnd(dir, "-kernel",
                 dir.resolve("nope.elf").toString()),
-                "firmware file " + dir.resolve("nope.elf") + " does not exist");
-        assertOneSentence("not an ELF", EngineProcess.runToEnd(dir, "-kernel", "/etc/hostname"),
-                "firmware file /etc/hostname is not an ELF image");
+                "kernel file " + dir.resolve("nope.elf") + " does not exist");
+        assertOneSentence("not a kernel", EngineProcess.runToEnd(dir, "-kernel", "/etc/hostname"),
+                "kernel file /etc/hostname is neither a Linux bzImage, an ELF kernel nor a multiboot kernel");
         assertOneSentence("corrupt ELF", EngineProcess.runToEnd(dir, "-kernel", corrupt.toString()),
-                "firmware file " + corrupt + " is a corrupt ELF image");
+                "kernel file " + corrupt + " is a corrupt ELF image");
         assertOneSentence("unknown option", EngineProcess.runToEnd(dir, "-frob"), "unknown option -frob");
     }
 }

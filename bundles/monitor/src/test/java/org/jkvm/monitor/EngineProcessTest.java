@@ -83,10 +83,14 @@ class EngineProcessTest {
                 assertEquals("", hmp(in, out, "cont"));
                 e.awaitHeartbeats(1, 30_000);
                 assertEquals("VM status: running", hmp(in, out, "info status"));
-                assertTrue(hmp(in, out, "info cpus").startsWith("* CPU #0: thread_id="));
+                String cpus = hmp(in, out, "info cpus");
+                assertTrue(cpus.matches("\\* CPU #0: pc=0x[0-9a-f]{16} thread_id=\\d+"), cpus);
+                assertFalse(cpus.contains("pc=0x0000000000000000"), "the firmware's RIP was read: " + cpus);
                 assertEquals("unknown command: 'frob'", hmp(in, out, "frob"));
                 assertEquals("", hmp(in, out, "stop"));
                 assertEquals("VM status: paused", hmp(in, out, "info status"));
+                String paused = hmp(in, out, "info cpus");
+                assertTrue(paused.matches("\\* CPU #0: pc=0x[0-9a-f]{16} \\(halted\\) thread_id=\\d+"), paused);
                 out.write("quit\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             }

@@ -1,7 +1,6 @@
 package org.jkvm.monitor;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -9,6 +8,7 @@ import org.jkvm.engine.EngineControl;
 import org.jkvm.engine.EngineEvent;
 import org.jkvm.engine.EngineException;
 import org.jkvm.engine.RunState;
+import org.jkvm.engine.VcpuInfo;
 import org.jkvm.engine.VmConfig;
 import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.vmstate.Migratable;
@@ -47,7 +47,7 @@ final class FakeEngine implements EngineControl {
         calls.add("stop");
         if (state == RunState.RUNNING) {
             state = RunState.PAUSED;
-            publish(EngineEvent.now("STOP", Map.of()));
+            emit(new EngineEvent.Stopped(EngineEvent.nowMicros()));
         }
     }
 
@@ -58,7 +58,7 @@ final class FakeEngine implements EngineControl {
             throw new EngineException("the VM has shut down and cannot be resumed");
         }
         state = RunState.RUNNING;
-        publish(EngineEvent.now("RESUME", Map.of()));
+        emit(new EngineEvent.Resumed(EngineEvent.nowMicros()));
     }
 
     @Override
@@ -75,7 +75,7 @@ final class FakeEngine implements EngineControl {
     public void quit() {
         calls.add("quit");
         state = RunState.SHUTDOWN;
-        publish(EngineEvent.now("SHUTDOWN", Map.of("guest", false, "reason", "host-qmp-quit")));
+        emit(new EngineEvent.Shutdown(EngineEvent.Cause.HOST_QUIT, EngineEvent.nowMicros()));
     }
 
     @Override
@@ -85,8 +85,8 @@ final class FakeEngine implements EngineControl {
     }
 
     @Override
-    public List<Map<String, Object>> cpus() {
-        return List.of(Map.of("cpu-index", 0, "thread-id", 4242L));
+    public List<VcpuInfo> cpus() {
+        return List.of(new VcpuInfo(0, 4242L, 0x10002aL, state != RunState.RUNNING));
     }
 
     @Override
@@ -104,8 +104,8 @@ final class FakeEngine implements EngineControl {
         state = s;
     }
 
-    @Override
-    public void publish(EngineEvent event) {
+    /** Tells the listeners, as the engine does on the thread that caused the event. */
+    void emit(EngineEvent event) {
         listeners.forEach(l -> l.accept(event));
     }
 

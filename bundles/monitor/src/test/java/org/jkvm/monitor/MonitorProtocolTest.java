@@ -22,7 +22,7 @@ class MonitorProtocolTest {
     @SuppressWarnings("unchecked")
     private List<Map<String, Object>> qmpSession(String input) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new QmpSession(qmp, engine, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out,
+        new QmpSession(qmp, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out,
                 engine::quit).run();
         return out.toString(StandardCharsets.UTF_8).lines().map(l -> (Map<String, Object>) Json.parse(l)).toList();
     }
@@ -60,12 +60,15 @@ class MonitorProtocolTest {
         assertEquals("VM status: paused (prelaunch)", hmp.execute("info status"));
         assertEquals("", hmp.execute("c"));
         assertEquals("VM status: running", hmp.execute("info   status"));
-        assertEquals("* CPU #0: thread_id=4242", hmp.execute("info cpus"));
+        assertEquals("* CPU #0: pc=0x000000000010002a thread_id=4242", hmp.execute("info cpus"));
         assertEquals("0.1.0 (jkvm)", hmp.execute("info version"));
         assertEquals("dirty pages: 17", hmp.execute("info dirty-log"));
         assertEquals("unknown command: 'frob'", hmp.execute("frob"));
         assertEquals("unknown info subcommand 'frob'; see 'help'", hmp.execute("info frob"));
+        assertEquals(List.of(Map.of("cpu-index", 0, "thread-id", 4242L, "qom-path", "/machine/unattached/device[0]",
+                "target", "x86_64", "halted", false)), qmp.execute("query-cpus-fast", Map.of()));
         engine.state = RunState.SHUTDOWN;
+        assertEquals("* CPU #0: pc=0x000000000010002a (halted) thread_id=4242", hmp.execute("info cpus"));
         assertEquals("Error: the VM has shut down and cannot be resumed", hmp.execute("cont"));
         assertTrue(hmp.execute("help").contains("system_powerdown"));
     }

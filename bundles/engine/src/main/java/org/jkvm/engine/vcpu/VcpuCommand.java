@@ -24,6 +24,10 @@ sealed interface VcpuCommand {
     record Sleep(long nanos, CompletableFuture<Object> done) implements VcpuCommand {
     }
 
+    /** Run a read-only {@code task} on the vCPU thread between two runs, paused or running (e.g. read RIP). */
+    record Peek(Callable<?> task, CompletableFuture<Object> done) implements VcpuCommand {
+    }
+
     /** Run {@code task} on the vCPU thread (state access needs the fd's owner), only while paused. */
     record Task(Callable<?> task, CompletableFuture<Object> done) implements VcpuCommand {
     }

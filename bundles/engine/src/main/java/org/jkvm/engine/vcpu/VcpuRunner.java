@@ -51,6 +51,11 @@ public final class VcpuRunner implements Runnable {
     private volatile VmExit exit;
     /** A guest reset asked for by a device ({@link #requestReset}), not yet handled, or null. */
     private volatile String resetRequest;
+    /** Throttle sleeps taken and their requested length in total; written by the vCPU thread only. */
+    private volatile long throttleSleeps;
+    private volatile long throttleSleptNanos;
+    /** The RIP last read by {@link #rip()} or at the end of the loop. */
+    private volatile long lastRip;
 
     /**
      * @param vcpu     the vCPU, configured; this runner's thread owns it from {@link #start()} on
@@ -107,6 +112,27 @@ public final class VcpuRunner implements Runnable {
         return (T) send(new VcpuCommand.Task(task, new CompletableFuture<>()));
     }
 
+    /**
+     * The vCPU's instruction pointer: read on the vCPU thread between two runs, paused or running (a running guest
+     * is kicked out for the read and goes on at once, as QEMU's {@code info cpus} interrupts it); once the loop has
+     * ended, the last value read. Any thread.
+     */
+    public long rip() {
+        if (state != State.FINISHED && Thread.currentThread() != thread) {
+            try {
+                Object rip = send(new VcpuCommand.Peek(() -> vcpu.registers().rip(), new CompletableFuture<>()));
+                if (rip instanceof Long r) {
+                    lastRip = r;
+                }
+            } catch (EngineException e) {
+                LOG.debug("RIP not read: {}", e.getMessage()); // the VM ended meanwhile: the last value stands
+            }
+        } else if (Thread.currentThread() == thread) {
+            lastRip = vcpu.registers().rip();
+        }
+        return lastRip;
+    }
+
     /** Ends the loop (if still running) and waits for the thread. */
     public void terminate() {
         terminate(VmExit.quit("the VM was stopped"));
@@ -115,6 +141,18 @@ public final class VcpuRunner implements Runnable {
     /** Ends the loop (if still running) with {@code why} as the VM's exit, and waits for the thread. */
     public void terminate(VmExit why) {
         if (thread.isAlive() && Thread.currentThread() != thread) {
+    /**
+     * Asks for a machine reset once the guest's current instruction is over: the vCPU thread calls
+     * {@link ExitListener#guestReset} before it runs the guest again. For devices, on the vCPU thread (inside an I/O
+     * access); any thread may call it.
+     */
+    public void requestReset(String source) {
+        if (resetRequest == null) {
+            resetRequest = source;
+        }
+        vcpu.kick();
+    }
+
             send(new VcpuCommand.Terminate(why, new CompletableFuture<>()));
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(COMMAND_TIMEOUT_S));
@@ -141,16 +179,14 @@ public final class VcpuRunner implements Runnable {
         }
     }
 
-    /**
-     * Asks for a machine reset once the guest's current instruction is over: the vCPU thread calls
-     * {@link ExitListener#guestReset} before it runs the guest again. For devices, on the vCPU thread (inside an I/O
-     * access); any thread may call it.
-     */
-    public void requestReset(String source) {
-        if (resetRequest == null) {
-            resetRequest = source;
-        }
-        vcpu.kick();
+    /** How many throttle sleeps ({@link #throttleSleep}) the vCPU thread has taken. Any thread. */
+    public long throttleSleeps() {
+        return throttleSleeps;
+    }
+
+    /** The requested length of all throttle sleeps taken so far, in nanoseconds (each lasted at least that). */
+    public long throttleSleptNanos() {
+        return throttleSleptNanos;
     }
 
     /** Whether the vCPU executes guest code. */
@@ -166,6 +202,12 @@ public final class VcpuRunner implements Runnable {
     /** The vCPU thread. */
     public Thread thread() {
         return thread;
+            String reset = resetRequest;
+            if (reset != null && state != State.FINISHED) {
+                resetRequest = null;
+                completePendingIo();
+                listener.guestReset(reset); // false: the listener has ended the loop itself (-no-reboot)
+            }
     }
 
     /** The host thread id (gettid) of the vCPU thread, as QEMU's {@code query-cpus-fast} reports it. */
@@ -173,6 +215,7 @@ public final class VcpuRunner implements Runnable {
         return nativeThreadId;
     }
 
+            // HLT comes back only without interrupt controllers (with them the vCPU waits inside run()).
     @Override
     public void run() {
         nativeThreadId = Posix.gettid();
@@ -185,6 +228,11 @@ public final class VcpuRunner implements Runnable {
             finish(VmExit.failure("the vCPU stopped: " + e.getMessage(), RegisterDump.of(vcpu)));
         } finally {
             started.countDown();
+            try {
+                lastRip = vcpu.registers().rip();
+            } catch (RuntimeException | Error e) {
+                LOG.debug("no final RIP", e);
+            }
             state = State.FINISHED;
             VcpuCommand c;
             while ((c = commands.poll()) != null) {
@@ -202,12 +250,6 @@ public final class VcpuRunner implements Runnable {
                 continue;
             }
             exitSwitch(vcpu.run());
-            String reset = resetRequest;
-            if (reset != null && state != State.FINISHED) {
-                resetRequest = null;
-                completePendingIo();
-                listener.guestReset(reset); // false: the listener has ended the loop itself (-no-reboot)
-            }
         }
     }
 
@@ -215,7 +257,6 @@ public final class VcpuRunner implements Runnable {
     private void exitSwitch(VcpuExit e) {
         switch (e) {
             case CONTINUE, INTERRUPTED -> { } // handled, or a kick: look at the queue again
-            // HLT comes back only without interrupt controllers (with them the vCPU waits inside run()).
             case HLT -> finish(VmExit.failure("the guest halted (HLT without an interrupt to wake it; jkvm guests "
                     + "end through the debug-exit port)", RegisterDump.of(vcpu)));
             case POWER_OFF -> finish(VmExit.quit("the guest requested power-off"));
@@ -248,7 +289,11 @@ public final class VcpuRunner implements Runnable {
                 c.done().complete(null);
             } else if (c instanceof VcpuCommand.Sleep s) {
                 TimeUnit.NANOSECONDS.sleep(s.nanos());
+                throttleSleptNanos += s.nanos(); // single writer: this thread
+                throttleSleeps++;
                 c.done().complete(null);
+            } else if (c instanceof VcpuCommand.Peek p) {
+                c.done().complete(p.task().call());
             } else if (c instanceof VcpuCommand.Task t) {
                 if (state != State.PAUSED) {
                     throw new EngineException("the vCPU must be paused for this operation; stop the VM first");
@@ -285,7 +330,7 @@ public final class VcpuRunner implements Runnable {
 
     private Object send(VcpuCommand c) {
         if (state == State.FINISHED || !thread.isAlive()) {
-            if (c instanceof VcpuCommand.Task) {
+            if (c instanceof VcpuCommand.Task || c instanceof VcpuCommand.Peek) {
                 throw new EngineException("the VM has ended; its vCPU state is gone");
             }
             return null;

@@ -66,4 +66,151 @@ public record Registers(long rax, long rbx, long rcx, long rdx, long rsi, long r
     public Registers withRflags(long newRflags) {
         return of(gprs(), rip, newRflags);
     }
+
+    /**
+     * A builder: every register zero and RFLAGS {@link #RFLAGS_RESET} until set, so a caller names only the
+     * registers it means (a boot protocol's entry state) instead of writing 18 positional values.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects register values by name; not thread-safe. */
+    public static final class Builder {
+        private long rax;
+        private long rbx;
+        private long rcx;
+        private long rdx;
+        private long rsi;
+        private long rdi;
+        private long rsp;
+        private long rbp;
+        private long r8;
+        private long r9;
+        private long r10;
+        private long r11;
+        private long r12;
+        private long r13;
+        private long r14;
+        private long r15;
+        private long rip;
+        private long rflags = RFLAGS_RESET;
+
+        private Builder() {
+        }
+
+        /** Sets RAX. */
+        public Builder rax(long v) {
+            rax = v;
+            return this;
+        }
+
+        /** Sets RBX. */
+        public Builder rbx(long v) {
+            rbx = v;
+            return this;
+        }
+
+        /** Sets RCX. */
+        public Builder rcx(long v) {
+            rcx = v;
+            return this;
+        }
+
+        /** Sets RDX. */
+        public Builder rdx(long v) {
+            rdx = v;
+            return this;
+        }
+
+        /** Sets RSI. */
+        public Builder rsi(long v) {
+            rsi = v;
+            return this;
+        }
+
+        /** Sets RDI. */
+        public Builder rdi(long v) {
+            rdi = v;
+            return this;
+        }
+
+        /** Sets RSP. */
+        public Builder rsp(long v) {
+            rsp = v;
+            return this;
+        }
+
+        /** Sets RBP. */
+        public Builder rbp(long v) {
+            rbp = v;
+            return this;
+        }
+
+        /** Sets R8. */
+        public Builder r8(long v) {
+            r8 = v;
+            return this;
+        }
+
+        /** Sets R9. */
+        public Builder r9(long v) {
+            r9 = v;
+            return this;
+        }
+
+        /** Sets R10. */
+        public Builder r10(long v) {
+            r10 = v;
+            return this;
+        }
+
+        /** Sets R11. */
+        public Builder r11(long v) {
+            r11 = v;
+            return this;
+        }
+
+        /** Sets R12. */
+        public Builder r12(long v) {
+            r12 = v;
+            return this;
+        }
+
+        /** Sets R13. */
+        public Builder r13(long v) {
+            r13 = v;
+            return this;
+        }
+
+        /** Sets R14. */
+        public Builder r14(long v) {
+            r14 = v;
+            return this;
+        }
+
+        /** Sets R15. */
+        public Builder r15(long v) {
+            r15 = v;
+            return this;
+        }
+
+        /** Sets RIP. */
+        public Builder rip(long v) {
+            rip = v;
+            return this;
+        }
+
+        /** Sets RFLAGS. */
+        public Builder rflags(long v) {
+            rflags = v;
+            return this;
+        }
+
+        /** The registers. */
+        public Registers build() {
+            return new Registers(rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8, r9, r10, r11, r12, r13, r14, r15, rip,
+                    rflags);
+        }
+    }
 }

@@ -26,6 +26,9 @@ final class BackendRunner implements AutoCloseable {
     private final HvVm vm;
     private final HvVcpu vcpu;
     private final ByteBuffer data;
+    private final ByteBuffer code;
+    /** The code area as the current case starts: HLT everywhere but the case's bytes. */
+    private final byte[] codeExpected = new byte[Layout.CODE_SIZE];
     private final ByteBuffer ist;
     private final byte[] base;
     private final byte[] initial;
@@ -57,6 +60,8 @@ final class BackendRunner implements AutoCloseable {
         vcpu = c;
         MemoryRegion ram = mem.regions().get(0);
         data = ram.view(Layout.DATA_VA, Layout.DATA_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        code = ram.view(Layout.CODE_VA, Layout.CODE_SIZE);
+        Arrays.fill(codeExpected, Layout.HLT);
         ist = ram.view(GuestSetup.sysPhys(GuestSetup.IST_TOP - 64), 64).order(ByteOrder.LITTLE_ENDIAN);
         base = baseImage.clone();
         initial = baseImage.clone();
@@ -72,6 +77,7 @@ final class BackendRunner implements AutoCloseable {
             System.arraycopy(p.bytes(), 0, initial, p.offset(), p.bytes().length);
         }
         mem.write(c.startRip(), ByteBuffer.wrap(c.code()));
+        System.arraycopy(c.code(), 0, codeExpected, Layout.INSN_OFFSET, c.code().length);
         try {
             // The previous case ended in HLT, which leaves the vCPU halted; only a state restore makes it active
             // again through the seam (and it also resets CR2 and the system registers the case may have changed).
@@ -82,6 +88,7 @@ final class BackendRunner implements AutoCloseable {
             byte[] hlt = new byte[c.code().length];
             Arrays.fill(hlt, Layout.HLT);
             mem.write(c.startRip(), ByteBuffer.wrap(hlt));
+            System.arraycopy(hlt, 0, codeExpected, Layout.INSN_OFFSET, hlt.length);
         }
     }
 
@@ -149,35 +156,50 @@ final class BackendRunner implements AutoCloseable {
                 changes[0], bytes(changes[1]), why);
     }
 
-    /** The data bytes that differ from the case's initial image (offsets, values), restored to the base image. */
+    /**
+     * The bytes the case changed: data bytes against its initial image (offsets from 0, restored to the base
+     * image) and code bytes against the code area as the case started (offsets from {@link Layout#DATA_SIZE}; the
+     * host reports them the same way).
+     */
     private int[][] changes(OracleCase c) {
-        int count = 0;
-        int[] offsets = new int[64];
-        int[] values = new int[64];
-        ByteBuffer init = ByteBuffer.wrap(initial);
-        int from = 0;
-        while (from < Layout.DATA_SIZE) {
-            int m = data.slice(from, Layout.DATA_SIZE - from).mismatch(init.slice(from, Layout.DATA_SIZE - from));
-            if (m < 0) {
-                break;
-            }
-            int off = from + m;
-            if (count == offsets.length) {
-                offsets = Arrays.copyOf(offsets, count * 2);
-                values = Arrays.copyOf(values, count * 2);
-            }
-            offsets[count] = off;
-            values[count++] = data.get(off);
-            data.put(off, base[off]);
-            initial[off] = base[off];
-            from = off + 1;
-        }
+        int[][] list = {new int[64], new int[64], {0}};
+        diff(data, initial, base, Layout.DATA_SIZE, 0, list);
         // Patched bytes the case did not change still differ from the base image.
         for (OracleCase.Patch p : c.patches()) {
             System.arraycopy(base, p.offset(), initial, p.offset(), p.bytes().length);
             data.put(p.offset(), base, p.offset(), p.bytes().length);
         }
-        return new int[][] {Arrays.copyOf(offsets, count), Arrays.copyOf(values, count)};
+        diff(code, codeExpected, codeExpected, Layout.CODE_SIZE, Layout.DATA_SIZE, list);
+        int n = list[2][0];
+        return new int[][] {Arrays.copyOf(list[0], n), Arrays.copyOf(list[1], n)};
+    }
+
+    /**
+     * Appends to {@code list} (offsets, values, {count}) the bytes of {@code area} that differ from
+     * {@code expected}, at offset + {@code bias}, and sets them (in the area and in {@code expected}) to
+     * {@code restore}'s.
+     */
+    private static void diff(ByteBuffer area, byte[] expected, byte[] restore, int size, int bias, int[][] list) {
+        ByteBuffer exp = ByteBuffer.wrap(expected);
+        int from = 0;
+        while (from < size) {
+            int m = area.slice(from, size - from).mismatch(exp.slice(from, size - from));
+            if (m < 0) {
+                return;
+            }
+            int off = from + m;
+            int n = list[2][0];
+            if (n == list[0].length) {
+                list[0] = Arrays.copyOf(list[0], n * 2);
+                list[1] = Arrays.copyOf(list[1], n * 2);
+            }
+            list[0][n] = off + bias;
+            list[1][n] = area.get(off);
+            list[2][0] = n + 1;
+            area.put(off, restore[off]);
+            expected[off] = restore[off];
+            from = off + 1;
+        }
     }
 
     private static byte[] bytes(int[] values) {

@@ -91,7 +91,9 @@ final class Comparison {
             if (a == null || !a.equals(b)) {
                 differ++;
                 if (shown++ < 8) {
-                    sb.append(String.format(" +0x%x host %s soft %s", off, a == null ? "unchanged"
+                    String where = off < Layout.DATA_SIZE ? String.format("data+0x%x", off)
+                            : String.format("code+0x%x", off - Layout.DATA_SIZE);
+                    sb.append(String.format(" %s host %s soft %s", where, a == null ? "unchanged"
                             : String.format("%02x", a), b == null ? "unchanged" : String.format("%02x", b)));
                 }
             }

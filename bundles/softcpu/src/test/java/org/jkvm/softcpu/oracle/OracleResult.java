@@ -13,7 +13,8 @@ package org.jkvm.softcpu.oracle;
  *                       next instruction for #BP)
  * @param rflags         RFLAGS at the end or the exception
  * @param gprs           the registers at the end or the exception, in encoding order
- * @param changedOffsets the data-area offsets whose bytes differ from the case's initial image, ascending
+ * @param changedOffsets the bytes the case changed: data-area offsets (against the case's initial image), and
+ *                       {@link Layout#DATA_SIZE} + code-area offsets (against the code as the case started)
  * @param changedValues  the new values of those bytes
  * @param detail         why there is no result (for {@link #NO_RESULT}); else empty
  */

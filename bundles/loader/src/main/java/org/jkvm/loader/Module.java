@@ -1,0 +1,69 @@
+package org.jkvm.loader;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One file of {@code -initrd}: a Linux initrd, a PVH module, or a multiboot module with its string.
+ *
+ * @param spec the whole specification as given, e.g. {@code "initrd.img"} or, for multiboot, {@code "mod.bin arg1"}
+ *             (QEMU passes it unchanged as the module's string)
+ * @param data the file's bytes
+ */
+public record Module(String spec, byte[] data) {
+    /** Largest module file accepted, in bytes. */
+    public static final long MAX_BYTES = 1L << 30;
+
+    /** The file name: the specification up to its first space. */
+    public String path() {
+        int space = spec.indexOf(' ');
+        return space < 0 ? spec : spec.substring(0, space);
+    }
+
+    /**
+     * Splits an {@code -initrd} value as QEMU does: specifications separated by commas ({@code ,,} is a comma
+     * inside one), each a file name optionally followed by a space and arguments.
+     *
+     * @return the specifications, none empty
+     * @throws LoaderException when one is empty
+     */
+    public static List<String> split(String value) {
+        List<String> specs = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == ',' && i + 1 < value.length() && value.charAt(i + 1) == ',') {
+                cur.append(',');
+                i++;
+            } else if (c == ',') {
+                specs.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(c);
+            }
+        }
+        specs.add(cur.toString());
+        for (String s : specs) {
+            if (s.isBlank() || s.startsWith(" ")) {
+                throw new LoaderException("-initrd " + value + " has an empty file name; separate files with single "
+                        + "commas, as in -initrd a.img,b.img");
+            }
+        }
+        return List.copyOf(specs);
+    }
+
+    /**
+     * Reads every file of an {@code -initrd} value.
+     *
+     * @throws LoaderException naming a missing, unreadable or oversized file
+     */
+    public static List<Module> readAll(String value) {
+        List<Module> modules = new ArrayList<>();
+        for (String spec : split(value)) {
+            String path = spec.indexOf(' ') < 0 ? spec : spec.substring(0, spec.indexOf(' '));
+            modules.add(new Module(spec, Images.read(Path.of(path), "initrd file", "-initrd", MAX_BYTES)));
+        }
+        return List.copyOf(modules);
+    }
+}
