@@ -141,18 +141,6 @@ public final class VcpuRunner implements Runnable {
     /** Ends the loop (if still running) with {@code why} as the VM's exit, and waits for the thread. */
     public void terminate(VmExit why) {
         if (thread.isAlive() && Thread.currentThread() != thread) {
-    /**
-     * Asks for a machine reset once the guest's current instruction is over: the vCPU thread calls
-     * {@link ExitListener#guestReset} before it runs the guest again. For devices, on the vCPU thread (inside an I/O
-     * access); any thread may call it.
-     */
-    public void requestReset(String source) {
-        if (resetRequest == null) {
-            resetRequest = source;
-        }
-        vcpu.kick();
-    }
-
             send(new VcpuCommand.Terminate(why, new CompletableFuture<>()));
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(COMMAND_TIMEOUT_S));
@@ -189,6 +177,18 @@ public final class VcpuRunner implements Runnable {
         return throttleSleptNanos;
     }
 
+    /**
+     * Asks for a machine reset once the guest's current instruction is over: the vCPU thread calls
+     * {@link ExitListener#guestReset} before it runs the guest again. For devices, on the vCPU thread (inside an I/O
+     * access); any thread may call it.
+     */
+    public void requestReset(String source) {
+        if (resetRequest == null) {
+            resetRequest = source;
+        }
+        vcpu.kick();
+    }
+
     /** Whether the vCPU executes guest code. */
     public boolean isRunning() {
         return state == State.RUNNING;
@@ -202,12 +202,6 @@ public final class VcpuRunner implements Runnable {
     /** The vCPU thread. */
     public Thread thread() {
         return thread;
-            String reset = resetRequest;
-            if (reset != null && state != State.FINISHED) {
-                resetRequest = null;
-                completePendingIo();
-                listener.guestReset(reset); // false: the listener has ended the loop itself (-no-reboot)
-            }
     }
 
     /** The host thread id (gettid) of the vCPU thread, as QEMU's {@code query-cpus-fast} reports it. */
@@ -215,7 +209,6 @@ public final class VcpuRunner implements Runnable {
         return nativeThreadId;
     }
 
-            // HLT comes back only without interrupt controllers (with them the vCPU waits inside run()).
     @Override
     public void run() {
         nativeThreadId = Posix.gettid();
@@ -250,6 +243,12 @@ public final class VcpuRunner implements Runnable {
                 continue;
             }
             exitSwitch(vcpu.run());
+            String reset = resetRequest;
+            if (reset != null && state != State.FINISHED) {
+                resetRequest = null;
+                completePendingIo();
+                listener.guestReset(reset); // false: the listener has ended the loop itself (-no-reboot)
+            }
         }
     }
 
@@ -257,6 +256,7 @@ public final class VcpuRunner implements Runnable {
     private void exitSwitch(VcpuExit e) {
         switch (e) {
             case CONTINUE, INTERRUPTED -> { } // handled, or a kick: look at the queue again
+            // HLT comes back only without interrupt controllers (with them the vCPU waits inside run()).
             case HLT -> finish(VmExit.failure("the guest halted (HLT without an interrupt to wake it; jkvm guests "
                     + "end through the debug-exit port)", RegisterDump.of(vcpu)));
             case POWER_OFF -> finish(VmExit.quit("the guest requested power-off"));
