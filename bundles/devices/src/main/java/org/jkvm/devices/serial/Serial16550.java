@@ -67,6 +67,8 @@ public final class Serial16550 implements BusDevice, UartRegisters {
     private boolean timeoutPending;
     /** The level the line was last driven to. */
     private boolean line;
+    /** Told when the receive FIFO gets room (the input's backend waits for it), or null. */
+    private volatile Runnable spaceListener;
 
     /**
      * A UART whose character timeout is indicated at once (no clock).
@@ -151,6 +153,14 @@ public final class Serial16550 implements BusDevice, UartRegisters {
         }
         updateIrq();
         return accepted;
+    }
+
+    /**
+     * Sets what to tell when the guest makes room in the receive FIFO (reads RBR, clears the FIFO), so that an
+     * input backend waiting for space goes on; called under the device's lock, so it must only wake a thread.
+     */
+    public void setReceiveSpaceListener(Runnable listener) {
+        spaceListener = listener;
     }
 
     /** Free space in the receive FIFO, for backends that want to wait rather than overrun. */
@@ -317,6 +327,7 @@ public final class Serial16550 implements BusDevice, UartRegisters {
             rxCount = 0;
             lsr &= ~LSR_DR;
             timeoutPending = false;
+            roomMade();
         }
         // Bits 1-2 self-clear; bit 0 enables the FIFOs, bits 6-7 are the trigger level.
         fcr = v & 0xc9;
@@ -379,6 +390,7 @@ public final class Serial16550 implements BusDevice, UartRegisters {
         timeoutPending = false; // reading RBR clears the timeout indication and restarts its count
         restartTimeout();
         updateIrq();
+        roomMade();
         return v;
     }
 
@@ -413,6 +425,13 @@ public final class Serial16550 implements BusDevice, UartRegisters {
         if (rxCount > 0 && rxCount < triggerLevel()) {
             timeoutPending = true;
             updateIrq();
+        }
+    }
+
+    private void roomMade() {
+        Runnable l = spaceListener;
+        if (l != null) {
+            l.run();
         }
     }
 
