@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the jkvm guest firmware: src/firmware/jkvm-fw.elf (or OUT_DIR/jkvm-fw.elf).
+# Builds the jkvm guest firmware: src/firmware/jkvm-fw.elf and its 32-bit build jkvm-fw32.elf (or in OUT_DIR).
 #
 # Usage: src/firmware/build.sh [OUT_DIR]
 #
@@ -33,3 +33,20 @@ ld -m elf_x86_64 -nostdlib -static --build-id=none -z max-page-size=4096 -z noex
 objcopy -O elf32-i386 --strip-all "$WORK/fw64.elf" "$WORK/jkvm-fw.elf"
 mv "$WORK/jkvm-fw.elf" "$OUT/jkvm-fw.elf"
 echo "built $OUT/jkvm-fw.elf ($(wc -c < "$OUT/jkvm-fw.elf") bytes)"
+
+# jkvm-fw32: the same C as i386 code, entered through multiboot in 32-bit protected mode without paging
+# (boot32.S, link32.ld); div64.c stands in for libgcc's 64-bit division.
+CFLAGS32=$(printf '%s' "$CFLAGS" | sed 's/-m64/-m32 -march=i686/; s/ -mno-red-zone//; s/ -mcmodel=small//')
+OBJS32=""
+for f in boot32.S main.c serial.c cmdline.c memory.c tsc.c workload.c div64.c; do
+    o="$WORK/32-${f%.*}.o"
+    # shellcheck disable=SC2086
+    (cd "$SRC" && $CC $CFLAGS32 -c "$f" -o "$o")
+    OBJS32="$OBJS32 $o"
+done
+# shellcheck disable=SC2086
+ld -m elf_i386 -nostdlib -static --build-id=none -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+    -T "$SRC/link32.ld" -o "$WORK/fw32.elf" $OBJS32
+objcopy --strip-all "$WORK/fw32.elf" "$WORK/jkvm-fw32.elf"
+mv "$WORK/jkvm-fw32.elf" "$OUT/jkvm-fw32.elf"
+echo "built $OUT/jkvm-fw32.elf ($(wc -c < "$OUT/jkvm-fw32.elf") bytes)"

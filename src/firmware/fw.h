@@ -11,6 +11,7 @@ typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned int u32;
 typedef unsigned long long u64;
+typedef unsigned long uptr;   /* an address: 64 bits in the long-mode build, 32 in jkvm-fw32 */
 
 #define FW_VERSION "1.0"
 #define PAGE_SIZE 4096ULL

@@ -34,14 +34,14 @@ static inline void invlpg(const volatile void *p)
     __asm__ volatile("invlpg (%0)" : : "r"(p) : "memory");
 }
 
-static inline u64 read_cr3(void)
+static inline uptr read_cr3(void)
 {
-    u64 v;
+    uptr v;
     __asm__ volatile("mov %%cr3, %0" : "=r"(v));
     return v;
 }
 
-static inline void write_cr3(u64 v)
+static inline void write_cr3(uptr v)
 {
     __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
@@ -56,6 +56,7 @@ static inline void write_cr3(u64 v)
 #define COMPUTE_INSNS 16
 #define COMPUTE_ROUNDS 1024
 
+#ifdef __x86_64__
 static inline void compute_block(u64 *st)
 {
     register u64 *mem __asm__("r8") = st;
@@ -82,5 +83,43 @@ static inline void compute_block(u64 *st)
         : "r"(mem)
         : "rdx", "r9", "memory", "cc");
 }
+#else
+/*
+ * jkvm-fw32: the same 16 instructions on 32-bit registers. i386 has too few registers for the 64-bit block's
+ * scratch and counter, so EDX serves as both scratch registers (its first value is dead before the load) and the
+ * round counter is the low word of st[5] in memory (DEC on memory).
+ */
+static inline void compute_block(u64 *st)
+{
+    u32 a = (u32)st[0], b = (u32)st[1], c = (u32)st[2], s = (u32)st[3], d = (u32)st[4];
+    __asm__ volatile(
+        "movl %6, 40(%5)\n\t"
+        "1:\n\t"
+        "add %%eax, %%ebx\n\t"
+        "xor %%ebx, %%ecx\n\t"
+        "rol $13, %%ecx\n\t"
+        "lea 1(%%eax,%%ecx,2), %%edx\n\t"
+        "imul %%edx, %%esi\n\t"
+        "shr $7, %%edx\n\t"
+        "sub %%edx, %%edi\n\t"
+        "mov %%edi, 48(%5)\n\t"
+        "mov 56(%5), %%edx\n\t"
+        "add %%edx, %%eax\n\t"
+        "or %%esi, %%edx\n\t"
+        "mov %%edx, 56(%5)\n\t"
+        "cmp %%eax, %%ebx\n\t"
+        "adc $0, %%eax\n\t"
+        "decl 40(%5)\n\t"
+        "jnz 1b\n\t"
+        : "+a"(a), "+b"(b), "+c"(c), "+S"(s), "+D"(d)
+        : "r"(st), "i"(COMPUTE_ROUNDS)
+        : "edx", "memory", "cc");
+    st[0] = a;
+    st[1] = b;
+    st[2] = c;
+    st[3] = s;
+    st[4] = d;
+}
+#endif
 
 #endif

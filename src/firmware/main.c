@@ -76,6 +76,9 @@ static void first_line(const struct config *cfg, const struct memory *mem, u64 t
     put_str(workload_name(cfg->workload));
     put_kv("mib", cfg->mib);
     put_kv("rate", cfg->rate);
+#ifndef __x86_64__
+    put_str(" bits=32");   /* jkvm-fw32: entered through multiboot, runs in 32-bit protected mode */
+#endif
     put_char('\n');
 }
 

@@ -36,23 +36,31 @@ struct mmap_entry {
     u32 type;
 } __attribute__((packed));
 
+#ifdef __x86_64__
 /* Page-table pages for RAM the boot tables do not map; not cleared at boot (filled whole when taken). */
 static u64 pool[POOL_PAGES][512] __attribute__((section(".pool"), aligned(4096)));
 static u32 pool_used;
+#endif
 
 const char *mbi_cmdline(u32 mbi_gpa)
 {
-    const struct mbi *mbi = (const struct mbi *)(u64)mbi_gpa;
+    const struct mbi *mbi = (const struct mbi *)(uptr)mbi_gpa;
     if (!(mbi->flags & MBI_CMDLINE) || mbi->cmdline == 0) {
         return "";
     }
-    return (const char *)(u64)mbi->cmdline;
+    return (const char *)(uptr)mbi->cmdline;
 }
 
 /* Adds the part of [base, base+len) at or above AREA_START, page aligned, keeping ranges ascending. */
 static void add_range(struct memory *mem, u64 base, u64 len)
 {
     u64 end = base + len;
+#ifndef __x86_64__
+    /* jkvm-fw32 runs with paging off: only the first 4 GiB are addressable. */
+    if (end > 4 * GIB) {
+        end = 4 * GIB;
+    }
+#endif
     if (end < base || end <= AREA_START) {
         return;
     }
@@ -75,14 +83,14 @@ static void add_range(struct memory *mem, u64 base, u64 len)
 
 void memory_read(u32 mbi_gpa, struct memory *mem)
 {
-    const struct mbi *mbi = (const struct mbi *)(u64)mbi_gpa;
+    const struct mbi *mbi = (const struct mbi *)(uptr)mbi_gpa;
     u64 total = 0;
     mem->nranges = 0;
     if (mbi->flags & MBI_MMAP) {
         u64 at = mbi->mmap_addr;
         u64 end = at + mbi->mmap_length;
         while (at + sizeof(struct mmap_entry) <= end) {
-            const struct mmap_entry *e = (const struct mmap_entry *)at;
+            const struct mmap_entry *e = (const struct mmap_entry *)(uptr)at;
             if (e->size < 20) {
                 fw_fail("the multiboot memory map is malformed (an entry is shorter than 20 bytes)");
             }
@@ -101,6 +109,7 @@ void memory_read(u32 mbi_gpa, struct memory *mem)
     mem->ram_mib = (total + MIB - 1) / MIB;
 }
 
+#ifdef __x86_64__
 static u64 *table_next(u64 *table, u32 index)
 {
     if (!(table[index] & PTE_PRESENT)) {
@@ -139,3 +148,12 @@ void map_identity(u64 end)
         write_cr3(read_cr3());
     }
 }
+#else
+/* jkvm-fw32: paging is off, so everything below 4 GiB is reachable as it is (add_range keeps to it). */
+void map_identity(u64 end)
+{
+    if (end > 4 * GIB) {
+        fw_fail("the working area reaches beyond 4 GiB, which the 32-bit firmware cannot address; lower mib");
+    }
+}
+#endif

@@ -71,7 +71,7 @@ void workload_setup(const struct config *cfg, const struct memory *mem)
     for (u32 i = 0; i < mem->nranges && left > 0; i++) {
         struct range r = mem->ranges[i];
         if (i == 0) {
-            gens = (volatile u32 *)r.base;
+            gens = (volatile u32 *)(uptr)r.base;
             r.base += table_pages * PAGE_SIZE;
             r.pages -= table_pages;
         }
@@ -157,11 +157,11 @@ static volatile u64 *page_addr(u64 i)
 {
     for (u32 r = 0; r < nareas; r++) {
         if (i < area[r].pages) {
-            return (volatile u64 *)(area[r].base + i * PAGE_SIZE);
+            return (volatile u64 *)(uptr)(area[r].base + i * PAGE_SIZE);
         }
         i -= area[r].pages;
     }
-    return (volatile u64 *)area[0].base;
+    return (volatile u64 *)(uptr)area[0].base;
 }
 
 /*
@@ -258,7 +258,7 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
         if (wl == WL_DIRTY || wl == WL_VERIFY) {
             /* Every page that is due, at most FILL_BURST per iteration (all of them when rate=0). */
             for (u32 n = 0; n < FILL_BURST && (page_ticks == 0 || now >= next_page); n++) {
-                volatile u64 *p = (volatile u64 *)w_addr;
+                volatile u64 *p = (volatile u64 *)(uptr)w_addr;
                 if (wl == WL_VERIFY) {
                     p[0] = PAGE_MAGIC;
                     p[1] = w_idx;
@@ -283,7 +283,7 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
             for (u32 n = 0; n < CHECKS_PER_LOOP; n++) {
                 /* The walk is in order: pages before the writer carry gen, the others gen - 1 (0: unwritten). */
                 u32 want = (u32)(c_idx < w_idx ? gen : gen - 1);
-                volatile u64 *p = (volatile u64 *)c_addr;
+                volatile u64 *p = (volatile u64 *)(uptr)c_addr;
                 if (want != 0 && (table[c_idx] != want || p[0] != PAGE_MAGIC || p[1] != c_idx || p[2] != want)) {
                     page_bad(c_idx, p, want);
                 }

@@ -30,8 +30,8 @@ import org.w3c.dom.Element;
  * The guest-visible (ABI) subset of a definition as ordered {@code path → value} pairs, normalised (sizes in bytes,
  * lower-case UUID and MAC, numeric address fields in decimal, CPU features sorted by name) so that formatting and
  * attribute order do not change it. What may differ across migration is left out: the name, title, description,
- * metadata, emulator, disk and chardev source paths, graphics (listen addresses), the kernel and command line
- * (already loaded in guest memory) and the lifecycle actions.
+ * metadata, emulator, disk and chardev source paths, graphics (listen addresses), the kernel, initrd and command
+ * line (already loaded in guest memory) and the lifecycle actions.
  */
 final class AbiView {
     private AbiView() {

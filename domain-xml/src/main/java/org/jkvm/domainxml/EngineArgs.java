@@ -12,7 +12,8 @@ import org.jkvm.domainxml.model.Domain;
  * MiB), {@code -smp 1}, {@code -cpu} (see {@link CpuMapping}),
  * {@code -abi-fingerprint} ({@link Fingerprint#of}),
  * {@code -kernel} only when {@code <os><kernel>} is given (else the engine boots its bundled firmware),
- * {@code -append} from {@code <os><cmdline>}, {@code -serial} from the first serial port (see
+ * {@code -initrd} from {@code <os><initrd>} (a Linux or PVH kernel's initrd; multiboot modules, QEMU's
+ * comma-separated form), {@code -append} from {@code <os><cmdline>}, {@code -serial} from the first serial port (see
  * {@link SerialBackend}), then {@code -qmp} and {@code -pidfile} from the {@link RuntimePaths}.
  * The driver adds launch-time options such as {@code -S} and {@code -incoming}.
  */
@@ -45,6 +46,9 @@ public final class EngineArgs {
         add(a, "-abi-fingerprint", Fingerprint.of(def));
         if (d.os.kernel != null && !d.os.kernel.isBlank()) {
             add(a, "-kernel", d.os.kernel.strip());
+        }
+        if (d.os.initrd != null && !d.os.initrd.isBlank()) {
+            add(a, "-initrd", d.os.initrd.strip());
         }
         if (d.os.cmdline != null && !d.os.cmdline.isBlank()) {
             add(a, "-append", d.os.cmdline.strip());

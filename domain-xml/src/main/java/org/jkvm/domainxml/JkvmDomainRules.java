@@ -85,8 +85,12 @@ final class JkvmDomainRules {
         if (os.nvram != null) {
             errors.add(new Problem("os/nvram", "UEFI variable stores are not supported; remove <nvram>"));
         }
-        if (os.initrd != null) {
-            errors.add(new Problem("os/initrd", "the engine's loader takes no initrd; remove <initrd>"));
+        if (os.initrd != null && (os.kernel == null || os.kernel.isBlank())) {
+            errors.add(new Problem("os/initrd", "an initrd needs a kernel, and the bundled firmware takes none; add"
+                    + " <kernel> or remove <initrd>"));
+        }
+        if (os.initrd != null && os.initrd.isBlank()) {
+            errors.add(new Problem("os/initrd", "<initrd> is empty; name the initrd file or remove the element"));
         }
         if (os.cmdline != null && os.cmdline.getBytes(StandardCharsets.UTF_8).length > MAX_CMDLINE) {
             errors.add(new Problem("os/cmdline", "the command line is longer than " + MAX_CMDLINE

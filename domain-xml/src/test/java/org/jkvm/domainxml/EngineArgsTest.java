@@ -34,6 +34,33 @@ class EngineArgsTest {
     }
 
     @Test
+    void kernelInitrdAndCmdlineBecomeTheEnginesDirectBootOptions() {
+        List<String> k = EngineArgs.of(Fixtures.parse(Fixtures.guestWith("<cmdline>workload=dirty mib=16 rate=1000",
+                "<kernel>/srv/vmlinuz</kernel><initrd>/srv/initramfs.cpio.gz</initrd><cmdline>console=ttyS0")), PATHS);
+        int at = k.indexOf("-kernel");
+        assertEquals(List.of("-kernel", "/srv/vmlinuz", "-initrd", "/srv/initramfs.cpio.gz", "-append",
+                "console=ttyS0"), k.subList(at, at + 6));
+        DomainXmlException e = assertThrows(DomainXmlException.class, () -> EngineArgs.of(Fixtures.parse(
+                Fixtures.guestWith("<cmdline>", "<initrd>/srv/initramfs.cpio.gz</initrd><cmdline>")), PATHS));
+        assertTrue(e.getMessage().contains("os/initrd: an initrd needs a kernel, and the bundled firmware takes "
+                + "none; add <kernel> or remove <initrd>"), e.getMessage());
+    }
+
+    @Test
+    void theLinuxKitsExampleDomainMapsToKernelInitrdAndAppend() throws Exception {
+        String xml = java.nio.file.Files.readString(org.jkvm.testkit.RepoPaths.of("src", "linux", "jkvm-linux.xml"))
+                .replace("@KERNEL@", "/kit/vmlinuz").replace("@INITRD@", "/kit/initramfs.cpio.gz")
+                .replace("@CMDLINE@", "console=ttyS0 jkvm.mib=16");
+        DomainDefinition def = Fixtures.parse(xml).withUuidIfAbsent();
+        List<String> args = EngineArgs.of(def, PATHS);
+        assertEquals("tcg", args.get(args.indexOf("-accel") + 1), "type='qemu': the software CPU");
+        assertEquals("512M", args.get(args.indexOf("-m") + 1));
+        assertEquals("/kit/vmlinuz", args.get(args.indexOf("-kernel") + 1));
+        assertEquals("/kit/initramfs.cpio.gz", args.get(args.indexOf("-initrd") + 1));
+        assertEquals("console=ttyS0 jkvm.mib=16", args.get(args.indexOf("-append") + 1));
+    }
+
+    @Test
     void serialBackends() {
         String pty = Fixtures.guestWith("<serial type='file'>\n      <source path='/var/log/jkvm/guest1.serial'/>",
                 "<serial type='pty'>");

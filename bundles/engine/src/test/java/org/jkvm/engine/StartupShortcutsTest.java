@@ -33,12 +33,4 @@ class StartupShortcutsTest {
         assertNotEquals(VmConfigParser.parse(java.util.List.of()).uuid(),
                 VmConfigParser.parse(java.util.List.of()).uuid());
     }
-
-    @Test
-    void theNativeClassesToPrewarmExist() throws Exception {
-        // Found without initializing them (no JNA needed here): a rename there must be followed here.
-        for (String name : Prewarm.NATIVE_CLASSES) {
-            Class.forName(name, false, Prewarm.class.getClassLoader());
-        }
-    }
 }

@@ -28,6 +28,16 @@ public final class Firmware {
     /** Where the image lives on the classpath. */
     public static final String RESOURCE = "/org/jkvm/firmware/" + FILE_NAME;
 
+    /**
+     * The file name of the 32-bit build ({@code src/firmware/jkvm-fw32.elf}): the same C compiled for i386, with
+     * only a multiboot header, so every loader enters it in 32-bit protected mode without paging. Its first line
+     * ends with {@code bits=32}.
+     */
+    public static final String FILE_NAME_32 = "jkvm-fw32.elf";
+
+    /** Where the 32-bit image lives on the classpath. */
+    public static final String RESOURCE_32 = "/org/jkvm/firmware/" + FILE_NAME_32;
+
     private Firmware() {
     }
 
@@ -42,6 +52,26 @@ public final class Firmware {
     }
 
     /**
+     * The 32-bit firmware image ({@link #FILE_NAME_32}), exactly as committed.
+     *
+     * @return a fresh copy of the ELF file's bytes
+     * @throws FirmwareException when the resource is missing from the bundle (a broken build)
+     */
+    public static byte[] image32() {
+        return Holder32.IMAGE.clone();
+    }
+
+    /**
+     * Writes the 32-bit image to {@code dir/}{@value #FILE_NAME_32}, as {@link #extractTo} does the 64-bit one.
+     *
+     * @return the path of the written image
+     * @throws FirmwareException when the folder or file cannot be written
+     */
+    public static Path extract32To(Path dir) {
+        return extract(dir, FILE_NAME_32, Holder32.IMAGE);
+    }
+
+    /**
      * Writes the image to {@code dir/}{@value #FILE_NAME}, creating {@code dir} if needed. The file is written
      * to a temporary name first and then moved into place, so a concurrent reader never sees half an image.
      *
@@ -50,12 +80,16 @@ public final class Firmware {
      * @throws FirmwareException when the folder or file cannot be written
      */
     public static Path extractTo(Path dir) {
-        Path target = dir.resolve(FILE_NAME);
+        return extract(dir, FILE_NAME, Holder.IMAGE);
+    }
+
+    private static Path extract(Path dir, String name, byte[] image) {
+        Path target = dir.resolve(name);
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
+            Path tmp = Files.createTempFile(dir, name, ".tmp");
             try {
-                Files.write(tmp, Holder.IMAGE);
+                Files.write(tmp, image);
                 moveIntoPlace(tmp, target);
             } finally {
                 Files.deleteIfExists(tmp);
@@ -76,14 +110,18 @@ public final class Firmware {
     }
 
     static byte[] load() {
-        try (InputStream in = Firmware.class.getResourceAsStream(RESOURCE)) {
+        return load(RESOURCE);
+    }
+
+    private static byte[] load(String resource) {
+        try (InputStream in = Firmware.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new FirmwareException("the jkvm firmware resource " + RESOURCE
+                throw new FirmwareException("the jkvm firmware resource " + resource
                         + " is missing from the firmware bundle; rebuild with mvn install -pl bundles/firmware", null);
             }
             return in.readAllBytes();
         } catch (IOException e) {
-            throw new FirmwareException("cannot read the jkvm firmware resource " + RESOURCE
+            throw new FirmwareException("cannot read the jkvm firmware resource " + resource
                     + "; rebuild with mvn install -pl bundles/firmware", e);
         }
     }
@@ -91,5 +129,10 @@ public final class Firmware {
     /** Lazy holder: the resource is read on first use. */
     private static final class Holder {
         static final byte[] IMAGE = load();
+    }
+
+    /** Lazy holder of the 32-bit image. */
+    private static final class Holder32 {
+        static final byte[] IMAGE = load(RESOURCE_32);
     }
 }

@@ -36,6 +36,11 @@ class FirmwareBuildTest {
         assertArrayEquals(committed, rebuilt,
                 "src/firmware/jkvm-fw.elf is stale: run src/firmware/build.sh and commit the image");
         assertArrayEquals(committed, Firmware.image(), "the bundled resource differs from src/firmware/jkvm-fw.elf");
+        byte[] rebuilt32 = Files.readAllBytes(dir.resolve("out").resolve(Firmware.FILE_NAME_32));
+        byte[] committed32 = Files.readAllBytes(RepoPaths.of("src", "firmware", Firmware.FILE_NAME_32));
+        assertArrayEquals(committed32, rebuilt32,
+                "src/firmware/jkvm-fw32.elf is stale: run src/firmware/build.sh and commit the image");
+        assertArrayEquals(committed32, Firmware.image32(), "the bundled 32-bit image differs from the committed one");
     }
 
     private static String read(Path p) {

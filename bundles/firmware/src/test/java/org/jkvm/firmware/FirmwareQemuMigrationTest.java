@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.jkvm.testkit.Await;
 import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,11 +42,8 @@ class FirmwareQemuMigrationTest {
         try (Qmp s = Qmp.connect(dir.resolve("src.qmp")); Qmp d = Qmp.connect(dir.resolve("dst.qmp"))) {
             waitForLines(dir.resolve("src.txt"), 3);   // first line and two heartbeats: pages are in use
             s.execute("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:" + port + "\"}}");
-            String status = "";
-            for (int i = 0; i < 300 && !status.contains("completed") && !status.contains("failed"); i++) {
-                Thread.sleep(100);
-                status = s.execute("{\"execute\":\"query-migrate\"}");
-            }
+            String status = Await.value("QEMU's migration ends", () -> s.execute("{\"execute\":\"query-migrate\"}"),
+                    st -> st.contains("completed") || st.contains("failed"));
             assertTrue(status.contains("\"completed\""), "migration did not complete: " + status);
             int before = readLines(dir.resolve("dst.txt")).size();
             waitForLines(dir.resolve("dst.txt"), before + 8);   // two seconds of guest time on the destination
@@ -87,15 +85,8 @@ class FirmwareQemuMigrationTest {
         }
     }
 
-    private static void waitForLines(Path file, int count) throws IOException, InterruptedException {
-        for (int i = 0; i < 600; i++) {
-            if (readLines(file).size() >= count) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("fewer than " + count + " serial lines after 30 s in " + file + ": "
-                + readLines(file));
+    private static void waitForLines(Path file, int count) {
+        Await.value(count + " serial lines in " + file, () -> readLines(file), l -> l.size() >= count);
     }
 
     private static List<String> readLines(Path file) throws IOException {

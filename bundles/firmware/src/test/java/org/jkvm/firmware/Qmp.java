@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.jkvm.testkit.Await;
+
 /** A minimal QMP client for QEMU (test helper): one command at a time, events skipped, JSON kept as text. */
 final class Qmp implements AutoCloseable {
     private final SocketChannel channel;
@@ -26,11 +28,9 @@ final class Qmp implements AutoCloseable {
         execute("{\"execute\":\"qmp_capabilities\"}");
     }
 
-    /** Connects to QEMU's {@code -qmp unix:PATH,server,nowait}, waiting up to 10 s for the socket. */
-    static Qmp connect(Path socket) throws IOException, InterruptedException {
-        for (int i = 0; i < 100 && !Files.exists(socket); i++) {
-            Thread.sleep(100);
-        }
+    /** Connects to QEMU's {@code -qmp unix:PATH,server,nowait}, waiting for the socket to appear. */
+    static Qmp connect(Path socket) throws IOException {
+        Await.until("QEMU's QMP socket " + socket, () -> Files.exists(socket));
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(socket));
         return new Qmp(ch);

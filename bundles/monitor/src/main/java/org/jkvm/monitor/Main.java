@@ -14,6 +14,7 @@ import org.jkvm.engine.Vm;
 import org.jkvm.engine.VmConfig;
 import org.jkvm.engine.VmConfigParser;
 import org.jkvm.engine.VmExit;
+import org.jkvm.monitor.warmup.EngineWarmUp;
 
 /**
  * The engine process: parses the QEMU-style command line, builds the {@link Vm}, serves the monitors, runs the
@@ -50,10 +51,12 @@ public final class Main {
             System.exit(0);
         }
         int status;
+        // A spare's rehearsal VM gets monitors without a migration warm-up: closing them must not stop the process's.
+        EngineWarmUp warmUp = EngineWarmUp.create((vm, c, servers) -> Monitors.start(vm, c, servers, null));
         if (!argv.isEmpty() && argv.get(0).equals("-standby") && argv.size() <= 2) {
             // -standby [LABEL]: the label only shows in ps (a daemon names its state folder there).
             try {
-                argv = Standby.await();
+                argv = Standby.await(warmUp);
             } catch (RuntimeException e) {
                 System.exit(fail(e, debug));
             }
@@ -62,13 +65,13 @@ public final class Main {
             }
         } else {
             // SLF4J's and JNA's set-up on another core while this thread parses the options.
-            org.jkvm.engine.Prewarm.start();
+            warmUp.startup();
         }
         Daemon.rememberArgs(argv);
         try {
             VmConfig config = VmConfigParser.parse(argv);
-            org.jkvm.engine.Prewarm.awaitLogging();
-            status = run(config);
+            warmUp.awaitLogging();
+            status = run(config, warmUp);
         } catch (RuntimeException e) {
             status = fail(e, debug);
         }
@@ -80,7 +83,7 @@ public final class Main {
      *
      * @return the process exit status
      */
-    static int run(VmConfig config) {
+    static int run(VmConfig config, EngineWarmUp warmUp) {
         if (config.daemonize() && !Daemon.isChild()) {
             return Daemon.relaunch(config);
         }
@@ -89,11 +92,10 @@ public final class Main {
         java.util.concurrent.CountDownLatch cleaned = new java.util.concurrent.CountDownLatch(1);
         try (Vm vm = Vm.createCold(config)) {
             // Monitors and the incoming listener first (a migration's Prepare waits for them), then the warm-up.
-            Monitors.start(vm, config, servers);
-            vm.warmUp();
-            // A scratch migration on a background thread, so the first real one runs compiled code (a no-op in an
-            // engine that came from a spare: that warmed up before).
-            MigrationWarmUp.startInBackground(List.of(vm.accelerator()));
+            Monitors.start(vm, config, servers, warmUp.migration());
+            // The VM's own migration paths, then scratch migrations on a background thread, so the first real one
+            // runs compiled code.
+            warmUp.engineReady(vm);
             // SIGTERM/SIGINT: end the guest, then let this thread remove the sockets and the pid file.
             Thread hook = new Thread(() -> {
                 vm.quit();

@@ -16,6 +16,7 @@ import org.jkvm.migration.MigrationParameters;
 import org.jkvm.migration.MigrationStats;
 import org.jkvm.migration.MigrationStatus;
 import org.jkvm.migration.OutgoingMigration;
+import org.jkvm.monitor.warmup.MigrationWarmUp;
 import org.jkvm.vmstate.Migratable;
 
 /**
@@ -29,14 +30,27 @@ import org.jkvm.vmstate.Migratable;
  */
 final class MigrationCommands {
     private final EngineControl engine;
+    /** The process's migration warm-up, which yields to a real migration; null when there is none. */
+    private final MigrationWarmUp warmUp;
     private final List<Consumer<MigrationEvent>> listeners = new CopyOnWriteArrayList<>();
     private MigrationParameters params = MigrationParameters.defaults();
     private OutgoingMigration outgoing;
     private IncomingMigration incoming;
     private boolean lastIsIncoming;
 
+    /** Commands for an engine without a migration warm-up (tests, a spare's rehearsal VM). */
     MigrationCommands(EngineControl engine) {
+        this(engine, null);
+    }
+
+    /**
+     * @param engine the VM
+     * @param warmUp the process's migration warm-up, stopped when a real migration begins and when the engine
+     *               ends; null for none
+     */
+    MigrationCommands(EngineControl engine, MigrationWarmUp warmUp) {
         this.engine = engine;
+        this.warmUp = warmUp;
     }
 
     /** Adds a receiver of the jobs' events; called on the job's thread. */
@@ -101,7 +115,7 @@ final class MigrationCommands {
         if (s == RunState.INMIGRATE || s == RunState.SHUTDOWN || s == RunState.POSTMIGRATE) {
             throw new MonitorException("GenericError", "cannot migrate a VM that is " + QmpWire.runState(s));
         }
-        MigrationWarmUp.stop();
+        stopWarmUp();
         try {
             outgoing = OutgoingMigration.start(engine.migratable(), uri, params, new Events(false));
             lastIsIncoming = false;
@@ -142,7 +156,9 @@ final class MigrationCommands {
      * JVM's exit for 300 ms (it waits that long for threads in native code).
      */
     synchronized void closeAll() {
-        MigrationWarmUp.stopAndWait(1000);
+        if (warmUp != null) {
+            warmUp.stopAndWait(1000);
+        }
         if (incoming != null && !incoming.status().isFinal()) {
             incoming.cancel();
         }
@@ -279,6 +295,12 @@ final class MigrationCommands {
         }
     }
 
+    private void stopWarmUp() {
+        if (warmUp != null) {
+            warmUp.stop();
+        }
+    }
+
     private void emit(MigrationEvent e) {
         for (Consumer<MigrationEvent> l : listeners) {
             try {
@@ -315,7 +337,7 @@ final class MigrationCommands {
         @Override
         public void statusChanged(MigrationStatus status, MigrationStats stats) {
             if (isIncoming && !status.isFinal()) {
-                MigrationWarmUp.stop(); // a source connected: the real migration has the cores
+                stopWarmUp(); // a source connected: the real migration has the cores
             }
             if (status == MigrationStatus.COMPLETED) {
                 // The run state changes before the event goes out, so whoever reacts to "completed" (a test, the

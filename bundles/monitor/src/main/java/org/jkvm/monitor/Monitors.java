@@ -5,6 +5,7 @@ import java.util.List;
 import org.jkvm.engine.CharDev;
 import org.jkvm.engine.EngineControl;
 import org.jkvm.engine.VmConfig;
+import org.jkvm.monitor.warmup.MigrationWarmUp;
 
 /** Starts the monitors a configuration asks for: QMP on a unix socket, HMP on a unix socket or the terminal. */
 final class Monitors {
@@ -14,12 +15,13 @@ final class Monitors {
     /**
      * Starts them; each server is added to {@code opened} so the caller closes it.
      *
+     * @param warmUp the process's migration warm-up, which a real migration stops; null for none
      * @return the QMP command table (for the migration wiring to extend)
      */
-    static Qmp start(EngineControl engine, VmConfig config, List<AutoCloseable> opened) {
+    static Qmp start(EngineControl engine, VmConfig config, List<AutoCloseable> opened, MigrationWarmUp warmUp) {
         Hmp hmp = new Hmp(engine);
         Qmp qmp = new Qmp(engine, hmp);
-        MigrationCommands migration = new MigrationCommands(engine);
+        MigrationCommands migration = new MigrationCommands(engine, warmUp);
         migration.register(qmp, hmp);
         opened.add(migration::closeAll);
         String incoming = config.incoming();

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.time.Duration;
+import org.jkvm.testkit.Await;
 
 /** Starts the engine ({@link Main}) as a child JVM with the test classpath, and talks to it, for tests. */
 final class EngineProcess implements AutoCloseable {
@@ -106,13 +108,7 @@ final class EngineProcess implements AutoCloseable {
                 .redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
         EngineProcess e = new EngineProcess(p, dir);
-        long end = System.currentTimeMillis() + 30_000;
-        while (!Files.exists(e.qmpSocket) && p.isAlive() && System.currentTimeMillis() < end) {
-            sleep(50);
-        }
-        if (!Files.exists(e.qmpSocket) && p.isAlive()) {
-            throw new AssertionError("engine did not create " + e.qmpSocket + "; stderr: " + e.stderr());
-        }
+        Await.until("the engine creates " + e.qmpSocket, () -> Files.exists(e.qmpSocket) || !p.isAlive());
         return e; // a process that already ended is returned for the test to check its status and stderr
     }
 
@@ -136,14 +132,14 @@ final class EngineProcess implements AutoCloseable {
         return new Object[] {p.exitValue(), Files.readString(err)};
     }
 
-    void awaitFile(Path f, long timeoutMs) throws IOException {
-        long end = System.currentTimeMillis() + timeoutMs;
-        while (!Files.exists(f)) {
-            if (!process.isAlive() || System.currentTimeMillis() > end) {
-                throw new AssertionError("engine did not create " + f + "; stderr: " + stderr());
+    /** Waits until the engine has created {@code f}; fails at once if it ends first. */
+    void awaitFile(Path f) {
+        Await.until("the engine creates " + f, () -> {
+            if (!Files.exists(f) && !process.isAlive()) {
+                throw new AssertionError("the engine ended without creating " + f + "; stderr: " + stderr());
             }
-            sleep(50);
-        }
+            return Files.exists(f);
+        });
     }
 
     /** A QMP client on this engine; a refused connection reports the engine's stderr. */
@@ -174,19 +170,28 @@ final class EngineProcess implements AutoCloseable {
         return out;
     }
 
-    /** Waits until at least {@code n} heartbeats are on the serial file. */
-    List<Integer> awaitHeartbeats(int n, long timeoutMs) throws IOException {
-        long end = System.currentTimeMillis() + timeoutMs;
-        List<Integer> s = seqs();
-        while (s.size() < n) {
-            if (System.currentTimeMillis() > end || !process.isAlive()) {
-                throw new AssertionError("only " + s.size() + " heartbeats; serial: " + serialText() + " stderr: "
-                        + stderr());
+    /**
+     * Waits until at least {@code n} heartbeats are on the serial file; fails at once if the engine ends first.
+     * {@code timeoutMs} only ends a hang (at least {@link Await#PATIENCE}); it is no speed goal.
+     */
+    List<Integer> awaitHeartbeats(int n, long timeoutMs) {
+        Duration patience = Duration.ofMillis(Math.max(timeoutMs, Await.PATIENCE.toMillis()));
+        return Await.value(n + " heartbeats", patience, () -> {
+            List<Integer> s = seqs();
+            if (s.size() < n && !process.isAlive()) {
+                throw new AssertionError("the engine ended after " + s.size() + " heartbeats; serial: "
+                        + serialText() + " stderr: " + stderr());
             }
-            sleep(50);
-            s = seqs();
-        }
-        return s;
+            return s;
+        }, s -> s.size() >= n);
+    }
+
+    /**
+     * Watches for {@code ms}: for checks that something does NOT happen (no heartbeat while paused), which need a
+     * window. Callers size it in periods of what they watch for; never used to wait for something to happen.
+     */
+    static void observe(long ms) throws InterruptedException {
+        Thread.sleep(ms);
     }
 
     int awaitExit(long timeoutMs) throws InterruptedException {
@@ -194,14 +199,6 @@ final class EngineProcess implements AutoCloseable {
             throw new AssertionError("engine still running");
         }
         return process.exitValue();
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** SIGKILL to the engine, its pipeline and their children. */

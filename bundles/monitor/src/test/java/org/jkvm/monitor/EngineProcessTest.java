@@ -44,7 +44,7 @@ class EngineProcessTest {
             assertEquals("paused", ((Map<?, ?>) qmp.execute("{\"execute\": \"query-status\"}").get("return"))
                     .get("status"));
             int stopped = e.seqs().size();
-            Thread.sleep(1000);
+            EngineProcess.observe(3 * 200); // three heartbeat periods: a heartbeat now would be a fault
             assertEquals(stopped, e.seqs().size(), "no heartbeats while stopped: " + e.serialText());
             qmp.execute("{\"execute\": \"cont\"}");
             qmp.awaitEvent("RESUME");
@@ -68,7 +68,7 @@ class EngineProcessTest {
     @Test
     void humanMonitorControlsTheVm() throws Exception {
         try (EngineProcess e = EngineProcess.start(dir, "-S", "-name", "hmp-vm", "-append", "hb_ms=200")) {
-            e.awaitFile(e.hmpSocket, 30_000);
+            e.awaitFile(e.hmpSocket);
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(e.hmpSocket));
                 BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),

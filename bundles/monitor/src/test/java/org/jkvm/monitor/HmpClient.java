@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.time.Duration;
+import org.jkvm.testkit.Await;
 
 /** A human-monitor client for tests: one command line in, the text before the next prompt out. */
 final class HmpClient implements AutoCloseable {
@@ -30,7 +32,7 @@ final class HmpClient implements AutoCloseable {
 
     /** Opens the engine's HMP socket, waiting for it to appear. */
     static HmpClient of(EngineProcess e) throws IOException {
-        e.awaitFile(e.hmpSocket, 30_000);
+        e.awaitFile(e.hmpSocket);
         return new HmpClient(e.hmpSocket);
     }
 
@@ -53,18 +55,16 @@ final class HmpClient implements AutoCloseable {
         return m;
     }
 
-    /** Polls {@code info migrate} until its status is {@code want} (or a final one); returns the last map. */
-    Map<String, String> awaitMigration(String want, long timeoutMs) throws IOException {
-        long end = System.currentTimeMillis() + timeoutMs;
-        while (true) {
-            Map<String, String> m = infoMigrate();
-            String s = m.getOrDefault("Migration status", "");
-            if (s.equals(want) || s.equals("completed") || s.equals("failed") || s.equals("cancelled")
-                    || System.currentTimeMillis() > end) {
-                return m;
-            }
-            EngineProcess.sleep(50);
-        }
+    /**
+     * Polls {@code info migrate} until its status is {@code want} or a final one, and returns that map;
+     * {@code timeoutMs} only ends a hang (at least {@link Await#PATIENCE}).
+     */
+    Map<String, String> awaitMigration(String want, long timeoutMs) {
+        return Await.value("info migrate says " + want, Duration.ofMillis(Math.max(timeoutMs,
+                Await.PATIENCE.toMillis())), this::infoMigrate, m -> {
+                    String s = m.getOrDefault("Migration status", "");
+                    return s.equals(want) || s.equals("completed") || s.equals("failed") || s.equals("cancelled");
+                });
     }
 
     private String readToPrompt() throws IOException {

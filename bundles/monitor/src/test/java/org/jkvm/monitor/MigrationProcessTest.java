@@ -10,6 +10,7 @@ import java.util.Map;
 import org.jkvm.monitor.EngineProcess.QmpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jkvm.testkit.Await;
 
 /**
  * The monitor's migration wiring end to end over QMP: two engine processes, live migration over a unix socket
@@ -83,12 +84,9 @@ class MigrationProcessTest {
         try (EngineProcess b = EngineProcess.start(dst, "-S", "-append", APPEND, "-incoming", "exec:cat " + image);
                 QmpClient qb = b.qmp()) {
             qb.execute("{\"execute\": \"qmp_capabilities\"}");
-            long end = System.currentTimeMillis() + 30_000;
-            while (status(qb).equals("inmigrate") && System.currentTimeMillis() < end) {
-                Thread.sleep(50);
-            }
-            assertEquals("paused", status(qb), "-S keeps the restored guest paused");
-            Thread.sleep(800);
+            assertEquals("paused", Await.value("the restore ends", () -> status(qb), s -> !s.equals("inmigrate")),
+                    "-S keeps the restored guest paused");
+            EngineProcess.observe(3 * 300); // three heartbeat periods (hb_ms=300): a heartbeat now would be a fault
             assertEquals(List.of(), b.seqs(), "no heartbeat before cont: " + b.serialText());
             qb.execute("{\"execute\": \"cont\"}");
             List<Integer> seqs = b.awaitHeartbeats(2, 30_000);

@@ -16,6 +16,7 @@ import org.jkvm.engine.EngineException;
 import org.jkvm.monitor.EngineProcess.QmpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jkvm.testkit.Await;
 
 /** {@code jkvm-engine -standby}: a spare engine takes its command line on standard input and becomes that engine. */
 class StandbyTest {
@@ -46,11 +47,10 @@ class StandbyTest {
                     .get("status"));
             assertEquals(Long.toString(p.pid()), Files.readString(pidfile).strip());
             c.execute("{\"execute\": \"cont\"}");
-            long end = System.currentTimeMillis() + 30_000;
-            while (!Files.readString(dir.resolve("serial.log")).contains("hb seq=1 ")) {
-                assertTrue(System.currentTimeMillis() < end && p.isAlive(), "no heartbeats from the spare");
-                Thread.sleep(50);
-            }
+            Await.until("heartbeats from the spare", () -> {
+                assertTrue(p.isAlive(), "the spare ended");
+                return Files.readString(dir.resolve("serial.log")).contains("hb seq=1 ");
+            });
             c.execute("{\"execute\": \"quit\"}");
         }
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -80,11 +80,35 @@ class StandbyTest {
         assertEquals("", Files.readString(dir.resolve("spare.out")).strip());
     }
 
+    /**
+     * While it waits, a spare runs the scratch migrations to the end (its rehearsal VM's monitors used to stop the
+     * process's warm-up when they closed, so spares never warmed up their migration paths); JKVM_DEBUG=1 shows the
+     * warm-up's debug line.
+     */
+    @Test
+    void aWaitingSpareCompletesItsMigrationWarmUp() throws Exception {
+        Process p = spare(Map.of("JKVM_DEBUG", "1"));
+        Path out = dir.resolve("spare.out");
+        Await.until("the spare's migration warm-up completes", () -> {
+            assertTrue(p.isAlive(), "the spare ended: " + Files.readString(out));
+            return Files.readString(out).contains("migration warm-up: 4 of 4 scratch migrations");
+        });
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+    }
+
     private Process spare() throws Exception {
+        return spare(Map.of());
+    }
+
+    private Process spare(Map<String, String> env) throws Exception {
         List<String> cmd = EngineProcess.javaCommand();
         cmd.addAll(List.of("-standby", dir.toString()));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("spare.out").toFile())
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("spare.out").toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     private static void give(Process p, Path log, String... options) throws Exception {
@@ -97,12 +121,10 @@ class StandbyTest {
         }
     }
 
-    private static void awaitFile(Process p, Path f) throws Exception {
-        long end = System.currentTimeMillis() + 60_000;
-        while (!Files.exists(f)) {
-            assertTrue(p.isAlive(), "the spare ended before creating " + f);
-            assertTrue(System.currentTimeMillis() < end, "no " + f + " within 60 s");
-            Thread.sleep(20);
-        }
+    private static void awaitFile(Process p, Path f) {
+        Await.until("the spare creates " + f, () -> {
+            assertTrue(Files.exists(f) || p.isAlive(), "the spare ended before creating " + f);
+            return Files.exists(f);
+        });
     }
 }

@@ -18,17 +18,19 @@ import org.jkvm.softcpu.mem.Host;
  * The software CPU as a {@link Hypervisor}: stateless apart from what it creates. Thread-safe.
  *
  * <p>CPUID (what this CPU implements, nothing more): vendor AuthenticAMD, family 17h; leaf 1 EDX pse tsc msr pae
- * cx8 sep pge cmov pat pse36 clflush, ECX cx16 movbe popcnt hypervisor; leaf 7 fsgsbase bmi1 bmi2 erms adx rdpid;
- * 0x80000001 syscall nx pdpe1gb rdtscp lm lahf_lm abm; 40 physical and 48 virtual address bits. No x87, SSE,
- * APIC, MTRR, AVX (VEX decodes only the BMI instructions).
+ * cx8 apic sep pge cmov pat pse36 clflush, ECX cx16 x2apic movbe popcnt tsc-deadline hypervisor; leaf 7 fsgsbase
+ * bmi1 bmi2 erms adx rdpid; 0x80000001 apic syscall nx pdpe1gb rdtscp lm lahf_lm abm; 40 physical and 48 virtual
+ * address bits. apic, x2apic and tsc-deadline need {@code createIrqChip()}: like KVM, a vCPU runs the table it is
+ * given, so the engine leaves them out of a VM it creates without interrupt controllers. No x87, SSE, MTRR, AVX
+ * (VEX decodes only the BMI instructions).
  */
 public final class SoftHypervisor implements Hypervisor {
     /** The TSC rate when the host's cannot be read: 1 GHz. */
     public static final int FALLBACK_TSC_KHZ = 1_000_000;
     static final int LEAF1_EAX = 0x00800f12;
-    static final int LEAF1_EDX = 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 11 | 1 << 13 | 1 << 15 | 1 << 16
-            | 1 << 17 | 1 << 19;
-    static final int LEAF1_ECX = 1 << 13 | 1 << 22 | 1 << 23 | 1 << 31;
+    static final int LEAF1_EDX = 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 9 | 1 << 11 | 1 << 13 | 1 << 15
+            | 1 << 16 | 1 << 17 | 1 << 19;
+    static final int LEAF1_ECX = 1 << 13 | 1 << 21 | 1 << 22 | 1 << 23 | 1 << 24 | 1 << 31;
 
     SoftHypervisor() {
         Host.U.pageSize();   // fails here, with a sentence, on a JVM without Unsafe

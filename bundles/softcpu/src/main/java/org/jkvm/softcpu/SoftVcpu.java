@@ -9,7 +9,9 @@ import org.jkvm.hypervisor.VcpuExit;
 import org.jkvm.hypervisor.VmOps;
 import org.jkvm.hypervisor.x86.ActivityState;
 import org.jkvm.hypervisor.x86.CpuState;
+import org.jkvm.hypervisor.pc.LapicState;
 import org.jkvm.hypervisor.x86.CpuidEntry;
+import org.jkvm.hypervisor.x86.Msr;
 import org.jkvm.hypervisor.x86.PendingEvents;
 import org.jkvm.hypervisor.x86.Registers;
 import org.jkvm.hypervisor.x86.SystemRegisters;
@@ -19,6 +21,9 @@ import org.jkvm.softcpu.cpu.GuestFault;
 import org.jkvm.softcpu.cpu.Vec;
 import org.jkvm.softcpu.exec.Runner;
 import org.jkvm.softcpu.mem.PhysMemory;
+import org.jkvm.softcpu.platform.Lapic;
+import org.jkvm.softcpu.platform.PlatformOps;
+import org.jkvm.softcpu.platform.SoftIrqChip;
 import org.jkvm.softcpu.sys.Interrupts;
 
 /**
@@ -33,8 +38,11 @@ public final class SoftVcpu implements HvVcpu {
     private volatile boolean writeFlush;
     private XsaveArea fpu = XsaveArea.reset(XsaveArea.KVM_SIZE);
     private PendingEvents.ExceptionEvent pendingException;
+    /** The VM's platform and this vCPU's local APIC, or null without interrupt controllers. */
+    private final SoftIrqChip chip;
+    private final Lapic lapic;
 
-    SoftVcpu(SoftVm vm, int id, VmOps ops, PhysMemory phys, int tscKhz) {
+    SoftVcpu(SoftVm vm, int id, VmOps ops, PhysMemory phys, int tscKhz, SoftIrqChip chip) {
         this.vm = vm;
         this.c = new Cpu(id, phys);
         this.c.ops = ops;
@@ -61,6 +69,16 @@ public final class SoftVcpu implements HvVcpu {
         };
         runner.crossRequests = this::crossRequests;
         StateIo.reset(c);
+        this.chip = chip;
+        if (chip != null) {
+            if (id != 0) {
+                c.apicBase &= ~(1L << 8);   // only vCPU 0 is the bootstrap processor
+            }
+            lapic = chip.attach(c, runner::wake);
+            c.ops = new PlatformOps(chip, lapic, ops);
+        } else {
+            lapic = null;
+        }
     }
 
     Runner runner() {
@@ -174,7 +192,16 @@ public final class SoftVcpu implements HvVcpu {
     @Override
     public void setSystemRegisters(SystemRegisters registers) {
         StateIo.setSystem(c, registers);
+        syncApic(registers.cr8());
         dropCode();
+    }
+
+    /** The local APIC follows a new IA32_APIC_BASE and CR8 (= TPR[7:4]), as KVM_SET_SREGS does. */
+    private void syncApic(long cr8) {
+        if (lapic != null) {
+            lapic.syncBase(c.apicBase);
+            lapic.writeCr8(cr8 & 0xf);
+        }
     }
 
     private void dropCode() {
@@ -185,7 +212,15 @@ public final class SoftVcpu implements HvVcpu {
 
     @Override
     public CpuState saveState() {
-        return StateIo.save(c, fpu);
+        CpuState s = StateIo.save(c, fpu);
+        if (lapic != null && lapic.nmiPendingNow()) {
+            PendingEvents e = s.events();
+            s = new CpuState(s.registers(), s.system(), s.fpu(), s.xcr0(), s.msrs(),
+                    new PendingEvents(e.exception(), e.injectedInterrupt(), e.injectedSoft(), e.pendingInterrupt(),
+                            true, e.nmiInjected(), e.nmiMasked(), e.stiShadow(), e.movSsShadow()),
+                    s.activity(), s.debug());
+        }
+        return s;
     }
 
     @Override
@@ -208,8 +243,43 @@ public final class SoftVcpu implements HvVcpu {
         pendingException = ev.exception() != null && ev.exception().injected() ? ev.exception() : null;
         c.halted = s.activity() == ActivityState.HALTED;
         c.waitSipi = s.activity() == ActivityState.WAIT_FOR_SIPI;
+        c.nmiMasked = ev.nmiMasked();
+        restoreApic(s, ev);
         dropCode();
         c.shutdown = s.activity() == ActivityState.SHUTDOWN;
+    }
+
+    /** The local APIC's part of a restored vCPU state: APIC base, TPR, TSC deadline (after the TSC), NMI. */
+    private void restoreApic(CpuState s, PendingEvents ev) {
+        Long deadline = c.msrs.carried.remove(Msr.IA32_TSC_DEADLINE);
+        if (lapic == null) {
+            if (deadline != null) {
+                c.msrs.carried.put(Msr.IA32_TSC_DEADLINE, deadline);
+            }
+            return;
+        }
+        syncApic(s.system().cr8());
+        lapic.restoreDeadline(deadline == null ? 0 : deadline);
+        if (ev.nmiPending() || ev.nmiInjected()) {
+            lapic.raiseNmi();
+        }
+    }
+
+    @Override
+    public LapicState saveLapic() {
+        if (lapic == null) {
+            return HvVcpu.super.saveLapic();
+        }
+        return lapic.save();
+    }
+
+    @Override
+    public void restoreLapic(LapicState state) {
+        if (lapic == null) {
+            HvVcpu.super.restoreLapic(state);
+            return;
+        }
+        lapic.restore(state);
     }
 
     @Override
@@ -223,5 +293,8 @@ public final class SoftVcpu implements HvVcpu {
     @Override
     public void close() {
         vm.removed(this);
+        if (lapic != null) {
+            chip.detach(lapic);
+        }
     }
 }

@@ -2,8 +2,10 @@ package org.jkvm.softcpu;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import org.jkvm.hypervisor.HvIrqChip;
 import org.jkvm.hypervisor.HvVcpu;
 import org.jkvm.hypervisor.HvVm;
 import org.jkvm.hypervisor.HypervisorException;
@@ -12,6 +14,7 @@ import org.jkvm.memory.GuestMemory;
 import org.jkvm.memory.MemoryRegion;
 import org.jkvm.softcpu.exec.Runner;
 import org.jkvm.softcpu.mem.PhysMemory;
+import org.jkvm.softcpu.platform.SoftIrqChip;
 
 /**
  * A software-CPU VM: the guest-physical map of its memory, its vCPUs and the exact dirty log. The dirty log is
@@ -20,11 +23,14 @@ import org.jkvm.softcpu.mem.PhysMemory;
  * outside {@code run()}, then drain the old epoch's bitmap. Thread-safe.
  */
 public final class SoftVm implements HvVm {
+    private static final AtomicInteger VM_IDS = new AtomicInteger();
     private final GuestMemory memory;
     private final PhysMemory phys;
     private final int tscKhz;
     private final List<SoftVcpu> vcpus = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    /** The interrupt controllers and timers, once created. */
+    private volatile SoftIrqChip irqChip;
 
     SoftVm(GuestMemory memory, int tscKhz) {
         this.memory = memory;
@@ -55,12 +61,46 @@ public final class SoftVm implements HvVm {
         }
     }
 
+    /**
+     * Creates the PC platform in Java ({@link SoftIrqChip}: PIC pair, I/O APIC, PIT, a local APIC per vCPU) with its
+     * timer thread, started when the guest first arms a timer and stopped by {@link #close()}.
+     */
+    @Override
+    public synchronized HvIrqChip createIrqChip() {
+        if (closed) {
+            throw new HypervisorException("cannot create the interrupt controllers: the VM is closed");
+        }
+        if (irqChip != null) {
+            throw new HypervisorException("the interrupt controllers already exist; create them once per VM");
+        }
+        if (!vcpus.isEmpty()) {
+            throw new HypervisorException("create the interrupt controllers before the first vCPU, so that every vCPU "
+                    + "gets a local APIC");
+        }
+        irqChip = new SoftIrqChip("vm" + VM_IDS.incrementAndGet());
+        return irqChip;
+    }
+
+    /**
+     * The software CPU always has its interrupt controllers and timers. (Overrides {@code HvVm.irqChipSupported()}
+     * once the seam has it, which the engine asks before {@link #createIrqChip()}; written without
+     * {@code @Override} so that it compiles before and after.)
+     */
+    public boolean irqChipSupported() {
+        return true;
+    }
+
+    /** The platform, or null when {@link #createIrqChip()} was not called. */
+    SoftIrqChip irqChip() {
+        return irqChip;
+    }
+
     @Override
     public HvVcpu createVcpu(int id, VmOps ops) {
         if (closed) {
             throw new HypervisorException("cannot create vCPU " + id + ": the VM is closed");
         }
-        SoftVcpu v = new SoftVcpu(this, id, ops, phys, tscKhz);
+        SoftVcpu v = new SoftVcpu(this, id, ops, phys, tscKhz, irqChip);
         vcpus.add(v);
         return v;
     }
@@ -141,6 +181,10 @@ public final class SoftVm implements HvVm {
             closed = true;
             for (MemoryRegion region : memory.regions()) {
                 region.setWriteHook(null);
+            }
+            SoftIrqChip chip = irqChip;
+            if (chip != null) {
+                chip.close();
             }
         }
     }

@@ -49,7 +49,8 @@ final class StateIo {
     static SystemRegisters system(Cpu c) {
         return new SystemRegisters(seg(c, Cpu.CS), seg(c, Cpu.DS), seg(c, Cpu.ES), seg(c, Cpu.FS), seg(c, Cpu.GS),
                 seg(c, Cpu.SS), seg(c, Cpu.TR), seg(c, Cpu.LDTR), new DescriptorTable(c.gdtBase, c.gdtLimit),
-                new DescriptorTable(c.idtBase, c.idtLimit), c.cr0, c.cr2, c.cr3, c.cr4, c.cr8, c.efer, c.apicBase);
+                new DescriptorTable(c.idtBase, c.idtLimit), c.cr0, c.cr2, c.cr3, c.cr4,
+                c.intc != null ? c.intc.readCr8() : c.cr8, c.efer, c.apicBase);
     }
 
     private static void setSeg(Cpu c, int s, SegmentRegister r) {
@@ -94,6 +95,9 @@ final class StateIo {
         for (Map.Entry<Integer, Long> e : c.msrs.carried.entrySet()) {
             l.add(new Msr(e.getKey(), e.getValue()));
         }
+        if (c.intc != null) {
+            l.add(new Msr(Msr.IA32_TSC_DEADLINE, c.msrs.read(c, Msr.IA32_TSC_DEADLINE)));
+        }
         return l;
     }
 
@@ -129,7 +133,8 @@ final class StateIo {
     }
 
     static PendingEvents events(Cpu c) {
-        return new PendingEvents(null, -1, false, c.pendingIrq, false, false, false, c.shadow > 0, c.movSsShadow);
+        return new PendingEvents(null, -1, false, c.pendingIrq, false, false, c.nmiMasked, c.shadow > 0,
+                c.movSsShadow);
     }
 
     static ActivityState activity(Cpu c) {

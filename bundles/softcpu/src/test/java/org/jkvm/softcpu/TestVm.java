@@ -20,6 +20,8 @@ final class TestVm implements AutoCloseable {
     final MmapGuestMemory memory;
     final SoftHypervisor hv;
     final HvVm vm;
+    /** The interrupt controllers, or null. */
+    final org.jkvm.hypervisor.HvIrqChip chip;
     final HvVcpu vcpu;
     final Ops ops = new Ops();
 
@@ -36,10 +38,20 @@ final class TestVm implements AutoCloseable {
         final StringBuilder serial = new StringBuilder();
         final List<long[]> mmio = new ArrayList<>();
 
+        /** Called on port reads other than COM1's LSR: the value to return, or -1 for all ones. */
+        java.util.function.IntToLongFunction onIn;
+
         @Override
         public void pioRead(int port, byte[] data) {
             if (port == 0x3fd) {
                 data[0] = 0x60;
+            } else if (onIn != null) {
+                long v = onIn.applyAsLong(port);
+                if (v >= 0) {
+                    for (int i = 0; i < data.length; i++) {
+                        data[i] = (byte) (v >>> (8 * i));
+                    }
+                }
             }
         }
 
@@ -96,9 +108,15 @@ final class TestVm implements AutoCloseable {
     }
 
     TestVm(long ramBytes) {
+        this(ramBytes, false);
+    }
+
+    /** With {@code irqchip}, the VM has the PC's interrupt controllers and timers (created before the vCPU). */
+    TestVm(long ramBytes, boolean irqchip) {
         memory = MmapGuestMemory.allocate(ramBytes);
         hv = (SoftHypervisor) new SoftCpuProvider().open(HypervisorProvider.Options.defaults());
         vm = hv.createVm(memory);
+        chip = irqchip ? vm.createIrqChip() : null;
         vcpu = vm.createVcpu(0, ops);
         ops.vcpu = vcpu;
         vcpu.setCpuid(hv.supportedCpuid());

@@ -7,7 +7,8 @@ import org.slf4j.Logger;
  * except on threads that work on scratch VMs, such as an engine warming up its migration paths with migrations
  * between two throwaway VMs of its own, where they go to debug, so an engine's log at info speaks of its real guest
  * only. The quiet mark is per thread and passes to the threads started under it (a scratch VM's vCPU thread, its
- * migration threads). Thread-safe.
+ * migration threads). It is set in one place, the monitor's warm-up package ({@code org.jkvm.monitor.warmup}, whose
+ * background threads run quietly); the engine and the migration module only read it here, below both. Thread-safe.
  */
 public final class ProgressLog {
     private static final InheritableThreadLocal<Boolean> QUIET = new InheritableThreadLocal<>();

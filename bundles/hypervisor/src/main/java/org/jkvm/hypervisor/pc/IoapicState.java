@@ -5,8 +5,8 @@ package org.jkvm.hypervisor.pc;
  *
  * @param id          the I/O APIC id (IOAPICID bits 24-27)
  * @param ioregsel    the register selected through IOREGSEL
- * @param irr         the pins whose level-triggered interrupt was delivered and awaits an EOI (remote IRR), and
- *                    asserted edge pins not yet delivered: bit n = pin n
+ * @param irr         the asserted pins as KVM reports them: level-triggered pins whose line is high, and edge pins
+ *                    asserted and not yet delivered (e.g. masked); bit n = pin n. Remote IRR is in the entries.
  * @param redirection the redirection table, {@value #PINS} 64-bit entries (vector, delivery mode, destination
  *                    mode, delivery status, polarity, remote IRR, trigger mode, mask, destination), as the guest
  *                    reads them through IOREDTBL

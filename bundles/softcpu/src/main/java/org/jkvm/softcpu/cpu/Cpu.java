@@ -121,6 +121,10 @@ public final class Cpu extends FlagState {
     public volatile boolean kickRequested;
     /** The external interrupt raised and not yet accepted, or -1 (any thread sets it, with a CAS). */
     public volatile int pendingIrq = -1;
+    /** The local APIC when the VM has interrupt controllers, else null (set once, before the first run). */
+    public InterruptController intc;
+    /** NMIs are blocked: an NMI handler runs until its IRET. */
+    public boolean nmiMasked;
 
     // Run-loop signals (vCPU thread only).
     /** Set by instructions that may allow a pending interrupt (STI, POPF, IRET, MOV SS...). */

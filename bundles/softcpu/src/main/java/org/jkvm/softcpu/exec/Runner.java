@@ -8,6 +8,7 @@ import org.jkvm.hypervisor.VcpuExit;
 import org.jkvm.softcpu.cpu.Cpu;
 import org.jkvm.softcpu.cpu.FlagState;
 import org.jkvm.softcpu.cpu.GuestFault;
+import org.jkvm.softcpu.cpu.InterruptController;
 import org.jkvm.softcpu.cpu.Vec;
 import org.jkvm.softcpu.decode.Dec;
 import org.jkvm.softcpu.mem.PhysMemory;
@@ -143,6 +144,15 @@ public final class Runner {
             }
             execute(b);
             if (c.exit != null) {
+                if (c.exit == VcpuExit.HLT && c.intc != null) {
+                    // With a local APIC a halted vCPU waits here for an interrupt, as KVM's in-kernel one does.
+                    c.exit = null;
+                    VcpuExit e = haltWait();
+                    if (e != null) {
+                        return e;
+                    }
+                    continue;
+                }
                 return takeExit();
             }
         }
@@ -218,25 +228,50 @@ public final class Runner {
             }
             syncDirty();
             crossRequests.run();
-            if (c.pendingIrq >= 0) {
+            if (c.pendingIrq >= 0 || c.intc != null) {
                 c.checkIrq = true;
             }
         }
         if (c.checkIrq) {
             c.checkIrq = false;
-            int v = c.pendingIrq;
-            if (v >= 0 && (c.flags & FlagState.IF) != 0 && c.shadow == 0 && !c.movSsShadow
-                    && PENDING.compareAndSet(c, v, -1)) {
-                Interrupts.external(c, v);
-                if (c.exit != null) {
-                    return takeExit();
-                }
+            if (c.shadow == 0 && !c.movSsShadow && takeInterrupt() && c.exit != null) {
+                return takeExit();
             }
         }
         return null;
     }
 
-    /** HLT: wait until an interrupt can be taken (then go on) or a kick (INTERRUPTED). */
+    /**
+     * Delivers what the CPU accepts at this instruction boundary (no interrupt shadow): an NMI unless one is being
+     * handled, else, with RFLAGS.IF set, an injected interrupt or the local APIC's (acknowledged here). True when an
+     * event was delivered.
+     */
+    private boolean takeInterrupt() {
+        InterruptController ic = c.intc;
+        if (ic != null && ic.pending() && !c.nmiMasked && ic.takeNmi()) {
+            c.nmiMasked = true;
+            Interrupts.external(c, Vec.NMI);
+            return true;
+        }
+        if ((c.flags & FlagState.IF) == 0) {
+            return false;
+        }
+        int v = c.pendingIrq;
+        if (v >= 0 && PENDING.compareAndSet(c, v, -1)) {
+            Interrupts.external(c, v);
+            return true;
+        }
+        if (ic != null && ic.pending()) {
+            v = ic.acknowledge();
+            if (v >= 0) {
+                Interrupts.external(c, v);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** HLT: wait until an interrupt (or NMI) can be taken (then go on) or a kick (INTERRUPTED). */
     private VcpuExit haltWait() {
         for (;;) {
             if (c.kickRequested) {
@@ -247,10 +282,8 @@ public final class Runner {
             c.attention = false;
             syncDirty();
             crossRequests.run();
-            int v = c.pendingIrq;
-            if (v >= 0 && (c.flags & FlagState.IF) != 0 && PENDING.compareAndSet(c, v, -1)) {
+            if (takeInterrupt()) {
                 c.halted = false;
-                Interrupts.external(c, v);
                 return c.exit != null ? takeExit() : null;
             }
             if (!c.attention) {

@@ -121,5 +121,7 @@ public final class Iret extends Branch.BranchOp {
         c.setRflags((old & ~changeable) | (fl & changeable));
         Modes.update(c);
         c.checkIrq = true;
+        // IRET ends the NMI-blocking window (SDM vol. 3, 6.7.1).
+        c.nmiMasked = false;
     }
 }

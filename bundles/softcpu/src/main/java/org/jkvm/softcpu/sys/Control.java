@@ -119,7 +119,7 @@ public final class Control {
             case 2: return c.cr2;
             case 3: return c.cr3;
             case 4: return c.cr4;
-            default: return c.cr8;
+            default: return c.intc != null ? c.intc.readCr8() : c.cr8;
         }
     }
 
@@ -135,6 +135,10 @@ public final class Control {
                     throw c.fault(Vec.GP, 0);
                 }
                 c.cr8 = v;
+                if (c.intc != null) {
+                    // CR8 is the local APIC's TPR[7:4] (SDM vol. 3, 10.8.6.1).
+                    c.intc.writeCr8(v);
+                }
         }
     }
 }

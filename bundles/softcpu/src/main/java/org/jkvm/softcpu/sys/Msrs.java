@@ -5,6 +5,7 @@ import java.util.Map;
 
 import org.jkvm.hypervisor.x86.Msr;
 import org.jkvm.softcpu.cpu.Cpu;
+import org.jkvm.softcpu.cpu.InterruptController;
 import org.jkvm.softcpu.cpu.Vec;
 
 /**
@@ -52,6 +53,9 @@ public final class Msrs {
             case Msr.IA32_KERNEL_GS_BASE: return c.kernelGsBase;
             case Msr.IA32_TSC_AUX: return c.tscAux;
             default:
+                if (c.intc != null && InterruptController.isApicMsr(index)) {
+                    return c.intc.readMsr(c, index);
+                }
                 Long v = carried.get(index);
                 if (v == null) {
                     throw c.fault(Vec.GP, 0);
@@ -63,8 +67,19 @@ public final class Msrs {
     /** WRMSR (from the guest: with its checks). */
     public void write(Cpu c, int index, long v) {
         switch (index) {
-            case Msr.IA32_TSC: c.tsc.set(v); return;
-            case Msr.IA32_APIC_BASE: c.apicBase = v; return;
+            case Msr.IA32_TSC:
+                c.tsc.set(v);
+                if (c.intc != null) {
+                    c.intc.tscChanged();
+                }
+                return;
+            case Msr.IA32_APIC_BASE:
+                if (c.intc != null) {
+                    c.intc.writeApicBase(c, v);
+                } else {
+                    c.apicBase = v;
+                }
+                return;
             case Msr.IA32_SYSENTER_CS: c.sysenterCs = v & 0xffff; return;
             case Msr.IA32_SYSENTER_ESP: c.sysenterEsp = canonical(c, v); return;
             case Msr.IA32_SYSENTER_EIP: c.sysenterEip = canonical(c, v); return;
@@ -80,6 +95,10 @@ public final class Msrs {
             case Msr.IA32_KERNEL_GS_BASE: c.kernelGsBase = canonical(c, v); return;
             case Msr.IA32_TSC_AUX: c.tscAux = v & 0xffffffffL; return;
             default:
+                if (c.intc != null && InterruptController.isApicMsr(index)) {
+                    c.intc.writeMsr(c, index, v);
+                    return;
+                }
                 if (!carried.containsKey(index)) {
                     throw c.fault(Vec.GP, 0);
                 }

@@ -64,6 +64,21 @@ public final class Tsc {
         return v;
     }
 
+    /**
+     * Nanoseconds of the clock until the TSC reaches {@code value} (rounded up; 0 when it has already), for timers
+     * armed in TSC units (IA32_TSC_DEADLINE). Beyond about an hour at GHz rates the sub-millisecond part is dropped.
+     */
+    public long nanosUntil(long value) {
+        long delta = value - read();
+        if (delta <= 0) {
+            return 0;
+        }
+        if (delta > Long.MAX_VALUE / 1_000_000) {
+            return delta / khz * 1_000_000;
+        }
+        return (delta * 1_000_000 + khz - 1) / khz;
+    }
+
     /** Sets the current value (WRMSR IA32_TSC, a restore). */
     public void set(long value) {
         offset = 0;

@@ -1,0 +1,114 @@
+#!/bin/sh
+# The Linux guest kit: a stock Debian kernel and an initramfs with busybox, the verify workload and /init.
+#
+# Usage: src/linux/build-kit.sh [OUT_DIR]
+#
+# Downloads with apt (no installation, no root needed when the package lists are there): the kernel package that
+# linux-image-cloud-amd64 depends on and busybox-static, unpacks them with dpkg-deb -x, and caches both under
+# ${XDG_CACHE_HOME:-~/.cache}/jkvm/linux/ (nothing is committed). Builds jkvm-verify, the firmware's writer and
+# checker as a static Linux program (src/linux/verify + src/firmware/workload.c, cmdline.c), and writes to OUT_DIR
+# (default: the cache's kit/ folder):
+#
+#   vmlinuz              the Debian kernel (a bzImage)
+#   initramfs.cpio.gz    /init (src/linux/init), busybox, jkvm-verify, the evdev and button modules
+#   cmdline              a kernel command line for jkvm: console=ttyS0 and the verify workload's settings
+#   kit.env              KERNEL=, INITRD=, KERNEL_VERSION= (for scripts and tests)
+#   jkvm-linux.xml       a libvirt domain booting them (src/linux/jkvm-linux.xml with these paths)
+#
+# Needs apt-get, apt-cache, dpkg-deb, gcc with static glibc (libc6-dev), gzip. The archive is written by
+# busybox's own cpio (newc), so the host needs no cpio. Environment: JKVM_KERNEL_PACKAGE overrides the kernel
+# package (default: what linux-image-cloud-amd64 depends on, e.g. linux-image-6.1.0-57-cloud-amd64).
+# Exit status: 0 and the kit's paths on stdout; 2 when apt cannot download (no package lists or no network), with
+# one line on stderr saying so; 1 on any other failure.
+set -eu
+SRC=$(cd "$(dirname "$0")" && pwd)
+FW="$SRC/../firmware"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/jkvm/linux"
+OUT=${1:-$CACHE/kit}
+export LC_ALL=C
+mkdir -p "$CACHE/debs" "$OUT"
+OUT=$(cd "$OUT" && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT INT TERM
+
+die() {
+    echo "build-kit: $2" >&2
+    exit "$1"
+}
+
+for tool in apt-get apt-cache dpkg-deb gcc gzip; do
+    command -v "$tool" >/dev/null 2>&1 || die 2 "$tool is not installed; install it (apt-get install apt dpkg gcc gzip)"
+done
+
+# The versioned kernel package behind the metapackage (the first linux-image-* dependency).
+kpkg=${JKVM_KERNEL_PACKAGE:-$(apt-cache depends linux-image-cloud-amd64 2>/dev/null \
+    | sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)}
+[ -n "$kpkg" ] || die 2 "apt knows no linux-image-cloud-amd64; run apt-get update (as root) first"
+kver=${kpkg#linux-image-}
+
+# Downloads PACKAGE into the cache unless a .deb of it is there already; prints the .deb's path.
+fetch() {
+    deb=$(ls "$CACHE/debs/$1"_*.deb 2>/dev/null | head -n 1 || true)
+    if [ -z "$deb" ]; then
+        (cd "$CACHE/debs" && apt-get download "$1" >"$WORK/apt.log" 2>&1) \
+            || die 2 "apt-get download $1 failed (no network, or no package lists: run apt-get update as root): $(tail -n 1 "$WORK/apt.log")"
+        deb=$(ls "$CACHE/debs/$1"_*.deb | head -n 1)
+    fi
+    echo "$deb"
+}
+
+kdir="$CACHE/$kpkg"
+if [ ! -f "$kdir/boot/vmlinuz-$kver" ]; then
+    deb=$(fetch "$kpkg")
+    rm -rf "$kdir.tmp" && mkdir -p "$kdir.tmp"
+    dpkg-deb -x "$deb" "$kdir.tmp"
+    rm -rf "$kdir" && mv "$kdir.tmp" "$kdir"
+fi
+bdir="$CACHE/busybox-static"
+if [ ! -x "$bdir/bin/busybox" ]; then
+    deb=$(fetch busybox-static)
+    rm -rf "$bdir.tmp" && mkdir -p "$bdir.tmp"
+    dpkg-deb -x "$deb" "$bdir.tmp"
+    rm -rf "$bdir" && mv "$bdir.tmp" "$bdir"
+fi
+busybox="$bdir/bin/busybox"
+
+# jkvm-verify: the firmware's workload.c and cmdline.c, unchanged, with the Linux hw.h and main.c.
+mkdir -p "$WORK/verify"
+cp "$FW/fw.h" "$FW/workload.c" "$FW/cmdline.c" "$SRC/verify/hw.h" "$SRC/verify/main.c" "$WORK/verify/"
+(cd "$WORK/verify" && gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o jkvm-verify main.c workload.c cmdline.c) \
+    || die 1 "cannot build jkvm-verify statically; install libc6-dev"
+
+# The initramfs tree. /dev stays empty: /init mounts devtmpfs before it opens the console.
+root="$WORK/root"
+mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/etc/acpi/PWRF" \
+    "$root/lib/modules" "$root/var/log" "$root/var/run"
+cp "$busybox" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$WORK/verify/jkvm-verify" "$root/bin/jkvm-verify"
+cp "$SRC/init" "$root/init"
+chmod 0755 "$root/init" "$root/bin/busybox" "$root/bin/jkvm-verify"
+for m in drivers/input/evdev.ko drivers/acpi/button.ko; do
+    cp "$kdir/lib/modules/$kver/kernel/$m" "$root/lib/modules/"
+done
+# busybox acpid runs CONFDIR/PWRF/00000080 when the ACPI power button is pressed (virsh shutdown).
+printf '#!/bin/sh\necho "jkvm-init: power button pressed, powering off"\nsync\nexec /bin/busybox poweroff -f\n' \
+    >"$root/etc/acpi/PWRF/00000080"
+chmod 0755 "$root/etc/acpi/PWRF/00000080"
+printf 'PWRF PWRF/00000080\n' >"$root/etc/acpid.conf"
+# Interactive shells: poweroff and reboot act at once (there is no init daemon to signal).
+printf "alias poweroff='sync; /bin/busybox poweroff -f'\nalias reboot='sync; /bin/busybox reboot -f'\nPS1='jkvm# '\n" \
+    >"$root/etc/profile"
+
+(cd "$root" && find . | sort | "$busybox" cpio -o -H newc -R 0:0 --renumber-inodes --ignore-devno 2>/dev/null) \
+    | gzip -9n >"$WORK/initramfs.cpio.gz"
+cp "$kdir/boot/vmlinuz-$kver" "$OUT/vmlinuz"
+mv "$WORK/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
+echo "console=ttyS0 panic=-1 jkvm.workload=verify jkvm.mib=16 jkvm.rate=1000 jkvm.hb_ms=1000" >"$OUT/cmdline"
+printf 'KERNEL=%s\nINITRD=%s\nKERNEL_VERSION=%s\n' "$OUT/vmlinuz" "$OUT/initramfs.cpio.gz" "$kver" >"$OUT/kit.env"
+sed -e "s|@KERNEL@|$OUT/vmlinuz|" -e "s|@INITRD@|$OUT/initramfs.cpio.gz|" -e "s|@CMDLINE@|$(cat "$OUT/cmdline")|" \
+    "$SRC/jkvm-linux.xml" >"$OUT/jkvm-linux.xml"
+echo "kernel:    $OUT/vmlinuz ($kpkg)"
+echo "initramfs: $OUT/initramfs.cpio.gz ($(wc -c <"$OUT/initramfs.cpio.gz") bytes)"
+echo "cmdline:   $(cat "$OUT/cmdline")"
+echo "domain:    $OUT/jkvm-linux.xml"
