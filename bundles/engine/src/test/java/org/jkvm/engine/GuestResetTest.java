@@ -10,17 +10,22 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import java.util.stream.Stream;
+
+import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.loader.TinyElf;
-import org.junit.jupiter.api.Test;
+import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The reset paths a kernel uses, on the default backend: the i8042's reset pulse, port 0xCF9, the ACPI reset
- * register and a triple fault each reset the machine (the guest, loaded again, counts its starts in RAM above its
- * image, which a reset keeps, and ends at its third); with {@code -no-reboot} the engine ends instead; ACPI S5
- * powers off with status 0.
+ * The reset paths a kernel uses, on KVM and on the software CPU (each with its interrupt controllers): the i8042's
+ * reset pulse, port 0xCF9, the ACPI reset register and a triple fault each reset the machine (the guest, loaded
+ * again, counts its starts in RAM above its image, which a reset keeps, and ends at its third); with
+ * {@code -no-reboot} the engine ends instead; ACPI S5 powers off with status 0.
  */
 class GuestResetTest {
     /** Each reset mechanism, as the bytes between the count and {@code jmp $}. */
@@ -47,17 +52,27 @@ class GuestResetTest {
         return b.toByteArray();
     }
 
-    private Vm boot(byte[] code, boolean noReboot) throws Exception {
+    private Vm boot(Accelerator accel, byte[] code, boolean noReboot) throws Exception {
+        if (accel == Accelerator.KVM) {
+            Require.kvm();
+        }
         Path elf = dir.resolve("reset.elf");
         Files.write(elf, TinyElf.elf32(code, true, 0));
         return Vm.create(VmConfig.builder().name("reset").memoryBytes(16L << 20).cpu(CpuSpec.parse("qemu64"))
-                .kernel(elf).machine(MachineOptions.DEFAULT.withNoReboot(noReboot)).build());
+                .kernel(elf).machine(MachineOptions.DEFAULT.withNoReboot(noReboot)).kvmDevice(Require.kvmDevice())
+                .accel(List.of(accel)).build());
+    }
+
+    /** Each backend with each reset mechanism. */
+    static Stream<Arguments> backendsAndMechanisms() {
+        return Stream.of(Accelerator.values())
+                .flatMap(a -> Stream.of(KBD, CF9, ACPI, TRIPLE_FAULT).map(m -> Arguments.of(a, m)));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {KBD, CF9, ACPI, TRIPLE_FAULT})
-    void eachResetPathResetsTheMachineAndRamSurvives(String mechanism) throws Exception {
-        try (Vm vm = boot(guest(mechanism), false)) {
+    @MethodSource("backendsAndMechanisms")
+    void eachResetPathResetsTheMachineAndRamSurvives(Accelerator accel, String mechanism) throws Exception {
+        try (Vm vm = boot(accel, guest(mechanism), false)) {
             List<EngineEvent> events = new CopyOnWriteArrayList<>();
             vm.addListener(events::add);
             vm.cont();
@@ -69,9 +84,10 @@ class GuestResetTest {
         }
     }
 
-    @Test
-    void withNoRebootAResetEndsTheEngineWithStatusZero() throws Exception {
-        try (Vm vm = boot(guest(KBD), true)) {
+    @ParameterizedTest
+    @EnumSource(Accelerator.class)
+    void withNoRebootAResetEndsTheEngineWithStatusZero(Accelerator accel) throws Exception {
+        try (Vm vm = boot(accel, guest(KBD), true)) {
             vm.cont();
             VmExit exit = vm.awaitExit();
             assertEquals(0, exit.status(), exit.reason());
@@ -79,9 +95,10 @@ class GuestResetTest {
         }
     }
 
-    @Test
-    void withNoRebootATripleFaultIsStillAFailureWithItsRegisters() throws Exception {
-        try (Vm vm = boot(guest(TRIPLE_FAULT), true)) {
+    @ParameterizedTest
+    @EnumSource(Accelerator.class)
+    void withNoRebootATripleFaultIsStillAFailureWithItsRegisters(Accelerator accel) throws Exception {
+        try (Vm vm = boot(accel, guest(TRIPLE_FAULT), true)) {
             vm.cont();
             VmExit exit = vm.awaitExit();
             assertEquals(1, exit.status(), exit.reason());
@@ -89,10 +106,11 @@ class GuestResetTest {
         }
     }
 
-    @Test
-    void acpiSleepStateS5PowersOffWithStatusZero() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Accelerator.class)
+    void acpiSleepStateS5PowersOffWithStatusZero(Accelerator accel) throws Exception {
         // mov ax, 0x3400 (SLP_TYP 5, SLP_EN); mov dx, 0x604 (PM1_CNT); out dx, ax; jmp $
-        try (Vm vm = boot(HexFormat.of().parseHex("66b8003466ba040666efebfe"), false)) {
+        try (Vm vm = boot(accel, HexFormat.of().parseHex("66b8003466ba040666efebfe"), false)) {
             vm.cont();
             VmExit exit = vm.awaitExit();
             assertEquals(0, exit.status(), exit.reason());

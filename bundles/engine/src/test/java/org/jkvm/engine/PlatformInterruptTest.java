@@ -21,14 +21,16 @@ import org.jkvm.memory.MemoryRegion;
 import org.jkvm.testkit.Await;
 import org.jkvm.testkit.Require;
 import org.jkvm.vmstate.StateSection;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A 64-bit guest ({@code platform.S} beside this test's resources) takes the PC's interrupts through the backend's
  * I/O APIC and local APIC, as Linux does: PIT ticks, the RTC's periodic interrupt and COM1's received data, which
  * comes from the engine's serial socket and is echoed back. Then the same guest is moved, with its interrupt
- * controllers, PIT, RTC and UART, to a second VM, where the timers go on. KVM with its in-kernel irqchip.
+ * controllers, PIT, RTC and UART, to a second VM, where the timers go on. On KVM with its in-kernel irqchip and on
+ * the software CPU with its Java interrupt controllers.
  */
 class PlatformInterruptTest {
     /** {@code platform.S}: {@code as --64}, {@code ld -Ttext 0 --oformat binary}. */
@@ -50,13 +52,15 @@ class PlatformInterruptTest {
     @TempDir
     Path dir;
 
-    private VmConfig config(CharDev serial, String incoming) throws Exception {
-        Require.kvm();
+    private VmConfig config(Accelerator accel, CharDev serial, String incoming) throws Exception {
+        if (accel == Accelerator.KVM) {
+            Require.kvm();
+        }
         Path elf = dir.resolve("platform.elf");
         Files.write(elf, TinyElf.elf32(HexFormat.of().parseHex(CODE), true, 0));
         MachineOptions machine = new MachineOptions(MachineOptions.IrqChip.ON, true);
         return VmConfig.builder().name("platform").memoryBytes(16L << 20).cpu(CpuSpec.parse("qemu64")).kernel(elf)
-                .serial(serial).incoming(incoming).kvmDevice(Require.kvmDevice()).accel(List.of(Accelerator.KVM))
+                .serial(serial).incoming(incoming).kvmDevice(Require.kvmDevice()).accel(List.of(accel))
                 .machine(machine).build();
     }
 
@@ -82,11 +86,12 @@ class PlatformInterruptTest {
         return got.toString(StandardCharsets.US_ASCII);
     }
 
-    @Test
-    void pitRtcAndSerialInterruptsReachTheGuestThroughTheIoapic() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Accelerator.class)
+    void pitRtcAndSerialInterruptsReachTheGuestThroughTheIoapic(Accelerator accel) throws Exception {
         Path sock = dir.resolve("serial.sock");
         SocketChannel[] ch = new SocketChannel[1];
-        try (Vm vm = createConnected(config(new CharDev.UnixDev(sock, true, true), null), sock, ch);
+        try (Vm vm = createConnected(config(accel, new CharDev.UnixDev(sock, true, true), null), sock, ch);
                 SocketChannel client = ch[0]) {
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             vm.cont();
@@ -99,12 +104,13 @@ class PlatformInterruptTest {
         }
     }
 
-    @Test
-    void theInterruptControllersTimersAndDevicesMoveToAnotherVmAndGoOn() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Accelerator.class)
+    void theInterruptControllersTimersAndDevicesMoveToAnotherVmAndGoOn(Accelerator accel) throws Exception {
         Path log = dir.resolve("source.log");
         List<StateSection> state;
         ByteBuffer ram;
-        try (Vm source = Vm.create(config(new CharDev.FileDev(log), null))) {
+        try (Vm source = Vm.create(config(accel, new CharDev.FileDev(log), null))) {
             source.cont();
             Await.until("the guest on the source is ready", () -> Files.readString(log).contains("ready"));
             source.stop();
@@ -120,7 +126,7 @@ class PlatformInterruptTest {
 
         Path sock = dir.resolve("dest.sock");
         SocketChannel[] ch = new SocketChannel[1];
-        try (Vm dest = createConnected(config(new CharDev.UnixDev(sock, true, true), "defer"), sock, ch);
+        try (Vm dest = createConnected(config(accel, new CharDev.UnixDev(sock, true, true), "defer"), sock, ch);
                 SocketChannel client = ch[0]) {
             dest.machine().memory.write(0, ram.flip());
             dest.migratable().restoreState(state);
