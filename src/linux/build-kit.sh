@@ -10,9 +10,11 @@
 # (default: the cache's kit/ folder):
 #
 #   vmlinuz              the Debian kernel (a bzImage)
+#   vmlinux              the same kernel as an ELF, for the PVH entry (when the host has its decompressor: lz4,
+#                        xz, zstd or gzip, by the payload's format)
 #   initramfs.cpio.gz    /init (src/linux/init), busybox, jkvm-verify, the evdev and button modules
 #   cmdline              a kernel command line for jkvm: console=ttyS0 and the verify workload's settings
-#   kit.env              KERNEL=, INITRD=, KERNEL_VERSION= (for scripts and tests)
+#   kit.env              KERNEL=, INITRD=, KERNEL_VERSION=, VMLINUX= when there is one (for scripts and tests)
 #   jkvm-linux.xml       a libvirt domain booting them (src/linux/jkvm-linux.xml with these paths)
 #
 # Needs apt-get, apt-cache, dpkg-deb, gcc with static glibc (libc6-dev), gzip. The archive is written by
@@ -73,6 +75,34 @@ if [ ! -x "$bdir/bin/busybox" ]; then
 fi
 busybox="$bdir/bin/busybox"
 
+# The bzImage's payload (boot protocol: setup_sects at 0x1f1, payload_offset and payload_length at 0x248 and
+# 0x24c, counted from the protected-mode kernel) decompressed: the kernel as an ELF with its PVH note. Skipped,
+# with a line on stderr, when the host lacks the payload's decompressor.
+extract_vmlinux() {
+    u8() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
+    u32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
+    sects=$(u8 "$1" 497)
+    [ "$sects" -eq 0 ] && sects=4
+    start=$(( (sects + 1) * 512 + $(u32 "$1" 584) ))
+    magic=$(od -An -tx1 -j "$start" -N4 "$1" | tr -d ' ')
+    case "$magic" in
+        02214c18) tool="lz4 -dc" ;;
+        fd377a58) tool="xz -dc" ;;
+        28b52ffd) tool="zstd -dcq" ;;
+        1f8b*) tool="gzip -dc" ;;
+        *) echo "build-kit: the kernel's payload has an unknown format ($magic); no vmlinux" >&2; return 0 ;;
+    esac
+    command -v "${tool%% *}" >/dev/null 2>&1 \
+        || { echo "build-kit: ${tool%% *} is not installed; no vmlinux (PVH boot) in the kit" >&2; return 0; }
+    tail -c +"$((start + 1))" "$1" | head -c "$(u32 "$1" 588)" | $tool >"$2.tmp" 2>/dev/null || true
+    if [ "$(od -An -tx1 -N4 "$2.tmp" | tr -d ' ')" = 7f454c46 ]; then
+        mv "$2.tmp" "$2"
+    else
+        rm -f "$2.tmp"
+        echo "build-kit: $tool did not give an ELF; no vmlinux in the kit" >&2
+    fi
+}
+
 # jkvm-verify: the firmware's workload.c and cmdline.c, unchanged, with the Linux hw.h and main.c.
 mkdir -p "$WORK/verify"
 cp "$FW/fw.h" "$FW/workload.c" "$FW/cmdline.c" "$SRC/verify/hw.h" "$SRC/verify/main.c" "$WORK/verify/"
@@ -103,12 +133,16 @@ printf "alias poweroff='sync; /bin/busybox poweroff -f'\nalias reboot='sync; /bi
 (cd "$root" && find . | sort | "$busybox" cpio -o -H newc -R 0:0 --renumber-inodes --ignore-devno 2>/dev/null) \
     | gzip -9n >"$WORK/initramfs.cpio.gz"
 cp "$kdir/boot/vmlinuz-$kver" "$OUT/vmlinuz"
+rm -f "$OUT/vmlinux"
+extract_vmlinux "$OUT/vmlinuz" "$OUT/vmlinux"
 mv "$WORK/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
 echo "console=ttyS0 panic=-1 jkvm.workload=verify jkvm.mib=16 jkvm.rate=1000 jkvm.hb_ms=1000" >"$OUT/cmdline"
 printf 'KERNEL=%s\nINITRD=%s\nKERNEL_VERSION=%s\n' "$OUT/vmlinuz" "$OUT/initramfs.cpio.gz" "$kver" >"$OUT/kit.env"
+[ -f "$OUT/vmlinux" ] && printf 'VMLINUX=%s\n' "$OUT/vmlinux" >>"$OUT/kit.env"
 sed -e "s|@KERNEL@|$OUT/vmlinuz|" -e "s|@INITRD@|$OUT/initramfs.cpio.gz|" -e "s|@CMDLINE@|$(cat "$OUT/cmdline")|" \
     "$SRC/jkvm-linux.xml" >"$OUT/jkvm-linux.xml"
 echo "kernel:    $OUT/vmlinuz ($kpkg)"
+[ -f "$OUT/vmlinux" ] && echo "vmlinux:   $OUT/vmlinux"
 echo "initramfs: $OUT/initramfs.cpio.gz ($(wc -c <"$OUT/initramfs.cpio.gz") bytes)"
 echo "cmdline:   $(cat "$OUT/cmdline")"
 echo "domain:    $OUT/jkvm-linux.xml"

@@ -136,6 +136,52 @@ class LinuxKitTest {
     }
 
     @Test
+    void jkvmsLoaderTakesTheDebianVmlinuxThroughItsPvhNote() throws Exception {
+        LinuxKit.Kit kit = LinuxKit.requireVmlinux();
+        try (MmapGuestMemory mem = MmapGuestMemory.allocate(512L << 20)) {
+            LoadedKernel k = KernelLoader.load(mem, new BootRequest(Files.readAllBytes(kit.vmlinux()), "vmlinux",
+                    List.of(new Module("initrd", new byte[] {1, 2, 3})), "console=ttyS0", 1));
+            assertEquals(LoadedKernel.Format.PVH_ELF, k.format());
+            assertEquals(BootRegisters.Mode.PROTECTED_32, k.registers().mode());
+            long si = k.registers().gprs().rbx();
+            assertEquals(0x336ec578, mem.readIntLE(si), "hvm_start_info magic");
+            assertEquals(1, mem.readIntLE(si + 12), "one module");
+            assertEquals(0xE0000, mem.readLongLE(si + 32), "rsdp_paddr");
+            assertTrue(k.registers().rip() >= 0x1000000 && k.registers().rip() < 0x2000000,
+                    "the entry lies in the kernel's text: " + Long.toHexString(k.registers().rip()));
+        }
+    }
+
+    /**
+     * How far the Debian kernel gets on jkvm's software CPU today: through the PVH entry (the bzImage's decompressor
+     * needs x87, which the software CPU has yet to get) it prints its banner, takes the e820 map, finds and reads
+     * jkvm's ACPI tables and uses the PM timer; the rest of the boot waits for the interrupt controllers.
+     */
+    @Test
+    void theSoftwareCpuBootsTheDebianKernelToItsBannerAndReadsTheAcpiTables() throws Exception {
+        LinuxKit.Kit kit = LinuxKit.requireVmlinux();
+        Require.that(Backends.installed(org.jkvm.hypervisor.Accelerator.TCG), "the software CPU is not built");
+        Path serial = dir.resolve("serial.log");
+        VmConfig c = VmConfig.builder().name("linux").memoryBytes(512L << 20).kernel(kit.vmlinux())
+                .initrd(kit.initrd().toString()).append("console=ttyS0 earlyprintk=serial,ttyS0 panic=-1")
+                .serial(new CharDev.FileDev(serial)).accel(List.of(org.jkvm.hypervisor.Accelerator.TCG)).build();
+        try (Vm vm = Vm.create(c)) {
+            vm.cont();
+            Await.until("the kernel reads the PM timer's port from the FADT", java.time.Duration.ofMinutes(5),
+                    () -> Files.readString(serial).contains("ACPI: PM-Timer IO Port: 0x608")
+                            || vm.exitFuture().isDone());
+            vm.quit();
+        }
+        String log = Files.readString(serial);
+        assertTrue(log.contains("Linux version " + kit.kernelVersion().split("-")[0]), log);
+        assertTrue(log.contains("BIOS-e820: [mem 0x0000000000100000-0x000000001fffffff] usable"), log);
+        assertTrue(log.contains("ACPI: RSDP 0x00000000000E0000 000024 (v02 JKVM  )"), log);
+        assertTrue(log.contains("ACPI: FACP 0x") && log.contains("ACPI: APIC 0x") && log.contains("ACPI: DSDT 0x"),
+                log);
+        assertTrue(log.contains("ACPI: PM-Timer IO Port: 0x608"), log);
+    }
+
+    @Test
     void qemuTcgBootsTheKitToAShellThatAnswersAndPowersOff() throws Exception {
         LinuxKit.Kit kit = LinuxKit.require();
         Require.command("qemu-system-x86_64");

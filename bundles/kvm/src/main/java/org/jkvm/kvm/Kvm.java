@@ -26,7 +26,7 @@ public final class Kvm implements AutoCloseable {
 
     private final Path device;
     private final int fd;
-    private final Scratch scratch = new Scratch(4096);
+    private final IoctlBuffer scratch = new IoctlBuffer(4096);
     private volatile boolean closed;
 
     private Kvm(Path device, int fd) {

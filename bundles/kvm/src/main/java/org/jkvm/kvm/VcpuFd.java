@@ -24,7 +24,7 @@ public final class VcpuFd implements AutoCloseable {
     private final int runSize;
     private final int xsaveSize;
     private final KvmRun kvmRun;
-    private final Scratch scratch = new Scratch(8192);
+    private final IoctlBuffer scratch = new IoctlBuffer(8192);
     private volatile int threadId;
     private volatile boolean closed;
 

@@ -18,9 +18,9 @@ public final class VmFd implements AutoCloseable {
 
     private final int fd;
     private final int vcpuMmapSize;
-    private final Scratch scratch = new Scratch(4096);
+    private final IoctlBuffer scratch = new IoctlBuffer(4096);
     /** The buffer of {@link #irqLine} and {@link #signalMsi}, guarded by itself (not by {@code this}). */
-    private final Scratch irqScratch = new Scratch(32);
+    private final IoctlBuffer irqScratch = new IoctlBuffer(32);
     /** Pages per registered slot, indexed by slot number (0 = not registered), to size dirty bitmaps safely. */
     private long[] slotPages = new long[32];
     private volatile boolean closed;

@@ -120,4 +120,18 @@ class LapicGuestTest {
             assertEquals(List.of(5L), t.ops.valuesAt(0xe2), "CR8 = TPR[7:4]");
         }
     }
+
+    @Test
+    void nmiThroughTheIcrIsBlockedUntilItsHandlersIret() {
+        // The handler sends itself a second NMI: it must wait for the IRETQ, not nest.
+        String handler = "nmi:\n inc %ebx\n mov %bl, %al\n out %al, $0xe0\n cmp $1, %ebx\n jne 1f\n"
+                + " movl $(1 << 18 | 0x400), 0x300(%rsi)\n nop\n mov $0x99, %al\n out %al, $0xe0\n1: iretq\n";
+        String src = prologue() + gate(2, "nmi") + ENABLE + " cli\n movl $(1 << 18 | 0x400), 0x300(%rsi)\n nop\n"
+                + " cmp $2, %ebx\n jne 2f\n mov $0x77, %al\n out %al, $0xe0\n2:\n" + epilogue() + handler;
+        try (TestVm t = new TestVm(16 << 20, true)) {
+            Guest64.start(t, src);
+            assertEquals(VcpuExit.INTERRUPTED, t.run());
+            assertEquals(List.of(1L, 0x99L, 2L, 0x77L), t.ops.valuesAt(0xe0), "NMIs come with IF=0, one at a time");
+        }
+    }
 }

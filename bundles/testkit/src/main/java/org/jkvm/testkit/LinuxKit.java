@@ -24,8 +24,10 @@ public final class LinuxKit {
      * @param initrd        the gzip-compressed newc initramfs with /init, busybox and jkvm-verify
      * @param cmdline       a kernel command line for it (console=ttyS0, the verify workload's settings)
      * @param kernelVersion the kernel's release, e.g. {@code 6.1.0-57-cloud-amd64}
+     * @param vmlinux       the same kernel as an ELF with its PVH note, or null when the host could not decompress
+     *                      it (see {@link #requireVmlinux})
      */
-    public record Kit(Path kernel, Path initrd, String cmdline, String kernelVersion) {
+    public record Kit(Path kernel, Path initrd, String cmdline, String kernelVersion, Path vmlinux) {
     }
 
     private LinuxKit() {
@@ -42,6 +44,17 @@ public final class LinuxKit {
         }
         Require.that(unavailable == null, unavailable);
         return kit;
+    }
+
+    /**
+     * The kit with its vmlinux (for PVH boots); skips, or fails under CI, when the host could not decompress the
+     * kernel's payload (build-kit.sh names the missing tool: lz4, xz, zstd or gzip).
+     */
+    public static Kit requireVmlinux() {
+        Kit k = require();
+        Require.that(k.vmlinux() != null, "the kit has no vmlinux: install the decompressor of the kernel's payload "
+                + "(lz4, xz-utils or zstd) and rebuild it");
+        return k;
     }
 
     private static void build() {
@@ -90,6 +103,7 @@ public final class LinuxKit {
             }
         }
         return new Kit(Path.of(env.get("KERNEL")), Path.of(env.get("INITRD")),
-                Files.readString(dir.resolve("cmdline")).strip(), env.get("KERNEL_VERSION"));
+                Files.readString(dir.resolve("cmdline")).strip(), env.get("KERNEL_VERSION"),
+                env.containsKey("VMLINUX") ? Path.of(env.get("VMLINUX")) : null);
     }
 }

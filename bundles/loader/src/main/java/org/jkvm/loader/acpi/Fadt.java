@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
  * The FADT, "FACP" (ACPI 6.0 §5.2.9, revision 6, 276 bytes): a PC with the ACPI PM device's fixed hardware and no
  * SMM (SMI_CMD = 0, so the OS finds the machine already in ACPI mode), a fixed power button, no GPE blocks, a
  * 24-bit PM timer and a reset register. The 32-bit block addresses and their 64-bit X_ forms agree, as ACPICA
- * checks. Stateless.
+ * checks; the FACS is named only by X_FIRMWARE_CTRL (the specification wants FIRMWARE_CTRL 0 then, and Linux would
+ * otherwise install the same FACS twice). Stateless.
  */
 final class Fadt {
     /** Flags (offset 112): WBINVD works. */
@@ -38,7 +39,7 @@ final class Fadt {
     static byte[] table(long facsGpa, long dsdtGpa) {
         Table t = new Table("FACP", 6, LENGTH);
         ByteBuffer b = t.body();
-        b.putInt((int) facsGpa);                 // 36 FIRMWARE_CTRL
+        b.putInt(0);                             // 36 FIRMWARE_CTRL: 0, X_FIRMWARE_CTRL is set (ACPI 6.0 5.2.9)
         b.putInt((int) dsdtGpa);                 // 40 DSDT
         b.put((byte) 0);                         // 44 reserved
         b.put((byte) 0);                         // 45 preferred PM profile: unspecified

@@ -10,11 +10,11 @@ import java.nio.ByteOrder;
  * structs are filled in place rather than through JNA {@code Structure} copies. Grows on demand; never shrinks.
  * Not thread-safe: each owner (one {@link VmFd}, one {@link VcpuFd}) guards its own.
  */
-final class Scratch implements AutoCloseable {
+final class IoctlBuffer implements AutoCloseable {
     private Memory memory;
     private ByteBuffer buffer;
 
-    Scratch(int initialBytes) {
+    IoctlBuffer(int initialBytes) {
         allocate(initialBytes);
     }
 
