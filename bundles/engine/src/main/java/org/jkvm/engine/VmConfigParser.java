@@ -23,7 +23,8 @@ import org.jkvm.hypervisor.Accelerator;
  * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH   -abi-fingerprint STRING
  * -drive file=F,format=raw|qcow2,if=virtio|none,cache=M,readonly=on,id=ID[,serial=S] (repeatable)
  * -device virtio-blk-pci,drive=ID[,addr=SLOT] (repeatable)   -snapshot
- * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)   -machine [pc|q35][,accel=kvm:tcg]
+ * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)
+ * -machine [pc|q35][,accel=kvm:tcg][,kernel-irqchip=on|off]   -no-reboot
  * accepted and ignored: -nographic -nodefaults -no-user-config -display none
  * </pre>
  *
@@ -34,7 +35,7 @@ public final class VmConfigParser {
             "initrd", "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device",
             "display", "accel", "abi-fingerprint", "drive");
     private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
-            "no-user-config", "snapshot");
+            "no-user-config", "no-reboot", "snapshot");
 
     private VmConfigParser() {
     }
@@ -64,6 +65,7 @@ public final class VmConfigParser {
         String abi = null;
         List<Accelerator> accel = new ArrayList<>();
         List<Accelerator> machineAccel = new ArrayList<>();
+        MachineOptions machine = MachineOptions.DEFAULT;
         Set<String> seen = new HashSet<>();
         List<String> drives = new ArrayList<>();
         List<String> devices = new ArrayList<>();
@@ -79,6 +81,9 @@ public final class VmConfigParser {
                 paused |= opt.equals("S");
                 daemonize |= opt.equals("daemonize");
                 snapshot |= opt.equals("snapshot");
+                if (opt.equals("no-reboot")) {
+                    machine = machine.withNoReboot(true);
+                }
                 if (opt.equals("enable-kvm") && !accel.contains(Accelerator.KVM)) {
                     accel.add(Accelerator.KVM); // QEMU: -enable-kvm is -accel kvm
                 }
@@ -110,7 +115,10 @@ public final class VmConfigParser {
                 case "incoming" -> incoming = v;
                 case "kvm-device" -> kvmDevice = Path.of(v);
                 case "abi-fingerprint" -> abi = v;
-                case "machine", "M" -> machineAccel = parseMachine(v);
+                case "machine", "M" -> {
+                    machineAccel = parseMachine(v);
+                    machine = machine.withIrqchip(parseIrqchip(v));
+                }
                 case "accel" -> addAccel(accel, parseAccel(v));
                 case "display" -> checkDisplay(v);
                 case "drive" -> drives.add(v);
@@ -125,7 +133,7 @@ public final class VmConfigParser {
         return VmConfig.builder().name(name).uuid(uuid).memoryBytes(memory).vcpus(smp).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(paused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abi)
-                .accel(accelerators(accel, machineAccel)).initrd(initrd)
+                .accel(accelerators(accel, machineAccel)).initrd(initrd).machine(machine)
                 .disks(DiskOptions.parse(drives, devices, snapshot)).build();
     }
 
@@ -237,6 +245,9 @@ public final class VmConfigParser {
                 }
                 continue;
             }
+            if (part.startsWith("kernel-irqchip=")) {
+                continue; // parseIrqchip
+            }
             boolean ok = part.equals("pc") || part.equals("q35") || part.equals("type=pc") || part.equals("type=q35")
                     || part.startsWith("pc-") || part.equals("type=jkvm") || part.equals("jkvm");
             if (!ok) {
@@ -245,6 +256,27 @@ public final class VmConfigParser {
             }
         }
         return accel;
+    }
+
+    /**
+     * The {@code kernel-irqchip=} property of {@code -machine}: {@code on} requires the backend's interrupt
+     * controllers, {@code off} leaves them out, absent means when the backend has them. QEMU's {@code split} (the
+     * local APICs in the kernel, the rest in user space) is not offered.
+     */
+    static MachineOptions.IrqChip parseIrqchip(String v) {
+        MachineOptions.IrqChip mode = MachineOptions.IrqChip.AUTO;
+        for (String part : v.split(",")) {
+            if (part.startsWith("kernel-irqchip=")) {
+                String value = part.substring("kernel-irqchip=".length());
+                mode = switch (value) {
+                    case "on", "true", "yes" -> MachineOptions.IrqChip.ON;
+                    case "off", "false", "no" -> MachineOptions.IrqChip.OFF;
+                    default -> throw new EngineException("-machine " + v + ": kernel-irqchip=" + value + " is not "
+                            + "supported; give kernel-irqchip=on or kernel-irqchip=off");
+                };
+            }
+        }
+        return mode;
     }
 
     /** {@code -accel NAME}: QEMU also takes properties after the name; this engine takes none. */

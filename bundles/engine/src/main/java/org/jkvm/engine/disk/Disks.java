@@ -146,6 +146,13 @@ public final class Disks implements AutoCloseable {
         }
     }
 
+    /** Resets every virtio-blk function (a machine reset): running requests finish first; images stay open. */
+    public void reset() {
+        for (VirtioPciTransport f : functions) {
+            f.reset();
+        }
+    }
+
     /** Waits for the I/O threads, then closes the images (flushing them) newest first; idempotent. */
     @Override
     public void close() {
