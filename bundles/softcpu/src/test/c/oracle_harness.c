@@ -12,8 +12,9 @@
  * trap number), error code, CR2 and the registers at the fault from the ucontext and siglongjmps back. A case that
  * still runs after two ticks of a 1 s interval timer is reported with vector 256 instead of hanging the batch. After
  * each case the data bytes that changed are reported and restored, so every case starts from the batch's base
- * image plus its own patches. The Java side (org.jkvm.softcpu.oracle.NativeHarness) writes IN and reads OUT;
- * the formats are documented there.
+ * image plus its own patches. Every case starts from an x87/SSE state given as a 512-byte FXSAVE image (the
+ * default state unless the case brings one) and reports the state at its end or fault in the same format. The
+ * Java side (org.jkvm.softcpu.oracle.NativeHarness) writes IN and reads OUT; the formats are documented there.
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
@@ -32,7 +33,8 @@
 
 #define BATCH_MAGIC 0x524F4B4Au  /* "JKOR" */
 #define RESULT_MAGIC 0x53524B4Au /* "JKRS" */
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
+#define FXSAVE_BYTES 512
 #define MAX_ENDS 8
 #define SLOT_BYTES 64            /* the pointer slots at the start of the code area, one per end stub */
 #define STUB_BYTES 6
@@ -41,11 +43,13 @@
 
 extern uint64_t oracle_in_regs[16], oracle_in_flags, oracle_out_regs[16], oracle_out_flags, oracle_end_index;
 extern uint64_t oracle_code_entry, oracle_save_table[MAX_ENDS];
+extern uint8_t oracle_fpu_in[FXSAVE_BYTES], oracle_fpu_out[FXSAVE_BYTES];
 extern void oracle_enter(void);
 
 struct fault {
     int64_t vector;
     uint64_t err, cr2, rip, rflags, regs[16];
+    uint8_t fpu[FXSAVE_BYTES];
 };
 
 static sigjmp_buf case_jump;
@@ -103,6 +107,8 @@ static void on_fault(int sig, siginfo_t *info, void *context) {
     for (int i = 0; i < 16; i++) {
         last_fault.regs[i] = g[GREG_OF[i]];
     }
+    /* The x87/SSE state at the fault: the FXSAVE part of the signal frame's XSAVE area. */
+    memcpy(last_fault.fpu, ((ucontext_t *) context)->uc_mcontext.fpregs, FXSAVE_BYTES);
     in_case = 0;
     siglongjmp(case_jump, 1);
 }
@@ -191,7 +197,7 @@ struct batch {
 
 static void read_header(FILE *in, struct batch *b) {
     if (get_u(in, 4) != BATCH_MAGIC || get_u(in, 4) != FORMAT_VERSION) {
-        die("not a batch file of format version 1");
+        die("not a batch file of format version 2");
     }
     b->cases = (uint32_t) get_u(in, 4);
     b->data_size = (uint32_t) get_u(in, 4);
@@ -276,7 +282,7 @@ static void sanitize_flags(void) {
 
 /* One case as read from the batch file. */
 struct one_case {
-    int len, nends, patches;
+    int len, nends, patches, has_fpu;
     uint16_t off, ends[MAX_ENDS];
     uint8_t code[256];
 };
@@ -313,6 +319,17 @@ static void read_case(FILE *in, struct batch *b, struct one_case *c) {
         get(in, b->data + patch_off[p], patch_len[p]);
         memcpy(b->initial + patch_off[p], b->data + patch_off[p], patch_len[p]);
     }
+    c->has_fpu = (int) get_u(in, 1);
+    if (c->has_fpu) {
+        get(in, oracle_fpu_in, FXSAVE_BYTES);
+    } else {
+        /* FNINIT's state and MXCSR's default: FCW 0x37F, everything else zero. */
+        memset(oracle_fpu_in, 0, FXSAVE_BYTES);
+        oracle_fpu_in[0] = 0x7F;
+        oracle_fpu_in[1] = 0x03;
+        oracle_fpu_in[24] = 0x80;
+        oracle_fpu_in[25] = 0x1F;
+    }
     for (int k = 0; k < c->nends; k++) {
         uint8_t *s = b->code + c->ends[k];
         int32_t disp = (int32_t) (8 * k - c->ends[k] - STUB_BYTES);
@@ -342,6 +359,7 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         r.rip = b->code_va + c.ends[oracle_end_index];
         r.rflags = oracle_out_flags;
         memcpy(r.regs, oracle_out_regs, sizeof r.regs);
+        memcpy(r.fpu, oracle_fpu_out, FXSAVE_BYTES);
         put_u(out, (uint32_t) -1, 4);
         put_u(out, oracle_end_index, 4);
     } else {
@@ -358,6 +376,10 @@ static void run_one(FILE *in, FILE *out, struct batch *b) {
         put_u(out, r.regs[i], 8);
     }
     put_changes(out, b, patch_off, patch_len, c.patches);
+    put_u(out, (uint64_t) c.has_fpu, 1);
+    if (c.has_fpu) {
+        fwrite(r.fpu, 1, FXSAVE_BYTES, out);
+    }
     memcpy(b->code + c.off, b->code_clean + c.off, c.len);
     memcpy(b->code_exp + c.off, b->code_clean + c.off, c.len);
     for (int k = 0; k < c.nends; k++) {

@@ -1,12 +1,14 @@
 /*
  * The instruction oracle's trampoline (x86-64, System V, GNU as).
  *
- * oracle_enter() loads the case's RFLAGS and all 16 general-purpose registers from oracle_in_regs /
- * oracle_in_flags and jumps to the case's code (oracle_code_entry). The code ends in one of up to 8 end stubs
+ * oracle_enter() loads the case's x87/SSE state from the FXSAVE image oracle_fpu_in (FXRSTOR64), then its RFLAGS
+ * and all 16 general-purpose registers from oracle_in_regs / oracle_in_flags, and jumps to the case's code
+ * (oracle_code_entry). The code ends in one of up to 8 end stubs
  * the harness writes into the code area: "jmp *slot(%rip)" (FF 25 disp32) through an 8-byte-aligned pointer
  * slot, each slot holding oracle_save_K. oracle_save_K records K, stores the 16 registers and RFLAGS in
- * oracle_out_regs / oracle_out_flags, sanitizes RFLAGS (DF=0, AC=0: the C code that follows assumes both) and
- * returns to oracle_enter's caller. Nothing between the case's last instruction and the register stores
+ * oracle_out_regs / oracle_out_flags and the x87/SSE state in oracle_fpu_out (FXSAVE64), sanitizes RFLAGS (DF=0,
+ * AC=0: the C code that follows assumes both) and the FPU (FNINIT, MXCSR 0x1F80: a case may leave exceptions
+ * unmasked or the rounding changed) and returns to oracle_enter's caller. Nothing between the case's last instruction and the register stores
  * changes a register or a flag: JMP and MOV leave RFLAGS alone, and RSP is stored before the harness's own
  * stack is touched, so the case may leave RSP anywhere.
  *
@@ -15,7 +17,12 @@
         .data
         .balign 16
         .globl oracle_in_regs, oracle_in_flags, oracle_out_regs, oracle_out_flags, oracle_end_index
-        .globl oracle_code_entry, oracle_save_table
+        .globl oracle_code_entry, oracle_save_table, oracle_fpu_in, oracle_fpu_out
+        .balign 16
+oracle_fpu_in:      .zero 512
+oracle_fpu_out:     .zero 512
+oracle_mxcsr_init:  .long 0x1f80
+        .balign 16
 oracle_in_regs:     .zero 128
 oracle_in_flags:    .quad 0x202
 oracle_out_regs:    .zero 128
@@ -39,6 +46,7 @@ oracle_enter:
         pushq %r14
         pushq %r15
         movq %rsp, oracle_host_rsp(%rip)
+        fxrstor64 oracle_fpu_in(%rip)
         /* RFLAGS first: the MOVs below do not change it. */
         pushq oracle_in_flags(%rip)
         popfq
@@ -93,6 +101,10 @@ oracle_save_common:
         movq %r13, oracle_out_regs+104(%rip)
         movq %r14, oracle_out_regs+112(%rip)
         movq %r15, oracle_out_regs+120(%rip)
+        /* FXSAVE, FNINIT and LDMXCSR leave RFLAGS alone (it is stored below). */
+        fxsave64 oracle_fpu_out(%rip)
+        fninit
+        ldmxcsr oracle_mxcsr_init(%rip)
         movq oracle_host_rsp(%rip), %rsp
         pushfq
         popq oracle_out_flags(%rip)

@@ -49,7 +49,7 @@ class DependencyDirectionTest {
             Map.entry("bundles/kvm", Set.of("bundles/hypervisor", "bundles/memory", "bundles/posix")),
             Map.entry("bundles/softcpu", Set.of("bundles/hypervisor", "bundles/memory")),
             Map.entry("bundles/vmstate", Set.of("bundles/memory")),
-            Map.entry("bundles/devices", Set.of("bundles/memory", "bundles/vmstate")),
+            Map.entry("bundles/devices", Set.of("bundles/block", "bundles/memory", "bundles/vmstate")),
             Map.entry("bundles/loader", Set.of("bundles/memory")),
             Map.entry("bundles/migration", Set.of("bundles/memory", "bundles/vmstate")),
             Map.entry("bundles/engine", Set.of("bundles/devices", "bundles/firmware", "bundles/hypervisor",

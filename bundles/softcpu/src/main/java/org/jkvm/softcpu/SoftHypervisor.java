@@ -12,25 +12,30 @@ import org.jkvm.hypervisor.HvVm;
 import org.jkvm.hypervisor.Hypervisor;
 import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.memory.GuestMemory;
+import org.jkvm.softcpu.fpu.FpuImage;
 import org.jkvm.softcpu.mem.Host;
 
 /**
  * The software CPU as a {@link Hypervisor}: stateless apart from what it creates. Thread-safe.
  *
- * <p>CPUID (what this CPU implements, nothing more): vendor AuthenticAMD, family 17h; leaf 1 EDX pse tsc msr pae
- * cx8 apic sep pge cmov pat pse36 clflush, ECX cx16 x2apic movbe popcnt tsc-deadline hypervisor; leaf 7 fsgsbase
- * bmi1 bmi2 erms adx rdpid; 0x80000001 apic syscall nx pdpe1gb rdtscp lm lahf_lm abm; 40 physical and 48 virtual
- * address bits. apic, x2apic and tsc-deadline need {@code createIrqChip()}: like KVM, a vCPU runs the table it is
- * given, so the engine leaves them out of a VM it creates without interrupt controllers. No x87, SSE, MTRR, AVX
- * (VEX decodes only the BMI instructions).
+ * <p>CPUID (what this CPU implements, nothing more): vendor AuthenticAMD, family 17h; leaf 1 EDX fpu de pse tsc msr
+ * pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2, ECX sse3 cx16 x2apic movbe popcnt
+ * tsc-deadline xsave hypervisor (OSXSAVE follows CR4); leaf 7 fsgsbase bmi1 bmi2 erms adx rdpid; leaf 0xD x87 and
+ * SSE state in 576 bytes, XSAVEOPT; 0x80000001 the AMD copies of leaf 1's bits (apic included), syscall nx pdpe1gb
+ * rdtscp lm lahf_lm abm; 40 physical and 48 virtual address bits. apic, x2apic and tsc-deadline need
+ * {@code createIrqChip()}: like KVM, a vCPU runs the table it is given, so the engine leaves them out of a VM it
+ * creates without interrupt controllers. No SSSE3/SSE4, AVX (VEX decodes only the BMI instructions).
  */
 public final class SoftHypervisor implements Hypervisor {
     /** The TSC rate when the host's cannot be read: 1 GHz. */
     public static final int FALLBACK_TSC_KHZ = 1_000_000;
     static final int LEAF1_EAX = 0x00800f12;
-    static final int LEAF1_EDX = 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 8 | 1 << 9 | 1 << 11 | 1 << 13 | 1 << 15
-            | 1 << 16 | 1 << 17 | 1 << 19;
-    static final int LEAF1_ECX = 1 << 13 | 1 << 21 | 1 << 22 | 1 << 23 | 1 << 24 | 1 << 31;
+    static final int LEAF1_EDX = 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8 | 1 << 9 | 1 << 11
+            | 1 << 12 | 1 << 13 | 1 << 14 | 1 << 15 | 1 << 16 | 1 << 17 | 1 << 19 | 1 << 23 | 1 << 24 | 1 << 25
+            | 1 << 26;
+    static final int LEAF1_ECX = 1 | 1 << 13 | 1 << 21 | 1 << 22 | 1 << 23 | 1 << 24 | 1 << 26 | 1 << 31;
+    /** The bits of leaf 1 EDX that AMD repeats in 0x80000001 EDX (0-9, 12-17, 23, 24). */
+    static final int AMD_MIRRORED = 0x0183f3ff;
 
     SoftHypervisor() {
         Host.U.pageSize();   // fails here, with a sentence, on a JVM without Unsafe
@@ -52,11 +57,14 @@ public final class SoftHypervisor implements Hypervisor {
         int vd = 0x69746e65;
         int vc = 0x444d4163;
         List<CpuidEntry> l = new ArrayList<>();
-        l.add(new CpuidEntry(0, 0, false, 7, vb, vc, vd));
+        l.add(new CpuidEntry(0, 0, false, 0xd, vb, vc, vd));
         l.add(new CpuidEntry(1, 0, false, LEAF1_EAX, 0x00000800, LEAF1_ECX, LEAF1_EDX));
         l.add(new CpuidEntry(7, 0, true, 0, 1 | 1 << 3 | 1 << 8 | 1 << 9 | 1 << 19, 1 << 22, 0));
+        int xsave = (int) FpuImage.XSAVE_BYTES;
+        l.add(new CpuidEntry(0xd, 0, true, (int) FpuImage.XCR0_SUPPORTED, xsave, xsave, 0));
+        l.add(new CpuidEntry(0xd, 1, true, 1, 0, 0, 0));
         l.add(new CpuidEntry(0x80000000, 0, false, 0x80000008, vb, vc, vd));
-        int ext = LEAF1_EDX & ~(1 << 11 | 1 << 19) | 1 << 11 | 1 << 20 | 1 << 26 | 1 << 27 | 1 << 29;
+        int ext = LEAF1_EDX & AMD_MIRRORED | 1 << 11 | 1 << 20 | 1 << 26 | 1 << 27 | 1 << 29;
         l.add(new CpuidEntry(0x80000001, 0, false, LEAF1_EAX, 0, 1 | 1 << 5, ext));
         byte[] brand = new byte[48];
         byte[] text = "jkvm software CPU (tcg)".getBytes(StandardCharsets.US_ASCII);

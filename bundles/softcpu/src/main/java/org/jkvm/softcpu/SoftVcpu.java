@@ -20,6 +20,7 @@ import org.jkvm.softcpu.cpu.Cpu;
 import org.jkvm.softcpu.cpu.GuestFault;
 import org.jkvm.softcpu.cpu.Vec;
 import org.jkvm.softcpu.exec.Runner;
+import org.jkvm.softcpu.fpu.FpuImage;
 import org.jkvm.softcpu.mem.PhysMemory;
 import org.jkvm.softcpu.platform.Lapic;
 import org.jkvm.softcpu.platform.PlatformOps;
@@ -36,7 +37,8 @@ public final class SoftVcpu implements HvVcpu {
     private final Runner runner;
     private final ConcurrentLinkedQueue<long[]> invalidations = new ConcurrentLinkedQueue<>();
     private volatile boolean writeFlush;
-    private XsaveArea fpu = XsaveArea.reset(XsaveArea.KVM_SIZE);
+    /** The last restored XSAVE area: its bytes beyond x87/SSE (AVX from KVM) are kept for a move back. */
+    private XsaveArea fpuCarried = XsaveArea.reset(XsaveArea.KVM_SIZE);
     private PendingEvents.ExceptionEvent pendingException;
     /** The VM's platform and this vCPU's local APIC, or null without interrupt controllers. */
     private final SoftIrqChip chip;
@@ -212,7 +214,7 @@ public final class SoftVcpu implements HvVcpu {
 
     @Override
     public CpuState saveState() {
-        CpuState s = StateIo.save(c, fpu);
+        CpuState s = StateIo.save(c, FpuImage.toXsave(c.fpu, fpuCarried));
         if (lapic != null && lapic.nmiPendingNow()) {
             PendingEvents e = s.events();
             s = new CpuState(s.registers(), s.system(), s.fpu(), s.xcr0(), s.msrs(),
@@ -230,10 +232,16 @@ public final class SoftVcpu implements HvVcpu {
             StateIo.setSystem(c, s.system());
             StateIo.setMsrs(c, s.msrs());
             StateIo.setDebug(c, s.debug());
+            if ((s.xcr0() & ~FpuImage.XCR0_SUPPORTED) != 0 || (s.xcr0() & 1) == 0) {
+                throw new IllegalArgumentException(String.format("XCR0 0x%x enables XSAVE state the software CPU "
+                        + "does not implement (it has x87 and SSE, 0x3); move guests with a CPU model without avx",
+                        s.xcr0()));
+            }
+            FpuImage.fromXsave(c.fpu, s.fpu());
         } catch (IllegalArgumentException e) {
             throw new HypervisorException("cannot restore the vCPU state: " + e.getMessage(), e);
         }
-        fpu = s.fpu();
+        fpuCarried = s.fpu();
         c.xcr0 = s.xcr0();
         PendingEvents ev = s.events();
         c.pendingIrq = ev.pendingInterrupt() >= 0 ? ev.pendingInterrupt()

@@ -92,6 +92,7 @@ final class StateIo {
         for (int index : Msrs.KNOWN) {
             l.add(new Msr(index, c.msrs.read(c, index)));
         }
+        l.addAll(c.msrs.mtrrs.save());
         for (Map.Entry<Integer, Long> e : c.msrs.carried.entrySet()) {
             l.add(new Msr(e.getKey(), e.getValue()));
         }
@@ -124,6 +125,9 @@ final class StateIo {
                 case Msr.IA32_KERNEL_GS_BASE: c.kernelGsBase = v; break;
                 case Msr.IA32_TSC_AUX: c.tscAux = v; break;
                 default:
+                    if (c.msrs.mtrrs.restore(m.index(), v)) {
+                        break;
+                    }
                     LOG.debug("software CPU: keeping MSR 0x{} = 0x{} it does not use", Integer.toHexString(m.index()),
                             Long.toHexString(v));
                     c.msrs.carried.put(m.index(), v);
@@ -162,6 +166,7 @@ final class StateIo {
         setSystem(c, SystemRegisters.reset());
         setDebug(c, DebugRegisters.reset());
         c.apicBase = SystemRegisters.APIC_BASE_DEFAULT;
+        c.fpu.reset();
     }
 
     static CpuState save(Cpu c, org.jkvm.hypervisor.x86.XsaveArea fpu) {

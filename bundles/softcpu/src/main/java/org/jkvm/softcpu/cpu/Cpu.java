@@ -111,6 +111,8 @@ public final class Cpu extends FlagState {
     public final org.jkvm.softcpu.sys.Tsc tsc = new org.jkvm.softcpu.sys.Tsc(1_000_000);
     public final org.jkvm.softcpu.sys.CpuidTable cpuid = new org.jkvm.softcpu.sys.CpuidTable();
     public final org.jkvm.softcpu.sys.Msrs msrs = new org.jkvm.softcpu.sys.Msrs();
+    /** The x87, MMX and SSE state. */
+    public final org.jkvm.softcpu.fpu.Fpu fpu = new org.jkvm.softcpu.fpu.Fpu();
     public final int id;
     /** Per region: the dirty epoch this vCPU writes into (see PhysMemory). */
     public final int[] epochSeen;

@@ -18,6 +18,7 @@ public final class Vec {
     public static final int PF = 14;
     public static final int MF = 16;
     public static final int AC = 17;
+    public static final int XM = 19;
 
     private Vec() {
     }

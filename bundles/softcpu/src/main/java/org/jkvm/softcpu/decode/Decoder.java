@@ -26,12 +26,14 @@ public final class Decoder {
     final Dec d;
     private final Decoder0F map0f;
     private final DecoderVex vex;
+    private final DecoderX87 x87;
 
     public Decoder(Cpu c) {
         this.c = c;
         this.d = new Dec(c);
         this.map0f = new Decoder0F(this);
         this.vex = new DecoderVex(this);
+        this.x87 = new DecoderX87(this);
     }
 
     /** The decoder state (for the block builder). */
@@ -323,7 +325,7 @@ public final class Decoder {
                 int sel = (int) d.fetch16();
                 return new Far.Direct(d, sel, off, true, d.osz);
             }
-            case 0x9b: return new SysOps(d, SysOps.NOP);
+            case 0x9b: return new org.jkvm.softcpu.ops.x87.X87Ctl.Fwait(d);
             case 0x9c: return new SysOps.Pushf(d, stackSize());
             case 0x9d: return new SysOps.Popf(d, stackSize());
             case 0x9e: return new SysOps(d, SysOps.SAHF);
@@ -365,7 +367,7 @@ public final class Decoder {
     private Op rowCtoF(int b) {
         if (b >= 0xd8 && b <= 0xdf) {
             d.modrm();
-            return new Legacy.NoFpu(d);
+            return x87.decode(b);
         }
         switch (b) {
             case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: return group2(b);

@@ -14,15 +14,21 @@ import org.jkvm.softcpu.ops.Op;
 import org.jkvm.softcpu.ops.Shift;
 import org.jkvm.softcpu.ops.SysOps;
 import org.jkvm.softcpu.ops.SysOps2;
+import org.jkvm.softcpu.ops.sse.XState;
 
-/** The two- and three-byte opcode maps (0F xx, 0F 38 xx). SSE/AVX opcodes raise #UD (no SSE in CPUID). */
+/**
+ * The two- and three-byte opcode maps (0F xx, 0F 38 xx); the MMX/SSE opcodes go to {@link DecoderSse}. SSSE3, SSE4
+ * and AVX opcodes raise #UD.
+ */
 final class Decoder0F {
     private final Decoder top;
     private final Dec d;
+    private final DecoderSse sse;
 
     Decoder0F(Decoder top) {
         this.top = top;
         this.d = top.d;
+        this.sse = new DecoderSse(top);
     }
 
     private Op ud() {
@@ -42,9 +48,12 @@ final class Decoder0F {
             d.modrm();
             return new Mov.Setcc(d, b & 15);
         }
-        if (b >= 0xc8) {
+        if (b >= 0xc8 && b <= 0xcf) {
             int reg = (b & 7) | d.rexB;
             return new Mov.Bswap(d, reg, d.osz);
+        }
+        if (DecoderSse.handles(b)) {
+            return sse.decode(b);
         }
         if (b < 0x40) {
             return low(b);
@@ -126,6 +135,9 @@ final class Decoder0F {
             }
             if (op == 7 && rm == 1) {
                 return new SysOps(d, SysOps.RDTSCP);
+            }
+            if (op == 2 && (rm == 0 || rm == 1) && !d.opsizePrefix && d.rep == 0) {
+                return new XState(d, rm == 0 ? XState.XGETBV : XState.XSETBV);
             }
             if (op == 4 || op == 6) {
                 return new Cr.Table(d, op == 4 ? Cr.SMSW : Cr.LMSW);
@@ -251,14 +263,17 @@ final class Decoder0F {
                 return new SysOps2.FsGsBase(d, op, d.osz == 3 ? 3 : 2, d.rm);
             }
             if (op >= 5 && d.rep == 0 && !d.opsizePrefix) {
-                return new SysOps(d, SysOps.NOP);   // LFENCE, MFENCE, SFENCE
+                return new SysOps(d, SysOps.FENCE);   // LFENCE, MFENCE, SFENCE
             }
             return ud();
         }
-        if (op == 7 && d.rep == 0) {
+        if (op == 7 && d.rep == 0 && !d.opsizePrefix) {
             return new SysOps2.Clflush(d);
         }
-        return new Legacy.NoFpu(d);
+        if (d.rep != 0 || d.opsizePrefix || op == 7) {
+            return ud();
+        }
+        return new XState(d, op);
     }
 
     /** ARPL Ew, Gw (legacy protected mode). */

@@ -34,6 +34,8 @@ public final class SysOps extends Op {
     public static final int SALC = 19;
     public static final int XLAT = 20;
     public static final int PAUSE = 21;
+    /** MFENCE/LFENCE/SFENCE: a full JVM fence, so plain guest stores before it are visible to other vCPUs' loads. */
+    public static final int FENCE = 22;
 
     private final int kind;
     private final int seg;
@@ -69,6 +71,7 @@ public final class SysOps extends Op {
     public void exec(Cpu c) {
         switch (kind) {
             case NOP: case PAUSE: return;
+            case FENCE: java.lang.invoke.VarHandle.fullFence(); return;
             case CLC: c.setCf(false); return;
             case STC: c.setCf(true); return;
             case CMC: c.setCf(!c.cf()); return;

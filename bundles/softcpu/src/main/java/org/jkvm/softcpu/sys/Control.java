@@ -24,6 +24,10 @@ public final class Control {
     public static final long CR4_PSE = 1 << 4;
     public static final long CR4_PAE = 1 << 5;
     public static final long CR4_PGE = 1 << 7;
+    public static final long CR4_OSFXSR = 1 << 9;
+    public static final long CR4_OSXMMEXCPT = 1 << 10;
+    /** CR4.OSXSAVE: refused (#GP) unless CPUID advertises XSAVE, as on hardware. */
+    public static final long CR4_OSXSAVE = 1L << 18;
     /** CR4 bits this CPU accepts: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT FSGSBASE OSXSAVE. */
     public static final long CR4_VALID = 0x7ffL | 1L << 16 | 1L << 18;
     public static final long EFER_SCE = 1;
@@ -85,7 +89,8 @@ public final class Control {
 
     /** MOV CR4. */
     public static void writeCr4(Cpu c, long v) {
-        if ((v & ~CR4_VALID) != 0 || (c.longMode && (v & CR4_PAE) == 0)) {
+        if ((v & ~CR4_VALID) != 0 || (c.longMode && (v & CR4_PAE) == 0)
+                || ((v & CR4_OSXSAVE) != 0 && !c.cpuid.has(1, 2, 26))) {
             throw c.fault(Vec.GP, 0);
         }
         long old = c.cr4;

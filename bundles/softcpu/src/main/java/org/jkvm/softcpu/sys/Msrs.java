@@ -22,6 +22,8 @@ public final class Msrs {
 
     /** MSRs kept for a later save, in the order they arrived. */
     public final Map<Integer, Long> carried = new LinkedHashMap<>();
+    /** The MTRRs and machine-check globals. */
+    public final Mtrrs mtrrs = new Mtrrs();
 
     /** Whether this CPU implements {@code index}. */
     public static boolean known(int index) {
@@ -53,6 +55,9 @@ public final class Msrs {
             case Msr.IA32_KERNEL_GS_BASE: return c.kernelGsBase;
             case Msr.IA32_TSC_AUX: return c.tscAux;
             default:
+                if (Mtrrs.handles(index)) {
+                    return mtrrs.read(index);
+                }
                 if (c.intc != null && InterruptController.isApicMsr(index)) {
                     return c.intc.readMsr(c, index);
                 }
@@ -84,7 +89,7 @@ public final class Msrs {
             case Msr.IA32_SYSENTER_ESP: c.sysenterEsp = canonical(c, v); return;
             case Msr.IA32_SYSENTER_EIP: c.sysenterEip = canonical(c, v); return;
             case Msr.IA32_MISC_ENABLE: c.miscEnable = v; return;
-            case Msr.IA32_PAT: c.pat = v; return;
+            case Msr.IA32_PAT: c.pat = pat(c, v); return;
             case Msr.IA32_EFER: Control.writeEfer(c, v); return;
             case Msr.IA32_STAR: c.star = v; return;
             case Msr.IA32_LSTAR: c.lstar = canonical(c, v); return;
@@ -95,6 +100,12 @@ public final class Msrs {
             case Msr.IA32_KERNEL_GS_BASE: c.kernelGsBase = canonical(c, v); return;
             case Msr.IA32_TSC_AUX: c.tscAux = v & 0xffffffffL; return;
             default:
+                if (Mtrrs.handles(index)) {
+                    if (!mtrrs.write(index, v, c.mmu.walker.maxPhysBits)) {
+                        throw c.fault(Vec.GP, 0);
+                    }
+                    return;
+                }
                 if (c.intc != null && InterruptController.isApicMsr(index)) {
                     c.intc.writeMsr(c, index, v);
                     return;
@@ -104,6 +115,17 @@ public final class Msrs {
                 }
                 carried.put(index, v);
         }
+    }
+
+    /** IA32_PAT: each of the eight entries must be UC, WC, WT, WP, WB or UC- (0, 1, 4-7), else #GP(0). */
+    private static long pat(Cpu c, long v) {
+        for (int i = 0; i < 8; i++) {
+            long t = v >>> (8 * i) & 0xff;
+            if (t == 2 || t == 3 || t > 7) {
+                throw c.fault(Vec.GP, 0);
+            }
+        }
+        return v;
     }
 
     private static long canonical(Cpu c, long v) {

@@ -12,6 +12,7 @@ import org.jkvm.hypervisor.VmOps;
 import org.jkvm.hypervisor.x86.ActivityState;
 import org.jkvm.hypervisor.x86.CpuState;
 import org.jkvm.hypervisor.x86.Registers;
+import org.jkvm.hypervisor.x86.XsaveArea;
 import org.jkvm.memory.MemoryRegion;
 import org.jkvm.memory.MmapGuestMemory;
 
@@ -82,14 +83,31 @@ final class BackendRunner implements AutoCloseable {
             // The previous case ended in HLT, which leaves the vCPU halted; only a state restore makes it active
             // again through the seam (and it also resets CR2 and the system registers the case may have changed).
             vcpu.restoreState(new CpuState(Registers.of(c.gprs(), c.startRip(), c.rflags()), start.system(),
-                    start.fpu(), start.xcr0(), start.msrs(), start.events(), ActivityState.ACTIVE, start.debug()));
-            return runToHlt(c);
+                    fpuIn(c), start.xcr0(), start.msrs(), start.events(), ActivityState.ACTIVE, start.debug()));
+            OracleResult r = runToHlt(c);
+            if (c.fpu() == null) {
+                return r;
+            }
+            byte[] out = java.util.Arrays.copyOf(vcpu.saveState().fpu().bytes(), FpuCase.BYTES);
+            return new OracleResult(r.vector(), r.endIndex(), r.errorCode(), r.cr2(), r.rip(), r.rflags(), r.gprs(),
+                    r.changedOffsets(), r.changedValues(), r.detail(), out);
         } finally {
             byte[] hlt = new byte[c.code().length];
             Arrays.fill(hlt, Layout.HLT);
             mem.write(c.startRip(), ByteBuffer.wrap(hlt));
             System.arraycopy(hlt, 0, codeExpected, Layout.INSN_OFFSET, hlt.length);
         }
+    }
+
+    /** The XSAVE area a case starts from: its FXSAVE image as the legacy region, x87 and SSE marked in use. */
+    private XsaveArea fpuIn(OracleCase c) {
+        if (c.fpu() == null) {
+            return start.fpu();
+        }
+        byte[] b = start.fpu().bytes();
+        System.arraycopy(c.fpu().image(), 0, b, 0, FpuCase.BYTES);
+        b[512] = 3;
+        return new XsaveArea(b);
     }
 
     private OracleResult runToHlt(OracleCase c) {

@@ -35,6 +35,8 @@ final class CaseBuilder {
     private final ByteArrayOutputStream code = new ByteArrayOutputStream();
     private final StringBuilder what = new StringBuilder();
     private final AddressPlanner planner;
+    /** The x87/SSE state of the case, or null. */
+    FpuCase fpu;
     private boolean rexUsed;
     private boolean highUsed;
     private int touched;
@@ -392,6 +394,6 @@ final class CaseBuilder {
             all[i + 1] = ends.get(i);
         }
         return new OracleCase(seed, index, what.toString(), code.toByteArray(), all, regs.clone(), rflags,
-                List.copyOf(patches), defined, faultDefined, regMask, upperUndefined);
+                List.copyOf(patches), defined, faultDefined, regMask, upperUndefined, fpu);
     }
 }

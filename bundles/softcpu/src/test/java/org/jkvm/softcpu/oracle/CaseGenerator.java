@@ -16,7 +16,8 @@ public final class CaseGenerator {
             new Weighted(new BitGen(), 9), new Weighted(new ExtGen(), 5), new Weighted(new MoveGen(), 10),
             new Weighted(new AtomicGen(), 8), new Weighted(new CondGen(), 7), new Weighted(new StackGen(), 7),
             new Weighted(new StringGen(), 7), new Weighted(new BranchGen(), 8), new Weighted(new FaultGen(), 3),
-            new Weighted(new ChainGen(), 8), new Weighted(new SmcGen(), 2), new Weighted(new PrefixGen(), 2));
+            new Weighted(new ChainGen(), 8), new Weighted(new SmcGen(), 2), new Weighted(new PrefixGen(), 2),
+            new Weighted(new X87Gen(), 12), new Weighted(new SseGen(), 12), new Weighted(new SimdGen(), 10));
 
     /**
      * Classes whose cases may run several times in a loop: not branches, faults or self-modifying code, and not
@@ -38,8 +39,16 @@ public final class CaseGenerator {
         this.seed = seed;
         this.features = features;
         List<Weighted> list = new ArrayList<>();
+        // -Doracle.classes=X87,SSE: only these classes (a deeper search in a few).
+        String only = System.getProperty("oracle.classes", "");
         for (Weighted w : CLASSES) {
-            if (!(w.gen instanceof ExtGen) || ExtGen.available(features)) {
+            if (!only.isEmpty() && !java.util.Arrays.asList(only.split(",")).contains(w.gen.name())) {
+                continue;
+            }
+            boolean fp = w.gen instanceof X87Gen || w.gen instanceof SseGen || w.gen instanceof SimdGen;
+            if ((!(w.gen instanceof ExtGen) || ExtGen.available(features))
+                    && (!fp || features.has(CpuFeatures.Feature.FPU) && features.has(CpuFeatures.Feature.SSE2)
+                    && features.has(CpuFeatures.Feature.SSE3))) {
                 list.add(w);
             }
         }

@@ -65,6 +65,7 @@ final class Comparison {
         if (!mem.isEmpty()) {
             d.add(mem);
         }
+        FpuComparison.differences(c, host, soft, d);
         return d;
     }
 
@@ -128,6 +129,9 @@ final class Comparison {
             if (shown++ < 4) {
                 sb.append(String.format(" mem+0x%x=%s", p.offset(), Disassembler.hex(p.bytes()).replace(" ", "")));
             }
+        }
+        if (c.fpu() != null) {
+            sb.append(' ').append(FpuComparison.describe(c.fpu().image()));
         }
         return sb.toString();
     }

@@ -31,7 +31,13 @@ public record CpuFeatures(Set<Feature> present) {
         /** LZCNT (AMD's ABM): leaf 0x80000001 ECX bit 5. */
         LZCNT(0x80000001, 'c', 5),
         /** LAHF/SAHF in 64-bit mode: leaf 0x80000001 ECX bit 0. */
-        LAHF64(0x80000001, 'c', 0);
+        LAHF64(0x80000001, 'c', 0),
+        /** The x87 FPU: leaf 1 EDX bit 0. */
+        FPU(1, 'd', 0),
+        /** SSE2 (with SSE and MMX before it): leaf 1 EDX bit 26. */
+        SSE2(1, 'd', 26),
+        /** SSE3: leaf 1 ECX bit 0. */
+        SSE3(1, 'c', 0);
 
         private final int leaf;
         private final char register;

@@ -100,7 +100,8 @@ final class GuestSetup {
                 false, false);
         long cr0 = SystemRegisters.CR0_PE | SystemRegisters.CR0_MP | SystemRegisters.CR0_ET | SystemRegisters.CR0_NE
                 | SystemRegisters.CR0_WP | SystemRegisters.CR0_PG;
-        long cr4 = SystemRegisters.CR4_PAE | SystemRegisters.CR4_OSFXSR;
+        // OSXMMEXCPT as Linux sets it: an unmasked SSE exception is #XM on both sides.
+        long cr4 = SystemRegisters.CR4_PAE | SystemRegisters.CR4_OSFXSR | 1L << 10;
         long efer = SystemRegisters.EFER_LME | SystemRegisters.EFER_LMA;
         return new SystemRegisters(cs, data, data, data, data.withBase(Layout.GS_BASE), data, tr,
                 SegmentRegister.unusableNull(), new DescriptorTable(GDT_VA, 5 * 8 - 1),

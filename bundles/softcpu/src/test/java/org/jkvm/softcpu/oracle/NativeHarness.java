@@ -19,14 +19,15 @@ import org.jkvm.testkit.RepoPaths;
  * The host side of the oracle: builds {@code src/test/c/oracle_harness.c} with gcc into {@code target/oracle/},
  * asks it for the host's CPUID features, and runs batches of cases through it.
  *
- * <p>Batch file (little-endian): header {@code u32 magic "JKOR", u32 version 1, u32 cases, u32 dataSize,
+ * <p>Batch file (little-endian): header {@code u32 magic "JKOR", u32 version 2, u32 cases, u32 dataSize,
  * u64 codeVa, u32 codeSize, u32 0, u64 dataVa, u64 gsBase, dataSize bytes base image}; then per case
  * {@code u8 codeLen, u16 codeOffset, code, u8 ends, u16 endOffset x ends, u64 gpr x 16, u64 rflags, u16 patches,
- * (u16 offset, u8 len, bytes) x patches}.
+ * (u16 offset, u8 len, bytes) x patches, u8 hasFpu, [512-byte FXSAVE image the case starts from]}.
  *
- * <p>Result file: {@code u32 magic "JKRS", u32 version 1, u32 cases}; then per case {@code i32 vector (-1: reached
+ * <p>Result file: {@code u32 magic "JKRS", u32 version 2, u32 cases}; then per case {@code i32 vector (-1: reached
  * an end; 256: the harness's watchdog stopped a hang), u32 endIndex (or -1), u64 errorCode, u64 cr2, u64 rip,
- * u64 rflags, u64 gpr x 16, u32 changes, (u16 offset, u8 value) x changes}.
+ * u64 rflags, u64 gpr x 16, u32 changes, (u16 offset, u8 value) x changes, u8 hasFpu, [512-byte FXSAVE image at the
+ * end or the fault]}.
  *
  * <p>Not thread-safe (one batch at a time per instance).
  */
@@ -35,6 +36,7 @@ public final class NativeHarness {
     private static final int RESULT_MAGIC = 0x53524B4A;
     /** The vector the harness reports for a case that ran for seconds (its watchdog). */
     private static final int TIMEOUT_VECTOR = 256;
+    private static final int VERSION = 2;
 
     private final Path binary;
     private final Path work;
@@ -97,12 +99,13 @@ public final class NativeHarness {
     static void writeBatch(Path file, List<OracleCase> cases, byte[] baseImage) throws IOException {
         try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             ByteBuffer h = le(48 + baseImage.length);
-            h.putInt(BATCH_MAGIC).putInt(1).putInt(cases.size()).putInt(Layout.DATA_SIZE).putLong(Layout.CODE_VA)
+            h.putInt(BATCH_MAGIC).putInt(VERSION).putInt(cases.size()).putInt(Layout.DATA_SIZE).putLong(Layout.CODE_VA)
                     .putInt(Layout.CODE_SIZE).putInt(0).putLong(Layout.DATA_VA).putLong(Layout.GS_BASE)
                     .put(baseImage);
             os.write(h.array(), 0, h.position());
             for (OracleCase c : cases) {
-                int size = 4 + c.code().length + 2 * c.ends().length + 8 * 17 + 2;
+                int size = 4 + c.code().length + 2 * c.ends().length + 8 * 17 + 2 + 1
+                        + (c.fpu() != null ? FpuCase.BYTES : 0);
                 for (OracleCase.Patch p : c.patches()) {
                     size += 3 + p.bytes().length;
                 }
@@ -119,6 +122,10 @@ public final class NativeHarness {
                 for (OracleCase.Patch p : c.patches()) {
                     b.putShort((short) p.offset()).put((byte) p.bytes().length).put(p.bytes());
                 }
+                b.put((byte) (c.fpu() != null ? 1 : 0));
+                if (c.fpu() != null) {
+                    b.put(c.fpu().image());
+                }
                 os.write(b.array(), 0, b.position());
             }
         }
@@ -126,7 +133,7 @@ public final class NativeHarness {
 
     static List<OracleResult> readResults(Path file, int expected) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        if (b.getInt() != RESULT_MAGIC || b.getInt() != 1 || b.getInt() != expected) {
+        if (b.getInt() != RESULT_MAGIC || b.getInt() != VERSION || b.getInt() != expected) {
             throw new UncheckedIOException(new IOException(file + " is not a result file for " + expected
                     + " cases"));
         }
@@ -149,12 +156,17 @@ public final class NativeHarness {
                 offsets[k] = Short.toUnsignedInt(b.getShort());
                 values[k] = b.get();
             }
+            byte[] fpu = null;
+            if (b.get() != 0) {
+                fpu = new byte[FpuCase.BYTES];
+                b.get(fpu);
+            }
             if (vector == TIMEOUT_VECTOR) {
                 results.add(new OracleResult(OracleResult.NO_RESULT, -1, 0, 0, rip, rflags, gprs, offsets, values,
-                        "the case ran for seconds on the host (a hang: a generator bug)"));
+                        "the case ran for seconds on the host (a hang: a generator bug)", fpu));
             } else {
                 results.add(new OracleResult(vector, end, vector < 0 ? 0 : err, cr2, rip, rflags, gprs, offsets,
-                        values, ""));
+                        values, "", fpu));
             }
         }
         return results;

@@ -24,9 +24,19 @@ import java.util.List;
  *                 undefined, e.g. BSF's destination when the source is zero)
  * @param upperUndefined bit {@code i} set: compare only bits 31:0 of register {@code i} (where Intel and AMD
  *                 differ in bits 63:32, e.g. the destination of a 32-bit CMPXCHG that fails)
+ * @param fpu      the x87/SSE state the case starts from and how to compare it, or null (the default state, not
+ *                 compared)
  */
 public record OracleCase(long seed, int index, String what, byte[] code, int[] ends, long[] gprs, long rflags,
-                         List<Patch> patches, long flagMask, long faultFlagMask, int regMask, int upperUndefined) {
+                         List<Patch> patches, long flagMask, long faultFlagMask, int regMask, int upperUndefined,
+                         FpuCase fpu) {
+    /** A case without x87/SSE state. */
+    public OracleCase(long seed, int index, String what, byte[] code, int[] ends, long[] gprs, long rflags,
+                      List<Patch> patches, long flagMask, long faultFlagMask, int regMask, int upperUndefined) {
+        this(seed, index, what, code, ends, gprs, rflags, patches, flagMask, faultFlagMask, regMask, upperUndefined,
+                null);
+    }
+
     /** Register names in encoding order. */
     public static final String[] GPR_NAMES = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};

@@ -17,9 +17,17 @@ package org.jkvm.softcpu.oracle;
  *                       {@link Layout#DATA_SIZE} + code-area offsets (against the code as the case started)
  * @param changedValues  the new values of those bytes
  * @param detail         why there is no result (for {@link #NO_RESULT}); else empty
+ * @param fpu            the x87/SSE state at the end or the exception as a 512-byte FXSAVE image, or null when the
+ *                       case has none
  */
 public record OracleResult(int vector, int endIndex, long errorCode, long cr2, long rip, long rflags, long[] gprs,
-                           int[] changedOffsets, byte[] changedValues, String detail) {
+                           int[] changedOffsets, byte[] changedValues, String detail, byte[] fpu) {
+    /** A result without x87/SSE state. */
+    public OracleResult(int vector, int endIndex, long errorCode, long cr2, long rip, long rflags, long[] gprs,
+                        int[] changedOffsets, byte[] changedValues, String detail) {
+        this(vector, endIndex, errorCode, cr2, rip, rflags, gprs, changedOffsets, changedValues, detail, null);
+    }
+
     /** The vector of a result the CPU could not give (a failed or shut-down run, a timeout). */
     public static final int NO_RESULT = -2;
 

@@ -1,0 +1,35 @@
+package org.jkvm.devices.virtio;
+
+import java.util.List;
+
+/**
+ * The migratable state of a virtio PCI function: its PCI configuration space (BARs, command, interrupt line), the
+ * common configuration the driver wrote, the ISR and the queues.
+ *
+ * @param pciConfig           the 256 configuration bytes (only guest-writable bits are restored)
+ * @param status              device_status
+ * @param deviceFeatureSelect device_feature_select
+ * @param driverFeatureSelect driver_feature_select
+ * @param driverFeatures      the features the driver accepted (64 bits)
+ * @param queueSelect         queue_select
+ * @param configGeneration    config_generation
+ * @param isr                 the ISR status bits not yet read
+ * @param queues              each queue's state, by index
+ */
+public record VirtioPciState(byte[] pciConfig, int status, int deviceFeatureSelect, int driverFeatureSelect,
+        long driverFeatures, int queueSelect, int configGeneration, int isr, List<VirtQueueState> queues) {
+    /** The layout version of this record. */
+    public static final int VERSION = 1;
+
+    /** Copies the arrays so the record stays a value. */
+    public VirtioPciState {
+        pciConfig = pciConfig.clone();
+        queues = List.copyOf(queues);
+    }
+
+    /** A copy of the configuration bytes. */
+    @Override
+    public byte[] pciConfig() {
+        return pciConfig.clone();
+    }
+}

@@ -1,0 +1,442 @@
+package org.jkvm.devices.virtio;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jkvm.devices.DeviceException;
+import org.jkvm.devices.IrqLine;
+import org.jkvm.devices.pci.PciConfigSpace;
+import org.jkvm.devices.pci.PciDevice;
+import org.jkvm.memory.GuestMemory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A virtio device as a modern (virtio 1.x only) PCI function (virtio 1.2, section 4.1): vendor 0x1AF4, device id
+ * {@code 0x1040 + type}, revision 1, INTA#, and one 16 KiB memory BAR 4 laid out as QEMU lays out its modern BAR:
+ *
+ * <pre>
+ * BAR4 + 0x0000  common configuration (virtio_pci_common_cfg, 0x38 bytes)
+ * BAR4 + 0x1000  ISR status (1 byte, read to clear; bit 0 queue interrupt, bit 1 configuration change)
+ * BAR4 + 0x2000  device-specific configuration
+ * BAR4 + 0x3000  notifications: queue N at 0x3000 + 4 * N (notify_off_multiplier 4, queue_notify_off = N)
+ * </pre>
+ *
+ * The capability list names the four regions plus a VIRTIO_PCI_CAP_PCI_CFG window. There is no MSI-X: the vector
+ * registers read VIRTIO_MSI_NO_VECTOR and interrupts go through INTx (the ISR), which polled drivers may ignore.
+ * Unlike QEMU's default transitional function (device 0x1001 with a legacy I/O BAR), there is no legacy interface:
+ * QEMU's {@code disable-legacy=on} shows the same IDs.
+ *
+ * <p>Thread-safety: register accesses come from the vCPU thread, {@code usedBuffers}/{@code needsReset} from the
+ * device's I/O thread; both take this object's lock. A reset calls the device's {@link VirtioDevice#reset} without
+ * holding the lock, so an I/O thread completing a request is never blocked on it.
+ */
+public final class VirtioPciTransport implements PciDevice {
+    /** The virtio PCI vendor id (Red Hat / Qumranet). */
+    public static final int VENDOR = 0x1af4;
+    /** The BAR holding all virtio structures. */
+    public static final int BAR = 4;
+    /** The BAR's size in bytes. */
+    public static final int BAR_SIZE = 0x4000;
+    /** Offsets of the structures inside the BAR. */
+    public static final int COMMON = 0x0000;
+    /** ISR status offset. */
+    public static final int ISR = 0x1000;
+    /** Device configuration offset. */
+    public static final int DEVICE = 0x2000;
+    /** Notification area offset. */
+    public static final int NOTIFY = 0x3000;
+    /** Bytes between two queues' notify addresses. */
+    public static final int NOTIFY_MULTIPLIER = 4;
+    /** Device status bits (virtio 1.2, 2.1). */
+    public static final int ACKNOWLEDGE = 1;
+    /** DRIVER status bit. */
+    public static final int DRIVER = 2;
+    /** DRIVER_OK status bit. */
+    public static final int DRIVER_OK = 4;
+    /** FEATURES_OK status bit. */
+    public static final int FEATURES_OK = 8;
+    /** DEVICE_NEEDS_RESET status bit. */
+    public static final int NEEDS_RESET = 0x40;
+    /** VIRTIO_F_VERSION_1. */
+    public static final long F_VERSION_1 = 1L << 32;
+    /** VIRTIO_F_EVENT_IDX (VIRTIO_RING_F_EVENT_IDX). */
+    public static final long F_EVENT_IDX = 1L << 29;
+    private static final Logger LOG = LoggerFactory.getLogger(VirtioPciTransport.class);
+    private static final int NO_VECTOR = 0xffff;
+
+    private final VirtioDevice device;
+    private final GuestMemory memory;
+    private final IrqLine irq;
+    private final PciConfigSpace config;
+    private final List<VirtQueue> queues = new ArrayList<>();
+    private final int pciCfgCap;
+    private final VirtioDevice.VirtioContext context;
+    private int status;
+    private int deviceFeatureSelect;
+    private int driverFeatureSelect;
+    private long driverFeatures;
+    private int queueSelect;
+    private int configGeneration;
+    private int isr;
+
+    /**
+     * @param device the device type behind this function
+     * @param memory guest memory for the rings
+     * @param irq    the function's INTA# line ({@link org.jkvm.devices.pci.PciBus#intxLine})
+     */
+    public VirtioPciTransport(VirtioDevice device, GuestMemory memory, IrqLine irq) {
+        if ((device.features() & F_VERSION_1) == 0) {
+            throw new DeviceException("virtio device type " + device.deviceType() + " does not offer VERSION_1; a "
+                    + "modern-only transport needs it");
+        }
+        this.device = device;
+        this.memory = memory;
+        this.irq = irq;
+        this.config = new PciConfigSpace(VENDOR, 0x1040 + device.deviceType(), device.pciClass(), 1, VENDOR, 0x1100);
+        config.defineMemoryBar(BAR, BAR_SIZE);
+        config.setInterrupt(1, 0);
+        config.addCapability(vendorCap(1, COMMON, 0x38, 16));
+        config.addCapability(vendorCap(3, ISR, 1, 16));
+        config.addCapability(vendorCap(4, DEVICE, Math.max(device.configSize(), 1), 16));
+        byte[] notify = vendorCap(2, NOTIFY, 4 * device.queueCount(), 20);
+        notify[16] = NOTIFY_MULTIPLIER;
+        config.addCapability(notify);
+        pciCfgCap = config.addCapability(vendorCap(5, 0, 0, 20));
+        config.makeWritable(pciCfgCap + 4, 1); // bar
+        config.makeWritable(pciCfgCap + 8, 12); // offset, length, pci_cfg_data
+        for (int i = 0; i < device.queueCount(); i++) {
+            queues.add(new VirtQueue(i, device.queueMaxSize()));
+        }
+        this.context = new Context();
+    }
+
+    /** A virtio_pci_cap of type {@code type} (1 common, 2 notify, 3 ISR, 4 device, 5 PCI config access). */
+    private static byte[] vendorCap(int type, int offset, int length, int capLen) {
+        ByteBuffer b = ByteBuffer.allocate(capLen).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(0, (byte) 0x09).put(2, (byte) capLen).put(3, (byte) type).put(4, (byte) (type == 5 ? 0 : BAR));
+        b.putInt(8, offset).putInt(12, length);
+        return b.array();
+    }
+
+    @Override
+    public PciConfigSpace config() {
+        return config;
+    }
+
+    @Override
+    public String name() {
+        return "virtio-pci(type " + device.deviceType() + ")";
+    }
+
+    /** The device behind this transport. */
+    public VirtioDevice device() {
+        return device;
+    }
+
+    /** The device status byte. */
+    public synchronized int status() {
+        return status;
+    }
+
+    @Override
+    public void barRead(int bar, long offset, byte[] data) {
+        java.util.Arrays.fill(data, (byte) 0);
+        if (bar != BAR) {
+            return;
+        }
+        if (offset < ISR) {
+            commonRead((int) offset, data);
+        } else if (offset < DEVICE) {
+            if (offset == ISR) {
+                data[0] = (byte) readIsr();
+            }
+        } else if (offset < NOTIFY) {
+            int o = (int) (offset - DEVICE);
+            if (o + data.length <= device.configSize()) {
+                device.configRead(o, data);
+            }
+        }
+    }
+
+    @Override
+    public void barWrite(int bar, long offset, byte[] data) {
+        if (bar != BAR) {
+            return;
+        }
+        if (offset < ISR) {
+            commonWrite((int) offset, data);
+        } else if (offset >= DEVICE && offset < NOTIFY) {
+            int o = (int) (offset - DEVICE);
+            if (o + data.length <= device.configSize()) {
+                device.configWrite(o, data);
+            }
+        } else if (offset >= NOTIFY && offset < BAR_SIZE) {
+            notifyQueue((int) (offset - NOTIFY) / NOTIFY_MULTIPLIER);
+        }
+    }
+
+    private void notifyQueue(int q) {
+        boolean live;
+        synchronized (this) {
+            live = q < queues.size() && (status & DRIVER_OK) != 0 && (status & NEEDS_RESET) == 0
+                    && queues.get(q).ready();
+        }
+        if (live) {
+            device.notify(q);
+        }
+    }
+
+    private synchronized int readIsr() {
+        int v = isr;
+        isr = 0;
+        irq.lower(); // virtio 1.2, 4.1.4.5: reading the ISR de-asserts INTx
+        return v;
+    }
+
+    private synchronized void commonRead(int offset, byte[] data) {
+        ByteBuffer b = ByteBuffer.allocate(0x40).order(ByteOrder.LITTLE_ENDIAN);
+        long offered = device.features();
+        b.putInt(0x00, deviceFeatureSelect);
+        b.putInt(0x04, deviceFeatureSelect < 2 ? (int) (offered >>> (32 * deviceFeatureSelect)) : 0);
+        b.putInt(0x08, driverFeatureSelect);
+        b.putInt(0x0c, driverFeatureSelect < 2 ? (int) (driverFeatures >>> (32 * driverFeatureSelect)) : 0);
+        b.putShort(0x10, (short) NO_VECTOR);
+        b.putShort(0x12, (short) queues.size());
+        b.put(0x14, (byte) status);
+        b.put(0x15, (byte) configGeneration);
+        b.putShort(0x16, (short) queueSelect);
+        VirtQueue q = queueSelect < queues.size() ? queues.get(queueSelect) : null;
+        if (q != null) {
+            b.putShort(0x18, (short) q.size());
+            b.putShort(0x1a, (short) NO_VECTOR);
+            b.putShort(0x1c, (short) (q.ready() ? 1 : 0));
+            b.putShort(0x1e, (short) q.index());
+            b.putLong(0x20, q.descGpa());
+            b.putLong(0x28, q.driverGpa());
+            b.putLong(0x30, q.deviceGpa());
+        }
+        for (int i = 0; i < data.length && offset + i < 0x40; i++) {
+            data[i] = b.get(offset + i);
+        }
+    }
+
+    private void commonWrite(int offset, byte[] data) {
+        long v = 0;
+        for (int i = 0; i < data.length; i++) {
+            v |= (data[i] & 0xffL) << (8 * i);
+        }
+        if (offset == 0x14) {
+            writeStatus((int) v & 0xff);
+            return;
+        }
+        synchronized (this) {
+            writeCommon(offset, data.length, v);
+        }
+    }
+
+    private void writeCommon(int offset, int size, long v) {
+        VirtQueue q = queueSelect < queues.size() ? queues.get(queueSelect) : null;
+        switch (offset) {
+            case 0x00 -> deviceFeatureSelect = (int) v;
+            case 0x08 -> driverFeatureSelect = (int) v;
+            case 0x0c -> {
+                if ((status & FEATURES_OK) == 0 && driverFeatureSelect < 2) {
+                    int shift = 32 * driverFeatureSelect;
+                    driverFeatures = (driverFeatures & ~(0xffffffffL << shift)) | ((v & 0xffffffffL) << shift);
+                }
+            }
+            case 0x16 -> queueSelect = (int) v & 0xffff;
+            case 0x18 -> {
+                if (q != null && !q.ready()) {
+                    q.setSize((int) v & 0xffff);
+                }
+            }
+            case 0x1c -> {
+                if (q != null && (v & 1) != 0) {
+                    q.setReady(true); // virtio 1.2, 4.1.4.3: the driver never writes 0 to queue_enable
+                }
+            }
+            case 0x20, 0x24, 0x28, 0x2c, 0x30, 0x34 -> {
+                if (q != null && !q.ready()) {
+                    setAddressPart(q, offset, size, v);
+                }
+            }
+            default -> LOG.debug("{}: write of {} bytes to read-only common register 0x{} ignored", name(), size,
+                    Integer.toHexString(offset));
+        }
+    }
+
+    private static void setAddressPart(VirtQueue q, int offset, int size, long v) {
+        long[] a = {q.descGpa(), q.driverGpa(), q.deviceGpa()};
+        int field = (offset - 0x20) / 8;
+        boolean high = (offset & 4) != 0;
+        if (size == 8) {
+            a[field] = v;
+        } else if (high) {
+            a[field] = (a[field] & 0xffffffffL) | (v << 32);
+        } else {
+            a[field] = (a[field] & ~0xffffffffL) | (v & 0xffffffffL);
+        }
+        q.setAddresses(a[0], a[1], a[2]);
+    }
+
+    private void writeStatus(int value) {
+        if (value == 0) {
+            device.reset(); // outside the lock: the I/O thread may be completing a request into usedBuffers
+            synchronized (this) {
+                resetRegisters();
+                irq.lower();
+            }
+            return;
+        }
+        boolean activating;
+        long features = 0;
+        synchronized (this) {
+            int v = value;
+            if ((v & FEATURES_OK) != 0 && (status & FEATURES_OK) == 0) {
+                long offered = device.features();
+                if ((driverFeatures & ~offered) != 0 || (driverFeatures & F_VERSION_1) == 0) {
+                    LOG.info("{}: driver features 0x{} refused (offered 0x{}, VERSION_1 required)", name(),
+                            Long.toHexString(driverFeatures), Long.toHexString(offered));
+                    v &= ~FEATURES_OK;
+                }
+            }
+            activating = (v & DRIVER_OK) != 0 && (status & DRIVER_OK) == 0 && (v & FEATURES_OK) != 0;
+            status = v | (status & NEEDS_RESET);
+            if (activating) {
+                for (VirtQueue q : queues) {
+                    q.setEventIdx((driverFeatures & F_EVENT_IDX) != 0);
+                }
+                features = driverFeatures;
+            }
+        }
+        if (activating) {
+            // outside the lock: the device takes its I/O lock, under which completions take this one
+            device.activate(List.copyOf(queues), features, context);
+        }
+    }
+
+    private void resetRegisters() {
+        status = 0;
+        deviceFeatureSelect = 0;
+        driverFeatureSelect = 0;
+        driverFeatures = 0;
+        queueSelect = 0;
+        isr = 0;
+        for (VirtQueue q : queues) {
+            q.reset();
+        }
+    }
+
+    @Override
+    public boolean configRead(int offset, int size, int[] out) {
+        if (offset < pciCfgCap + 16 || offset >= pciCfgCap + 20) {
+            return false;
+        }
+        byte[] data = cfgWindow();
+        if (data == null) {
+            return false;
+        }
+        barRead(BAR, config.read(pciCfgCap + 8, 4) & 0xffffffffL, data);
+        int v = 0;
+        for (int i = 0; i < data.length; i++) {
+            v |= (data[i] & 0xff) << (8 * i);
+        }
+        out[0] = v;
+        return true;
+    }
+
+    @Override
+    public void configWritten(int offset, int size) {
+        if (offset < pciCfgCap + 16 || offset >= pciCfgCap + 20) {
+            return;
+        }
+        byte[] data = cfgWindow();
+        if (data != null) {
+            int v = config.read(pciCfgCap + 16, 4);
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (v >>> (8 * i));
+            }
+            barWrite(BAR, config.read(pciCfgCap + 8, 4) & 0xffffffffL, data);
+        }
+    }
+
+    /** The VIRTIO_PCI_CAP_PCI_CFG window's access buffer, or null when its bar/length select nothing valid. */
+    private byte[] cfgWindow() {
+        int bar = config.read(pciCfgCap + 4, 1);
+        int length = config.read(pciCfgCap + 12, 4);
+        return bar == BAR && (length == 1 || length == 2 || length == 4) ? new byte[length] : null;
+    }
+
+    /** Saves the function's state; call with the device quiesced ({@link VirtioDevice#quiesce}). */
+    public synchronized VirtioPciState save() {
+        List<VirtQueueState> qs = new ArrayList<>();
+        for (VirtQueue q : queues) {
+            qs.add(q.save());
+        }
+        return new VirtioPciState(config.snapshot(), status, deviceFeatureSelect, driverFeatureSelect,
+                driverFeatures, queueSelect, configGeneration, isr, qs);
+    }
+
+    /**
+     * Restores a saved state and, when the driver had set DRIVER_OK, activates the device again; call before the
+     * vCPU runs.
+     *
+     * @throws DeviceException when the state has another number of queues
+     */
+    public void restore(VirtioPciState s) {
+        if (s.queues().size() != queues.size()) {
+            throw new DeviceException("a saved " + name() + " has " + s.queues().size() + " queues, this one "
+                    + queues.size() + "; the two ends run different devices");
+        }
+        device.reset();
+        synchronized (this) {
+            config.restore(s.pciConfig());
+            status = s.status();
+            deviceFeatureSelect = s.deviceFeatureSelect();
+            driverFeatureSelect = s.driverFeatureSelect();
+            driverFeatures = s.driverFeatures();
+            queueSelect = s.queueSelect();
+            configGeneration = s.configGeneration();
+            isr = s.isr();
+            for (int i = 0; i < queues.size(); i++) {
+                queues.get(i).restore(s.queues().get(i));
+                queues.get(i).setEventIdx((driverFeatures & F_EVENT_IDX) != 0);
+            }
+            config.setInterruptStatus(isr != 0);
+            irq.set(isr != 0);
+        }
+        if ((s.status() & DRIVER_OK) != 0) {
+            device.activate(List.copyOf(queues), s.driverFeatures(), context);
+        }
+    }
+
+    /** What the active device sees of this transport. */
+    private final class Context implements VirtioDevice.VirtioContext {
+        @Override
+        public GuestMemory memory() {
+            return memory;
+        }
+
+        @Override
+        public void usedBuffers(int queue) {
+            synchronized (VirtioPciTransport.this) {
+                isr |= 1;
+                irq.raise();
+            }
+        }
+
+        @Override
+        public void needsReset(String why) {
+            LOG.warn("{}: {}; the device needs a reset by the driver", name(), why);
+            synchronized (VirtioPciTransport.this) {
+                status |= NEEDS_RESET;
+                isr |= 2;
+                irq.raise();
+            }
+        }
+    }
+}
