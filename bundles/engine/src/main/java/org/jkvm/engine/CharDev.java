@@ -8,8 +8,10 @@ import java.nio.file.Path;
  * <ul>
  * <li>{@code file:PATH[,append=on]} → {@link FileDev} (serial only; {@code append=on}, as QEMU's {@code -chardev
  * file}, keeps what the file holds instead of truncating it)</li>
- * <li>{@code unix:PATH,server[,nowait]} → {@link UnixDev} (we always listen; {@code wait} blocks start-up until a
- * client connects)</li>
+ * <li>{@code unix:PATH,server[,nowait][,logfile=LOG[,logappend=on]]} → {@link UnixDev} (we always listen;
+ * {@code wait} blocks start-up until a client connects; {@code logfile}, as QEMU's {@code -chardev} option, also
+ * writes everything the guest sends to a file, whether or not a client is connected: a console to type into and
+ * a log, for {@code -serial} only)</li>
  * <li>{@code stdio} → {@link Stdio}</li>
  * <li>{@code null}/{@code none} → {@link Null}</li>
  * </ul>
@@ -36,14 +38,23 @@ public sealed interface CharDev {
     /**
      * A listening unix socket.
      *
-     * @param path   the socket path (an existing socket file is replaced)
-     * @param server always true: only the server role is supported
+     * @param path          the socket path (an existing socket file is replaced)
+     * @param server        always true: only the server role is supported
      * @param waitForClient whether start-up waits for the first client ({@code nowait} clears it)
+     * @param logfile       a file that also gets all output ({@code logfile=}), or null
+     * @param logAppend     keep what the log file holds ({@code logappend=on}) instead of truncating it
      */
-    record UnixDev(Path path, boolean server, boolean waitForClient) implements CharDev {
+    record UnixDev(Path path, boolean server, boolean waitForClient, Path logfile, boolean logAppend)
+            implements CharDev {
+        /** A socket without a log file. */
+        public UnixDev(Path path, boolean server, boolean waitForClient) {
+            this(path, server, waitForClient, null, false);
+        }
+
         @Override
         public String toString() {
-            return "unix:" + path + ",server" + (waitForClient ? "" : ",nowait");
+            return "unix:" + path + ",server" + (waitForClient ? "" : ",nowait")
+                    + (logfile == null ? "" : ",logfile=" + logfile + (logAppend ? ",logappend=on" : ""));
         }
     }
 
@@ -72,7 +83,8 @@ public sealed interface CharDev {
      * @throws EngineException naming the option and the supported forms
      */
     static CharDev parse(String option, String spec, boolean allowFile) {
-        String forms = (allowFile ? "file:PATH[,append=on], " : "") + "unix:PATH,server[,nowait], stdio or null";
+        String forms = (allowFile ? "file:PATH[,append=on], unix:PATH,server[,nowait][,logfile=LOG[,logappend=on]]"
+                : "unix:PATH,server[,nowait]") + ", stdio or null";
         if (spec.equals("stdio")) {
             return new Stdio();
         }
@@ -97,20 +109,29 @@ public sealed interface CharDev {
             }
             boolean server = false;
             boolean wait = true;
+            Path log = null;
+            boolean logAppend = false;
             for (int i = 1; i < parts.length; i++) {
-                switch (parts[i]) {
+                String p = parts[i];
+                if (allowFile && p.startsWith("logfile=") && p.length() > 8) {
+                    log = Path.of(p.substring(8));
+                    continue;
+                }
+                switch (p) {
                     case "server", "server=on" -> server = true;
                     case "nowait", "wait=off" -> wait = false;
                     case "wait", "wait=on" -> wait = true;
+                    case "logappend=on" -> logAppend = allowFile;
+                    case "logappend=off" -> logAppend = false;
                     default -> throw new EngineException(option + " " + spec + " has the unknown flag '"
-                            + parts[i] + "'; use " + forms);
+                            + p + "'; use " + forms);
                 }
             }
             if (!server) {
                 throw new EngineException(option + " " + spec + " must listen: add ',server' (connecting to a "
                         + "socket is not supported)");
             }
-            return new UnixDev(Path.of(parts[0]), true, wait);
+            return new UnixDev(Path.of(parts[0]), true, wait, log, logAppend);
         }
         throw new EngineException("unsupported " + option + " backend '" + spec + "'; use " + forms);
     }

@@ -5,18 +5,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.jkvm.devices.DebugExit;
-import org.jkvm.devices.DeviceClock;
 import org.jkvm.devices.IgnoredPort;
 import org.jkvm.devices.IoBus;
-import org.jkvm.devices.IrqLine;
 import org.jkvm.devices.PlatformControl;
 import org.jkvm.devices.PowerControl;
 import org.jkvm.devices.acpi.AcpiPm;
 import org.jkvm.devices.serial.Serial16550;
 import org.jkvm.engine.chardev.SerialBackend;
 import org.jkvm.engine.cpu.CpuidResolver;
+import org.jkvm.engine.platform.EngineClock;
+import org.jkvm.engine.platform.IrqLines;
+import org.jkvm.engine.platform.PcDevices;
+import org.jkvm.engine.platform.PowerOnState;
 import org.jkvm.engine.vcpu.BusOps;
 import org.jkvm.firmware.Firmware;
+import org.jkvm.hypervisor.HvIrqChip;
 import org.jkvm.hypervisor.HvVcpu;
 import org.jkvm.hypervisor.HvVm;
 import org.jkvm.hypervisor.Hypervisor;
@@ -38,26 +41,14 @@ import org.jkvm.memory.GuestMemoryException;
 import org.jkvm.memory.MmapGuestMemory;
 
 /**
- * The native parts of one VM, assembled in order (the backend, RAM, the VM with its dirty-logged RAM, the vCPU with
- * its CPUID and TSC, the kernel or firmware and its entry registers, devices on the port bus) and closed in reverse
- * order.
- * Every failure becomes an {@link EngineException} with one sentence, after closing what was already opened.
+ * The native parts of one VM, assembled in order (the backend, RAM, the VM with its dirty-logged RAM, the
+ * backend's interrupt controllers and PIT when it has them and {@code -machine kernel-irqchip} allows, the vCPU with
+ * its CPUID and TSC, its power-on state for resets, the kernel or firmware and its entry registers, the PC's devices
+ * on the port bus with their interrupt lines) and closed in reverse order. Every failure becomes an
+ * {@link EngineException} with one sentence, after closing what was already opened.
  */
 final class Machine implements AutoCloseable {
     static final String BUNDLED_NAME = "the bundled " + Firmware.FILE_NAME;
-    /** The host's monotonic time as a device clock without timers: the ACPI PM timer's until the platform lands. */
-    private static final DeviceClock HOST_TIME = new DeviceClock() {
-        @Override
-        public long nanos() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public DeviceTimer newTimer(String name, Runnable onExpiry) {
-            throw new UnsupportedOperationException("no device timers before the platform assembly: " + name);
-        }
-    };
-
     final VmConfig config;
     final byte[] image;
     final String imageName;
@@ -74,7 +65,13 @@ final class Machine implements AutoCloseable {
     HvVcpu vcpu;
     List<CpuidEntry> cpuid;
     int tscKhz;
+    /** The backend's interrupt controllers and PIT, or null (a machine where HLT ends the guest). */
+    HvIrqChip irqChip;
+    IrqLines irqLines;
+    PowerOnState powerOn;
+    EngineClock clock;
     SerialBackend serialBackend;
+    PcDevices devices;
     Serial16550 serial;
     DebugExit debugExit;
     AcpiPm acpi;
@@ -99,27 +96,30 @@ final class Machine implements AutoCloseable {
             kvmPresent = opened.kvmPresent();
             memory = own(MmapGuestMemory.allocate(config.memoryBytes()));
             vm = own(hypervisor.createVm(memory));
+            irqChip = createIrqChip();
+            irqLines = new IrqLines(irqChip);
             vcpu = own(vm.createVcpu(0, ops));
             tscKhz = setTsc();
             cpuid = CpuidResolver.resolve(config.cpu(), hypervisor.supportedCpuid(), tscKhz,
                     hypervisor.accelerator());
             vcpu.setCpuid(cpuid);
             org.slf4j.LoggerFactory.getLogger(Machine.class).debug("CPUID table for -cpu {}: {}", config.cpu(), cpuid);
+            powerOn = PowerOnState.capture(vcpu, irqChip);
             if (config.incoming() == null) {
                 // A destination's RAM and registers all come from the stream (and its RAM must start zero):
                 // loading the firmware there would only delay the monitors. A reset loads it (systemReset).
                 loadKernel();
             }
             serialBackend = own(SerialBackend.open(config.serial()));
-            serial = new Serial16550(IrqLine.NONE, serialBackend);
+            clock = own(new EngineClock());
+            devices = new PcDevices(pio, irqLines, clock, serialBackend, platform, System.currentTimeMillis() / 1000);
+            serial = devices.serial();
             debugExit = new DebugExit(onDebugExit);
-            pio.register(0x3f8, 8, serial);
             pio.register(DebugExit.PORT, 1, debugExit);
             pio.register(PowerControl.PORT, 1, power);
             pio.register(IgnoredPort.POST_PORT, 1, new IgnoredPort("post"));
-            // The PM timer counts the host's monotonic time, which is the guest's on KVM. The SCI is not wired yet:
-            // both wait for the platform assembly (interrupt controllers, the backend's DeviceClock).
-            acpi = new AcpiPm(IrqLine.NONE, HOST_TIME, platform);
+            // The PM timer counts guest time (the host's monotonic time, the guest's on KVM); the SCI is IRQ 9.
+            acpi = new AcpiPm(irqLines.line(AcpiTables.SCI_IRQ), clock, platform);
             pio.register(AcpiTables.PM_BASE, AcpiPm.PORTS, acpi);
         } catch (HypervisorUnavailableException e) {
             close();
@@ -135,6 +135,37 @@ final class Machine implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The backend's interrupt controllers, as {@code -machine kernel-irqchip} says: with {@code on} they must exist,
+     * with {@code off} they are left out, and by default they are created when the backend has them.
+     *
+     * @return the chip, or null
+     */
+    private HvIrqChip createIrqChip() {
+        MachineOptions.IrqChip mode = config.machine().irqchip();
+        if (mode == MachineOptions.IrqChip.OFF || mode == MachineOptions.IrqChip.AUTO && !vm.irqChipSupported()) {
+            return null;
+        }
+        try {
+            return vm.createIrqChip();
+        } catch (HypervisorException e) {
+            throw new EngineException("-machine kernel-irqchip=on: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A system reset, on the vCPU's owner thread with the vCPU out of the guest: the devices, then the CPU, local
+     * APIC, PICs, I/O APIC and PIT as they were created, then the kernel or firmware loaded again, as a PC's reset
+     * line and its firmware would. RAM is kept (a reset does not clear it).
+     */
+    void resetPlatform() {
+        devices.reset();
+        power.reset();
+        acpi.reset();
+        powerOn.apply(vcpu, irqChip);
+        loadKernel();
     }
 
     /**

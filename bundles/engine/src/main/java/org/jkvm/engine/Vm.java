@@ -7,6 +7,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 import org.jkvm.devices.PlatformControl;
+import org.jkvm.engine.platform.IrqChipSections;
+import org.jkvm.engine.vcpu.ExitListener;
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
 import org.jkvm.hypervisor.Accelerator;
@@ -14,6 +16,7 @@ import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.vmstate.Migratable;
 import org.jkvm.vmstate.ProgressLog;
 import org.jkvm.vmstate.StateSet;
+import org.jkvm.vmstate.Stateful;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +43,42 @@ public final class Vm implements EngineControl, AutoCloseable {
 
     private Vm(Machine machine) {
         this.machine = machine;
-        this.runner = new VcpuRunner(machine.vcpu, this::vcpuFinished);
-        this.stateSet = StateSet.of(List.of(new VcpuStateful(runner, machine.vcpu),
-                new SerialStateful(machine.serial), new AcpiPmStateful(machine.acpi)));
+        this.runner = new VcpuRunner(machine.vcpu, new ExitListener() {
+            @Override
+            public void vcpuFinished(VmExit exit) {
+                Vm.this.vcpuFinished(exit);
+            }
+
+            @Override
+            public boolean guestReset(String source) {
+                return Vm.this.guestReset(source);
+            }
+        });
+        this.stateSet = StateSet.of(stateful(machine, runner));
         this.dirtyLog = new DirtyLog(machine.vm, machine.memory);
         this.migratable = new VmMigratable(this);
         this.state = machine.config.incoming() != null ? RunState.INMIGRATE : RunState.PRELAUNCH;
+    }
+
+    /**
+     * The migration sections, in the order they are restored: the vCPU, its local APIC (after the CPU: the APIC base
+     * and the TSC-deadline MSR come with it), the PICs, I/O APIC and PIT (only with interrupt controllers), COM1, the
+     * ACPI PM device, the RTC and the 8042.
+     */
+    private static List<Stateful<?>> stateful(Machine m, VcpuRunner runner) {
+        List<Stateful<?>> parts = new ArrayList<>();
+        parts.add(new VcpuStateful(runner, m.vcpu));
+        if (m.irqChip != null) {
+            parts.add(IrqChipSections.lapic(m.vcpu.id(), () -> runner.call(m.vcpu::saveLapic), s -> runner.call(() -> {
+                m.vcpu.restoreLapic(s);
+                return null;
+            })));
+            parts.addAll(IrqChipSections.of(m.irqChip));
+        }
+        parts.add(new SerialStateful(m.serial));
+        parts.add(new AcpiPmStateful(m.acpi));
+        parts.addAll(m.devices.sections());
+        return parts;
     }
 
     /**
@@ -76,7 +109,7 @@ public final class Vm implements EngineControl, AutoCloseable {
 
             @Override
             public void requestReset(String source) {
-                self[0].requestGuestReset(source);
+                self[0].requestReset(source);
             }
         });
         try {
@@ -177,46 +210,47 @@ public final class Vm implements EngineControl, AutoCloseable {
     }
 
     @Override
-    public void systemReset() {
-        reset(false);
-    }
-
-    /**
-     * A reset the guest asked for (the ACPI reset register), made on its own thread: the caller is the vCPU thread
-     * in the middle of a port write, and a reset needs the vCPU paused (QEMU also queues such a request for its main
-     * loop). A VM that has ended meanwhile is left alone.
-     */
-    private void requestGuestReset(String source) {
-        Thread t = new Thread(() -> {
-            try {
-                LOG.debug("the guest asked for a system reset through {}", source);
-                reset(true);
-            } catch (EngineException e) {
-                LOG.debug("guest reset not done: {}", e.getMessage());
-            }
-        }, "guest-reset");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    private synchronized void reset(boolean byGuest) {
+    public synchronized void systemReset() {
         if (state == RunState.SHUTDOWN) {
             throw new EngineException("the VM has shut down and cannot be reset");
         }
         boolean wasRunning = state == RunState.RUNNING;
         runner.pause();
         runner.call(() -> {
-            machine.loadKernel();
-            machine.serial.reset();
-            machine.power.reset();
-            machine.acpi.reset();
+            machine.resetPlatform();
             return null;
         });
-        emit(new EngineEvent.Reset(byGuest ? EngineEvent.Cause.GUEST_RESET : EngineEvent.Cause.HOST_RESET,
-                EngineEvent.nowMicros()));
+        emit(new EngineEvent.Reset(EngineEvent.Cause.HOST_RESET, EngineEvent.nowMicros()));
         if (wasRunning) {
             runner.resume();
         }
+    }
+
+    /**
+     * A device's reset request (vCPU thread, inside the guest's port write): with {@code -no-reboot} the engine ends
+     * (status 0, as QEMU's), else the vCPU resets the machine once the guest's instruction is over
+     * ({@link #guestReset}).
+     */
+    private void requestReset(String source) {
+        if (machine.config.machine().noReboot()) {
+            runner.finish(VmExit.quit("the guest reset the machine (" + source + ") and -no-reboot ends the engine"));
+        } else {
+            runner.requestReset(source);
+        }
+    }
+
+    /**
+     * The guest reset the machine (vCPU thread, out of the guest): reset it unless {@code -no-reboot}, which ends
+     * the engine (a triple fault then as a failure, with its register dump).
+     */
+    private boolean guestReset(String source) {
+        if (machine.config.machine().noReboot()) {
+            return false;
+        }
+        LOG.info("the guest reset the machine ({})", source);
+        machine.resetPlatform();
+        emit(new EngineEvent.Reset(EngineEvent.Cause.GUEST_RESET, EngineEvent.nowMicros()));
+        return true;
     }
 
     @Override

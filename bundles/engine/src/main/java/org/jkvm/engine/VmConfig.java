@@ -37,10 +37,12 @@ import org.jkvm.loader.X86Layout;
  *                    the migration fingerprint: a guest migrates between backends
  * @param initrd      the {@code -initrd} value as given (files separated by commas, multiboot modules with their
  *                    arguments), or null
+ * @param machine     the platform's options ({@code -machine kernel-irqchip=}, {@code -no-reboot})
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
-        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd) {
+        String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd,
+        MachineOptions machine) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
@@ -63,6 +65,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         Objects.requireNonNull(append, "append");
         Objects.requireNonNull(serial, "serial");
         Objects.requireNonNull(kvmDevice, "kvmDevice");
+        Objects.requireNonNull(machine, "machine");
         accel = List.copyOf(accel);
         if (memoryBytes < X86Layout.MIN_RAM_BYTES || memoryBytes > X86Layout.MAX_RAM_BYTES) {
             throw new EngineException("-m " + (memoryBytes >> 20) + "M is out of range; give between "
@@ -111,7 +114,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         return new Builder().name(name).uuid(uuid).memoryBytes(memoryBytes).vcpus(vcpus).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(startPaused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abiFingerprint)
-                .accel(accel).initrd(initrd);
+                .accel(accel).initrd(initrd).machine(machine);
     }
 
     /** A configuration with every default and the given RAM size, for tests and embedding. */
@@ -157,6 +160,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         private String abiFingerprint;
         private List<Accelerator> accel = List.of();
         private String initrd;
+        private MachineOptions machine = MachineOptions.DEFAULT;
 
         private Builder() {
         }
@@ -269,6 +273,12 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
             return this;
         }
 
+        /** {@code -machine kernel-irqchip=} and {@code -no-reboot}. */
+        public Builder machine(MachineOptions v) {
+            machine = v;
+            return this;
+        }
+
         /**
          * The configuration.
          *
@@ -277,7 +287,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         public VmConfig build() {
             return new VmConfig(name, uuid == null ? VmConfigParser.randomUuid() : uuid, memoryBytes, vcpus, cpu,
                     kernel, append, serial, monitor, qmp, startPaused, pidfile, daemonize, incoming,
-                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd);
+                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd, machine);
         }
     }
 }

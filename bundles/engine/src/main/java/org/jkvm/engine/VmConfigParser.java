@@ -20,7 +20,8 @@ import org.jkvm.hypervisor.Accelerator;
  * -serial file:P | unix:P,server[,nowait] | stdio | null
  * -monitor unix:P,server[,nowait] | stdio | none         -qmp unix:P,server[,nowait]
  * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH   -abi-fingerprint STRING
- * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)   -machine [pc|q35][,accel=kvm:tcg]
+ * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)
+ * -machine [pc|q35][,accel=kvm:tcg][,kernel-irqchip=on|off]   -no-reboot
  * accepted and ignored: -nographic -nodefaults -no-user-config -display none
  * </pre>
  *
@@ -31,7 +32,7 @@ public final class VmConfigParser {
             "initrd", "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device",
             "display", "accel", "abi-fingerprint");
     private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
-            "no-user-config");
+            "no-user-config", "no-reboot");
 
     private VmConfigParser() {
     }
@@ -61,6 +62,7 @@ public final class VmConfigParser {
         String abi = null;
         List<Accelerator> accel = new ArrayList<>();
         List<Accelerator> machineAccel = new ArrayList<>();
+        MachineOptions machine = MachineOptions.DEFAULT;
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -72,6 +74,9 @@ public final class VmConfigParser {
             if (FLAGS.contains(opt)) {
                 paused |= opt.equals("S");
                 daemonize |= opt.equals("daemonize");
+                if (opt.equals("no-reboot")) {
+                    machine = machine.withNoReboot(true);
+                }
                 if (opt.equals("enable-kvm") && !accel.contains(Accelerator.KVM)) {
                     accel.add(Accelerator.KVM); // QEMU: -enable-kvm is -accel kvm
                 }
@@ -103,7 +108,10 @@ public final class VmConfigParser {
                 case "incoming" -> incoming = v;
                 case "kvm-device" -> kvmDevice = Path.of(v);
                 case "abi-fingerprint" -> abi = v;
-                case "machine", "M" -> machineAccel = parseMachine(v);
+                case "machine", "M" -> {
+                    machineAccel = parseMachine(v);
+                    machine = machine.withIrqchip(parseIrqchip(v));
+                }
                 case "accel" -> addAccel(accel, parseAccel(v));
                 case "display" -> checkDisplay(v);
                 default -> throw new EngineException("-device " + v + " is not supported: this engine has a fixed "
@@ -116,7 +124,7 @@ public final class VmConfigParser {
         return VmConfig.builder().name(name).uuid(uuid).memoryBytes(memory).vcpus(smp).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(paused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abi)
-                .accel(accelerators(accel, machineAccel)).initrd(initrd).build();
+                .accel(accelerators(accel, machineAccel)).initrd(initrd).machine(machine).build();
     }
 
     /**
@@ -227,6 +235,9 @@ public final class VmConfigParser {
                 }
                 continue;
             }
+            if (part.startsWith("kernel-irqchip=")) {
+                continue; // parseIrqchip
+            }
             boolean ok = part.equals("pc") || part.equals("q35") || part.equals("type=pc") || part.equals("type=q35")
                     || part.startsWith("pc-") || part.equals("type=jkvm") || part.equals("jkvm");
             if (!ok) {
@@ -235,6 +246,27 @@ public final class VmConfigParser {
             }
         }
         return accel;
+    }
+
+    /**
+     * The {@code kernel-irqchip=} property of {@code -machine}: {@code on} requires the backend's interrupt
+     * controllers, {@code off} leaves them out, absent means when the backend has them. QEMU's {@code split} (the
+     * local APICs in the kernel, the rest in user space) is not offered.
+     */
+    static MachineOptions.IrqChip parseIrqchip(String v) {
+        MachineOptions.IrqChip mode = MachineOptions.IrqChip.AUTO;
+        for (String part : v.split(",")) {
+            if (part.startsWith("kernel-irqchip=")) {
+                String value = part.substring("kernel-irqchip=".length());
+                mode = switch (value) {
+                    case "on", "true", "yes" -> MachineOptions.IrqChip.ON;
+                    case "off", "false", "no" -> MachineOptions.IrqChip.OFF;
+                    default -> throw new EngineException("-machine " + v + ": kernel-irqchip=" + value + " is not "
+                            + "supported; give kernel-irqchip=on or kernel-irqchip=off");
+                };
+            }
+        }
+        return mode;
     }
 
     /** {@code -accel NAME}: QEMU also takes properties after the name; this engine takes none. */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.jkvm.engine.platform.PcDevices;
 import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.memory.GuestMemory;
@@ -14,7 +15,8 @@ import org.jkvm.vmstate.VmStateException;
 
 /**
  * The engine as migration sees it ({@link Migratable}): RAM, the dirty log, pause/resume, throttling, the
- * state sections (cpu#0, serial#0) and the configuration fingerprint. Thread-safety follows {@link Vm}.
+ * state sections (cpu#0, with interrupt controllers lapic#0, pic#0, ioapic#0, pit#0; serial#0, rtc#0, i8042#0)
+ * and the configuration fingerprint. Thread-safety follows {@link Vm}.
  */
 final class VmMigratable implements Migratable {
     /** The fingerprint key carrying {@code -abi-fingerprint} (docs/contracts.md §5); absent when not given. */
@@ -94,7 +96,21 @@ final class VmMigratable implements Migratable {
         if (vm.runner().isRunning()) {
             throw new VmStateException("cannot restore the VM state while it runs; pause it first");
         }
-        vm.stateSet().restore(sections);
+        restoreQuietly(sections);
+    }
+
+    /**
+     * Restores with the interrupt lines quiet: the devices' restored levels are already in the restored interrupt
+     * controllers ({@link org.jkvm.engine.platform.IrqLines#quiet()}).
+     */
+    private void restoreQuietly(List<StateSection> sections) {
+        try (AutoCloseable quiet = vm.machine().irqLines.quiet()) {
+            vm.stateSet().restore(sections);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -116,7 +132,7 @@ final class VmMigratable implements Migratable {
             }
             List<StateSection> initial = vm.stateSet().save();
             if (vm.config().incoming() != null) {
-                vm.stateSet().restore(initial);
+                restoreQuietly(initial);
             }
             org.slf4j.LoggerFactory.getLogger(VmMigratable.class).debug("migration warm-up took {} us",
                     (System.nanoTime() - t0) / 1000);
@@ -177,6 +193,9 @@ final class VmMigratable implements Migratable {
         f.put("device.serial.0", "16550a@0x3f8");
         f.put("device.debug-exit.0", "0xf4");
         f.put("device.power-control.0", "0xf5");
+        PcDevices.fingerprint(f);
+        // With interrupt controllers the stream has their sections (pic, ioapic, pit, lapic): both ends must agree.
+        f.put("machine.irqchip", vm.machine().irqChip != null ? "on" : "off");
         if (c.abiFingerprint() != null) {
             f.put(ABI_KEY, c.abiFingerprint());
         }

@@ -88,11 +88,34 @@ class CrossBackendTest {
         return firstLine.replaceAll(" cpuid1\\.e[cd]x=0x[0-9a-f]+", "");
     }
 
+    /**
+     * {@code kernel-irqchip=on} when every backend of {@code accels} has interrupt controllers, else {@code off}:
+     * a guest moves only between machines that both have them or both lack them (the fingerprint's
+     * {@code machine.irqchip}), and until the software CPU has its own, a KVM guest that is to move there runs
+     * without.
+     */
+    static MachineOptions commonMachine(List<Accelerator> accels) {
+        for (Accelerator a : accels) {
+            try (Hypervisor h = Backends.open(List.of(a), VmConfig.defaultKvmDevice()).hypervisor();
+                    var mem = org.jkvm.memory.MmapGuestMemory.allocate(16L << 20); var vm = h.createVm(mem)) {
+                if (!vm.irqChipSupported()) {
+                    return MachineOptions.DEFAULT.withIrqchip(MachineOptions.IrqChip.OFF);
+                }
+            }
+        }
+        return MachineOptions.DEFAULT.withIrqchip(MachineOptions.IrqChip.ON);
+    }
+
     private VmConfig config(Accelerator accel, String cpu) {
+        return config(accel, cpu, MachineOptions.DEFAULT);
+    }
+
+    private VmConfig config(Accelerator accel, String cpu, MachineOptions machine) {
         return VmConfig.builder().name("x").uuid(UUID.fromString("c7a5fdbd-cdaf-9455-926a-d65c16db1809"))
                 .memoryBytes(64L << 20).cpu(CpuSpec.parse(cpu))
                 .append("workload=verify mib=1 rate=200 hb_ms=100 exit_after=3")
-                .serial(new CharDev.FileDev(dir.resolve(accel.optionName() + ".log"))).accel(List.of(accel)).build();
+                .serial(new CharDev.FileDev(dir.resolve(accel.optionName() + ".log"))).accel(List.of(accel))
+                .machine(machine).build();
     }
 
     @Test
@@ -100,11 +123,12 @@ class CrossBackendTest {
         List<Accelerator> accels = available();
         assertFalse(accels.isEmpty(), "this host has neither a usable KVM device nor the software CPU");
         String cpu = commonCpu(accels);
+        MachineOptions machine = commonMachine(accels);
         Map<Accelerator, String> firstLines = new LinkedHashMap<>();
         Map<Accelerator, List<CpuidEntry>> tables = new LinkedHashMap<>();
         Map<Accelerator, Map<String, String>> fingerprints = new LinkedHashMap<>();
         for (Accelerator a : accels) {
-            try (Vm vm = Vm.create(config(a, cpu))) {
+            try (Vm vm = Vm.create(config(a, cpu, machine))) {
                 assertEquals(a, vm.accelerator());
                 tables.put(a, vm.cpuid());
                 fingerprints.put(a, vm.migratable().configFingerprint());

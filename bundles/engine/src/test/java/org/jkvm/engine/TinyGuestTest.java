@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.jkvm.hypervisor.x86.ActivityState;
+import org.jkvm.hypervisor.x86.CpuState;
 import org.jkvm.loader.TinyElf;
 import org.jkvm.testkit.Await;
+import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,10 +20,14 @@ class TinyGuestTest {
     Path dir;
 
     private Vm boot(byte[] code) throws Exception {
+        return boot(code, MachineOptions.DEFAULT);
+    }
+
+    private Vm boot(byte[] code, MachineOptions machine) throws Exception {
         Path elf = dir.resolve("tiny.elf");
         Files.write(elf, TinyElf.elf32(code, true, 0));
         return Vm.create(VmConfig.builder().name("tiny").memoryBytes(16L << 20).cpu(CpuSpec.parse("qemu64"))
-                .kernel(elf).serial(new CharDev.FileDev(dir.resolve("serial.log"))).build());
+                .kernel(elf).serial(new CharDev.FileDev(dir.resolve("serial.log"))).machine(machine).build());
     }
 
     /**
@@ -59,14 +66,42 @@ class TinyGuestTest {
     }
 
     @Test
-    void haltStopsTheVmWithARegisterDump() throws Exception {
-        try (Vm vm = boot(new byte[] {(byte) 0xf4})) { // hlt
+    void withoutInterruptControllersHaltStopsTheVmWithARegisterDump() throws Exception {
+        MachineOptions off = MachineOptions.DEFAULT.withIrqchip(MachineOptions.IrqChip.OFF);
+        try (Vm vm = boot(new byte[] {(byte) 0xf4}, off)) { // hlt
             vm.cont();
             VmExit exit = vm.awaitExit();
             assertEquals(1, exit.status(), "an unexpected HLT is a failure");
             assertTrue(exit.failure() && exit.reason().contains("halted"), exit.reason());
             assertTrue(exit.registerDump().contains("RIP=0000000000100019"), exit.registerDump());
             assertEquals(RunState.SHUTDOWN, vm.state());
+        }
+    }
+
+    @Test
+    void withInterruptControllersHaltWaitsForAnInterrupt() throws Exception {
+        MachineOptions on = MachineOptions.DEFAULT.withIrqchip(MachineOptions.IrqChip.ON);
+        Require.that(irqChipAvailable(), "the default backend has no interrupt controllers");
+        try (Vm vm = boot(new byte[] {(byte) 0xf4, (byte) 0xeb, (byte) 0xfe}, on)) { // hlt (IF clear); jmp $
+            vm.cont();
+            CpuState halted = Await.value("the vCPU halts", () -> {
+                vm.stop();
+                CpuState s = vm.runner().call(vm.machine().vcpu::saveState);
+                vm.cont();
+                return s;
+            }, s -> s.activity() == ActivityState.HALTED);
+            assertEquals(0x100019, halted.registers().rip(), "past the HLT, waiting inside the backend");
+            assertEquals(RunState.RUNNING, vm.state(), "a halted guest is a running VM, as in QEMU");
+            vm.quit();
+            assertEquals(0, vm.awaitExit().status());
+        }
+    }
+
+    /** Whether the default backend offers interrupt controllers. */
+    static boolean irqChipAvailable() {
+        try (var h = Backends.open(java.util.List.of(), VmConfig.defaultKvmDevice()).hypervisor();
+                var mem = org.jkvm.memory.MmapGuestMemory.allocate(16L << 20); var vm = h.createVm(mem)) {
+            return vm.irqChipSupported();
         }
     }
 

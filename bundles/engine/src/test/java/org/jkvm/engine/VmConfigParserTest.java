@@ -166,4 +166,16 @@ class VmConfigParserTest {
             }
         }
     }
+
+    @Test
+    void kernelIrqchipAndNoRebootSetThePlatformOptions() {
+        assertEquals(MachineOptions.DEFAULT, parse().machine());
+        assertEquals(new MachineOptions(MachineOptions.IrqChip.OFF, true),
+                parse("-machine", "pc,accel=kvm,kernel-irqchip=off", "-no-reboot").machine());
+        assertEquals(List.of(Accelerator.KVM), parse("-machine", "pc,accel=kvm,kernel-irqchip=off").accel());
+        assertEquals(MachineOptions.IrqChip.ON, parse("-machine", "kernel-irqchip=on").machine().irqchip());
+        EngineException e = assertThrows(EngineException.class, () -> parse("-machine", "pc,kernel-irqchip=split"));
+        assertEquals("-machine pc,kernel-irqchip=split: kernel-irqchip=split is not supported; give "
+                + "kernel-irqchip=on or kernel-irqchip=off", e.getMessage());
+    }
 }

@@ -55,6 +55,22 @@ class CrossBackendMigrationTest {
         return cpu.append(",tsc-frequency=").append(tscKhz * 1000L).toString();
     }
 
+    /**
+     * {@code on} when both backends have interrupt controllers, else {@code off}: a guest moves only between
+     * machines that agree (the fingerprint's {@code machine.irqchip}); the software CPU has none yet.
+     */
+    static String commonIrqchip() {
+        for (Accelerator a : List.of(Accelerator.KVM, Accelerator.TCG)) {
+            try (Hypervisor h = Backends.open(List.of(a), VmConfig.defaultKvmDevice()).hypervisor();
+                    var mem = org.jkvm.memory.MmapGuestMemory.allocate(16L << 20); var vm = h.createVm(mem)) {
+                if (!vm.irqChipSupported()) {
+                    return "off";
+                }
+            }
+        }
+        return "on";
+    }
+
     /** Migrates {@code from} (running) to {@code to} (waiting on {@code port}) and checks the guest goes on. */
     private static void migrate(EngineProcess from, EngineProcess to, int port) throws Exception {
         try (HmpClient hf = HmpClient.of(from); HmpClient ht = HmpClient.of(to)) {
@@ -73,7 +89,8 @@ class CrossBackendMigrationTest {
     void aGuestMovesLiveFromKvmToTheSoftwareCpuAndBack() throws Exception {
         Require.that(Require.kvmAvailable(), "this cross-backend test needs KVM (" + Require.kvmDevice() + ")");
         Require.that(Backends.installed(Accelerator.TCG), "the software CPU (bundles/softcpu) is not built");
-        String[] common = {"-cpu", commonCpu(), "-append", "workload=verify mib=4 rate=500 hb_ms=" + HB_MS};
+        String[] common = {"-cpu", commonCpu(), "-machine", "pc,kernel-irqchip=" + commonIrqchip(), "-append",
+            "workload=verify mib=4 rate=500 hb_ms=" + HB_MS};
         Path a = Files.createDirectories(dir.resolve("kvm"));
         Path b = Files.createDirectories(dir.resolve("tcg"));
         Path c = Files.createDirectories(dir.resolve("kvm-again"));

@@ -81,11 +81,8 @@ public final class SoftVm implements HvVm {
         return irqChip;
     }
 
-    /**
-     * The software CPU always has its interrupt controllers and timers. (Overrides {@code HvVm.irqChipSupported()}
-     * once the seam has it, which the engine asks before {@link #createIrqChip()}; written without
-     * {@code @Override} so that it compiles before and after.)
-     */
+    /** The software CPU always has its interrupt controllers and timers (the engine asks before creating them). */
+    @Override
     public boolean irqChipSupported() {
         return true;
     }

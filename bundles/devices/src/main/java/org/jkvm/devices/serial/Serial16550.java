@@ -3,6 +3,7 @@ package org.jkvm.devices.serial;
 import java.util.Arrays;
 
 import org.jkvm.devices.BusDevice;
+import org.jkvm.devices.DeviceClock;
 import org.jkvm.devices.IrqLine;
 
 /**
@@ -21,55 +22,34 @@ import org.jkvm.devices.IrqLine;
  * </pre>
  *
  * <p>Transmission is instantaneous: a byte written to THR goes to the {@link SerialOutput} at once (or to the
- * receive FIFO in loopback), so THRE and TEMT are always set. Received bytes are injected with
- * {@link #receive}. Interrupts follow the 16550 priority order (line status, received data, THR empty, modem
- * status); the line is raised while any enabled source is pending.
+ * receive FIFO in loopback), so THRE and TEMT are always set, and THR is empty again at once: a THR-empty
+ * interrupt is pending after every write, and when ETBEI is enabled while THR is empty (what Linux's 8250 driver
+ * tests at start-up), until IIR reports it or THR is written. Received bytes are injected with {@link #receive}.
  *
- * <p>Thread-safety: all methods synchronise on the device, so the vCPU thread, an input thread and state
- * save/restore may call concurrently.
+ * <p>Interrupts in the 16550's priority order (IIR): receiver line status (overrun) 0x06; received data 0x04 when
+ * the FIFO holds at least its trigger level (FCR bits 6-7: 1, 4, 8 or 14 bytes; 1 without FIFOs); character
+ * timeout 0x0c when it holds fewer and nothing went in or out for four character times (at the divisor's baud
+ * rate and LCR's frame; at once without a {@link DeviceClock}); THR empty 0x02; modem status 0x00. The line is
+ * high while an enabled one is pending, and is driven only when that changes, so every new interrupt after the
+ * guest cleared the last one is an edge (ISA IRQ 4 is edge-triggered).
+ *
+ * <p>Thread-safety: all methods synchronise on the device, so the vCPU thread, an input thread, the timer thread
+ * and state save/restore may call concurrently.
  */
-public final class Serial16550 implements BusDevice {
+public final class Serial16550 implements BusDevice, UartRegisters {
     /** Receive FIFO capacity in bytes (a 16550A has 16; we buffer more so pasted input is not dropped). */
     public static final int RX_CAPACITY = 1024;
 
-    static final int DATA = 0;
-    static final int IER = 1;
-    static final int IIR_FCR = 2;
-    static final int LCR = 3;
-    static final int MCR = 4;
-    static final int LSR = 5;
-    static final int MSR = 6;
-    static final int SCR = 7;
-
-    static final int IER_RDA = 0x01;
-    static final int IER_THRE = 0x02;
-    static final int IER_RLS = 0x04;
-    static final int IER_MS = 0x08;
-    static final int IIR_NONE = 0x01;
-    static final int IIR_MS = 0x00;
-    static final int IIR_THRE = 0x02;
-    static final int IIR_RDA = 0x04;
-    static final int IIR_RLS = 0x06;
-    static final int IIR_FIFO = 0xc0;
-    static final int LCR_DLAB = 0x80;
-    static final int MCR_DTR = 0x01;
-    static final int MCR_RTS = 0x02;
-    static final int MCR_OUT1 = 0x04;
-    static final int MCR_OUT2 = 0x08;
-    static final int MCR_LOOP = 0x10;
-    static final int LSR_DR = 0x01;
-    static final int LSR_OE = 0x02;
-    static final int LSR_THRE = 0x20;
-    static final int LSR_TEMT = 0x40;
-    static final int MSR_CTS = 0x10;
-    static final int MSR_DSR = 0x20;
-    static final int MSR_RI = 0x40;
-    static final int MSR_DCD = 0x80;
-    /** Without loopback the modem lines read as connected: CTS, DSR and DCD. */
-    static final int MSR_CONNECTED = MSR_CTS | MSR_DSR | MSR_DCD;
+    /** The receive FIFO's trigger levels, by FCR bits 6-7. */
+    private static final int[] TRIGGER = {1, 4, 8, 14};
+    /** The UART's input clock divided by 16: the baud rate at divisor 1. */
+    private static final long BAUD_BASE = 115_200;
 
     private final IrqLine irq;
     private final SerialOutput out;
+    /** Guest time for the character timeout, or null: then a timeout is indicated at once. */
+    private final DeviceClock clock;
+    private final DeviceClock.DeviceTimer timeoutTimer;
     private final byte[] rx = new byte[RX_CAPACITY];
     private int rxHead;
     private int rxCount;
@@ -83,14 +63,33 @@ public final class Serial16550 implements BusDevice {
     private int scr;
     private int fcr;
     private boolean thrInterrupt;
+    /** The character timeout has elapsed with bytes below the trigger level in the FIFO. */
+    private boolean timeoutPending;
+    /** The level the line was last driven to. */
+    private boolean line;
+    /** Told when the receive FIFO gets room (the input's backend waits for it), or null. */
+    private volatile Runnable spaceListener;
 
     /**
+     * A UART whose character timeout is indicated at once (no clock).
+     *
      * @param irq the interrupt line (use {@link IrqLine#NONE} for a polled UART)
      * @param out where transmitted bytes go
      */
     public Serial16550(IrqLine irq, SerialOutput out) {
+        this(irq, out, null);
+    }
+
+    /**
+     * @param irq   the interrupt line (use {@link IrqLine#NONE} for a polled UART)
+     * @param out   where transmitted bytes go
+     * @param clock guest time for the character timeout, or null to indicate it at once
+     */
+    public Serial16550(IrqLine irq, SerialOutput out, DeviceClock clock) {
         this.irq = irq;
         this.out = out;
+        this.clock = clock;
+        this.timeoutTimer = clock == null ? null : clock.newTimer("serial-timeout", this::timeoutExpired);
         reset();
     }
 
@@ -108,6 +107,10 @@ public final class Serial16550 implements BusDevice {
         scr = 0;
         fcr = 0;
         thrInterrupt = false;
+        timeoutPending = false;
+        if (timeoutTimer != null) {
+            timeoutTimer.cancel();
+        }
         updateIrq();
     }
 
@@ -145,8 +148,19 @@ public final class Serial16550 implements BusDevice {
             }
             accepted++;
         }
+        if (accepted > 0) {
+            restartTimeout(); // input went into the FIFO: the timeout counts from now
+        }
         updateIrq();
         return accepted;
+    }
+
+    /**
+     * Sets what to tell when the guest makes room in the receive FIFO (reads RBR, clears the FIFO), so that an
+     * input backend waiting for space goes on; called under the device's lock, so it must only wake a thread.
+     */
+    public void setReceiveSpaceListener(Runnable listener) {
+        spaceListener = listener;
     }
 
     /** Free space in the receive FIFO, for backends that want to wait rather than overrun. */
@@ -160,7 +174,8 @@ public final class Serial16550 implements BusDevice {
         for (int i = 0; i < rxCount; i++) {
             pending[i] = rx[(rxHead + i) % RX_CAPACITY];
         }
-        return new Serial16550State(dll, dlm, ier, lcr, mcr, lsr, msr, scr, fcr, thrInterrupt, pending);
+        return new Serial16550State(dll, dlm, ier, lcr, mcr, lsr, msr, scr, fcr, thrInterrupt, timeoutPending,
+                pending);
     }
 
     /** Replaces the guest-visible state with {@code s} (e.g. after an incoming migration). */
@@ -180,10 +195,13 @@ public final class Serial16550 implements BusDevice {
         scr = s.scr() & 0xff;
         fcr = s.fcr() & 0xff;
         thrInterrupt = s.thrInterrupt();
+        timeoutPending = s.timeoutPending();
         rxHead = 0;
         rxCount = pending.length;
         System.arraycopy(pending, 0, rx, 0, pending.length);
-        updateIrq();
+        restartTimeout();
+        line = pendingInterrupt() != IIR_NONE;
+        irq.set(line);
     }
 
     private int readRegister(int reg) {
@@ -276,7 +294,12 @@ public final class Serial16550 implements BusDevice {
             return IIR_RLS;
         }
         if ((ier & IER_RDA) != 0 && rxCount > 0) {
-            return IIR_RDA;
+            if (rxCount >= triggerLevel()) {
+                return IIR_RDA;
+            }
+            if (timeoutPending || clock == null) {
+                return IIR_TIMEOUT;
+            }
         }
         if ((ier & IER_THRE) != 0 && thrInterrupt) {
             return IIR_THRE;
@@ -298,10 +321,13 @@ public final class Serial16550 implements BusDevice {
     }
 
     private void writeFcr(int v) {
-        if ((v & 0x02) != 0) {
+        // Bit 1 clears the receive FIFO; so does switching the FIFOs on or off (bit 0).
+        if ((v & 0x02) != 0 || ((v ^ fcr) & 0x01) != 0) {
             rxHead = 0;
             rxCount = 0;
             lsr &= ~LSR_DR;
+            timeoutPending = false;
+            roomMade();
         }
         // Bits 1-2 self-clear; bit 0 enables the FIFOs, bits 6-7 are the trigger level.
         fcr = v & 0xc9;
@@ -361,11 +387,59 @@ public final class Serial16550 implements BusDevice {
         if (rxCount == 0) {
             lsr &= ~LSR_DR;
         }
+        timeoutPending = false; // reading RBR clears the timeout indication and restarts its count
+        restartTimeout();
         updateIrq();
+        roomMade();
         return v;
     }
 
+    /** The receive FIFO's trigger level in bytes (1 without FIFOs). */
+    private int triggerLevel() {
+        return (fcr & 1) == 0 ? 1 : TRIGGER[fcr >> 6 & 3];
+    }
+
+    /**
+     * Arms the character timeout for four character times from now when the FIFO holds bytes below its trigger
+     * level, else disarms it.
+     */
+    private void restartTimeout() {
+        if (timeoutTimer == null) {
+            return;
+        }
+        if (rxCount > 0 && rxCount < triggerLevel() && !timeoutPending) {
+            timeoutTimer.arm(clock.nanos() + 4 * characterNanos());
+        } else {
+            timeoutTimer.cancel();
+        }
+    }
+
+    /** One character's time on the line: start bit, 5-8 data bits, parity, 1-2 stop bits at the divisor's rate. */
+    long characterNanos() {
+        int bits = 1 + 5 + (lcr & 3) + ((lcr & 0x08) != 0 ? 1 : 0) + ((lcr & 0x04) != 0 ? 2 : 1);
+        long divisor = Math.max(1, dll | dlm << 8);
+        return bits * divisor * 1_000_000_000L / BAUD_BASE;
+    }
+
+    private synchronized void timeoutExpired() {
+        if (rxCount > 0 && rxCount < triggerLevel()) {
+            timeoutPending = true;
+            updateIrq();
+        }
+    }
+
+    private void roomMade() {
+        Runnable l = spaceListener;
+        if (l != null) {
+            l.run();
+        }
+    }
+
     private void updateIrq() {
-        irq.set(pendingInterrupt() != IIR_NONE);
+        boolean level = pendingInterrupt() != IIR_NONE;
+        if (level != line) {
+            line = level;
+            irq.set(level);
+        }
     }
 }

@@ -170,7 +170,24 @@ class Serial16550Test {
         }
         Serial16550State s = Serial16550State.decode(golden);
         assertEquals(new Serial16550State(1, 0, 5, 3, 0x0b, 0x61, 0xb0, 0x42, 0xc1, true, new byte[] {'h', 'i'}), s);
-        assertArrayEquals(golden, s.encode(), "version 1 still encodes byte for byte");
+        byte[] asV2 = golden.clone();
+        asV2[1] = 2;
+        assertArrayEquals(asV2, s.encode(), "version 1 becomes version 2 with nothing else changed");
+        Serial16550 other = new Serial16550(IrqLine.NONE, SerialOutput.NULL);
+        other.restore(s);
+        assertEquals(s, other.save());
+    }
+
+    @Test
+    void version2GoldenStateLoadsAndEncodesByteForByte() throws Exception {
+        byte[] golden;
+        try (var in = Serial16550Test.class.getResourceAsStream("/state/v2/serial16550.bin")) {
+            golden = in.readAllBytes();
+        }
+        Serial16550State s = Serial16550State.decode(golden);
+        assertEquals(new Serial16550State(1, 0, 0x0f, 3, 0x0b, 0x61, 0xb0, 0x42, 0xc1, true, true,
+                new byte[] {'h', 'i'}), s);
+        assertArrayEquals(golden, s.encode());
         Serial16550 other = new Serial16550(IrqLine.NONE, SerialOutput.NULL);
         other.restore(s);
         assertEquals(s, other.save());

@@ -17,15 +17,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Where COM1's bytes go and come from ({@code -serial}): a file, a listening unix socket, stdio or nothing.
  *
- * <p>Output is buffered and flushed at each newline, so a reader of the file sees whole lines. A write failure
- * is logged once and the bytes are dropped: the guest never notices. Input (socket, stdin) is fed to the UART
- * by a daemon thread, waiting while its FIFO is full.
+ * <p>Output is buffered and flushed at each newline, so a reader of the file sees whole lines; a socket with
+ * {@code logfile=} also writes it to that file. A write failure is logged once and the bytes are dropped: the
+ * guest never notices. Input (socket, stdin) is fed to the UART by a daemon thread as it comes, which raises the
+ * UART's received-data interrupt; while the UART's FIFO is full the thread parks until the guest has read some
+ * (the UART tells it), so input waits in the socket or pipe rather than being dropped.
  */
 public abstract class SerialBackend implements SerialOutput, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SerialBackend.class);
 
     private volatile Serial16550 uart;
     private boolean failed;
+    /** Also gets all output ({@code logfile=}), or null. */
+    private OutputStream log;
+    /** The input thread while it waits for FIFO space, else null. */
+    private volatile Thread waiting;
 
     /**
      * Opens the backend for {@code dev}.
@@ -48,14 +54,46 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
             return new StreamBackend(System.out, System.in, true);
         }
         if (dev instanceof CharDev.UnixDev u) {
-            return new UnixSerialBackend(u.path(), u.waitForClient());
+            OutputStream log = u.logfile() == null ? null : openLog(u.logfile(), u.logAppend());
+            try {
+                SerialBackend b = new UnixSerialBackend(u.path(), u.waitForClient());
+                b.log = log;
+                return b;
+            } catch (RuntimeException e) {
+                if (log != null) {
+                    try {
+                        log.close();
+                    } catch (IOException again) {
+                        e.addSuppressed(again);
+                    }
+                }
+                throw e;
+            }
         }
         return new StreamBackend(OutputStream.nullOutputStream(), null, false);
+    }
+
+    private static OutputStream openLog(java.nio.file.Path path, boolean append) {
+        try {
+            java.nio.file.OpenOption[] mode = append
+                    ? new java.nio.file.OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
+                    : new java.nio.file.OpenOption[0];
+            return new BufferedOutputStream(Files.newOutputStream(path, mode));
+        } catch (IOException e) {
+            throw new EngineException("cannot open the serial log file " + path + ": " + e.getMessage()
+                    + "; check that its folder exists and is writable", e);
+        }
     }
 
     /** Connects the UART that receives input; call once, before the guest runs. */
     public void attach(Serial16550 target) {
         this.uart = target;
+        target.setReceiveSpaceListener(() -> {
+            Thread t = waiting;
+            if (t != null) {
+                java.util.concurrent.locks.LockSupport.unpark(t);
+            }
+        });
         startInput();
     }
 
@@ -73,8 +111,11 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
     public final void write(int b) {
         try {
             put(b);
+            if (log != null) {
+                log.write(b);
+            }
             if (b == '\n') {
-                flush();
+                flushAll();
             }
         } catch (IOException e) {
             if (!failed) {
@@ -90,7 +131,7 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
      */
     public final void flushPartialLine() {
         try {
-            flush();
+            flushAll();
         } catch (IOException e) {
             LOG.debug("serial flush failed", e);
         }
@@ -115,16 +156,34 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
         t.start();
     }
 
-    /** Hands {@code n} input bytes to the UART, waiting while its FIFO is full. */
+    /**
+     * Hands {@code n} input bytes to the UART, parking while its FIFO is full until the guest reads (the UART's
+     * space listener unparks this thread; the bounded park only guards against a lost wake-up).
+     */
     protected final void deliver(byte[] buf, int n) throws InterruptedException {
         Serial16550 target = uart;
         int off = 0;
         while (target != null && off < n) {
-            if (target.receiveSpace() == 0) {
-                Thread.sleep(5);
+            int space = target.receiveSpace();
+            if (space == 0) {
+                waiting = Thread.currentThread();
+                if (target.receiveSpace() == 0) { // checked again after publishing: no wake-up can be missed
+                    java.util.concurrent.locks.LockSupport.parkNanos(this, 100_000_000L);
+                }
+                waiting = null;
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
                 continue;
             }
-            off += target.receive(buf, off, Math.min(n - off, target.receiveSpace()));
+            off += target.receive(buf, off, Math.min(n - off, space));
+        }
+    }
+
+    private void flushAll() throws IOException {
+        flush();
+        if (log != null) {
+            log.flush();
         }
     }
 
@@ -135,6 +194,13 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
             flush();
         } catch (IOException e) {
             LOG.debug("serial flush at close failed", e);
+        }
+        if (log != null) {
+            try {
+                log.close();
+            } catch (IOException e) {
+                LOG.debug("closing the serial log failed", e);
+            }
         }
     }
 

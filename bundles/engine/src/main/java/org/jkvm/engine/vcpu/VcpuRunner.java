@@ -49,6 +49,8 @@ public final class VcpuRunner implements Runnable {
     private volatile State state = State.PAUSED;
     private volatile int nativeThreadId;
     private volatile VmExit exit;
+    /** A guest reset asked for by a device ({@link #requestReset}), not yet handled, or null. */
+    private volatile String resetRequest;
     /** Throttle sleeps taken and their requested length in total; written by the vCPU thread only. */
     private volatile long throttleSleeps;
     private volatile long throttleSleptNanos;
@@ -175,6 +177,18 @@ public final class VcpuRunner implements Runnable {
         return throttleSleptNanos;
     }
 
+    /**
+     * Asks for a machine reset once the guest's current instruction is over: the vCPU thread calls
+     * {@link ExitListener#guestReset} before it runs the guest again. For devices, on the vCPU thread (inside an I/O
+     * access); any thread may call it.
+     */
+    public void requestReset(String source) {
+        if (resetRequest == null) {
+            resetRequest = source;
+        }
+        vcpu.kick();
+    }
+
     /** Whether the vCPU executes guest code. */
     public boolean isRunning() {
         return state == State.RUNNING;
@@ -229,6 +243,12 @@ public final class VcpuRunner implements Runnable {
                 continue;
             }
             exitSwitch(vcpu.run());
+            String reset = resetRequest;
+            if (reset != null && state != State.FINISHED) {
+                resetRequest = null;
+                completePendingIo();
+                listener.guestReset(reset); // false: the listener has ended the loop itself (-no-reboot)
+            }
         }
     }
 
@@ -236,12 +256,22 @@ public final class VcpuRunner implements Runnable {
     private void exitSwitch(VcpuExit e) {
         switch (e) {
             case CONTINUE, INTERRUPTED -> { } // handled, or a kick: look at the queue again
+            // HLT comes back only without interrupt controllers (with them the vCPU waits inside run()).
             case HLT -> finish(VmExit.failure("the guest halted (HLT without an interrupt to wake it; jkvm guests "
                     + "end through the debug-exit port)", RegisterDump.of(vcpu)));
             case POWER_OFF -> finish(VmExit.quit("the guest requested power-off"));
-            case SHUTDOWN, FAILED -> finish(VmExit.failure(vcpu.exitDetail().isEmpty()
-                    ? "the vCPU stopped (" + e + ")" : vcpu.exitDetail(), RegisterDump.of(vcpu)));
+            case SHUTDOWN -> { // a triple fault: a PC's reset line follows the shutdown cycle
+                if (!listener.guestReset("triple-fault")) {
+                    finish(failure(e));
+                }
+            }
+            case FAILED -> finish(failure(e));
         }
+    }
+
+    private VmExit failure(VcpuExit e) {
+        return VmExit.failure(vcpu.exitDetail().isEmpty() ? "the vCPU stopped (" + e + ")" : vcpu.exitDetail(),
+                RegisterDump.of(vcpu));
     }
 
     private void handle(VcpuCommand c) {
