@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Linux guest kit (src/linux): it builds from Debian's packages, its initramfs holds what /init needs, its
- * verify program finds a corrupted page, jkvm's loader takes its kernel and initramfs, and (as a check of the kit
- * itself, independent of jkvm's platform) QEMU TCG boots it to the shell, which answers and powers off.
+ * verify program finds a corrupted page, jkvm's loader takes its kernel and initramfs (bzImage and PVH), jkvm's
+ * software CPU boots it to /init and powers it off through the ACPI button, and (as a check of the kit itself,
+ * independent of jkvm's platform) QEMU TCG boots it to the shell, which answers and powers off.
  */
 class LinuxKitTest {
     @TempDir
@@ -179,6 +180,40 @@ class LinuxKitTest {
         assertTrue(log.contains("ACPI: FACP 0x") && log.contains("ACPI: APIC 0x") && log.contains("ACPI: DSDT 0x"),
                 log);
         assertTrue(log.contains("ACPI: PM-Timer IO Port: 0x608"), log);
+    }
+
+    /**
+     * The Debian bzImage through jkvm's boot protocol path (startup_64 with boot_params: the e820 map, the
+     * initramfs, acpi_rsdp_addr) on the software CPU with its interrupt controllers: the kernel runs the kit's /init,
+     * whose verify workload beats with errors=0, and the ACPI power button (system_powerdown: PWRBTN_STS and the SCI,
+     * acpid's poweroff, S5 through the DSDT's \_S5 and PM1a_CNT) ends the engine with status 0.
+     */
+    @Test
+    void theSoftwareCpuBootsTheDebianBzImageToInitAndPowersOffOnTheAcpiButton() throws Exception {
+        LinuxKit.Kit kit = LinuxKit.require();
+        Require.that(Backends.installed(org.jkvm.hypervisor.Accelerator.TCG), "the software CPU is not built");
+        Path serial = dir.resolve("serial.log");
+        VmConfig c = VmConfig.builder().name("linux").memoryBytes(512L << 20).kernel(kit.kernel())
+                .initrd(kit.initrd().toString()).append(kit.cmdline()).serial(new CharDev.FileDev(serial))
+                .accel(List.of(org.jkvm.hypervisor.Accelerator.TCG)).build();
+        VmExit exit;
+        try (Vm vm = Vm.create(c)) {
+            vm.cont();
+            Await.until("two heartbeats of the kit's verify workload", java.time.Duration.ofMinutes(10),
+                    () -> Files.readString(serial).split("\nhb seq=", -1).length > 2 || vm.exitFuture().isDone());
+            assertTrue(!vm.exitFuture().isDone(), "the guest ended early: " + Files.readString(serial));
+            vm.systemPowerdown();
+            Await.until("the guest powers off", java.time.Duration.ofMinutes(5), () -> vm.exitFuture().isDone());
+            exit = vm.awaitExit();
+        }
+        String log = Files.readString(serial);
+        assertEquals(0, exit.status(), exit.reason() + "\n" + log);
+        assertTrue(log.contains("Linux version " + kit.kernelVersion()), log);
+        assertTrue(log.contains("Kernel command line: " + kit.cmdline()), log);
+        assertTrue(log.contains("jkvm-init: start"), log);
+        assertTrue(log.contains("ACPI: PM: Preparing to enter system sleep state S5"), log);
+        List<String> beats = log.lines().filter(l -> l.startsWith("hb seq=")).toList();
+        assertTrue(beats.size() >= 2 && beats.stream().allMatch(l -> l.contains(" errors=0 ")), log);
     }
 
     @Test

@@ -98,6 +98,7 @@ class AcpiTablesTest {
         assertEquals(4, ram[f + 88]);
         assertEquals(2, ram[f + 89]);
         assertEquals(4, ram[f + 91]);
+        assertEquals(0x7, le.getShort(f + 109), "IAPC_BOOT_ARCH: legacy devices, 8042, no VGA; MSI not refused");
         int flags = le.getInt(f + 112);
         assertEquals(0, flags & (1 << 4), "PWR_BUTTON clear: the power button is the fixed one");
         assertEquals(1 << 10, flags & (1 << 10), "RESET_REG_SUP");

@@ -58,6 +58,9 @@ public final class Msrs {
                 if (Mtrrs.handles(index)) {
                     return mtrrs.read(index);
                 }
+                if (QuietMsrs.handles(index)) {
+                    return 0;
+                }
                 if (c.intc != null && InterruptController.isApicMsr(index)) {
                     return c.intc.readMsr(c, index);
                 }
@@ -104,6 +107,9 @@ public final class Msrs {
                     if (!mtrrs.write(index, v, c.mmu.walker.maxPhysBits)) {
                         throw c.fault(Vec.GP, 0);
                     }
+                    return;
+                }
+                if (QuietMsrs.handles(index)) {
                     return;
                 }
                 if (c.intc != null && InterruptController.isApicMsr(index)) {
