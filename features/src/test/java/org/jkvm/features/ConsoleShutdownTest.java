@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 13, acceptance 2's plumbing through libvirt with the real virsh, the daemon and the real engine (KVM where it
  * works, else the software CPU): {@code virsh console} reaches the guest's COM1 through the engine's console socket
- * (typed letters go through the 16550's receive path and come back in upper case), and {@code virsh shutdown}
+ * (typed letters go through the 16550's receive path and come back in upper case; one session at a time, {@code
+ * --force} takes it over), and {@code virsh shutdown}
  * presses the ACPI power button, on which the guest enters S5 and the domain ends shut off (shutdown). The guest is
  * {@code console-guest.S} beside this test's resources (it polls; interrupts are PlatformInterruptTest's).
  */
@@ -88,10 +89,27 @@ class ConsoleShutdownTest {
         Await.until("the guest's first line in " + log, () -> Files.exists(log)
                 && Files.readString(log, StandardCharsets.ISO_8859_1).contains("console guest ready\n"));
 
-        try (VirshConsole console = VirshConsole.open(uri, "con")) {
-            console.type("hello jkvm");
-            Await.until("the guest's echo on the console", () -> console.text().contains("HELLO JKVM"));
+        try (VirshConsole first = VirshConsole.open(uri, "con")) {
+            first.type("hello jkvm");
+            Await.until("the guest's echo on the console", () -> first.text().contains("HELLO JKVM"));
+            try (VirshConsole second = VirshConsole.open(uri, "con")) {
+                assertTrue(second.awaitEnd(60), "a second session is refused: " + second.text());
+                assertTrue(second.text().contains("Active console session exists for this domain"), second.text());
+            }
+            checkTakeOverAndShutdown(uri, first);
+        }
+        String all = Files.readString(log, StandardCharsets.ISO_8859_1);
+        assertTrue(all.contains("console guest ready\nHELLO JKVMAGAINpower button: S5\n"),
+                "the serial log keeps all output, typed echo included: " + all);
+    }
 
+    /** {@code virsh console --force} ends {@code first}'s session and has the console; then virsh shutdown. */
+    private static void checkTakeOverAndShutdown(String uri, VirshConsole first) throws Exception {
+        try (VirshConsole console = VirshConsole.open(uri, "con", true)) {
+            assertTrue(first.awaitEnd(60), "the first session ends when another forces the console: "
+                    + first.text());
+            console.type("again");
+            Await.until("the guest's echo on the forced console", () -> console.text().contains("AGAIN"));
             Virsh.run(uri, "shutdown", "con").ok();
             Await.until("the domain shut off", () -> Virsh.run(uri, "domstate", "con").out().equals("shut off"));
             assertEquals("shut off (shutdown)", Virsh.run(uri, "domstate", "--reason", "con").ok());
@@ -99,8 +117,5 @@ class ConsoleShutdownTest {
             assertTrue(console.text().contains("power button: S5"), "the console saw the guest's last line: "
                     + console.text());
         }
-        String all = Files.readString(log, StandardCharsets.ISO_8859_1);
-        assertTrue(all.contains("console guest ready\nHELLO JKVMpower button: S5\n"),
-                "the serial log keeps all output, typed echo included: " + all);
     }
 }

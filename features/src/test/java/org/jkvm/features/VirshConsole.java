@@ -32,9 +32,18 @@ final class VirshConsole implements AutoCloseable {
 
     /** Opens the console of domain {@code name} and waits until virsh says it is connected. */
     static VirshConsole open(String uri, String name) throws IOException {
+        return open(uri, name, false);
+    }
+
+    /**
+     * Runs {@code virsh console [--force] NAME} and waits until virsh says it is connecting (it says so before the
+     * daemon has answered: a refused session ends with virsh's error, see {@link #awaitEnd}).
+     */
+    static VirshConsole open(String uri, String name, boolean force) throws IOException {
         Path script = Require.command("script");
         ProcessBuilder pb = new ProcessBuilder(script.toString(), "-qfec",
-                Require.command("virsh") + " -c '" + uri + "' console " + name, "/dev/null");
+                Require.command("virsh") + " -c '" + uri + "' console " + (force ? "--force " : "") + name,
+                "/dev/null");
         pb.environment().remove("LIBVIRT_DEFAULT_URI");
         pb.redirectErrorStream(true);
         VirshConsole c = new VirshConsole(pb.start());
