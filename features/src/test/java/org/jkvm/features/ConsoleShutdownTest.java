@@ -3,17 +3,12 @@ package org.jkvm.features;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.concurrent.TimeUnit;
 
 import org.jkvm.testkit.Await;
 import org.jkvm.testkit.RepoPaths;
@@ -25,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 13, acceptance 2's plumbing through libvirt with the real virsh, the daemon and the real engine (KVM where it
  * works, else the software CPU): {@code virsh console} reaches the guest's COM1 through the engine's console socket
- * (typed letters go through the 16550's receive path and come back in upper case), and {@code virsh shutdown}
+ * (typed letters go through the 16550's receive path and come back in upper case; one session at a time, {@code
+ * --force} takes it over), and {@code virsh shutdown}
  * presses the ACPI power button, on which the guest enters S5 and the domain ends shut off (shutdown). The guest is
  * {@code console-guest.S} beside this test's resources (it polls; interrupts are PlatformInterruptTest's).
  */
@@ -75,7 +71,7 @@ class ConsoleShutdownTest {
     @Test
     void virshConsoleTypesIntoTheGuestAndVirshShutdownPowersItOffThroughAcpi() throws Exception {
         Require.command("virsh");
-        Path script = Require.command("script");
+        Require.command("script");
         Backend.requireGuests();
         String engine = Require.path(RepoPaths.of("bin", "jkvm-engine"), "the engine launcher is in the repository")
                 .toString();
@@ -93,57 +89,33 @@ class ConsoleShutdownTest {
         Await.until("the guest's first line in " + log, () -> Files.exists(log)
                 && Files.readString(log, StandardCharsets.ISO_8859_1).contains("console guest ready\n"));
 
-        // virsh console wants a terminal: script(1) gives it one.
-        ProcessBuilder pb = new ProcessBuilder(script.toString(), "-qfec",
-                Require.command("virsh") + " -c '" + uri + "' console con", "/dev/null");
-        pb.environment().remove("LIBVIRT_DEFAULT_URI");
-        pb.redirectErrorStream(true);
-        Process console = pb.start();
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        Thread reader = copyInBackground(console.getInputStream(), seen);
-        try (OutputStream keys = console.getOutputStream()) {
-            Await.until("virsh console connected", () -> text(seen).contains("Escape character"));
-            keys.write("hello jkvm".getBytes(StandardCharsets.US_ASCII));
-            keys.flush();
-            Await.until("the guest's echo on the console", () -> text(seen).contains("HELLO JKVM"));
-
-            Virsh.run(uri, "shutdown", "con").ok();
-            Await.until("the domain shut off", () -> Virsh.run(uri, "domstate", "con").out().equals("shut off"));
-            assertEquals("shut off (shutdown)", Virsh.run(uri, "domstate", "--reason", "con").ok());
-            assertTrue(console.waitFor(60, TimeUnit.SECONDS), "virsh console ends with the domain: " + text(seen));
-            reader.join();
-            assertTrue(text(seen).contains("power button: S5"), "the console saw the guest's last line: "
-                    + text(seen));
-        } finally {
-            console.destroyForcibly();
+        try (VirshConsole first = VirshConsole.open(uri, "con")) {
+            first.type("hello jkvm");
+            Await.until("the guest's echo on the console", () -> first.text().contains("HELLO JKVM"));
+            try (VirshConsole second = VirshConsole.open(uri, "con")) {
+                assertTrue(second.awaitEnd(60), "a second session is refused: " + second.text());
+                assertTrue(second.text().contains("Active console session exists for this domain"), second.text());
+            }
+            checkTakeOverAndShutdown(uri, first);
         }
         String all = Files.readString(log, StandardCharsets.ISO_8859_1);
-        assertTrue(all.contains("console guest ready\nHELLO JKVMpower button: S5\n"),
+        assertTrue(all.contains("console guest ready\nHELLO JKVMAGAINpower button: S5\n"),
                 "the serial log keeps all output, typed echo included: " + all);
     }
 
-    private static String text(ByteArrayOutputStream b) {
-        synchronized (b) {
-            return b.toString(StandardCharsets.ISO_8859_1);
+    /** {@code virsh console --force} ends {@code first}'s session and has the console; then virsh shutdown. */
+    private static void checkTakeOverAndShutdown(String uri, VirshConsole first) throws Exception {
+        try (VirshConsole console = VirshConsole.open(uri, "con", true)) {
+            assertTrue(first.awaitEnd(60), "the first session ends when another forces the console: "
+                    + first.text());
+            console.type("again");
+            Await.until("the guest's echo on the forced console", () -> console.text().contains("AGAIN"));
+            Virsh.run(uri, "shutdown", "con").ok();
+            Await.until("the domain shut off", () -> Virsh.run(uri, "domstate", "con").out().equals("shut off"));
+            assertEquals("shut off (shutdown)", Virsh.run(uri, "domstate", "--reason", "con").ok());
+            assertTrue(console.awaitEnd(60), "virsh console ends with the domain: " + console.text());
+            assertTrue(console.text().contains("power button: S5"), "the console saw the guest's last line: "
+                    + console.text());
         }
-    }
-
-    private static Thread copyInBackground(InputStream in, ByteArrayOutputStream to) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[1024];
-            try {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    synchronized (to) {
-                        to.write(buf, 0, n);
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        }, "virsh-console-output");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 }

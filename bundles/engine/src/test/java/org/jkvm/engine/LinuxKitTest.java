@@ -212,6 +212,9 @@ class LinuxKitTest {
         assertTrue(log.contains("Linux version " + kit.kernelVersion()), log);
         assertTrue(log.contains("Kernel command line: " + kit.cmdline()), log);
         assertTrue(log.contains("jkvm-init: start"), log);
+        assertTrue(log.contains("ACPI: PCI Root Bridge [PCI0] (domain 0000 [bus 00-ff])")
+                && log.contains("pci_bus 0000:00: root bus resource [mem 0xe0000000-0xfebfffff window]")
+                && log.contains("pci 0000:00:00.0: [8086:1237]"), "the DSDT's PCI root bridge: " + log);
         assertTrue(log.contains("ACPI: PM: Preparing to enter system sleep state S5"), log);
         List<String> beats = log.lines().filter(l -> l.startsWith("hb seq=")).toList();
         assertTrue(beats.size() >= 2 && beats.stream().allMatch(l -> l.contains(" errors=0 ")), log);
