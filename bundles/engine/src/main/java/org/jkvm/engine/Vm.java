@@ -78,6 +78,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         parts.add(new SerialStateful(m.serial));
         parts.add(new AcpiPmStateful(m.acpi));
         parts.addAll(m.devices.sections());
+        parts.addAll(m.disks.sections());
         return parts;
     }
 

@@ -124,9 +124,10 @@ class VirtioBlkGuestTest {
         assertTrue(Backends.installed(Accelerator.TCG), "the software CPU is on the engine's test class path");
         try (Vm vm = Vm.create(first)) {
             EngineException e = assertThrows(EngineException.class, () -> Vm.create(first));
-            assertTrue(e.getMessage().startsWith("-drive virtio0: " + img + " is in use by another process"),
+            String locked = "-drive virtio0: " + img + " is locked for writing by another process";
+            assertTrue(e.getMessage().startsWith(locked),
                     e.getMessage());
-            assertTrue(vm.migratable().migrationBlocker().contains("virtio disks"),
+            assertTrue(vm.migratable().migrationBlocker().contains("virtio disks (virtio0@00:02.0)"),
                     vm.migratable().migrationBlocker());
         }
     }

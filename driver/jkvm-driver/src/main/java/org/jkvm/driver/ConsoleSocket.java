@@ -67,8 +67,10 @@ final class ConsoleSocket implements ConsoleStream {
         ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
         try {
             while (!closed && channel.read(buf.clear()) >= 0) {
-                if (buf.position() > 0) {
-                    sink.data(buf.array(), 0, buf.position());
+                synchronized (this) { // no output after takenOver() has ended the stream
+                    if (buf.position() > 0 && !closed) {
+                        sink.data(buf.array(), 0, buf.position());
+                    }
                 }
             }
         } catch (IOException e) {
@@ -76,8 +78,11 @@ final class ConsoleSocket implements ConsoleStream {
                 LOG.debug("console of {}: the engine's socket failed: {}", domain, e.getMessage());
             }
         }
-        if (!closed) {
-            sink.end(); // the engine closed the socket: the domain stopped
+        synchronized (this) {
+            if (!closed) {
+                closed = true;
+                sink.end(); // the engine closed the socket: the domain stopped
+            }
         }
         closeChannel();
     }
@@ -101,7 +106,7 @@ final class ConsoleSocket implements ConsoleStream {
     }
 
     /** Another client takes the console ({@code virsh console --force}): this client's stream ends. */
-    void takenOver() {
+    synchronized void takenOver() {
         if (!closed) {
             closed = true;
             sink.end();
@@ -116,7 +121,9 @@ final class ConsoleSocket implements ConsoleStream {
 
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+        }
         closeChannel();
     }
 

@@ -88,6 +88,15 @@ public final class Disks implements AutoCloseable {
         names.add(o.id() + "@00:" + (slot < 16 ? "0" : "") + Integer.toHexString(slot) + ".0");
     }
 
+    /** The migration sections of the virtio-blk functions, in attach order. */
+    public List<org.jkvm.vmstate.Stateful<?>> sections() {
+        List<org.jkvm.vmstate.Stateful<?>> out = new ArrayList<>();
+        for (int i = 0; i < functions.size(); i++) {
+            out.add(new VirtioBlkSection(functions.get(i), i));
+        }
+        return out;
+    }
+
     /** The virtio-blk functions, in attach order. */
     public List<VirtioPciTransport> functions() {
         return List.copyOf(functions);
@@ -113,8 +122,9 @@ public final class Disks implements AutoCloseable {
                     + "the seed says not to use -snapshot with migration: restart the guest without it";
         }
         if (!images.isEmpty()) {
-            return "the guest has virtio disks (" + String.join(", ", names) + ") and jkvm does not carry virtio-blk "
-                    + "state in the migration stream yet; migrate a guest without -drive";
+            return "the guest has virtio disks (" + String.join(", ", names) + "), and jkvm does not yet hand the "
+                    + "images' locks from the source to the destination during a migration; migrate a guest without "
+                    + "-drive";
         }
         return null;
     }
