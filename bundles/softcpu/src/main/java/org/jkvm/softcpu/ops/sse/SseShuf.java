@@ -169,6 +169,9 @@ public final class SseShuf extends SseOp {
 
     /** MASKMOVQ/MASKMOVDQU: the bytes of the first register whose mask byte has its top bit set go to DS:rDI. */
     private void maskmov(Cpu c, Fpu f) {
+        if (!xmm) {
+            f.mmxEnter();   // before the stores: the host's MASKMOVQ is in MMX state even when a store faults
+        }
         int n = xmm ? 16 : 8;
         long ea = c.r[7] & amaskDi;
         long base = c.addr(dataSeg, ea, n, true);
@@ -186,9 +189,6 @@ public final class SseShuf extends SseOp {
                     }
                 }
             }
-        }
-        if (!xmm) {
-            f.mmxEnter();
         }
     }
 }
