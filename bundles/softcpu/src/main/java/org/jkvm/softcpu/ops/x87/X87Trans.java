@@ -118,7 +118,9 @@ public final class X87Trans extends X87Op {
             }
         }
         if ((fp.flags & fp.unmasked & (Fp.IE | Fp.DE)) != 0) {
-            f.raise(fp.flags);
+            // Unmasked invalid or denormal operand: nothing is computed, so no precision or underflow flag.
+            f.raise(fp.flags & (Fp.IE | Fp.DE));
+            f.fsw &= ~Fpu.C1;
             return;
         }
         f.set(0, firstSe, first);
