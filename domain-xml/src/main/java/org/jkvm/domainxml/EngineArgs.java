@@ -54,7 +54,7 @@ public final class EngineArgs {
             add(a, "-append", d.os.cmdline.strip());
         }
         Chardev com1 = JkvmSupport.com1(d);
-        add(a, "-serial", SerialBackend.engineValue(com1, paths.ptyLog()));
+        add(a, "-serial", SerialBackend.engineValue(com1, paths));
         if (paths.qmpSocket() != null) {
             add(a, "-qmp", "unix:" + paths.qmpSocket() + ",server,nowait");
         }

@@ -1,14 +1,14 @@
 package org.jkvm.domainxml;
 
-import java.nio.file.Path;
-
 import org.jkvm.domainxml.model.CharSource;
 import org.jkvm.domainxml.model.Chardev;
 
 /**
  * Maps a libvirt chardev to the engine's {@code -serial} backend: {@code file} to {@code file:PATH} ({@code
- * ,append=on} with libvirt's {@code append='on'}), {@code pty} to the domain's log file, appended to (the engine has
- * no pty; the live XML reports the file), {@code unix} with mode {@code bind} to
+ * ,append=on} with libvirt's {@code append='on'}), {@code pty} (the engine has no pty; the live XML reports the log
+ * file) to the driver's console socket with the domain's log file appended to ({@code unix:SOCKET,server,nowait,
+ * logfile=LOG,logappend=on}: {@code virsh console} types through the socket, the log keeps all output), or to the
+ * log file alone when there is no console socket, {@code unix} with mode {@code bind} to
  * {@code unix:PATH,server,nowait}, {@code null} to {@code null}. Other types are refused.
  */
 final class SerialBackend {
@@ -45,7 +45,7 @@ final class SerialBackend {
     }
 
     /** The {@code -serial} value for COM1 (null chardev: {@code null}). */
-    static String engineValue(Chardev c, Path ptyLog) {
+    static String engineValue(Chardev c, RuntimePaths paths) {
         if (c == null) {
             return "null";
         }
@@ -54,9 +54,17 @@ final class SerialBackend {
         return switch (type) {
             case "file" -> "file:" + src.path + ("on".equals(src.append) ? ",append=on" : "");
             case "unix" -> "unix:" + src.path + ",server,nowait";
-            case "pty" -> "file:" + ptyLog + ",append=on"; // the domain's log: kept across restore and restarts
+            case "pty" -> ptyValue(paths); // the domain's log: kept across restore and restarts
             default -> "null";
         };
+    }
+
+    /** A {@code pty} port: the console socket with the log, or the log alone. */
+    static String ptyValue(RuntimePaths paths) {
+        if (paths.consoleSocket() == null) {
+            return "file:" + paths.ptyLog() + ",append=on";
+        }
+        return "unix:" + paths.consoleSocket() + ",server,nowait,logfile=" + paths.ptyLog() + ",logappend=on";
     }
 
     private static boolean blank(String s) {

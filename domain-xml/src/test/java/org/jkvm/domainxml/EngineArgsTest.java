@@ -64,7 +64,12 @@ class EngineArgsTest {
     void serialBackends() {
         String pty = Fixtures.guestWith("<serial type='file'>\n      <source path='/var/log/jkvm/guest1.serial'/>",
                 "<serial type='pty'>");
-        assertEquals("file:/run/jkvm/guest1.serial.log,append=on", serial(pty), "the domain's log is appended to");
+        assertEquals("unix:/run/jkvm/guest1.console,server,nowait,logfile=/run/jkvm/guest1.serial.log,logappend=on",
+                serial(pty), "a console socket (virsh console) and the domain's log, appended to");
+        List<String> logOnly = EngineArgs.of(DomainXml.parse(pty), new RuntimePaths(PATHS.qmpSocket(),
+                PATHS.ptyLog(), PATHS.pidFile()));
+        assertEquals("file:/run/jkvm/guest1.serial.log,append=on", logOnly.get(logOnly.indexOf("-serial") + 1),
+                "without a console socket the domain's log alone");
         String file = Fixtures.guest();
         assertEquals("file:/var/log/jkvm/guest1.serial", serial(file), "a file is truncated, as in libvirt");
         String appended = Fixtures.guestWith("<source path='/var/log/jkvm/guest1.serial'/>",

@@ -150,7 +150,7 @@ final class ImageFile implements AutoCloseable {
         long lo = 0;
         long hi = Long.MAX_VALUE;
         while (lo < hi) {
-            long mid = lo + (hi - lo + 1) / 2;
+            long mid = lo + ((hi - lo) >>> 1) + ((hi - lo) & 1); // the upper middle, without overflow at MAX_VALUE
             if (fitsSize(mid)) {
                 lo = mid;
             } else {

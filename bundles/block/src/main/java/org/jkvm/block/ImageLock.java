@@ -86,16 +86,18 @@ final class ImageLock {
                 throw failure("cannot lock", offsetOf(i), LibC.errno());
             }
         }
+        // A permission we refuse must not be held; a permission we take must not be refused by others. Held
+        // permissions are tested first, so a writer elsewhere is reported as the writer it is (it also refuses).
         for (int i = 0; i < PERM_BITS; i++) {
-            int bit = 1 << i;
-            // A permission we take must not be refused by others; a permission we refuse must not be held.
-            if ((target.perms & bit) != 0 && heldByOthers(SHARED_BASE + i)) {
-                release(taken);
-                throw conflict(target, SHARED_BASE + i);
-            }
-            if ((target.unshared & bit) != 0 && heldByOthers(PERM_BASE + i)) {
+            if ((target.unshared & (1 << i)) != 0 && heldByOthers(PERM_BASE + i)) {
                 release(taken);
                 throw conflict(target, PERM_BASE + i);
+            }
+        }
+        for (int i = 0; i < PERM_BITS; i++) {
+            if ((target.perms & (1 << i)) != 0 && heldByOthers(SHARED_BASE + i)) {
+                release(taken);
+                throw conflict(target, SHARED_BASE + i);
             }
         }
         release(oldBytes & ~newBytes);

@@ -7,12 +7,15 @@ import java.util.List;
 import org.jkvm.devices.DebugExit;
 import org.jkvm.devices.IgnoredPort;
 import org.jkvm.devices.IoBus;
+import org.jkvm.devices.IrqLine;
 import org.jkvm.devices.PlatformControl;
 import org.jkvm.devices.PowerControl;
 import org.jkvm.devices.acpi.AcpiPm;
+import org.jkvm.devices.pci.PciBus;
 import org.jkvm.devices.serial.Serial16550;
 import org.jkvm.engine.chardev.SerialBackend;
 import org.jkvm.engine.cpu.CpuidResolver;
+import org.jkvm.engine.disk.Disks;
 import org.jkvm.engine.platform.EngineClock;
 import org.jkvm.engine.platform.IrqLines;
 import org.jkvm.engine.platform.PcDevices;
@@ -75,6 +78,8 @@ final class Machine implements AutoCloseable {
     Serial16550 serial;
     DebugExit debugExit;
     AcpiPm acpi;
+    PciBus pci;
+    Disks disks;
 
     Machine(VmConfig config) {
         this.config = config;
@@ -121,6 +126,7 @@ final class Machine implements AutoCloseable {
             // The PM timer counts guest time (the host's monotonic time, the guest's on KVM); the SCI is IRQ 9.
             acpi = new AcpiPm(irqLines.line(AcpiTables.SCI_IRQ), clock, platform);
             pio.register(AcpiTables.PM_BASE, AcpiPm.PORTS, acpi);
+            buildPci();
         } catch (HypervisorUnavailableException e) {
             close();
             throw new EngineException(e.getMessage(), e);
@@ -135,6 +141,24 @@ final class Machine implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * PCI bus 0 (the host bridge, mechanism #1 at 0xCF8/0xCFC, the BAR window below 4 GiB) and the disks on it; a
+     * migration destination opens its images without locks until the handover. INTx reaches the platform's ISA
+     * lines 10 and 11 when the machine has interrupt controllers; without them a driver polls.
+     */
+    private void buildPci() {
+        pci = new PciBus(this::pciIrq);
+        pio.register(PciBus.CONFIG_ADDRESS_PORT, 1, pci.addressPort());
+        pio.register(PciBus.CONFIG_DATA_PORT, 4, pci.dataPort());
+        mmio.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, pci.mmioWindow());
+        disks = own(Disks.open(config.disks(), config.incoming() != null, pci, memory));
+    }
+
+    /** The platform's line for ISA IRQ {@code irq} (10 or 11), which PCI INTx is routed to. */
+    private IrqLine pciIrq(int irq) {
+        return irqLines.line(irq);
     }
 
     /**
@@ -162,6 +186,7 @@ final class Machine implements AutoCloseable {
      */
     void resetPlatform() {
         devices.reset();
+        disks.reset();
         power.reset();
         acpi.reset();
         powerOn.apply(vcpu, irqChip);

@@ -78,6 +78,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         parts.add(new SerialStateful(m.serial));
         parts.add(new AcpiPmStateful(m.acpi));
         parts.addAll(m.devices.sections());
+        parts.addAll(m.disks.sections());
         return parts;
     }
 
@@ -197,6 +198,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         if (state == RunState.SHUTDOWN || state == RunState.RUNNING) {
             return;
         }
+        machine.disks.activate(); // a migration destination takes its images' locks at the handover
         // RUNNING before the vCPU goes: a guest that ends at once (HLT, debug exit) sets SHUTDOWN on the vCPU
         // thread, which must not be overwritten afterwards.
         state = RunState.RUNNING;

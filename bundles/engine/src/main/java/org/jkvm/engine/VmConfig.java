@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.jkvm.engine.disk.DiskOptions;
 import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.loader.X86Layout;
 
@@ -38,11 +39,12 @@ import org.jkvm.loader.X86Layout;
  * @param initrd      the {@code -initrd} value as given (files separated by commas, multiboot modules with their
  *                    arguments), or null
  * @param machine     the platform's options ({@code -machine kernel-irqchip=}, {@code -no-reboot})
+ * @param disks       the disks ({@code -drive}, {@code -device virtio-blk-pci}, {@code -snapshot})
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
         String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd,
-        MachineOptions machine) {
+        MachineOptions machine, DiskOptions disks) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
@@ -66,6 +68,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         Objects.requireNonNull(serial, "serial");
         Objects.requireNonNull(kvmDevice, "kvmDevice");
         Objects.requireNonNull(machine, "machine");
+        Objects.requireNonNull(disks, "disks");
         accel = List.copyOf(accel);
         if (memoryBytes < X86Layout.MIN_RAM_BYTES || memoryBytes > X86Layout.MAX_RAM_BYTES) {
             throw new EngineException("-m " + (memoryBytes >> 20) + "M is out of range; give between "
@@ -114,7 +117,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         return new Builder().name(name).uuid(uuid).memoryBytes(memoryBytes).vcpus(vcpus).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(startPaused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abiFingerprint)
-                .accel(accel).initrd(initrd).machine(machine);
+                .accel(accel).initrd(initrd).machine(machine).disks(disks);
     }
 
     /** A configuration with every default and the given RAM size, for tests and embedding. */
@@ -161,6 +164,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         private List<Accelerator> accel = List.of();
         private String initrd;
         private MachineOptions machine = MachineOptions.DEFAULT;
+        private DiskOptions disks = DiskOptions.NONE;
 
         private Builder() {
         }
@@ -279,6 +283,12 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
             return this;
         }
 
+        /** {@code -drive}, {@code -device virtio-blk-pci} and {@code -snapshot}. */
+        public Builder disks(DiskOptions v) {
+            disks = v;
+            return this;
+        }
+
         /**
          * The configuration.
          *
@@ -287,7 +297,8 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         public VmConfig build() {
             return new VmConfig(name, uuid == null ? VmConfigParser.randomUuid() : uuid, memoryBytes, vcpus, cpu,
                     kernel, append, serial, monitor, qmp, startPaused, pidfile, daemonize, incoming,
-                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd, machine);
+                    kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd, machine,
+                    disks);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
+import org.jkvm.engine.disk.DiskOptions;
 import org.jkvm.hypervisor.Accelerator;
 
 /**
@@ -20,6 +21,8 @@ import org.jkvm.hypervisor.Accelerator;
  * -serial file:P | unix:P,server[,nowait] | stdio | null
  * -monitor unix:P,server[,nowait] | stdio | none         -qmp unix:P,server[,nowait]
  * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH   -abi-fingerprint STRING
+ * -drive file=F,format=raw|qcow2,if=virtio|none,cache=M,readonly=on,id=ID[,serial=S] (repeatable)
+ * -device virtio-blk-pci,drive=ID[,addr=SLOT] (repeatable)   -snapshot
  * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)
  * -machine [pc|q35][,accel=kvm:tcg][,kernel-irqchip=on|off]   -no-reboot
  * accepted and ignored: -nographic -nodefaults -no-user-config -display none
@@ -30,9 +33,9 @@ import org.jkvm.hypervisor.Accelerator;
 public final class VmConfigParser {
     private static final Set<String> WITH_VALUE = Set.of("name", "uuid", "m", "smp", "cpu", "kernel", "append",
             "initrd", "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device",
-            "display", "accel", "abi-fingerprint");
+            "display", "accel", "abi-fingerprint", "drive");
     private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
-            "no-user-config", "no-reboot");
+            "no-user-config", "no-reboot", "snapshot");
 
     private VmConfigParser() {
     }
@@ -64,6 +67,9 @@ public final class VmConfigParser {
         List<Accelerator> machineAccel = new ArrayList<>();
         MachineOptions machine = MachineOptions.DEFAULT;
         Set<String> seen = new HashSet<>();
+        List<String> drives = new ArrayList<>();
+        List<String> devices = new ArrayList<>();
+        boolean snapshot = false;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("-") || arg.length() < 2) {
@@ -74,6 +80,7 @@ public final class VmConfigParser {
             if (FLAGS.contains(opt)) {
                 paused |= opt.equals("S");
                 daemonize |= opt.equals("daemonize");
+                snapshot |= opt.equals("snapshot");
                 if (opt.equals("no-reboot")) {
                     machine = machine.withNoReboot(true);
                 }
@@ -89,7 +96,7 @@ public final class VmConfigParser {
                 throw new EngineException("option -" + opt + " needs a value");
             }
             String v = args.get(++i);
-            if (!seen.add(opt) && !opt.equals("device") && !opt.equals("accel")) {
+            if (!seen.add(opt) && !opt.equals("device") && !opt.equals("accel") && !opt.equals("drive")) {
                 throw new EngineException("option -" + opt + " is given twice; give it once");
             }
             switch (opt) {
@@ -114,6 +121,8 @@ public final class VmConfigParser {
                 }
                 case "accel" -> addAccel(accel, parseAccel(v));
                 case "display" -> checkDisplay(v);
+                case "drive" -> drives.add(v);
+                case "device" -> devices.add(v);
                 default -> throw new EngineException("-device " + v + " is not supported: this engine has a fixed "
                         + "machine (COM1 16550A, debug-exit 0xf4, power control 0xf5); remove the -device option");
             }
@@ -124,7 +133,8 @@ public final class VmConfigParser {
         return VmConfig.builder().name(name).uuid(uuid).memoryBytes(memory).vcpus(smp).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(paused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abi)
-                .accel(accelerators(accel, machineAccel)).initrd(initrd).machine(machine).build();
+                .accel(accelerators(accel, machineAccel)).initrd(initrd).machine(machine)
+                .disks(DiskOptions.parse(drives, devices, snapshot)).build();
     }
 
     /**

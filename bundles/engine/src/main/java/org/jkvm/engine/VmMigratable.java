@@ -143,7 +143,8 @@ final class VmMigratable implements Migratable {
 
     @Override
     public String migrationBlocker() {
-        return nestedVirtualizationBlocker(vm.cpuid(), vm.config().cpu().toString());
+        String nested = nestedVirtualizationBlocker(vm.cpuid(), vm.config().cpu().toString());
+        return nested != null ? nested : vm.machine().disks.migrationBlocker();
     }
 
     /**
@@ -196,6 +197,9 @@ final class VmMigratable implements Migratable {
         PcDevices.fingerprint(f);
         // With interrupt controllers the stream has their sections (pic, ioapic, pit, lapic): both ends must agree.
         f.put("machine.irqchip", vm.machine().irqChip != null ? "on" : "off");
+        for (String disk : vm.machine().disks.names()) {
+            f.put("device.virtio-blk." + disk.substring(0, disk.indexOf('@')), disk.substring(disk.indexOf('@') + 1));
+        }
         if (c.abiFingerprint() != null) {
             f.put(ABI_KEY, c.abiFingerprint());
         }
@@ -210,6 +214,6 @@ final class VmMigratable implements Migratable {
 
     @Override
     public void flushBlockDevices() {
-        // no block devices
+        vm.machine().disks.flush();
     }
 }

@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Linux guest kit (src/linux): it builds from Debian's packages, its initramfs holds what /init needs, its
- * verify program finds a corrupted page, jkvm's loader takes its kernel and initramfs, and (as a check of the kit
- * itself, independent of jkvm's platform) QEMU TCG boots it to the shell, which answers and powers off.
+ * verify program finds a corrupted page, jkvm's loader takes its kernel and initramfs (bzImage and PVH), jkvm's
+ * software CPU boots it to /init and powers it off through the ACPI button, and (as a check of the kit itself,
+ * independent of jkvm's platform) QEMU TCG boots it to the shell, which answers and powers off.
  */
 class LinuxKitTest {
     @TempDir
@@ -153,32 +154,70 @@ class LinuxKitTest {
     }
 
     /**
-     * How far the Debian kernel gets on jkvm's software CPU today: through the PVH entry (the bzImage's decompressor
-     * needs x87, which the software CPU has yet to get) it prints its banner, takes the e820 map, finds and reads
-     * jkvm's ACPI tables and uses the PM timer; the rest of the boot waits for the interrupt controllers.
+     * The Debian kernel as a vmlinux through its PVH note (32-bit protected mode, paging off, hvm_start_info with
+     * the memory map, the initramfs as module 0, the command line and the RSDP) on the software CPU: it takes the
+     * memory map, finds and reads jkvm's ACPI tables, uses the PM timer, and runs the kit's /init.
      */
     @Test
-    void theSoftwareCpuBootsTheDebianKernelToItsBannerAndReadsTheAcpiTables() throws Exception {
+    void theSoftwareCpuBootsTheDebianVmlinuxThroughItsPvhNoteToInit() throws Exception {
         LinuxKit.Kit kit = LinuxKit.requireVmlinux();
         Require.that(Backends.installed(org.jkvm.hypervisor.Accelerator.TCG), "the software CPU is not built");
         Path serial = dir.resolve("serial.log");
         VmConfig c = VmConfig.builder().name("linux").memoryBytes(512L << 20).kernel(kit.vmlinux())
-                .initrd(kit.initrd().toString()).append("console=ttyS0 earlyprintk=serial,ttyS0 panic=-1")
+                .initrd(kit.initrd().toString()).append("console=ttyS0 panic=-1")
                 .serial(new CharDev.FileDev(serial)).accel(List.of(org.jkvm.hypervisor.Accelerator.TCG)).build();
         try (Vm vm = Vm.create(c)) {
             vm.cont();
-            Await.until("the kernel reads the PM timer's port from the FADT", java.time.Duration.ofMinutes(5),
-                    () -> Files.readString(serial).contains("ACPI: PM-Timer IO Port: 0x608")
-                            || vm.exitFuture().isDone());
+            Await.until("the kit's /init runs", java.time.Duration.ofMinutes(10),
+                    () -> Files.readString(serial).contains("jkvm-init: start") || vm.exitFuture().isDone());
             vm.quit();
         }
         String log = Files.readString(serial);
-        assertTrue(log.contains("Linux version " + kit.kernelVersion().split("-")[0]), log);
+        assertTrue(log.contains("Linux version " + kit.kernelVersion()), log);
         assertTrue(log.contains("BIOS-e820: [mem 0x0000000000100000-0x000000001fffffff] usable"), log);
         assertTrue(log.contains("ACPI: RSDP 0x00000000000E0000 000024 (v02 JKVM  )"), log);
         assertTrue(log.contains("ACPI: FACP 0x") && log.contains("ACPI: APIC 0x") && log.contains("ACPI: DSDT 0x"),
                 log);
         assertTrue(log.contains("ACPI: PM-Timer IO Port: 0x608"), log);
+        assertTrue(log.contains("Kernel command line: console=ttyS0 panic=-1"), log);
+        assertTrue(log.contains("jkvm-init: start"), log);
+    }
+
+    /**
+     * The Debian bzImage through jkvm's boot protocol path (startup_64 with boot_params: the e820 map, the
+     * initramfs, acpi_rsdp_addr) on the software CPU with its interrupt controllers: the kernel runs the kit's /init,
+     * whose verify workload beats with errors=0, and the ACPI power button (system_powerdown: PWRBTN_STS and the SCI,
+     * acpid's poweroff, S5 through the DSDT's \_S5 and PM1a_CNT) ends the engine with status 0.
+     */
+    @Test
+    void theSoftwareCpuBootsTheDebianBzImageToInitAndPowersOffOnTheAcpiButton() throws Exception {
+        LinuxKit.Kit kit = LinuxKit.require();
+        Require.that(Backends.installed(org.jkvm.hypervisor.Accelerator.TCG), "the software CPU is not built");
+        Path serial = dir.resolve("serial.log");
+        VmConfig c = VmConfig.builder().name("linux").memoryBytes(512L << 20).kernel(kit.kernel())
+                .initrd(kit.initrd().toString()).append(kit.cmdline()).serial(new CharDev.FileDev(serial))
+                .accel(List.of(org.jkvm.hypervisor.Accelerator.TCG)).build();
+        VmExit exit;
+        try (Vm vm = Vm.create(c)) {
+            vm.cont();
+            Await.until("two heartbeats of the kit's verify workload", java.time.Duration.ofMinutes(10),
+                    () -> Files.readString(serial).split("\nhb seq=", -1).length > 2 || vm.exitFuture().isDone());
+            assertTrue(!vm.exitFuture().isDone(), "the guest ended early: " + Files.readString(serial));
+            vm.systemPowerdown();
+            Await.until("the guest powers off", java.time.Duration.ofMinutes(5), () -> vm.exitFuture().isDone());
+            exit = vm.awaitExit();
+        }
+        String log = Files.readString(serial);
+        assertEquals(0, exit.status(), exit.reason() + "\n" + log);
+        assertTrue(log.contains("Linux version " + kit.kernelVersion()), log);
+        assertTrue(log.contains("Kernel command line: " + kit.cmdline()), log);
+        assertTrue(log.contains("jkvm-init: start"), log);
+        assertTrue(log.contains("ACPI: PCI Root Bridge [PCI0] (domain 0000 [bus 00-ff])")
+                && log.contains("pci_bus 0000:00: root bus resource [mem 0xe0000000-0xfebfffff window]")
+                && log.contains("pci 0000:00:00.0: [8086:1237]"), "the DSDT's PCI root bridge: " + log);
+        assertTrue(log.contains("ACPI: PM: Preparing to enter system sleep state S5"), log);
+        List<String> beats = log.lines().filter(l -> l.startsWith("hb seq=")).toList();
+        assertTrue(beats.size() >= 2 && beats.stream().allMatch(l -> l.contains(" errors=0 ")), log);
     }
 
     @Test

@@ -14,11 +14,14 @@ import org.jkvm.memory.MemoryRegion;
  * 0x0009_FC00 - 0x000A_0000  reserved (EBDA)
  * 0x000E_0000 - 0x0010_0000  reserved (the ACPI tables and the BIOS area)
  * 0x0010_0000 - low top      RAM (up to 3 GiB)
- * 0xC000_0000 - 4 GiB        reserved (the MMIO hole: I/O APIC, local APIC)
+ * 0xC000_0000 - 0xFEC0_0000  not listed: the MMIO hole's PCI part (the PCI memory window is at its top)
+ * 0xFEC0_0000 - 4 GiB        reserved (I/O APIC, local APIC, KVM's TSS and identity map)
  * 4 GiB       - + high RAM   RAM beyond 3 GiB, when the guest has more
  * </pre>
  *
- * The VGA/ROM window 0xA0000-0xE0000 is left out (neither RAM nor reserved), as BIOSes do. Stateless.
+ * The VGA/ROM window 0xA0000-0xE0000 is left out (neither RAM nor reserved), as BIOSes do; so is the hole below
+ * the I/O APIC, as on QEMU's pc: Linux, finding no DMI date, cuts e820-reserved ranges out of the PCI root
+ * bridge's windows, which would leave the BARs nowhere to live. Stateless.
  */
 public final class E820 {
     private E820() {
@@ -48,7 +51,7 @@ public final class E820 {
         if (lowBytes > X86Layout.IMAGE_GPA) {
             map.add(new E820Entry(X86Layout.IMAGE_GPA, lowBytes - X86Layout.IMAGE_GPA, E820Entry.RAM));
         }
-        map.add(new E820Entry(X86Layout.MMIO_HOLE_START, X86Layout.HIGH_RAM_START - X86Layout.MMIO_HOLE_START,
+        map.add(new E820Entry(X86Layout.PCI_WINDOW_END, X86Layout.HIGH_RAM_START - X86Layout.PCI_WINDOW_END,
                 E820Entry.RESERVED));
         if (highBytes > 0) {
             map.add(new E820Entry(X86Layout.HIGH_RAM_START, highBytes, E820Entry.RAM));

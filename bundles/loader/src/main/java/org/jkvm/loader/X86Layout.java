@@ -18,6 +18,7 @@ package org.jkvm.loader;
  * 0x000E_0000  ACPI tables (RSDP first, 16-byte aligned, where Linux scans for it), reserved up to 1 MiB
  * 0x0010_0000  the firmware or kernel image (ELF PT_LOAD segments; a bzImage's protected-mode part)
  * 0xC000_0000  end of low RAM: 3-4 GiB is the MMIO hole (I/O APIC 0xFEC0_0000, local APIC 0xFEE0_0000)
+ * 0xE000_0000  the PCI memory window (BARs), up to the I/O APIC: not in the e820 map (see {@link #PCI_WINDOW_START})
  * 0x1_0000_0000 RAM beyond 3 GiB continues here (second slot)
  * </pre>
  */
@@ -61,6 +62,15 @@ public final class X86Layout {
     public static final long MMIO_HOLE_START = 0xC000_0000L;
     /** Where RAM above the hole continues. */
     public static final long HIGH_RAM_START = 0x1_0000_0000L;
+    /**
+     * The PCI memory window, {@code [PCI_WINDOW_START, PCI_WINDOW_END)}, where the PCI bus places the BARs (the
+     * devices bundle's {@code PciBus.HOLE_BASE}/{@code HOLE_END}; a test in the engine keeps them equal). The DSDT's
+     * PCI root bridge declares it, and the e820 map leaves the hole below {@link #PCI_WINDOW_END} out rather than
+     * reserving it: Linux cuts e820-reserved ranges out of a host bridge's windows.
+     */
+    public static final long PCI_WINDOW_START = 0xE000_0000L;
+    /** One past the PCI memory window: the I/O APIC, the local APIC and the rest of 4 GiB follow, reserved. */
+    public static final long PCI_WINDOW_END = 0xFEC0_0000L;
     /** Least guest RAM the engine accepts: the boot structures and the firmware must fit. */
     public static final long MIN_RAM_BYTES = 16L << 20;
     /** Most guest RAM the boot page tables can map (low 3 GiB plus up to 2 GiB above the hole). */

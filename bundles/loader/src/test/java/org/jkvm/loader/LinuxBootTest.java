@@ -58,7 +58,7 @@ class LinuxBootTest {
         // the e820 map
         assertEquals(5, mem.readByte(ZP + 0x1e8));
         long[][] want = {{0, 0x9fc00, 1}, {0x9fc00, 0x400, 2}, {0xe0000, 0x20000, 2}, {0x100000, (64 << 20) - 0x100000,
-            1}, {0xC0000000L, 0x40000000L, 2}};
+            1}, {0xFEC00000L, 0x01400000L, 2}};
         for (int i = 0; i < want.length; i++) {
             long e = ZP + 0x2d0 + i * 20L;
             assertEquals(want[i][0], mem.u64(e), "entry " + i);

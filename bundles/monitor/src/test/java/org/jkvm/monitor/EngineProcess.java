@@ -39,6 +39,23 @@ final class EngineProcess implements AutoCloseable {
         this.hmpSocket = dir.resolve("hmp.sock");
     }
 
+    /**
+     * Starts an engine whose COM1 is an interactive console: a unix socket ({@code console.sock} in {@code dir}) that
+     * a test types into, with all output also logged to the serial file (QEMU's {@code logfile=}), plus the QMP and
+     * HMP sockets, extra environment variables and {@code extra} options.
+     */
+    static EngineProcess startWithConsole(Path dir, Map<String, String> env, String... extra) throws IOException {
+        List<String> cmd = javaCommand();
+        cmd.addAll(List.of("-serial", "unix:" + dir.resolve("console.sock") + ",server,nowait,logfile="
+                        + dir.resolve("serial.log"),
+                "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server,nowait",
+                "-monitor", "unix:" + dir.resolve("hmp.sock") + ",server,nowait"));
+        cmd.addAll(List.of(extra));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        return launch(pb, dir);
+    }
+
     /** The command prefix running Main in a fresh JVM. */
     static List<String> javaCommand() {
         return javaCommand(List.of());

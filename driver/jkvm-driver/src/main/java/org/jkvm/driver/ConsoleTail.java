@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code virsh console}: follows a running domain's serial log from its current end and streams new output to
- * the client until the client ends the session or the domain stops. The engine's serial port writes to a file,
- * which takes no input, so keystrokes are dropped (the jkvm firmware reads none).
+ * {@code virsh console} without a console socket (a definition whose serial port is a file, or an engine that does
+ * not answer on its socket): follows the domain's serial log from its current end and streams new output to the
+ * client until the client ends the session or the domain stops. A file takes no input, so keystrokes are dropped.
  */
 final class ConsoleTail implements ConsoleStream {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleTail.class);
@@ -68,7 +68,7 @@ final class ConsoleTail implements ConsoleStream {
 
     @Override
     public void write(byte[] data) {
-        // The serial port's file backend has no input side; the firmware reads no keys.
+        // A serial port that writes to a file has no input side.
     }
 
     @Override

@@ -40,6 +40,8 @@ public final class DomainManager implements AutoCloseable {
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Object defineLock = new Object();
     final Events events = new Events();
+    /** The open {@code virsh console} sessions. */
+    final Consoles consoles = new Consoles();
     /** Whether KVM works here (probed at start and on demand). */
     final HostKvm kvm;
     final Lifecycle lifecycle;

@@ -103,8 +103,11 @@ final class JkvmConnection implements DriverConnection {
         if (devName != null && !devName.isEmpty() && !devName.equals("serial0") && !devName.equals("console0")) {
             throw LibvirtError.invalidArg("console device '" + devName + "' does not exist; jkvm guests have serial0");
         }
-        Definition def = d.current();
-        return ConsoleTail.start(d, EnginePaths.of(m.config.stateDir(), def.name()).serial(), toClient);
+        if ((flags & ~Consoles.FORCE & ~0x2) != 0) {
+            throw LibvirtError.unsupportedFlags(flags, "virDomainOpenConsole");
+        }
+        EnginePaths paths = EnginePaths.of(m.config.stateDir(), d.current().name());
+        return m.consoles.open(d, paths.console(), paths.serial(), flags, toClient);
     }
 
     @Override

@@ -107,7 +107,7 @@ public final class XmlDefinitions implements Definitions {
     }
 
     private static RuntimePaths runtime(EnginePaths paths) {
-        return new RuntimePaths(paths.qmp(), paths.serial(), paths.pidfile());
+        return new RuntimePaths(paths.qmp(), paths.serial(), paths.pidfile(), paths.console());
     }
 
     @Override

@@ -27,6 +27,20 @@ public record VirtioPciState(byte[] pciConfig, int status, int deviceFeatureSele
         queues = List.copyOf(queues);
     }
 
+    /** Equal when every field is, the configuration bytes compared by content. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof VirtioPciState s && java.util.Arrays.equals(pciConfig, s.pciConfig) && status == s.status
+                && deviceFeatureSelect == s.deviceFeatureSelect && driverFeatureSelect == s.driverFeatureSelect
+                && driverFeatures == s.driverFeatures && queueSelect == s.queueSelect
+                && configGeneration == s.configGeneration && isr == s.isr && queues.equals(s.queues);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(java.util.Arrays.hashCode(pciConfig), status, driverFeatures, queues);
+    }
+
     /** A copy of the configuration bytes. */
     @Override
     public byte[] pciConfig() {

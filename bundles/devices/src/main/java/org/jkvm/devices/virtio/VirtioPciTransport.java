@@ -283,13 +283,23 @@ public final class VirtioPciTransport implements PciDevice {
         q.setAddresses(a[0], a[1], a[2]);
     }
 
+    /**
+     * A device reset as the driver makes it by writing 0 to device_status (also a machine reset): waits for the
+     * device's running request, then clears the common configuration, the ISR and the queues. The PCI configuration
+     * (BARs, command) is kept.
+     */
+    public void reset() {
+        device.reset(); // outside the lock: the I/O thread may be completing a request into usedBuffers
+        synchronized (this) {
+            resetRegisters();
+            config.setInterruptStatus(false);
+            irq.lower();
+        }
+    }
+
     private void writeStatus(int value) {
         if (value == 0) {
-            device.reset(); // outside the lock: the I/O thread may be completing a request into usedBuffers
-            synchronized (this) {
-                resetRegisters();
-                irq.lower();
-            }
+            reset();
             return;
         }
         boolean activating;

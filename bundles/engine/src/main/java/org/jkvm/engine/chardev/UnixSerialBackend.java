@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code -serial unix:PATH,server[,nowait]}: listens on a unix socket; one client at a time gets the output and
  * sends input. Output while no client is connected is dropped (as QEMU does with {@code nowait}).
+ *
+ * <p>Output goes out a line at a time, and a line the guest has begun but not ended (a shell's prompt, an echoed
+ * keystroke) {@link #PARTIAL_LINE_MS} after it was begun, so that the socket serves as an interactive console.
  */
 final class UnixSerialBackend extends SerialBackend {
     private static final Logger LOG = LoggerFactory.getLogger(UnixSerialBackend.class);
@@ -28,11 +31,17 @@ final class UnixSerialBackend extends SerialBackend {
     private final ServerSocketChannel server;
     private final ByteBuffer buffer = ByteBuffer.allocate(4096);
     private static final int QUEUE_CHUNKS = 256;
+    /** How long a begun line waits for its end before it is sent as it is. */
+    static final long PARTIAL_LINE_MS = 10;
+    /** Queued when a line is begun: the writer then sends it after {@link #PARTIAL_LINE_MS} unless it ended. */
+    private static final ByteBuffer LINE_BEGUN = ByteBuffer.allocate(0);
 
     private final BlockingQueue<ByteBuffer> pending = new ArrayBlockingQueue<>(QUEUE_CHUNKS);
     private volatile SocketChannel client;
     private volatile boolean closed;
     private long dropped;
+    /** Whether {@link #LINE_BEGUN} was queued for the bytes in {@link #buffer} (guarded by this). */
+    private boolean lineBegun;
 
     UnixSerialBackend(Path path, boolean waitForClient) {
         this.path = path;
@@ -115,6 +124,9 @@ final class UnixSerialBackend extends SerialBackend {
             flush();
         }
         buffer.put((byte) b);
+        if (!lineBegun) {
+            lineBegun = pending.offer(LINE_BEGUN);
+        }
     }
 
     /**
@@ -123,6 +135,7 @@ final class UnixSerialBackend extends SerialBackend {
      */
     @Override
     protected synchronized void flush() {
+        lineBegun = false;
         buffer.flip();
         if (buffer.hasRemaining() && client != null) {
             ByteBuffer chunk = ByteBuffer.allocate(buffer.remaining()).put(buffer).flip();
@@ -134,20 +147,32 @@ final class UnixSerialBackend extends SerialBackend {
     }
 
     private void writeLoop() {
-        while (!closed || !pending.isEmpty()) {
-            ByteBuffer chunk;
+        ByteBuffer chunk = null;
+        while (!closed || !pending.isEmpty() || chunk != null) {
             try {
-                chunk = pending.poll(100, TimeUnit.MILLISECONDS);
+                if (chunk == null) {
+                    chunk = pending.poll(100, TimeUnit.MILLISECONDS);
+                }
+                if (chunk == LINE_BEGUN) {
+                    // A line was begun: it has PARTIAL_LINE_MS to end, else what there is of it goes out.
+                    chunk = pending.poll(PARTIAL_LINE_MS, TimeUnit.MILLISECONDS);
+                    if (chunk == null) {
+                        flushPartialLine();
+                    }
+                    continue;
+                }
             } catch (InterruptedException e) {
                 return;
             }
+            ByteBuffer out = chunk;
+            chunk = null;
             SocketChannel c = client;
-            if (chunk == null || c == null) {
+            if (out == null || c == null) {
                 continue;
             }
             try {
-                while (chunk.hasRemaining()) {
-                    c.write(chunk);
+                while (out.hasRemaining()) {
+                    c.write(out);
                 }
             } catch (IOException e) {
                 LOG.debug("serial client write failed: {}", e.getMessage());

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The serial socket as a console: typed bytes reach the UART as they come (more than its FIFO holds wait in the
- * socket until the guest reads), and {@code logfile=} keeps a log of the output whether or not a client is there.
+ * socket until the guest reads), a line the guest has begun (a prompt, an echoed key) reaches the client and the
+ * log without its end, and {@code logfile=} keeps a log of the output whether or not a client is there.
  */
 class SerialInputTest {
     @TempDir
@@ -101,5 +102,37 @@ class SerialInputTest {
         EngineException e = assertThrows(EngineException.class,
                 () -> VmConfigParser.parse(List.of("-monitor", "unix:" + sock + ",server,logfile=" + log)));
         assertTrue(e.getMessage().contains("unknown flag 'logfile="), e.getMessage());
+    }
+
+    @Test
+    void aBegunLineReachesTheClientAndTheLogWithoutItsEnd() throws Exception {
+        Path sock = dir.resolve("console.sock");
+        Path log = dir.resolve("console.log");
+        try (SerialBackend backend = SerialBackend.open(new CharDev.UnixDev(sock, true, false, log, false));
+                SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            backend.attach(new Serial16550(org.jkvm.devices.IrqLine.NONE, b -> { }));
+            client.connect(UnixDomainSocketAddress.of(sock));
+            // The backend takes output once it has accepted the client: a whole line shows that it has.
+            Await.until("the client is accepted", () -> {
+                for (byte b : "ready\n".getBytes(StandardCharsets.US_ASCII)) {
+                    backend.write(b);
+                }
+                return Files.readString(log).contains("ready\n") && readAvailable(client).contains("ready\n");
+            });
+            for (byte b : "~ # ".getBytes(StandardCharsets.US_ASCII)) {
+                backend.write(b);
+            }
+            StringBuilder got = new StringBuilder();
+            Await.until("the prompt on the socket", () -> got.append(readAvailable(client)).toString()
+                    .endsWith("~ # "));
+            Await.until("the prompt in the log", () -> Files.readString(log).endsWith("ready\n~ # "));
+        }
+    }
+
+    private static String readAvailable(SocketChannel ch) throws java.io.IOException {
+        ch.configureBlocking(false);
+        ByteBuffer b = ByteBuffer.allocate(4096);
+        ch.read(b);
+        return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
     }
 }

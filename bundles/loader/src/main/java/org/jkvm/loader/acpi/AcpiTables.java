@@ -14,7 +14,7 @@ import org.jkvm.memory.GuestMemory;
  * <pre>
  * 0xE0000  RSDP (revision 2: RSDT and XSDT addresses, both checksums)
  * 0xE0040  FACS (64-byte aligned; no waking vector, no global lock: S5 is the only sleep state)
- * 0xE0080  DSDT (AML: \_S5 only, {@link Dsdt})
+ * 0xE0080  DSDT (AML: \_S5 and the PCI root bridge \_SB.PCI0, {@link Dsdt})
  *          FADT, MADT, XSDT, RSDT (16-byte aligned, in this order)
  * </pre>
  *

@@ -26,8 +26,6 @@ final class Fadt {
     static final int I8042 = 1 << 1;
     /** IA-PC boot architecture: no VGA hardware to probe. */
     static final int VGA_NOT_PRESENT = 1 << 2;
-    /** IA-PC boot architecture: no MSI (there is no PCI bus). */
-    static final int MSI_NOT_SUPPORTED = 1 << 3;
     /** Length of a revision-6 FADT. */
     static final int LENGTH = 276;
     private static final int SYSTEM_IO = 1;
@@ -65,7 +63,10 @@ final class Fadt {
         b.putShort((short) 0).putShort((short) 0); // 100 FLUSH_SIZE, 102 FLUSH_STRIDE
         b.put((byte) 0).put((byte) 0);           // 104 DUTY_OFFSET, 105 DUTY_WIDTH
         b.put((byte) 0).put((byte) 0).put((byte) 0); // 106 DAY_ALRM, 107 MON_ALRM, 108 CENTURY: none
-        b.putShort((short) (LEGACY_DEVICES | I8042 | VGA_NOT_PRESENT | MSI_NOT_SUPPORTED)); // 109 IAPC_BOOT_ARCH
+        // 109 IAPC_BOOT_ARCH. Bit 3, MSI_NOT_SUPPORTED, stays clear: the interrupt controllers take MSI writes, and
+        // Linux, finding it set, turns MSI off for every PCI device (virtio-pci falls back to INTx). Without a PCI
+        // bus the bit changes nothing.
+        b.putShort((short) (LEGACY_DEVICES | I8042 | VGA_NOT_PRESENT));
         b.put((byte) 0);                         // 111 reserved
         b.putInt(WBINVD | PROC_C1 | SLP_BUTTON | FIX_RTC | RESET_REG_SUP); // 112 flags (PWR_BUTTON 0: fixed)
         Table.putGas(b, SYSTEM_IO, 8, 1, AcpiTables.RESET_REG);           // 116 RESET_REG

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.jkvm.loader.LoaderException;
@@ -89,7 +90,9 @@ class AcpiTablesTest {
         int dlen = table(dsdt, "DSDT");
         byte[] aml = new byte[dlen - 36];
         System.arraycopy(ram, (int) dsdt + 36, aml, 0, aml.length);
-        assertArrayEquals(new byte[] {0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0A, 5, 0x0A, 5, 0, 0}, aml);
+        assertArrayEquals(new byte[] {0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0A, 5, 0x0A, 5, 0, 0},
+                Arrays.copyOf(aml, 15), "\\_S5 first");
+        assertArrayEquals(Dsdt.pciRoot(), Arrays.copyOfRange(aml, 15, aml.length), "then \\_SB.PCI0");
         assertEquals(9, le.getShort(f + 46), "SCI_INT");
         assertEquals(0, le.getInt(f + 48), "SMI_CMD: always in ACPI mode");
         assertEquals(0x600, le.getInt(f + 56), "PM1a_EVT_BLK");
@@ -98,6 +101,7 @@ class AcpiTablesTest {
         assertEquals(4, ram[f + 88]);
         assertEquals(2, ram[f + 89]);
         assertEquals(4, ram[f + 91]);
+        assertEquals(0x7, le.getShort(f + 109), "IAPC_BOOT_ARCH: legacy devices, 8042, no VGA; MSI not refused");
         int flags = le.getInt(f + 112);
         assertEquals(0, flags & (1 << 4), "PWR_BUTTON clear: the power button is the fixed one");
         assertEquals(1 << 10, flags & (1 << 10), "RESET_REG_SUP");

@@ -88,8 +88,12 @@ public final class FakeEngine {
             System.exit(1);
         }
         String ser = opts.getOrDefault("serial", "null");
-        serial = ser.startsWith("file:") ? new PrintWriter(Files.newBufferedWriter(Path.of(ser.substring(5)
-                .replaceFirst(",append=(on|off)$", "")),
+        // file:PATH[,append=on], or the console socket's log (unix:SOCK,server,nowait,logfile=PATH,...): the fake
+        // engine serves no socket, so the driver's console follows the log.
+        java.util.regex.Matcher logfile = java.util.regex.Pattern.compile(",logfile=([^,]+)").matcher(ser);
+        String serialFile = ser.startsWith("file:") ? ser.substring(5).replaceFirst(",append=(on|off)$", "")
+                : logfile.find() ? logfile.group(1) : null;
+        serial = serialFile != null ? new PrintWriter(Files.newBufferedWriter(Path.of(serialFile),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND), true)
                         : new PrintWriter(OutputStream.nullOutputStream());
         if (opts.containsKey("pidfile")) {

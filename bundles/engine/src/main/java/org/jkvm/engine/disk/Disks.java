@@ -1,0 +1,186 @@
+package org.jkvm.engine.disk;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.jkvm.block.BlockException;
+import org.jkvm.block.BlockImage;
+import org.jkvm.block.BlockImages;
+import org.jkvm.block.OpenOptions;
+import org.jkvm.devices.pci.PciBus;
+import org.jkvm.devices.virtio.VirtioPciTransport;
+import org.jkvm.devices.virtio.blk.VirtioBlk;
+import org.jkvm.engine.EngineException;
+import org.jkvm.memory.GuestMemory;
+
+/**
+ * The machine's open disks: one {@link BlockImage} and one virtio-blk PCI function per {@link DiskOptions.Disk},
+ * each with its own I/O thread ({@code jkvm-blk-ID}), so requests never run on the vCPU thread.
+ *
+ * <p>Images are opened when the machine is built: read-write with their write lock, read-only with
+ * {@code readonly=on}, over a temporary overlay with {@code -snapshot} or {@code snapshot=on}, and without any lock
+ * or I/O on a migration destination ({@code inactive}) until {@link #activate()}. Thread-safety: built and closed on
+ * the engine's main thread; {@link #flush()}, {@link #activate()} are called with the vCPU paused.
+ */
+public final class Disks implements AutoCloseable {
+    private final List<BlockImage> images = new ArrayList<>();
+    private final List<ExecutorService> threads = new ArrayList<>();
+    private final List<VirtioPciTransport> functions = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+    private final boolean anySnapshot;
+
+    private Disks(boolean anySnapshot) {
+        this.anySnapshot = anySnapshot;
+    }
+
+    /**
+     * Opens every image and attaches its virtio-blk-pci function to {@code bus} (explicit slots first, then the first
+     * free ones in command-line order).
+     *
+     * @param inactive open without locks or I/O (a migration destination) until {@link #activate()}
+     * @throws EngineException with the image's sentence when one cannot be opened (the ones opened are closed)
+     */
+    public static Disks open(DiskOptions options, boolean inactive, PciBus bus, GuestMemory memory) {
+        boolean anySnapshot = options.snapshot()
+                || options.disks().stream().anyMatch(d -> d.drive().snapshot());
+        Disks disks = new Disks(anySnapshot);
+        try {
+            List<DiskOptions.Disk> ordered = new ArrayList<>();
+            options.disks().stream().filter(d -> d.slot() >= 0).forEach(ordered::add);
+            options.disks().stream().filter(d -> d.slot() < 0).forEach(ordered::add);
+            for (DiskOptions.Disk d : ordered) {
+                disks.add(d, options.snapshot(), inactive, bus, memory);
+            }
+            return disks;
+        } catch (RuntimeException e) {
+            disks.close();
+            throw e;
+        }
+    }
+
+    private void add(DiskOptions.Disk d, boolean snapshot, boolean inactive, PciBus bus, GuestMemory memory) {
+        DriveOptions o = d.drive();
+        BlockImage image;
+        try {
+            image = BlockImages.open(o.file(), OpenOptions.of(o.format()).withReadOnly(o.readOnly())
+                    .withCache(o.cache()).withSnapshot(snapshot || o.snapshot()).withInactive(inactive));
+        } catch (BlockException e) {
+            throw new EngineException("-drive " + o.id() + ": " + e.getMessage(), e);
+        }
+        images.add(image);
+        ExecutorService io = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jkvm-blk-" + o.id());
+            t.setDaemon(true);
+            return t;
+        });
+        threads.add(io);
+        int slot = d.slot() >= 0 ? d.slot() : bus.freeSlot();
+        VirtioPciTransport f = new VirtioPciTransport(new VirtioBlk(image, o.serial(), io), memory,
+                bus.intxLine(slot));
+        try {
+            bus.attach(slot, f);
+        } catch (org.jkvm.devices.DeviceException e) {
+            throw new EngineException("-drive " + o.id() + ": " + e.getMessage(), e);
+        }
+        functions.add(f);
+        names.add(o.id() + "@00:" + (slot < 16 ? "0" : "") + Integer.toHexString(slot) + ".0");
+    }
+
+    /** The migration sections of the virtio-blk functions, in attach order. */
+    public List<org.jkvm.vmstate.Stateful<?>> sections() {
+        List<org.jkvm.vmstate.Stateful<?>> out = new ArrayList<>();
+        for (int i = 0; i < functions.size(); i++) {
+            out.add(new VirtioBlkSection(functions.get(i), i));
+        }
+        return out;
+    }
+
+    /** The virtio-blk functions, in attach order. */
+    public List<VirtioPciTransport> functions() {
+        return List.copyOf(functions);
+    }
+
+    /** Each disk as {@code ID@00:SS.0}, for the configuration fingerprint and logs. */
+    public List<String> names() {
+        return List.copyOf(names);
+    }
+
+    /** Whether there are no disks. */
+    public boolean isEmpty() {
+        return images.isEmpty();
+    }
+
+    /**
+     * Why this machine cannot migrate yet, or null: a temporary overlay lives only on this host (the seed's "do not
+     * use -snapshot"), and the virtio-blk state is not in the migration stream yet.
+     */
+    public String migrationBlocker() {
+        if (anySnapshot) {
+            return "the guest writes its disks to temporary overlays (-snapshot), which the destination cannot see; "
+                    + "the seed says not to use -snapshot with migration: restart the guest without it";
+        }
+        if (!images.isEmpty()) {
+            return "the guest has virtio disks (" + String.join(", ", names) + "), and jkvm does not yet hand the "
+                    + "images' locks from the source to the destination during a migration; migrate a guest without "
+                    + "-drive";
+        }
+        return null;
+    }
+
+    /** Waits for every request taken from a queue, then flushes every image (the seed's "sync the disks"). */
+    public void flush() {
+        for (VirtioPciTransport f : functions) {
+            f.device().quiesce();
+        }
+        for (BlockImage i : images) {
+            if (i.active() && !i.readOnly()) {
+                i.flush();
+            }
+        }
+    }
+
+    /**
+     * Takes the images' locks and starts serving I/O (a destination at the handover); does nothing on active images.
+     *
+     * @throws EngineException when another process still holds an image
+     */
+    public void activate() {
+        for (BlockImage i : images) {
+            try {
+                i.activate();
+            } catch (BlockException e) {
+                throw new EngineException(e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Resets every virtio-blk function (a machine reset): running requests finish first; images stay open. */
+    public void reset() {
+        for (VirtioPciTransport f : functions) {
+            f.reset();
+        }
+    }
+
+    /** Waits for the I/O threads, then closes the images (flushing them) newest first; idempotent. */
+    @Override
+    public void close() {
+        for (VirtioPciTransport f : functions) {
+            f.device().reset();
+        }
+        for (ExecutorService t : threads) {
+            t.shutdown(); // not shutdownNow: an interrupt would close a FileChannel under a late request
+        }
+        for (int i = images.size() - 1; i >= 0; i--) {
+            try {
+                images.get(i).close();
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Disks.class).warn("closing {} failed: {}", images.get(i).path(),
+                        e.getMessage());
+            }
+        }
+        images.clear();
+        threads.clear();
+    }
+}

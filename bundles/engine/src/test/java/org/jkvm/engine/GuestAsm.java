@@ -1,0 +1,47 @@
+package org.jkvm.engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jkvm.testkit.Require;
+
+/** Assembles a test guest from this package's resources with binutils ({@code as --64}, {@code objcopy}). */
+final class GuestAsm {
+    private GuestAsm() {
+    }
+
+    /**
+     * The flat {@code .text} of resource {@code name}, assembled in {@code dir} with the given {@code --defsym}
+     * symbols ({@code NAME=VALUE}).
+     */
+    static byte[] assemble(String name, Path dir, String... defsyms) throws IOException, InterruptedException {
+        Require.command("as");
+        Require.command("objcopy");
+        Path src = dir.resolve(name);
+        try (InputStream in = GuestAsm.class.getResourceAsStream(name)) {
+            Files.write(src, in.readAllBytes());
+        }
+        List<String> as = new ArrayList<>(List.of("as", "--64", "-o", name + ".o"));
+        for (String d : defsyms) {
+            as.add("--defsym");
+            as.add(d);
+        }
+        as.add(name);
+        run(dir, as);
+        run(dir, List.of("objcopy", "-O", "binary", "-j", ".text", name + ".o", name + ".bin"));
+        return Files.readAllBytes(dir.resolve(name + ".bin"));
+    }
+
+    private static void run(Path dir, List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+}
