@@ -12,7 +12,7 @@
 #   vmlinuz              the Debian kernel (a bzImage)
 #   vmlinux              the same kernel as an ELF, for the PVH entry (when the host has its decompressor: lz4,
 #                        xz, zstd or gzip, by the payload's format)
-#   initramfs.cpio.gz    /init (src/linux/init), busybox, jkvm-verify, the evdev and button modules
+#   initramfs.cpio.gz    /init (src/linux/init), busybox, jkvm-verify, the evdev, button and virtio-blk modules
 #   cmdline              a kernel command line for jkvm: console=ttyS0 and the verify workload's settings
 #   kit.env              KERNEL=, INITRD=, KERNEL_VERSION=, VMLINUX= when there is one (for scripts and tests)
 #   jkvm-linux.xml       a libvirt domain booting them (src/linux/jkvm-linux.xml with these paths)
@@ -78,6 +78,12 @@ busybox="$bdir/bin/busybox"
 # The bzImage's payload (boot protocol: setup_sects at 0x1f1, payload_offset and payload_length at 0x248 and
 # 0x24c, counted from the protected-mode kernel) decompressed: the kernel as an ELF with its PVH note. Skipped,
 # with a line on stderr, when the host lacks the payload's decompressor.
+# Tests of several worktrees may run this script at the same time while engines read the kit: every output file
+# is written beside its place under a name of this run and renamed over it (an atomic replacement).
+publish() {
+    cp "$1" "$2.$$" && mv -f "$2.$$" "$2"
+}
+
 extract_vmlinux() {
     u8() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
     u32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
@@ -94,11 +100,11 @@ extract_vmlinux() {
     esac
     command -v "${tool%% *}" >/dev/null 2>&1 \
         || { echo "build-kit: ${tool%% *} is not installed; no vmlinux (PVH boot) in the kit" >&2; return 0; }
-    tail -c +"$((start + 1))" "$1" | head -c "$(u32 "$1" 588)" | $tool >"$2.tmp" 2>/dev/null || true
-    if [ "$(od -An -tx1 -N4 "$2.tmp" | tr -d ' ')" = 7f454c46 ]; then
-        mv "$2.tmp" "$2"
+    tail -c +"$((start + 1))" "$1" | head -c "$(u32 "$1" 588)" | $tool >"$2.$$" 2>/dev/null || true
+    if [ "$(od -An -tx1 -N4 "$2.$$" | tr -d ' ')" = 7f454c46 ]; then
+        mv -f "$2.$$" "$2"
     else
-        rm -f "$2.tmp"
+        rm -f "$2.$$"
         echo "build-kit: $tool did not give an ELF; no vmlinux in the kit" >&2
     fi
 }
@@ -118,7 +124,11 @@ ln -s busybox "$root/bin/sh"
 cp "$WORK/verify/jkvm-verify" "$root/bin/jkvm-verify"
 cp "$SRC/init" "$root/init"
 chmod 0755 "$root/init" "$root/bin/busybox" "$root/bin/jkvm-verify"
-for m in drivers/input/evdev.ko drivers/acpi/button.ko; do
+# The power button's input path, and virtio-blk over PCI (virtio_pci, the ring and their helpers): /init loads them
+# in dependency order.
+for m in drivers/input/evdev.ko drivers/acpi/button.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko \
+    drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci.ko \
+    drivers/block/virtio_blk.ko; do
     cp "$kdir/lib/modules/$kver/kernel/$m" "$root/lib/modules/"
 done
 # busybox acpid runs CONFDIR/PWRF/00000080 when the ACPI power button is pressed (virsh shutdown).
@@ -132,17 +142,24 @@ printf "alias poweroff='sync; /bin/busybox poweroff -f'\nalias reboot='sync; /bi
 
 (cd "$root" && find . | sort | "$busybox" cpio -o -H newc -R 0:0 --renumber-inodes --ignore-devno 2>/dev/null) \
     | gzip -9n >"$WORK/initramfs.cpio.gz"
-cp "$kdir/boot/vmlinuz-$kver" "$OUT/vmlinuz"
-rm -f "$OUT/vmlinux"
-extract_vmlinux "$OUT/vmlinuz" "$OUT/vmlinux"
-mv "$WORK/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
-echo "console=ttyS0 panic=-1 jkvm.workload=verify jkvm.mib=16 jkvm.rate=1000 jkvm.hb_ms=1000" >"$OUT/cmdline"
-printf 'KERNEL=%s\nINITRD=%s\nKERNEL_VERSION=%s\n' "$OUT/vmlinuz" "$OUT/initramfs.cpio.gz" "$kver" >"$OUT/kit.env"
-[ -f "$OUT/vmlinux" ] && printf 'VMLINUX=%s\n' "$OUT/vmlinux" >>"$OUT/kit.env"
+cmp -s "$kdir/boot/vmlinuz-$kver" "$OUT/vmlinuz" || publish "$kdir/boot/vmlinuz-$kver" "$OUT/vmlinuz"
+# The vmlinux is made again only for a new vmlinuz.
+[ "$OUT/vmlinux" -nt "$OUT/vmlinuz" ] || extract_vmlinux "$OUT/vmlinuz" "$OUT/vmlinux"
+publish "$WORK/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
+echo "console=ttyS0 panic=-1 jkvm.workload=verify jkvm.mib=16 jkvm.rate=1000 jkvm.hb_ms=1000" >"$WORK/cmdline"
+publish "$WORK/cmdline" "$OUT/cmdline"
+printf 'KERNEL=%s\nINITRD=%s\nKERNEL_VERSION=%s\n' "$OUT/vmlinuz" "$OUT/initramfs.cpio.gz" "$kver" >"$WORK/kit.env"
+if [ -f "$OUT/vmlinux" ]; then
+    printf 'VMLINUX=%s\n' "$OUT/vmlinux" >>"$WORK/kit.env"
+fi
+publish "$WORK/kit.env" "$OUT/kit.env"
 sed -e "s|@KERNEL@|$OUT/vmlinuz|" -e "s|@INITRD@|$OUT/initramfs.cpio.gz|" -e "s|@CMDLINE@|$(cat "$OUT/cmdline")|" \
-    "$SRC/jkvm-linux.xml" >"$OUT/jkvm-linux.xml"
+    "$SRC/jkvm-linux.xml" >"$WORK/jkvm-linux.xml"
+publish "$WORK/jkvm-linux.xml" "$OUT/jkvm-linux.xml"
 echo "kernel:    $OUT/vmlinuz ($kpkg)"
-[ -f "$OUT/vmlinux" ] && echo "vmlinux:   $OUT/vmlinux"
+if [ -f "$OUT/vmlinux" ]; then
+    echo "vmlinux:   $OUT/vmlinux"
+fi
 echo "initramfs: $OUT/initramfs.cpio.gz ($(wc -c <"$OUT/initramfs.cpio.gz") bytes)"
 echo "cmdline:   $(cat "$OUT/cmdline")"
 echo "domain:    $OUT/jkvm-linux.xml"

@@ -76,7 +76,8 @@ class LinuxKitTest {
         assertTrue(h.version() >= 0x020c && h.has64BitEntry(), "boot protocol " + h.versionString());
         Map<String, Object[]> files = initramfs(kit.initrd());
         for (String f : List.of("init", "bin/busybox", "bin/jkvm-verify", "lib/modules/evdev.ko",
-                "lib/modules/button.ko", "etc/acpi/PWRF/00000080", "etc/profile")) {
+                "lib/modules/button.ko", "lib/modules/virtio_pci.ko", "lib/modules/virtio_blk.ko",
+                "etc/acpi/PWRF/00000080", "etc/profile")) {
             assertTrue(files.containsKey(f), f + " in the initramfs: " + files.keySet());
         }
         assertEquals(0100755, (int) files.get("init")[0], "/init is an executable file");
@@ -186,16 +187,23 @@ class LinuxKitTest {
     /**
      * The Debian bzImage through jkvm's boot protocol path (startup_64 with boot_params: the e820 map, the
      * initramfs, acpi_rsdp_addr) on the software CPU with its interrupt controllers: the kernel runs the kit's /init,
-     * whose verify workload beats with errors=0, and the ACPI power button (system_powerdown: PWRBTN_STS and the SCI,
-     * acpid's poweroff, S5 through the DSDT's \_S5 and PM1a_CNT) ends the engine with status 0.
+     * which loads virtio-blk and finds the -drive as /dev/vda (the DSDT's PCI root bridge and _PRT), the verify
+     * workload beats with errors=0, and the ACPI power button (system_powerdown: PWRBTN_STS and the SCI, acpid's
+     * poweroff, S5 through the DSDT's \_S5 and PM1a_CNT) ends the engine with status 0.
      */
     @Test
     void theSoftwareCpuBootsTheDebianBzImageToInitAndPowersOffOnTheAcpiButton() throws Exception {
         LinuxKit.Kit kit = LinuxKit.require();
         Require.that(Backends.installed(org.jkvm.hypervisor.Accelerator.TCG), "the software CPU is not built");
         Path serial = dir.resolve("serial.log");
+        Path disk = dir.resolve("disk.raw");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+            f.setLength(16L << 20);
+        }
         VmConfig c = VmConfig.builder().name("linux").memoryBytes(512L << 20).kernel(kit.kernel())
                 .initrd(kit.initrd().toString()).append(kit.cmdline()).serial(new CharDev.FileDev(serial))
+                .disks(org.jkvm.engine.disk.DiskOptions.parse(List.of("file=" + disk + ",format=raw,if=virtio"),
+                        List.of(), false))
                 .accel(List.of(org.jkvm.hypervisor.Accelerator.TCG)).build();
         VmExit exit;
         try (Vm vm = Vm.create(c)) {
@@ -215,6 +223,9 @@ class LinuxKitTest {
         assertTrue(log.contains("ACPI: PCI Root Bridge [PCI0] (domain 0000 [bus 00-ff])")
                 && log.contains("pci_bus 0000:00: root bus resource [mem 0xe0000000-0xfebfffff window]")
                 && log.contains("pci 0000:00:00.0: [8086:1237]"), "the DSDT's PCI root bridge: " + log);
+        // virtio-blk at 00:02.0: the driver reads the capacity, and the partition scan's read completes through INTx
+        // (the _PRT's GSI 10) before /init goes on to the workload
+        assertTrue(log.contains("virtio_blk virtio0: [vda] 32768 512-byte logical blocks"), log);
         assertTrue(log.contains("ACPI: PM: Preparing to enter system sleep state S5"), log);
         List<String> beats = log.lines().filter(l -> l.startsWith("hb seq=")).toList();
         assertTrue(beats.size() >= 2 && beats.stream().allMatch(l -> l.contains(" errors=0 ")), log);
