@@ -123,6 +123,11 @@ public final class Transcend {
                 break;
             }
         }
+        if (r.signum() != 0 && sum.compareTo(BigDecimal.ONE) == 0) {
+            // cos r of a tiny r is 1 - r^2/2, below the working precision: keep it below 1 so the rounding is
+            // inexact (PE) and goes down under round-down/toward-zero.
+            return BigDecimal.ONE.subtract(BigDecimal.ONE.movePointLeft(200));
+        }
         return sum;
     }
 
@@ -235,7 +240,15 @@ public final class Transcend {
             }
             return round(f, value(y).multiply(BigDecimal.valueOf(x.exp)));
         }
-        BigDecimal l = ln(value(x)).divide(LN2, MC);
+        if (x.exp == 0 || x.exp == -1) {
+            // Near 1: ln of x itself (x - 1 is exact), no cancellation against the exponent.
+            return round(f, value(y).multiply(ln(value(x)).divide(LN2, MC), MC));
+        }
+        // log2 x = e + log2 m with m = sig / 2^63 in [1, 2): the logarithm of the significand only, so a tiny or huge
+        // x costs no reduction loop over its exponent.
+        BigDecimal m = new BigDecimal(new BigInteger(Long.toUnsignedString(x.sig)))
+                .multiply(new BigDecimal(BigInteger.valueOf(5).pow(63), 63));
+        BigDecimal l = ln(m).divide(LN2, MC).add(BigDecimal.valueOf(x.exp), MC);
         return round(f, value(y).multiply(l, MC));
     }
 

@@ -42,7 +42,10 @@ final class Comparison {
             if (((host.errorCode() ^ soft.errorCode()) & mask) != 0) {
                 d.add(String.format("error code host 0x%x soft 0x%x", host.errorCode(), soft.errorCode()));
             }
-            if (host.vector() == 14 && host.cr2() != soft.cr2()) {
+            // Which byte of a masked store (MASKMOVQ/MASKMOVDQU) a #PF names is the implementation's choice (this
+            // AMD host names the aligned dword's first byte): the page must match.
+            long cr2Mask = c.what().contains("MASKMOV") ? ~0xfffL : -1L;
+            if (host.vector() == 14 && ((host.cr2() ^ soft.cr2()) & cr2Mask) != 0) {
                 d.add(String.format("CR2 host 0x%x soft 0x%x", host.cr2(), soft.cr2()));
             }
         }

@@ -169,9 +169,22 @@ public final class SseShuf extends SseOp {
 
     /** MASKMOVQ/MASKMOVDQU: the bytes of the first register whose mask byte has its top bit set go to DS:rDI. */
     private void maskmov(Cpu c, Fpu f) {
+        if (!xmm) {
+            f.mmxEnter();   // before the stores: the host's MASKMOVQ is in MMX state even when a store faults
+        }
         int n = xmm ? 16 : 8;
         long ea = c.r[7] & amaskDi;
         long base = c.addr(dataSeg, ea, n, true);
+        boolean any = false;
+        for (int i = 0; i < n; i++) {
+            long mask = xmm ? f.xmm[2 * xm + (i >> 3)] : f.st[xm & 7];
+            any |= (mask >>> (8 * (i & 7)) & 0x80) != 0;
+        }
+        if (!any) {
+            // This host checks the first byte even when the mask selects none (the SDM allows either).
+            c.probeWrite(c.code64 ? base : base & 0xffffffffL, 0);
+            return;
+        }
         for (int pass = 0; pass < 2; pass++) {
             for (int i = 0; i < n; i++) {
                 long mask = xmm ? f.xmm[2 * xm + (i >> 3)] : f.st[xm & 7];
@@ -180,15 +193,15 @@ public final class SseShuf extends SseOp {
                 if ((mask >>> sh & 0x80) != 0) {
                     long l = c.code64 ? base + i : (base + i) & 0xffffffffL;
                     if (pass == 0) {
+                        // The host stores dwords: a selected byte's dword (from rDI) is checked from its start.
+                        long d = c.code64 ? base + (i & ~3) : (base + (i & ~3)) & 0xffffffffL;
+                        c.probeWrite(d, 0);
                         c.probeWrite(l, 0);
                     } else {
                         c.write(l, 0, data >>> sh);
                     }
                 }
             }
-        }
-        if (!xmm) {
-            f.mmxEnter();
         }
     }
 }

@@ -171,7 +171,10 @@ public final class XState extends SseOp {
     private static void xrstor(Cpu c, Fpu f, byte[] b, long rfbm, boolean ptr64, int n) {
         long bv = FpuImage.get64(b, 512);
         long compBv = FpuImage.get64(b, 520);
-        long reserved = FpuImage.get64(b, 528);
+        long reserved = 0;
+        for (int off = 528; off < 576; off += 8) {
+            reserved |= FpuImage.get64(b, off);   // header bytes 16-63 must be zero (SDM vol. 1, 13.4.2)
+        }
         long mxcsr = FpuImage.get64(b, 24) & 0xffffffffL;
         if (compBv != 0 || reserved != 0 || (bv & ~c.xcr0) != 0
                 || ((rfbm & 2) != 0 && !FpuImage.validMxcsr(mxcsr))) {

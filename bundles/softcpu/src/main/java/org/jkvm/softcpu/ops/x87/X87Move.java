@@ -271,6 +271,7 @@ public final class X87Move {
                     return;
                 }
                 writeBcdIndefinite(c);
+                fp.up = false;   // the masked response: C1 = 0 even when the rounding went up (as the host shows)
             } else {
                 long mag = Math.abs(v);
                 long lo = 0;

@@ -118,7 +118,9 @@ public final class X87Trans extends X87Op {
             }
         }
         if ((fp.flags & fp.unmasked & (Fp.IE | Fp.DE)) != 0) {
-            f.raise(fp.flags);
+            // Unmasked invalid or denormal operand: nothing is computed, so no precision or underflow flag.
+            f.raise(fp.flags & (Fp.IE | Fp.DE));
+            f.fsw &= ~Fpu.C1;
             return;
         }
         f.set(0, firstSe, first);
@@ -181,11 +183,12 @@ public final class X87Trans extends X87Op {
         if (y.nan() || x.nan() || y.cls == Num.BAD || x.cls == Num.BAD) {
             return FpMath.add(fp, y, x, false, Fp.F80, 64);
         }
-        if (y.denormal || x.denormal) {
-            fp.flags |= Fp.DE;
-        }
+        // The log of a negative number is invalid, which outranks a denormal operand (SDM vol. 1, 8.7): no DE.
         if (x.neg && x.cls != Num.ZERO) {
             return fp.invalid(Fp.F80);
+        }
+        if (y.denormal || x.denormal) {
+            fp.flags |= Fp.DE;
         }
         if (x.cls == Num.ZERO) {
             if (y.cls == Num.ZERO) {
@@ -215,12 +218,12 @@ public final class X87Trans extends X87Op {
         if (y.nan() || x.nan() || y.cls == Num.BAD || x.cls == Num.BAD) {
             return FpMath.add(fp, y, x, false, Fp.F80, 64);
         }
-        if (y.denormal || x.denormal) {
-            fp.flags |= Fp.DE;
-        }
         boolean belowMinusOne = x.neg && (x.cls == Num.INF || (x.cls == Num.FINITE && x.exp >= 0));
         if (belowMinusOne) {
-            return fp.invalid(Fp.F80);
+            return fp.invalid(Fp.F80);   // before the denormal check, as FYL2X
+        }
+        if (y.denormal || x.denormal) {
+            fp.flags |= Fp.DE;
         }
         if (x.cls == Num.ZERO) {
             return y.cls == Num.INF ? fp.invalid(Fp.F80) : fp.zero(y.neg ^ x.neg, Fp.F80);
