@@ -80,9 +80,10 @@ class LinuxSoftCpuBootTest {
         assertTrue(out.contains("jkvm-init: start uptime="), out);
         List<String> copies = interruptCopies(out);
         assertEquals(2, copies.size(), "two copies of /proc/interrupts: " + out);
-        assertTrue(count(copies.get(1), "LOC:") > count(copies.get(0), "LOC:"),
+        assertTrue(count(copies.get(1), "LOC:", out) > count(copies.get(0), "LOC:", out),
                 "the local APIC timer counts: " + copies);
-        assertTrue(count(copies.get(1), "ttyS0") > count(copies.get(0), "ttyS0"), "ttyS0 counts: " + copies);
+        assertTrue(count(copies.get(1), "ttyS0", out) > count(copies.get(0), "ttyS0", out), "ttyS0 counts: "
+                + copies);
         assertTrue(copies.get(1).matches("(?s).*\\n +0: +\\d+ +IO-APIC +2-edge +timer.*"),
                 "the PIT on I/O APIC pin 2: " + copies.get(1));
         assertTrue(out.lines().anyMatch(l -> l.startsWith("hb seq=1 ")), out);
@@ -91,28 +92,28 @@ class LinuxSoftCpuBootTest {
         assertTrue(out.contains("reboot: Power down"), out);
     }
 
-    /** The copies of /proc/interrupts the init script prints, each after a line with "jkvm-init: /proc/interrupts". */
+    /**
+     * The copies of /proc/interrupts the init script prints, each the interrupt lines after a line with
+     * "jkvm-init: /proc/interrupts" up to the next such line (kernel messages and the shell's output may come between
+     * them: they are no interrupt lines).
+     */
     private static List<String> interruptCopies(String out) {
         List<String> copies = new ArrayList<>();
-        StringBuilder copy = null;
         for (String l : out.lines().toList()) {
             if (l.contains("jkvm-init: /proc/interrupts")) { // the shell's prompt may come first
-                copy = new StringBuilder();
                 copies.add("");
-            } else if (copy != null && INTERRUPT_LINE.matcher(l).matches()) {
-                copy.append(l).append('\n');
-                copies.set(copies.size() - 1, copy.toString());
-            } else {
-                copy = null;
+            } else if (!copies.isEmpty() && INTERRUPT_LINE.matcher(l).matches()) {
+                copies.set(copies.size() - 1, copies.get(copies.size() - 1) + l + "\n");
             }
         }
         return copies;
     }
 
     /** The first number on the line of {@code /proc/interrupts} that contains {@code key}. */
-    private static long count(String interrupts, String key) {
+    private static long count(String interrupts, String key, String console) {
         String line = interrupts.lines().filter(l -> l.contains(key)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + key + " line in " + interrupts));
+                .orElseThrow(() -> new AssertionError("no " + key + " line in " + interrupts + "; console:\n"
+                        + console));
         Matcher m = Pattern.compile("\\d+").matcher(line.substring(line.indexOf(':') + 1));
         assertTrue(m.find(), line);
         return Long.parseLong(m.group());
