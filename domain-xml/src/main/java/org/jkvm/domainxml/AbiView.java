@@ -132,7 +132,10 @@ final class AbiView {
         if (o instanceof Disk x) {
             return join("device", x.device == null ? "disk" : x.device, "target", x.target == null ? null
                     : x.target.dev, "bus", x.target == null ? null : x.target.bus, "readonly",
-                    x.readonly == null ? null : "yes", "shareable", x.shareable == null ? null : "yes");
+                    x.readonly == null ? null : "yes", "shareable", x.shareable == null ? null : "yes",
+                    // The format decides how both engines read the one shared image; the serial is guest-visible.
+                    "format", x.driver == null || x.driver.type == null ? "raw" : x.driver.type,
+                    "serial", DiskMapping.serial(x));
         } else if (o instanceof Interface x) {
             return join("mac", x.mac == null || x.mac.address == null ? null
                     : x.mac.address.toLowerCase(java.util.Locale.ROOT),

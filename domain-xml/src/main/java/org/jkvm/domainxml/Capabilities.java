@@ -9,7 +9,7 @@ import org.jkvm.domainxml.internal.XmlText;
  * libvirt's capability.rng) and domain capabilities ({@code virsh domcapabilities}, domaincaps.rng), describing
  * what jkvm offers: x86_64 {@code hvm} guests on machine {@code pc}, of type {@code qemu} (jkvm's software CPU,
  * always) and {@code kvm} (when KVM works on the host), as libvirt's qemu driver lists them; one vCPU, the CPU
- * models {@code qemu64}, {@code kvm64} and {@code host} (KVM only), live migration over tcp, and no disks,
+ * models {@code qemu64}, {@code kvm64} and {@code host} (KVM only), live migration over tcp, virtio disks, and no
  * display or passthrough. Thread-safe (stateless).
  */
 public final class Capabilities {
@@ -96,7 +96,12 @@ public final class Capabilities {
         }
         x.close().close();
         x.open("devices");
-        for (String d : List.of("disk", "graphics", "video", "hostdev", "rng", "filesystem", "tpm", "redirdev",
+        x.open("disk", "supported", "yes");
+        x.open("enum", "name", "diskDevice").text("value", "disk").close();
+        x.open("enum", "name", "bus").text("value", "virtio").close();
+        x.open("enum", "name", "model").close();
+        x.close();
+        for (String d : List.of("graphics", "video", "hostdev", "rng", "filesystem", "tpm", "redirdev",
                 "channel")) {
             x.empty(d, "supported", "no");
         }

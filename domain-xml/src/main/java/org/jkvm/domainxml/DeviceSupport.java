@@ -33,6 +33,8 @@ public final class DeviceSupport {
 
     static {
         rule("serial", Action.MAPPED, "the first serial port is COM1 (file, pty as a log file, unix server, null)");
+        rule("disk", Action.MAPPED, "a file-backed raw or qcow2 image on the virtio bus is a virtio-blk PCI"
+                + " function (-drive and -device virtio-blk-pci); other disk types, devices and buses are refused");
         rule("console", Action.MAPPED, "a console with target type serial is the first serial port");
         rule("emulator", Action.IGNORED, "jkvm starts its own engine; the path is kept");
         rule("controller", Action.IGNORED, "the jkvm machine has no buses to configure; kept for migration checks");
@@ -58,8 +60,6 @@ public final class DeviceSupport {
         rule("nvram", Action.WARN, "no NVRAM device is emulated");
         rule("lease", Action.WARN, "lock leases are not managed by jkvm");
         rule("crypto", Action.WARN, "no crypto device is emulated");
-        rule("disk", Action.REFUSED, "block devices are not supported by jkvm yet; remove the disk (the bundled"
-                + " firmware needs none)");
         rule("filesystem", Action.REFUSED, "shared filesystems are not supported by jkvm; remove the filesystem");
         rule("hostdev", Action.REFUSED, "host device passthrough is not supported by jkvm; remove the hostdev");
         rule("tpm", Action.REFUSED, "no TPM is emulated and a guest relying on it would lose its secrets; remove"

@@ -14,7 +14,8 @@ import org.jkvm.domainxml.model.Domain;
  * {@code -kernel} only when {@code <os><kernel>} is given (else the engine boots its bundled firmware),
  * {@code -initrd} from {@code <os><initrd>} (a Linux or PVH kernel's initrd; multiboot modules, QEMU's
  * comma-separated form), {@code -append} from {@code <os><cmdline>}, {@code -serial} from the first serial port (see
- * {@link SerialBackend}), then {@code -qmp} and {@code -pidfile} from the {@link RuntimePaths}.
+ * {@link SerialBackend}), {@code -drive} and {@code -device virtio-blk-pci} per disk ({@link DiskMapping}),
+ * then {@code -qmp} and {@code -pidfile} from the {@link RuntimePaths}.
  * The driver adds launch-time options such as {@code -S} and {@code -incoming}.
  */
 public final class EngineArgs {
@@ -27,8 +28,10 @@ public final class EngineArgs {
      * @throws DomainXmlException listing every reason when jkvm cannot run the definition, or when it has no UUID
      *                            (define it first: {@link DomainDefinition#withUuidIfAbsent()})
      */
-    public static List<String> of(DomainDefinition def, RuntimePaths paths) {
-        JkvmSupport.check(def).requireOk(def.name());
+    public static List<String> of(DomainDefinition given, RuntimePaths paths) {
+        JkvmSupport.check(given).requireOk(given.name());
+        // A defined domain has its disks' addresses already; a bare file gets the same ones here.
+        DomainDefinition def = PciSlots.assign(given);
         if (def.uuid() == null) {
             throw new DomainXmlException("domain '" + def.name() + "' has no UUID; define it first so that one is"
                     + " generated");
@@ -55,6 +58,7 @@ public final class EngineArgs {
         }
         Chardev com1 = JkvmSupport.com1(d);
         add(a, "-serial", SerialBackend.engineValue(com1, paths));
+        a.addAll(DiskMapping.engineArgs(d));
         if (paths.qmpSocket() != null) {
             add(a, "-qmp", "unix:" + paths.qmpSocket() + ",server,nowait");
         }

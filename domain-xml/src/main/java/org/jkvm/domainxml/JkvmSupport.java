@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.jkvm.domainxml.model.Chardev;
 import org.jkvm.domainxml.model.Console;
+import org.jkvm.domainxml.model.Disk;
 import org.jkvm.domainxml.model.Domain;
 import org.jkvm.domainxml.model.Hostdev;
 import org.jkvm.domainxml.model.Memballoon;
@@ -52,7 +53,9 @@ public final class JkvmSupport {
             int n = seen.merge(name, 1, Integer::sum);
             String path = "devices/" + name + "[" + n + "]";
             DeviceSupport.Rule rule = DeviceSupport.of(name);
-            if (dev instanceof Hostdev h) {
+            if (dev instanceof Disk disk) {
+                DiskMapping.check(path, disk, errors, warnings);
+            } else if (dev instanceof Hostdev h) {
                 errors.add(new Problem(path, hostdevReason(h)));
             } else if (dev instanceof Serial s) {
                 serials++;
@@ -65,6 +68,16 @@ public final class JkvmSupport {
                 warnings.add(new Problem(path, rule.reason()));
             } else if (dev instanceof Memballoon m && m.model != null && !"none".equals(m.model)) {
                 warnings.add(new Problem(path, rule.reason()));
+            }
+        }
+        PciSlots.duplicates(d).forEach((slot, users) -> errors.add(new Problem("devices", "PCI slot " + slot
+                + " of bus 0 is given to " + String.join(" and ", users) + "; give each device its own slot")));
+        Map<String, Integer> targets = new HashMap<>();
+        for (Disk disk : d.devices.of(Disk.class)) {
+            String dev = disk.target == null ? null : disk.target.dev;
+            if (dev != null && targets.merge(dev, 1, Integer::sum) == 2) {
+                errors.add(new Problem("devices", "two disks have target dev='" + disk.target.dev + "'; give each"
+                        + " disk its own target name (vda, vdb...)"));
             }
         }
     }

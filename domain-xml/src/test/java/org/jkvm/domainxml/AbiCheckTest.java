@@ -67,13 +67,15 @@ class AbiCheckTest {
                 + "</disk>";
         DomainDefinition a = DomainXml.parse(Fixtures.guestWith("<memballoon model='none'/>", two));
         DomainDefinition b = DomainXml.parse(Fixtures.guestWith("<memballoon model='none'/>", swapped));
-        assertEquals(List.of(new AbiDifference("devices/disk[1]", "device=disk target=vda bus=virtio",
-                "device=disk target=vdb bus=virtio"), new AbiDifference("devices/disk[2]",
-                "device=disk target=vdb bus=virtio", "device=disk target=vda bus=virtio")), AbiCheck.compare(a, b));
+        assertEquals(List.of(new AbiDifference("devices/disk[1]", "device=disk target=vda bus=virtio format=raw",
+                "device=disk target=vdb bus=virtio format=raw"), new AbiDifference("devices/disk[2]",
+                "device=disk target=vdb bus=virtio format=raw", "device=disk target=vda bus=virtio format=raw")),
+                AbiCheck.compare(a, b));
         DomainDefinition one = DomainXml.parse(Fixtures.guestWith("<memballoon model='none'/>", DISK));
         List<AbiDifference> d = AbiCheck.compare(a, one);
         assertTrue(d.contains(new AbiDifference("devices/disk count", "2", "1")), d.toString());
-        assertTrue(d.contains(new AbiDifference("devices/disk[2]", "device=disk target=vdb bus=virtio", null)));
+        assertTrue(d.contains(new AbiDifference("devices/disk[2]", "device=disk target=vdb bus=virtio format=raw",
+                null)));
     }
 
     @Test

@@ -111,9 +111,12 @@ class ErrorMessagesTest {
                 + " <cpu mode='host-passthrough'/>", jkvmErrors(Fixtures.guestWith(">qemu64<", ">Haswell<")));
         assertEquals("os/type/@arch: architecture 'aarch64' is not supported; jkvm runs x86_64 guests",
                 jkvmErrors(Fixtures.guestWith("arch='x86_64'", "arch='aarch64'")));
-        assertEquals("devices/disk[1]: block devices are not supported by jkvm yet; remove the disk (the bundled"
-                + " firmware needs none)", jkvmErrors(Fixtures.guestWith("<memballoon model='none'/>",
-                        "<disk type='file' device='disk'><source file='/x.img'/><target dev='vda'/></disk>")));
+        assertEquals("devices/disk[1]: disk device 'floppy' is not supported; jkvm emulates virtio-blk disks only,"
+                + " so use device='disk' or remove the floppy", jkvmErrors(Fixtures.guestWith(
+                        "<memballoon model='none'/>", "<disk type='file' device='floppy'><source file='/x.img'/>"
+                        + "<target dev='fda'/></disk>")));
+        assertEquals("", jkvmErrors(Fixtures.guestWith("<memballoon model='none'/>",
+                "<disk type='file' device='disk'><source file='/x.img'/><target dev='vda'/></disk>")), "vdX: virtio");
         assertEquals("devices/serial[1]: serial type 'tcp' is not supported by jkvm; use type 'unix' with mode"
                 + " 'bind', 'file' or 'pty' | devices/serial[2]: jkvm emulates one serial port (COM1); remove the"
                 + " extra <serial>", jkvmErrors(Fixtures.guestWith("<serial type='file'>", "<serial type='tcp'>")

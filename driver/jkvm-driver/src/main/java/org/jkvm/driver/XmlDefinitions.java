@@ -15,6 +15,7 @@ import org.jkvm.domainxml.EngineArgs;
 import org.jkvm.domainxml.HostInfo;
 import org.jkvm.domainxml.JkvmSupport;
 import org.jkvm.domainxml.LiveXml;
+import org.jkvm.domainxml.PciSlots;
 import org.jkvm.domainxml.RuntimePaths;
 import org.jkvm.domainxml.SupportReport;
 import org.jkvm.driver.engine.EnginePaths;
@@ -51,7 +52,8 @@ public final class XmlDefinitions implements Definitions {
     public Definition parse(String xml) {
         DomainDefinition d;
         try {
-            d = DomainXml.parse(xml).withUuidIfAbsent();
+            // Libvirt gives devices their PCI addresses at define time and keeps them: so does jkvm for disks.
+            d = PciSlots.assign(DomainXml.parse(xml).withUuidIfAbsent());
         } catch (DomainXmlException e) {
             throw xmlError(e);
         }
