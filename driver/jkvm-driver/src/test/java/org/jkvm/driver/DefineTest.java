@@ -66,13 +66,27 @@ class DefineTest {
             LibvirtError bad = assertThrows(LibvirtError.class, () -> f.conn.defineXml("<domain><name>x</nam", 0));
             assertEquals(ErrorCodes.XML_ERROR, bad.code());
             assertTrue(bad.getMessage().startsWith("XML error: "), bad.getMessage());
-            String withDisk = Fixture.xml("d", UUID.randomUUID()).replace("</os>",
-                    "</os>\n  <devices><disk type='file' device='disk'><source file='/x.img'/>"
-                            + "<target dev='vda'/></disk></devices>");
-            LibvirtError unsupported = assertThrows(LibvirtError.class, () -> f.conn.defineXml(withDisk, 0));
+            String withCdrom = Fixture.xml("d", UUID.randomUUID()).replace("</os>",
+                    "</os>\n  <devices><disk type='file' device='cdrom'><source file='/x.iso'/>"
+                            + "<target dev='hdc' bus='ide'/></disk></devices>");
+            LibvirtError unsupported = assertThrows(LibvirtError.class, () -> f.conn.defineXml(withCdrom, 0));
             assertEquals(ErrorCodes.CONFIG_UNSUPPORTED, unsupported.code());
-            assertTrue(unsupported.getMessage().contains("disk"), unsupported.getMessage());
+            assertTrue(unsupported.getMessage().contains("disk device 'cdrom' is not supported"),
+                    unsupported.getMessage());
             assertEquals(0, f.conn.listAllDomains(0).size());
+        }
+    }
+
+    @Test
+    void aVirtioDiskGetsItsPciAddressAtDefineAndKeepsIt() {
+        try (Fixture f = new Fixture(dir)) {
+            String withDisk = Fixture.xml("d", UUID.randomUUID()).replace("</os>",
+                    "</os>\n  <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                            + "<source file='/srv/x.qcow2'/><target dev='vda' bus='virtio'/></disk></devices>");
+            var r = f.conn.defineXml(withDisk, 0);
+            String xml = f.conn.xmlDesc(r, 0);
+            assertTrue(xml.contains("slot=\"0x02\"") || xml.contains("slot='0x02'"), xml);
+            assertEquals(xml, f.conn.xmlDesc(f.conn.defineXml(xml, 0), 0), "redefining keeps the address");
         }
     }
 
