@@ -183,6 +183,32 @@ class DiskMigrationTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aSnapshotGuestIsRefusedWithTheSeedsReason() throws Exception {
+        Path top = overlay();
+        try (Vm src = vm(Accelerator.TCG, top, "-snapshot")) {
+            org.jkvm.migration.MigrationException e = assertThrows(org.jkvm.migration.MigrationException.class,
+                    () -> OutgoingMigration.start(src.migratable(), "tcp:127.0.0.1:1",
+                            MigrationParameters.defaults(), new MigrationListener() { }));
+            assertTrue(e.getMessage().contains("temporary overlays (-snapshot), which the destination cannot see"),
+                    e.getMessage());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDestinationRefusesAnImageAnotherProcessWrites() throws Exception {
+        Path top = overlay();
+        try (BlockImage writer = BlockImages.open(top, OpenOptions.of(ImageFormat.QCOW2));
+                Vm dst = vm(Accelerator.TCG, top, "-incoming", "defer")) {
+            VmStateException e = assertThrows(VmStateException.class, () -> dst.migratable().checkBlockDevicesFree());
+            // The holder is this test's JVM (named "jkvm" only when it runs the engine's main class)
+            assertTrue(e.getMessage().startsWith("-drive d0: " + top + " is held for writing by ")
+                    && e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
+            writer.close();
+            dst.migratable().checkBlockDevicesFree();
+        }
+    }
+
     /** {@code vm} whose restore fails, as a destination that dies once the stream has arrived. */
     private static Migratable failingRestore(Migratable vm) {
         return (Migratable) Proxy.newProxyInstance(Migratable.class.getClassLoader(), new Class<?>[] {Migratable.class},
