@@ -50,9 +50,10 @@ final class LinuxBoot {
         long kernelEnd = kernelEnd(h, kernelSize);
         if (kernelEnd > ramEnd) {
             throw new LoaderException(String.format("%s needs %d MiB of RAM (it runs at 0x%x and needs %d MiB from "
-                    + "there, init_size) but the guest has %d MiB; give it at least %d MiB with -m", what,
-                    mib(kernelEnd), Math.max(h.prefAddress(), X86Layout.IMAGE_GPA), mib(h.initSize()),
-                    mib(memory.totalBytes()), mib(kernelEnd) + 16));
+                    + "there, init_size) but the guest has %d MiB; with 16 MiB more for its first allocations, give "
+                    + "it at least %d MiB with -m", what, mib(kernelEnd),
+                    Math.max(h.prefAddress(), X86Layout.IMAGE_GPA), mib(h.initSize()), mib(memory.totalBytes()),
+                    mib(kernelEnd) + 16));
         }
         byte[] cmdline = Images.cString(req.cmdline());
         if (cmdline.length - 1 > Math.min(h.cmdlineSize(), X86Layout.KERNEL_CMDLINE_MAX)) {

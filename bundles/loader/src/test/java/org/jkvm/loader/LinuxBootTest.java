@@ -105,7 +105,8 @@ class LinuxBootTest {
         byte[] big = TestKernels.bzImage(0x020f, 1, 40 << 20, 0x1000000, new byte[16]);
         e = assertThrows(LoaderException.class, () -> boot(mem, big, List.of(), ""));
         assertEquals("kernel file bzImage needs 56 MiB of RAM (it runs at 0x1000000 and needs 40 MiB from there, "
-                + "init_size) but the guest has 32 MiB; give it at least 72 MiB with -m", e.getMessage());
+                + "init_size) but the guest has 32 MiB; with 16 MiB more for its first allocations, give it at least "
+                + "72 MiB with -m", e.getMessage());
         byte[] ok = TestKernels.bzImage64(new byte[16]);
         e = assertThrows(LoaderException.class,
                 () -> boot(mem, ok, List.of(new Module("initrd.img", new byte[9 << 20])), ""));

@@ -59,7 +59,8 @@ class BootBadInputTest {
         Path k = bzImage(100L << 20);
         assertOneSentence("a big kernel in 64 MiB", EngineProcess.runToEnd(dir, "-m", "64", "-kernel", k.toString()),
                 "kernel file " + k + " needs 116 MiB of RAM (it runs at 0x1000000 and needs 100 MiB from there, "
-                + "init_size) but the guest has 64 MiB; give it at least 132 MiB with -m");
+                + "init_size) but the guest has 64 MiB; with 16 MiB more for its first allocations, give it at least "
+                + "132 MiB with -m");
     }
 
     @Test

@@ -137,9 +137,12 @@ class PlatformMigrationTest {
             long start = Guest64.tsc(a, 0x90, 0);
             migrate(a, b, false);
             assertEquals(VcpuExit.INTERRUPTED, b.run());
-            assertEquals(java.util.List.of(3L, 4L), b.ops.valuesAt(0x95));
+            // A tick owed while the timer thread was late may follow the fourth back to back (reinjection).
+            java.util.List<Long> ticks = b.ops.valuesAt(0x95);
+            assertEquals(java.util.List.of(3L, 4L), ticks.subList(0, 2));
+            long n = ticks.get(ticks.size() - 1);
             long end = Guest64.tsc(b, 0x92, 0);
-            assertTrue(end - start >= PlatformRealModeTest.tscFor(b, 4, 0x10000), "4 ticks of 65536 clocks came "
+            assertTrue(end - start >= PlatformRealModeTest.tscFor(b, n, 0x10000), n + " ticks of 65536 clocks came "
                     + (end - start) + " TSC ticks after the start");
         }
     }

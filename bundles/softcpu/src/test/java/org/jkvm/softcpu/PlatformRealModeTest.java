@@ -54,10 +54,15 @@ class PlatformRealModeTest {
             t.load(0x1000, Asm.assemble(SETUP + waitTicks(10)));
             t.realMode(0x1000);
             assertEquals(VcpuExit.INTERRUPTED, t.run());
-            assertEquals(List.of(10L), t.ops.valuesAt(0x94));
+            // Ticks owed while the timer thread was late come back to back (reinjection), so the guest may count
+            // a few more than it waits for; none comes before its period.
+            List<Long> counted = t.ops.valuesAt(0x94);
+            assertEquals(1, counted.size());
+            long n = counted.get(0);
+            assertTrue(n >= 10, "counted " + n);
             long elapsed = tsc(t, 0x92, 0x93) - tsc(t, 0x90, 0x91);
-            assertTrue(elapsed >= tscFor(t, 10, COUNT) - 1, "10 ticks came after " + elapsed + " TSC ticks, less "
-                    + "than 10 periods (" + tscFor(t, 10, COUNT) + ")");
+            assertTrue(elapsed >= tscFor(t, n, COUNT) - 1, n + " ticks came after " + elapsed + " TSC ticks, less "
+                    + "than " + n + " periods (" + tscFor(t, n, COUNT) + ")");
         }
     }
 }

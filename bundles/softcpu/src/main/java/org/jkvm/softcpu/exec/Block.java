@@ -19,6 +19,8 @@ final class Block {
     /** RIP after the last instruction (where a block without a taken branch continues). */
     final long end;
     boolean valid = true;
+    /** The next block decoded from the same physical address (BlockCache's index), or null. */
+    Block samePhys;
 
     Block(Op[] ops, long rip, long lin, long phys, long page2, int mode) {
         this.ops = ops;

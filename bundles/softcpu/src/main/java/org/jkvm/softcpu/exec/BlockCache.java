@@ -19,13 +19,21 @@ import org.jkvm.softcpu.ops.Op;
  */
 public final class BlockCache implements Mmu.CodeInvalidator {
     static final int MAX_OPS = 64;
-    private static final int JUMP_BITS = 12;
+    /** 64 Ki entries: a booting Linux kernel runs through far more than 4 Ki blocks between its loops. */
+    private static final int JUMP_BITS = 16;
 
     private final Cpu c;
     private final Decoder decoder;
     private final Block[] jump = new Block[1 << JUMP_BITS];
     private final LongMap<CodePage> byPage = new LongMap<>();
+    /**
+     * The blocks by their first byte's guest-physical address, chained through {@link Block#samePhys} (the same
+     * bytes decoded at another linear address or in another mode): a jump-cache miss finds its block without
+     * scanning the page's list, which holds hundreds of blocks on a kernel's text pages.
+     */
+    private final LongMap<Block> byPhys = new LongMap<>();
     private final ArrayList<Op> scratch = new ArrayList<>(MAX_OPS);
+    private final ArrayList<Block> removed = new ArrayList<>();
     /** Called when a page becomes a code page (other vCPUs must drop writable TLB entries to it). */
     public Runnable onNewCodePage = () -> { };
     private long blocksDecoded;
@@ -86,16 +94,62 @@ public final class BlockCache implements Mmu.CodeInvalidator {
     }
 
     private Block find(long lin, long phys) {
-        CodePage cp = byPage.get(phys & ~0xfffL);
-        if (cp != null) {
-            for (Block b : cp.blocks) {
-                if (b.phys == phys && b.lin == lin && b.rip == c.rip && b.mode == c.decodeMode && b.valid
-                        && (b.page2 == -1 || page2Ok(b))) {
-                    return b;
-                }
+        for (Block b = byPhys.get(phys); b != null; b = b.samePhys) {
+            if (b.lin == lin && b.rip == c.rip && b.mode == c.decodeMode && b.valid
+                    && (b.page2 == -1 || page2Ok(b))) {
+                return b;
             }
         }
         return null;
+    }
+
+    /** Indexes a new block by its physical address, dropping invalid blocks from the chain it joins. */
+    private void index(Block b) {
+        Block head = null;
+        Block tail = null;
+        for (Block o = byPhys.get(b.phys); o != null; o = o.samePhys) {
+            if (o.valid) {
+                if (tail == null) {
+                    head = o;
+                } else {
+                    tail.samePhys = o;
+                }
+                tail = o;
+            }
+        }
+        if (tail != null) {
+            tail.samePhys = null;
+        }
+        b.samePhys = head;
+        byPhys.put(b.phys, b);
+    }
+
+    /** Takes {@code b} (invalid now) off its index chain. */
+    private void unlink(Block b) {
+        Block head = byPhys.get(b.phys);
+        if (head == b) {
+            if (b.samePhys == null) {
+                byPhys.remove(b.phys);
+            } else {
+                byPhys.put(b.phys, b.samePhys);
+            }
+            return;
+        }
+        for (Block o = head; o != null; o = o.samePhys) {
+            if (o.samePhys == b) {
+                o.samePhys = b.samePhys;
+                return;
+            }
+        }
+    }
+
+    /** Removes the index entries of the blocks that start on {@code page} (all of them are invalid now). */
+    private void unindex(long page, Iterable<Block> blocks) {
+        for (Block b : blocks) {
+            if ((b.phys & ~0xfffL) == page) {
+                byPhys.remove(b.phys);
+            }
+        }
     }
 
     private Block build(long lin, long phys) {
@@ -130,6 +184,7 @@ public final class BlockCache implements Mmu.CodeInvalidator {
         Block b = new Block(scratch.toArray(new Op[0]), c.rip, lin, phys, page2, c.decodeMode);
         int from = (int) (phys & 0xfff);
         int to = from + (int) (d.pos - c.rip);
+        index(b);
         register(phys & ~0xfffL, b, from, Math.min(to, 4096));
         if (page2 != -1) {
             register(page2, b, 0, Math.max(to - 4096, 1));
@@ -160,6 +215,7 @@ public final class BlockCache implements Mmu.CodeInvalidator {
             for (Block b : cp.blocks) {
                 b.valid = false;
             }
+            unindex(gpaPage, cp.blocks);
         }
     }
 
@@ -172,7 +228,11 @@ public final class BlockCache implements Mmu.CodeInvalidator {
         if (!cp.overlaps(off, n)) {
             return Mmu.CodeInvalidator.STILL_CODE;
         }
-        boolean any = cp.invalidate(off, n);
+        removed.clear();
+        boolean any = cp.invalidate(off, n, removed);
+        for (Block b : removed) {
+            unlink(b);
+        }
         if (cp.blocks.isEmpty()) {
             byPage.remove(gpaPage);
             return any ? Mmu.CodeInvalidator.INVALIDATED : 0;
@@ -194,6 +254,7 @@ public final class BlockCache implements Mmu.CodeInvalidator {
             }
         });
         byPage.clear();
+        byPhys.clear();
         java.util.Arrays.fill(jump, null);
     }
 
@@ -217,8 +278,8 @@ public final class BlockCache implements Mmu.CodeInvalidator {
             return (chunks & mask(off, n)) != 0;
         }
 
-        /** Invalidates the blocks whose bytes overlap [off, off + n); true if any. */
-        boolean invalidate(int off, int n) {
+        /** Invalidates the blocks whose bytes overlap [off, off + n), adding them to {@code out}; true if any. */
+        boolean invalidate(int off, int n, ArrayList<Block> out) {
             boolean any = false;
             long m = 0;
             for (int i = blocks.size() - 1; i >= 0; i--) {
@@ -227,6 +288,7 @@ public final class BlockCache implements Mmu.CodeInvalidator {
                 if (!b.valid || (r[0] < off + n && off < r[1])) {
                     any |= b.valid;
                     b.valid = false;
+                    out.add(b);
                     blocks.remove(i);
                     ranges.remove(i);
                 } else {

@@ -66,6 +66,16 @@ final class IoApic {
         service(pin);
     }
 
+    /** Whether pin {@code pin} is masked. */
+    boolean masked(int pin) {
+        return (redirection[pin] & MASKED) != 0;
+    }
+
+    /** The vector of pin {@code pin}'s redirection entry. */
+    int vector(int pin) {
+        return (int) redirection[pin] & 0xff;
+    }
+
     /** Delivers pin {@code pin} if its line is up, it is unmasked and (level) not awaiting an EOI. */
     private void service(int pin) {
         long e = redirection[pin];

@@ -288,6 +288,8 @@ public final class Lapic implements InterruptController {
         setBit(0x10, v, false);
         if (bit(0x18, v)) {
             chip.eoi(v);
+        } else {
+            chip.edgeEoi(v);
         }
         update();
     }

@@ -46,7 +46,7 @@ public final class SoftIrqChip implements HvIrqChip, AutoCloseable {
         this.pit = new Pit8254(timers, () -> {
             setIrqLocked(0, true);
             setIrqLocked(0, false);
-        });
+        }, () -> (pics.master.imr & 1) != 0 && ioapic.masked(2));
     }
 
     /**
@@ -113,14 +113,25 @@ public final class SoftIrqChip implements HvIrqChip, AutoCloseable {
 
     /** The INTA cycle on the PIC (lock held). */
     int picAcknowledge() {
+        boolean irq0 = pics.master.pendingIrq() == 0;
         int v = pics.acknowledge();
         picChanged();
+        if (irq0) {
+            pit.ack();
+        }
         return v;
     }
 
     /** A local APIC's EOI of a level-triggered vector (lock held). */
     void eoi(int vector) {
         ioapic.eoi(vector);
+    }
+
+    /** A local APIC's EOI of an edge-triggered vector: the PIT's tick on pin 2 is acknowledged (lock held). */
+    void edgeEoi(int vector) {
+        if (!ioapic.masked(2) && ioapic.vector(2) == vector) {
+            pit.ack();
+        }
     }
 
     @Override

@@ -34,11 +34,19 @@ class PitTest {
         return in(0x40 + ch) | in(0x40 + ch) << 8;
     }
 
-    /** IRQ 0 requests seen by the master PIC since the last call (its IRR bit, cleared by an acknowledge). */
+    /**
+     * Whether IRQ 0 was requested since the last call (the master PIC's IRR bit); a request is taken as a guest
+     * takes it, by the INTA cycle and a non-specific EOI.
+     */
     private boolean irq0() {
         PicPair p = chip.pics;
         boolean r = (p.master.irr & 1) != 0;
-        p.master.irr &= ~1;
+        if (r) {
+            synchronized (chip.lock) {
+                chip.picAcknowledge();
+            }
+            out(0x20, 0x20);
+        }
         return r;
     }
 
@@ -59,8 +67,39 @@ class PitTest {
         advance(1);
         assertTrue(irq0());
         advance(2500);
-        assertTrue(irq0(), "late timers fire once, not per missed period");
+        assertTrue(irq0(), "a late timer raises IRQ 0 once");
+        assertTrue(irq0(), "the missed period is owed: raised at the acknowledgement of the first");
+        assertFalse(irq0());
         assertEquals(500, latched(0));
+    }
+
+    @Test
+    void ticksAreReinjectedOnePerAcknowledgementAsKvmDoes() {
+        out(0x43, 0x34);
+        out(0x40, 1000 & 0xff);
+        out(0x40, 1000 >> 8);
+        advance(1000);
+        advance(1000);
+        advance(1000);
+        PicPair p = chip.pics;
+        assertEquals(1, p.master.irr & 1, "one request while the guest has interrupts off");
+        assertEquals(2, chip.pit.pendingTicks, "two more ticks owed");
+        assertTrue(irq0());
+        assertTrue(irq0());
+        assertTrue(irq0(), "each acknowledgement brings the next owed tick");
+        assertFalse(irq0());
+        advance(1000);
+        advance(1000);
+        out(0x43, 0x34);
+        out(0x40, 1000 & 0xff);
+        out(0x40, 1000 >> 8);
+        assertEquals(0, chip.pit.pendingTicks, "reprogramming counter 0 drops the owed ticks");
+        assertTrue(irq0());
+        assertFalse(irq0(), "nothing owed after the reprogramming");
+        out(0x21, 0x01);
+        advance(5000);
+        assertEquals(0, chip.pit.pendingTicks, "IRQ 0 masked on the PIC and the I/O APIC: nothing is owed");
+        assertFalse(chip.pit.awaitingAck);
     }
 
     @Test

@@ -77,6 +77,7 @@ public final class VirtioBlk implements VirtioDevice {
     private final Object ioLock = new Object();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final BlockStats stats = new BlockStats();
+    private ByteBuffer scratch;
     private volatile List<VirtQueue> queues;
     private volatile VirtioContext context;
 
@@ -256,6 +257,18 @@ public final class VirtioBlk implements VirtioDevice {
         }
     }
 
+    /**
+     * The data buffer of a request, {@code length} bytes: page-aligned direct memory (what {@code cache=none}'s
+     * O_DIRECT wants), kept between requests and grown as needed; used under the I/O lock only.
+     */
+    private ByteBuffer scratch(int length) {
+        if (scratch == null || scratch.capacity() < length) {
+            int bytes = (Math.max(length, 1 << 20) + 4095) & ~4095;
+            scratch = ByteBuffer.allocateDirect(bytes + 4096).alignedSlice(4096);
+        }
+        return scratch.clear().limit(length);
+    }
+
     private int transfer(Buffers bufs, long sector, long length, boolean write) {
         long capacitySectors = image.sizeBytes() / SECTOR;
         if (length % SECTOR != 0 || length > MAX_REQUEST_BYTES || sector < 0 || sector > capacitySectors
@@ -264,7 +277,7 @@ public final class VirtioBlk implements VirtioDevice {
                     write ? "write" : "read", length, sector, capacitySectors);
             return S_IOERR;
         }
-        ByteBuffer data = ByteBuffer.allocateDirect((int) length);
+        ByteBuffer data = scratch((int) length);
         try {
             if (write) {
                 bufs.readFrom(16, data);

@@ -120,6 +120,28 @@ class VirtioBlkTest {
     }
 
     @Test
+    void thePciConfigurationAccessCapabilityReachesTheBar() throws Exception {
+        setUp(false);
+        int cap = 0;
+        for (int p = driver.cfg(0x34, 1); p != 0; p = driver.cfg(p + 1, 1)) {
+            if (driver.cfg(p + 3, 1) == 5) {
+                cap = p;
+            }
+        }
+        assertTrue(cap != 0, "a VIRTIO_PCI_CAP_PCI_CFG capability");
+        int address = 0x8000_0000 | SLOT << 11;
+        bus.configWrite(address | (cap + 4), 0, 1, VirtioPciTransport.BAR);
+        bus.configWrite(address | (cap + 8), 0, 4, 0x12); // num_queues
+        bus.configWrite(address | (cap + 12), 0, 4, 2);
+        assertEquals(1, bus.configRead(address | (cap + 16), 0, 4) & 0xffff, "num_queues through the window");
+        bus.configWrite(address | (cap + 8), 0, 4, 0x00); // device_feature_select
+        bus.configWrite(address | (cap + 12), 0, 4, 4);
+        bus.configWrite(address | (cap + 16), 0, 4, 1);
+        assertEquals(1, driver.common(0x00, 4), "a write through the window reaches the common configuration");
+        assertEquals(1, driver.common(0x04, 4), "VERSION_1 is bit 0 of the high half");
+    }
+
+    @Test
     void featureNegotiationRefusesUnofferedBitsAndALegacyDriver() throws Exception {
         setUp(false);
         assertFalse(driver.negotiate(FEATURES | VirtioBlk.F_RO), "RO is not offered for a writable image");
