@@ -187,8 +187,8 @@ public final class X87Trans extends X87Op {
         if (x.neg && x.cls != Num.ZERO) {
             return fp.invalid(Fp.F80);
         }
-        if (y.denormal || x.denormal) {
-            fp.flags |= Fp.DE;
+        if (x.cls != Num.ZERO && (y.denormal || x.denormal)) {
+            fp.flags |= Fp.DE;   // log2 0 is a zero divide (or invalid), which outranks a denormal y as well
         }
         if (x.cls == Num.ZERO) {
             if (y.cls == Num.ZERO) {
