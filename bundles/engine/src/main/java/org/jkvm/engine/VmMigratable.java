@@ -216,4 +216,28 @@ final class VmMigratable implements Migratable {
     public void flushBlockDevices() {
         vm.machine().disks.flush();
     }
+
+    @Override
+    public void inactivateBlockDevices() {
+        runOnDisks(() -> vm.machine().disks.inactivate());
+    }
+
+    @Override
+    public void activateBlockDevices() {
+        runOnDisks(() -> vm.machine().disks.activate());
+    }
+
+    @Override
+    public void checkBlockDevicesFree() {
+        runOnDisks(() -> vm.machine().disks.checkFree());
+    }
+
+    /** Runs a disk step, reporting its sentence as a {@link VmStateException} (what migration expects). */
+    private static void runOnDisks(Runnable step) {
+        try {
+            step.run();
+        } catch (org.jkvm.engine.EngineException e) {
+            throw new VmStateException(e.getMessage(), e);
+        }
+    }
 }

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The destination side ({@code -incoming URI} or {@code migrate_incoming URI}): listens at once, then on its own
  * thread accepts one source, checks the configuration, loads RAM and device state, checks every CRC and the EOF
- * record, restores the state, acknowledges, waits for the source's handover byte and only then resumes the
- * guest, unless the source guest was paused (then it stays paused until {@code cont}).
+ * record, restores the state, checks that no other process holds its images for writing, acknowledges, waits for
+ * the source's handover byte and only then resumes the guest (taking the images' write locks), unless the source
+ * guest was paused (then it stays paused until {@code cont}).
  *
  * <p>The guest never runs here before everything was checked. Any failure leaves it paused, reports
  * {@link MigrationStatus#FAILED} with the reason, and (tcp/unix) sends the reason to the source so the source
@@ -161,6 +162,8 @@ public final class IncomingMigration {
             phases.mark("stream (" + r.rounds() + " rounds)");
             vm.restoreState(r.sections());
             phases.mark("restore state");
+            vm.checkBlockDevicesFree(); // before LOADED: a refusal here still lets the source resume
+            phases.mark("block lock check");
             sourceRunning = r.sourceRunning();
             handover();
             phases.mark("handover");

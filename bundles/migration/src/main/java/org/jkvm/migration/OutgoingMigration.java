@@ -34,15 +34,16 @@ import org.slf4j.LoggerFactory;
  *   <li>Round 0 sends all RAM (a long run of zero pages costs one 17-byte ZERO_RUN record), then each round
  *       sends the pages dirtied during the previous one, under the bandwidth limit. After each dirty-log sync the
  *       {@link ConvergencePolicy} decides to go on (maybe throttling the vCPUs) or to switch over.</li>
- *   <li>Switch-over: pause the guest, flush the block devices, send the last dirty pages, the device state and
- *       EOF with no bandwidth limit.</li>
+ *   <li>Switch-over: pause the guest, flush the block devices, send the last dirty pages and the device state,
+ *       give the block devices' write locks up, send EOF, all with no bandwidth limit.</li>
  *   <li>Wait for the destination's LOADED acknowledgement and answer with the handover byte; the source then
  *       stays paused (postmigrate). Over exec: wait for the command to exit 0.</li>
  * </ol>
  *
- * <p>Any failure or cancel before the acknowledgement stops dirty logging, removes the throttle and resumes the
- * guest if this job paused it. The one exception: once LOADED has arrived the source never resumes, even if the
- * handover fails afterwards, because the destination may already run the guest (two copies must never run).
+ * <p>Any failure or cancel before the acknowledgement stops dirty logging, removes the throttle, takes the block
+ * devices' write locks back and resumes the guest if this job paused it. The one exception: once LOADED has
+ * arrived the source never resumes, even if the handover fails afterwards, because the destination may already run
+ * the guest (two copies must never run).
  * Thread-safe: {@link #stats()}, {@link #cancel()} and {@link #setParameters} may be called from any thread.
  */
 public final class OutgoingMigration {
@@ -291,6 +292,9 @@ public final class OutgoingMigration {
         for (StateSection s : sections) {
             out.device(s);
         }
+        // After the last write (flushed above) and before EOF: the destination checks the locks once it has EOF.
+        vm.inactivateBlockDevices();
+        phases.mark("block release");
         out.eof(running);
         out.flush();
         phases.mark("send state");
@@ -332,6 +336,7 @@ public final class OutgoingMigration {
             try {
                 vm.stopDirtyLog();
                 vm.setThrottle(0);
+                vm.activateBlockDevices(); // the source is the only writer again before its guest runs
                 if (pausedByUs) {
                     vm.resume();
                 }

@@ -41,6 +41,9 @@ final class FakeVm implements Migratable {
     private volatile long workingSetPages;
     private volatile boolean stopped;
     private volatile String blocker;
+    /** The block-device hooks called, in order (flush, inactivate, activate, check), with resume. */
+    private final List<String> blockEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile String lockHolder;
     private Thread dirtier;
     // The guest's position in its working set: written by whoever runs it (the vCPU thread or runFor) under vcpu.
     private long nextPage;
@@ -253,6 +256,36 @@ final class FakeVm implements Migratable {
     @Override
     public void flushBlockDevices() {
         flush.flushAll();
+        blockEvents.add("flush");
+    }
+
+    @Override
+    public void inactivateBlockDevices() {
+        blockEvents.add("inactivate");
+    }
+
+    @Override
+    public void activateBlockDevices() {
+        blockEvents.add("activate");
+    }
+
+    @Override
+    public void checkBlockDevicesFree() {
+        blockEvents.add("check");
+        if (lockHolder != null) {
+            throw new org.jkvm.vmstate.VmStateException("fake-disk0 is held for writing by " + lockHolder);
+        }
+    }
+
+    /** The block hooks and resumes so far, in order. */
+    List<String> blockEvents() {
+        return List.copyOf(blockEvents);
+    }
+
+    /** Makes {@link #checkBlockDevicesFree()} fail as if {@code holder} wrote the image. */
+    FakeVm imageHeldBy(String holder) {
+        lockHolder = holder;
+        return this;
     }
 
     @Override
@@ -264,6 +297,7 @@ final class FakeVm implements Migratable {
 
     @Override
     public void resume() {
+        blockEvents.add("resume");
         running = true;
     }
 

@@ -129,6 +129,24 @@ class MigrationFailureTest {
     }
 
     @Test
+    void anImageHeldOnTheDestinationFailsAfterTheReleaseAndTheSourceTakesItBack() throws Exception {
+        FakeVm src = vm(8 * MIB, "qemu64").fill(256, 3).running();
+        FakeVm dst = vm(8 * MIB, "qemu64").imageHeldBy("QEMU, pid 4242 qemu-system-x86");
+        IncomingMigration in = IncomingMigration.start(dst, "tcp:127.0.0.1:0", MigrationListener.NONE);
+        OutgoingMigration out = OutgoingMigration.start(src, "tcp:127.0.0.1:" + in.port(),
+                MigrationParameters.defaults().withTimeouts(10_000, 10_000), MigrationListener.NONE);
+        MigrationStats stats = out.await(60_000);
+        assertEquals(MigrationStatus.FAILED, stats.status());
+        assertTrue(stats.errorDesc().contains("held for writing by QEMU, pid 4242"), stats.errorDesc());
+        assertEquals(MigrationStatus.FAILED, in.await(10_000));
+        assertEquals(List.of("flush", "inactivate", "activate", "resume"), src.blockEvents(),
+                "the source takes its images back before its guest runs again");
+        assertTrue(src.isRunning());
+        assertEquals(List.of("check"), dst.blockEvents(), "the destination never runs");
+        assertFalse(dst.isRunning());
+    }
+
+    @Test
     void differentConfigurationIsRefusedNamingEachDifference() throws Exception {
         FakeVm src = vm(16 * MIB, "qemu64").running();
         FakeVm dst = vm(8 * MIB, "max");

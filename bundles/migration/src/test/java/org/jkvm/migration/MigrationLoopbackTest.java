@@ -80,8 +80,11 @@ class MigrationLoopbackTest {
     void liveMigrationOverTcp() throws Exception {
         FakeVm src = busySource();
         Await.until("the guest dirties its working set over and over", () -> src.devicePasses() >= 3);
-        MigrationStats s = migrateAndCheck(src, vm(32 * MIB), "tcp:127.0.0.1:0", null);
+        FakeVm dst = vm(32 * MIB);
+        MigrationStats s = migrateAndCheck(src, dst, "tcp:127.0.0.1:0", null);
         assertTrue(s.dirtySyncCount() >= 2, "at least the full pass and the final sync: " + s.toHmpText());
+        assertEquals(List.of("flush", "inactivate"), src.blockEvents(), "the source gives its images up once");
+        assertEquals(List.of("check", "resume"), dst.blockEvents(), "the destination checks before it runs");
     }
 
     @Test

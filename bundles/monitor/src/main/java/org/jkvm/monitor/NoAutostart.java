@@ -88,4 +88,19 @@ final class NoAutostart implements Migratable {
     public void flushBlockDevices() {
         vm.flushBlockDevices();
     }
+
+    @Override
+    public void inactivateBlockDevices() {
+        vm.inactivateBlockDevices();
+    }
+
+    @Override
+    public void activateBlockDevices() {
+        vm.activateBlockDevices();
+    }
+
+    @Override
+    public void checkBlockDevicesFree() {
+        vm.checkBlockDevicesFree();
+    }
 }

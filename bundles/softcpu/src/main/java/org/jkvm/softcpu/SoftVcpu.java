@@ -87,6 +87,11 @@ public final class SoftVcpu implements HvVcpu {
         return runner;
     }
 
+    /** Page-table walks made so far (statistics, for tests of the TLB's shortcuts; vCPU thread or stopped). */
+    long pageWalks() {
+        return c.mmu.walker.walks;
+    }
+
     /** Guest instructions retired so far (for benchmarks). */
     public long instructionsRetired() {
         return c.instret;

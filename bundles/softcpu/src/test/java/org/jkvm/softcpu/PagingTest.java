@@ -83,6 +83,38 @@ class PagingTest {
         assertEquals(error, port(t, 0xe1), "error code");
     }
 
+    /** Page walks made by running {@code body} (its pages' PTEs at 0x76000 + 8k map PA 0x500000 + 4 KiB k). */
+    private static long walks(String body, int pages) {
+        try (TestVm t = vm(body, m -> {
+            for (int k = 0; k < pages; k++) {
+                m.w64(0x76000 + 8L * k, 0x500000 + 0x1000L * k | 3);
+            }
+        })) {
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            assertEquals(1, port(t, 0xee));
+            Mem m = new Mem(t.memory);
+            for (int k = 0; k < pages; k++) {
+                assertEquals(0x60, m.r64(0x76000 + 8L * k) & 0x60, "A and D of page " + k);
+            }
+            return ((SoftVcpu) t.vcpu).pageWalks();
+        }
+    }
+
+    @Test
+    void readModifyWriteFillsTheTlbWithOneWalkPerPage() {
+        // Eight fresh pages (PTE dirty bits clear), one ADD to memory each: the probe fills the entry for writing,
+        // so the read and the store hit it. Measured against the same loop storing with MOV (one walk per page).
+        String loop = " movabs $" + VA4K + ", %%rdi\n mov $8, %%ecx\n1: %s\n add $0x1000, %%rdi\n dec %%ecx\n"
+                + " jnz 1b\n";
+        long rmw = walks(String.format(loop, "addq $5, 8(%rdi)"), 8);
+        long store = walks(String.format(loop, "movq $5, 8(%rdi)"), 8);
+        assertEquals(store, rmw, "an RMW of a fresh page walks once, as a store does");
+        // RMWs of data sharing a page with the running code (a write-code TLB tag) walk no more than stores.
+        String code = " mov $100, %%ecx\n1: %s\n dec %%ecx\n jnz 1b\n jmp 2f\n .balign 64\nd: .quad 0\n2:\n";
+        assertEquals(walks(String.format(code, "movq $5, d(%rip)"), 0),
+                walks(String.format(code, "addq $5, d(%rip)"), 0), "RMW beside code");
+    }
+
     @Test
     void notPresentReadAndWrite() {
         try (TestVm t = vm(" movabs $" + VA4K + " + 0x1008, %rdi\n mov (%rdi), %rax\n", m -> { })) {

@@ -12,11 +12,14 @@ import org.jkvm.memory.GuestMemory;
  *
  * <p>Source side, in order: {@link #configFingerprint()}, {@link #startDirtyLog()}, rounds of
  * {@link #syncDirtyLog} while the guest runs (optionally {@link #setThrottle}), {@link #pause()},
- * {@link #flushBlockDevices()}, a last {@link #syncDirtyLog}, {@link #saveState()}, then {@link #stopDirtyLog()}.
- * On failure before the destination's acknowledgement: {@link #stopDirtyLog()}, {@code setThrottle(0)} and
+ * {@link #flushBlockDevices()}, a last {@link #syncDirtyLog}, {@link #saveState()},
+ * {@link #inactivateBlockDevices()} (after the last write, right before the state's end is handed over), then
+ * {@link #stopDirtyLog()}. On failure or cancel before the destination's acknowledgement: {@link #stopDirtyLog()},
+ * {@code setThrottle(0)}, {@link #activateBlockDevices()} (the source is again the only writer) and
  * {@link #resume()} if the guest was running. Destination side: {@link #configFingerprint()}, writes into
- * {@link #memory()} through region views, {@link #restoreState}, then {@link #resume()} unless the source guest
- * was paused. On the destination, RAM must be zero when the stream starts, except pages written through
+ * {@link #memory()} through region views, {@link #restoreState}, {@link #checkBlockDevicesFree()} before the
+ * acknowledgement, then {@link #resume()} (which takes the images' write locks) unless the source guest was
+ * paused. On the destination, RAM must be zero when the stream starts, except pages written through
  * {@link GuestMemory#write} (marked in their region's VMM dirty bitmap, e.g. by the firmware loader): the loader
  * does not touch a page the stream says is zero unless it was marked or received earlier, so fresh RAM is never
  * faulted in for nothing.
@@ -97,4 +100,33 @@ public interface Migratable extends Pausable {
      *                          resumes)
      */
     void flushBlockDevices();
+
+    /**
+     * Source, after the last write (guest paused, {@link #flushBlockDevices()} done): gives up the images' write
+     * locks so that the destination may take them at the handover (shared storage); requests are refused until
+     * {@link #activateBlockDevices()}. The default: nothing (no block devices).
+     *
+     * @throws VmStateException naming the device that could not be released (the migration then fails)
+     */
+    default void inactivateBlockDevices() {
+    }
+
+    /**
+     * Source, after a failed or cancelled migration: takes the images' write locks back, so the source is again the
+     * only writer before its guest resumes; does nothing on devices that were not given up. The default: nothing.
+     *
+     * @throws VmStateException naming the image and the process that holds it when another process took it
+     */
+    default void activateBlockDevices() {
+    }
+
+    /**
+     * Destination, after the state was loaded and before the acknowledgement: checks that no process holds an image
+     * for writing (the source gave its locks up before the end of the stream), so that the handover cannot fail on a
+     * lock; takes no lock. The default: nothing.
+     *
+     * @throws VmStateException naming the image and the process that holds it for writing
+     */
+    default void checkBlockDevicesFree() {
+    }
 }

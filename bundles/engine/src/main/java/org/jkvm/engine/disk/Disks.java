@@ -22,7 +22,8 @@ import org.jkvm.memory.GuestMemory;
  * <p>Images are opened when the machine is built: read-write with their write lock, read-only with
  * {@code readonly=on}, over a temporary overlay with {@code -snapshot} or {@code snapshot=on}, and without any lock
  * or I/O on a migration destination ({@code inactive}) until {@link #activate()}. Thread-safety: built and closed on
- * the engine's main thread; {@link #flush()}, {@link #activate()} are called with the vCPU paused.
+ * the engine's main thread; {@link #flush()}, {@link #activate()}, {@link #inactivate()} and {@link #checkFree()}
+ * are called with the vCPU paused.
  */
 public final class Disks implements AutoCloseable {
     private final List<BlockImage> images = new ArrayList<>();
@@ -113,18 +114,13 @@ public final class Disks implements AutoCloseable {
     }
 
     /**
-     * Why this machine cannot migrate yet, or null: a temporary overlay lives only on this host (the seed's "do not
-     * use -snapshot"), and the virtio-blk state is not in the migration stream yet.
+     * Why this machine cannot migrate, or null: a temporary overlay lives only on this host (the seed's "do not use
+     * -snapshot"). Other images are on shared storage: their locks move to the destination at the handover.
      */
     public String migrationBlocker() {
         if (anySnapshot) {
             return "the guest writes its disks to temporary overlays (-snapshot), which the destination cannot see; "
                     + "the seed says not to use -snapshot with migration: restart the guest without it";
-        }
-        if (!images.isEmpty()) {
-            return "the guest has virtio disks (" + String.join(", ", names) + "), and jkvm does not yet hand the "
-                    + "images' locks from the source to the destination during a migration; migrate a guest without "
-                    + "-drive";
         }
         return null;
     }
@@ -154,6 +150,50 @@ public final class Disks implements AutoCloseable {
                 throw new EngineException(e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Gives up every image's locks after its last write (a migration source right before the handover): waits for
+     * the requests taken from the queues, flushes, then releases; requests are refused until {@link #activate()}.
+     */
+    public void inactivate() {
+        for (VirtioPciTransport f : functions) {
+            f.device().quiesce();
+        }
+        for (BlockImage i : images) {
+            i.inactivate();
+        }
+    }
+
+    /**
+     * Checks, taking no lock, that no process holds one of the inactive writable images for writing (a migration
+     * destination before it acknowledges: the source has given its locks up by then).
+     *
+     * @throws EngineException naming the image and its holder
+     */
+    public void checkFree() {
+        for (int n = 0; n < images.size(); n++) {
+            BlockImage i = images.get(n);
+            if (i.active() || i.readOnly()) {
+                continue;
+            }
+            java.util.Optional<String> holder;
+            try {
+                holder = BlockImages.writeLockHolder(i.path());
+            } catch (BlockException e) {
+                throw new EngineException("-drive " + id(n) + ": " + e.getMessage(), e);
+            }
+            if (holder.isPresent()) {
+                throw new EngineException("-drive " + id(n) + ": " + i.path() + " is held for writing by "
+                        + holder.get() + ", not by this migration's source, which gave it up; stop that process or "
+                        + "start the destination on the image the source uses");
+            }
+        }
+    }
+
+    private String id(int n) {
+        String name = names.get(n);
+        return name.substring(0, name.indexOf('@'));
     }
 
     /** Resets every virtio-blk function (a machine reset): running requests finish first; images stay open. */

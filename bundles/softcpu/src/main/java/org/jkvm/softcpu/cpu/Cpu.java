@@ -260,7 +260,8 @@ public final class Cpu extends FlagState {
     public void probeWrite(long lin, int s) {
         long vpn = lin >>> 12;
         int i = (int) vpn & TLB_MASK;
-        if (tlbWrite[i] != vpn || (lin & 0xfff) > 4096 - (1 << s)) {
+        // A write-code tag is a write permission too (the store itself goes through the MMU's code check).
+        if ((tlbWrite[i] != vpn && tlbWriteCode[i] != vpn) || (lin & 0xfff) > 4096 - (1 << s)) {
             mmu.probeWriteSlow(lin, s);
         }
     }

@@ -325,10 +325,22 @@ public final class Mmu {
      */
     public void probeWriteSlow(long lin, int s) {
         int n = 1 << s;
-        walker.translate(lin, WRITE, c.cpl == 3);
         if ((lin & 0xfff) > 4096 - n) {
+            walker.translate(lin, WRITE, c.cpl == 3);
             walker.translate((lin | 0xfff) + 1, WRITE, c.cpl == 3);
+            return;
         }
+        long vpn = lin >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        if (c.tlbRead[i] == vpn && (c.tlbFlags[i] & WRITABLE_DIRTY) != 0) {
+            return;     // cached as writable with the dirty bit set: the store cannot fault (writeSlow re-arms)
+        }
+        // Fill the entry for the write now: one walk (setting A and D) instead of three (this probe, the read's
+        // fill, the store's fill). The store follows in this instruction, so marking the page dirty and dropping
+        // the code it overwrites here is what the store would do.
+        writeSize = n;
+        hostFor(lin, WRITE);
+        writeSize = 1;
     }
 
     // ---- instruction fetch -----------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ public final class PageWalker {
     public boolean lastGlobal;
     /** 0 = 4 KiB, 1 = 2 MiB, 2 = 4 MiB, 3 = 1 GiB. */
     public int lastSizeClass;
+    /** Page walks (translations) made so far: statistics, read by tests of the TLB's shortcuts. */
+    public long walks;
 
     private final long[] entryGpa = new long[4];
     private final long[] entryVal = new long[4];
@@ -49,6 +51,7 @@ public final class PageWalker {
      * @throws org.jkvm.softcpu.cpu.GuestFault #PF (CR2 in its address) or #GP for a non-canonical address
      */
     public long translate(long lin, int access, boolean user) {
+        walks++;
         switch (c.pagingMode) {
             case 0:
                 lastWritable = true;

@@ -199,7 +199,9 @@ public final class X87Func extends X87Op {
             sigSe = (x.neg ? 0x8000 : 0) | 0x3fff;
         }
         if ((fp.flags & fp.unmasked) != 0) {
+            // Unmasked: nothing is written and C1 is cleared, as for any arithmetic (see deliver).
             f.raise(fp.flags);
+            f.fsw &= ~Fpu.C1;
             return;
         }
         f.set(0, expSe, exp);

@@ -50,7 +50,14 @@ public final class X87Move {
                 case I16: m = FpConv.fromInt(fp, (short) readMem(c, 2), Fp.F80, 64); break;
                 case I32: m = FpConv.fromInt(fp, (int) readMem(c, 4), Fp.F80, 64); break;
                 case I64: m = FpConv.fromInt(fp, readMem(c, 8), Fp.F80, 64); break;
-                case BCD: m = FpConv.fromInt(fp, bcd(c), Fp.F80, 64); break;
+                case BCD: {
+                    long v = bcd(c);
+                    m = FpConv.fromInt(fp, v == Long.MIN_VALUE ? 0 : v, Fp.F80, 64);
+                    if (v == Long.MIN_VALUE) {
+                        fp.outSe = 0x8000;   // a negative BCD zero loads as -0
+                    }
+                    break;
+                }
                 default:
                     if (f.empty(sti)) {
                         // An empty source is a stack underflow (C1 = 0) even when the stack is also full.
@@ -76,7 +83,10 @@ public final class X87Move {
             return fp.pack(n, Fp.F80, 64);
         }
 
-        /** The 18 packed BCD digits and the sign byte as a signed integer (invalid digits weigh as read). */
+        /**
+         * The 18 packed BCD digits and the sign byte as a signed integer (invalid digits weigh as read); a negative
+         * zero is {@code Long.MIN_VALUE} (no BCD value comes near it).
+         */
         private long bcd(Cpu c) {
             long l = lin(c, 10, false);
             long lo = c.read(l, 3);
@@ -86,7 +96,8 @@ public final class X87Move {
                 int b = i == 8 ? hi & 0xff : (int) (lo >>> (8 * i)) & 0xff;
                 v = v * 100 + (b >> 4) * 10 + (b & 15);
             }
-            return (hi & 0x8000) != 0 ? -v : v;
+            boolean negative = (hi & 0x8000) != 0;
+            return negative && v == 0 ? Long.MIN_VALUE : negative ? -v : v;
         }
     }
 

@@ -68,11 +68,11 @@ public final class X87Trans extends X87Op {
             return;
         }
         if (pushes() && !f.empty(7)) {
-            // Stack overflow comes before the range check; C2 is cleared, and C1 comes out 1 when the overflow is
-            // masked and 0 when it is not (as this host shows).
+            // Stack overflow comes before the range check; C2 is cleared and C1 = 1, masked or not (as FXTRACT;
+            // the oracle's host agrees when C1 is compared: -Doracle.exactTranscendentals=true).
             X87Func.overflowBoth(f);
             f.fsw &= ~Fpu.C2;
-            f.fsw = (f.fcw & Fp.IE) != 0 ? f.fsw | Fpu.C1 : f.fsw & ~Fpu.C1;
+            f.fsw |= Fpu.C1;
             return;
         }
         if (!Transcend.inRange(x)) {
@@ -114,7 +114,7 @@ public final class X87Trans extends X87Op {
             if (kind == FSINCOS) {
                 second = Transcend.trig(fp, x, 1);
                 secondSe = fp.outSe;
-                fp.up = fp.up || up;
+                fp.up = up;   // C1 says how sin (ST(1)) was rounded, as on the host
             }
         }
         if ((fp.flags & fp.unmasked & (Fp.IE | Fp.DE)) != 0) {
@@ -187,8 +187,8 @@ public final class X87Trans extends X87Op {
         if (x.neg && x.cls != Num.ZERO) {
             return fp.invalid(Fp.F80);
         }
-        if (y.denormal || x.denormal) {
-            fp.flags |= Fp.DE;
+        if (x.cls != Num.ZERO && (y.denormal || x.denormal)) {
+            fp.flags |= Fp.DE;   // log2 0 is a zero divide (or invalid), which outranks a denormal y as well
         }
         if (x.cls == Num.ZERO) {
             if (y.cls == Num.ZERO) {
