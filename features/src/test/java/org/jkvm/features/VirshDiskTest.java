@@ -1,0 +1,61 @@
+package org.jkvm.features;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.jkvm.testkit.RepoPaths;
+import org.jkvm.testkit.Require;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14 item 6 with the real virsh and the real engine on its software CPU: a {@code type='qemu'} domain with a
+ * qcow2 disk that {@code qemu-img create} made is defined (the disk gets PCI slot 0x02, as libvirt gives it), starts,
+ * and {@code virsh domblklist} lists it from the domain XML.
+ */
+class VirshDiskTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aQemuDomainWithAQcow2DiskStartsAndDomblklistShowsIt() throws Exception {
+        Require.command("virsh");
+        Path qemuImg = Require.command("qemu-img");
+        String engine = Require.path(RepoPaths.of("bin", "jkvm-engine"), "the engine launcher is part of the"
+                + " repository").toString();
+        Backend.requireSoftCpu("");
+        Path image = dir.resolve("images/disk0.qcow2");
+        Files.createDirectories(image.getParent());
+        Process p = new ProcessBuilder(qemuImg.toString(), "create", "-q", "-f", "qcow2", image.toString(), "64M")
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, new String(p.getInputStream()
+                .readAllBytes()));
+        String disk = "    <disk type='file' device='disk'>\n"
+                + "      <driver name='qemu' type='qcow2' cache='writeback'/>\n"
+                + "      <source file='" + image + "'/>\n      <target dev='vda' bus='virtio'/>\n"
+                + "      <serial>jkvm-disk0</serial>\n    </disk>\n  </devices>";
+        String xml = Guest.xml("qemu", "diskguest", "workload=idle hb_ms=200").replace("  </devices>", disk);
+        try (Daemon d = new Daemon(dir.resolve("h"), engine, 49496, Map.of("jkvm.kvm.device",
+                dir.resolve("nonexistent").toString()))) {
+            String uri = d.unixUri();
+            Path file = Files.writeString(dir.resolve("diskguest.xml"), xml);
+            Virsh.run(uri, "define", file.toString()).ok();
+            String defined = Virsh.run(uri, "dumpxml", "diskguest").ok();
+            assertTrue(defined.replace('"', '\'').contains("<address type='pci' domain='0x0000' bus='0x00' slot='0x02'"
+                    + " function='0x0'/>"), defined);
+            assertEquals("Domain 'diskguest' started", Virsh.run(uri, "start", "diskguest").ok());
+            Path serial = d.state.resolve("log/diskguest.serial");
+            Guest.awaitHeartbeats(serial, -1, java.time.Duration.ofSeconds(120));
+            List<List<String>> rows = Virsh.run(uri, "domblklist", "diskguest").ok().lines().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("---")).map(l -> List.of(l.split("\\s+"))).toList();
+            assertEquals(List.of(List.of("Target", "Source"), List.of("vda", image.toString())), rows);
+            Virsh.run(uri, "destroy", "diskguest").ok();
+        }
+    }
+}
