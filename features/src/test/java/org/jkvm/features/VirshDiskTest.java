@@ -17,14 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 14 item 6 with the real virsh and the real engine on its software CPU: a {@code type='qemu'} domain with a
  * qcow2 disk that {@code qemu-img create} made is defined (the disk gets PCI slot 0x02, as libvirt gives it), starts,
- * and {@code virsh domblklist} lists it from the domain XML.
+ * {@code virsh domblklist} lists it from the
+ * domain XML and {@code virsh domblkinfo} gives its capacity (the qcow2 virtual size) and file size.
  */
 class VirshDiskTest {
     @TempDir
     Path dir;
 
     @Test
-    void aQemuDomainWithAQcow2DiskStartsAndDomblklistShowsIt() throws Exception {
+    void aQemuDomainWithAQcow2DiskStartsAndDomblklistAndDomblkinfoShowIt() throws Exception {
         Require.command("virsh");
         Path qemuImg = Require.command("qemu-img");
         String engine = Require.path(RepoPaths.of("bin", "jkvm-engine"), "the engine launcher is part of the"
@@ -55,6 +56,13 @@ class VirshDiskTest {
             List<List<String>> rows = Virsh.run(uri, "domblklist", "diskguest").ok().lines().map(String::strip)
                     .filter(l -> !l.isEmpty() && !l.startsWith("---")).map(l -> List.of(l.split("\\s+"))).toList();
             assertEquals(List.of(List.of("Target", "Source"), List.of("vda", image.toString())), rows);
+            long physical = Files.size(image);
+            List<List<String>> info = Virsh.run(uri, "domblkinfo", "diskguest", "vda").ok().lines()
+                    .map(String::strip).filter(l -> !l.isEmpty()).map(l -> List.of(l.split(":\\s*"))).toList();
+            assertEquals(List.of(List.of("Capacity", Long.toString(64L << 20)), List.of("Allocation",
+                    Long.toString(physical)), List.of("Physical", Long.toString(physical))), info);
+            assertEquals(info, Virsh.run(uri, "domblkinfo", "diskguest", image.toString()).ok().lines()
+                    .map(String::strip).filter(l -> !l.isEmpty()).map(l -> List.of(l.split(":\\s*"))).toList());
             Virsh.run(uri, "destroy", "diskguest").ok();
         }
     }

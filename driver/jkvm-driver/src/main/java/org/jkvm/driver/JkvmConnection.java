@@ -7,6 +7,7 @@ import java.util.UUID;
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.engine.EnginePaths;
 import org.jkvm.driver.qmp.MigrationParameters;
+import org.jkvm.remote.BlockInfo;
 import org.jkvm.remote.DomainInfo;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
@@ -190,6 +191,14 @@ final class JkvmConnection implements DriverConnection {
     @Override
     public DomainState state(DomainRef dom, int flags) {
         return m.get(dom).state();
+    }
+
+    @Override
+    public BlockInfo blockInfo(DomainRef dom, String path, int flags) {
+        if (flags != 0) {
+            throw LibvirtError.unsupportedFlags(flags, "virDomainGetBlockInfo");
+        }
+        return BlockInfos.of(xmlDesc(dom, 0), path);
     }
 
     @Override

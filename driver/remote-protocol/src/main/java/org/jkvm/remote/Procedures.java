@@ -46,6 +46,7 @@ public final class Procedures {
     public static final int DOMAIN_MIGRATE_SET_MAX_DOWNTIME = 166;
     public static final int DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183;
     public static final int DOMAIN_SNAPSHOT_NUM = 187;
+    public static final int DOMAIN_GET_BLOCK_INFO = 194;
     public static final int DOMAIN_CREATE_WITH_FLAGS = 196;
     public static final int DOMAIN_OPEN_CONSOLE = 201;
     public static final int DOMAIN_MIGRATE_SET_MAX_SPEED = 207;

@@ -3,6 +3,7 @@ package org.jkvm.remote.spi;
 import java.util.List;
 import java.util.UUID;
 
+import org.jkvm.remote.BlockInfo;
 import org.jkvm.remote.DomainInfo;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
@@ -198,6 +199,11 @@ public interface DriverConnection extends AutoCloseable {
     /** DOMAIN_RESTORE (54) and RESTORE_FLAGS (233). */
     default void restore(String path, String dxml, int flags) {
         throw LibvirtError.noSupport("virDomainRestore");
+    }
+
+    /** DOMAIN_GET_BLOCK_INFO (194): the sizes of the disk named by target ({@code vda}) or source path. */
+    default BlockInfo blockInfo(DomainRef dom, String path, int flags) {
+        throw LibvirtError.noSupport("virDomainGetBlockInfo");
     }
 
     // ----- jobs and migration tuning -----

@@ -14,6 +14,7 @@ import static org.jkvm.rpc.internal.ProcedureTable.put;
 
 import java.util.List;
 
+import org.jkvm.remote.BlockInfo;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.JobStats;
@@ -152,6 +153,13 @@ final class DomainProcedures {
         });
         put(t, Procedures.DOMAIN_HAS_MANAGED_SAVE_IMAGE, "virDomainHasManagedSaveImage", false,
                 domFlagsTo(DriverConnection::hasManagedSaveImage, BOOL));
+        put(t, Procedures.DOMAIN_GET_BLOCK_INFO, "virDomainGetBlockInfo", false, (c, a, r) -> {
+            DomainRef d = RemoteCodec.readDomain(a);
+            String path = RemoteCodec.readString(a, "path");
+            // remote_domain_get_block_info_ret: allocation, capacity, physical (unsigned hypers).
+            BlockInfo b = c.blockInfo(d, path, a.readInt("flags"));
+            r.writeHyper(b.allocation()).writeHyper(b.capacity()).writeHyper(b.physical());
+        });
         put(t, Procedures.DOMAIN_SNAPSHOT_NUM, "virDomainSnapshotNum", false,
                 domFlagsTo(DriverConnection::snapshotCount, INT));
     }
