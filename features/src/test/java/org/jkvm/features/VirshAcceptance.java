@@ -150,7 +150,7 @@ abstract class VirshAcceptance {
         assertTrue(malformed.err().contains("error: XML error:"), malformed.err());
         Path disk = dir.resolve("disk.xml");
         Files.writeString(disk, Guest.xml("withdisk", cmdline()).replace("</devices>",
-                "<disk type='file' device='disk'><source file='/tmp/x.img'/><target dev='vda' bus='virtio'/></disk>"
+                "<disk type='file' device='cdrom'><source file='/tmp/x.iso'/><target dev='hdc' bus='ide'/></disk>"
                         + "\n  </devices>"));
         Virsh.Result unsupported = Virsh.run(uri, "define", disk.toString());
         assertTrue(unsupported.err().contains("error: unsupported configuration:")
