@@ -97,7 +97,7 @@ class PlatformInterruptTest {
             vm.cont();
             assertEquals("ready\n", readUntil(client, got, "ready\n"), "the guest is set up");
             client.write(ByteBuffer.wrap("abc".getBytes(StandardCharsets.US_ASCII)));
-            VmExit exit = vm.awaitExit();
+            VmExit exit = exitOf(vm, "the guest echoes the typed bytes and ends");
             assertEquals(DONE, exit.status(), exit.reason() + "\n" + exit.registerDump());
             assertEquals("ready\nabcdone\n", readUntil(client, got, "done\n"),
                     "each typed byte was an interrupt, echoed by the guest");
@@ -132,10 +132,23 @@ class PlatformInterruptTest {
             dest.migratable().restoreState(state);
             dest.resumeVcpu();
             client.write(ByteBuffer.wrap("xyz".getBytes(StandardCharsets.US_ASCII)));
-            VmExit exit = dest.awaitExit();
+            VmExit exit = exitOf(dest, "the moved guest takes the typed bytes and its timers tick on");
             assertEquals(DONE, exit.status(), exit.reason() + "\n" + exit.registerDump());
             String out = readUntil(client, new ByteArrayOutputStream(), "done\n");
             assertTrue(out.endsWith("xyzdone\n"), "the PIT and RTC went on ticking and COM1 on taking input: " + out);
+        }
+    }
+
+    /**
+     * The guest's exit, waited for at most 2 minutes: a guest left halted with no interrupt coming (a lost timer
+     * tick or UART interrupt) must fail the test rather than hang the build.
+     */
+    private static VmExit exitOf(Vm vm, String what) throws Exception {
+        try {
+            return vm.exitFuture().get(2, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(what + ": the guest did not end within 2 minutes (halted with no interrupt "
+                    + "delivered?)", e);
         }
     }
 }

@@ -178,5 +178,14 @@ final class IoApic {
         edgeDelivered = 0;
         long[] r = s.redirection();
         System.arraycopy(r, 0, redirection, 0, PINS);
+        // A pin asserted and not delivered at the save is delivered now (as KVM re-injects its IOAPIC's IRR on a
+        // restore): left pending, its line would stay high, so the device's next assertion would be no edge and
+        // the pin would be lost for good (a PIT waiting for the acknowledgement of that tick, a UART whose line
+        // never falls). The local APICs are restored before the I/O APIC (section order lapic, pic, ioapic).
+        for (int pin = 0; pin < PINS; pin++) {
+            if ((lines & (1 << pin)) != 0) {
+                service(pin);
+            }
+        }
     }
 }
