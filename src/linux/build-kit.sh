@@ -124,11 +124,11 @@ ln -s busybox "$root/bin/sh"
 cp "$WORK/verify/jkvm-verify" "$root/bin/jkvm-verify"
 cp "$SRC/init" "$root/init"
 chmod 0755 "$root/init" "$root/bin/busybox" "$root/bin/jkvm-verify"
-# The power button's input path, and virtio-blk over PCI (virtio_pci, the ring and their helpers): /init loads them
+# The power button's input path, virtio-blk and virtio-net (with its failover helpers) over PCI (virtio_pci, the ring and their helpers): /init loads them
 # in dependency order.
 for m in drivers/input/evdev.ko drivers/acpi/button.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko \
     drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci.ko \
-    drivers/block/virtio_blk.ko; do
+    drivers/block/virtio_blk.ko net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko; do
     cp "$kdir/lib/modules/$kver/kernel/$m" "$root/lib/modules/"
 done
 # busybox acpid runs CONFDIR/PWRF/00000080 when the ACPI power button is pressed (virsh shutdown).

@@ -23,6 +23,7 @@ final class Monitors {
         Qmp qmp = new Qmp(engine, hmp);
         MigrationCommands migration = new MigrationCommands(engine, warmUp);
         migration.register(qmp, hmp);
+        NetCommands.register(engine.net(), qmp, hmp);
         opened.add(migration::closeAll);
         String incoming = config.incoming();
         if (incoming != null && !incoming.equals("defer")) {

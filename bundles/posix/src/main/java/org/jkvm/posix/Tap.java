@@ -73,14 +73,17 @@ public final class Tap implements AutoCloseable {
     private static native int socket(int domain, int type, int protocol);
 
     /**
-     * Opens tap {@code ifname}, creating it when no interface has that name.
+     * Opens tap {@code ifname}, creating it when no interface has that name; an empty name lets the kernel name a
+     * new tap ({@code tap0}, {@code tap1}, ...).
      *
      * @throws PosixException with one sentence: the name is not a tap, another process holds it, or the kernel
      *                        refused (no {@code /dev/net/tun}, no CAP_NET_ADMIN)
      */
     public static Tap open(String ifname) {
-        checkName(ifname);
-        boolean exists = exists(ifname);
+        if (!ifname.isEmpty()) {
+            checkName(ifname);
+        }
+        boolean exists = !ifname.isEmpty() && exists(ifname);
         if (exists && !Files.exists(Path.of("/sys/class/net", ifname, "tun_flags"))) {
             throw new PosixException("interface " + ifname + " exists and is not a tap; give the name of a tap (ip "
                     + "tuntap add " + ifname + " mode tap) or of no interface, for the engine to create one");
@@ -112,7 +115,11 @@ public final class Tap implements AutoCloseable {
             close(fd);
             throw new PosixException("cannot create an eventfd for tap " + ifname + ": " + Posix.strerror(e));
         }
-        return new Tap(ifname, !exists, fd, wake);
+        int end = 0;
+        while (end < 16 && ifr[end] != 0) {
+            end++;
+        }
+        return new Tap(new String(ifr, 0, end, StandardCharsets.US_ASCII), !exists, fd, wake);
     }
 
     /** Whether a network interface named {@code ifname} exists in this network namespace. */
@@ -216,6 +223,22 @@ public final class Tap implements AutoCloseable {
      * @throws PosixException when the bridge does not exist or is not a bridge, or the kernel refuses
      */
     public static void enslave(String ifname, String bridge) {
+        checkBridge(bridge);
+        withSocket(ifname, s -> {
+            byte[] idx = ifreq(ifname);
+            check(ioctl(s, SIOCGIFINDEX, idx), "find the index of " + ifname);
+            byte[] ifr = ifreq(bridge);
+            System.arraycopy(idx, 16, ifr, 16, 4);
+            check(ioctl(s, SIOCBRADDIF, ifr), "add " + ifname + " to bridge " + bridge);
+        });
+    }
+
+    /**
+     * Checks that {@code bridge} names an existing Linux bridge.
+     *
+     * @throws PosixException saying it does not exist or is not a bridge
+     */
+    public static void checkBridge(String bridge) {
         checkName(bridge);
         if (!exists(bridge)) {
             throw new PosixException("bridge " + bridge + " does not exist; create it (ip link add " + bridge
@@ -225,13 +248,6 @@ public final class Tap implements AutoCloseable {
             throw new PosixException("interface " + bridge + " is not a bridge; name a Linux bridge (ip link add "
                     + "NAME type bridge)");
         }
-        withSocket(ifname, s -> {
-            byte[] idx = ifreq(ifname);
-            check(ioctl(s, SIOCGIFINDEX, idx), "find the index of " + ifname);
-            byte[] ifr = ifreq(bridge);
-            System.arraycopy(idx, 16, ifr, 16, 4);
-            check(ioctl(s, SIOCBRADDIF, ifr), "add " + ifname + " to bridge " + bridge);
-        });
     }
 
     private interface SocketOp {

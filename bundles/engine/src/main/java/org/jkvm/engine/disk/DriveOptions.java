@@ -85,7 +85,7 @@ public record DriveOptions(String id, Path file, ImageFormat format, String ifac
      * Splits QEMU's {@code key=value,key=value} (a doubled comma is a comma in a value); an unknown key is an error.
      * A leading part without {@code =} is returned under the key {@code ""} (a device's driver name).
      */
-    static Map<String, String> keyValues(String option, String value, Set<String> keys) {
+    public static Map<String, String> keyValues(String option, String value, Set<String> keys) {
         List<String> parts = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         for (int i = 0; i < value.length(); i++) {

@@ -90,7 +90,7 @@ public final class VirtioNet implements VirtioDevice {
     private final AtomicBoolean rxScheduled = new AtomicBoolean();
     private final AtomicInteger netStatus = new AtomicInteger(S_LINK_UP);
     private final ByteBuffer rxScratch = ByteBuffer.allocate(HEADER_BYTES + MAX_FRAME).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer txScratch = ByteBuffer.allocate(HEADER_BYTES + MAX_FRAME);
+    private final ByteBuffer txScratch = ByteBuffer.allocateDirect(HEADER_BYTES + MAX_FRAME); // a tap writes it
     private volatile List<VirtQueue> queues;
     private volatile VirtioContext context;
     private volatile long features;
