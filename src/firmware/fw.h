@@ -41,6 +41,8 @@ struct config {
     u64 hb_ms;      /* heartbeat period in guest ms */
     u64 exit_after; /* heartbeats before the debug exit, 0 = never */
     enum inject inject; /* self-test: one deliberate error after the first heartbeat */
+    u32 ip;         /* ip=A.B.C.D/PREFIX: our IPv4 address (host order), 0 = no network */
+    u32 ip_prefix;  /* its prefix length, 1 .. 32 */
 };
 
 /* One run of usable RAM at or above AREA_START, page aligned. */
