@@ -63,7 +63,27 @@ class VirshDiskTest {
                     Long.toString(physical)), List.of("Physical", Long.toString(physical))), info);
             assertEquals(info, Virsh.run(uri, "domblkinfo", "diskguest", image.toString()).ok().lines()
                     .map(String::strip).filter(l -> !l.isEmpty()).map(l -> List.of(l.split(":\\s*"))).toList());
+            Map<String, Long> stats = domblkstat(uri, "diskguest", "vda");
+            assertEquals(List.of("rd_req", "rd_bytes", "wr_req", "wr_bytes", "flush_operations", "rd_total_times",
+                    "wr_total_times", "flush_total_times"), List.copyOf(stats.keySet()));
+            String human = Virsh.run(uri, "domblkstat", "diskguest", "vda", "--human").ok();
+            assertTrue(human.contains("number of write operations:"), human);
+            Virsh.Result bad = Virsh.run(uri, "domblkstat", "diskguest", "vdz");
+            assertTrue(bad.code() != 0 && bad.err().contains("invalid path: vdz"), bad.toString());
             Virsh.run(uri, "destroy", "diskguest").ok();
         }
+    }
+
+    /** {@code virsh domblkstat DOM DISK}: its {@code DISK NAME VALUE} lines, in order. */
+    static Map<String, Long> domblkstat(String uri, String domain, String disk) {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (String line : Virsh.run(uri, "domblkstat", domain, disk).ok().lines().map(String::strip)
+                .filter(l -> !l.isEmpty()).toList()) {
+            String[] w = line.split("\\s+");
+            assertEquals(3, w.length, line);
+            assertEquals(disk, w[0], line);
+            m.put(w[1], Long.parseLong(w[2]));
+        }
+        return m;
     }
 }

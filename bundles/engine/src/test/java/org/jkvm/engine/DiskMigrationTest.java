@@ -18,6 +18,7 @@ import org.jkvm.block.BlockImage;
 import org.jkvm.block.BlockImages;
 import org.jkvm.block.ImageFormat;
 import org.jkvm.block.OpenOptions;
+import org.jkvm.devices.virtio.blk.BlockStats;
 import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.loader.TinyElf;
 import org.jkvm.migration.IncomingMigration;
@@ -133,6 +134,11 @@ class DiskMigrationTest {
         try (Vm src = vm(accel, top); Vm dst = vm(accel, top, "-incoming", "defer")) {
             src.cont();
             awaitWrites(src, 2 * SECTORS, "the source guest writes every sector twice");
+            BlockStats.Snapshot before = src.blockStats().get(0).stats();
+            assertTrue(before.operations(BlockStats.Kind.WRITE) >= 2 * SECTORS, before.toString());
+            assertEquals(512 * before.operations(BlockStats.Kind.WRITE), before.bytes(BlockStats.Kind.WRITE));
+            assertTrue(before.operations(BlockStats.Kind.READ) >= 2 * SECTORS - 1, "each write follows a read");
+            assertEquals("d0", src.blockStats().get(0).device());
             IncomingMigration in = IncomingMigration.start(dst.migratable(), "tcp:127.0.0.1:0",
                     new MigrationListener() { });
             OutgoingMigration out = OutgoingMigration.start(src.migratable(), "tcp:127.0.0.1:" + in.port(),
@@ -143,6 +149,8 @@ class DiskMigrationTest {
             long[] sourceTable = table(src);
             // Past two more rounds: every sector the source stamped was read back and checked on the destination.
             awaitWrites(dst, handedOver + 2 * SECTORS, "the destination guest checks and rewrites every sector");
+            assertTrue(dst.blockStats().get(0).stats().operations(BlockStats.Kind.WRITE) >= 2 * SECTORS,
+                    "the destination's counters count its own requests");
             String refusal = thirdWriterRefusal(top);
             assertTrue(refusal.contains("locked for writing") && refusal.contains("pid "
                     + ProcessHandle.current().pid()), refusal);
