@@ -42,7 +42,8 @@ class VirshDiskTest {
                 + "      <driver name='qemu' type='qcow2' cache='writeback'/>\n"
                 + "      <source file='" + image + "'/>\n      <target dev='vda' bus='virtio'/>\n"
                 + "      <serial>jkvm-disk0</serial>\n    </disk>\n  </devices>";
-        String xml = Guest.xml("qemu", "diskguest", "workload=idle hb_ms=200").replace("  </devices>", disk);
+        String xml = Guest.xml("qemu", "diskguest", "workload=disk mib=2 rate=100 hb_ms=200")
+                .replace("  </devices>", disk);
         try (Daemon d = new Daemon(dir.resolve("h"), engine, 49496, Map.of("jkvm.kvm.device",
                 dir.resolve("nonexistent").toString()))) {
             String uri = d.unixUri();
@@ -74,6 +75,19 @@ class VirshDiskTest {
             Map<String, Long> stats = domblkstat(uri, "diskguest", "vda");
             assertEquals(List.of("rd_req", "rd_bytes", "wr_req", "wr_bytes", "flush_operations", "rd_total_times",
                     "wr_total_times", "flush_total_times"), List.copyOf(stats.keySet()));
+            // The guest writes and checks its disk: the counters rise between two reads.
+            long seq = Guest.lastSeq(serial);
+            Guest.awaitHeartbeats(serial, seq + 1, java.time.Duration.ofSeconds(120));
+            Map<String, Long> later = domblkstat(uri, "diskguest", "vda");
+            assertTrue(later.get("wr_req") > stats.get("wr_req") && later.get("rd_req") > stats.get("rd_req"),
+                    stats + " then " + later);
+            assertTrue(later.get("flush_operations") > 0 && later.get("wr_total_times") > 0, later.toString());
+            assertEquals(0, later.get("wr_bytes") % 512, later.toString());
+            assertTrue(later.get("wr_bytes") >= 512 * later.get("wr_req"), later.toString());
+            String hb = Files.readAllLines(serial, java.nio.charset.StandardCharsets.ISO_8859_1).stream()
+                    .filter(l -> l.startsWith("hb seq=") && l.contains("disk_writes=")).reduce((a, b) -> b)
+                    .orElseThrow();
+            assertTrue(hb.contains(" errors=0") && hb.contains(" disk_bad=0"), hb);
             String human = Virsh.run(uri, "domblkstat", "diskguest", "vda", "--human").ok();
             assertTrue(human.contains("number of write operations:"), human);
             Virsh.Result bad = Virsh.run(uri, "domblkstat", "diskguest", "vdz");
