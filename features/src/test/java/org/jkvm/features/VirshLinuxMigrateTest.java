@@ -61,8 +61,14 @@ class VirshLinuxMigrateTest {
                     assertTrue(l.contains(" errors=0 ") && l.contains(" verify_bad=0"), "B's checker: " + l);
                 }
                 hosts.virsh(b.tcpUri(), "shutdown", "linux1").ok();
-                Await.until("the domain shut off on B", BOOT,
-                        () -> hosts.virsh(b.tcpUri(), "domstate", "linux1").out().equals("shut off"));
+                try {
+                    Await.until("the domain shut off on B", BOOT,
+                            () -> hosts.virsh(b.tcpUri(), "domstate", "linux1").out().equals("shut off"));
+                } catch (AssertionError e) {
+                    String t = text(onB);
+                    throw new AssertionError(e.getMessage() + "; the last of B's console:\n"
+                            + t.substring(Math.max(0, t.length() - 3000)), e);
+                }
             } finally {
                 hosts.virsh(a.tcpUri(), "destroy", "linux1");
                 hosts.virsh(b.tcpUri(), "destroy", "linux1");
