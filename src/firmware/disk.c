@@ -9,8 +9,8 @@
  * checksum of the 63 words before it; so a lost write (an older generation), a misplaced one (another lba) and
  * a torn one (a mixed pattern, a wrong checksum) all show. Because the walk is in order, the generation each
  * sector must hold follows from the writer's position (in RAM, travelling with the guest): gen before it,
- * gen - 1 after it (0: never written, not checked). The checker reads sectors on its own cursor (2 after a write, 8 in an
- * iteration without one) and compares.
+ * gen - 1 after it (0: never written, not checked). The checker reads sectors on its own cursor (2 after a
+ * write, 8 in an iteration without one) and compares.
  *
  * The header is the on-disk table: the writer's position and generation, written (after a flush, so the data
  * it describes is durable first) each heartbeat, every half pass, at exit_after and at a shutdown request. A
@@ -343,6 +343,7 @@ void disk_run(const struct config *cfg, u64 khz)
     d.cfg = cfg;
     d.khz = khz;
     disk_setup(cfg);
+    const int flush_tlb = !hypervisor_is_kvm();
     u64 ticks = cfg->rate == 0 ? 0 : khz * 1000 / cfg->rate;
     u64 now = rdtsc(), last = now, next_write = now;
     d.t0 = now;
@@ -355,6 +356,9 @@ void disk_run(const struct config *cfg, u64 khz)
             next_write = d.next_poll = d.next_hb = now;
         }
         last = now;
+        if (flush_tlb) {
+            write_cr3(read_cr3());   /* QEMU TCG: keep the firmware's own writes dirty-tracked (README) */
+        }
         u32 budget = CHECK_SECTORS;
         if (ticks == 0 || now >= next_write) {
             budget = 2;   /* a write was due: check less, so the rate holds on slow CPUs */
