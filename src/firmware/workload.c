@@ -54,8 +54,12 @@ void workload_setup(const struct config *cfg, const struct memory *mem)
     if (cfg->inject == INJECT_PAGE && (cfg->workload != WL_VERIFY || cfg->rate == 0)) {
         fw_fail("inject=page needs workload=verify and a rate above 0");
     }
-    if (cfg->workload == WL_IDLE || cfg->workload == WL_COMPUTE) {
-        return;
+    if (cfg->inject == INJECT_DISK && cfg->workload != WL_DISK) {
+        fw_fail("inject=disk needs workload=disk");
+    }
+    if (cfg->workload == WL_IDLE || cfg->workload == WL_COMPUTE || cfg->workload == WL_DISK
+        || cfg->workload == WL_DISKBENCH) {
+        return;   /* no working set in RAM; the disk workloads set up in disk.c */
     }
     npages = cfg->mib * (MIB / PAGE_SIZE);
     u64 table_pages = cfg->workload == WL_VERIFY ? (npages * sizeof(u32) + PAGE_SIZE - 1) / PAGE_SIZE : 0;
@@ -302,6 +306,9 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
 
 void workload_run(const struct config *cfg, u64 khz)
 {
+    if (cfg->workload == WL_DISK || cfg->workload == WL_DISKBENCH) {
+        disk_run(cfg, khz);
+    }
     const int flush_tlb = !hypervisor_is_kvm();
     u64 page_ticks = 0;
     if (cfg->rate != 0) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -173,7 +171,9 @@ class DiskMigrationTest {
             src.cont();
             awaitWrites(src, SECTORS, "the source guest writes every sector");
             // The destination dies after the whole stream, EOF included: the source had given its locks up.
-            Migratable dying = failingRestore(dst.migratable());
+            Migratable dying = FaultyMigratable.before(dst.migratable(), "restoreState", 1, () -> {
+                throw new VmStateException("the destination died before the handover");
+            });
             IncomingMigration in = IncomingMigration.start(dying, "tcp:127.0.0.1:0", new MigrationListener() { });
             OutgoingMigration out = OutgoingMigration.start(src.migratable(), "tcp:127.0.0.1:" + in.port(),
                     MigrationParameters.defaults(), new MigrationListener() { });
@@ -215,20 +215,5 @@ class DiskMigrationTest {
             writer.close();
             dst.migratable().checkBlockDevicesFree();
         }
-    }
-
-    /** {@code vm} whose restore fails, as a destination that dies once the stream has arrived. */
-    private static Migratable failingRestore(Migratable vm) {
-        return (Migratable) Proxy.newProxyInstance(Migratable.class.getClassLoader(), new Class<?>[] {Migratable.class},
-                (proxy, method, args) -> {
-                    if (method.getName().equals("restoreState")) {
-                        throw new VmStateException("the destination died before the handover");
-                    }
-                    try {
-                        return method.invoke(vm, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
     }
 }
