@@ -10,8 +10,8 @@ import java.util.Set;
 
 import org.jkvm.devices.virtio.net.MacAddress;
 import org.jkvm.engine.EngineException;
+import org.jkvm.engine.QemuOptions;
 import org.jkvm.engine.disk.DiskOptions;
-import org.jkvm.engine.disk.DriveOptions;
 
 /**
  * The machine's NICs from QEMU's options, each a virtio-net-pci function on a tap:
@@ -80,7 +80,7 @@ public record NetOptions(List<Nic> nics) {
         Set<Integer> slots = new HashSet<>(usedSlots);
         Map<String, Boolean> macs = new HashMap<>();
         for (String v : deviceValues) {
-            Map<String, String> kv = DriveOptions.keyValues("-device", v, DEVICE_KEYS);
+            Map<String, String> kv = QemuOptions.keyValues("-device", v, DEVICE_KEYS);
             String nd = kv.get("netdev");
             if (nd == null || !backends.containsKey(nd)) {
                 throw new EngineException("-device " + v + " names " + (nd == null ? "no netdev" : "netdev '" + nd
@@ -119,7 +119,7 @@ public record NetOptions(List<Nic> nics) {
 
     /** @return {id, ifname, bridge} */
     private static String[] parseNetdev(String v) {
-        Map<String, String> kv = DriveOptions.keyValues("-netdev", v, TAP_KEYS);
+        Map<String, String> kv = QemuOptions.keyValues("-netdev", v, TAP_KEYS);
         String type = kv.get("");
         if (!"tap".equals(type) && !"bridge".equals(type)) {
             throw new EngineException("-netdev " + v + ": type '" + type + "' is not supported; use -netdev tap,"
