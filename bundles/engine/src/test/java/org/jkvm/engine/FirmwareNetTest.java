@@ -125,7 +125,7 @@ class FirmwareNetTest {
             assertEquals(0, hb.get("errors"), serial("dst.log"));
             long rxBefore = hb.get("net_rx");
             Map<String, Long> after = lab.probe(GUEST_IP, 2, 10, 0);
-            assertEquals(10, after.get("udp_ok"), "after the migration: " + after);
+            assertEquals(10, after.get("udp_ok"), "after the migration: " + after + "; " + serial("dst.log"));
             assertEquals(2, after.get("ping_ok"), "after the migration: " + after);
             Map<String, Long> last = awaitHeartbeat(dst, "dst.log", h -> h.get("net_rx") >= rxBefore + 12);
             assertEquals(0, last.get("errors"), serial("dst.log"));
