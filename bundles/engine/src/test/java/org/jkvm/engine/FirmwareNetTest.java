@@ -12,7 +12,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
+import org.jkvm.firmware.Firmware;
 import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.migration.IncomingMigration;
 import org.jkvm.migration.MigrationListener;
@@ -23,6 +25,7 @@ import org.jkvm.testkit.Await;
 import org.jkvm.testkit.TapLab;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -30,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * tap ({@link TapLab}: the tap on a bridge to a client namespace). The client pings the guest and echoes a numbered
  * UDP stream through it while the memory workload runs; after a live migration to a second engine on another tap of
  * the same bridge the guest answers from there, and the destination asked it to announce itself. On every backend
- * this host has (the software CPU always).
+ * this host has (the software CPU always), the echo with both firmware images.
  */
 class FirmwareNetTest {
     private static final String GUEST_IP = "10.77.0.2";
@@ -42,6 +45,11 @@ class FirmwareNetTest {
 
     static List<Accelerator> backends() {
         return CrossBackendTest.available();
+    }
+
+    /** Each backend with the 64-bit image (the engine's default) and with jkvm-fw32 (multiboot, 32-bit). */
+    static Stream<Arguments> backendsAndImages() {
+        return backends().stream().flatMap(a -> Stream.of(Arguments.of(a, false), Arguments.of(a, true)));
     }
 
     private Vm vm(Accelerator accel, String tap, String serial, String... extra) {
@@ -84,14 +92,17 @@ class FirmwareNetTest {
         return serial(name).lines().filter(l -> l.startsWith("net ")).findFirst().orElse("");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("backends")
-    void answersPingAndEchoesNumberedUdpWhileVerifyingMemory(Accelerator accel) throws Exception {
-        try (TapLab lab = TapLab.create(); Vm vm = vm(accel, lab.tap(), "guest.log")) {
+    @ParameterizedTest(name = "{0} 32-bit={1}")
+    @MethodSource("backendsAndImages")
+    void answersPingAndEchoesNumberedUdpWhileVerifyingMemory(Accelerator accel, boolean bits32) throws Exception {
+        String[] image = bits32 ? new String[] {"-kernel", Firmware.extract32To(dir).toString()} : new String[0];
+        try (TapLab lab = TapLab.create(); Vm vm = vm(accel, lab.tap(), "guest.log", image)) {
             vm.cont();
             awaitHeartbeat(vm, "guest.log", h -> true);
             assertEquals("net mac=" + MAC + " ip=" + GUEST_IP + "/24 link=1 features=mac,status,ctrl_vq,guest_announce",
                     netLine("guest.log"));
+            assertEquals(bits32, serial("guest.log").lines().findFirst().orElse("").endsWith(" bits=32"),
+                    "the image that runs: " + serial("guest.log"));
             Map<String, Long> probe = lab.probe(GUEST_IP, 5, 20, 3);
             assertEquals(5, probe.get("ping_ok"), "pings answered: " + probe);
             assertEquals(21, probe.get("udp_ok"), "UDP echoes: " + probe);
