@@ -65,10 +65,16 @@ static enum workload parse_workload(const char *v, u32 vlen)
     if (word_is(v, vlen, "compute")) {
         return WL_COMPUTE;
     }
+    if (word_is(v, vlen, "disk")) {
+        return WL_DISK;
+    }
+    if (word_is(v, vlen, "diskbench")) {
+        return WL_DISKBENCH;
+    }
     fw_error_begin();
     put_str("unknown workload=");
     put_word(v, vlen);
-    put_str(": use idle, dirty, verify or compute");
+    put_str(": use idle, dirty, verify, compute, disk or diskbench");
     fw_error_end();
 }
 
@@ -80,14 +86,65 @@ static enum inject parse_inject(const char *v, u32 vlen)
     if (word_is(v, vlen, "tsc")) {
         return INJECT_TSC;
     }
+    if (word_is(v, vlen, "disk")) {
+        return INJECT_DISK;
+    }
     if (word_is(v, vlen, "none")) {
         return INJECT_NONE;
     }
     fw_error_begin();
     put_str("unknown inject=");
     put_word(v, vlen);
-    put_str(": use none, page or tsc");
+    put_str(": use none, page, tsc or disk");
     fw_error_end();
+}
+
+static enum disk_op parse_op(const char *v, u32 vlen)
+{
+    static const char *const names[] = {"randread", "randwrite", "seqread", "seqwrite"};
+    for (u32 i = 0; i < 4; i++) {
+        if (word_is(v, vlen, names[i])) {
+            return (enum disk_op)i;
+        }
+    }
+    fw_error_begin();
+    put_str("unknown op=");
+    put_word(v, vlen);
+    put_str(": use randread, randwrite, seqread or seqwrite");
+    fw_error_end();
+}
+
+/* ip=A.B.C.D/PREFIX: four decimal bytes and a prefix length 1 .. 32, else fw-error. */
+static void parse_ip(const char *v, u32 vlen, struct config *cfg)
+{
+    u32 ip = 0, part = 0, digits = 0, dots = 0, i = 0, ok = 1;
+    for (; i < vlen && v[i] != '/'; i++) {
+        if (v[i] == '.' && digits > 0 && dots < 3) {
+            ip = ip << 8 | part;
+            part = digits = 0;
+            dots++;
+        } else if (v[i] >= '0' && v[i] <= '9' && digits < 3) {
+            part = part * 10 + (u32)(v[i] - '0');
+            digits++;
+            ok &= part <= 255;
+        } else {
+            ok = 0;
+        }
+    }
+    ip = ip << 8 | part;
+    u32 prefix = 0, pdigits = 0;
+    for (i++; i < vlen && v[i] >= '0' && v[i] <= '9' && pdigits < 2; i++, pdigits++) {
+        prefix = prefix * 10 + (u32)(v[i] - '0');
+    }
+    if (!ok || dots != 3 || digits == 0 || i != vlen || pdigits == 0 || prefix < 1 || prefix > 32 || ip == 0) {
+        fw_error_begin();
+        put_str("bad command line value ip=");
+        put_word(v, vlen);
+        put_str(": expected an IPv4 address and prefix length such as ip=10.0.2.15/24");
+        fw_error_end();
+    }
+    cfg->ip = ip;
+    cfg->ip_prefix = prefix;
 }
 
 static void apply(struct config *cfg, const char *k, u32 klen, const char *v, u32 vlen)
@@ -106,11 +163,22 @@ static void apply(struct config *cfg, const char *k, u32 klen, const char *v, u3
         cfg->exit_after = parse_number(k, klen, v, vlen, 0, MAX_MS);
     } else if (word_is(k, klen, "inject")) {
         cfg->inject = parse_inject(v, vlen);
+    } else if (word_is(k, klen, "op")) {
+        cfg->op = parse_op(v, vlen);
+    } else if (word_is(k, klen, "bs")) {
+        cfg->bs = parse_number(k, klen, v, vlen, 512, 65536);
+        if (cfg->bs % 512 != 0) {
+            fw_fail("bad command line value bs: it must be a multiple of 512 from 512 to 65536");
+        }
+    } else if (word_is(k, klen, "count")) {
+        cfg->count = parse_number(k, klen, v, vlen, 1, MAX_MS);
+    } else if (word_is(k, klen, "ip")) {
+        parse_ip(v, vlen, cfg);
     } else {
         fw_error_begin();
         put_str("unknown command line key ");
         put_word(k, klen);
-        put_str(": use workload, mib, rate, tsc_khz, hb_ms, exit_after or inject");
+        put_str(": use workload, mib, rate, tsc_khz, hb_ms, exit_after, inject, op, bs, count or ip");
         fw_error_end();
     }
 }
@@ -124,6 +192,11 @@ void cmdline_parse(const char *s, struct config *cfg)
     cfg->hb_ms = 1000;
     cfg->exit_after = 0;
     cfg->inject = INJECT_NONE;
+    cfg->ip = 0;
+    cfg->ip_prefix = 0;
+    cfg->op = OP_RANDREAD;
+    cfg->bs = 4096;
+    cfg->count = 1024;
     /* The contract caps the command line at 2047 bytes; never read further. */
     for (u32 pos = 0; pos < 2048 && s[pos];) {
         while (pos < 2048 && s[pos] == ' ') {
@@ -152,6 +225,10 @@ const char *workload_name(enum workload w)
         return "verify";
     case WL_COMPUTE:
         return "compute";
+    case WL_DISK:
+        return "disk";
+    case WL_DISKBENCH:
+        return "diskbench";
     default:
         return "idle";
     }

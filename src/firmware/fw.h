@@ -29,8 +29,10 @@ typedef unsigned long uptr;   /* an address: 64 bits in the long-mode build, 32 
 #define PORT_POWER 0xf5
 #define POWER_SHUTDOWN_REQUESTED 0xa5
 
-enum workload { WL_IDLE, WL_DIRTY, WL_VERIFY, WL_COMPUTE };
-enum inject { INJECT_NONE, INJECT_PAGE, INJECT_TSC };
+enum workload { WL_IDLE, WL_DIRTY, WL_VERIFY, WL_COMPUTE, WL_DISK, WL_DISKBENCH };
+enum inject { INJECT_NONE, INJECT_PAGE, INJECT_TSC, INJECT_DISK };
+/* workload=diskbench: the request pattern. */
+enum disk_op { OP_RANDREAD, OP_RANDWRITE, OP_SEQREAD, OP_SEQWRITE };
 
 /* The command line, parsed (docs/contracts.md section 3). */
 struct config {
@@ -41,6 +43,11 @@ struct config {
     u64 hb_ms;      /* heartbeat period in guest ms */
     u64 exit_after; /* heartbeats before the debug exit, 0 = never */
     enum inject inject; /* self-test: one deliberate error after the first heartbeat */
+    enum disk_op op;    /* diskbench: request pattern */
+    u64 bs;             /* diskbench: bytes per request, a multiple of 512 */
+    u64 count;          /* diskbench: requests */
+    u32 ip;         /* ip=A.B.C.D/PREFIX: our IPv4 address (host order), 0 = no network */
+    u32 ip_prefix;  /* its prefix length, 1 .. 32 */
 };
 
 /* One run of usable RAM at or above AREA_START, page aligned. */
@@ -88,6 +95,9 @@ int hypervisor_is_kvm(void);
 /* workload.c */
 void workload_setup(const struct config *cfg, const struct memory *mem);
 void workload_run(const struct config *cfg, u64 tsc_khz) __attribute__((noreturn));
+
+/* disk.c: workload=disk and workload=diskbench on the first virtio disk. */
+void disk_run(const struct config *cfg, u64 tsc_khz) __attribute__((noreturn));
 
 /* Freestanding helpers gcc may call. */
 void *memset(void *d, int c, unsigned long n);

@@ -11,6 +11,7 @@
  * inject=page|tsc makes one deliberate error, so tests can prove the checks count what they should.
  */
 #include "hw.h"
+#include "net.h"
 
 #define PAGE_MAGIC 0x454741504d564b4aULL   /* "JKVMPAGE" little-endian */
 #define CHECKS_PER_LOOP 2
@@ -54,8 +55,12 @@ void workload_setup(const struct config *cfg, const struct memory *mem)
     if (cfg->inject == INJECT_PAGE && (cfg->workload != WL_VERIFY || cfg->rate == 0)) {
         fw_fail("inject=page needs workload=verify and a rate above 0");
     }
-    if (cfg->workload == WL_IDLE || cfg->workload == WL_COMPUTE) {
-        return;
+    if (cfg->inject == INJECT_DISK && cfg->workload != WL_DISK) {
+        fw_fail("inject=disk needs workload=disk");
+    }
+    if (cfg->workload == WL_IDLE || cfg->workload == WL_COMPUTE || cfg->workload == WL_DISK
+        || cfg->workload == WL_DISKBENCH) {
+        return;   /* no working set in RAM; the disk workloads set up in disk.c */
     }
     npages = cfg->mib * (MIB / PAGE_SIZE);
     u64 table_pages = cfg->workload == WL_VERIFY ? (npages * sizeof(u32) + PAGE_SIZE - 1) / PAGE_SIZE : 0;
@@ -145,6 +150,9 @@ static void heartbeat(u64 now, u64 pages, u64 gen, u64 work)
     if (slow.workload == WL_COMPUTE) {
         put_kv("work", work);   /* compute_block rounds done; each is COMPUTE_INSNS instructions (hw.h) */
     }
+    if (net_enabled) {
+        net_put_heartbeat();
+    }
     put_char('\n');
     slow.seq++;
     if (slow.exit_after != 0 && slow.seq >= slow.exit_after) {
@@ -193,6 +201,9 @@ static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen, u64 
             put_str("shutdown requested\n");
             debug_exit(0);
         }
+        if (net_enabled) {
+            net_slow_poll();   /* the device's announcement request: a configuration read, so not every loop */
+        }
         slow.next_poll = now + slow.poll_ticks;
     }
     if (now >= slow.next_hb) {
@@ -237,6 +248,7 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
     u64 w_idx = 0, w_addr = area[0].base, w_left = area[0].pages;
     u64 c_idx = 0, c_addr = area[0].base, c_left = area[0].pages;
     u32 w_rng = 0, c_rng = 0;
+    const int net = net_enabled;
     slow.t0 = now;
     slow.next_hb = now + slow.hb_ticks;
     slow.next_poll = now;
@@ -292,6 +304,9 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
                 (void)wrapped;
             }
         }
+        if (net) {
+            net_poll();   /* between page bursts: at most a few frames, one ring read when none waits */
+        }
         if (now >= next_slow) {
             next_slow = slow_path(now, pages, gen, w_idx, work);
             last += slow.last_bias;   /* inject=tsc: the previous reading now looks one second later */
@@ -302,6 +317,9 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
 
 void workload_run(const struct config *cfg, u64 khz)
 {
+    if (cfg->workload == WL_DISK || cfg->workload == WL_DISKBENCH) {
+        disk_run(cfg, khz);
+    }
     const int flush_tlb = !hypervisor_is_kvm();
     u64 page_ticks = 0;
     if (cfg->rate != 0) {

@@ -12,7 +12,8 @@
 #   vmlinuz              the Debian kernel (a bzImage)
 #   vmlinux              the same kernel as an ELF, for the PVH entry (when the host has its decompressor: lz4,
 #                        xz, zstd or gzip, by the payload's format)
-#   initramfs.cpio.gz    /init (src/linux/init), busybox, jkvm-verify, the evdev, button and virtio-blk modules
+#   initramfs.cpio.gz    /init (src/linux/init), busybox, jkvm-verify, the evdev, button, virtio-blk and
+#                        virtio-net modules
 #   cmdline              a kernel command line for jkvm: console=ttyS0 and the verify workload's settings
 #   kit.env              KERNEL=, INITRD=, KERNEL_VERSION=, VMLINUX= when there is one (for scripts and tests)
 #   jkvm-linux.xml       a libvirt domain booting them (src/linux/jkvm-linux.xml with these paths)
@@ -124,11 +125,11 @@ ln -s busybox "$root/bin/sh"
 cp "$WORK/verify/jkvm-verify" "$root/bin/jkvm-verify"
 cp "$SRC/init" "$root/init"
 chmod 0755 "$root/init" "$root/bin/busybox" "$root/bin/jkvm-verify"
-# The power button's input path, and virtio-blk over PCI (virtio_pci, the ring and their helpers): /init loads them
-# in dependency order.
+# The power button's input path, and virtio-blk and virtio-net over PCI (virtio_pci, the ring and their helpers;
+# virtio_net needs failover and net_failover): /init loads them in dependency order.
 for m in drivers/input/evdev.ko drivers/acpi/button.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko \
     drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci.ko \
-    drivers/block/virtio_blk.ko; do
+    drivers/block/virtio_blk.ko net/core/failover.ko drivers/net/net_failover.ko drivers/net/virtio_net.ko; do
     cp "$kdir/lib/modules/$kver/kernel/$m" "$root/lib/modules/"
 done
 # busybox acpid runs CONFDIR/PWRF/00000080 when the ACPI power button is pressed (virsh shutdown).

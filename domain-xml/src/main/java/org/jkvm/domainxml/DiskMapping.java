@@ -127,7 +127,7 @@ public final class DiskMapping {
         }
         int n = 0;
         for (Disk disk : d.devices.of(Disk.class)) {
-            String id = "drive-virtio-disk" + n++;
+            String id = driveId(n++);
             StringBuilder drive = new StringBuilder("file=").append(escape(disk.source.file.strip()));
             String format = disk.driver == null || disk.driver.type == null ? "raw" : disk.driver.type;
             drive.append(",format=").append(format).append(",if=none,id=").append(id);
@@ -152,6 +152,14 @@ public final class DiskMapping {
                     disk.address.slot)));
         }
         return a;
+    }
+
+    /**
+     * The engine's drive id of the {@code n}-th disk of a domain (0-based, document order), as libvirt names
+     * QEMU's drives; the monitors' {@code query-blockstats} reports disks under it.
+     */
+    public static String driveId(int n) {
+        return "drive-virtio-disk" + n;
     }
 
     /** The {@code <serial>} text of a disk, or null. */

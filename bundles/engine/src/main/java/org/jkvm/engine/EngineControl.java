@@ -73,6 +73,11 @@ public interface EngineControl {
      */
     long debugDirtyPageCount();
 
+    /** Each disk's I/O accounting now, in attach order; empty without disks. */
+    default List<BlockDeviceStats> blockStats() {
+        return List.of();
+    }
+
     /** Registers a listener for {@link EngineEvent}s; called on the thread that caused the event. */
     void addListener(Consumer<EngineEvent> listener);
 

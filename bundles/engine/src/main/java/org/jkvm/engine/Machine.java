@@ -87,7 +87,8 @@ final class Machine implements AutoCloseable {
         this.image = kernel == null ? Firmware.image()
                 : Images.read(kernel, "kernel file", "-kernel", KernelLoader.MAX_KERNEL_BYTES);
         this.imageName = kernel == null ? BUNDLED_NAME : kernel.toString();
-        this.modules = config.initrd() == null ? List.of() : Module.readAll(config.initrd());
+        this.modules = config.initrd() == null ? List.of() : Module.readAll(config.initrd(),
+                QemuOptions.split(config.initrd()));
     }
 
     /**

@@ -289,6 +289,11 @@ public final class Vm implements EngineControl, AutoCloseable {
     }
 
     @Override
+    public List<BlockDeviceStats> blockStats() {
+        return machine.disks == null ? List.of() : machine.disks.stats();
+    }
+
+    @Override
     public void addListener(Consumer<EngineEvent> listener) {
         listeners.add(listener);
     }

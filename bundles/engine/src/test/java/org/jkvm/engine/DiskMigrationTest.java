@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -18,6 +16,7 @@ import org.jkvm.block.BlockImage;
 import org.jkvm.block.BlockImages;
 import org.jkvm.block.ImageFormat;
 import org.jkvm.block.OpenOptions;
+import org.jkvm.devices.virtio.blk.BlockStats;
 import org.jkvm.hypervisor.Accelerator;
 import org.jkvm.loader.TinyElf;
 import org.jkvm.migration.IncomingMigration;
@@ -133,6 +132,11 @@ class DiskMigrationTest {
         try (Vm src = vm(accel, top); Vm dst = vm(accel, top, "-incoming", "defer")) {
             src.cont();
             awaitWrites(src, 2 * SECTORS, "the source guest writes every sector twice");
+            BlockStats.Snapshot before = src.blockStats().get(0).stats();
+            assertTrue(before.operations(BlockStats.Kind.WRITE) >= 2 * SECTORS, before.toString());
+            assertEquals(512 * before.operations(BlockStats.Kind.WRITE), before.bytes(BlockStats.Kind.WRITE));
+            assertTrue(before.operations(BlockStats.Kind.READ) >= 2 * SECTORS - 1, "each write follows a read");
+            assertEquals("d0", src.blockStats().get(0).device());
             IncomingMigration in = IncomingMigration.start(dst.migratable(), "tcp:127.0.0.1:0",
                     new MigrationListener() { });
             OutgoingMigration out = OutgoingMigration.start(src.migratable(), "tcp:127.0.0.1:" + in.port(),
@@ -143,6 +147,8 @@ class DiskMigrationTest {
             long[] sourceTable = table(src);
             // Past two more rounds: every sector the source stamped was read back and checked on the destination.
             awaitWrites(dst, handedOver + 2 * SECTORS, "the destination guest checks and rewrites every sector");
+            assertTrue(dst.blockStats().get(0).stats().operations(BlockStats.Kind.WRITE) >= 2 * SECTORS,
+                    "the destination's counters count its own requests");
             String refusal = thirdWriterRefusal(top);
             assertTrue(refusal.contains("locked for writing") && refusal.contains("pid "
                     + ProcessHandle.current().pid()), refusal);
@@ -165,7 +171,9 @@ class DiskMigrationTest {
             src.cont();
             awaitWrites(src, SECTORS, "the source guest writes every sector");
             // The destination dies after the whole stream, EOF included: the source had given its locks up.
-            Migratable dying = failingRestore(dst.migratable());
+            Migratable dying = FaultyMigratable.before(dst.migratable(), "restoreState", 1, () -> {
+                throw new VmStateException("the destination died before the handover");
+            });
             IncomingMigration in = IncomingMigration.start(dying, "tcp:127.0.0.1:0", new MigrationListener() { });
             OutgoingMigration out = OutgoingMigration.start(src.migratable(), "tcp:127.0.0.1:" + in.port(),
                     MigrationParameters.defaults(), new MigrationListener() { });
@@ -207,20 +215,5 @@ class DiskMigrationTest {
             writer.close();
             dst.migratable().checkBlockDevicesFree();
         }
-    }
-
-    /** {@code vm} whose restore fails, as a destination that dies once the stream has arrived. */
-    private static Migratable failingRestore(Migratable vm) {
-        return (Migratable) Proxy.newProxyInstance(Migratable.class.getClassLoader(), new Class<?>[] {Migratable.class},
-                (proxy, method, args) -> {
-                    if (method.getName().equals("restoreState")) {
-                        throw new VmStateException("the destination died before the handover");
-                    }
-                    try {
-                        return method.invoke(vm, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
     }
 }

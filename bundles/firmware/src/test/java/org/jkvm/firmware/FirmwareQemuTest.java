@@ -18,11 +18,11 @@ class FirmwareQemuTest {
     static final Pattern FIRST_LINE = Pattern.compile("jkvm-fw " + Pattern.quote(Firmware.VERSION)
             + " vendor=\\S+ cpuid1\\.ecx=0x[0-9a-f]{8} cpuid1\\.edx=0x[0-9a-f]{8} cpuid81\\.ecx=0x[0-9a-f]{8}"
             + " cpuid81\\.edx=0x[0-9a-f]{8} nx=[01] lm=[01] tsc_khz=\\d+ ram_mib=\\d+"
-            + " workload=(idle|dirty|verify|compute)"
+            + " workload=(idle|dirty|verify|compute|disk|diskbench)"
             + " mib=\\d+ rate=\\d+");
     /** contracts §3, a heartbeat. */
     static final Pattern HEARTBEAT = Pattern.compile("hb seq=\\d+ ms=\\d+ pages=\\d+ gen=\\d+ errors=\\d+ tsc=\\d+"
-            + " tsc_back=\\d+ verify_bad=\\d+( work=\\d+)?");
+            + " tsc_back=\\d+ verify_bad=\\d+( work=\\d+)?( disk_writes=\\d+ disk_bad=\\d+)?");
 
     @TempDir
     Path dir;
@@ -126,7 +126,7 @@ class FirmwareQemuTest {
         Path qemu = Require.command("qemu-system-x86_64");
         QemuRun run = QemuRun.boot(qemu, Firmware.extractTo(dir), dir, "workload=idle rat=10", 64, "qemu64");
         assertEquals(List.of("fw-error unknown command line key rat: use workload, mib, rate, tsc_khz, hb_ms,"
-                + " exit_after or inject"), run.lines());
+                + " exit_after, inject, op, bs, count or ip"), run.lines());
         assertEquals((2 << 1) | 1, run.exitStatus());
         QemuRun bad = QemuRun.boot(qemu, Firmware.extractTo(dir), dir, "workload=dirty rate=fast", 64, "qemu64");
         assertEquals(List.of("fw-error bad command line value rate=fast: expected a decimal number from 0 to"

@@ -30,11 +30,19 @@ record QemuRun(int exitStatus, List<String> lines) {
      */
     static QemuRun boot(Path qemu, Path image, Path dir, String append, int memMib, String cpu)
             throws IOException, InterruptedException {
+        return boot(qemu, image, dir, append, memMib, cpu, List.of());
+    }
+
+    /** As {@link #boot(Path, Path, Path, String, int, String)} with {@code extra} QEMU options (e.g. a disk). */
+    static QemuRun boot(Path qemu, Path image, Path dir, String append, int memMib, String cpu, List<String> extra)
+            throws IOException, InterruptedException {
         Path serial = dir.resolve("serial-" + System.nanoTime() + ".txt");
-        List<String> cmd = List.of(qemu.toString(), "-accel", "tcg", "-kernel", image.toString(), "-append", append,
+        List<String> cmd = new ArrayList<>(List.of(qemu.toString(), "-accel", "tcg", "-kernel", image.toString(),
+                "-append", append,
                 "-m", Integer.toString(memMib), "-display", "none", "-serial", "file:" + serial,
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-no-reboot", "-cpu", cpu,
-                "-nodefaults", "-monitor", "none");
+                "-nodefaults", "-monitor", "none"));
+        cmd.addAll(extra);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("qemu-" + System.nanoTime() + ".log").toFile()).start();
         if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

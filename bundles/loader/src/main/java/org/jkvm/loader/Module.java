@@ -22,45 +22,22 @@ public record Module(String spec, byte[] data) {
     }
 
     /**
-     * Splits an {@code -initrd} value as QEMU does: specifications separated by commas ({@code ,,} is a comma
-     * inside one), each a file name optionally followed by a space and arguments.
+     * Reads every file of an {@code -initrd} value, split by the caller as QEMU splits it (at single commas: the
+     * command line's syntax, not the loader's).
      *
-     * @return the specifications, none empty
-     * @throws LoaderException when one is empty
+     * @param value the option as given, for error sentences
+     * @param specs its specifications, each a file name optionally followed by a space and arguments
+     * @throws LoaderException naming an empty specification or a missing, unreadable or oversized file
      */
-    public static List<String> split(String value) {
-        List<String> specs = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == ',' && i + 1 < value.length() && value.charAt(i + 1) == ',') {
-                cur.append(',');
-                i++;
-            } else if (c == ',') {
-                specs.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
-        }
-        specs.add(cur.toString());
+    public static List<Module> readAll(String value, List<String> specs) {
         for (String s : specs) {
             if (s.isBlank() || s.startsWith(" ")) {
                 throw new LoaderException("-initrd " + value + " has an empty file name; separate files with single "
                         + "commas, as in -initrd a.img,b.img");
             }
         }
-        return List.copyOf(specs);
-    }
-
-    /**
-     * Reads every file of an {@code -initrd} value.
-     *
-     * @throws LoaderException naming a missing, unreadable or oversized file
-     */
-    public static List<Module> readAll(String value) {
         List<Module> modules = new ArrayList<>();
-        for (String spec : split(value)) {
+        for (String spec : specs) {
             String path = spec.indexOf(' ') < 0 ? spec : spec.substring(0, spec.indexOf(' '));
             modules.add(new Module(spec, Images.read(Path.of(path), "initrd file", "-initrd", MAX_BYTES)));
         }

@@ -50,18 +50,19 @@ class KernelLoaderTest {
     }
 
     @Test
-    void initrdSpecificationsSplitAsQemuDoes(@TempDir Path dir) throws Exception {
-        assertEquals(List.of("a.img", "b arg,x", "c"), Module.split("a.img,b arg,,x,c"));
-        LoaderException e = assertThrows(LoaderException.class, () -> Module.split("a,,,"));
+    void initrdSpecificationsAreReadWithTheirArguments(@TempDir Path dir) throws Exception {
+        LoaderException e = assertThrows(LoaderException.class,
+                () -> Module.readAll("a,,,", List.of("a,", "")));
         assertEquals("-initrd a,,, has an empty file name; separate files with single commas, as in -initrd "
                 + "a.img,b.img", e.getMessage());
         Path f = dir.resolve("m.bin");
         Files.write(f, new byte[] {1, 2, 3});
-        List<Module> mods = Module.readAll(f + " some args");
+        List<Module> mods = Module.readAll(f + " some args", List.of(f + " some args"));
         assertEquals(f.toString(), mods.get(0).path());
         assertEquals(f + " some args", mods.get(0).spec());
         assertEquals(3, mods.get(0).data().length);
-        e = assertThrows(LoaderException.class, () -> Module.readAll(dir.resolve("none.img").toString()));
+        e = assertThrows(LoaderException.class, () -> Module.readAll("none.img",
+                List.of(dir.resolve("none.img").toString())));
         assertEquals("initrd file " + dir.resolve("none.img") + " does not exist; check the -initrd path",
                 e.getMessage());
     }

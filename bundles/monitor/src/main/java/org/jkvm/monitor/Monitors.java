@@ -21,6 +21,7 @@ final class Monitors {
     static Qmp start(EngineControl engine, VmConfig config, List<AutoCloseable> opened, MigrationWarmUp warmUp) {
         Hmp hmp = new Hmp(engine);
         Qmp qmp = new Qmp(engine, hmp);
+        BlockCommands.register(engine, qmp, hmp);
         MigrationCommands migration = new MigrationCommands(engine, warmUp);
         migration.register(qmp, hmp);
         opened.add(migration::closeAll);

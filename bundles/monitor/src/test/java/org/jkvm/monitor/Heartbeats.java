@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 final class Heartbeats {
     private static final Pattern LINE = Pattern.compile(
-            "^hb seq=(\\d+) ms=(\\d+) pages=\\d+ gen=\\d+ errors=(\\d+) .*verify_bad=(\\d+)$", Pattern.MULTILINE);
+            "^hb seq=(\\d+) ms=(\\d+) pages=\\d+ gen=\\d+ errors=(\\d+) .*verify_bad=(\\d+)( .*)?$", Pattern.MULTILINE);
     /** Scheduling slack on this shared host (2 cores, several JVMs), in guest milliseconds. */
     private static final long SLACK_MS = 1500;
 

@@ -7,6 +7,7 @@ import java.util.UUID;
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.engine.EnginePaths;
 import org.jkvm.driver.qmp.MigrationParameters;
+import org.jkvm.driver.qmp.QmpException;
 import org.jkvm.remote.BlockInfo;
 import org.jkvm.remote.DomainInfo;
 import org.jkvm.remote.DomainRef;
@@ -199,6 +200,22 @@ final class JkvmConnection implements DriverConnection {
             throw LibvirtError.unsupportedFlags(flags, "virDomainGetBlockInfo");
         }
         return BlockInfos.of(xmlDesc(dom, 0), path);
+    }
+
+    @Override
+    public List<TypedParam> blockStats(DomainRef dom, String path, int flags) {
+        if ((flags & ~0x4) != 0) { // VIR_TYPED_PARAM_STRING_OKAY, which libvirt's client adds
+            throw LibvirtError.unsupportedFlags(flags, "virDomainBlockStatsFlags");
+        }
+        Domain d = m.get(dom);
+        Engine e = m.lifecycle.runningEngine(d);
+        String xml = xmlDesc(dom, 0);
+        try {
+            return BlockStatsParams.of(xml, path, e.qmp().queryBlockstats());
+        } catch (QmpException ex) {
+            throw VirErrors.operationFailed("cannot read the block statistics of domain " + d.name() + ": "
+                    + ex.getMessage(), ex);
+        }
     }
 
     @Override

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class XmlDefinitions implements Definitions {
     private static final Logger LOG = LoggerFactory.getLogger(XmlDefinitions.class);
+    /** Backing chains are read from the image files each time the live XML is made (images may be rebased). */
+    private static final LiveXml.Chains CHAINS = new ImageChains();
 
     private final DomainStore store;
     private final String engine;
@@ -114,7 +116,7 @@ public final class XmlDefinitions implements Definitions {
 
     @Override
     public String liveXml(Definition def, int id, EnginePaths paths) {
-        return LiveXml.format(DomainXml.parse(def.xml()), id, paths.serial());
+        return LiveXml.format(DomainXml.parse(def.xml()), id, paths.serial(), CHAINS);
     }
 
     @Override

@@ -34,6 +34,7 @@ public final class Procedures {
     public static final int DOMAIN_RESTORE = 54;
     public static final int DOMAIN_SAVE = 55;
     public static final int CONNECT_GET_HOSTNAME = 59;
+    public static final int DOMAIN_BLOCK_STATS = 64;
     public static final int CONNECT_SUPPORTS_FEATURE = 60;
     public static final int AUTH_LIST = 66;
     public static final int CONNECT_GET_URI = 110;
@@ -61,6 +62,7 @@ public final class Procedures {
     public static final int DOMAIN_RESTORE_FLAGS = 233;
     public static final int DOMAIN_DESTROY_FLAGS = 234;
     public static final int DOMAIN_MIGRATE_GET_MAX_SPEED = 242;
+    public static final int DOMAIN_BLOCK_STATS_FLAGS = 243;
     public static final int DOMAIN_SHUTDOWN_FLAGS = 258;
     public static final int CONNECT_LIST_ALL_DOMAINS = 273;
     public static final int DOMAIN_GET_JOB_STATS = 298;

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.jkvm.engine.EngineException;
+import org.jkvm.engine.QemuOptions;
 
 /**
  * The machine's disks: each drive with the PCI slot of its virtio-blk-pci function, and {@code -snapshot}.
@@ -59,7 +60,7 @@ public record DiskOptions(List<Disk> disks, boolean snapshot) {
         Map<String, Integer> slotOf = new HashMap<>();
         Set<Integer> slots = new HashSet<>();
         for (String v : deviceValues) {
-            Map<String, String> kv = DriveOptions.keyValues("-device", v, DEVICE_KEYS);
+            Map<String, String> kv = QemuOptions.keyValues("-device", v, DEVICE_KEYS);
             String driver = kv.get("");
             if (!"virtio-blk-pci".equals(driver)) {
                 throw new EngineException("-device " + v + " is not supported: the devices are virtio-blk-pci and "

@@ -30,6 +30,7 @@ public final class Disks implements AutoCloseable {
     private final List<ExecutorService> threads = new ArrayList<>();
     private final List<VirtioPciTransport> functions = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
+    private final List<VirtioBlk> devices = new ArrayList<>();
     private final boolean anySnapshot;
 
     private Disks(boolean anySnapshot) {
@@ -78,14 +79,15 @@ public final class Disks implements AutoCloseable {
         });
         threads.add(io);
         int slot = d.slot() >= 0 ? d.slot() : bus.freeSlot();
-        VirtioPciTransport f = new VirtioPciTransport(new VirtioBlk(image, o.serial(), io), memory,
-                bus.intxLine(slot));
+        VirtioBlk blk = new VirtioBlk(image, o.serial(), io);
+        VirtioPciTransport f = new VirtioPciTransport(blk, memory, bus.intxLine(slot));
         try {
             bus.attach(slot, f);
         } catch (org.jkvm.devices.DeviceException e) {
             throw new EngineException("-drive " + o.id() + ": " + e.getMessage(), e);
         }
         functions.add(f);
+        devices.add(blk);
         names.add(o.id() + "@00:" + (slot < 16 ? "0" : "") + Integer.toHexString(slot) + ".0");
     }
 
@@ -106,6 +108,20 @@ public final class Disks implements AutoCloseable {
     /** Each disk as {@code ID@00:SS.0}, for the configuration fingerprint and logs. */
     public List<String> names() {
         return List.copyOf(names);
+    }
+
+    /**
+     * Each disk's I/O accounting now, in attach order; the QOM path is QEMU's for the n-th anonymous
+     * {@code -device} ({@code /machine/peripheral-anon/device[n]/virtio-backend}). Thread-safe.
+     */
+    public List<org.jkvm.engine.BlockDeviceStats> stats() {
+        List<org.jkvm.engine.BlockDeviceStats> out = new ArrayList<>();
+        for (int n = 0; n < devices.size(); n++) {
+            VirtioBlk d = devices.get(n);
+            out.add(new org.jkvm.engine.BlockDeviceStats(id(n), "/machine/peripheral-anon/device[" + n
+                    + "]/virtio-backend", d.image().path().toString(), d.stats().snapshot()));
+        }
+        return out;
     }
 
     /** Whether there are no disks. */

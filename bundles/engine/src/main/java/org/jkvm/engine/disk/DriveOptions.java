@@ -1,9 +1,6 @@
 package org.jkvm.engine.disk;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -11,6 +8,7 @@ import org.jkvm.block.BlockException;
 import org.jkvm.block.CacheMode;
 import org.jkvm.block.ImageFormat;
 import org.jkvm.engine.EngineException;
+import org.jkvm.engine.QemuOptions;
 
 /**
  * One {@code -drive} in QEMU's spelling: {@code file=PATH,format=raw|qcow2,if=virtio|none,cache=MODE,readonly=on,
@@ -38,7 +36,7 @@ public record DriveOptions(String id, Path file, ImageFormat format, String ifac
      * @throws EngineException naming the option and the bad key or value
      */
     public static DriveOptions parse(String value, int virtioIndex) {
-        Map<String, String> kv = keyValues("-drive", value, KEYS);
+        Map<String, String> kv = QemuOptions.keyValues("-drive", value, KEYS);
         String file = kv.get("file");
         if (file == null || file.isEmpty()) {
             throw new EngineException("-drive " + value + " has no file=; give file=PATH");
@@ -79,43 +77,5 @@ public record DriveOptions(String id, Path file, ImageFormat format, String ifac
             return true;
         }
         throw new EngineException(key + "=" + v + " is not on or off; give " + key + "=on or " + key + "=off");
-    }
-
-    /**
-     * Splits QEMU's {@code key=value,key=value} (a doubled comma is a comma in a value); an unknown key is an error.
-     * A leading part without {@code =} is returned under the key {@code ""} (a device's driver name).
-     */
-    static Map<String, String> keyValues(String option, String value, Set<String> keys) {
-        List<String> parts = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == ',' && i + 1 < value.length() && value.charAt(i + 1) == ',') {
-                cur.append(',');
-                i++;
-            } else if (c == ',') {
-                parts.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
-        }
-        parts.add(cur.toString());
-        Map<String, String> kv = new LinkedHashMap<>();
-        for (int i = 0; i < parts.size(); i++) {
-            String p = parts.get(i);
-            int eq = p.indexOf('=');
-            String k = eq < 0 && i == 0 ? "" : eq < 0 ? p : p.substring(0, eq);
-            String v = eq < 0 ? (i == 0 ? p : "on") : p.substring(eq + 1);
-            if (!k.isEmpty() && !keys.contains(k)) {
-                throw new EngineException(option + " " + value + ": '" + k + "' is not supported; the keys are "
-                        + new java.util.TreeSet<>(keys));
-            }
-            if (kv.put(k, v) != null) {
-                throw new EngineException(option + " " + value + " gives " + (k.isEmpty() ? "the driver" : k)
-                        + " twice; give it once");
-            }
-        }
-        return kv;
     }
 }

@@ -57,7 +57,8 @@ public final class Lapic implements InterruptController {
         this.cpu = cpu;
         this.wake = wake;
         this.initialId = cpu.id;
-        this.timer = new LapicTimer(chip.timers, () -> local(LVT_TIMER));
+        this.timer = new LapicTimer(chip.timers, () -> local(LVT_TIMER),
+                () -> (regs[LVT_TIMER] & MASKED) == 0 && hwEnabled() && swEnabled());
         this.base = cpu.apicBase;
         reset();
     }
@@ -286,6 +287,9 @@ public final class Lapic implements InterruptController {
             return;
         }
         setBit(0x10, v, false);
+        if (v == (regs[LVT_TIMER] & 0xff)) {
+            timer.ack();
+        }
         if (bit(0x18, v)) {
             chip.eoi(v);
         } else {

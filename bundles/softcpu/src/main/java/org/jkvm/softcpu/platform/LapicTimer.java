@@ -4,8 +4,15 @@ package org.jkvm.softcpu.platform;
  * The local APIC timer (SDM vol. 3, 10.5.4): one-shot and periodic modes counting the initial count down at the
  * bus clock divided by the divide configuration, and TSC-deadline mode (IA32_TSC_DEADLINE). The bus clock is
  * 1 GHz, as KVM's, so a guest that calibrated the timer on one backend keeps the right rate on the other. Periodic
- * periods are at least {@link #MIN_PERIOD_NANOS} (KVM's default limit), so a guest cannot flood itself. Not
- * thread-safe: the {@link SoftIrqChip} lock guards it.
+ * periods are at least {@link #MIN_PERIOD_NANOS} (KVM's default limit), so a guest cannot flood itself.
+ *
+ * <p>Periodic ticks are reinjected as the PIT's are ({@link Pit8254}): a period that ends while the last tick is not
+ * yet acknowledged (the EOI of the timer's vector: {@link #ack}) is owed, and the owed ones come one per EOI. The
+ * software CPU is slow and shares the host, so a guest often runs for several periods with interrupts off or
+ * without the host's CPU; a tick lost there is a jiffy lost, and Linux's early clocksource watchdog, which compares
+ * jiffies with the TSC during boot, then declares the TSC unstable. Ticks are owed only while an EOI can come (the
+ * LVT entry unmasked, the APIC enabled); any reprogramming of the timer drops the debt. Not thread-safe: the
+ * {@link SoftIrqChip} lock guards it.
  */
 final class LapicTimer extends Timers.Timer {
     static final int ONE_SHOT = 0;
@@ -13,6 +20,8 @@ final class LapicTimer extends Timers.Timer {
     static final int TSC_DEADLINE = 2;
     /** The shortest periodic period: 200 us. */
     static final long MIN_PERIOD_NANOS = 200_000;
+    /** At most this many periodic ticks are owed; more are dropped. */
+    static final int MAX_OWED = 1000;
 
     private final Timers timers;
     /** Raises the LVT timer interrupt (under the lock). */
@@ -27,10 +36,17 @@ final class LapicTimer extends Timers.Timer {
     private boolean running;
     /** IA32_TSC_DEADLINE as last written (0 = disarmed). */
     long tscDeadline;
+    /** Whether a tick raised now can be acknowledged (the LVT entry unmasked and the APIC enabled). */
+    private final java.util.function.BooleanSupplier acknowledgeable;
+    /** Periodic ticks that ended while the last one awaited its EOI. */
+    int owedTicks;
+    /** Whether the last periodic tick raised has not been acknowledged yet. */
+    boolean tickInService;
 
-    LapicTimer(Timers timers, Runnable fire) {
+    LapicTimer(Timers timers, Runnable fire, java.util.function.BooleanSupplier acknowledgeable) {
         this.timers = timers;
         this.fire = fire;
+        this.acknowledgeable = acknowledgeable;
         timers.add(this);
     }
 
@@ -68,6 +84,7 @@ final class LapicTimer extends Timers.Timer {
             return;
         }
         initial = v;
+        dropOwed();
         startAt(now, v == 0 ? 0 : periodCounts());
     }
 
@@ -102,12 +119,14 @@ final class LapicTimer extends Timers.Timer {
             running = false;
             initial = 0;
             tscDeadline = 0;
+            dropOwed();
             timers.cancel(this);
             mode = newMode;
             return;
         }
         int cur = current(now);
         mode = newMode;
+        dropOwed();
         if (running) {
             startAt(now, cur & 0xffffffffL);
         }
@@ -149,14 +168,51 @@ final class LapicTimer extends Timers.Timer {
         if (!running) {
             return;
         }
-        fire.run();
         if (mode == PERIODIC) {
             long p = periodCounts() << shift();
-            start += (now - start) / p * p;
+            long periods = Math.max(1, (now - start) / p);   // the timer thread may be late by several
+            start += periods * p;
             timers.schedule(this, start + p);
+            periodicTicks((int) Math.min(periods, MAX_OWED));
         } else {
             running = false;
+            fire.run();
         }
+    }
+
+    private void periodicTicks(int ticks) {
+        if (!acknowledgeable.getAsBoolean()) {
+            dropOwed();
+            fire.run();
+            return;
+        }
+        owedTicks = Math.min(MAX_OWED, owedTicks + ticks);
+        raiseOwed();
+    }
+
+    private void raiseOwed() {
+        if (owedTicks > 0 && !tickInService) {
+            owedTicks--;
+            tickInService = true;
+            fire.run();
+        }
+    }
+
+    /** The guest's EOI of the timer's vector: the next owed tick may come. */
+    void ack() {
+        if (tickInService) {
+            tickInService = false;
+            if (mode == PERIODIC && running) {
+                raiseOwed();
+            } else {
+                owedTicks = 0;
+            }
+        }
+    }
+
+    private void dropOwed() {
+        owedTicks = 0;
+        tickInService = false;
     }
 
     /** Restores the count registers with the current count as saved; the count goes on from there. */
@@ -166,6 +222,7 @@ final class LapicTimer extends Timers.Timer {
         divide = divideConfig & 0xb;
         timers.cancel(this);
         running = false;
+        dropOwed();
         if (mode != TSC_DEADLINE && initial != 0) {
             long cur = currentCount & 0xffffffffL;
             if (cur == 0 && mode == PERIODIC) {
@@ -182,6 +239,7 @@ final class LapicTimer extends Timers.Timer {
         divide = 0;
         mode = ONE_SHOT;
         tscDeadline = 0;
+        dropOwed();
         timers.cancel(this);
     }
 }

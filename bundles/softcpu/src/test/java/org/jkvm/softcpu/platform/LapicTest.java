@@ -154,6 +154,44 @@ class LapicTest {
         assertTrue(irr(0x41));
     }
 
+    /** Takes the timer's vector as a guest does (acknowledge, EOI); whether it was requested. */
+    private boolean tick(int vector) {
+        if (!irr(vector)) {
+            return false;
+        }
+        assertEquals(vector, apic.acknowledge());
+        write(0xb0, 0);
+        return true;
+    }
+
+    @Test
+    void periodicTicksMissedWhileOneAwaitsItsEoiAreOwedAndComeOnePerEoi() {
+        write(0xf0, 0x1ff);
+        write(0x3e0, 0xb);
+        write(0x320, 0x41 | 1 << 17);
+        write(0x380, 500_000);
+        advance(500_000);
+        advance(500_000);
+        advance(1_500_000);   // a late timer thread: three periods at once
+        assertEquals(4, apic.timer.owedTicks, "five periods: one raised, four owed while interrupts were off");
+        assertTrue(tick(0x41));
+        assertTrue(tick(0x41));
+        assertTrue(tick(0x41));
+        assertTrue(tick(0x41));
+        assertTrue(tick(0x41), "each EOI brings the next owed tick");
+        assertFalse(tick(0x41));
+        advance(500_000);
+        advance(500_000);
+        write(0x380, 500_000);
+        assertEquals(0, apic.timer.owedTicks, "a write of the initial count drops the debt");
+        assertTrue(tick(0x41));
+        assertFalse(tick(0x41), "nothing owed after the reprogramming");
+        write(0x320, 0x41 | 1 << 17 | Lapic.MASKED);
+        advance(2_000_000);
+        assertEquals(0, apic.timer.owedTicks, "a masked timer owes nothing: no EOI would come");
+        assertFalse(irr(0x41));
+    }
+
     @Test
     void tscDeadlineModeIgnoresTheInitialCountAndEntersAndLeavesDisarmed() {
         write(0xf0, 0x1ff);

@@ -2,6 +2,7 @@ package org.jkvm.driver.qmp;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,6 +46,11 @@ public final class QmpClient implements AutoCloseable {
     /** {@code query-kvm}: whether KVM runs the guest and whether it could on this host. */
     public KvmInfo queryKvm() {
         return QmpCodec.kvmInfo(wire.execute("query-kvm", Map.of()));
+    }
+
+    /** {@code query-blockstats}: every drive's I/O counters, in the engine's order. */
+    public List<BlockStatsInfo> queryBlockstats() {
+        return QmpCodec.blockStats(wire.execute("query-blockstats", Map.of()));
     }
 
     /** {@code query-migrate-parameters}: the bandwidth and downtime limits in force. */

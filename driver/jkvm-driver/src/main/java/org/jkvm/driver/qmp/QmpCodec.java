@@ -85,6 +85,26 @@ final class QmpCodec {
         return new KvmInfo(flag("query-kvm", m, "enabled"), flag("query-kvm", m, "present"));
     }
 
+    /** {@code query-blockstats}' answer: a list of {device, stats {NAME: number}} objects. */
+    static List<BlockStatsInfo> blockStats(Object reply) {
+        String cmd = "query-blockstats";
+        if (!(reply instanceof List<?> list)) {
+            throw new QmpException("the engine answered '" + cmd + "' with " + reply + ", not a JSON array");
+        }
+        List<BlockStatsInfo> out = new ArrayList<>();
+        for (Object e : list) {
+            Map<?, ?> m = object(cmd, e);
+            Map<String, Long> counters = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> c : object(cmd, m.get("stats")).entrySet()) {
+                if (c.getValue() instanceof Number n) {
+                    counters.put((String) c.getKey(), n.longValue());
+                }
+            }
+            out.add(new BlockStatsInfo(string(cmd, m, "device").orElse(""), counters));
+        }
+        return out;
+    }
+
     /** {@code query-migrate-parameters}' answer: the two parameters the driver sets. */
     static MigrationParameters parameters(Object reply) {
         String cmd = "query-migrate-parameters";

@@ -206,6 +206,16 @@ public interface DriverConnection extends AutoCloseable {
         throw LibvirtError.noSupport("virDomainGetBlockInfo");
     }
 
+    /**
+     * DOMAIN_BLOCK_STATS_FLAGS (243), and DOMAIN_BLOCK_STATS (64) through it: the I/O counters of the disk named by
+     * target or source path (an empty path: all disks summed) as VIR_DOMAIN_BLOCK_STATS_* typed parameters.
+     *
+     * @param flags VIR_TYPED_PARAM_STRING_OKAY (4) at most
+     */
+    default List<TypedParam> blockStats(DomainRef dom, String path, int flags) {
+        throw LibvirtError.noSupport("virDomainBlockStatsFlags");
+    }
+
     // ----- jobs and migration tuning -----
 
     /** DOMAIN_GET_JOB_INFO (163); {@link JobInfo#none()} when idle. */

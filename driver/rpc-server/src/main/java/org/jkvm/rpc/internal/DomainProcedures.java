@@ -18,9 +18,11 @@ import org.jkvm.remote.BlockInfo;
 import org.jkvm.remote.DomainRef;
 import org.jkvm.remote.DomainState;
 import org.jkvm.remote.JobStats;
+import org.jkvm.remote.LibvirtError;
 import org.jkvm.remote.Procedures;
 import org.jkvm.remote.Programs;
 import org.jkvm.remote.RemoteCodec;
+import org.jkvm.remote.TypedParam;
 import org.jkvm.remote.spi.DriverConnection;
 import org.jkvm.rpc.internal.Handler.Entry;
 import org.jkvm.xdr.XdrWriter;
@@ -29,6 +31,8 @@ import org.jkvm.xdr.XdrWriter;
 final class DomainProcedures {
     private static final int LIST_ACTIVE = 1;
     private static final int LIST_INACTIVE = 2;
+    /** REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX. */
+    private static final int BLOCK_STATS_PARAMETERS_MAX = 16;
 
     private DomainProcedures() {
     }
@@ -160,8 +164,43 @@ final class DomainProcedures {
             BlockInfo b = c.blockInfo(d, path, a.readInt("flags"));
             r.writeHyper(b.allocation()).writeHyper(b.capacity()).writeHyper(b.physical());
         });
+        blockStats(t);
         put(t, Procedures.DOMAIN_SNAPSHOT_NUM, "virDomainSnapshotNum", false,
                 domFlagsTo(DriverConnection::snapshotCount, INT));
+    }
+
+    /**
+     * virsh domblkstat asks DOMAIN_BLOCK_STATS_FLAGS twice: nparams 0 for the count (sent back in nparams, no
+     * params), then with room for them (params, nparams 0), as libvirtd answers; older clients use BLOCK_STATS.
+     */
+    private static void blockStats(Entry[] t) {
+        put(t, Procedures.DOMAIN_BLOCK_STATS_FLAGS, "virDomainBlockStatsFlags", false, (c, a, r) -> {
+            DomainRef d = RemoteCodec.readDomain(a);
+            String path = RemoteCodec.readString(a, "path");
+            int nparams = a.readInt("nparams");
+            if (nparams < 0 || nparams > BLOCK_STATS_PARAMETERS_MAX) {
+                throw LibvirtError.invalidArg("nparams " + nparams + " is out of range 0.."
+                        + BLOCK_STATS_PARAMETERS_MAX);
+            }
+            List<TypedParam> all = c.blockStats(d, path, a.readInt("flags"));
+            if (nparams == 0) {
+                RemoteCodec.writeParams(r, List.of());
+                r.writeInt(all.size());
+            } else {
+                RemoteCodec.writeParams(r, all.subList(0, Math.min(nparams, all.size())));
+                r.writeInt(0);
+            }
+        });
+        put(t, Procedures.DOMAIN_BLOCK_STATS, "virDomainBlockStats", false, (c, a, r) -> {
+            DomainRef d = RemoteCodec.readDomain(a);
+            List<TypedParam> all = c.blockStats(d, RemoteCodec.readString(a, "path"), 0);
+            // remote_domain_block_stats_ret: rd_req, rd_bytes, wr_req, wr_bytes, errs (-1: not counted).
+            for (String f : List.of("rd_operations", "rd_bytes", "wr_operations", "wr_bytes")) {
+                r.writeHyper(all.stream().filter(p -> p.name().equals(f) && p instanceof TypedParam.LLong)
+                        .mapToLong(p -> ((TypedParam.LLong) p).value()).findFirst().orElse(-1));
+            }
+            r.writeHyper(-1);
+        });
     }
 
     private static void jobs(Entry[] t) {

@@ -97,7 +97,7 @@ public final class VirtioBlk implements VirtioDevice {
         return image;
     }
 
-    /** Request counters (for {@code domblkstat}). */
+    /** The I/O accounting ({@code query-blockstats}, {@code virsh domblkstat}). */
     public BlockStats stats() {
         return stats;
     }
@@ -230,7 +230,14 @@ public final class VirtioBlk implements VirtioDevice {
                 status = transfer(bufs, sector, dataIn, false);
                 written = status == S_OK ? (int) dataIn : 0;
             }
-            case T_OUT -> status = image.readOnly() ? S_IOERR : transfer(bufs, sector, dataOut, true);
+            case T_OUT -> {
+                if (image.readOnly()) {
+                    stats.invalid(BlockStats.Kind.WRITE);
+                    status = S_IOERR;
+                } else {
+                    status = transfer(bufs, sector, dataOut, true);
+                }
+            }
             case T_FLUSH -> status = flush();
             case T_GET_ID -> {
                 int n = (int) Math.min(ID_BYTES, dataIn);
@@ -247,12 +254,14 @@ public final class VirtioBlk implements VirtioDevice {
     }
 
     private int flush() {
+        long start = stats.start();
         try {
             image.flush();
-            stats.flushed();
+            stats.done(BlockStats.Kind.FLUSH, start, 0, 0);
             return S_OK;
         } catch (BlockException e) {
             LOG.warn("virtio-blk flush of {} failed: {}", image.path(), e.getMessage());
+            stats.failed(BlockStats.Kind.FLUSH);
             return S_IOERR;
         }
     }
@@ -270,11 +279,14 @@ public final class VirtioBlk implements VirtioDevice {
     }
 
     private int transfer(Buffers bufs, long sector, long length, boolean write) {
+        BlockStats.Kind kind = write ? BlockStats.Kind.WRITE : BlockStats.Kind.READ;
+        long start = stats.start();
         long capacitySectors = image.sizeBytes() / SECTOR;
         if (length % SECTOR != 0 || length > MAX_REQUEST_BYTES || sector < 0 || sector > capacitySectors
                 || length / SECTOR > capacitySectors - sector) {
             LOG.debug("virtio-blk {} of {} bytes at sector {} refused (capacity {} sectors)",
                     write ? "write" : "read", length, sector, capacitySectors);
+            stats.invalid(kind);
             return S_IOERR;
         }
         ByteBuffer data = scratch((int) length);
@@ -283,17 +295,17 @@ public final class VirtioBlk implements VirtioDevice {
                 bufs.readFrom(16, data);
                 data.flip();
                 image.write(sector * SECTOR, data);
-                stats.wrote(length);
             } else {
                 image.read(sector * SECTOR, data);
                 data.flip();
                 bufs.writeTo(0, data);
-                stats.read(length);
             }
+            stats.done(kind, start, sector * SECTOR, length);
             return S_OK;
         } catch (BlockException e) {
             LOG.warn("virtio-blk {} at sector {} of {} failed: {}", write ? "write" : "read", sector, image.path(),
                     e.getMessage());
+            stats.failed(kind);
             return S_IOERR;
         }
     }

@@ -187,6 +187,10 @@ class VirtioBlkTest {
         assertEquals(VirtioBlk.S_IOERR, request(VirtioBlk.T_IN, -1, 512, true), "negative sector");
         assertEquals(VirtioBlk.S_UNSUPP, request(11, 0, 512, false), "discard was not offered");
         assertEquals(VirtioBlk.S_OK, request(VirtioBlk.T_IN, 2047, 512, true), "the last sector");
+        BlockStats.Snapshot s = ((VirtioBlk) transport.device()).stats().snapshot();
+        assertEquals(3, s.invalid(BlockStats.Kind.READ), "refused reads are invalid, as QEMU counts them");
+        assertEquals(1, s.operations(BlockStats.Kind.READ));
+        assertEquals(512, s.bytes(BlockStats.Kind.READ));
     }
 
     @Test
@@ -195,6 +199,7 @@ class VirtioBlkTest {
         assertTrue((driver.deviceFeatures() & VirtioBlk.F_RO) != 0);
         driver.start(FEATURES | VirtioBlk.F_RO, 16);
         assertEquals(VirtioBlk.S_IOERR, request(VirtioBlk.T_OUT, 0, 512, false));
+        assertEquals(1, ((VirtioBlk) transport.device()).stats().snapshot().invalid(BlockStats.Kind.WRITE));
         ByteBuffer back = ByteBuffer.allocate(512);
         image.read(0, back);
         assertArrayEquals(java.util.Arrays.copyOf(content, 512), back.array());
