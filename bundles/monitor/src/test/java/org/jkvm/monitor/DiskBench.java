@@ -25,12 +25,15 @@ import org.jkvm.testkit.RepoPaths;
  * seed's "stop the guest and sync the disks" adds to a live migration's downtime: jkvm engines over loopback tcp
  * with {@code workload=disk} writing (or without a disk, idle), the downtime QMP reports and the source's phase log
  * ({@code block flush}: drain and fdatasync; {@code block release}: the locks given up), median of the runs; QEMU's
- * downtime beside.
+ * downtime beside. The speeds are measured twice: as the guest times a whole run (a jkvm engine starts cold, so
+ * its JIT warm-up is in it), and in steady state from the host ({@code query-blockstats} over a window after a
+ * warm-up, the same on both engines).
  *
  * <p>Run: {@code bin/jkvm-bench Disk} with {@code -Dmib=N} (the range of the requests, default 64), {@code
  * -Dcount=N} (4 KiB requests per random op, default 20000: jkvm's engine starts cold each time, so short runs
  * measure its JIT warm-up), {@code -Dcache=MODE} (default writeback, QEMU's default),
- * {@code -Druns=N} (migrations per row, default 3), {@code -Dqemu=false} (leave QEMU out), {@code -Dkvm=false}.
+ * {@code -Druns=N} (migrations per row, default 3), {@code -Dwarmup=MS} and {@code -Dwindow=MS} (steady state,
+ * default 3000 and 5000), {@code -Dqemu=false} (leave QEMU out), {@code -Dkvm=false}.
  */
 public final class DiskBench {
     private static final Pattern RESULT = Pattern.compile("diskbench op=(\\w+) .* errors=(\\d+) .* us=(\\d+)"
@@ -59,22 +62,36 @@ public final class DiskBench {
         }
         Path dir = Files.createTempDirectory("jkvm-disk-bench");
         System.out.printf(Locale.ROOT, "guest workload=diskbench, cache=%s, %d MiB range, %d x 4 KiB random requests,"
-                + " %d x 64 KiB sequential; queue depth 1%n", cache, mib, count, Math.max(mib * 16, count / 2));
+                + " %d x 64 KiB sequential; queue depth 1; timed by the guest over the whole run (cold start"
+                + " included)%n", cache, mib, count, Math.max(mib * 16, count / 2));
         System.out.printf(Locale.ROOT, "%-6s %-9s %12s %12s %13s %13s%n", "format", "engine", "4k rnd rd/s",
                 "4k rnd wr/s", "seq rd MiB/s", "seq wr MiB/s");
         for (String format : List.of("raw", "qcow2")) {
             for (String engine : engines) {
-                Map<String, long[]> r = speeds(dir, engine, format, cache, mib, count);
-                System.out.printf(Locale.ROOT, "%-6s %-9s %12d %12d %13.1f %13.1f%n", format, engine,
-                        r.get("randread")[0], r.get("randwrite")[0], r.get("seqread")[1] / 1024.0,
-                        r.get("seqwrite")[1] / 1024.0);
+                row(format, engine, speeds(dir, engine, format, cache, mib, count));
+            }
+        }
+        long warmup = Long.getLong("warmup", 3000);
+        long window = Long.getLong("window", 5000);
+        System.out.printf(Locale.ROOT, "%nsteady state, from the host: query-blockstats over %d ms after %d ms of"
+                + " warm-up, the guest running each op without end%n", window, warmup);
+        System.out.printf(Locale.ROOT, "%-6s %-9s %12s %12s %13s %13s%n", "format", "engine", "4k rnd rd/s",
+                "4k rnd wr/s", "seq rd MiB/s", "seq wr MiB/s");
+        for (String format : List.of("raw", "qcow2")) {
+            for (String engine : engines) {
+                row(format, engine, steady(dir, engine, format, cache, mib, warmup, window));
             }
         }
         System.out.println();
         downtimes(dir, engines, Integer.getInteger("runs", 3));
     }
 
-    /** Each op's {iops, KiB/s} on a fresh image. */
+    private static void row(String format, String engine, Map<String, long[]> r) {
+        System.out.printf(Locale.ROOT, "%-6s %-9s %12d %12d %13.1f %13.1f%n", format, engine, r.get("randread")[0],
+                r.get("randwrite")[0], r.get("seqread")[1] / 1024.0, r.get("seqwrite")[1] / 1024.0);
+    }
+
+    /** Each op's {iops, KiB/s} on a fresh image, as the guest timed the whole run (TSC). */
     private static Map<String, long[]> speeds(Path dir, String engine, String format, String cache, int mib,
             int count) throws Exception {
         Path img = dir.resolve("bench-" + engine + "." + format);
@@ -101,6 +118,56 @@ public final class DiskBench {
         }
         Files.deleteIfExists(img);
         return out;
+    }
+
+    /**
+     * Each op's steady rate {ops/s, KiB/s}, measured from the host: the guest runs the op without end, and the
+     * engine's own {@code query-blockstats} (QEMU's and jkvm's alike) is read after {@code warmupMs} and again
+     * {@code windowMs} later, so a cold start (jkvm's JIT) is left out.
+     */
+    private static Map<String, long[]> steady(Path dir, String engine, String format, String cache, int mib,
+            long warmupMs, long windowMs) throws Exception {
+        Path img = dir.resolve("steady-" + engine + "." + format);
+        Files.deleteIfExists(img);
+        exec(List.of("qemu-img", "create", "-q", "-f", format, img.toString(), mib + "M"), dir.resolve("qemu-img.log"));
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (String op : OPS) {
+            boolean random = op.startsWith("rand");
+            String append = "workload=diskbench op=" + op + " bs=" + (random ? 4096 : 65536) + " count=2000000000"
+                    + " mib=" + mib;
+            Path qmp = dir.resolve("steady.qmp");
+            Files.deleteIfExists(qmp);
+            List<String> cmd = command(engine, append, dir.resolve("steady.serial"));
+            cmd.addAll(List.of("-drive", "file=" + img + ",format=" + format + ",if=none,id=d0,cache=" + cache,
+                    "-device", "virtio-blk-pci,drive=d0", "-qmp", "unix:" + qmp
+                    + (engine.equals("qemu-tcg") ? ",server=on,wait=off" : ",server,nowait")));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve(engine + "-steady.log").toFile()).start();
+            try (QmpClient q = connect(qmp, p)) {
+                q.execute("{\"execute\": \"qmp_capabilities\"}");
+                Thread.sleep(warmupMs);
+                long[] a = counters(q, random ? op.equals("randwrite") : op.equals("seqwrite"));
+                Thread.sleep(windowMs);
+                long[] b = counters(q, random ? op.equals("randwrite") : op.equals("seqwrite"));
+                double secs = (b[2] - a[2]) / 1e9;
+                out.put(op, new long[] {Math.round((b[0] - a[0]) / secs), Math.round((b[1] - a[1]) / 1024.0 / secs)});
+            } finally {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        Files.deleteIfExists(img);
+        return out;
+    }
+
+    /** {operations, bytes, host nanoTime} of the first drive's reads or writes. */
+    private static long[] counters(QmpClient q, boolean writes) throws Exception {
+        List<?> all = (List<?>) q.execute("{\"execute\": \"query-blockstats\"}").get("return");
+        Map<?, ?> s = (Map<?, ?>) ((Map<?, ?>) all.get(0)).get("stats");
+        String k = writes ? "wr" : "rd";
+        return new long[] {((Number) s.get(k + "_operations")).longValue(), ((Number) s.get(k + "_bytes")).longValue(),
+            System.nanoTime()};
     }
 
     /** The command line of one engine booting the firmware with {@code append}, serial to a file. */
