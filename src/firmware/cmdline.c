@@ -114,6 +114,39 @@ static enum disk_op parse_op(const char *v, u32 vlen)
     fw_error_end();
 }
 
+/* ip=A.B.C.D/PREFIX: four decimal bytes and a prefix length 1 .. 32, else fw-error. */
+static void parse_ip(const char *v, u32 vlen, struct config *cfg)
+{
+    u32 ip = 0, part = 0, digits = 0, dots = 0, i = 0, ok = 1;
+    for (; i < vlen && v[i] != '/'; i++) {
+        if (v[i] == '.' && digits > 0 && dots < 3) {
+            ip = ip << 8 | part;
+            part = digits = 0;
+            dots++;
+        } else if (v[i] >= '0' && v[i] <= '9' && digits < 3) {
+            part = part * 10 + (u32)(v[i] - '0');
+            digits++;
+            ok &= part <= 255;
+        } else {
+            ok = 0;
+        }
+    }
+    ip = ip << 8 | part;
+    u32 prefix = 0, pdigits = 0;
+    for (i++; i < vlen && v[i] >= '0' && v[i] <= '9' && pdigits < 2; i++, pdigits++) {
+        prefix = prefix * 10 + (u32)(v[i] - '0');
+    }
+    if (!ok || dots != 3 || digits == 0 || i != vlen || pdigits == 0 || prefix < 1 || prefix > 32 || ip == 0) {
+        fw_error_begin();
+        put_str("bad command line value ip=");
+        put_word(v, vlen);
+        put_str(": expected an IPv4 address and prefix length such as ip=10.0.2.15/24");
+        fw_error_end();
+    }
+    cfg->ip = ip;
+    cfg->ip_prefix = prefix;
+}
+
 static void apply(struct config *cfg, const char *k, u32 klen, const char *v, u32 vlen)
 {
     if (word_is(k, klen, "workload")) {
@@ -139,11 +172,13 @@ static void apply(struct config *cfg, const char *k, u32 klen, const char *v, u3
         }
     } else if (word_is(k, klen, "count")) {
         cfg->count = parse_number(k, klen, v, vlen, 1, MAX_MS);
+    } else if (word_is(k, klen, "ip")) {
+        parse_ip(v, vlen, cfg);
     } else {
         fw_error_begin();
         put_str("unknown command line key ");
         put_word(k, klen);
-        put_str(": use workload, mib, rate, tsc_khz, hb_ms, exit_after, inject, op, bs or count");
+        put_str(": use workload, mib, rate, tsc_khz, hb_ms, exit_after, inject, op, bs, count or ip");
         fw_error_end();
     }
 }
@@ -157,6 +192,8 @@ void cmdline_parse(const char *s, struct config *cfg)
     cfg->hb_ms = 1000;
     cfg->exit_after = 0;
     cfg->inject = INJECT_NONE;
+    cfg->ip = 0;
+    cfg->ip_prefix = 0;
     cfg->op = OP_RANDREAD;
     cfg->bs = 4096;
     cfg->count = 1024;

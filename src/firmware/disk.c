@@ -20,6 +20,7 @@
  */
 #include "hw.h"
 #include "virtio_blk.h"
+#include "net.h"
 
 #define SEC_MAGIC 0x434553444d564b4aULL   /* "JKVMDSEC" little-endian */
 #define HDR_MAGIC 0x5244484d44564b4aULL   /* "JKVMDHDR" little-endian */
@@ -298,6 +299,9 @@ static void heartbeat(u64 now)
     put_kv("verify_bad", 0);
     put_kv("disk_writes", d.writes);
     put_kv("disk_bad", d.bad);
+    if (net_enabled) {
+        net_put_heartbeat();
+    }
     put_char('\n');
     d.seq++;
     if (d.cfg->exit_after != 0 && d.seq >= d.cfg->exit_after) {
@@ -319,6 +323,9 @@ static void slow_path(u64 now)
             header_write();
             put_str("shutdown requested\n");
             debug_exit(0);
+        }
+        if (net_enabled) {
+            net_slow_poll();
         }
         d.next_poll = now + d.khz * 10;
     }
@@ -377,6 +384,9 @@ void disk_run(const struct config *cfg, u64 khz)
         d.c_idx += n;
         if (d.c_idx == d.nsect) {
             d.c_idx = 0;
+        }
+        if (net_enabled) {
+            net_poll();
         }
         if (now >= d.next_poll || now >= d.next_hb) {
             slow_path(now);

@@ -46,6 +46,8 @@ struct config {
     enum disk_op op;    /* diskbench: request pattern */
     u64 bs;             /* diskbench: bytes per request, a multiple of 512 */
     u64 count;          /* diskbench: requests */
+    u32 ip;         /* ip=A.B.C.D/PREFIX: our IPv4 address (host order), 0 = no network */
+    u32 ip_prefix;  /* its prefix length, 1 .. 32 */
 };
 
 /* One run of usable RAM at or above AREA_START, page aligned. */

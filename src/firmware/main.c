@@ -5,6 +5,7 @@
  * with a stack, a cleared .bss, RDI = multiboot magic and RSI = the multiboot information.
  */
 #include "hw.h"
+#include "net.h"
 
 #define PORT_POST 0x80
 
@@ -105,6 +106,9 @@ void fw_main(u64 magic, u64 mbi)
     u64 khz = tsc_khz_detect(cfg.tsc_khz);
     first_line(&cfg, &mem, khz);
     outb(PORT_POST, 0x02);
+    if (cfg.ip != 0) {
+        net_open(&cfg);
+    }
     workload_setup(&cfg, &mem);
     outb(PORT_POST, 0x03);
     workload_run(&cfg, khz);

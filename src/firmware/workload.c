@@ -11,6 +11,7 @@
  * inject=page|tsc makes one deliberate error, so tests can prove the checks count what they should.
  */
 #include "hw.h"
+#include "net.h"
 
 #define PAGE_MAGIC 0x454741504d564b4aULL   /* "JKVMPAGE" little-endian */
 #define CHECKS_PER_LOOP 2
@@ -149,6 +150,9 @@ static void heartbeat(u64 now, u64 pages, u64 gen, u64 work)
     if (slow.workload == WL_COMPUTE) {
         put_kv("work", work);   /* compute_block rounds done; each is COMPUTE_INSNS instructions (hw.h) */
     }
+    if (net_enabled) {
+        net_put_heartbeat();
+    }
     put_char('\n');
     slow.seq++;
     if (slow.exit_after != 0 && slow.seq >= slow.exit_after) {
@@ -197,6 +201,9 @@ static __attribute__((noinline)) u64 slow_path(u64 now, u64 pages, u64 gen, u64 
             put_str("shutdown requested\n");
             debug_exit(0);
         }
+        if (net_enabled) {
+            net_slow_poll();   /* the device's announcement request: a configuration read, so not every loop */
+        }
         slow.next_poll = now + slow.poll_ticks;
     }
     if (now >= slow.next_hb) {
@@ -241,6 +248,7 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
     u64 w_idx = 0, w_addr = area[0].base, w_left = area[0].pages;
     u64 c_idx = 0, c_addr = area[0].base, c_left = area[0].pages;
     u32 w_rng = 0, c_rng = 0;
+    const int net = net_enabled;
     slow.t0 = now;
     slow.next_hb = now + slow.hb_ticks;
     slow.next_poll = now;
@@ -295,6 +303,9 @@ static inline __attribute__((always_inline, noreturn)) void loop(const enum work
                 CURSOR_STEP(c_idx, c_addr, c_left, c_rng, wrapped);
                 (void)wrapped;
             }
+        }
+        if (net) {
+            net_poll();   /* between page bursts: at most a few frames, one ring read when none waits */
         }
         if (now >= next_slow) {
             next_slow = slow_path(now, pages, gen, w_idx, work);

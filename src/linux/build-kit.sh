@@ -14,7 +14,8 @@
 #                        xz, zstd or gzip, by the payload's format)
 #   initramfs.cpio.gz    /init (src/linux/init), busybox, jkvm-verify, the evdev, button, virtio-blk and
 #                        virtio-net modules
-#   cmdline              a kernel command line for jkvm: console=ttyS0 and the verify workload's settings
+#   cmdline              a kernel command line for jkvm: console=ttyS0, tsc=reliable (see src/linux/README.md)
+#                        and the verify workload's settings
 #   kit.env              KERNEL=, INITRD=, KERNEL_VERSION=, VMLINUX= when there is one (for scripts and tests)
 #   jkvm-linux.xml       a libvirt domain booting them (src/linux/jkvm-linux.xml with these paths)
 #
@@ -110,10 +111,13 @@ extract_vmlinux() {
     fi
 }
 
-# jkvm-verify: the firmware's workload.c and cmdline.c, unchanged, with the Linux hw.h and main.c.
+# jkvm-verify: the firmware's workload.c, cmdline.c, disk.c and disk_bench.c, unchanged, with the Linux hw.h and
+# main.c, the block interface on /dev/vda (blk.c) and no NIC of its own (nonet.c).
 mkdir -p "$WORK/verify"
-cp "$FW/fw.h" "$FW/workload.c" "$FW/cmdline.c" "$SRC/verify/hw.h" "$SRC/verify/main.c" "$WORK/verify/"
-(cd "$WORK/verify" && gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o jkvm-verify main.c workload.c cmdline.c) \
+cp "$FW/fw.h" "$FW/workload.c" "$FW/cmdline.c" "$FW/disk.c" "$FW/disk_bench.c" "$FW/virtio_blk.h" "$FW/net.h" \
+    "$SRC/verify/hw.h" "$SRC/verify/main.c" "$SRC/verify/blk.c" "$SRC/verify/nonet.c" "$WORK/verify/"
+(cd "$WORK/verify" && gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o jkvm-verify main.c workload.c cmdline.c \
+    disk.c disk_bench.c blk.c nonet.c) \
     || die 1 "cannot build jkvm-verify statically; install libc6-dev"
 
 # The initramfs tree. /dev stays empty: /init mounts devtmpfs before it opens the console.
@@ -147,7 +151,7 @@ cmp -s "$kdir/boot/vmlinuz-$kver" "$OUT/vmlinuz" || publish "$kdir/boot/vmlinuz-
 # The vmlinux is made again only for a new vmlinuz.
 [ "$OUT/vmlinux" -nt "$OUT/vmlinuz" ] || extract_vmlinux "$OUT/vmlinuz" "$OUT/vmlinux"
 publish "$WORK/initramfs.cpio.gz" "$OUT/initramfs.cpio.gz"
-echo "console=ttyS0 panic=-1 jkvm.workload=verify jkvm.mib=16 jkvm.rate=1000 jkvm.hb_ms=1000" >"$WORK/cmdline"
+echo "console=ttyS0 panic=-1 tsc=reliable jkvm.workload=verify jkvm.mib=16 jkvm.rate=1000 jkvm.hb_ms=1000" >"$WORK/cmdline"
 publish "$WORK/cmdline" "$OUT/cmdline"
 printf 'KERNEL=%s\nINITRD=%s\nKERNEL_VERSION=%s\n' "$OUT/vmlinuz" "$OUT/initramfs.cpio.gz" "$kver" >"$WORK/kit.env"
 if [ -f "$OUT/vmlinux" ]; then

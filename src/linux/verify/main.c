@@ -1,8 +1,10 @@
 /*
  * jkvm-verify: the firmware's memory writer and checker (src/firmware/workload.c and cmdline.c, compiled
- * unchanged) as a static Linux program, for the Linux guest kit's initramfs.
+ * unchanged) as a static Linux program, for the Linux guest kit's initramfs; with the firmware's disk.c and
+ * disk_bench.c on /dev/vda (blk.c: O_DIRECT, flush = fdatasync) it is also the in-guest disk checker.
  *
- *     jkvm-verify [workload=verify|dirty|idle] [mib=N] [rate=N] [hb_ms=N] [exit_after=N] [inject=page]
+ *     jkvm-verify [workload=verify|dirty|idle|disk|diskbench] [mib=N] [rate=N] [hb_ms=N] [exit_after=N]
+ *                 [inject=page|disk] [op=... bs=N count=N]
  *
  * The same command-line keys as the firmware (src/firmware/README.md); the working set is one anonymous mapping
  * (populated at start), written in order at `rate` pages per second and checked two pages per loop, exactly as the

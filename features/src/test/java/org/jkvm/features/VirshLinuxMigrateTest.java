@@ -3,6 +3,9 @@ package org.jkvm.features;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +68,7 @@ class VirshLinuxMigrateTest {
                     Await.until("the domain shut off on B", BOOT,
                             () -> hosts.virsh(b.tcpUri(), "domstate", "linux1").out().equals("shut off"));
                 } catch (AssertionError e) {
+                    askConsole(b);
                     String t = text(onB);
                     throw new AssertionError(e.getMessage() + "; the last of B's console:\n"
                             + t.substring(Math.max(0, t.length() - 3000)), e);
@@ -74,6 +78,21 @@ class VirshLinuxMigrateTest {
                 hosts.virsh(b.tcpUri(), "destroy", "linux1");
                 hosts.virsh(b.tcpUri(), "undefine", "linux1");
             }
+        }
+    }
+
+    /**
+     * Types {@code cat /proc/interrupts; ps} into the guest's console socket and waits up to a minute for ps's
+     * header in the console log (for a failure's diagnosis: whether the SCI came, whether acpid still runs); best
+     * effort.
+     */
+    private static void askConsole(Host d) {
+        Path socket = d.state().resolve("run").resolve("linux1.console");
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            ch.write(ByteBuffer.wrap("\ncat /proc/interrupts; ps\n".getBytes(StandardCharsets.US_ASCII)));
+            Await.until("ps's answer on B's console", Duration.ofMinutes(1), () -> text(serial(d)).contains("PID"));
+        } catch (java.io.IOException | AssertionError e) {
+            System.err.println("[jkvm] no answer from B's console " + socket + ": " + e);
         }
     }
 

@@ -30,6 +30,7 @@ import org.jkvm.hypervisor.HypervisorException;
 import org.jkvm.hypervisor.HypervisorUnavailableException;
 import org.jkvm.hypervisor.x86.CpuidEntry;
 import org.jkvm.hypervisor.x86.DescriptorTable;
+import org.jkvm.hypervisor.x86.Msr;
 import org.jkvm.hypervisor.x86.Registers;
 import org.jkvm.hypervisor.x86.SegmentRegister;
 import org.jkvm.hypervisor.x86.SystemRegisters;
@@ -51,6 +52,11 @@ import org.jkvm.memory.MmapGuestMemory;
  * {@link EngineException} with one sentence, after closing what was already opened.
  */
 final class Machine implements AutoCloseable {
+    /** IA32_MTRR_DEF_TYPE, its enable bit (E) and the write-back type (Intel SDM vol. 3, 12.11.2.1). */
+    private static final int MTRR_DEF_TYPE = 0x2ff;
+    private static final long MTRR_ENABLE = 1L << 11;
+    private static final long MTRR_TYPE_WB = 6;
+
     static final String BUNDLED_NAME = "the bundled " + Firmware.FILE_NAME;
     final VmConfig config;
     final byte[] image;
@@ -232,6 +238,11 @@ final class Machine implements AutoCloseable {
                 .withTables(new DescriptorTable(boot.gdtBase(), boot.gdtLimit()),
                         new DescriptorTable(boot.idtBase(), boot.idtLimit()));
         vcpu.setSystemRegisters(s);
+        if (config.kernel() != null) {
+            // What a PC firmware leaves for the kernel it boots: MTRRs on, write-back by default (Firecracker's
+            // and cloud-hypervisor's choice too). Without it Linux reads "MTRRs disabled" and leaves PAT off.
+            vcpu.setMsrs(List.of(new Msr(MTRR_DEF_TYPE, MTRR_ENABLE | MTRR_TYPE_WB)));
+        }
         BootRegisters.Gprs g = boot.gprs();
         vcpu.setRegisters(Registers.builder().rax(g.rax()).rbx(g.rbx()).rcx(g.rcx()).rsi(g.rsi()).rdi(g.rdi())
                 .rsp(boot.rsp()).rip(boot.rip()).rflags(boot.rflags()).build());

@@ -193,6 +193,11 @@ class FirmwareDiskTest {
                     : MigrationStatus.FAILED;
             assertEquals(want, out[0].await(300_000).status(), out[0].stats().toString());
             assertTrue(fired[0], "the fault at " + phase + " was injected");
+            String why = String.valueOf(out[0].stats().errorDesc());
+            if (phase == Phase.SETUP || phase == Phase.STOP_FLUSH || phase == Phase.FINAL_STATE
+                    || phase == Phase.DESTINATION_LOAD) {
+                assertTrue(why.contains("injected at " + phase), "the error names the fault: " + why);
+            }
             assertTrue(in[0].await(60_000) != MigrationStatus.COMPLETED, "the destination did not take over");
             assertEquals(RunState.RUNNING, src.state(), "the source runs after " + phase);
             int seen = heartbeats("src.log").size();

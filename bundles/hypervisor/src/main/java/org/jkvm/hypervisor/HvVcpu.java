@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.jkvm.hypervisor.x86.CpuState;
 import org.jkvm.hypervisor.x86.CpuidEntry;
+import org.jkvm.hypervisor.x86.Msr;
 import org.jkvm.hypervisor.x86.Registers;
 import org.jkvm.hypervisor.x86.SystemRegisters;
 
@@ -61,6 +62,14 @@ public interface HvVcpu extends AutoCloseable {
 
     /** Sets the general-purpose registers, RIP and RFLAGS. */
     void setRegisters(Registers registers);
+
+    /**
+     * Writes MSRs as the guest's WRMSR would, with its checks (a boot protocol's initial values, such as the
+     * MTRR default type a firmware would have set); with the vCPU out of the guest.
+     *
+     * @throws HypervisorException naming the first MSR the backend refuses
+     */
+    void setMsrs(List<Msr> msrs);
 
     /** Segment, descriptor-table and control registers and EFER. */
     SystemRegisters systemRegisters();

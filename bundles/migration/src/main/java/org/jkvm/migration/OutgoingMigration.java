@@ -353,14 +353,23 @@ public final class OutgoingMigration {
         counters.status(status, status == MigrationStatus.FAILED ? reason : null, listener, stats());
     }
 
-    /** The best sentence for a failure: the destination's own reason when it sent one. */
+    /**
+     * The best sentence for a failure: the destination's own reason when it sent one. Replies that end nothing
+     * (CONFIG_OK, round acknowledgements still queued) are skipped: a fault on this side must not read as "the
+     * destination sent an unexpected reply".
+     */
     private String reason(Throwable e) {
         ReturnPathReader rp = returnPath;
         if (rp != null && !(e instanceof MigrationException) && !(e instanceof StreamException)) {
             try {
-                ReturnPath.Message m = rp.next(500);
-                if (m != null) {
-                    return ReturnPathReader.describe(m, uri.toString());
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+                ReturnPath.Message m;
+                while ((m = rp.next(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))))
+                        != null) {
+                    int t = m.type();
+                    if (t == StreamFormat.RP_REFUSED || t == StreamFormat.RP_FAILED || t == ReturnPathReader.CLOSED) {
+                        return ReturnPathReader.describe(m, uri.toString());
+                    }
                 }
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();

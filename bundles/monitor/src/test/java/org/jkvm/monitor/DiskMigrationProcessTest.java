@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,6 +19,7 @@ import org.jkvm.block.ImageFormat;
 import org.jkvm.block.OpenOptions;
 import org.jkvm.monitor.EngineProcess.QmpClient;
 import org.jkvm.testkit.Await;
+import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * live, and is saved to a file with {@code exec:} and restored from it. The write lock moves from the source's
  * process to the destination's (a third writer's open names the holder's pid); the source, left in postmigrate and
  * still alive, holds no lock, issues no write (its block counters stand still) and leaves the image's modification
- * time alone; the destination goes on writing with errors=0 and disk_bad=0. A destination killed mid-stream leaves
+ * time alone; the destination goes on writing with errors=0 and disk_bad=0. A guest restarted on the image after
+ * a SIGKILL during writes re-checks the whole range with disk_bad=0. A destination killed mid-stream leaves
  * the source running, verifying and the only writer; a later migration moves the lock.
  */
 class DiskMigrationProcessTest {
@@ -158,6 +161,36 @@ class DiskMigrationProcessTest {
                 assertEquals(handedOver, writes(qa), "the saved source stays silent");
             }
         }
+    }
+
+    @Test
+    void aGuestRestartedAfterASigkillDuringWritesRechecksTheWholeRange() throws Exception {
+        Path top = overlay();
+        String drive = "file=" + top + ",format=qcow2,if=virtio";
+        try (EngineProcess a = EngineProcess.start(src, "-append", "workload=disk mib=1 rate=0 hb_ms=" + HB_MS,
+                "-drive", drive)) {
+            a.awaitHeartbeats(3, 60_000);
+            Heartbeats.assertNoErrors("first guest", a.serialText());
+            a.kill();
+            a.awaitExit(30_000);
+        }
+        try (EngineProcess b = EngineProcess.start(dst, "-append", APPEND, "-drive", drive);
+                HmpClient hb = HmpClient.of(b)) {
+            b.awaitHeartbeats(3, 60_000);
+            String line = b.serialText().lines().filter(l -> l.startsWith("disk ")).findFirst().orElse("");
+            assertTrue(line.contains(" resume=header checked=2040 ") && line.contains(" disk_bad=0 "),
+                    "the whole range re-checked after the kill: " + b.serialText());
+            Heartbeats.assertNoErrors("restarted guest", b.serialText());
+            assertDestinationWrites(b);
+            hb.cmd("quit");
+            assertEquals(0, b.awaitExit(30_000), b.stderr());
+        }
+        // The image itself: qemu-img check finds no corruption (clusters leaked by the kill are allowed: status 3).
+        Path qemuImg = Require.command("qemu-img");
+        Process check = new ProcessBuilder(qemuImg.toString(), "check", top.toString()).redirectErrorStream(true)
+                .redirectOutput(shared.resolve("check.txt").toFile()).start();
+        assertTrue(check.waitFor(60, TimeUnit.SECONDS), "qemu-img check ends");
+        assertTrue(check.exitValue() == 0 || check.exitValue() == 3, Files.readString(shared.resolve("check.txt")));
     }
 
     @Test

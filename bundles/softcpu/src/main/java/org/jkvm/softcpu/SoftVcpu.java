@@ -168,6 +168,18 @@ public final class SoftVcpu implements HvVcpu {
     }
 
     @Override
+    public void setMsrs(List<Msr> msrs) {
+        for (Msr m : msrs) {
+            try {
+                c.msrs.write(c, m.index(), m.value());
+            } catch (GuestFault f) {
+                throw new HypervisorException("the software CPU refuses MSR 0x" + Integer.toHexString(m.index())
+                        + " = 0x" + Long.toHexString(m.value()) + " (a guest's WRMSR of it would fault)");
+            }
+        }
+    }
+
+    @Override
     public int tscKhz() {
         return (int) c.tsc.khz();
     }

@@ -211,6 +211,15 @@ final class KvmVcpu implements HvVcpu {
     }
 
     @Override
+    public void setMsrs(List<org.jkvm.hypervisor.x86.Msr> msrs) {
+        List<Integer> refused = get("set MSRs", () -> KvmMsrs.write(fd, msrs));
+        if (!refused.isEmpty()) {
+            throw new HypervisorException("KVM refuses MSR 0x" + Integer.toHexString(refused.get(0))
+                    + " on this host; it cannot be set for the guest");
+        }
+    }
+
+    @Override
     public void setCpuid(List<CpuidEntry> entries) {
         List<org.jkvm.kvm.CpuidEntry> kvm = new ArrayList<>(entries.size());
         for (CpuidEntry e : entries) {

@@ -1,0 +1,120 @@
+package org.jkvm.firmware;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+import org.jkvm.testkit.Await;
+import org.jkvm.testkit.Require;
+import org.jkvm.testkit.TapLab;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The firmware's virtio-net driver and stack under QEMU TCG, the reference for jkvm (issue 15 item 5): a tap on a
+ * bridge to a client namespace ({@link TapLab}); the client pings the guest and echoes a numbered UDP stream through
+ * it while the guest's memory workload runs; QMP {@code announce-self} makes the guest send gratuitous ARPs.
+ */
+class FirmwareQemuNetTest {
+    static final String GUEST_IP = "10.77.0.2";
+    static final String MAC = "52:54:00:4a:4b:01";
+    static final Pattern NET_LINE = Pattern.compile("net mac=" + MAC + " ip=" + Pattern.quote(GUEST_IP) + "/24 link=1"
+            + " features=mac,status,ctrl_vq,guest_announce");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void answersPingAndEchoesNumberedUdpWhileVerifyingMemory() throws Exception {
+        for (String image : List.of(Firmware.FILE_NAME, Firmware.FILE_NAME_32)) {
+            try (TapLab lab = TapLab.create()) {
+                Path serial = dir.resolve(image + ".txt");
+                Path elf = image.equals(Firmware.FILE_NAME) ? Firmware.extractTo(dir) : Firmware.extract32To(dir);
+                Process qemu = start(lab, elf, serial, image,
+                        "workload=verify mib=4 rate=200 hb_ms=200 ip=" + GUEST_IP + "/24");
+                try {
+                    List<String> lines = Await.value("the net line of " + image, () -> lines(serial),
+                            l -> l.size() >= 2);
+                    assertTrue(NET_LINE.matcher(lines.get(1)).matches(), "net line: " + lines);
+                    Map<String, Long> probe = lab.probe(GUEST_IP, 5, 20, 3);
+                    assertEquals(5, probe.get("ping_ok"), image + " ping: " + probe);
+                    assertEquals(21, probe.get("udp_ok"), image + " UDP echo: " + probe);
+                    // 5 pings, 21 datagrams, at least one ARP request for us (a broadcast we answered).
+                    Map<String, String> hb = awaitHeartbeat(serial, h -> SerialLine.number(h, "net_rx") >= 27);
+                    assertEquals(1, SerialLine.number(hb, "net_seq_gaps"), hb.toString());
+                    assertEquals(3, SerialLine.number(hb, "net_seq_lost"), hb.toString());
+                    assertEquals(SerialLine.number(hb, "net_rx"), SerialLine.number(hb, "net_tx"),
+                            "one answer per frame for us: " + hb);
+                    assertEquals(0, SerialLine.number(hb, "errors"), hb.toString());
+                    assertTrue(SerialLine.number(hb, "pages") > 0, "the workload ran: " + hb);
+                } finally {
+                    stop(qemu);
+                }
+            }
+        }
+    }
+
+    @Test
+    void announcesItselfWhenTheDeviceAsks() throws Exception {
+        try (TapLab lab = TapLab.create()) {
+            Path serial = dir.resolve("announce.txt");
+            Process qemu = start(lab, Firmware.extractTo(dir), serial, "announce", "hb_ms=200 ip=" + GUEST_IP + "/24");
+            try (Qmp qmp = Qmp.connect(dir.resolve("announce.qmp"))) {
+                awaitHeartbeat(serial, h -> true);
+                // QEMU asks the guest once per round (virtio-net sets VIRTIO_NET_S_ANNOUNCE); 3 rounds, 50 ms apart.
+                String r = qmp.execute("{\"execute\":\"announce-self\",\"arguments\":{\"initial\":50,\"max\":550,"
+                        + "\"rounds\":3,\"step\":50}}");
+                assertTrue(r.contains("\"return\""), r);
+                Map<String, String> hb = awaitHeartbeat(serial, h -> SerialLine.number(h, "net_announce") >= 3);
+                assertEquals(3, SerialLine.number(hb, "net_announce"), hb.toString());
+                assertEquals(3, SerialLine.number(hb, "net_tx"), "one gratuitous ARP per request: " + hb);
+            } finally {
+                stop(qemu);
+            }
+        }
+    }
+
+    private Process start(TapLab lab, Path image, Path serial, String name, String append) throws IOException {
+        Path qemu = Require.command("qemu-system-x86_64");
+        List<String> cmd = List.of(qemu.toString(), "-accel", "tcg", "-cpu", "qemu64", "-m", "64", "-kernel",
+                image.toString(), "-append", append, "-display", "none", "-nodefaults", "-no-reboot",
+                "-serial", "file:" + serial, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-qmp", "unix:" + dir.resolve(name + ".qmp") + ",server,nowait",
+                "-netdev", "tap,id=n0,ifname=" + lab.tap() + ",script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + MAC);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile())
+                .start();
+    }
+
+    private static Map<String, String> awaitHeartbeat(Path serial, Predicate<Map<String, String>> ok) {
+        return Await.value("a heartbeat in " + serial, () -> {
+            List<String> hbs = lines(serial).stream().filter(l -> l.startsWith("hb ")).toList();
+            return hbs.isEmpty() ? Map.<String, String>of() : SerialLine.fields(hbs.get(hbs.size() - 1));
+        }, h -> !h.isEmpty() && ok.test(h));
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        int end = text.lastIndexOf('\n');
+        return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n"));
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+        }
+    }
+}
