@@ -91,6 +91,11 @@ public interface EngineControl {
     /** The VM as the migration engine sees it. */
     org.jkvm.vmstate.Migratable migratable();
 
+    /** The machine's NICs: announcements, link state, what {@code info network} shows. */
+    default org.jkvm.engine.net.NetControl net() {
+        return org.jkvm.engine.net.NetControl.NONE;
+    }
+
     /** The engine version string, e.g. {@code "0.1.0"}. */
     default String version() {
         return "0.1.0";

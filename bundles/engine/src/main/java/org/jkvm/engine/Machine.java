@@ -86,6 +86,7 @@ final class Machine implements AutoCloseable {
     AcpiPm acpi;
     PciBus pci;
     Disks disks;
+    org.jkvm.engine.net.Nics nics;
 
     Machine(VmConfig config) {
         this.config = config;
@@ -160,7 +161,11 @@ final class Machine implements AutoCloseable {
         pio.register(PciBus.CONFIG_ADDRESS_PORT, 1, pci.addressPort());
         pio.register(PciBus.CONFIG_DATA_PORT, 4, pci.dataPort());
         mmio.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, pci.mmioWindow());
+        // NICs with an explicit slot first, so a disk taking the first free slot never takes theirs
+        nics = own(org.jkvm.engine.net.Nics.open(config.net()));
+        nics.attach(pci, memory, true);
         disks = own(Disks.open(config.disks(), config.incoming() != null, pci, memory));
+        nics.attach(pci, memory, false);
     }
 
     /** The platform's line for ISA IRQ {@code irq} (10 or 11), which PCI INTx is routed to. */
@@ -194,6 +199,7 @@ final class Machine implements AutoCloseable {
     void resetPlatform() {
         devices.reset();
         disks.reset();
+        nics.reset();
         power.reset();
         acpi.reset();
         powerOn.apply(vcpu, irqChip);

@@ -79,6 +79,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         parts.add(new AcpiPmStateful(m.acpi));
         parts.addAll(m.devices.sections());
         parts.addAll(m.disks.sections());
+        parts.addAll(m.nics.sections());
         return parts;
     }
 
@@ -176,6 +177,7 @@ public final class Vm implements EngineControl, AutoCloseable {
     public synchronized void stop() {
         if (state == RunState.RUNNING) {
             runner.pause();
+            machine.nics.stop(); // nothing writes guest memory while paused (a migration's last pass)
             machine.serialBackend.flushPartialLine();
             state = RunState.PAUSED;
             emit(new EngineEvent.Stopped(EngineEvent.nowMicros()));
@@ -204,6 +206,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         state = RunState.RUNNING;
         emit(new EngineEvent.Resumed(EngineEvent.nowMicros()));
         runner.resume();
+        machine.nics.start(); // after a migration or a restore this announces the NICs ("I'm over here")
     }
 
     /** Pauses from any state (migration); STOP is emitted only when the guest was running. */
@@ -343,6 +346,11 @@ public final class Vm implements EngineControl, AutoCloseable {
         runner.terminate();
         dirtyLog.close();
         machine.close();
+    }
+
+    @Override
+    public org.jkvm.engine.net.NetControl net() {
+        return machine.nics;
     }
 
     Machine machine() {

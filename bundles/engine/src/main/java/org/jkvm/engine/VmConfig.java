@@ -40,11 +40,12 @@ import org.jkvm.loader.X86Layout;
  *                    arguments), or null
  * @param machine     the platform's options ({@code -machine kernel-irqchip=}, {@code -no-reboot})
  * @param disks       the disks ({@code -drive}, {@code -device virtio-blk-pci}, {@code -snapshot})
+ * @param net         the NICs ({@code -netdev}, {@code -device virtio-net-pci})
  */
 public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuSpec cpu, Path kernel, String append,
         CharDev serial, CharDev monitor, CharDev qmp, boolean startPaused, Path pidfile, boolean daemonize,
         String incoming, Path kvmDevice, String abiFingerprint, List<Accelerator> accel, String initrd,
-        MachineOptions machine, DiskOptions disks) {
+        MachineOptions machine, DiskOptions disks, org.jkvm.engine.net.NetOptions net) {
     /** The default guest RAM (QEMU's default is 128 MiB). */
     public static final long DEFAULT_MEMORY_BYTES = 128L << 20;
     /** The KVM device used unless overridden. */
@@ -69,6 +70,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         Objects.requireNonNull(kvmDevice, "kvmDevice");
         Objects.requireNonNull(machine, "machine");
         Objects.requireNonNull(disks, "disks");
+        Objects.requireNonNull(net, "net");
         accel = List.copyOf(accel);
         if (memoryBytes < X86Layout.MIN_RAM_BYTES || memoryBytes > X86Layout.MAX_RAM_BYTES) {
             throw new EngineException("-m " + (memoryBytes >> 20) + "M is out of range; give between "
@@ -117,7 +119,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         return new Builder().name(name).uuid(uuid).memoryBytes(memoryBytes).vcpus(vcpus).cpu(cpu).kernel(kernel)
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(startPaused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abiFingerprint)
-                .accel(accel).initrd(initrd).machine(machine).disks(disks);
+                .accel(accel).initrd(initrd).machine(machine).disks(disks).net(net);
     }
 
     /** A configuration with every default and the given RAM size, for tests and embedding. */
@@ -165,6 +167,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
         private String initrd;
         private MachineOptions machine = MachineOptions.DEFAULT;
         private DiskOptions disks = DiskOptions.NONE;
+        private org.jkvm.engine.net.NetOptions net = org.jkvm.engine.net.NetOptions.NONE;
 
         private Builder() {
         }
@@ -289,6 +292,12 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
             return this;
         }
 
+        /** {@code -netdev} and {@code -device virtio-net-pci}. */
+        public Builder net(org.jkvm.engine.net.NetOptions v) {
+            net = v;
+            return this;
+        }
+
         /**
          * The configuration.
          *
@@ -298,7 +307,7 @@ public record VmConfig(String name, UUID uuid, long memoryBytes, int vcpus, CpuS
             return new VmConfig(name, uuid == null ? VmConfigParser.randomUuid() : uuid, memoryBytes, vcpus, cpu,
                     kernel, append, serial, monitor, qmp, startPaused, pidfile, daemonize, incoming,
                     kvmDevice == null ? defaultKvmDevice() : kvmDevice, abiFingerprint, accel, initrd, machine,
-                    disks);
+                    disks, net);
         }
     }
 }

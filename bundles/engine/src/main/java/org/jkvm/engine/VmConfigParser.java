@@ -23,6 +23,8 @@ import org.jkvm.hypervisor.Accelerator;
  * -S   -pidfile FILE   -daemonize   -incoming URI   -kvm-device PATH   -abi-fingerprint STRING
  * -drive file=F,format=raw|qcow2,if=virtio|none,cache=M,readonly=on,id=ID[,serial=S] (repeatable)
  * -device virtio-blk-pci,drive=ID[,addr=SLOT] (repeatable)   -snapshot
+ * -netdev tap,id=N[,ifname=IF][,script=no,downscript=no][,br=BR] | bridge,id=N,br=BR (repeatable)
+ * -device virtio-net-pci,netdev=N[,mac=MAC][,addr=SLOT][,id=ID] (repeatable)
  * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)
  * -machine [pc|q35][,accel=kvm:tcg][,kernel-irqchip=on|off]   -no-reboot
  * accepted and ignored: -nographic -nodefaults -no-user-config -display none
@@ -33,7 +35,7 @@ import org.jkvm.hypervisor.Accelerator;
 public final class VmConfigParser {
     private static final Set<String> WITH_VALUE = Set.of("name", "uuid", "m", "smp", "cpu", "kernel", "append",
             "initrd", "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device",
-            "display", "accel", "abi-fingerprint", "drive");
+            "display", "accel", "abi-fingerprint", "drive", "netdev");
     private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
             "no-user-config", "no-reboot", "snapshot");
 
@@ -69,6 +71,8 @@ public final class VmConfigParser {
         Set<String> seen = new HashSet<>();
         List<String> drives = new ArrayList<>();
         List<String> devices = new ArrayList<>();
+        List<String> netdevs = new ArrayList<>();
+        List<String> netDevices = new ArrayList<>();
         boolean snapshot = false;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -96,7 +100,8 @@ public final class VmConfigParser {
                 throw new EngineException("option -" + opt + " needs a value");
             }
             String v = args.get(++i);
-            if (!seen.add(opt) && !opt.equals("device") && !opt.equals("accel") && !opt.equals("drive")) {
+            if (!seen.add(opt) && !opt.equals("device") && !opt.equals("accel") && !opt.equals("drive")
+                    && !opt.equals("netdev")) {
                 throw new EngineException("option -" + opt + " is given twice; give it once");
             }
             switch (opt) {
@@ -122,11 +127,13 @@ public final class VmConfigParser {
                 case "accel" -> addAccel(accel, parseAccel(v));
                 case "display" -> checkDisplay(v);
                 case "drive" -> drives.add(v);
-                case "device" -> devices.add(v);
+                case "device" -> (org.jkvm.engine.net.NetOptions.isNetDevice(v) ? netDevices : devices).add(v);
+                case "netdev" -> netdevs.add(v);
                 default -> throw new EngineException("-device " + v + " is not supported: this engine has a fixed "
                         + "machine (COM1 16550A, debug-exit 0xf4, power control 0xf5); remove the -device option");
             }
         }
+        DiskOptions disks = DiskOptions.parse(drives, devices, snapshot);
         if (monitor instanceof CharDev.Null) {
             monitor = null;
         }
@@ -134,7 +141,13 @@ public final class VmConfigParser {
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(paused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abi)
                 .accel(accelerators(accel, machineAccel)).initrd(initrd).machine(machine)
-                .disks(DiskOptions.parse(drives, devices, snapshot)).build();
+                .disks(disks).net(org.jkvm.engine.net.NetOptions.parse(netdevs, netDevices, diskSlots(disks))).build();
+    }
+
+    private static Set<Integer> diskSlots(DiskOptions disks) {
+        Set<Integer> s = new HashSet<>();
+        disks.disks().stream().filter(d -> d.slot() >= 0).forEach(d -> s.add(d.slot()));
+        return s;
     }
 
     /**

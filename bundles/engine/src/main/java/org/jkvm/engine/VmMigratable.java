@@ -97,6 +97,8 @@ final class VmMigratable implements Migratable {
             throw new VmStateException("cannot restore the VM state while it runs; pause it first");
         }
         restoreQuietly(sections);
+        // QEMU announces every NIC when the restored guest starts (after a migration, a loadvm or a restore)
+        vm.machine().nics.announceAtNextStart();
     }
 
     /**
@@ -199,6 +201,9 @@ final class VmMigratable implements Migratable {
         f.put("machine.irqchip", vm.machine().irqChip != null ? "on" : "off");
         for (String disk : vm.machine().disks.names()) {
             f.put("device.virtio-blk." + disk.substring(0, disk.indexOf('@')), disk.substring(disk.indexOf('@') + 1));
+        }
+        for (String[] nic : vm.machine().nics.fingerprint()) {
+            f.put("device.virtio-net." + nic[0], nic[1]);
         }
         if (c.abiFingerprint() != null) {
             f.put(ABI_KEY, c.abiFingerprint());

@@ -85,7 +85,8 @@ class VmConfigParserTest {
         assertEquals("unknown option -frobnicate; run with -help for the supported options", error("-frobnicate"));
         assertEquals("option -m needs a value", error("-m"));
         assertTrue(error("-m", "1G", "-m", "2G").contains("given twice"));
-        assertTrue(error("-device", "virtio-net-pci").startsWith("-device virtio-net-pci is not supported"));
+        assertTrue(error("-device", "e1000").startsWith("-device e1000 is not supported"));
+        assertTrue(error("-device", "virtio-net-pci").contains("names no netdev"));
         assertTrue(error("-machine", "virt").startsWith("-machine virt is not supported"));
         assertTrue(error("-serial", "tcp:1.2.3.4:5").startsWith("unsupported -serial backend 'tcp:1.2.3.4:5'"));
         assertTrue(error("-qmp", "unix:/tmp/x").contains("must listen"));

@@ -239,14 +239,21 @@ final class MigrationCommands {
         return Qmp.map("max-bandwidth", params.maxBandwidthBytesPerSec(), "downtime-limit", params.downtimeLimitMs(),
                 "cpu-throttle-initial", (long) params.throttleInitialPercent(),
                 "cpu-throttle-increment", (long) params.throttleIncrementPercent(),
-                "max-cpu-throttle", (long) params.throttleMaxPercent());
+                "max-cpu-throttle", (long) params.throttleMaxPercent(),
+                "announce-initial", engine.net().timing().initialMs(), "announce-max", engine.net().timing().maxMs(),
+                "announce-rounds", engine.net().timing().rounds(), "announce-step", engine.net().timing().stepMs());
     }
 
     synchronized void setParameters(Map<String, Object> a) {
         MigrationParameters p = params;
+        org.jkvm.engine.net.AnnounceTiming announce = engine.net().timing();
         try {
             for (Map.Entry<String, Object> e : a.entrySet()) {
                 long v = num(e.getKey(), e.getValue());
+                if (e.getKey().startsWith("announce-")) {
+                    announce = announce.with(e.getKey(), v); // NetCommands: the announcement after a migration
+                    continue;
+                }
                 p = switch (e.getKey()) {
                     case "max-bandwidth" -> p.withMaxBandwidth(v);
                     case "downtime-limit" -> p.withDowntimeLimit(v);
@@ -257,13 +264,15 @@ final class MigrationCommands {
                     case "max-cpu-throttle" -> p.withThrottleSteps(p.throttleInitialPercent(),
                             p.throttleIncrementPercent(), (int) v);
                     default -> throw new MonitorException("GenericError", "migration parameter '" + e.getKey()
-                            + "' is not supported; use max-bandwidth, downtime-limit or the cpu-throttle ones");
+                            + "' is not supported; use max-bandwidth, downtime-limit, the cpu-throttle or the "
+                            + "announce ones");
                 };
             }
         } catch (MigrationException e) {
             throw new MonitorException("GenericError", e.getMessage());
         }
         params = p;
+        engine.net().setTiming(announce);
         if (outgoing != null && !outgoing.isDone()) {
             outgoing.setParameters(p);
         }

@@ -24,6 +24,7 @@ final class Monitors {
         BlockCommands.register(engine, qmp, hmp);
         MigrationCommands migration = new MigrationCommands(engine, warmUp);
         migration.register(qmp, hmp);
+        NetCommands.register(engine.net(), qmp, hmp);
         opened.add(migration::closeAll);
         String incoming = config.incoming();
         if (incoming != null && !incoming.equals("defer")) {

@@ -206,6 +206,35 @@ public final class VirtQueue {
     }
 
     /**
+     * Returns used buffers as one batch: every element first, then (after a release fence) the used index once, so
+     * the driver never sees part of the batch (a mergeable receive buffer's chains must appear together).
+     *
+     * @param heads        the chains' head indices
+     * @param writtenBytes the bytes written into each chain
+     * @param count        how many of the arrays' entries to use
+     */
+    public void addUsed(GuestMemory memory, int[] heads, int[] writtenBytes, int count) {
+        int idx = usedIdx;
+        for (int i = 0; i < count; i++) {
+            long elem = deviceGpa + 4 + 8L * (idx % size);
+            memory.writeIntLE(elem, heads[i]);
+            memory.writeIntLE(elem + 4, writtenBytes[i]);
+            idx = (idx + 1) & 0xffff;
+        }
+        usedIdx = idx;
+        VarHandle.releaseFence(); // the elements are visible before the index that publishes them
+        memory.writeShortLE(deviceGpa + 2, (short) usedIdx);
+    }
+
+    /**
+     * Gives back the last {@code count} requests taken by {@link #pop} and not returned, so the next pops see them
+     * again (a receive that found too few buffers for a frame leaves them to the next frame).
+     */
+    public void unpop(int count) {
+        lastAvail = (lastAvail - count) & 0xffff;
+    }
+
+    /**
      * Whether the driver wants an interrupt for the used buffers added since the last call that said yes: with the
      * event index, when {@code used_event} lies in the window just passed (virtio 1.2, 2.7.10); otherwise unless
      * the driver set VIRTQ_AVAIL_F_NO_INTERRUPT.

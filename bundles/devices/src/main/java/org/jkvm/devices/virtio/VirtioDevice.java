@@ -62,6 +62,12 @@ public interface VirtioDevice {
         /** Used buffers were added to {@code queue} and the driver asked to hear about them. */
         void usedBuffers(int queue);
 
+        /**
+         * The device configuration changed (link status, an announce request): bumps config_generation and raises
+         * the configuration-change interrupt (ISR bit 1), virtio 1.2, 4.1.4.5.
+         */
+        void configChanged();
+
         /** The device found the driver's rings broken: DEVICE_NEEDS_RESET and a configuration interrupt. */
         void needsReset(String why);
     }

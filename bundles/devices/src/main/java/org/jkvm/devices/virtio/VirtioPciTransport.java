@@ -440,6 +440,15 @@ public final class VirtioPciTransport implements PciDevice {
         }
 
         @Override
+        public void configChanged() {
+            synchronized (VirtioPciTransport.this) {
+                configGeneration = (configGeneration + 1) & 0xff;
+                isr |= 2;
+                irq.raise();
+            }
+        }
+
+        @Override
         public void needsReset(String why) {
             LOG.warn("{}: {}; the device needs a reset by the driver", name(), why);
             synchronized (VirtioPciTransport.this) {

@@ -63,7 +63,8 @@ public record DiskOptions(List<Disk> disks, boolean snapshot) {
             Map<String, String> kv = QemuOptions.keyValues("-device", v, DEVICE_KEYS);
             String driver = kv.get("");
             if (!"virtio-blk-pci".equals(driver)) {
-                throw new EngineException("-device " + v + " is not supported: the devices are virtio-blk-pci and "
+                throw new EngineException("-device " + v + " is not supported: the devices are virtio-blk-pci, "
+                        + "virtio-net-pci and "
                         + "a fixed machine (COM1 16550A, debug-exit 0xf4, power control 0xf5); remove the -device "
                         + "option");
             }
@@ -97,7 +98,7 @@ public record DiskOptions(List<Disk> disks, boolean snapshot) {
     }
 
     /** QEMU's {@code addr=slot[.function]} in hex; only function 0. */
-    static int parseAddr(String v) {
+    public static int parseAddr(String v) {
         String s = v.startsWith("0x") || v.startsWith("0X") ? v.substring(2) : v;
         String fn = "0";
         int dot = s.indexOf('.');
