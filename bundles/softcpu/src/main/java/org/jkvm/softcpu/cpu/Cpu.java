@@ -139,6 +139,8 @@ public final class Cpu extends FlagState {
     public String exitDetail = "";
     /** Set when the current block must stop after this instruction (its code was overwritten). */
     public boolean stopBlock;
+    /** The index in its block of the op that runs now (written by translated blocks, read when one faults). */
+    public int opIndex;
     public boolean halted;
     /** An application processor waiting for a start-up IPI (restored from another backend): runs nothing. */
     public boolean waitSipi;

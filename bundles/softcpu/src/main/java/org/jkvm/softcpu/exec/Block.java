@@ -21,6 +21,10 @@ final class Block {
     boolean valid = true;
     /** The next block decoded from the same physical address (BlockCache's index), or null. */
     Block samePhys;
+    /** Whole runs through the interpreter so far (counts up to the translation threshold). */
+    int runs;
+    /** The block translated to bytecode (see BlockCompiler), or null while it is interpreted. */
+    BlockCode code;
 
     Block(Op[] ops, long rip, long lin, long phys, long page2, int mode) {
         this.ops = ops;

@@ -199,10 +199,15 @@ public final class BlockCache implements Mmu.CodeInvalidator {
             cp = new CodePage();
             byPage.put(page, cp);
         }
+        long before = cp.chunks;
         cp.add(b, from, to);
         int r = c.phys.region(page);
-        // Every new block changes the page's code chunks: drop this vCPU's write entries to it (they cache them).
-        c.mmu.flushWritesTo(page);
+        // A block that adds code chunks to the page: drop this vCPU's write entries to it (they cache the chunks;
+        // the first block of a page also turns plain write entries into write-code ones). Most blocks land in
+        // chunks already holding code, and then no entry is stale: this skips a scan of the whole TLB.
+        if (cp.chunks != before || cp.blocks.size() == 1) {
+            c.mmu.flushWritesTo(page);
+        }
         if (r >= 0 && c.phys.markCode(r, c.phys.page(r, page))) {
             onNewCodePage.run();
         }

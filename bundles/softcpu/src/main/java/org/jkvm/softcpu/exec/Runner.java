@@ -34,8 +34,19 @@ public final class Runner {
         }
     }
 
+    /** The default of {@link #translateAfter}: see DESIGN.md, "Translator", for the measurements behind it. */
+    static final int DEFAULT_TRANSLATE_AFTER = 100_000;
+
     private final Cpu c;
     private final PhysMemory phys;
+    private final BlockCompiler compiler = new BlockCompiler();
+    /**
+     * Whole interpreted runs after which a block is translated to bytecode, read when the vCPU is made from
+     * {@code -Djkvm.softcpu.translateAfter} (0, or {@code -Djkvm.softcpu.translate=false}, keeps every block
+     * interpreted). A high threshold keeps the cost of a class (its definition, then HotSpot's compilations, tens
+     * of milliseconds of a JIT thread each) to the loops that repay it.
+     */
+    private final int translateAfter;
     public final BlockCache cache;
     /** True while the owner thread is inside {@link #run}. */
     public volatile boolean inRun;
@@ -52,6 +63,8 @@ public final class Runner {
         this.c = c;
         this.phys = c.phys;
         this.cache = new BlockCache(c);
+        this.translateAfter = "false".equals(System.getProperty("jkvm.softcpu.translate")) ? 0
+                : Math.max(0, Integer.getInteger("jkvm.softcpu.translateAfter", DEFAULT_TRANSLATE_AFTER));
         c.mmu.code = cache;
     }
 
@@ -188,6 +201,16 @@ public final class Runner {
         boolean singleStep = (c.flags & FlagState.TF) != 0;
         if (singleStep) {
             limit = 1;
+        } else if (limit == n && translateAfter > 0) {
+            BlockCode code = b.code;
+            if (code == null && ++b.runs == translateAfter) {
+                code = compiler.compile(b);
+                b.code = code;
+            }
+            if (code != null) {
+                runTranslated(b, code);
+                return;
+            }
         }
         c.rip = limit == n ? b.end : ops[0].next;
         int i = 0;
@@ -217,6 +240,40 @@ public final class Runner {
             c.dr[6] |= 1L << 14;
             Interrupts.exception(c, c.fault(Vec.DB));
         }
+    }
+
+    /** {@link #execute} for a translated block run whole: the same RIP, retired-count and fault rules. */
+    private void runTranslated(Block b, BlockCode code) {
+        Op[] ops = b.ops;
+        c.rip = b.end;
+        int i;
+        try {
+            i = code.run(c);
+        } catch (GuestFault f) {
+            i = c.opIndex;
+            c.stopBlock = false;
+            c.rip = ops[i].rip;
+            c.instret += i;
+            Interrupts.exception(c, f);
+            return;
+        }
+        if (c.stopBlock) {
+            c.stopBlock = false;
+            if (i < ops.length) {
+                c.rip = ops[i - 1].next;
+            }
+        }
+        c.instret += i;
+    }
+
+    /** Blocks this vCPU translated to bytecode so far (statistics). */
+    public long blocksTranslated() {
+        return compiler.compiled();
+    }
+
+    /** Blocks translated to bytecode so far by every vCPU in this JVM (statistics, tests). */
+    public static long blocksTranslatedInJvm() {
+        return BlockCompiler.total();
     }
 
     private VcpuExit checkpoint() {

@@ -74,6 +74,31 @@ class InstructionOracleTest {
         check(seed, Integer.getInteger("oracle.first", 0), Integer.getInteger("oracle.cases", 50_000));
     }
 
+    /**
+     * The fixed seed's first cases again with every block translated to bytecode before its first run (the
+     * translator is otherwise reached only by blocks run 100,000 times): faults in the middle of a block, stores
+     * onto the running block and every instruction class must give the same results as interpreted.
+     */
+    @Test
+    void translatedBlocks() throws Exception {
+        String old = System.getProperty("jkvm.softcpu.translateAfter");
+        long before = org.jkvm.softcpu.exec.Runner.blocksTranslatedInJvm();
+        System.setProperty("jkvm.softcpu.translateAfter", "1");
+        try {
+            check(FIXED_SEED, 0, Integer.getInteger("oracle.translatedCases", 10_000));
+        } finally {
+            if (old == null) {
+                System.clearProperty("jkvm.softcpu.translateAfter");
+            } else {
+                System.setProperty("jkvm.softcpu.translateAfter", old);
+            }
+        }
+        long translated = org.jkvm.softcpu.exec.Runner.blocksTranslatedInJvm() - before;
+        LOG.info("{} blocks translated", translated);
+        org.junit.jupiter.api.Assertions.assertTrue(translated > 1000, "the cases ran through translated blocks: "
+                + translated + " translated");
+    }
+
     @Test
     void regressionCases() throws Exception {
         List<OracleCase> cases = RegressionCases.load();

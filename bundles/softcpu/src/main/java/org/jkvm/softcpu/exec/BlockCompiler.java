@@ -1,0 +1,146 @@
+package org.jkvm.softcpu.exec;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Modifier;
+
+import org.jkvm.softcpu.ops.Op;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Translates hot blocks to JVM bytecode (STYLE.md section 5): one hidden class per block whose {@code run} method
+ * calls each op's {@code exec} through a {@code static final} field typed with the op's own class, so the call is
+ * monomorphic and HotSpot inlines the ops of a block into one compiled method. Semantics stay the interpreter's:
+ * the same op objects run in the same order, with the same fault bookkeeping ({@link BlockCode#run}).
+ *
+ * <p>The classes are hidden and not strongly bound to their loader, so a block dropped by the cache (self-modifying
+ * code, a flush) takes its class with it at the next collection. Not thread-safe: one compiler per vCPU.
+ */
+final class BlockCompiler {
+    private static final Logger LOG = LoggerFactory.getLogger(BlockCompiler.class);
+    private static final String SELF = "org/jkvm/softcpu/exec/BlockCode$Gen";
+    private static final String CPU = "org/jkvm/softcpu/cpu/Cpu";
+    private static final String OP = "org/jkvm/softcpu/ops/Op";
+    private static final String RUN_DESC = "(L" + CPU + ";)I";
+    private static final String EXEC_DESC = "(L" + CPU + ";)V";
+
+    /** Blocks translated in this JVM by every vCPU (statistics, and tests that must know the path was taken). */
+    private static final java.util.concurrent.atomic.AtomicLong TOTAL = new java.util.concurrent.atomic.AtomicLong();
+
+    private final MethodHandles.Lookup lookup = MethodHandles.lookup();
+    private boolean broken;
+    private long compiled;
+
+    /** Blocks translated so far (statistics). */
+    long compiled() {
+        return compiled;
+    }
+
+    /** Blocks translated so far by all vCPUs of this JVM. */
+    static long total() {
+        return TOTAL.get();
+    }
+
+    /**
+     * The translated code of {@code b}, or null when translation failed (logged once; the block then stays
+     * interpreted, as do all later ones, since a failure here is a bug in this class).
+     */
+    BlockCode compile(Block b) {
+        if (broken) {
+            return null;
+        }
+        try {
+            byte[] bytes = classFile(b.ops);
+            MethodHandles.Lookup l = lookup.defineHiddenClassWithClassData(bytes, b.ops.clone(), true);
+            compiled++;
+            TOTAL.incrementAndGet();
+            return (BlockCode) l.findConstructor(l.lookupClass(), java.lang.invoke.MethodType.methodType(void.class))
+                    .invoke();
+        } catch (Throwable t) {
+            broken = true;
+            LOG.error("software CPU: translating the block at RIP 0x{} to bytecode failed; running interpreted from "
+                    + "now on (please report it)", Long.toHexString(b.rip), t);
+            return null;
+        }
+    }
+
+    /** The internal name of {@code k} when bytecode in this package can name it, else Op's. */
+    private static String typeOf(Class<?> k) {
+        if (k.isHidden() || k.isAnonymousClass() || k.isLocalClass()) {
+            return OP;
+        }
+        for (Class<?> e = k; e != null; e = e.getEnclosingClass()) {
+            if (!Modifier.isPublic(e.getModifiers())) {
+                return OP;
+            }
+        }
+        return k.getName().replace('.', '/');
+    }
+
+    static byte[] classFile(Op[] ops) {
+        ClassBytes cf = new ClassBytes();
+        int n = ops.length;
+        String[] types = new String[n];
+        for (int k = 0; k < n; k++) {
+            types[k] = typeOf(ops[k].getClass());
+            cf.field(ClassBytes.ACC_STATIC | ClassBytes.ACC_FINAL, "o" + k, "L" + types[k] + ";");
+        }
+        clinit(cf, types);
+        ClassBytes.Code init = new ClassBytes.Code();
+        init.op(ClassBytes.ALOAD_0);
+        init.op(ClassBytes.INVOKESPECIAL, cf.methodRef("java/lang/Object", "<init>", "()V"));
+        init.op(ClassBytes.RETURN);
+        cf.method(ClassBytes.ACC_PUBLIC, "<init>", "()V", 1, 1, init.bytes(), null);
+        run(cf, types);
+        return cf.toBytes(SELF, "org/jkvm/softcpu/exec/BlockCode");
+    }
+
+    /** {@code static { Op[] a = (Op[]) classData(lookup(), "_", Object.class); o0 = (T0) a[0]; ... }} */
+    private static void clinit(ClassBytes cf, String[] types) {
+        ClassBytes.Code c = new ClassBytes.Code();
+        c.op(ClassBytes.INVOKESTATIC, cf.methodRef("java/lang/invoke/MethodHandles", "lookup",
+                "()Ljava/lang/invoke/MethodHandles$Lookup;"));
+        c.op(ClassBytes.LDC_W, cf.string("_"));
+        c.op(ClassBytes.LDC_W, cf.classRef("java/lang/Object"));
+        c.op(ClassBytes.INVOKESTATIC, cf.methodRef("java/lang/invoke/MethodHandles", "classData",
+                "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/Class;)Ljava/lang/Object;"));
+        c.op(ClassBytes.CHECKCAST, cf.classRef("[L" + OP + ";"));
+        c.op(ClassBytes.ASTORE_0);
+        for (int k = 0; k < types.length; k++) {
+            c.op(ClassBytes.ALOAD_0);
+            c.push(k);
+            c.op(ClassBytes.AALOAD);
+            c.op(ClassBytes.CHECKCAST, cf.classRef(types[k]));
+            c.op(ClassBytes.PUTSTATIC, cf.fieldRef(SELF, "o" + k, "L" + types[k] + ";"));
+        }
+        c.op(ClassBytes.RETURN);
+        cf.method(ClassBytes.ACC_STATIC, "<clinit>", "()V", 3, 1, c.bytes(), null);
+    }
+
+    /** {@code int run(Cpu c) { c.opIndex = k; ok.exec(c); if (c.stopBlock) return k + 1; ... return n; }} */
+    private static void run(ClassBytes cf, String[] types) {
+        ClassBytes.Code c = new ClassBytes.Code();
+        int opIndex = cf.fieldRef(CPU, "opIndex", "I");
+        int stop = cf.fieldRef(CPU, "stopBlock", "Z");
+        int n = types.length;
+        for (int k = 0; k < n; k++) {
+            c.op(ClassBytes.ALOAD_1);
+            c.push(k);
+            c.op(ClassBytes.PUTFIELD, opIndex);
+            c.op(ClassBytes.GETSTATIC, cf.fieldRef(SELF, "o" + k, "L" + types[k] + ";"));
+            c.op(ClassBytes.ALOAD_1);
+            c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(types[k], "exec", EXEC_DESC));
+            if (k < n - 1) {
+                c.op(ClassBytes.ALOAD_1);
+                c.op(ClassBytes.GETFIELD, stop);
+                int skip = c.branch(ClassBytes.IFEQ);
+                c.push(k + 1);
+                c.op(ClassBytes.IRETURN);
+                c.target(skip);
+            }
+        }
+        c.push(n);
+        c.op(ClassBytes.IRETURN);
+        cf.method(ClassBytes.ACC_PUBLIC | ClassBytes.ACC_FINAL, "run", RUN_DESC, 2, 2, c.bytes(), c.frames());
+    }
+}
