@@ -83,6 +83,23 @@ class FirmwareQemuNetTest {
         }
     }
 
+    @Test
+    void aMalformedAddressOrAMissingNicIsOneFwErrorSentence() throws Exception {
+        Path qemu = Require.command("qemu-system-x86_64");
+        Path image = Firmware.extractTo(dir);
+        for (String bad : List.of("10.0.0.300/24", "10.0.0.2", "10.0.0.2/33", "10.0.2/24", "0.0.0.0/8", "a.b.c.d/24")) {
+            QemuRun run = QemuRun.boot(qemu, image, dir, "ip=" + bad, 64, "qemu64");
+            assertEquals(List.of("fw-error bad command line value ip=" + bad + ": expected an IPv4 address and prefix"
+                    + " length such as ip=10.0.2.15/24"), run.lines(), bad);
+            assertEquals((2 << 1) | 1, run.exitStatus(), bad);
+        }
+        QemuRun none = QemuRun.boot(qemu, image, dir, "ip=10.77.0.2/24", 64, "qemu64");
+        assertEquals("fw-error ip=10.77.0.2 needs a virtio-net device (PCI 1af4:1041 or 1af4:1000) but there is none;"
+                + " add one with -device virtio-net-pci,netdev=ID or drop ip=",
+                none.lines().get(none.lines().size() - 1));
+        assertEquals((2 << 1) | 1, none.exitStatus());
+    }
+
     private Process start(TapLab lab, Path image, Path serial, String name, String append) throws IOException {
         Path qemu = Require.command("qemu-system-x86_64");
         List<String> cmd = List.of(qemu.toString(), "-accel", "tcg", "-cpu", "qemu64", "-m", "64", "-kernel",
