@@ -135,12 +135,15 @@ static void eth_header(u8 *o, const u8 *dst, u32 type)
     put16(o + 12, type);
 }
 
-/* An ARP packet from us: a reply to (tha, tpa), or with oper ARP_REQUEST and tpa = our address, a gratuitous ARP. */
-static void arp_send(const u8 *eth_dst, u32 oper, const u8 *tha, u32 tpa)
+/*
+ * An ARP packet from us: a reply to (tha, tpa), or with oper ARP_REQUEST and tpa = our address, a gratuitous ARP.
+ * Returns 0 when the transmit queue was full and nothing was sent.
+ */
+static int arp_send(const u8 *eth_dst, u32 oper, const u8 *tha, u32 tpa)
 {
     u8 *o = nic->tx_buf();
     if (o == 0) {
-        return;   /* transmit queue full: the peer asks again */
+        return 0;   /* transmit queue full: the peer asks again */
     }
     eth_header(o, eth_dst, ETHERTYPE_ARP);
     u8 *a = o + ETH_HLEN;
@@ -154,6 +157,7 @@ static void arp_send(const u8 *eth_dst, u32 oper, const u8 *tha, u32 tpa)
     memcpy(a + 18, tha, ETH_ALEN);
     put32(a + 24, tpa);
     send(o, ETH_HLEN + ARP_LEN);
+    return 1;
 }
 
 static void arp_in(const u8 *f, u32 len, int for_us)
@@ -165,7 +169,7 @@ static void arp_in(const u8 *f, u32 len, int for_us)
     }
     if (get16(a + 6) == ARP_REQUEST && get32(a + 24) == my_ip) {
         stats.rx += for_us ? 0 : 1;   /* a broadcast request for our address is a frame for us too */
-        arp_send(a + 8, ARP_REPLY, a + 8, get32(a + 14));
+        (void)arp_send(a + 8, ARP_REPLY, a + 8, get32(a + 14));
     }
 }
 
@@ -359,8 +363,7 @@ void net_announce(void)
 {
     static const u8 broadcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     static const u8 zero[ETH_ALEN] = {0};
-    arp_send(broadcast, ARP_REQUEST, zero, my_ip);
-    stats.announces++;
+    stats.announces += (u64)arp_send(broadcast, ARP_REQUEST, zero, my_ip);
 }
 
 /* Every 10 ms of guest time: the device's announcement request (a configuration read: it costs an exit). */

@@ -1,7 +1,7 @@
 # A 64-bit guest (entered through the jkvm boot header on the loader's identity map) that drives the virtio-blk
 # PCI function in slot SLOT by polling, as the firmware's driver will: BAR 4 from configuration space through
-# 0xCF8/0xCFC, reset, feature negotiation (VERSION_1 and FLUSH), queue 0 with 8 entries, then four requests:
-# OUT sector 1 (512 bytes of 0x5a), FLUSH, IN sector 0 (its first 8 bytes go to COM1), GET_ID (to COM1).
+# 0xCF8/0xCFC, reset, feature negotiation (VERSION_1, and FLUSH when offered), queue 0 with 8 entries, then four
+# requests: OUT sector 1 (512 bytes of 0x5a), FLUSH, IN sector 0 (its first 8 bytes go to COM1), GET_ID (to COM1).
 # Exit code 42 on success through debug-exit port 0xf4, else the number of the failed step.
 # Memory: descriptors 0x200000, available ring 0x201000, used ring 0x202000, header 0x203000, OUT data 0x204000,
 # status 0x205000, IN data 0x206000, id 0x207000, stack below 0x300000.
@@ -21,8 +21,12 @@ start:
     mov byte ptr [rbx + 0x14], 3
     mov dword ptr [rbx + 0x08], 1
     mov dword ptr [rbx + 0x0c], 1
+    # FLUSH only if offered (not with cache=writethrough or directsync, where every write is stable)
+    mov dword ptr [rbx + 0x00], 0
+    mov ecx, dword ptr [rbx + 0x04]
+    and ecx, 0x200
     mov dword ptr [rbx + 0x08], 0
-    mov dword ptr [rbx + 0x0c], 0x200
+    mov dword ptr [rbx + 0x0c], ecx
     mov byte ptr [rbx + 0x14], 0x0b
     mov al, byte ptr [rbx + 0x14]
     mov r15d, 1

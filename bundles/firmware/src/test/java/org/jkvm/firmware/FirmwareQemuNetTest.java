@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -83,14 +85,73 @@ class FirmwareQemuNetTest {
         }
     }
 
-    private Process start(TapLab lab, Path image, Path serial, String name, String append) throws IOException {
+    @Test
+    void afterALiveMigrationTheGuestAnswersFromTheDestination() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String append = "workload=verify mib=4 rate=200 hb_ms=200 ip=" + GUEST_IP + "/24";
+        try (TapLab lab = TapLab.create()) {
+            Path image = Firmware.extractTo(dir);
+            Path dstSerial = dir.resolve("dst.txt");
+            Process src = start(lab.tap(), image, dir.resolve("src.txt"), "src", append, List.of());
+            Process dst = start(lab.addTap(), image, dstSerial, "dst", append,
+                    List.of("-incoming", "tcp:127.0.0.1:" + port));
+            try (Qmp s = Qmp.connect(dir.resolve("src.qmp")); Qmp d = Qmp.connect(dir.resolve("dst.qmp"))) {
+                awaitHeartbeat(dir.resolve("src.txt"), h -> true);
+                assertEquals(10, lab.probe(GUEST_IP, 0, 10, 0).get("udp_ok"), "before the migration");
+                s.execute("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:" + port + "\"}}");
+                String status = Await.value("QEMU's migration ends",
+                        () -> s.execute("{\"execute\":\"query-migrate\"}"),
+                        st -> st.contains("completed") || st.contains("failed"));
+                assertTrue(status.contains("\"completed\""), "migration did not complete: " + status);
+                // QEMU's self-announce after the move asks the guest too (GUEST_ANNOUNCE): it sends gratuitous ARPs.
+                Map<String, String> hb = awaitHeartbeat(dstSerial, h -> SerialLine.number(h, "net_announce") >= 1);
+                Map<String, Long> after = lab.probe(GUEST_IP, 2, 10, 0);
+                assertEquals(10, after.get("udp_ok"), "after the migration: " + after + " " + hb);
+                assertEquals(2, after.get("ping_ok"), "after the migration: " + after);
+                Map<String, String> last = awaitHeartbeat(dstSerial,
+                        h -> SerialLine.number(h, "net_rx") >= SerialLine.number(hb, "net_rx") + 12);
+                assertEquals(0, SerialLine.number(last, "errors"), last.toString());
+            } finally {
+                stop(src);
+                stop(dst);
+            }
+        }
+    }
+
+    @Test
+    void aMalformedAddressOrAMissingNicIsOneFwErrorSentence() throws Exception {
         Path qemu = Require.command("qemu-system-x86_64");
-        List<String> cmd = List.of(qemu.toString(), "-accel", "tcg", "-cpu", "qemu64", "-m", "64", "-kernel",
-                image.toString(), "-append", append, "-display", "none", "-nodefaults", "-no-reboot",
+        Path image = Firmware.extractTo(dir);
+        for (String bad : List.of("10.0.0.300/24", "10.0.0.2", "10.0.0.2/33", "10.0.2/24", "0.0.0.0/8", "a.b.c.d/24")) {
+            QemuRun run = QemuRun.boot(qemu, image, dir, "ip=" + bad, 64, "qemu64");
+            assertEquals(List.of("fw-error bad command line value ip=" + bad + ": expected an IPv4 address and prefix"
+                    + " length such as ip=10.0.2.15/24"), run.lines(), bad);
+            assertEquals((2 << 1) | 1, run.exitStatus(), bad);
+        }
+        QemuRun none = QemuRun.boot(qemu, image, dir, "ip=10.77.0.2/24", 64, "qemu64");
+        assertEquals("fw-error ip=10.77.0.2 needs a virtio-net device (PCI 1af4:1041 or 1af4:1000) but there is none;"
+                + " add one with -device virtio-net-pci,netdev=ID or drop ip=",
+                none.lines().get(none.lines().size() - 1));
+        assertEquals((2 << 1) | 1, none.exitStatus());
+    }
+
+    private Process start(TapLab lab, Path image, Path serial, String name, String append) throws IOException {
+        return start(lab.tap(), image, serial, name, append, List.of());
+    }
+
+    private Process start(String tap, Path image, Path serial, String name, String append, List<String> extra)
+            throws IOException {
+        Path qemu = Require.command("qemu-system-x86_64");
+        List<String> cmd = new ArrayList<>(List.of(qemu.toString(), "-accel", "tcg", "-cpu", "qemu64", "-m", "64",
+                "-kernel", image.toString(), "-append", append, "-display", "none", "-nodefaults", "-no-reboot",
                 "-serial", "file:" + serial, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-qmp", "unix:" + dir.resolve(name + ".qmp") + ",server,nowait",
-                "-netdev", "tap,id=n0,ifname=" + lab.tap() + ",script=no,downscript=no",
-                "-device", "virtio-net-pci,netdev=n0,mac=" + MAC);
+                "-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
+                "-device", "virtio-net-pci,netdev=n0,mac=" + MAC));
+        cmd.addAll(extra);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile())
                 .start();
     }

@@ -21,7 +21,7 @@ final class Usage {
               -kernel FILE                   a Linux bzImage, an ELF with a PVH note, a multiboot kernel, or a jkvm
                                              firmware ELF (default: the bundled jkvm-fw, entered in long mode)
               -initrd FILE[,FILE...]         the kernel's initrd; multiboot: modules, each "FILE ARGS" (QEMU's form)
-              -append "..."                  kernel command line; firmware: workload=verify|disk|... mib= rate= ...
+              -append "..."                  kernel command line; firmware: workload=verify|disk|... mib= rate= ip= ...
               -serial DEV                    file:PATH[,append=on] | unix:PATH,server[,nowait] | stdio | null
                                              (default null; a file is truncated unless append=on)
               -monitor DEV                   HMP: unix:PATH,server[,nowait] | stdio | none

@@ -80,6 +80,18 @@ public final class TapLab implements AutoCloseable {
         return tap;
     }
 
+    /**
+     * Adds another persistent tap on the lab's bridge (for a migration's destination, which attaches its own tap on
+     * the same segment) and returns its name; {@link #close} removes it too.
+     */
+    public String addTap() throws IOException, InterruptedException {
+        String name = tap + "t" + undo.size();
+        run(List.of("tuntap", "add", "dev", name, "mode", "tap"));
+        undo.add(0, List.of("link", "del", name));
+        run(List.of("link", "set", name, "master", bridge, "up"));
+        return name;
+    }
+
     /** The client's namespace. */
     public String namespace() {
         return namespace;

@@ -29,10 +29,16 @@ import org.slf4j.LoggerFactory;
  *           | blk_size le32 @20 | topology @24..31 | writeback u8 @32
  * </pre>
  *
- * Offered: VERSION_1, EVENT_IDX, SEG_MAX (queue size - 2, as QEMU), BLK_SIZE (512), FLUSH, and RO for a read-only
- * image. Writes to a read-only image, requests past the end or not a whole number of sectors, and image failures
- * complete with VIRTIO_BLK_S_IOERR; other request types with VIRTIO_BLK_S_UNSUPP. A flush is the image's flush, so
- * the cache mode decides what it costs ({@code writeback}: fdatasync, {@code unsafe}: nothing).
+ * Offered: VERSION_1, EVENT_IDX, SEG_MAX (queue size - 2, as QEMU), BLK_SIZE (512), RO for a read-only image, and
+ * FLUSH only when the cache mode keeps a volatile write cache ({@code none}, {@code writeback}, {@code unsafe}): with
+ * {@code writethrough} and {@code directsync} every write is stable when it completes ({@code O_DSYNC}), so the
+ * device shows no write cache and the guest sends no flushes (each would cost one more fdatasync per guest fsync
+ * for nothing); the config's {@code writeback} byte says the same. QEMU reaches the same guest behaviour another
+ * way: it offers FLUSH with CONFIG_WCE and {@code writeback=0}, and honours a driver's writes of that byte; jkvm
+ * offers no CONFIG_WCE, since ignoring such a write could leave a guest believing its writes stable. Writes to a
+ * read-only image, requests past the end or not a whole number of sectors, and image failures complete with
+ * VIRTIO_BLK_S_IOERR; other request types with VIRTIO_BLK_S_UNSUPP. A flush is the image's flush, so the cache mode
+ * decides what it costs ({@code writeback}: fdatasync, {@code unsafe}: nothing).
  *
  * <p>Threads: {@link #notify} (vCPU thread) schedules a drain on the injected executor; drains are serialised by
  * one lock, which {@link #reset} and {@link #quiesce} also take, so both return only when no request is running.
@@ -114,8 +120,16 @@ public final class VirtioBlk implements VirtioDevice {
 
     @Override
     public long features() {
-        long f = VirtioPciTransport.F_VERSION_1 | VirtioPciTransport.F_EVENT_IDX | F_SEG_MAX | F_BLK_SIZE | F_FLUSH;
+        long f = VirtioPciTransport.F_VERSION_1 | VirtioPciTransport.F_EVENT_IDX | F_SEG_MAX | F_BLK_SIZE;
+        if (volatileCache()) {
+            f |= F_FLUSH;
+        }
         return image.readOnly() ? f | F_RO : f;
+    }
+
+    /** Whether completed writes may still sit in a host cache, so the guest must flush (not with O_DSYNC). */
+    private boolean volatileCache() {
+        return !image.cacheMode().syncEachWrite();
     }
 
     @Override
@@ -139,7 +153,7 @@ public final class VirtioBlk implements VirtioDevice {
         b.putLong(0, image.sizeBytes() / SECTOR);
         b.putInt(12, QUEUE_SIZE - 2);
         b.putInt(20, SECTOR);
-        b.put(32, (byte) (image.cacheMode().flushes() ? 1 : 0));
+        b.put(32, (byte) (volatileCache() ? 1 : 0));
         b.get(offset, data);
     }
 

@@ -212,6 +212,9 @@ public final class VirtioNet implements VirtioDevice {
     public void start() {
         stopped = false;
         kick();
+        // A restore may have replaced the frame the backend's reader waits on (restore sets the source's kept frame,
+        // often none): wake the reader, or it waits for a wake-up that retryRx never sends.
+        rxWakeup.run();
     }
 
     /** Whether the device is stopped (the VM paused). */

@@ -62,12 +62,16 @@ class VirtioBlkTest {
     }
 
     private byte[] setUp(boolean readOnly) throws Exception {
+        return setUp(readOnly, CacheMode.WRITEBACK);
+    }
+
+    private byte[] setUp(boolean readOnly, CacheMode cache) throws Exception {
         byte[] content = new byte[1 << 20];
         new Random(1).nextBytes(content);
         Path file = dir.resolve("disk.raw");
         Files.write(file, content);
         image = BlockImages.open(file, OpenOptions.of(ImageFormat.RAW).withReadOnly(readOnly)
-                .withCache(CacheMode.WRITEBACK));
+                .withCache(cache));
         transport = new VirtioPciTransport(new VirtioBlk(image, "jkvm-disk-0", io), mem, bus.intxLine(SLOT));
         bus.attach(SLOT, transport);
         mmio.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, bus.mmioWindow());
@@ -117,6 +121,24 @@ class VirtioBlkTest {
         assertEquals(1, driver.common(0x12, 2), "one queue");
         assertEquals(256, driver.common(0x18, 2), "queue size");
         assertEquals(0xffff, driver.common(0x10, 2), "no MSI-X vector");
+    }
+
+    @Test
+    void writethroughShowsNoWriteCacheSoTheGuestSendsNoFlushes() throws Exception {
+        setUp(false, CacheMode.WRITETHROUGH);
+        assertEquals(FEATURES & ~VirtioBlk.F_FLUSH, driver.deviceFeatures(), "no FLUSH: every write is stable");
+        assertEquals(0, driver.read(driver.cap(4) + 32, 1), "writeback 0");
+        assertFalse(driver.negotiate(FEATURES), "FLUSH is not offered");
+        driver.start(FEATURES & ~VirtioBlk.F_FLUSH, 16);
+        assertEquals(VirtioBlk.S_OK, request(VirtioBlk.T_OUT, 0, 512, false));
+        assertEquals(VirtioBlk.S_OK, request(VirtioBlk.T_FLUSH, 0, 0, false), "a flush sent anyway still succeeds");
+    }
+
+    @Test
+    void unsafeAndWritebackShowAWriteCache() throws Exception {
+        setUp(false, CacheMode.UNSAFE);
+        assertEquals(FEATURES, driver.deviceFeatures());
+        assertEquals(1, driver.read(driver.cap(4) + 32, 1), "writeback 1: the guest flushes (for nothing)");
     }
 
     @Test
