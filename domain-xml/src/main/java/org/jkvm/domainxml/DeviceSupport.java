@@ -40,8 +40,9 @@ public final class DeviceSupport {
         rule("controller", Action.IGNORED, "the jkvm machine has no buses to configure; kept for migration checks");
         rule("input", Action.IGNORED, "jkvm has no input devices; kept (libvirt adds PS/2 ones by default)");
         rule("memballoon", Action.IGNORED, "no balloon device is emulated; <currentMemory> is not enforced");
-        rule("interface", Action.WARN, "no network device is emulated yet: the guest has no NIC (the MAC and model"
-                + " are kept and compared across migration)");
+        rule("interface", Action.MAPPED, "a type='ethernet' or type='bridge' interface with model virtio is a"
+                + " virtio-net PCI function on a tap (-netdev tap and -device virtio-net-pci); MAC and model are"
+                + " compared across migration; other types and models are refused");
         rule("graphics", Action.WARN, "jkvm has no display; use the serial console");
         rule("video", Action.WARN, "jkvm has no display adapter");
         rule("audio", Action.WARN, "jkvm has no sound");

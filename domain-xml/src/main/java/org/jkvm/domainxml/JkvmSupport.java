@@ -55,6 +55,8 @@ public final class JkvmSupport {
             DeviceSupport.Rule rule = DeviceSupport.of(name);
             if (dev instanceof Disk disk) {
                 DiskMapping.check(path, disk, errors, warnings);
+            } else if (dev instanceof org.jkvm.domainxml.model.Interface nic) {
+                InterfaceMapping.check(path, nic, errors, warnings);
             } else if (dev instanceof Hostdev h) {
                 errors.add(new Problem(path, hostdevReason(h)));
             } else if (dev instanceof Serial s) {

@@ -21,11 +21,11 @@ import org.w3c.dom.Node;
  * virtio disk's {@code <address>} out: slot 0 is the host bridge, slot 1 the PIIX3 (ISA, IDE, USB functions), slot 2
  * goes to the primary video adapter when there is one, and the free slots from 2 upward go, in libvirt's
  * device order, first to network interfaces, sound cards and PCI controllers (virtio-serial, SCSI, USB other than
- * the PIIX3's own) that have no address, then to the virtio disks in document order. jkvm writes only the disks'
- * addresses (the other devices are not emulated) but keeps their would-be slots free, so a disk gets the slot
- * libvirt would give it and keeps it: the address is stored in the persistent definition at define time, and the
- * ABI check compares it. {@code CorpusDiskSlotsTest} checks this against the addresses in libvirt's own test
- * output. Thread-safe (stateless).
+ * the PIIX3's own) that have no address, then to the virtio disks in document order. jkvm writes the disks' and
+ * the NICs' addresses (and a NIC's missing MAC) but only keeps the other devices' would-be slots free, so a disk
+ * gets the slot libvirt would give it and keeps it: the address is stored in the persistent definition at define
+ * time, and the ABI check compares it. {@code CorpusDiskSlotsTest} checks this against the addresses in libvirt's
+ * own test output. Thread-safe (stateless).
  */
 public final class PciSlots {
     /** The first slot libvirt hands out on the {@code pc} machine. */
@@ -43,7 +43,9 @@ public final class PciSlots {
      * @throws DomainXmlException when no slot is left
      */
     public static DomainDefinition assign(DomainDefinition def) {
-        if (def.devices(Disk.class).stream().allMatch(d -> d.address != null)) {
+        if (def.devices(Disk.class).stream().allMatch(d -> d.address != null)
+                && def.devices(Interface.class).stream().allMatch(i -> !InterfaceMapping.mapped(i)
+                || i.address != null && i.mac != null && i.mac.address != null)) {
             return def;
         }
         DomainDefinition c = def.copy();
@@ -61,21 +63,39 @@ public final class PciSlots {
         }
         for (Object o : d.devices.all) {
             if (addressOf(o) == null && takesSlotBeforeDisks(o)) {
-                next(taken);
+                int slot = next(taken);
+                if (o instanceof Interface i && InterfaceMapping.mapped(i)) {
+                    i.address = pci(slot); // a virtio NIC, emulated: its slot is written as libvirt would
+                }
+            }
+        }
+        for (Interface i : c.devices(Interface.class)) {
+            if (!InterfaceMapping.mapped(i)) {
+                continue;
+            }
+            if (i.mac == null) {
+                i.mac = new org.jkvm.domainxml.model.Mac();
+            }
+            if (i.mac.address == null) {
+                i.mac.address = InterfaceMapping.randomMac(); // libvirt generates one at define time too
             }
         }
         for (Disk disk : c.devices(Disk.class)) {
             if (disk.address == null) {
-                Address a = new Address();
-                a.type = "pci";
-                a.domain = "0x0000";
-                a.bus = "0x00";
-                a.slot = String.format("0x%02x", next(taken));
-                a.function = "0x0";
-                disk.address = a;
+                disk.address = pci(next(taken));
             }
         }
         return c;
+    }
+
+    private static Address pci(int slot) {
+        Address a = new Address();
+        a.type = "pci";
+        a.domain = "0x0000";
+        a.bus = "0x00";
+        a.slot = String.format("0x%02x", slot);
+        a.function = "0x0";
+        return a;
     }
 
     private static int next(TreeSet<Integer> taken) {

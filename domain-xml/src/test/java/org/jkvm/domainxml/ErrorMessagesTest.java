@@ -128,7 +128,8 @@ class ErrorMessagesTest {
     @Test
     void warningsForIgnoredDevices() {
         List<Problem> w = JkvmSupport.check(DomainXml.parse(Fixtures.guest())).warnings();
-        assertEquals("[devices/interface[1]: no network device is emulated yet: the guest has no NIC (the MAC and"
-                + " model are kept and compared across migration)]", w.toString());
+        assertEquals("[devices/interface[1]: interface type 'network' is not emulated, the guest gets no NIC for it"
+                + " (kept and compared across migration); use type='ethernet' with <target dev='TAP'/> or"
+                + " type='bridge' with <source bridge='BRIDGE'/>, and <model type='virtio'/>]", w.toString());
     }
 }

@@ -274,7 +274,7 @@ public final class Tap implements AutoCloseable {
     }
 
     private static void checkName(String ifname) {
-        if (ifname.isEmpty() || ifname.length() > MAX_NAME || !ifname.matches("[A-Za-z0-9_.:-]+")) {
+        if (ifname.isEmpty() || ifname.length() > MAX_NAME || !ifname.matches("[A-Za-z0-9_.:%-]+")) {
             throw new PosixException("'" + ifname + "' is not an interface name; give 1 to " + MAX_NAME
                     + " letters, digits or _.:-");
         }

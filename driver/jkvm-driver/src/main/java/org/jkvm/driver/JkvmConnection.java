@@ -219,6 +219,13 @@ final class JkvmConnection implements DriverConnection {
     }
 
     @Override
+    public long[] interfaceStats(DomainRef dom, String device) {
+        Domain d = m.get(dom);
+        m.lifecycle.runningEngine(d);
+        return InterfaceStats.of(xmlDesc(dom, 0), device);
+    }
+
+    @Override
     public String xmlDesc(DomainRef dom, int flags) {
         if ((flags & ~0xF) != 0) {
             throw LibvirtError.unsupportedFlags(flags, "virDomainGetXMLDesc");

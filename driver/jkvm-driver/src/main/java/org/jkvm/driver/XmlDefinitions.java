@@ -96,7 +96,14 @@ public final class XmlDefinitions implements Definitions {
     @Override
     public List<String> engineArgs(Definition def, EnginePaths paths) {
         try {
-            List<String> args = new ArrayList<>(EngineArgs.of(DomainXml.parse(def.xml()), runtime(paths)));
+            DomainDefinition parsed = DomainXml.parse(def.xml());
+            for (String tap : org.jkvm.domainxml.InterfaceMapping.unmanagedTaps(parsed.model())) {
+                if (!java.nio.file.Files.exists(Path.of("/sys/class/net", tap))) {
+                    throw LibvirtError.operationFailed("tap device '" + tap + "' does not exist; create it (ip tuntap"
+                            + " add " + tap + " mode tap) or drop managed='no' so that the engine creates it");
+                }
+            }
+            List<String> args = new ArrayList<>(EngineArgs.of(parsed, runtime(paths)));
             // The engine always has COM1 and the firmware always writes to it: keep its output in the serial log
             // even when the definition names no serial port, so heartbeats and crash output are never lost.
             int i = args.indexOf("-serial");

@@ -35,6 +35,7 @@ public final class Procedures {
     public static final int DOMAIN_SAVE = 55;
     public static final int CONNECT_GET_HOSTNAME = 59;
     public static final int DOMAIN_BLOCK_STATS = 64;
+    public static final int DOMAIN_INTERFACE_STATS = 65;
     public static final int CONNECT_SUPPORTS_FEATURE = 60;
     public static final int AUTH_LIST = 66;
     public static final int CONNECT_GET_URI = 110;

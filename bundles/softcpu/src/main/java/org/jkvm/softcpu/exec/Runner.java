@@ -35,7 +35,7 @@ public final class Runner {
     }
 
     /** The default of {@link #translateAfter}: see DESIGN.md, "Translator", for the measurements behind it. */
-    static final int DEFAULT_TRANSLATE_AFTER = 100_000;
+    static final int DEFAULT_TRANSLATE_AFTER = 1_000_000;
 
     private final Cpu c;
     private final PhysMemory phys;

@@ -216,6 +216,14 @@ public interface DriverConnection extends AutoCloseable {
         throw LibvirtError.noSupport("virDomainBlockStatsFlags");
     }
 
+    /**
+     * DOMAIN_INTERFACE_STATS (65): a NIC's counters, named by its host device (target dev) or MAC, from the guest's
+     * side as libvirt reports them: rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, tx_errs, tx_drop.
+     */
+    default long[] interfaceStats(DomainRef dom, String device) {
+        throw LibvirtError.noSupport("virDomainInterfaceStats");
+    }
+
     // ----- jobs and migration tuning -----
 
     /** DOMAIN_GET_JOB_INFO (163); {@link JobInfo#none()} when idle. */

@@ -191,6 +191,12 @@ final class DomainProcedures {
                 r.writeInt(0);
             }
         });
+        put(t, Procedures.DOMAIN_INTERFACE_STATS, "virDomainInterfaceStats", false, (c, a, r) -> {
+            DomainRef d = RemoteCodec.readDomain(a);
+            for (long v : c.interfaceStats(d, RemoteCodec.readString(a, "device"))) {
+                r.writeHyper(v); // remote_domain_interface_stats_ret: eight hypers, rx then tx
+            }
+        });
         put(t, Procedures.DOMAIN_BLOCK_STATS, "virDomainBlockStats", false, (c, a, r) -> {
             DomainRef d = RemoteCodec.readDomain(a);
             List<TypedParam> all = c.blockStats(d, RemoteCodec.readString(a, "path"), 0);

@@ -230,4 +230,37 @@ class VirtioNetTest {
         mem.read(0x300000 + 12, ByteBuffer.wrap(got));
         assertArrayEquals(f, got);
     }
+
+    @Test
+    void aFloodingGuestNeverHoldsTheNotifyingThread() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger sentFrames = new AtomicInteger();
+        VirtioNet slow = new VirtioNet(MAC, f -> {
+            try {
+                release.await(); // a backend that does not take frames until released
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return sentFrames.incrementAndGet() > 0;
+        }, io);
+        PciBus bus2 = new PciBus(n -> IrqLine.NONE);
+        IoBus mmio2 = new IoBus("mmio");
+        bus2.attach(SLOT, new VirtioPciTransport(slow, mem, bus2.intxLine(SLOT)));
+        mmio2.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, bus2.mmioWindow());
+        NetDriver d = new NetDriver(new TestDriver(bus2, mmio2, mem, SLOT), mem, 16);
+        slow.start();
+        d.start(BASE, 2);
+        mem.write(0x200000, ByteBuffer.allocate(VirtioNet.HEADER_BYTES + 60));
+        // the guest fills its transmit ring and kicks again and again: each kick returns while the backend is stuck
+        for (int i = 0; i < 15; i++) {
+            d.offer(VirtioNet.TX, new long[] {0x200000, VirtioNet.HEADER_BYTES + 60, 0});
+            d.kick(VirtioNet.TX);
+        }
+        assertEquals(0, d.usedIdx(VirtioNet.TX), "nothing completed while the backend is stuck");
+        assertEquals(0, sentFrames.get());
+        release.countDown();
+        Await.until("the flood is sent", () -> d.usedIdx(VirtioNet.TX) == 15);
+        assertEquals(15, sentFrames.get());
+        slow.stop();
+    }
 }

@@ -1,0 +1,245 @@
+package org.jkvm.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.jkvm.testkit.Await;
+import org.jkvm.testkit.Require;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 15, acceptance 2 through the engine's own migration: three network namespaces, host A and host B (each a
+ * bridge with the guest's tap and an uplink veth, and the host's address 10.88.0.11 or .12 on it) and a switch (a
+ * bridge joining both uplinks, the client at 10.88.0.1 on it). The firmware guest (10.88.0.2, its network stack)
+ * migrates live from A to B with {@code migrate tcp:10.88.0.12:PORT} while the client streams numbered UDP datagrams
+ * to its echo port every 10 ms. With the announcement (QEMU's defaults) the switch's forwarding table points the
+ * guest's MAC at B's uplink and the guest answers from B; with {@code announce-rounds 0} on the destination it still
+ * points at A's uplink and a quiet guest is lost to the client until {@code announce_self}. (A guest that is
+ * answering at the switchover moves the table itself: the destination sends the replies it had queued.) The test
+ * prints the packets lost and the time from the destination running until the switch learnt B's uplink.
+ */
+class NetMigrationTest {
+    static final String MAC = "52:54:00:4a:4b:03";
+    static final String GUEST_IP = "10.88.0.2";
+    private final String id = Long.toString(ProcessHandle.current().pid() % 100000, 36);
+    private final String sw = "jkns-sw-" + id;
+    private final String a = "jkns-a-" + id;
+    private final String b = "jkns-b-" + id;
+    private final List<Process> processes = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    private static String run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        }
+        return out;
+    }
+
+    private static String ns(String ns, String command) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        cmd.addAll(List.of(command.split(" ")));
+        return run(cmd);
+    }
+
+    private void network() throws IOException, InterruptedException {
+        Require.root();
+        Require.command("ip");
+        Require.command("bridge");
+        for (String n : List.of(sw, a, b)) {
+            run(List.of("ip", "netns", "add", n));
+            ns(n, "ip link set lo up");
+        }
+        ns(sw, "ip link add brs type bridge");
+        ns(sw, "ip link set brs up");
+        ns(sw, "ip addr add 10.88.0.1/24 dev brs");
+        String[][] hosts = {{a, "ua" + id, "10.88.0.11"}, {b, "ub" + id, "10.88.0.12"}};
+        for (String[] h : hosts) {
+            run(List.of("ip", "link", "add", h[1], "type", "veth", "peer", "name", h[1] + "s"));
+            run(List.of("ip", "link", "set", h[1], "netns", h[0]));
+            run(List.of("ip", "link", "set", h[1] + "s", "netns", sw));
+            ns(sw, "ip link set " + h[1] + "s master brs up");
+            ns(h[0], "ip link add brh type bridge");
+            ns(h[0], "ip link set brh up");
+            ns(h[0], "ip link set " + h[1] + " master brh up");
+            ns(h[0], "ip addr add " + h[2] + "/24 dev brh");
+        }
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        for (String n : List.of(sw, a, b)) {
+            new ProcessBuilder("ip", "netns", "del", n).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private Path engine(String ns, String name, String... extra) throws IOException {
+        Path d = Files.createDirectories(dir.resolve(name));
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        cmd.addAll(EngineProcess.javaCommand());
+        cmd.addAll(List.of("-m", "64M", "-serial", "file:" + d.resolve("serial.log"),
+                "-qmp", "unix:" + d.resolve("qmp.sock") + ",server,nowait",
+                "-append", "workload=verify mib=4 rate=200 hb_ms=200 ip=" + GUEST_IP + "/24",
+                "-netdev", "bridge,id=n0,br=brh,ifname=tap" + name + id,
+                "-device", "virtio-net-pci,netdev=n0,mac=" + MAC));
+        cmd.addAll(List.of(extra));
+        processes.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(d.resolve("out.txt").toFile())
+                .start());
+        Await.until("the engine " + name + " opens its QMP socket", () -> Files.exists(d.resolve("qmp.sock")));
+        return d;
+    }
+
+    private static EngineProcess.QmpClient qmp(Path d) throws IOException {
+        EngineProcess.QmpClient q = new EngineProcess.QmpClient(d.resolve("qmp.sock"));
+        q.execute("{\"execute\": \"qmp_capabilities\"}");
+        return q;
+    }
+
+    private static Object ret(EngineProcess.QmpClient q, String json) throws IOException {
+        return q.execute(json).get("return");
+    }
+
+    /** The switch port the guest's MAC is learnt on, or "" when none. */
+    private String switchPort() throws IOException, InterruptedException {
+        for (String line : ns(sw, "bridge fdb show br brs").split("\n")) {
+            if (line.startsWith(MAC + " dev ")) {
+                return line.split(" ")[2];
+            }
+        }
+        return "";
+    }
+
+    private Process stream(int count) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", sw,
+                ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
+                UdpStream.class.getName(), GUEST_IP, Integer.toString(count), "10"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        processes.add(p);
+        return p;
+    }
+
+    private static String result(Process stream) throws IOException, InterruptedException {
+        String out = new String(stream.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        stream.waitFor(60, TimeUnit.SECONDS);
+        return out.lines().filter(l -> l.startsWith("stream ")).findFirst().orElse("no result: " + out);
+    }
+
+    private static Object q(EngineProcess.QmpClient c, String json) throws IOException {
+        return c.execute(json);
+    }
+
+    private static String lastBeat(Path d) throws IOException {
+        List<String> l = Files.readAllLines(d.resolve("serial.log"), StandardCharsets.ISO_8859_1);
+        return l.isEmpty() ? "" : l.get(l.size() - 1);
+    }
+
+    private static long field(String line, String key) {
+        for (String w : line.split(" ")) {
+            if (w.startsWith(key + "=")) {
+                return Long.parseLong(w.substring(key.length() + 1));
+            }
+        }
+        throw new AssertionError("no " + key + " in " + line);
+    }
+
+    /**
+     * Migrates A to B live, during a stream of {@code datagrams} (0: a quiet guest, which sends nothing at the
+     * switchover); returns {lost, ms until the switch learnt B (-1 when not awaited), sent} and leaves B running.
+     */
+    private long[] migrate(boolean announce, int datagrams) throws Exception {
+        network();
+        Path src = engine(a, "a");
+        Path dst = engine(b, "b", "-incoming", "defer");
+        int port = EngineProcess.freePort();
+        try (EngineProcess.QmpClient qa = qmp(src); EngineProcess.QmpClient qb = qmp(dst)) {
+            if (!announce) {
+                ret(qb, "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"announce-rounds\":0}}");
+            }
+            ret(qb, "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"tcp:10.88.0.12:" + port + "\"}}");
+            Process warm = stream(50); // the guest answers from A, the switch learns A's uplink
+            assertEquals(0, field(result(warm), "lost"), "the guest answers on A");
+            assertEquals("ua" + id + "s", switchPort());
+            Process s = datagrams > 0 ? stream(datagrams) : null;
+            ret(qa, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:10.88.0.12:" + port + "\"}}");
+            Await.until("B runs the guest", () -> "running".equals(((Map<?, ?>) ret(qb,
+                    "{\"execute\":\"query-status\"}")).get("status")));
+            long running = System.nanoTime();
+            long fdbMs = -1;
+            if (announce) {
+                Await.until("the switch learns B's uplink", () -> switchPort().equals("ub" + id + "s"));
+                fdbMs = (System.nanoTime() - running) / 1_000_000;
+            }
+            String r = s == null ? "stream sent=0 echoed=0 lost=0 longest_gap=0" : result(s);
+            System.out.println("B: " + q(qb, "{\"execute\":\"x-jkvm-query-nics\"}") + " A: "
+                    + q(qa, "{\"execute\":\"x-jkvm-query-nics\"}") + " B serial: " + lastBeat(dst));
+            System.out.println("NetMigrationTest announce=" + announce + ": " + r + " fdb_to_B_ms=" + fdbMs
+                    + " (after the destination ran)");
+            return new long[] {field(r, "lost"), fdbMs, field(r, "sent")};
+        }
+    }
+
+    @Test
+    void aQuietGuestIsFoundOnBThroughTheAnnouncement() throws Exception {
+        long[] r = migrate(true, 0);
+        assertTrue(r[1] >= 0, "the switch learnt B's uplink");
+        assertEquals(0, field(result(stream(50)), "lost"), "the guest answers from B");
+    }
+
+    @Test
+    void aGuestAnsweringAStreamMigratesWithFewLosses() throws Exception {
+        long[] r = migrate(true, 600);
+        assertTrue(r[0] < r[2] / 2, "most datagrams are echoed, from A then from B: lost " + r[0]);
+        Process after = stream(50);
+        assertEquals(0, field(result(after), "lost"), "the guest answers from B");
+    }
+
+    @Test
+    void withoutTheAnnouncementTheSwitchKeepsPointingAtA() throws Exception {
+        migrate(false, 0);
+        EngineProcess.observe(2000); // two seconds in which nothing may move the switch to B
+        assertEquals("ua" + id + "s", switchPort(), "only the announcement moves the guest's MAC");
+        assertTrue(field(result(stream(20)), "lost") == 20, "the client's datagrams still go to A");
+        try (EngineProcess.QmpClient qb = qmp(dir.resolve("b"))) {
+            ret(qb, "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":50,\"max\":550,\"rounds\":5,"
+                    + "\"step\":100}}");
+        }
+        Await.until("announce_self moves the switch to B", () -> switchPort().equals("ub" + id + "s"));
+        assertEquals(0, field(result(stream(50)), "lost"), "the guest answers from B after announce_self");
+    }
+
+    @Test
+    void aFailedMigrationLeavesTheGuestAnsweringFromA() throws Exception {
+        network();
+        Path src = engine(a, "a");
+        int port = EngineProcess.freePort();
+        try (EngineProcess.QmpClient qa = qmp(src)) {
+            assertEquals(0, field(result(stream(20)), "lost"), "the guest answers on A");
+            // nothing listens on B: the connection is refused and the source keeps running
+            ret(qa, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:10.88.0.12:" + port + "\"}}");
+            String status = Await.value("the migration ends", () -> (String) ((Map<?, ?>) ret(qa,
+                    "{\"execute\":\"query-migrate\"}")).get("status"), x -> "failed".equals(x)
+                    || "completed".equals(x));
+            assertEquals("failed", status);
+            assertEquals(0, field(result(stream(50)), "lost"), "the guest still answers from A");
+            assertEquals("ua" + id + "s", switchPort());
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.jkvm.monitor;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
+
+/**
+ * A numbered UDP stream to a guest's echo port, run inside a client's network namespace (a separate JVM): sends
+ * datagram n every {@code periodMs} for {@code count} datagrams, collects the echoes meanwhile, and prints one line
+ * {@code stream sent=N echoed=N lost=N longest_gap=N} (the longest run of numbers without an echo, in datagrams).
+ * The period paces the stream; it is not a speed assertion.
+ */
+public final class UdpStream {
+    private UdpStream() {
+    }
+
+    /** @param args guest address, datagram count, period in ms */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        InetAddress guest = InetAddress.getByName(args[0]);
+        int count = Integer.parseInt(args[1]);
+        long periodNs = Long.parseLong(args[2]) * 1_000_000L;
+        BitSet echoed = new BitSet(count);
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.setSoTimeout(1);
+            byte[] in = new byte[256];
+            long next = System.nanoTime();
+            for (int n = 0; n < count; n++) {
+                byte[] out = (n + " jkvm-stream").getBytes(StandardCharsets.US_ASCII);
+                s.send(new DatagramPacket(out, out.length, guest, 7));
+                next += periodNs;
+                while (System.nanoTime() < next) {
+                    receive(s, in, echoed);
+                }
+            }
+            long end = System.nanoTime() + 1_000_000_000L; // late echoes
+            while (System.nanoTime() < end) {
+                receive(s, in, echoed);
+            }
+        }
+        int gap = 0;
+        int longest = 0;
+        for (int n = 0; n < count; n++) {
+            gap = echoed.get(n) ? 0 : gap + 1;
+            longest = Math.max(longest, gap);
+        }
+        System.out.println("stream sent=" + count + " echoed=" + echoed.cardinality() + " lost="
+                + (count - echoed.cardinality()) + " longest_gap=" + longest);
+    }
+
+    private static void receive(DatagramSocket s, byte[] in, BitSet echoed) throws IOException {
+        DatagramPacket p = new DatagramPacket(in, in.length);
+        try {
+            s.receive(p);
+        } catch (SocketTimeoutException e) {
+            return;
+        }
+        String text = new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
+        int sp = text.indexOf(' ');
+        if (sp > 0 && text.substring(0, sp).matches("\\d{1,9}")) {
+            echoed.set(Integer.parseInt(text.substring(0, sp)));
+        }
+    }
+}
