@@ -78,6 +78,8 @@ class VirshDiskMigrateTest {
                 // With B paused, nothing may write the image any more: its modification time stands still.
                 Duration period = Guest.heartbeatPeriod(onB, HB);
                 hosts.virsh(b.tcpUri(), "suspend", "dm").ok();
+                // The request the guest had in flight at the pause completes on B's I/O thread: read the time after.
+                Guest.assertNoHeartbeats(onB, Guest.lastSeq(onB), period, 1);
                 FileTime paused = Files.getLastModifiedTime(top);
                 Guest.assertNoHeartbeats(onB, Guest.lastSeq(onB), period, 3);
                 assertEquals(paused, Files.getLastModifiedTime(top), "no writer while B is paused");

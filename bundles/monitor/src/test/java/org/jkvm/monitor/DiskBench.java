@@ -29,6 +29,10 @@ import org.jkvm.testkit.RepoPaths;
  * its JIT warm-up is in it), and in steady state from the host ({@code query-blockstats} over a window after a
  * warm-up, the same on both engines).
  *
+ * <p>With {@code -Dcache=writethrough} the two do different things: QEMU turns its write cache on for a driver that
+ * negotiates FLUSH without CONFIG_WCE (the firmware does), so its writes are not synced (strace: pwrite64 only, no
+ * fdatasync) and its figures are writeback figures; jkvm keeps every write stable when it completes (O_DSYNC).
+ *
  * <p>Run: {@code bin/jkvm-bench Disk} with {@code -Dmib=N} (the range of the requests, default 64), {@code
  * -Dcount=N} (4 KiB requests per random op, default 20000: jkvm's engine starts cold each time, so short runs
  * measure its JIT warm-up), {@code -Dcache=MODE} (default writeback, QEMU's default),
