@@ -61,6 +61,11 @@ final class TwoHosts implements AutoCloseable {
         return netns != null;
     }
 
+    /** The two hosts' network namespaces {A, B}; only when {@link #namespaced()}. */
+    String[] namespaces() {
+        return new String[] {netns.a, netns.b};
+    }
+
     /** The command prefix that runs a client where host A's clients sit: inside A's namespace, or here. */
     List<String> clientPrefix() {
         return netns != null ? Netns.exec(netns.a) : List.of();

@@ -11,10 +11,14 @@ import java.util.BitSet;
 /**
  * A numbered UDP stream to a guest's echo port, run inside a client's network namespace (a separate JVM): sends
  * datagram n every {@code periodMs} for {@code count} datagrams, collects the echoes meanwhile, and prints one line
- * {@code stream sent=N echoed=N lost=N longest_gap=N} (the longest run of numbers without an echo, in datagrams).
+ * {@code stream sent=N echoed=N lost=N longest_gap=N echo_ms=N} (the longest run of numbers without an echo, in
+ * datagrams; the time from the first send to the last echo).
  * The period paces the stream; it is not a speed assertion.
  */
 public final class UdpStream {
+    private static long lastEchoNs;
+    private static long echoMs;
+
     private UdpStream() {
     }
 
@@ -27,7 +31,9 @@ public final class UdpStream {
         try (DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(1);
             byte[] in = new byte[256];
-            long next = System.nanoTime();
+            long first = System.nanoTime();
+            lastEchoNs = first;
+            long next = first;
             for (int n = 0; n < count; n++) {
                 byte[] out = (n + " jkvm-stream").getBytes(StandardCharsets.US_ASCII);
                 s.send(new DatagramPacket(out, out.length, guest, 7));
@@ -40,7 +46,9 @@ public final class UdpStream {
             while (System.nanoTime() < end) {
                 receive(s, in, echoed);
             }
+            echoMs = (lastEchoNs - first) / 1_000_000;
         }
+        long ms = echoMs;
         int gap = 0;
         int longest = 0;
         for (int n = 0; n < count; n++) {
@@ -48,7 +56,7 @@ public final class UdpStream {
             longest = Math.max(longest, gap);
         }
         System.out.println("stream sent=" + count + " echoed=" + echoed.cardinality() + " lost="
-                + (count - echoed.cardinality()) + " longest_gap=" + longest);
+                + (count - echoed.cardinality()) + " longest_gap=" + longest + " echo_ms=" + ms);
     }
 
     private static void receive(DatagramSocket s, byte[] in, BitSet echoed) throws IOException {
@@ -62,6 +70,7 @@ public final class UdpStream {
         int sp = text.indexOf(' ');
         if (sp > 0 && text.substring(0, sp).matches("\\d{1,9}")) {
             echoed.set(Integer.parseInt(text.substring(0, sp)));
+            lastEchoNs = System.nanoTime();
         }
     }
 }

@@ -35,11 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class Nics implements NetControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Nics.class);
     private final List<Nic> nics = new ArrayList<>();
-    private final ScheduledExecutorService announcer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "jkvm-announce");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Made at the first announcement: a machine without NICs, or that never announces, has no such thread. */
+    private ScheduledExecutorService announcer;
+    private boolean closed;
     private volatile AnnounceTiming timing = AnnounceTiming.DEFAULT;
     private boolean announcePending;
     private ScheduledFuture<?> announcing;
@@ -246,7 +244,14 @@ public final class Nics implements NetControl, AutoCloseable {
             announcing.cancel(false);
             announcing = null;
         }
-        if (t.rounds() > 0 && !chosen.isEmpty()) {
+        if (t.rounds() > 0 && !chosen.isEmpty() && !closed) {
+            if (announcer == null) {
+                announcer = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread th = new Thread(r, "jkvm-announce");
+                    th.setDaemon(true);
+                    return th;
+                });
+            }
             LOG.info("announcing {} NIC(s): {} rounds, gaps from {} ms by {} ms up to {} ms", chosen.size(),
                     t.rounds(), t.initialMs(), t.stepMs(), t.maxMs());
             announcing = announcer.schedule(() -> round(t, chosen, 0), 0, TimeUnit.MILLISECONDS);
@@ -264,7 +269,7 @@ public final class Nics implements NetControl, AutoCloseable {
             }
         }
         synchronized (this) {
-            if (round + 1 < t.rounds() && !announcer.isShutdown()) {
+            if (round + 1 < t.rounds() && !closed) {
                 announcing = announcer.schedule(() -> round(t, chosen, round + 1), t.gapAfter(round),
                         TimeUnit.MILLISECONDS);
             }
@@ -304,7 +309,12 @@ public final class Nics implements NetControl, AutoCloseable {
     /** Stops the announcements, the readers and the I/O threads, then closes the taps; idempotent. */
     @Override
     public void close() {
-        announcer.shutdownNow();
+        synchronized (this) {
+            closed = true;
+            if (announcer != null) {
+                announcer.shutdownNow();
+            }
+        }
         for (Nic n : nics) {
             n.closed = true;
             n.device.stop();
