@@ -33,33 +33,11 @@ final class Buffers {
 
     /** Copies {@code dst.remaining()} readable bytes starting at stream offset {@code from} into {@code dst}. */
     void readFrom(long from, ByteBuffer dst) {
-        copy(false, from, dst);
+        chain.readStream(memory, from, dst);
     }
 
     /** Copies {@code src.remaining()} bytes into the writable stream at offset {@code to}. */
     void writeTo(long to, ByteBuffer src) {
-        copy(true, to, src);
-    }
-
-    private void copy(boolean toGuest, long start, ByteBuffer buf) {
-        long pos = 0;
-        for (DescriptorChain.Segment s : chain.segments()) {
-            if (s.writable() != toGuest || !buf.hasRemaining()) {
-                continue;
-            }
-            long end = pos + s.lengthBytes();
-            if (end > start) {
-                long skip = Math.max(0, start - pos);
-                int n = (int) Math.min(s.lengthBytes() - skip, buf.remaining());
-                ByteBuffer part = buf.slice(buf.position(), n);
-                if (toGuest) {
-                    memory.write(s.gpa() + skip, part);
-                } else {
-                    memory.read(s.gpa() + skip, part);
-                }
-                buf.position(buf.position() + n);
-            }
-            pos = end;
-        }
+        chain.writeStream(memory, to, src);
     }
 }

@@ -329,7 +329,7 @@ public final class VirtioNet implements VirtioDevice {
                 int at = 0;
                 for (int i = 0; i < n; i++) {
                     int len = (int) Math.min(chains[i].writableBytes(), total - at);
-                    ChainIo.write(memory, chains[i], 0, rxScratch.slice(at, len));
+                    chains[i].writeStream(memory, 0, rxScratch.slice(at, len));
                     heads[i] = chains[i].head();
                     lengths[i] = len;
                     at += len;
@@ -382,7 +382,7 @@ public final class VirtioNet implements VirtioDevice {
                 stats.dropTx();
             } else {
                 txScratch.clear().limit((int) length);
-                ChainIo.read(memory, chain, 0, txScratch);
+                chain.readStream(memory, 0, txScratch);
                 ByteBuffer frame = txScratch.flip().position(HEADER_BYTES);
                 if ((netStatus.get() & S_LINK_UP) == 0) {
                     stats.dropTx();
@@ -410,14 +410,14 @@ public final class VirtioNet implements VirtioDevice {
         DescriptorChain chain;
         while ((chain = q.pop(memory)) != null) {
             ByteBuffer head = ByteBuffer.allocate(2);
-            ChainIo.read(memory, chain, 0, head);
+            chain.readStream(memory, 0, head);
             int ack = 1;
             if (chain.readableBytes() >= 2 && chain.writableBytes() >= 1) {
                 ack = control(head.get(0) & 0xff, head.get(1) & 0xff) ? 0 : 1;
             }
             int written = chain.writableBytes() >= 1 ? 1 : 0;
             if (written == 1) {
-                ChainIo.write(memory, chain, 0, ByteBuffer.wrap(new byte[] {(byte) ack}));
+                chain.writeStream(memory, 0, ByteBuffer.wrap(new byte[] {(byte) ack}));
             }
             q.addUsed(memory, chain.head(), written);
             any = true;
