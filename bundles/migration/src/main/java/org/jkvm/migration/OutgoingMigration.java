@@ -346,9 +346,11 @@ public final class OutgoingMigration {
             }
         }
         if (status == MigrationStatus.CANCELLED) {
-            reason = "the migration was cancelled";
+            // Asked for (migrate_cancel, or the engine's own warm-up rehearsal cut short by a quit): not a warning.
+            LOG.info("migration to {} cancelled (phases: {})", uri, phases);
+        } else {
+            LOG.warn("migration to {} {}: {} (phases: {})", uri, status.wireName(), reason, phases);
         }
-        LOG.warn("migration to {} {}: {} (phases: {})", uri, status.wireName(), reason, phases);
         counters.downtimeEnds();
         counters.status(status, status == MigrationStatus.FAILED ? reason : null, listener, stats());
     }
