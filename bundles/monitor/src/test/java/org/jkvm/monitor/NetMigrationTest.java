@@ -259,4 +259,29 @@ class NetMigrationTest {
             assertEquals("ua" + id + "s", switchPort());
         }
     }
+
+    @Test
+    void aCancelledMigrationLeavesTheGuestAnsweringFromA() throws Exception {
+        network();
+        Path src = engine(a, "a");
+        Path dst = engine(b, "b", "-incoming", "defer");
+        int port = EngineProcess.freePort();
+        try (EngineProcess.QmpClient qa = qmp(src); EngineProcess.QmpClient qb = qmp(dst)) {
+            ret(qb, "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"tcp:10.88.0.12:" + port + "\"}}");
+            assertEquals(0, field(result(stream(20)), "lost"), "the guest answers on A");
+            // 1 MiB/s: the first pass over 64 MiB lasts about a minute, so the cancel lands in the RAM rounds
+            ret(qa, "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":1048576}}");
+            ret(qa, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:10.88.0.12:" + port + "\"}}");
+            Await.until("the migration is under way", () -> "active".equals(((Map<?, ?>) ret(qa,
+                    "{\"execute\":\"query-migrate\"}")).get("status")));
+            ret(qa, "{\"execute\":\"migrate_cancel\"}");
+            String status = Await.value("the migration ends", () -> (String) ((Map<?, ?>) ret(qa,
+                    "{\"execute\":\"query-migrate\"}")).get("status"), x -> "cancelled".equals(x)
+                    || "completed".equals(x) || "failed".equals(x));
+            assertEquals("cancelled", status);
+            assertEquals("running", ((Map<?, ?>) ret(qa, "{\"execute\":\"query-status\"}")).get("status"));
+            assertEquals(0, field(result(stream(50)), "lost"), "the guest still answers from A");
+            assertEquals("ua" + id + "s", switchPort(), "nothing announced the guest elsewhere");
+        }
+    }
 }
