@@ -58,6 +58,9 @@ public final class Vm implements EngineControl, AutoCloseable {
         this.dirtyLog = new DirtyLog(machine.vm, machine.memory);
         this.migratable = new VmMigratable(this);
         this.state = machine.config.incoming() != null ? RunState.INMIGRATE : RunState.PRELAUNCH;
+        if (state == RunState.INMIGRATE) {
+            machine.nics.discardUntilStart(); // the source's guest still gets its traffic
+        }
     }
 
     /**

@@ -207,6 +207,13 @@ public final class Nics implements NetControl, AutoCloseable {
         }
     }
 
+    /** Every NIC drops what its backend receives until the guest runs (a migration destination). */
+    public void discardUntilStart() {
+        for (Nic n : nics) {
+            n.device.discardUntilStart();
+        }
+    }
+
     /** The next {@link #start} announces the NICs (the guest was restored from a migration stream). */
     public synchronized void announceAtNextStart() {
         announcePending = !nics.isEmpty();

@@ -89,6 +89,8 @@ public final class VirtioNet implements VirtioDevice {
     private final AtomicBoolean txScheduled = new AtomicBoolean();
     private final AtomicBoolean rxScheduled = new AtomicBoolean();
     private final AtomicInteger netStatus = new AtomicInteger(S_LINK_UP);
+    /** Frames from the host are dropped until the next start (guarded by rxLock). */
+    private boolean discardUntilStart;
     private final ByteBuffer rxScratch = ByteBuffer.allocate(HEADER_BYTES + MAX_FRAME).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer txScratch = ByteBuffer.allocateDirect(HEADER_BYTES + MAX_FRAME); // a tap writes it
     private volatile List<VirtQueue> queues;
@@ -210,6 +212,9 @@ public final class VirtioNet implements VirtioDevice {
 
     /** Serves the queues again (the VM runs): requests and a kept frame waiting since the stop are served now. */
     public void start() {
+        synchronized (rxLock) {
+            discardUntilStart = false;
+        }
         stopped = false;
         kick();
         // A restore may have replaced the frame the backend's reader waits on (restore sets the source's kept frame,
@@ -257,6 +262,10 @@ public final class VirtioNet implements VirtioDevice {
                 LOG.debug("a frame arrived while one is kept; the backend should wait for the wake-up");
                 return false;
             }
+            if (discardUntilStart) {
+                stats.dropRx();
+                return true;
+            }
             if ((netStatus.get() & S_LINK_UP) == 0 || frame.remaining() > MAX_FRAME) {
                 stats.dropRx();
                 return true;
@@ -268,6 +277,22 @@ public final class VirtioNet implements VirtioDevice {
             frame.get(frame.position(), pending);
             return false;
         }
+    }
+
+    /**
+     * Drops every frame from the host until the next {@link #start}: a migration destination waiting for the guest.
+     * What its tap receives then is traffic of the guest still running on the source (flooded by the switches, and
+     * delivered there too); kept, it would reach the guest after the switchover as a stale duplicate, and the
+     * guest's answer would move the switches before any announcement. Frames of the last milliseconds (after the
+     * source paused, before this guest runs) are dropped too, as frames that reach no running guest are. The
+     * engine's start-up rehearsal of a restore does not end it: only the guest's start does.
+     */
+    public void discardUntilStart() {
+        synchronized (rxLock) {
+            discardUntilStart = true;
+            pending = null;
+        }
+        rxWakeup.run();
     }
 
     /** Whether a frame from the host waits for a receive buffer. */
