@@ -39,6 +39,8 @@ final class UnixSerialBackend extends SerialBackend {
     private final BlockingQueue<ByteBuffer> pending = new ArrayBlockingQueue<>(QUEUE_CHUNKS);
     private volatile SocketChannel client;
     private volatile boolean closed;
+    /** The thread sending output to the client (null before {@link #startInput}). */
+    private volatile Thread writer;
     private long dropped;
     /** Whether {@link #LINE_BEGUN} was queued for the bytes in {@link #buffer} (guarded by this). */
     private boolean lineBegun;
@@ -70,6 +72,7 @@ final class UnixSerialBackend extends SerialBackend {
         t.start();
         Thread w = new Thread(this::writeLoop, "serial-unix-out");
         w.setDaemon(true);
+        writer = w;
         w.start();
     }
 
@@ -188,16 +191,17 @@ final class UnixSerialBackend extends SerialBackend {
     @Override
     public void close() {
         super.close();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (!pending.isEmpty() && client != null && System.nanoTime() < end) {
+        // The writer drains the queue and the chunk in its hands before it ends (its loop runs while either is
+        // left): waiting only for an empty queue lost the chunk being written, often the guest's last line.
+        closed = true;
+        Thread w = writer;
+        if (w != null && client != null) {
             try {
-                Thread.sleep(5);
+                w.join(1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
             }
         }
-        closed = true;
         try {
             server.close();
             SocketChannel c = client;
