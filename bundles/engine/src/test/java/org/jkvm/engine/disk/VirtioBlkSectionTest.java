@@ -14,7 +14,6 @@ import java.util.List;
 
 import org.jkvm.devices.virtio.VirtQueueState;
 import org.jkvm.devices.virtio.VirtioPciState;
-import org.jkvm.engine.platform.VirtioPciCodec;
 import org.jkvm.vmstate.StateReader;
 import org.jkvm.vmstate.StateWriter;
 import org.jkvm.vmstate.VmStateException;
@@ -48,7 +47,7 @@ class VirtioBlkSectionTest {
 
     private static VirtioPciState decode(byte[] b) {
         StateReader in = new StateReader(b, "virtio-blk");
-        VirtioPciState s = VirtioPciCodec.decode(in);
+        VirtioPciState s = VirtioBlkSection.decodeState(in);
         in.expectEnd();
         return s;
     }
@@ -56,7 +55,7 @@ class VirtioBlkSectionTest {
     @Test
     void loadsAndEncodesByteForByte() throws IOException {
         StateWriter out = new StateWriter();
-        VirtioPciCodec.encode(STATE, out);
+        VirtioBlkSection.encodeState(STATE, out);
         byte[] written = out.toByteArray();
         String dir = System.getProperty("jkvm.golden.write");
         if (dir != null) {
@@ -77,12 +76,12 @@ class VirtioBlkSectionTest {
         VirtioPciState badSize = new VirtioPciState(new byte[256], 0, 0, 0, 0, 0, 0, 0,
                 List.of(new VirtQueueState(100, true, 0, 0, 0, 0, 0, 0)));
         StateWriter out = new StateWriter();
-        VirtioPciCodec.encode(badSize, out);
+        VirtioBlkSection.encodeState(badSize, out);
         VmStateException e = assertThrows(VmStateException.class, () -> decode(out.toByteArray()));
         assertTrue(e.getMessage().contains("queue 0 size 100"), e.getMessage());
         VirtioPciState badIsr = new VirtioPciState(new byte[256], 0, 0, 0, 0, 0, 0, 9, List.of());
         StateWriter out2 = new StateWriter();
-        VirtioPciCodec.encode(badIsr, out2);
+        VirtioBlkSection.encodeState(badIsr, out2);
         VmStateException e2 = assertThrows(VmStateException.class, () -> decode(out2.toByteArray()));
         assertTrue(e2.getMessage().contains("ISR 9"), e2.getMessage());
     }
