@@ -87,7 +87,13 @@ final class VmMigratable implements Migratable {
         if (vm.runner().isRunning()) {
             throw new VmStateException("cannot save the VM state while it runs; pause it first");
         }
-        return vm.stateSet().save();
+        try (AutoCloseable held = vm.machine().clock.hold()) {
+            return vm.stateSet().save();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -103,10 +109,11 @@ final class VmMigratable implements Migratable {
 
     /**
      * Restores with the interrupt lines quiet: the devices' restored levels are already in the restored interrupt
-     * controllers ({@link org.jkvm.engine.platform.IrqLines#quiet()}).
+     * controllers ({@link org.jkvm.engine.platform.IrqLines#quiet()}). The device timers are held meanwhile, so that
+     * one a device arms at its restore (to raise a line the source had not raised yet) fires once the lines speak.
      */
     private void restoreQuietly(List<StateSection> sections) {
-        try (AutoCloseable quiet = vm.machine().irqLines.quiet()) {
+        try (AutoCloseable held = vm.machine().clock.hold(); AutoCloseable quiet = vm.machine().irqLines.quiet()) {
             vm.stateSet().restore(sections);
         } catch (RuntimeException e) {
             throw e;

@@ -147,8 +147,11 @@ class PlatformInterruptTest {
         try {
             return vm.exitFuture().get(2, java.util.concurrent.TimeUnit.MINUTES);
         } catch (java.util.concurrent.TimeoutException e) {
+            ByteBuffer counters = ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            vm.machine().memory.read(TinyElf.LOAD_GPA + org.jkvm.loader.BootHeader.SIZE + 0x20a, counters);
             throw new AssertionError(what + ": the guest did not end within 2 minutes (halted with no interrupt "
-                    + "delivered?)", e);
+                    + "delivered?); its counters: PIT " + counters.getInt(0) + " of 100, RTC " + counters.getInt(4)
+                    + " of 20, COM1 " + counters.getInt(8) + " of 3", e);
         }
     }
 }

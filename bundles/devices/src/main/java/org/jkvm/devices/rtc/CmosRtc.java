@@ -391,10 +391,17 @@ public final class CmosRtc implements BusDevice {
         if (!stopped()) {
             calendarInto(regs, now);
         }
-        return new RtcState(regs, (int) phase(now), flags, index, nmiMasked);
+        // IRQF tells the destination whether the line was up: the evaluation above may have set a flag whose
+        // edge the source never sent (the interrupt controllers are saved already), which the destination sends.
+        return new RtcState(regs, (int) phase(now), flags | (line ? C_IRQF : 0), index, nmiMasked);
     }
 
-    /** Goes on from {@code s} at the current guest time: the clock counts on from the time its registers hold. */
+    /**
+     * Goes on from {@code s} at the current guest time: the clock counts on from the time its registers hold. A
+     * state whose enabled flags are set while its IRQF is clear (the source evaluated them at the save, after its
+     * interrupt controllers were saved) gets its edge from the timer, after the restore; a state from a writer that
+     * did not record IRQF has it clear, so its pending interrupt is delivered again, at worst once more.
+     */
     public synchronized void restore(RtcState s) {
         long now = clock.nanos();
         System.arraycopy(s.cmos(), 0, cmos, 0, cmos.length);
@@ -402,8 +409,12 @@ public final class CmosRtc implements BusDevice {
         nmiMasked = s.nmiMasked();
         restart(now, s.phaseTicks());
         flags = s.flags() & (C_PF | C_AF | C_UF);
-        line = (flags & cmos[REG_B] & 0x70) != 0;
+        // The line as the source left it, which the restored interrupt controllers hold (lines are quiet now).
+        line = (s.flags() & C_IRQF) != 0;
         irq.set(line);
         rearm(now);
+        if (((flags & cmos[REG_B] & 0x70) != 0) != line) {
+            timer.arm(now); // the edge the source owed (or the drop it missed), sent once the lines speak again
+        }
     }
 }

@@ -10,12 +10,13 @@ import java.util.Arrays;
  * position within the current second, the pending flags of register C and the index register. The RTC restored
  * from it goes on from that time in the destination's guest time.
  *
- * <p>Encoded big-endian: the 128 CMOS bytes, u16 phase ticks (0-32767), u8 flags (register C bits 4-6), u8 index
+ * <p>Encoded big-endian: the 128 CMOS bytes, u16 phase ticks (0-32767), u8 flags (register C bits 4-7), u8 index
  * (bit 7 = NMIs masked).
  *
  * @param cmos       the 128 bytes (registers 0x00-0x0d and RAM); copied
  * @param phaseTicks the divider's 32.768 kHz ticks into the current second, 0-32767
- * @param flags      register C's PF, AF and UF (bits 6, 5, 4)
+ * @param flags      register C's PF, AF and UF (bits 6, 5, 4) and IRQF (bit 7): whether the interrupt line was
+ *                   raised at the save (clear in states written before it was recorded)
  * @param index      the register selected through port 0x70, 0-127
  * @param nmiMasked  bit 7 of the last index written
  */
@@ -31,7 +32,7 @@ public record RtcState(byte[] cmos, int phaseTicks, int flags, int index, boolea
             throw new IllegalArgumentException("the RTC has 128 CMOS bytes, got " + cmos.length);
         }
         if (phaseTicks < 0 || phaseTicks >= CmosRtc.TICKS_PER_SECOND || index < 0 || index > 0x7f
-                || (flags & ~0x70) != 0) {
+                || (flags & ~0xf0) != 0) {
             throw new IllegalArgumentException("RTC state out of range: phase " + phaseTicks + ", index " + index
                     + ", flags 0x" + Integer.toHexString(flags));
         }
