@@ -1,12 +1,8 @@
 package org.jkvm.engine.disk;
 
-import java.util.ArrayList;
-import java.util.List;
-
-import org.jkvm.devices.pci.PciConfigSpace;
-import org.jkvm.devices.virtio.VirtQueueState;
 import org.jkvm.devices.virtio.VirtioPciState;
 import org.jkvm.devices.virtio.VirtioPciTransport;
+import org.jkvm.engine.platform.VirtioPciCodec;
 import org.jkvm.vmstate.StateReader;
 import org.jkvm.vmstate.StateWriter;
 import org.jkvm.vmstate.Stateful;
@@ -28,7 +24,6 @@ public final class VirtioBlkSection implements Stateful<VirtioPciState> {
     public static final String NAME = "virtio-blk";
     /** The layout version written. */
     public static final int VERSION = 1;
-    private static final int MAX_QUEUES = 64;
 
     private final VirtioPciTransport function;
     private final int instance;
@@ -70,60 +65,13 @@ public final class VirtioBlkSection implements Stateful<VirtioPciState> {
 
     @Override
     public void encode(VirtioPciState s, StateWriter out) {
-        encodeState(s, out);
-    }
-
-    /** Writes {@code s} in the layout above. */
-    public static void encodeState(VirtioPciState s, StateWriter out) {
-        out.bytes(s.pciConfig()).u8(s.status()).u32(s.deviceFeatureSelect()).u32(s.driverFeatureSelect())
-                .u64(s.driverFeatures()).u16(s.queueSelect()).u8(s.configGeneration()).u8(s.isr())
-                .u16(s.queues().size());
-        for (VirtQueueState q : s.queues()) {
-            out.u16(q.size()).bool(q.ready()).u64(q.descGpa()).u64(q.driverGpa()).u64(q.deviceGpa())
-                    .u16(q.lastAvail()).u16(q.usedIdx()).u16(q.signalledUsed());
-        }
+        VirtioPciCodec.encode(s, out);
     }
 
     @Override
     public VirtioPciState decode(StateReader in, int version) {
-        VirtioPciState s = decodeState(in);
+        VirtioPciState s = VirtioPciCodec.decode(in);
         in.expectEnd();
         return s;
-    }
-
-    /**
-     * Reads the layout above, validating every value.
-     *
-     * @throws org.jkvm.vmstate.VmStateException naming the bad value
-     */
-    public static VirtioPciState decodeState(StateReader in) {
-        byte[] config = in.bytes(PciConfigSpace.SIZE);
-        if (config.length != PciConfigSpace.SIZE) {
-            throw in.corrupt("a PCI configuration space of " + config.length + " bytes, not 256");
-        }
-        int status = in.u8();
-        int dfs = in.u32();
-        int gfs = in.u32();
-        long features = in.u64();
-        int queueSelect = in.u16();
-        int generation = in.u8();
-        int isr = in.u8();
-        if (isr > 3) {
-            throw in.corrupt("ISR " + isr + " (only bits 0 and 1 exist)");
-        }
-        int n = in.u16();
-        if (n > MAX_QUEUES) {
-            throw in.corrupt(n + " virtqueues (at most " + MAX_QUEUES + ")");
-        }
-        List<VirtQueueState> queues = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int size = in.u16();
-            if (size == 0 || Integer.bitCount(size) != 1) {
-                throw in.corrupt("queue " + i + " size " + size + " (a power of two from 1 to 32768)");
-            }
-            queues.add(new VirtQueueState(size, in.bool(), in.u64(), in.u64(), in.u64(), in.u16(), in.u16(),
-                    in.u16()));
-        }
-        return new VirtioPciState(config, status, dfs, gfs, features, queueSelect, generation, isr, queues);
     }
 }

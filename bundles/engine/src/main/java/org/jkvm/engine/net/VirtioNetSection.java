@@ -3,7 +3,7 @@ package org.jkvm.engine.net;
 import org.jkvm.devices.virtio.VirtioPciTransport;
 import org.jkvm.devices.virtio.net.VirtioNet;
 import org.jkvm.devices.virtio.net.VirtioNetState;
-import org.jkvm.engine.disk.VirtioBlkSection;
+import org.jkvm.engine.platform.VirtioPciCodec;
 import org.jkvm.vmstate.StateReader;
 import org.jkvm.vmstate.StateWriter;
 import org.jkvm.vmstate.Stateful;
@@ -75,7 +75,7 @@ public final class VirtioNetSection implements Stateful<VirtioNetState> {
 
     /** Writes {@code s} in the layout above. */
     public static void encodeState(VirtioNetState s, StateWriter out) {
-        VirtioBlkSection.encodeState(s.pci(), out);
+        VirtioPciCodec.encode(s.pci(), out);
         byte[] frame = s.pendingFrame();
         out.u16(s.netStatus()).bytes(frame);
     }
@@ -93,7 +93,7 @@ public final class VirtioNetSection implements Stateful<VirtioNetState> {
      * @throws org.jkvm.vmstate.VmStateException naming the bad value
      */
     public static VirtioNetState decodeState(StateReader in) {
-        var pci = VirtioBlkSection.decodeState(in);
+        var pci = VirtioPciCodec.decode(in);
         if (pci.queues().size() != 3) {
             throw in.corrupt(pci.queues().size() + " virtqueues for a NIC (virtio-net has 3: rx, tx, control)");
         }

@@ -14,6 +14,7 @@ import java.util.List;
 
 import org.jkvm.devices.virtio.VirtQueueState;
 import org.jkvm.devices.virtio.VirtioPciState;
+import org.jkvm.engine.platform.VirtioPciCodec;
 import org.jkvm.vmstate.StateReader;
 import org.jkvm.vmstate.StateWriter;
 import org.jkvm.vmstate.VmStateException;
@@ -47,7 +48,7 @@ class VirtioBlkSectionTest {
 
     private static VirtioPciState decode(byte[] b) {
         StateReader in = new StateReader(b, "virtio-blk");
-        VirtioPciState s = VirtioBlkSection.decodeState(in);
+        VirtioPciState s = VirtioPciCodec.decode(in);
         in.expectEnd();
         return s;
     }
@@ -55,7 +56,7 @@ class VirtioBlkSectionTest {
     @Test
     void loadsAndEncodesByteForByte() throws IOException {
         StateWriter out = new StateWriter();
-        VirtioBlkSection.encodeState(STATE, out);
+        VirtioPciCodec.encode(STATE, out);
         byte[] written = out.toByteArray();
         String dir = System.getProperty("jkvm.golden.write");
         if (dir != null) {
@@ -76,12 +77,12 @@ class VirtioBlkSectionTest {
         VirtioPciState badSize = new VirtioPciState(new byte[256], 0, 0, 0, 0, 0, 0, 0,
                 List.of(new VirtQueueState(100, true, 0, 0, 0, 0, 0, 0)));
         StateWriter out = new StateWriter();
-        VirtioBlkSection.encodeState(badSize, out);
+        VirtioPciCodec.encode(badSize, out);
         VmStateException e = assertThrows(VmStateException.class, () -> decode(out.toByteArray()));
         assertTrue(e.getMessage().contains("queue 0 size 100"), e.getMessage());
         VirtioPciState badIsr = new VirtioPciState(new byte[256], 0, 0, 0, 0, 0, 0, 9, List.of());
         StateWriter out2 = new StateWriter();
-        VirtioBlkSection.encodeState(badIsr, out2);
+        VirtioPciCodec.encode(badIsr, out2);
         VmStateException e2 = assertThrows(VmStateException.class, () -> decode(out2.toByteArray()));
         assertTrue(e2.getMessage().contains("ISR 9"), e2.getMessage());
     }
