@@ -109,6 +109,7 @@ public final class Nics implements NetControl, AutoCloseable {
      */
     public static Nics open(NetOptions options) {
         Nics n = new Nics();
+        n.timing = options.timing();
         try {
             for (NetOptions.Nic o : options.nics()) {
                 n.nics.add(openOne(o));
