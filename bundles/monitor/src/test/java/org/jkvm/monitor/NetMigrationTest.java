@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * guest's MAC at B's uplink and the guest answers from B; with {@code announce-rounds 0} on the destination the
  * engine sends no RARP frame and does not ask the guest, and 2 s later the switch still points at A and the
  * client's datagrams are lost there: the announcement is what moves it; {@code announce-self} then announces. A
- * failed or cancelled migration leaves the guest answering from A. The test prints the
+ * failed or cancelled migration leaves the guest answering from A. A guest saved to a file on A and restored on B
+ * answers from B, whose restore announces it. The test prints the
  * packets lost and the time from the destination running until the switch learnt B's uplink.
  */
 class NetMigrationTest {
@@ -209,6 +210,35 @@ class NetMigrationTest {
         }
         Await.until("announce_self moves the switch to B", () -> switchPort().equals("ub" + id + "s"));
         assertEquals(0, field(result(stream(50)), "lost"), "the guest answers from B after announce_self");
+    }
+
+    @Test
+    void aGuestSavedOnAAndRestoredOnBAnswersFromBWhichTheRestoreAnnounces() throws Exception {
+        network();
+        Path src = engine(a, "a");
+        Path state = dir.resolve("guest.state");
+        try (EngineProcess.QmpClient qa = qmp(src)) {
+            assertEquals(0, field(result(stream(20)), "lost"), "the guest answers on A");
+            assertEquals(lab.uplink(0), switchPort());
+            ret(qa, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > " + state + "\"}}");
+            String status = Await.value("the save ends", () -> (String) ((Map<?, ?>) ret(qa,
+                    "{\"execute\":\"query-migrate\"}")).get("status"), x -> "completed".equals(x)
+                    || "failed".equals(x));
+            assertEquals("completed", status);
+            ret(qa, "{\"execute\":\"quit\"}");
+        }
+        SwitchLab.FdbWatch fdb = lab.watch(MAC);
+        Path dst = engine(b, "b", "-incoming", "exec:cat " + state);
+        try (EngineProcess.QmpClient qb = qmp(dst)) {
+            Await.until("B runs the restored guest", () -> "running".equals(((Map<?, ?>) ret(qb,
+                    "{\"execute\":\"query-status\"}")).get("status")));
+            Await.until("the restore's announcement moves the switch to B", () -> fdb.firstOn(lab.uplink(1)) > 0);
+            assertEquals(0, field(result(stream(50)), "lost"), "the restored guest answers from B");
+            long frames = Await.value("the restore's five RARP rounds", () -> ((Number) ((List<?>) ret(qb,
+                    "{\"execute\":\"x-jkvm-query-nics\"}")).stream().map(m -> ((Map<?, ?>) m).get("announce-frames"))
+                    .findFirst().orElseThrow()).longValue(), n -> n >= 5);
+            assertEquals(5, frames, "QEMU's five rounds, no more");
+        }
     }
 
     @Test
