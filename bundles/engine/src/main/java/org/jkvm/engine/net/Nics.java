@@ -153,7 +153,7 @@ public final class Nics implements NetControl, AutoCloseable {
                 continue;
             }
             int slot = explicit ? n.options.slot() : bus.freeSlot();
-            n.function = new VirtioPciTransport(n.device, memory, bus.intxLine(slot));
+            n.function = new VirtioPciTransport(n.device, memory, bus.intxLine(slot), bus.msi());
             try {
                 bus.attach(slot, n.function);
             } catch (DeviceException e) {
@@ -224,7 +224,7 @@ public final class Nics implements NetControl, AutoCloseable {
     public void reset() {
         for (Nic n : nics) {
             if (n.function != null) {
-                n.function.reset();
+                n.function.resetFunction();
             }
         }
     }
