@@ -230,6 +230,11 @@ final class VmMigratable implements Migratable {
     }
 
     @Override
+    public void preflushBlockDevices() {
+        runOnDisks(() -> vm.machine().disks.preflush());
+    }
+
+    @Override
     public void inactivateBlockDevices() {
         runOnDisks(() -> vm.machine().disks.inactivate());
     }
