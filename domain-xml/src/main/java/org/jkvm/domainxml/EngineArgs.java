@@ -15,7 +15,8 @@ import org.jkvm.domainxml.model.Domain;
  * {@code -initrd} from {@code <os><initrd>} (a Linux or PVH kernel's initrd; multiboot modules, QEMU's
  * comma-separated form), {@code -append} from {@code <os><cmdline>}, {@code -serial} from the first serial port (see
  * {@link SerialBackend}), {@code -drive} and {@code -device virtio-blk-pci} per disk ({@link DiskMapping}),
- * {@code -netdev} and {@code -device virtio-net-pci} per NIC ({@link InterfaceMapping}),
+ * {@code -netdev} and {@code -device virtio-net-pci} per NIC ({@link InterfaceMapping}), {@code -global
+ * migration.announce-*} from {@code <qemu:commandline>} ({@link QemuCommandline}),
  * then {@code -qmp} and {@code -pidfile} from the {@link RuntimePaths}.
  * The driver adds launch-time options such as {@code -S} and {@code -incoming}.
  */
@@ -61,6 +62,7 @@ public final class EngineArgs {
         add(a, "-serial", SerialBackend.engineValue(com1, paths));
         a.addAll(DiskMapping.engineArgs(d));
         a.addAll(InterfaceMapping.engineArgs(d));
+        a.addAll(QemuCommandline.engineArgs(d));
         if (paths.qmpSocket() != null) {
             add(a, "-qmp", "unix:" + paths.qmpSocket() + ",server,nowait");
         }

@@ -14,7 +14,6 @@ final class JkvmDomainRules {
     static final long MIN_MEMORY = 16L << 20;
     /** The firmware command line limit (docs/contracts.md: at most 2047 bytes). */
     static final int MAX_CMDLINE = 2047;
-    private static final String QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0";
 
     private JkvmDomainRules() {
     }
@@ -48,9 +47,8 @@ final class JkvmDomainRules {
             }
         }
         for (Element e : d.otherElements) {
-            if (QEMU_NS.equals(e.getNamespaceURI())) {
-                errors.add(new Problem(e.getNodeName(), "raw QEMU options cannot be passed to the jkvm engine;"
-                        + " remove <" + e.getNodeName() + ">"));
+            if (QemuCommandline.NS.equals(e.getNamespaceURI())) {
+                QemuCommandline.check(e, errors);
             } else {
                 warnings.add(new Problem(e.getLocalName(), "<" + e.getLocalName() + "> is kept but not applied"
                         + " by jkvm"));

@@ -1,123 +1,177 @@
 package org.jkvm.features;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
 
 import org.jkvm.testkit.Await;
-import org.jkvm.testkit.NetProbe;
 import org.jkvm.testkit.RepoPaths;
 import org.jkvm.testkit.Require;
+import org.jkvm.testkit.SwitchLab;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 15 acceptance 1 with the real virsh: hosts A and B ({@link TwoHosts}, each a jkvmd in its network namespace)
- * each get a bridge {@code brg} with an uplink veth into a third "switch" namespace, whose bridge joins both uplinks
- * and holds the client (198.51.100.1). A {@code type='qemu'} domain with {@code <interface type='bridge'>} on
- * {@code brg} runs the firmware's network stack (198.51.100.2) on A; the client's UDP echoes reach it through A's
- * uplink; after {@code virsh migrate --live} to B the engine's announcement moves the switch's forwarding entry for
- * the guest's MAC to B's uplink and the guest answers from B. The test prints how long after virsh returned the
- * switch pointed at B.
+ * are joined by a {@link SwitchLab}: each gets a bridge {@code brg} with an uplink into the switch, whose bridge holds
+ * the client (198.51.100.1, the guest's MAC pinned in its neighbour table). A {@code type='qemu'} domain with
+ * {@code <interface type='bridge'>} on {@code brg} runs the firmware's network stack (198.51.100.2) on A, and
+ * {@code virsh migrate --live} moves it to B, with the announcement (QEMU's defaults) or with it off through the domain
+ * XML ({@code <qemu:commandline>} with {@code -global migration.announce-rounds=0}, as on a libvirt host running
+ * QEMU). A quiet guest (no traffic at the switchover) shows what the announcement does: with it the switch's
+ * forwarding entry for the guest's MAC moves to B's uplink shortly after the destination resumed ({@code virsh
+ * event}'s "Resumed Migrated", timestamped) and the guest answers from B; without it nothing moves the entry, 2 s
+ * later the switch still points at A and the client's datagrams are lost there. A streamed guest (the client pings
+ * it and sends numbered UDP datagrams to its echo port every 10 ms during the migration) shows the losses; there
+ * the guest's own echoes of datagrams it received on A but answers on B also move the entry, announcement or not.
+ * Each run prints the packets lost and the time from the resume to the switch's change.
  */
 class VirshNetMigrateTest {
     static final String MAC = "52:54:00:4a:4b:05";
     static final String GUEST_IP = "198.51.100.2";
-    private final String sw = "jksw" + ProcessHandle.current().pid() % 100000;
+    static final String ANNOUNCE_OFF = "<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+            + "<qemu:arg value='-global'/><qemu:arg value='migration.announce-rounds=0'/></qemu:commandline>";
+    private static final DateTimeFormatter VIRSH_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSxx");
+    private static final int DATAGRAMS = 800;
+    private final String id = Long.toString(ProcessHandle.current().pid() % 100000, 36);
+    private Process eventWatch;
 
     @TempDir
     Path dir;
 
-    private static String run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out);
-        }
-        return out;
-    }
-
-    private static String ip(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("ip"));
-        cmd.addAll(List.of(args));
-        return run(cmd);
-    }
-
-    private void network(String[] hosts) throws IOException, InterruptedException {
-        ip("netns", "add", sw);
-        ip("-n", sw, "link", "set", "lo", "up");
-        ip("-n", sw, "link", "add", "brs", "type", "bridge");
-        ip("-n", sw, "link", "set", "brs", "up");
-        ip("-n", sw, "addr", "add", "198.51.100.1/24", "dev", "brs");
-        for (int i = 0; i < 2; i++) {
-            String up = "u" + (char) ('a' + i);
-            ip("-n", hosts[i], "link", "add", "brg", "type", "bridge");
-            ip("-n", hosts[i], "link", "set", "brg", "up");
-            ip("-n", hosts[i], "link", "add", up, "type", "veth", "peer", "name", up + "s", "netns", sw);
-            ip("-n", hosts[i], "link", "set", up, "master", "brg", "up");
-            ip("-n", sw, "link", "set", up + "s", "master", "brs", "up");
-        }
-    }
-
-    private String switchPort() throws IOException, InterruptedException {
-        for (String line : run(List.of("bridge", "-n", sw, "fdb", "show", "br", "brs")).split("\n")) {
-            if (line.startsWith(MAC + " dev ")) {
-                return line.split(" ")[2];
-            }
-        }
-        return "";
-    }
-
-    private long udpEchoes(int count) throws IOException, InterruptedException {
-        String out = run(List.of("ip", "netns", "exec", sw, ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), NetProbe.class.getName(), GUEST_IP, "0",
-                Integer.toString(count), "0"));
-        for (String w : out.strip().split(" ")) {
-            if (w.startsWith("udp_ok=")) {
-                return Long.parseLong(w.substring(7));
-            }
-        }
-        throw new AssertionError("no probe result: " + out);
+    @Test
+    void aQuietGuestIsFoundOnBThroughTheAnnouncement() throws Exception {
+        migrate(true, false);
     }
 
     @Test
-    void theGuestAnswersFromBAndTheSwitchLearnsBsUplink() throws Exception {
+    void withTheAnnouncementOffInTheDomainXmlTheSwitchStaysAtA() throws Exception {
+        migrate(false, false);
+    }
+
+    @Test
+    void aPingedAndStreamedGuestMigratesWithFewLosses() throws Exception {
+        migrate(true, true);
+    }
+
+    @Test
+    void aPingedAndStreamedGuestWithoutTheAnnouncement() throws Exception {
+        migrate(false, true);
+    }
+
+    private void migrate(boolean announce, boolean streamed) throws Exception {
         Require.command("virsh");
-        Require.command("bridge");
         Backend.requireSoftCpu("the domain is type='qemu': ");
         String engine = Require.path(RepoPaths.of("bin", "jkvm-engine"), "the engine launcher is in the repository")
                 .toString();
         String nic = "    <interface type='bridge'>\n      <mac address='" + MAC + "'/>\n      <source bridge='brg'/>"
                 + "\n      <target dev='vnetg0'/>\n      <model type='virtio'/>\n    </interface>\n  </devices>";
         String xml = Guest.xml("qemu", "ng", "hb_ms=200 ip=" + GUEST_IP + "/24").replace("  </devices>", nic);
+        if (!announce) {
+            xml = xml.replace("</domain>", ANNOUNCE_OFF + "\n</domain>");
+        }
         Path file = Files.writeString(dir.resolve("ng.xml"), xml);
-        try (TwoHosts hosts = TwoHosts.start(dir, engine, true, 49840)) {
-            Require.that(hosts.namespaced(), "the hosts could not get network namespaces");
-            try {
-                network(hosts.namespaces());
-                hosts.virsh(hosts.a.tcpUri(), "define", file.toString()).ok();
-                hosts.virsh(hosts.a.tcpUri(), "start", "ng").ok();
-                Guest.awaitHeartbeats(hosts.a.state().resolve("log/ng.serial"), 2, java.time.Duration.ofSeconds(120));
-                assertEquals(10, udpEchoes(10), "the guest answers on A");
-                assertEquals("uas", switchPort());
-                hosts.virsh(hosts.a.tcpUri(), "migrate", "--live", "--persistent", "--undefinesource", "ng",
-                        hosts.b.tcpUri()).ok();
-                long migrated = System.nanoTime();
-                Await.until("the switch learns B's uplink", () -> switchPort().equals("ubs"));
-                System.out.println("VirshNetMigrateTest: the switch pointed at B " + (System.nanoTime() - migrated)
-                        / 1_000_000 + " ms after virsh migrate returned");
-                assertEquals(10, udpEchoes(10), "the guest answers from B");
-                hosts.virsh(hosts.b.tcpUri(), "destroy", "ng").ok();
-            } finally {
-                new ProcessBuilder("ip", "netns", "del", sw).start().waitFor(30, TimeUnit.SECONDS);
+        try (TwoHosts hosts = TwoHosts.start(dir, engine, true, 49840);
+                SwitchLab lab = network(hosts)) {
+            hosts.virsh(hosts.a.tcpUri(), "define", file.toString()).ok();
+            hosts.virsh(hosts.a.tcpUri(), "start", "ng").ok();
+            Guest.awaitHeartbeats(hosts.a.state().resolve("log/ng.serial"), 2, Duration.ofSeconds(120));
+            assertEquals(0, lab.lost(GUEST_IP, 20), "the guest answers on A");
+            assertEquals(lab.uplink(0), lab.switchPort(MAC));
+            Path events = resumeEvents(hosts);
+            SwitchLab.FdbWatch fdb = lab.watch(MAC);
+            Process stream = streamed ? lab.stream(GUEST_IP, DATAGRAMS, true) : null;
+            hosts.virsh(hosts.a.tcpUri(), "migrate", "--live", "--persistent", "--undefinesource", "ng",
+                    hosts.b.tcpUri()).ok();
+            long resumed = Await.value("virsh event reports B's resume", () -> resumeMs(events), ms -> ms > 0);
+            if (announce || streamed) {
+                Await.until("the switch learns B's uplink", () -> fdb.firstOn(lab.uplink(1)) > 0);
+            } else {
+                observe(2000); // two seconds in which nothing may move the switch's entry
+            }
+            long fdbMs = fdb.firstOn(lab.uplink(1)) < 0 ? -1 : fdb.firstOn(lab.uplink(1)) - resumed;
+            String how = "VirshNetMigrateTest announce=" + (announce ? "on" : "off")
+                    + (streamed ? " streamed" : " quiet");
+            if (streamed) {
+                Map<String, Long> r = SwitchLab.result(stream);
+                System.out.println(how + ": udp sent=" + r.get("sent") + " lost=" + r.get("lost") + " longest_gap="
+                        + r.get("longest_gap") + ", ping sent=" + r.get("ping_sent") + " lost=" + (r.get("ping_sent")
+                        - r.get("ping_ok")) + ", fdb_to_B_ms=" + fdbMs + " (from the destination's resume)");
+                assertTrue(r.get("lost") < DATAGRAMS / 2, "most datagrams are echoed, from A then B: " + r);
+            }
+            if (announce || streamed) {
+                assertEquals(lab.uplink(1), lab.switchPort(MAC));
+                assertEquals(0, lab.lost(GUEST_IP, 20), "the guest answers from B");
+                if (!streamed) {
+                    System.out.println(how + ": fdb_to_B_ms=" + fdbMs + " (from the destination's resume)");
+                }
+            } else {
+                assertEquals(lab.uplink(0), lab.switchPort(MAC), "without the announcement the switch stays at A");
+                assertEquals(-1, fdb.firstOn(lab.uplink(1)), "the switch never learnt B's uplink");
+                long lost = lab.lost(GUEST_IP, 20);
+                System.out.println(how + ": 2 s after the migration the switch still points at A; datagrams lost of"
+                        + " 20: " + lost);
+                assertTrue(lost > 0, "the switch sends the guest's traffic to A, where it is lost");
+            }
+            hosts.virsh(hosts.b.tcpUri(), "destroy", "ng").ok();
+        } finally {
+            if (eventWatch != null) {
+                eventWatch.destroy();
+                eventWatch.waitFor();
             }
         }
+    }
+
+    private SwitchLab network(TwoHosts hosts) throws IOException, InterruptedException {
+        Require.that(hosts.namespaced(), "the hosts could not get network namespaces");
+        SwitchLab lab = SwitchLab.create(id, hosts.namespaces(), "brg", "198.51.100", false);
+        lab.pinNeighbour(GUEST_IP, MAC);
+        return lab;
+    }
+
+    /**
+     * Starts {@code virsh event --timestamp} on B (stopped when the test ends) and returns its output file once it
+     * is registered: a definition event of a throw-away domain shows that it is.
+     */
+    private Path resumeEvents(TwoHosts hosts) throws IOException {
+        Path out = dir.resolve("events-b.txt");
+        java.util.List<String> cmd = new java.util.ArrayList<>(hosts.clientPrefix());
+        cmd.addAll(java.util.List.of(Require.command("virsh").toString(), "-c", hosts.b.tcpUri(), "event", "--event",
+                "lifecycle", "--loop", "--timestamp", "--timeout", "600"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        eventWatch = p;
+        Path probe = Files.writeString(dir.resolve("evprobe.xml"), Guest.xml("qemu", "evprobe", "hb_ms=200"));
+        Await.until("virsh event registers on B", () -> {
+            if (!p.isAlive()) {
+                throw new IOException("virsh event exited: " + Files.readString(out));
+            }
+            hosts.virsh(hosts.b.tcpUri(), "define", probe.toString()).ok();
+            return Files.readString(out).contains("for domain 'evprobe'");
+        });
+        hosts.virsh(hosts.b.tcpUri(), "undefine", "evprobe").ok();
+        return out;
+    }
+
+    /** The time of B's "Resumed Migrated" event, ms since the epoch, or 0 while there is none. */
+    private static long resumeMs(Path events) throws IOException {
+        for (String line : Files.readAllLines(events)) {
+            if (line.contains("for domain 'ng': Resumed Migrated")) {
+                return OffsetDateTime.parse(line.substring(0, line.indexOf(": event")), VIRSH_TIME).toInstant()
+                        .toEpochMilli();
+            }
+        }
+        return 0;
+    }
+
+    /** Lets {@code ms} pass: an observation window in which something must not happen, not a synchronisation. */
+    private static void observe(long ms) throws InterruptedException {
+        Thread.sleep(ms);
     }
 }

@@ -11,6 +11,7 @@ import org.jkvm.devices.IrqLine;
 import org.jkvm.devices.PlatformControl;
 import org.jkvm.devices.PowerControl;
 import org.jkvm.devices.acpi.AcpiPm;
+import org.jkvm.devices.pci.MsiSink;
 import org.jkvm.devices.pci.PciBus;
 import org.jkvm.devices.serial.Serial16550;
 import org.jkvm.engine.chardev.SerialBackend;
@@ -154,10 +155,13 @@ final class Machine implements AutoCloseable {
     /**
      * PCI bus 0 (the host bridge, mechanism #1 at 0xCF8/0xCFC, the BAR window below 4 GiB) and the disks on it; a
      * migration destination opens its images without locks until the handover. INTx reaches the platform's ISA
-     * lines 10 and 11 when the machine has interrupt controllers; without them a driver polls.
+     * lines 10 and 11 and MSI-X messages reach the local APICs when the machine has interrupt controllers; without
+     * them a driver polls.
      */
     private void buildPci() {
-        pci = new PciBus(this::pciIrq);
+        // MSI-X messages go to the interrupt controllers; without them (kernel-irqchip=off) drivers poll
+        HvIrqChip chip = irqChip;
+        pci = new PciBus(this::pciIrq, chip == null ? MsiSink.NONE : chip::signalMsi);
         pio.register(PciBus.CONFIG_ADDRESS_PORT, 1, pci.addressPort());
         pio.register(PciBus.CONFIG_DATA_PORT, 4, pci.dataPort());
         mmio.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, pci.mmioWindow());

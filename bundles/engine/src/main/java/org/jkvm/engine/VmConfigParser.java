@@ -25,6 +25,7 @@ import org.jkvm.hypervisor.Accelerator;
  * -device virtio-blk-pci,drive=ID[,addr=SLOT] (repeatable)   -snapshot
  * -netdev tap,id=N[,ifname=IF][,script=no,downscript=no][,br=BR] | bridge,id=N,br=BR (repeatable)
  * -device virtio-net-pci,netdev=N[,mac=MAC][,addr=SLOT][,id=ID] (repeatable)
+ * -global migration.announce-{initial,max,rounds,step}=N (repeatable; rounds=0: no announcement)
  * -accel kvm|tcg (repeatable: a fallback list)   -enable-kvm (= -accel kvm)
  * -machine [pc|q35][,accel=kvm:tcg][,kernel-irqchip=on|off]   -no-reboot
  * accepted and ignored: -nographic -nodefaults -no-user-config -display none
@@ -35,7 +36,7 @@ import org.jkvm.hypervisor.Accelerator;
 public final class VmConfigParser {
     private static final Set<String> WITH_VALUE = Set.of("name", "uuid", "m", "smp", "cpu", "kernel", "append",
             "initrd", "serial", "monitor", "qmp", "pidfile", "incoming", "kvm-device", "machine", "M", "device",
-            "display", "accel", "abi-fingerprint", "drive", "netdev");
+            "display", "accel", "abi-fingerprint", "drive", "netdev", "global");
     private static final Set<String> FLAGS = Set.of("S", "daemonize", "enable-kvm", "nographic", "nodefaults",
             "no-user-config", "no-reboot", "snapshot");
 
@@ -73,6 +74,7 @@ public final class VmConfigParser {
         List<String> devices = new ArrayList<>();
         List<String> netdevs = new ArrayList<>();
         List<String> netDevices = new ArrayList<>();
+        List<String> globals = new ArrayList<>();
         boolean snapshot = false;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -101,7 +103,7 @@ public final class VmConfigParser {
             }
             String v = args.get(++i);
             if (!seen.add(opt) && !opt.equals("device") && !opt.equals("accel") && !opt.equals("drive")
-                    && !opt.equals("netdev")) {
+                    && !opt.equals("netdev") && !opt.equals("global")) {
                 throw new EngineException("option -" + opt + " is given twice; give it once");
             }
             switch (opt) {
@@ -129,6 +131,7 @@ public final class VmConfigParser {
                 case "drive" -> drives.add(v);
                 case "device" -> (org.jkvm.engine.net.NetOptions.isNetDevice(v) ? netDevices : devices).add(v);
                 case "netdev" -> netdevs.add(v);
+                case "global" -> globals.add(v);
                 default -> throw new EngineException("-device " + v + " is not supported: this engine has a fixed "
                         + "machine (COM1 16550A, debug-exit 0xf4, power control 0xf5); remove the -device option");
             }
@@ -141,7 +144,8 @@ public final class VmConfigParser {
                 .append(append).serial(serial).monitor(monitor).qmp(qmp).startPaused(paused).pidfile(pidfile)
                 .daemonize(daemonize).incoming(incoming).kvmDevice(kvmDevice).abiFingerprint(abi)
                 .accel(accelerators(accel, machineAccel)).initrd(initrd).machine(machine)
-                .disks(disks).net(org.jkvm.engine.net.NetOptions.parse(netdevs, netDevices, diskSlots(disks))).build();
+                .disks(disks).net(org.jkvm.engine.net.NetOptions.parse(netdevs, netDevices, diskSlots(disks),
+                        globals)).build();
     }
 
     private static Set<Integer> diskSlots(DiskOptions disks) {

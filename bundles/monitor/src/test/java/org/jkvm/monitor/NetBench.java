@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.jkvm.testkit.Await;
 import org.jkvm.testkit.RepoPaths;
 import org.jkvm.testkit.TapLab;
+import org.jkvm.testkit.UdpStream;
 
 /**
  * Issue 15 acceptance 4 (a benchmark, not a test): UDP echo through the guest, jkvm beside QEMU TCG with the same

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jkvm.testkit.Await;
 import org.jkvm.testkit.Require;
+import org.jkvm.testkit.SwitchLab;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,64 +28,39 @@ import org.junit.jupiter.api.io.TempDir;
  * guest's MAC at B's uplink and the guest answers from B; with {@code announce-rounds 0} on the destination the
  * engine sends no RARP frame and does not ask the guest, and 2 s later the switch still points at A and the
  * client's datagrams are lost there: the announcement is what moves it; {@code announce-self} then announces. A
- * failed or cancelled migration leaves the guest answering from A. The test prints the
+ * failed or cancelled migration leaves the guest answering from A. A guest saved to a file on A and restored on B
+ * answers from B, whose restore announces it. The test prints the
  * packets lost and the time from the destination running until the switch learnt B's uplink.
  */
 class NetMigrationTest {
     static final String MAC = "52:54:00:4a:4b:03";
     static final String GUEST_IP = "10.88.0.2";
     private final String id = Long.toString(ProcessHandle.current().pid() % 100000, 36);
-    private final String sw = "jkns-sw-" + id;
     private final String a = "jkns-a-" + id;
     private final String b = "jkns-b-" + id;
     private final List<Process> processes = new ArrayList<>();
+    private SwitchLab lab;
 
     @TempDir
     Path dir;
 
-    private static String run(List<String> cmd) throws IOException, InterruptedException {
+    private void network() throws IOException, InterruptedException {
+        Require.root();
+        for (String n : List.of(a, b)) {
+            run(List.of("ip", "netns", "add", n));
+            run(List.of("ip", "-n", n, "link", "set", "lo", "up"));
+        }
+        lab = SwitchLab.create(id, new String[] {a, b}, "brh", "10.88.0", true);
+        lab.pinNeighbour(GUEST_IP, MAC);
+    }
+
+    private static void run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException(String.join(" ", cmd) + " failed: " + out);
         }
-        return out;
-    }
-
-    private static String ns(String ns, String command) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        cmd.addAll(List.of(command.split(" ")));
-        return run(cmd);
-    }
-
-    private void network() throws IOException, InterruptedException {
-        Require.root();
-        Require.command("ip");
-        Require.command("bridge");
-        for (String n : List.of(sw, a, b)) {
-            run(List.of("ip", "netns", "add", n));
-            ns(n, "ip link set lo up");
-        }
-        ns(sw, "ip link add brs type bridge");
-        ns(sw, "ip link set brs up");
-        ns(sw, "ip addr add 10.88.0.1/24 dev brs");
-        String[][] hosts = {{a, "ua" + id, "10.88.0.11"}, {b, "ub" + id, "10.88.0.12"}};
-        for (String[] h : hosts) {
-            run(List.of("ip", "link", "add", h[1], "type", "veth", "peer", "name", h[1] + "s"));
-            run(List.of("ip", "link", "set", h[1], "netns", h[0]));
-            run(List.of("ip", "link", "set", h[1] + "s", "netns", sw));
-            ns(sw, "ip link set " + h[1] + "s master brs up");
-            ns(h[0], "ip link add brh type bridge");
-            ns(h[0], "ip link set brh up");
-            ns(h[0], "ip link set " + h[1] + " master brh up");
-            ns(h[0], "ip addr add " + h[2] + "/24 dev brh");
-        }
-        // The client knows the guest's MAC for good: its ARP requests, flooded, would reach a quiet guest on B,
-        // whose reply moves the switch as the announcement does; without them only the announcement (or the
-        // guest's own traffic) moves it. Set after the ports: the bridge takes a port's MAC when the first one
-        // joins, and a device's address change flushes its neighbour entries, permanent ones too.
-        ns(sw, "ip neigh replace " + GUEST_IP + " lladdr " + MAC + " dev brs nud permanent");
     }
 
     @AfterEach
@@ -92,7 +68,10 @@ class NetMigrationTest {
         for (Process p : processes) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        for (String n : List.of(sw, a, b)) {
+        if (lab != null) {
+            lab.close();
+        }
+        for (String n : List.of(a, b)) {
             new ProcessBuilder("ip", "netns", "del", n).start().waitFor(30, TimeUnit.SECONDS);
         }
     }
@@ -123,29 +102,18 @@ class NetMigrationTest {
         return q.execute(json).get("return");
     }
 
-    /** The switch port the guest's MAC is learnt on, or "" when none. */
     private String switchPort() throws IOException, InterruptedException {
-        for (String line : ns(sw, "bridge fdb show br brs").split("\n")) {
-            if (line.startsWith(MAC + " dev ")) {
-                return line.split(" ")[2];
-            }
-        }
-        return "";
+        return lab.switchPort(MAC);
     }
 
     private Process stream(int count) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", sw,
-                ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
-                UdpStream.class.getName(), GUEST_IP, Integer.toString(count), "10"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        processes.add(p);
-        return p;
+        return lab.stream(GUEST_IP, count, false);
     }
 
     private static String result(Process stream) throws IOException, InterruptedException {
-        String out = new String(stream.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        stream.waitFor(60, TimeUnit.SECONDS);
-        return out.lines().filter(l -> l.startsWith("stream ")).findFirst().orElse("no result: " + out);
+        Map<String, Long> r = SwitchLab.result(stream);
+        return "stream sent=" + r.get("sent") + " echoed=" + r.get("echoed") + " lost=" + r.get("lost")
+                + " longest_gap=" + r.get("longest_gap");
     }
 
     private static Object q(EngineProcess.QmpClient c, String json) throws IOException {
@@ -242,6 +210,35 @@ class NetMigrationTest {
         }
         Await.until("announce_self moves the switch to B", () -> switchPort().equals("ub" + id + "s"));
         assertEquals(0, field(result(stream(50)), "lost"), "the guest answers from B after announce_self");
+    }
+
+    @Test
+    void aGuestSavedOnAAndRestoredOnBAnswersFromBWhichTheRestoreAnnounces() throws Exception {
+        network();
+        Path src = engine(a, "a");
+        Path state = dir.resolve("guest.state");
+        try (EngineProcess.QmpClient qa = qmp(src)) {
+            assertEquals(0, field(result(stream(20)), "lost"), "the guest answers on A");
+            assertEquals(lab.uplink(0), switchPort());
+            ret(qa, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > " + state + "\"}}");
+            String status = Await.value("the save ends", () -> (String) ((Map<?, ?>) ret(qa,
+                    "{\"execute\":\"query-migrate\"}")).get("status"), x -> "completed".equals(x)
+                    || "failed".equals(x));
+            assertEquals("completed", status);
+            ret(qa, "{\"execute\":\"quit\"}");
+        }
+        SwitchLab.FdbWatch fdb = lab.watch(MAC);
+        Path dst = engine(b, "b", "-incoming", "exec:cat " + state);
+        try (EngineProcess.QmpClient qb = qmp(dst)) {
+            Await.until("B runs the restored guest", () -> "running".equals(((Map<?, ?>) ret(qb,
+                    "{\"execute\":\"query-status\"}")).get("status")));
+            Await.until("the restore's announcement moves the switch to B", () -> fdb.firstOn(lab.uplink(1)) > 0);
+            assertEquals(0, field(result(stream(50)), "lost"), "the restored guest answers from B");
+            long frames = Await.value("the restore's five RARP rounds", () -> ((Number) ((List<?>) ret(qb,
+                    "{\"execute\":\"x-jkvm-query-nics\"}")).stream().map(m -> ((Map<?, ?>) m).get("announce-frames"))
+                    .findFirst().orElseThrow()).longValue(), n -> n >= 5);
+            assertEquals(5, frames, "QEMU's five rounds, no more");
+        }
     }
 
     @Test

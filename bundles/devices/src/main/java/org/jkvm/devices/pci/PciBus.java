@@ -43,6 +43,7 @@ public final class PciBus {
 
     private final PciDevice[] slots = new PciDevice[SLOTS];
     private final IntFunction<IrqLine> isaIrq;
+    private final MsiSink msi;
     private final int[] asserted = new int[16];
     private long nextBar = HOLE_BASE;
     private int address;
@@ -54,8 +55,24 @@ public final class PciBus {
      *               machine without interrupt controllers (polled use)
      */
     public PciBus(IntFunction<IrqLine> isaIrq) {
+        this(isaIrq, MsiSink.NONE);
+    }
+
+    /**
+     * A bus with the host bridge at 00:00.0 whose functions send MSI/MSI-X messages to {@code msi}.
+     *
+     * @param isaIrq as for {@link #PciBus(IntFunction)}
+     * @param msi    the platform's interrupt controllers, {@link MsiSink#NONE} for a machine without them
+     */
+    public PciBus(IntFunction<IrqLine> isaIrq, MsiSink msi) {
         this.isaIrq = isaIrq;
+        this.msi = msi;
         slots[0] = new PciHostBridge();
+    }
+
+    /** Where the functions on this bus send their message-signalled interrupts. */
+    public MsiSink msi() {
+        return msi;
     }
 
     /**

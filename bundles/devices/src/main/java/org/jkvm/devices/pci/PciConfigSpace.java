@@ -155,6 +155,14 @@ public final class PciConfigSpace {
     }
 
     /**
+     * Sets the write mask of {@code size} bytes at {@code offset} bit by bit: the guest changes exactly the bits set
+     * in {@code mask} (a register whose bytes mix read-only and read-write bits, e.g. MSI-X message control).
+     */
+    public synchronized void setWriteMask(int offset, int size, int mask) {
+        mask(offset, size, mask);
+    }
+
+    /**
      * The guest reads {@code size} bytes at {@code offset}; the value is little-endian in the low bits.
      * Reads that cross the end of the space return the bytes inside it.
      */

@@ -15,16 +15,26 @@ import java.util.List;
  * @param configGeneration    config_generation
  * @param isr                 the ISR status bits not yet read
  * @param queues              each queue's state, by index
+ * @param msix                the MSI-X vectors and table, or null for a state saved before functions had MSI-X
+ *                            (restored as MSI-X disabled, every entry masked)
  */
 public record VirtioPciState(byte[] pciConfig, int status, int deviceFeatureSelect, int driverFeatureSelect,
-        long driverFeatures, int queueSelect, int configGeneration, int isr, List<VirtQueueState> queues) {
-    /** The layout version of this record. */
-    public static final int VERSION = 1;
+        long driverFeatures, int queueSelect, int configGeneration, int isr, List<VirtQueueState> queues,
+        VirtioMsixState msix) {
+    /** The layout version of this record: 2 added {@link #msix}. */
+    public static final int VERSION = 2;
 
     /** Copies the arrays so the record stays a value. */
     public VirtioPciState {
         pciConfig = pciConfig.clone();
         queues = List.copyOf(queues);
+    }
+
+    /** A state without MSI-X, as version 1 saved it. */
+    public VirtioPciState(byte[] pciConfig, int status, int deviceFeatureSelect, int driverFeatureSelect,
+            long driverFeatures, int queueSelect, int configGeneration, int isr, List<VirtQueueState> queues) {
+        this(pciConfig, status, deviceFeatureSelect, driverFeatureSelect, driverFeatures, queueSelect,
+                configGeneration, isr, queues, null);
     }
 
     /** Equal when every field is, the configuration bytes compared by content. */
@@ -33,7 +43,8 @@ public record VirtioPciState(byte[] pciConfig, int status, int deviceFeatureSele
         return o instanceof VirtioPciState s && java.util.Arrays.equals(pciConfig, s.pciConfig) && status == s.status
                 && deviceFeatureSelect == s.deviceFeatureSelect && driverFeatureSelect == s.driverFeatureSelect
                 && driverFeatures == s.driverFeatures && queueSelect == s.queueSelect
-                && configGeneration == s.configGeneration && isr == s.isr && queues.equals(s.queues);
+                && configGeneration == s.configGeneration && isr == s.isr && queues.equals(s.queues)
+                && java.util.Objects.equals(msix, s.msix);
     }
 
     @Override

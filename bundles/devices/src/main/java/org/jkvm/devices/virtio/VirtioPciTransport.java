@@ -7,6 +7,8 @@ import java.util.List;
 
 import org.jkvm.devices.DeviceException;
 import org.jkvm.devices.IrqLine;
+import org.jkvm.devices.pci.MsiSink;
+import org.jkvm.devices.pci.MsixTable;
 import org.jkvm.devices.pci.PciConfigSpace;
 import org.jkvm.devices.pci.PciDevice;
 import org.jkvm.memory.GuestMemory;
@@ -24,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * BAR4 + 0x3000  notifications: queue N at 0x3000 + 4 * N (notify_off_multiplier 4, queue_notify_off = N)
  * </pre>
  *
- * The capability list names the four regions plus a VIRTIO_PCI_CAP_PCI_CFG window. There is no MSI-X: the vector
- * registers read VIRTIO_MSI_NO_VECTOR and interrupts go through INTx (the ISR), which polled drivers may ignore.
+ * The capability list names the four regions plus a VIRTIO_PCI_CAP_PCI_CFG window, then MSI-X (at 0x98, as QEMU
+ * places it) with its table and PBA in BAR 1 ({@link MsixTable}): one vector per queue plus one for configuration
+ * changes, QEMU's default {@code vectors=}. While MSI-X is enabled, a used-buffer or configuration notification is the
+ * message of the vector the driver wrote to queue_msix_vector or msix_config (VIRTIO_MSI_NO_VECTOR: none) and INTx
+ * stays low; otherwise it is INTx with the ISR bits (virtio 1.2, 4.1.4.5 and 4.1.5.3), which polled drivers ignore.
  * Unlike QEMU's default transitional function (device 0x1001 with a legacy I/O BAR), there is no legacy interface:
  * QEMU's {@code disable-legacy=on} shows the same IDs.
  *
@@ -40,6 +45,10 @@ public final class VirtioPciTransport implements PciDevice {
     public static final int BAR = 4;
     /** The BAR's size in bytes. */
     public static final int BAR_SIZE = 0x4000;
+    /** The BAR holding the MSI-X table (offset 0) and PBA (offset 0x800). */
+    public static final int MSIX_BAR = 1;
+    /** VIRTIO_MSI_NO_VECTOR: no interrupt for this source. */
+    public static final int NO_VECTOR = 0xffff;
     /** Offsets of the structures inside the BAR. */
     public static final int COMMON = 0x0000;
     /** ISR status offset. */
@@ -65,7 +74,6 @@ public final class VirtioPciTransport implements PciDevice {
     /** VIRTIO_F_EVENT_IDX (VIRTIO_RING_F_EVENT_IDX). */
     public static final long F_EVENT_IDX = 1L << 29;
     private static final Logger LOG = LoggerFactory.getLogger(VirtioPciTransport.class);
-    private static final int NO_VECTOR = 0xffff;
 
     private final VirtioDevice device;
     private final GuestMemory memory;
@@ -73,6 +81,8 @@ public final class VirtioPciTransport implements PciDevice {
     private final PciConfigSpace config;
     private final List<VirtQueue> queues = new ArrayList<>();
     private final int pciCfgCap;
+    private final MsixTable msix;
+    private final int[] queueVectors;
     private final VirtioDevice.VirtioContext context;
     private int status;
     private int deviceFeatureSelect;
@@ -81,13 +91,26 @@ public final class VirtioPciTransport implements PciDevice {
     private int queueSelect;
     private int configGeneration;
     private int isr;
+    private int configVector = NO_VECTOR;
 
     /**
+     * A function whose MSI-X messages go nowhere (a machine without interrupt controllers, unit tests).
+     *
      * @param device the device type behind this function
      * @param memory guest memory for the rings
      * @param irq    the function's INTA# line ({@link org.jkvm.devices.pci.PciBus#intxLine})
      */
     public VirtioPciTransport(VirtioDevice device, GuestMemory memory, IrqLine irq) {
+        this(device, memory, irq, MsiSink.NONE);
+    }
+
+    /**
+     * @param device the device type behind this function
+     * @param memory guest memory for the rings
+     * @param irq    the function's INTA# line ({@link org.jkvm.devices.pci.PciBus#intxLine})
+     * @param msi    where its MSI-X messages go ({@link org.jkvm.devices.pci.PciBus#msi})
+     */
+    public VirtioPciTransport(VirtioDevice device, GuestMemory memory, IrqLine irq, MsiSink msi) {
         if ((device.features() & F_VERSION_1) == 0) {
             throw new DeviceException("virtio device type " + device.deviceType() + " does not offer VERSION_1; a "
                     + "modern-only transport needs it");
@@ -107,6 +130,9 @@ public final class VirtioPciTransport implements PciDevice {
         pciCfgCap = config.addCapability(vendorCap(5, 0, 0, 20));
         config.makeWritable(pciCfgCap + 4, 1); // bar
         config.makeWritable(pciCfgCap + 8, 12); // offset, length, pci_cfg_data
+        msix = new MsixTable(config, MSIX_BAR, device.queueCount() + 1, msi);
+        queueVectors = new int[device.queueCount()];
+        java.util.Arrays.fill(queueVectors, NO_VECTOR);
         for (int i = 0; i < device.queueCount(); i++) {
             queues.add(new VirtQueue(i, device.queueMaxSize()));
         }
@@ -141,9 +167,18 @@ public final class VirtioPciTransport implements PciDevice {
         return status;
     }
 
+    /** The function's MSI-X capability and table. */
+    public MsixTable msix() {
+        return msix;
+    }
+
     @Override
     public void barRead(int bar, long offset, byte[] data) {
         java.util.Arrays.fill(data, (byte) 0);
+        if (bar == MSIX_BAR) {
+            msix.barRead(offset, data);
+            return;
+        }
         if (bar != BAR) {
             return;
         }
@@ -163,6 +198,10 @@ public final class VirtioPciTransport implements PciDevice {
 
     @Override
     public void barWrite(int bar, long offset, byte[] data) {
+        if (bar == MSIX_BAR) {
+            msix.barWrite(offset, data);
+            return;
+        }
         if (bar != BAR) {
             return;
         }
@@ -203,7 +242,7 @@ public final class VirtioPciTransport implements PciDevice {
         b.putInt(0x04, deviceFeatureSelect < 2 ? (int) (offered >>> (32 * deviceFeatureSelect)) : 0);
         b.putInt(0x08, driverFeatureSelect);
         b.putInt(0x0c, driverFeatureSelect < 2 ? (int) (driverFeatures >>> (32 * driverFeatureSelect)) : 0);
-        b.putShort(0x10, (short) NO_VECTOR);
+        b.putShort(0x10, (short) configVector);
         b.putShort(0x12, (short) queues.size());
         b.put(0x14, (byte) status);
         b.put(0x15, (byte) configGeneration);
@@ -211,7 +250,7 @@ public final class VirtioPciTransport implements PciDevice {
         VirtQueue q = queueSelect < queues.size() ? queues.get(queueSelect) : null;
         if (q != null) {
             b.putShort(0x18, (short) q.size());
-            b.putShort(0x1a, (short) NO_VECTOR);
+            b.putShort(0x1a, (short) queueVectors[queueSelect]);
             b.putShort(0x1c, (short) (q.ready() ? 1 : 0));
             b.putShort(0x1e, (short) q.index());
             b.putLong(0x20, q.descGpa());
@@ -248,7 +287,13 @@ public final class VirtioPciTransport implements PciDevice {
                     driverFeatures = (driverFeatures & ~(0xffffffffL << shift)) | ((v & 0xffffffffL) << shift);
                 }
             }
+            case 0x10 -> configVector = vector((int) v & 0xffff);
             case 0x16 -> queueSelect = (int) v & 0xffff;
+            case 0x1a -> {
+                if (q != null) {
+                    queueVectors[q.index()] = vector((int) v & 0xffff);
+                }
+            }
             case 0x18 -> {
                 if (q != null && !q.ready()) {
                     q.setSize((int) v & 0xffff);
@@ -267,6 +312,11 @@ public final class VirtioPciTransport implements PciDevice {
             default -> LOG.debug("{}: write of {} bytes to read-only common register 0x{} ignored", name(), size,
                     Integer.toHexString(offset));
         }
+    }
+
+    /** A vector the driver wrote: one beyond the table reads back as NO_VECTOR (virtio 1.2, 4.1.5.1.2). */
+    private int vector(int v) {
+        return v < msix.size() ? v : NO_VECTOR;
     }
 
     private static void setAddressPart(VirtQueue q, int offset, int size, long v) {
@@ -295,6 +345,15 @@ public final class VirtioPciTransport implements PciDevice {
             config.setInterruptStatus(false);
             irq.lower();
         }
+    }
+
+    /**
+     * A reset of the whole PCI function (a machine reset): the device reset of {@link #reset()}, then MSI-X off with
+     * every entry masked, as after power-on. The BARs and command register are kept.
+     */
+    public void resetFunction() {
+        reset();
+        msix.reset();
     }
 
     private void writeStatus(int value) {
@@ -336,6 +395,8 @@ public final class VirtioPciTransport implements PciDevice {
         driverFeatures = 0;
         queueSelect = 0;
         isr = 0;
+        configVector = NO_VECTOR; // virtio 1.2, 4.1.5.1.2: a reset forgets the vectors
+        java.util.Arrays.fill(queueVectors, NO_VECTOR);
         for (VirtQueue q : queues) {
             q.reset();
         }
@@ -361,6 +422,14 @@ public final class VirtioPciTransport implements PciDevice {
 
     @Override
     public void configWritten(int offset, int size) {
+        int cap = msix.capability();
+        if (offset < cap + 4 && offset + size > cap + 2) {
+            synchronized (this) {
+                msix.configWritten(offset, size); // a new enable or a cleared function mask sends what pends
+                updateIntx();
+            }
+            return;
+        }
         if (offset < pciCfgCap + 16 || offset >= pciCfgCap + 20) {
             return;
         }
@@ -387,21 +456,30 @@ public final class VirtioPciTransport implements PciDevice {
         for (VirtQueue q : queues) {
             qs.add(q.save());
         }
+        List<Integer> vectors = new ArrayList<>();
+        for (int v : queueVectors) {
+            vectors.add(v);
+        }
         return new VirtioPciState(config.snapshot(), status, deviceFeatureSelect, driverFeatureSelect,
-                driverFeatures, queueSelect, configGeneration, isr, qs);
+                driverFeatures, queueSelect, configGeneration, isr, qs,
+                new VirtioMsixState(configVector, vectors, msix.save()));
     }
 
     /**
      * Restores a saved state and, when the driver had set DRIVER_OK, activates the device again; call before the
      * vCPU runs.
      *
-     * @throws DeviceException when the state has another number of queues
+     * A state without MSI-X (saved by a version without it) leaves MSI-X off and every entry masked.
+     *
+     * @throws DeviceException when the state has another number of queues, another MSI-X table size or a vector
+     *                         beyond the table
      */
     public void restore(VirtioPciState s) {
         if (s.queues().size() != queues.size()) {
             throw new DeviceException("a saved " + name() + " has " + s.queues().size() + " queues, this one "
                     + queues.size() + "; the two ends run different devices");
         }
+        checkMsix(s.msix());
         device.reset();
         synchronized (this) {
             config.restore(s.pciConfig());
@@ -416,11 +494,64 @@ public final class VirtioPciTransport implements PciDevice {
                 queues.get(i).restore(s.queues().get(i));
                 queues.get(i).setEventIdx((driverFeatures & F_EVENT_IDX) != 0);
             }
-            config.setInterruptStatus(isr != 0);
-            irq.set(isr != 0);
+            restoreMsix(s.msix());
+            updateIntx();
         }
         if ((s.status() & DRIVER_OK) != 0) {
             device.activate(List.copyOf(queues), s.driverFeatures(), context);
+        }
+    }
+
+    private void checkMsix(VirtioMsixState m) {
+        if (m == null) {
+            return;
+        }
+        if (m.table().size() != msix.size()) {
+            throw new DeviceException("a saved " + name() + " has an MSI-X table of " + m.table().size()
+                    + " vectors, this one " + msix.size() + "; the two ends run devices with different vectors=");
+        }
+        if (m.queueVectors().size() != queues.size()) {
+            throw new DeviceException("a saved " + name() + " has MSI-X vectors for " + m.queueVectors().size()
+                    + " queues, this one " + queues.size() + " queues; the two ends run different devices");
+        }
+        List<Integer> all = new ArrayList<>(m.queueVectors());
+        all.add(m.configVector());
+        for (int v : all) {
+            if (v != NO_VECTOR && (v < 0 || v >= msix.size())) {
+                throw new DeviceException("a saved " + name() + " uses MSI-X vector " + v + " of a " + msix.size()
+                        + "-vector table; the saved state is corrupt");
+            }
+        }
+    }
+
+    private void restoreMsix(VirtioMsixState m) {
+        if (m == null) {
+            msix.reset();
+            configVector = NO_VECTOR;
+            java.util.Arrays.fill(queueVectors, NO_VECTOR);
+            return;
+        }
+        msix.restore(m.table());
+        configVector = m.configVector();
+        for (int i = 0; i < queueVectors.length; i++) {
+            queueVectors[i] = m.queueVectors().get(i);
+        }
+    }
+
+    /** INTx follows the ISR while MSI-X is off and stays low while it is on (lock held). */
+    private void updateIntx() {
+        boolean level = isr != 0 && !msix.enabled();
+        config.setInterruptStatus(level);
+        irq.set(level);
+    }
+
+    /** Sets {@code isrBit} and interrupts through MSI-X vector {@code vector} or INTx (lock held). */
+    private void interrupt(int isrBit, int vector) {
+        isr |= isrBit;
+        if (msix.enabled()) {
+            msix.notify(vector);
+        } else {
+            irq.raise();
         }
     }
 
@@ -434,8 +565,7 @@ public final class VirtioPciTransport implements PciDevice {
         @Override
         public void usedBuffers(int queue) {
             synchronized (VirtioPciTransport.this) {
-                isr |= 1;
-                irq.raise();
+                interrupt(1, queue < queueVectors.length ? queueVectors[queue] : NO_VECTOR);
             }
         }
 
@@ -443,8 +573,7 @@ public final class VirtioPciTransport implements PciDevice {
         public void configChanged() {
             synchronized (VirtioPciTransport.this) {
                 configGeneration = (configGeneration + 1) & 0xff;
-                isr |= 2;
-                irq.raise();
+                interrupt(2, configVector);
             }
         }
 
@@ -453,8 +582,7 @@ public final class VirtioPciTransport implements PciDevice {
             LOG.warn("{}: {}; the device needs a reset by the driver", name(), why);
             synchronized (VirtioPciTransport.this) {
                 status |= NEEDS_RESET;
-                isr |= 2;
-                irq.raise();
+                interrupt(2, configVector);
             }
         }
     }

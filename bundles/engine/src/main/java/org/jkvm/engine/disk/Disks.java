@@ -81,7 +81,7 @@ public final class Disks implements AutoCloseable {
         threads.add(io);
         int slot = d.slot() >= 0 ? d.slot() : bus.freeSlot();
         VirtioBlk blk = new VirtioBlk(image, o.serial(), io);
-        VirtioPciTransport f = new VirtioPciTransport(blk, memory, bus.intxLine(slot));
+        VirtioPciTransport f = new VirtioPciTransport(blk, memory, bus.intxLine(slot), bus.msi());
         try {
             bus.attach(slot, f);
         } catch (org.jkvm.devices.DeviceException e) {
@@ -242,7 +242,7 @@ public final class Disks implements AutoCloseable {
     /** Resets every virtio-blk function (a machine reset): running requests finish first; images stay open. */
     public void reset() {
         for (VirtioPciTransport f : functions) {
-            f.reset();
+            f.resetFunction();
         }
     }
 

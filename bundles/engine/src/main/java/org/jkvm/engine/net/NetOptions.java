@@ -28,11 +28,19 @@ import org.jkvm.engine.disk.DiskOptions;
  * scripts: {@code script=} and {@code downscript=} may only be {@code no}. A NIC without {@code mac=} gets QEMU's
  * default, 52:54:00:12:34:56 plus its index.
  *
- * @param nics the NICs in command-line order
+ * <p>The announcement's schedule starts from QEMU's migration properties, {@code -global
+ * migration.announce-rounds=0} (and {@code announce-initial}, {@code announce-max}, {@code announce-step}), as on
+ * QEMU; {@code announce-rounds=0} turns it off from the start, which a destination needs since it announces as soon
+ * as it runs, before a monitor command could reach it.
+ *
+ * @param nics   the NICs in command-line order
+ * @param timing the announcement's schedule until {@code migrate-set-parameters} changes it
  */
-public record NetOptions(List<Nic> nics) {
+public record NetOptions(List<Nic> nics, AnnounceTiming timing) {
     /** No NICs. */
     public static final NetOptions NONE = new NetOptions(List.of());
+    /** The prefix of the {@code -global} properties this class takes. */
+    public static final String GLOBAL_PREFIX = "migration.announce-";
     /** The device driver name. */
     public static final String DRIVER = "virtio-net-pci";
     private static final Set<String> TAP_KEYS = Set.of("id", "ifname", "script", "downscript", "br", "vhost");
@@ -54,6 +62,36 @@ public record NetOptions(List<Nic> nics) {
     /** Copies the list. */
     public NetOptions {
         nics = List.copyOf(nics);
+        java.util.Objects.requireNonNull(timing, "timing");
+    }
+
+    /** The NICs with QEMU's default announcement. */
+    public NetOptions(List<Nic> nics) {
+        this(nics, AnnounceTiming.DEFAULT);
+    }
+
+    /**
+     * The announcement's schedule from {@code -global} values, each {@code migration.announce-NAME=MS}.
+     *
+     * @throws EngineException naming a property that is not an announce parameter or a value that is not a number
+     *                         in range
+     */
+    public static AnnounceTiming parseGlobals(List<String> globalValues) {
+        AnnounceTiming t = AnnounceTiming.DEFAULT;
+        for (String g : globalValues) {
+            int eq = g.indexOf('=');
+            if (!g.startsWith(GLOBAL_PREFIX) || eq < 0) {
+                throw new EngineException("-global " + g + " is not supported; the engine takes only "
+                        + "-global migration.announce-{initial,max,rounds,step}=N");
+            }
+            String value = g.substring(eq + 1);
+            if (!value.matches("[0-9]{1,9}")) {
+                throw new EngineException("-global " + g + ": '" + value + "' is not a number; give whole "
+                        + "milliseconds (or a count for announce-rounds)");
+            }
+            t = t.with(g.substring("migration.".length(), eq), Long.parseLong(value));
+        }
+        return t;
     }
 
     /** Whether {@code deviceValue} is a {@code -device} this class parses. */
@@ -68,6 +106,18 @@ public record NetOptions(List<Nic> nics) {
      * @throws EngineException naming the option that is malformed, names an unknown backend, reuses one or a slot
      */
     public static NetOptions parse(List<String> netdevValues, List<String> deviceValues, Set<Integer> usedSlots) {
+        return parse(netdevValues, deviceValues, usedSlots, List.of());
+    }
+
+    /**
+     * Resolves the NICs as {@link #parse(List, List, Set)} does, and the announcement's schedule from
+     * {@code -global} values ({@link #parseGlobals}).
+     *
+     * @throws EngineException naming the option that is wrong
+     */
+    public static NetOptions parse(List<String> netdevValues, List<String> deviceValues, Set<Integer> usedSlots,
+            List<String> globalValues) {
+        AnnounceTiming timing = parseGlobals(globalValues);
         Map<String, String[]> backends = new LinkedHashMap<>();
         for (String v : netdevValues) {
             String[] b = parseNetdev(v);
@@ -109,7 +159,7 @@ public record NetOptions(List<Nic> nics) {
                         + ",netdev=" + id);
             }
         }
-        return new NetOptions(nics);
+        return new NetOptions(nics, timing);
     }
 
     /** QEMU's default MAC of the {@code index}-th NIC. */

@@ -109,6 +109,7 @@ public final class Nics implements NetControl, AutoCloseable {
      */
     public static Nics open(NetOptions options) {
         Nics n = new Nics();
+        n.timing = options.timing();
         try {
             for (NetOptions.Nic o : options.nics()) {
                 n.nics.add(openOne(o));
@@ -152,7 +153,7 @@ public final class Nics implements NetControl, AutoCloseable {
                 continue;
             }
             int slot = explicit ? n.options.slot() : bus.freeSlot();
-            n.function = new VirtioPciTransport(n.device, memory, bus.intxLine(slot));
+            n.function = new VirtioPciTransport(n.device, memory, bus.intxLine(slot), bus.msi());
             try {
                 bus.attach(slot, n.function);
             } catch (DeviceException e) {
@@ -223,7 +224,7 @@ public final class Nics implements NetControl, AutoCloseable {
     public void reset() {
         for (Nic n : nics) {
             if (n.function != null) {
-                n.function.reset();
+                n.function.resetFunction();
             }
         }
     }

@@ -34,6 +34,25 @@ class NetOptionsTest {
     }
 
     @Test
+    void globalMigrationAnnouncePropertiesSetTheScheduleAsOnQemu() {
+        assertEquals(AnnounceTiming.DEFAULT, VmConfigParser.parse(List.of()).net().timing());
+        VmConfig off = VmConfigParser.parse(List.of("-global", "migration.announce-rounds=0", "-global",
+                "migration.announce-step=20"));
+        assertEquals(new AnnounceTiming(50, 550, 0, 20), off.net().timing());
+        assertEquals("-global virtio-net-pci.mq=on is not supported; the engine takes only "
+                + "-global migration.announce-{initial,max,rounds,step}=N", assertThrows(EngineException.class,
+                () -> VmConfigParser.parse(List.of("-global", "virtio-net-pci.mq=on"))).getMessage());
+        assertEquals("-global migration.announce-rounds=x: 'x' is not a number; give whole milliseconds (or a count "
+                + "for announce-rounds)", assertThrows(EngineException.class,
+                () -> VmConfigParser.parse(List.of("-global", "migration.announce-rounds=x"))).getMessage());
+        assertEquals("announce-max 10 is below announce-initial 50; give a maximum at least the initial gap",
+                assertThrows(EngineException.class,
+                () -> VmConfigParser.parse(List.of("-global", "migration.announce-max=10"))).getMessage());
+        assertTrue(assertThrows(EngineException.class, () -> VmConfigParser.parse(List.of("-global",
+                "migration.announce-often=1"))).getMessage().startsWith("'announce-often' is not an announce"));
+    }
+
+    @Test
     void badInputIsOneSentenceNamingIt() {
         assertEquals("mac=52:54:00:zz:00:01: '52:54:00:zz:00:01' is not a MAC address; write six hex pairs separated "
                 + "by colons, e.g. 52:54:00:12:34:56", error(List.of("tap,id=n"),

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import org.jkvm.devices.pci.MsixEntry;
 import org.jkvm.devices.virtio.VirtQueueState;
+import org.jkvm.devices.virtio.VirtioMsixState;
 import org.jkvm.devices.virtio.VirtioPciState;
 import org.jkvm.devices.virtio.net.VirtioNetState;
 import org.jkvm.vmstate.StateReader;
@@ -21,12 +23,14 @@ import org.jkvm.vmstate.VmStateException;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code virtio-net} section's golden file ({@code state/v1/virtio-net.bin}): it must load forever and the
- * encoder must reproduce it byte for byte; truncations and out-of-range values are refused with their name.
+ * The {@code virtio-net} section's golden files ({@code state/v1/virtio-net.bin} without MSI-X, {@code
+ * state/v2/virtio-net.bin} with it): they must load forever and the encoder must reproduce them byte for byte;
+ * truncations and out-of-range values are refused with their name.
  * {@code -Djkvm.golden.write=DIR} writes the file anew (only when the layout changes, with a new version).
  */
 class VirtioNetSectionTest {
     static final VirtioNetState STATE = state();
+    static final VirtioNetState STATE_V2 = stateV2();
 
     static VirtioNetState state() {
         byte[] config = new byte[256];
@@ -45,39 +49,61 @@ class VirtioNetSectionTest {
         return new VirtioNetState(pci, 2, frame);
     }
 
-    private static byte[] golden() throws IOException {
-        try (InputStream in = VirtioNetSectionTest.class.getResourceAsStream("/state/v1/virtio-net.bin")) {
+    /** MSI-X enabled by the driver: rx on vector 1, tx on 2, control on none, config on 0; vector 2 pending. */
+    static VirtioNetState stateV2() {
+        VirtioPciState p = STATE.pci();
+        VirtioMsixState msix = new VirtioMsixState(0, List.of(1, 2, 0xffff), List.of(
+                new MsixEntry(0xfee00000L, 0x30, 0, false), new MsixEntry(0xfee00000L, 0x31, 0, false),
+                new MsixEntry(0xfee00000L, 0x32, 1, true), MsixEntry.RESET));
+        return new VirtioNetState(new VirtioPciState(p.pciConfig(), p.status(), p.deviceFeatureSelect(),
+                p.driverFeatureSelect(), p.driverFeatures(), p.queueSelect(), p.configGeneration(), p.isr(),
+                p.queues(), msix), STATE.netStatus(), STATE.pendingFrame());
+    }
+
+    private static byte[] golden(int version) throws IOException {
+        String name = "/state/v" + version + "/virtio-net.bin";
+        try (InputStream in = VirtioNetSectionTest.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new AssertionError("no golden file state/v1/virtio-net.bin");
+                throw new AssertionError("no golden file " + name);
             }
             return in.readAllBytes();
         }
     }
 
-    private static VirtioNetState decode(byte[] b) {
+    private static VirtioNetState decode(byte[] b, int version) {
         StateReader in = new StateReader(b, "virtio-net");
-        VirtioNetState s = VirtioNetSection.decodeState(in);
+        VirtioNetState s = VirtioNetSection.decodeState(in, version);
         in.expectEnd();
         return s;
     }
 
+    private static VirtioNetState decode(byte[] b) {
+        return decode(b, VirtioNetSection.VERSION);
+    }
+
     @Test
     void loadsAndEncodesByteForByte() throws IOException {
+        checkGolden(STATE, 1);
+        checkGolden(STATE_V2, 2);
+        assertEquals(2, VirtioNetSection.VERSION);
+    }
+
+    private static void checkGolden(VirtioNetState state, int version) throws IOException {
         StateWriter out = new StateWriter();
-        VirtioNetSection.encodeState(STATE, out);
+        VirtioNetSection.encodeState(state, out, version);
         byte[] written = out.toByteArray();
         String dir = System.getProperty("jkvm.golden.write");
         if (dir != null) {
-            Files.write(Files.createDirectories(Path.of(dir)).resolve("virtio-net.bin"), written);
+            Files.write(Files.createDirectories(Path.of(dir, "v" + version)).resolve("virtio-net.bin"), written);
         }
-        byte[] golden = golden();
-        assertEquals(STATE, decode(golden));
+        byte[] golden = golden(version);
+        assertEquals(state, decode(golden, version));
         assertArrayEquals(golden, written);
         for (int cut = 0; cut < golden.length; cut += 7) {
             byte[] shorter = Arrays.copyOf(golden, cut);
-            assertThrows(VmStateException.class, () -> decode(shorter), "cut at " + cut);
+            assertThrows(VmStateException.class, () -> decode(shorter, version), "cut at " + cut);
         }
-        assertThrows(VmStateException.class, () -> decode(Arrays.copyOf(golden, golden.length + 1)));
+        assertThrows(VmStateException.class, () -> decode(Arrays.copyOf(golden, golden.length + 1), version));
     }
 
     @Test

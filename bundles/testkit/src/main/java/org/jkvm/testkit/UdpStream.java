@@ -1,4 +1,4 @@
-package org.jkvm.monitor;
+package org.jkvm.testkit;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -7,27 +7,38 @@ import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A numbered UDP stream to a guest's echo port, run inside a client's network namespace (a separate JVM): sends
  * datagram n every {@code periodMs} for {@code count} datagrams, collects the echoes meanwhile, and prints one line
- * {@code stream sent=N echoed=N lost=N longest_gap=N echo_ms=N} (the longest run of numbers without an echo, in
- * datagrams; the time from the first send to the last echo).
- * The period paces the stream; it is not a speed assertion.
+ * {@code stream sent=N echoed=N lost=N longest_gap=N echo_ms=N ping_sent=N ping_ok=N} (the longest run of numbers
+ * without an echo, in datagrams; the time from the first send to the last echo). With a fourth argument
+ * {@code ping}, a second thread pings the guest meanwhile, one ICMP echo every {@code periodMs}
+ * ({@link InetAddress#isReachable}: ICMP as root), each waiting up to {@value #PING_TIMEOUT_MS} ms for its reply
+ * (so a lost ping delays the next). The period paces the stream; it is not a speed assertion.
  */
 public final class UdpStream {
+    private static final int PING_TIMEOUT_MS = 200;
     private static long lastEchoNs;
     private static long echoMs;
 
     private UdpStream() {
     }
 
-    /** @param args guest address, datagram count, period in ms */
+    /** @param args guest address, datagram count, period in ms[, "ping"] */
     public static void main(String[] args) throws IOException, InterruptedException {
         InetAddress guest = InetAddress.getByName(args[0]);
         int count = Integer.parseInt(args[1]);
         long periodNs = Long.parseLong(args[2]) * 1_000_000L;
         BitSet echoed = new BitSet(count);
+        AtomicInteger pingSent = new AtomicInteger();
+        AtomicInteger pingOk = new AtomicInteger();
+        long pingUntil = System.nanoTime() + count * periodNs;
+        Thread pinger = new Thread(() -> ping(guest, periodNs, pingUntil, pingSent, pingOk), "ping");
+        if (args.length > 3 && args[3].equals("ping")) {
+            pinger.start();
+        }
         try (DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(1);
             byte[] in = new byte[256];
@@ -48,6 +59,7 @@ public final class UdpStream {
             }
             echoMs = (lastEchoNs - first) / 1_000_000;
         }
+        pinger.join();
         long ms = echoMs;
         int gap = 0;
         int longest = 0;
@@ -56,7 +68,29 @@ public final class UdpStream {
             longest = Math.max(longest, gap);
         }
         System.out.println("stream sent=" + count + " echoed=" + echoed.cardinality() + " lost="
-                + (count - echoed.cardinality()) + " longest_gap=" + longest + " echo_ms=" + ms);
+                + (count - echoed.cardinality()) + " longest_gap=" + longest + " echo_ms=" + ms + " ping_sent="
+                + pingSent.get() + " ping_ok=" + pingOk.get());
+    }
+
+    private static void ping(InetAddress guest, long periodNs, long untilNs, AtomicInteger sent, AtomicInteger ok) {
+        long next = System.nanoTime();
+        try {
+            while (next < untilNs) {
+                sent.incrementAndGet();
+                if (guest.isReachable(PING_TIMEOUT_MS)) {
+                    ok.incrementAndGet();
+                }
+                next += periodNs;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing, not synchronisation
+                } else {
+                    next = System.nanoTime(); // after a lost ping: the next one at once, not a burst of them
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            System.err.println("ping stopped: " + e);
+        }
     }
 
     private static void receive(DatagramSocket s, byte[] in, BitSet echoed) throws IOException {
