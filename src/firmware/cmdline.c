@@ -174,11 +174,13 @@ static void apply(struct config *cfg, const char *k, u32 klen, const char *v, u3
         cfg->count = parse_number(k, klen, v, vlen, 1, MAX_MS);
     } else if (word_is(k, klen, "ip")) {
         parse_ip(v, vlen, cfg);
+    } else if (word_is(k, klen, "net_flood")) {
+        cfg->net_flood = (u32)parse_number(k, klen, v, vlen, 0, 256);
     } else {
         fw_error_begin();
         put_str("unknown command line key ");
         put_word(k, klen);
-        put_str(": use workload, mib, rate, tsc_khz, hb_ms, exit_after, inject, op, bs, count or ip");
+        put_str(": use workload, mib, rate, tsc_khz, hb_ms, exit_after, inject, op, bs, count, ip or net_flood");
         fw_error_end();
     }
 }
@@ -194,6 +196,7 @@ void cmdline_parse(const char *s, struct config *cfg)
     cfg->inject = INJECT_NONE;
     cfg->ip = 0;
     cfg->ip_prefix = 0;
+    cfg->net_flood = 0;
     cfg->op = OP_RANDREAD;
     cfg->bs = 4096;
     cfg->count = 1024;

@@ -48,6 +48,7 @@ struct config {
     u64 count;          /* diskbench: requests */
     u32 ip;         /* ip=A.B.C.D/PREFIX: our IPv4 address (host order), 0 = no network */
     u32 ip_prefix;  /* its prefix length, 1 .. 32 */
+    u32 net_flood;  /* net_flood=N: broadcast UDP frames sent per network poll, 0 = none (a transmit flood) */
 };
 
 /* One run of usable RAM at or above AREA_START, page aligned. */

@@ -31,6 +31,8 @@
 #define ICMP_ECHO_REQUEST 8
 #define UDP_HLEN 8
 #define UDP_PORT_ECHO 7
+#define UDP_PORT_DISCARD 9    /* RFC 863: where the flood's datagrams go, so that nobody answers them */
+#define FLOOD_PAYLOAD 32
 #define RX_BURST 8            /* frames per net_poll: the workload between polls must not starve */
 #define FLOWS 4
 #define SEQ_DIGITS 19         /* a u64 holds any 19-digit decimal number */
@@ -47,6 +49,7 @@ static struct nic *nic;
 static u32 my_ip;
 static struct net_stats stats;
 static u16 ip_id;
+static u32 flood;             /* net_flood=N: frames per poll */
 static struct flow flows[FLOWS];
 static u64 flow_clock;
 
@@ -331,6 +334,7 @@ void net_open(const struct config *cfg)
         fw_error_end();
     }
     my_ip = cfg->ip;   /* every reply goes back to the hop it came from: the prefix only documents the subnet */
+    flood = cfg->net_flood;
     net_enabled = 1;
     put_str("net mac=");
     put_mac(nic->mac);
@@ -344,6 +348,43 @@ void net_open(const struct config *cfg)
     put_char('\n');
 }
 
+/*
+ * net_flood=N: up to N broadcast UDP datagrams to the discard port, as many as the transmit queue takes now (a full
+ * queue ends the burst: the guest sends as fast as the device drains, which is what a flood test wants).
+ */
+static void flood_out(void)
+{
+    static const u8 broadcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    for (u32 i = 0; i < flood; i++) {
+        u8 *o = nic->tx_buf();
+        if (o == 0) {
+            return;
+        }
+        eth_header(o, broadcast, ETHERTYPE_IP);
+        u8 *h = o + ETH_HLEN;
+        h[0] = 0x45;
+        h[1] = 0;
+        put16(h + 2, IP_HLEN + UDP_HLEN + FLOOD_PAYLOAD);
+        put16(h + 4, ip_id++);
+        put16(h + 6, IP_FLAG_DF);
+        h[8] = IP_TTL;
+        h[9] = IP_PROTO_UDP;
+        put16(h + 10, 0);
+        put32(h + 12, my_ip);
+        put32(h + 16, 0xffffffffu);
+        put16(h + 10, csum_fold(csum_add(0, h, IP_HLEN)));
+        u8 *u = h + IP_HLEN;
+        put16(u, UDP_PORT_DISCARD);
+        put16(u + 2, UDP_PORT_DISCARD);
+        put16(u + 4, UDP_HLEN + FLOOD_PAYLOAD);
+        put16(u + 6, 0);   /* no checksum (RFC 768 allows it over IPv4) */
+        for (u32 b = 0; b < FLOOD_PAYLOAD; b++) {
+            u[UDP_HLEN + b] = (u8)b;
+        }
+        send(o, ETH_HLEN + IP_HLEN + UDP_HLEN + FLOOD_PAYLOAD);
+    }
+}
+
 /* Handles the frames that are waiting, at most RX_BURST of them. Cheap when none is: one read of the ring. */
 void net_poll(void)
 {
@@ -351,10 +392,13 @@ void net_poll(void)
         u32 len = 0;
         const u8 *f = nic->rx(&len);
         if (f == 0) {
-            return;
+            break;
         }
         frame_in(f, len);
         nic->rx_done();
+    }
+    if (flood != 0) {
+        flood_out();
     }
 }
 

@@ -126,7 +126,7 @@ class FirmwareQemuTest {
         Path qemu = Require.command("qemu-system-x86_64");
         QemuRun run = QemuRun.boot(qemu, Firmware.extractTo(dir), dir, "workload=idle rat=10", 64, "qemu64");
         assertEquals(List.of("fw-error unknown command line key rat: use workload, mib, rate, tsc_khz, hb_ms,"
-                + " exit_after, inject, op, bs, count or ip"), run.lines());
+                + " exit_after, inject, op, bs, count, ip or net_flood"), run.lines());
         assertEquals((2 << 1) | 1, run.exitStatus());
         QemuRun bad = QemuRun.boot(qemu, Firmware.extractTo(dir), dir, "workload=dirty rate=fast", 64, "qemu64");
         assertEquals(List.of("fw-error bad command line value rate=fast: expected a decimal number from 0 to"
