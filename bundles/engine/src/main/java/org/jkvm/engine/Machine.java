@@ -80,6 +80,12 @@ final class Machine implements AutoCloseable {
     IrqLines irqLines;
     PowerOnState powerOn;
     EngineClock clock;
+    /**
+     * Held by every asynchronous device event (timer expiries, console input, the power button) and, throughout, by
+     * a state save or restore, so that no interrupt line moves between the save of the interrupt controllers and the
+     * save of the device that drives it.
+     */
+    final java.util.concurrent.locks.ReentrantLock deviceEvents = new java.util.concurrent.locks.ReentrantLock();
     SerialBackend serialBackend;
     PcDevices devices;
     Serial16550 serial;
@@ -125,7 +131,7 @@ final class Machine implements AutoCloseable {
                 loadKernel();
             }
             serialBackend = own(SerialBackend.open(config.serial()));
-            clock = own(new EngineClock());
+            clock = own(new EngineClock(deviceEvents));
             devices = new PcDevices(pio, irqLines, clock, serialBackend, platform, System.currentTimeMillis() / 1000);
             serial = devices.serial();
             debugExit = new DebugExit(onDebugExit);

@@ -123,7 +123,7 @@ public final class Vm implements EngineControl, AutoCloseable {
             m.close();
             throw e;
         }
-        self[0].machine.serialBackend.attach(self[0].machine.serial);
+        self[0].machine.serialBackend.attach(self[0].machine.serial, self[0].machine.deviceEvents);
         self[0].runner.start();
         ProgressLog.info(LOG, "VM {} created: {} MiB, -cpu {}, accel {} ({}), TSC {} kHz, firmware {}",
                 config.name(), config.memoryBytes() >> 20, config.cpu(), m.hypervisor.accelerator().optionName(),
@@ -280,7 +280,12 @@ public final class Vm implements EngineControl, AutoCloseable {
             throw new EngineException("the VM has already shut down");
         }
         machine.power.requestShutdown();
-        machine.acpi.pressPowerButton();
+        machine.deviceEvents.lock(); // not between the saves of the I/O APIC and of the ACPI device
+        try {
+            machine.acpi.pressPowerButton();
+        } finally {
+            machine.deviceEvents.unlock();
+        }
         emit(new EngineEvent.PowerdownRequested(EngineEvent.nowMicros()));
     }
 

@@ -87,12 +87,11 @@ final class VmMigratable implements Migratable {
         if (vm.runner().isRunning()) {
             throw new VmStateException("cannot save the VM state while it runs; pause it first");
         }
-        try (AutoCloseable held = vm.machine().clock.hold()) {
+        vm.machine().deviceEvents.lock();
+        try {
             return vm.stateSet().save();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        } finally {
+            vm.machine().deviceEvents.unlock();
         }
     }
 
@@ -109,16 +108,20 @@ final class VmMigratable implements Migratable {
 
     /**
      * Restores with the interrupt lines quiet: the devices' restored levels are already in the restored interrupt
-     * controllers ({@link org.jkvm.engine.platform.IrqLines#quiet()}). The device timers are held meanwhile, so that
-     * one a device arms at its restore (to raise a line the source had not raised yet) fires once the lines speak.
+     * controllers ({@link org.jkvm.engine.platform.IrqLines#quiet()}). The device events are held meanwhile, so that
+     * a timer a device arms at its restore (to raise a line the source had not raised yet) fires once the lines
+     * speak, and console input waits for the restored UART.
      */
     private void restoreQuietly(List<StateSection> sections) {
-        try (AutoCloseable held = vm.machine().clock.hold(); AutoCloseable quiet = vm.machine().irqLines.quiet()) {
+        vm.machine().deviceEvents.lock();
+        try (AutoCloseable quiet = vm.machine().irqLines.quiet()) {
             vm.stateSet().restore(sections);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        } finally {
+            vm.machine().deviceEvents.unlock();
         }
     }
 
@@ -227,6 +230,11 @@ final class VmMigratable implements Migratable {
     @Override
     public void flushBlockDevices() {
         vm.machine().disks.flush();
+    }
+
+    @Override
+    public void preflushBlockDevices() {
+        runOnDisks(() -> vm.machine().disks.preflush());
     }
 
     @Override

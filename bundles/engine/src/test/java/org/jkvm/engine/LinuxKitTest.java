@@ -223,8 +223,8 @@ class LinuxKitTest {
         assertTrue(log.contains("ACPI: PCI Root Bridge [PCI0] (domain 0000 [bus 00-ff])")
                 && log.contains("pci_bus 0000:00: root bus resource [mem 0xe0000000-0xfebfffff window]")
                 && log.contains("pci 0000:00:00.0: [8086:1237]"), "the DSDT's PCI root bridge: " + log);
-        // virtio-blk at 00:02.0: the driver reads the capacity, and the partition scan's read completes through INTx
-        // (the _PRT's GSI 10) before /init goes on to the workload
+        // virtio-blk at 00:02.0: the driver reads the capacity, and the partition scan's read completes through an
+        // MSI-X message (virtio_pci takes one vector per queue) before /init goes on to the workload
         assertTrue(log.contains("virtio_blk virtio0: [vda] 32768 512-byte logical blocks"), log);
         assertTrue(log.contains("ACPI: PM: Preparing to enter system sleep state S5"), log);
         List<String> beats = log.lines().filter(l -> l.startsWith("hb seq=")).toList();

@@ -27,9 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * firmware: interrupts, its own queue handling, flushes from fdatasync). The guest's disk is a qcow2 overlay on a
  * raw base in one directory both engines see; the guest migrates live (software CPU to software CPU) and its checker
  * goes on over the destination with {@code disk_bad=0}; powered off there, a new guest on the same image re-checks
- * the whole range from the on-disk header with {@code disk_bad=0}.
+ * the whole range from the on-disk header with {@code disk_bad=0}. The disk's interrupts are MSI-X messages (its
+ * request queue's line in {@code /proc/interrupts} is PCI-MSI), and that count rises on the destination too.
  */
 class LinuxDiskTest {
+    private static final Pattern REQ_IRQ = Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(.*)virtio\\d+-req\\.0$");
     private static final Pattern HB = Pattern.compile(
             "hb seq=(\\d+) ms=\\d+ pages=\\d+ gen=\\d+ errors=(\\d+) tsc=\\d+ tsc_back=\\d+ verify_bad=\\d+ "
                     + "disk_writes=(\\d+) disk_bad=(\\d+)");
@@ -63,6 +65,7 @@ class LinuxDiskTest {
             Await.until("the disk checker's third heartbeat on A", Duration.ofMinutes(6),
                     () -> beats(alive(src).serialText()).size() >= 3);
             assertTrue(src.serialText().contains("resume=fresh"), src.serialText());
+            long onA = msixCompletions(src);
             migrate(src, "tcp:127.0.0.1:" + port);
             long atMigration = last(beats(src.serialText())).writes();
             List<Beat> onB = Await.value("five heartbeats of the checker on B", Duration.ofMinutes(3),
@@ -71,6 +74,8 @@ class LinuxDiskTest {
                 assertTrue(b.errors() == 0 && b.bad() == 0, "B's checker: " + b + "\n" + dst.serialText());
             }
             assertTrue(last(onB).writes() > atMigration, "writes go on on B after " + atMigration + ": " + onB);
+            long onB2 = msixCompletions(dst);
+            assertTrue(onB2 > onA, "B delivers the disk's MSI-X messages: " + onA + " on A, " + onB2 + " on B");
             try (GuestConsole console = GuestConsole.of(dst)) {
                 console.type("poweroff");
             }
@@ -88,6 +93,20 @@ class LinuxDiskTest {
             assertEquals(0, Integer.parseInt(m.group(2)), "no bad sector after the migration and the restart: "
                     + m.group());
             quit(again);
+        }
+    }
+
+    /**
+     * The guest's count of its disk's request-queue interrupts, asserting that they are MSI-X messages (the kernel's
+     * virtio_pci took MSI-X, one vector per queue, instead of falling back to the shared INTx line).
+     */
+    private static long msixCompletions(EngineProcess engine) throws IOException {
+        try (GuestConsole console = GuestConsole.of(engine)) {
+            String irqs = console.run("grep virtio /proc/interrupts");
+            Matcher m = REQ_IRQ.matcher(irqs.strip());
+            assertTrue(m.find(), "a request-queue vector of the disk in /proc/interrupts: " + irqs);
+            assertTrue(m.group(2).contains("PCI-MSI"), "the disk's interrupts are PCI-MSI(X): " + irqs);
+            return Long.parseLong(m.group(1));
         }
     }
 

@@ -27,6 +27,7 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SerialBackend.class);
 
     private volatile Serial16550 uart;
+    private volatile java.util.concurrent.locks.Lock events;
     private boolean failed;
     /** Also gets all output ({@code logfile=}), or null. */
     private OutputStream log;
@@ -85,8 +86,14 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
         }
     }
 
-    /** Connects the UART that receives input; call once, before the guest runs. */
-    public void attach(Serial16550 target) {
+    /**
+     * Connects the UART that receives input; call once, before the guest runs.
+     *
+     * @param events the machine's device-event lock, held while input goes into the UART (a state save holds it, so
+     *               the UART's line cannot rise between the saves of the interrupt controllers and of the UART)
+     */
+    public void attach(Serial16550 target, java.util.concurrent.locks.Lock events) {
+        this.events = events;
         this.uart = target;
         target.setReceiveSpaceListener(() -> {
             Thread t = waiting;
@@ -176,7 +183,13 @@ public abstract class SerialBackend implements SerialOutput, AutoCloseable {
                 }
                 continue;
             }
-            off += target.receive(buf, off, Math.min(n - off, space));
+            java.util.concurrent.locks.Lock held = events;
+            held.lock();
+            try {
+                off += target.receive(buf, off, Math.min(n - off, space));
+            } finally {
+                held.unlock();
+            }
         }
     }
 

@@ -3,7 +3,7 @@ package org.jkvm.engine.platform;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.Lock;
 
 import org.jkvm.devices.DeviceClock;
 import org.slf4j.Logger;
@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
  * and one daemon thread, {@code platform-timer}, that runs every expired device timer. A timer callback takes its
  * device's lock like any register access; a failure in one is logged once and does not stop the thread.
  *
- * <p>A state save or restore {@link #hold() holds} the timers: a device timer that fired between the save of the
- * interrupt controllers and the save of its device would raise a line the saved controllers never saw, and the
- * destination, which restores the lines quietly, would then wait forever for that device's next edge.
+ * <p>Each callback runs holding the machine's device-event lock, which a state save or restore holds throughout: a
+ * device timer that fired between the save of the interrupt controllers and the save of its device would raise a
+ * line the saved controllers never saw, and the destination, which restores the lines quietly, would then wait
+ * forever for that device's next edge.
  *
  * <p>Thread-safe. Owned by the machine, closed after the vCPU stops.
  */
@@ -24,12 +25,17 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineClock.class);
 
     private final ScheduledThreadPoolExecutor executor;
-    /** Held while a timer callback runs, and by {@link #hold()}. */
-    private final ReentrantLock firing = new ReentrantLock();
+    /** The machine's device-event lock, held while a timer callback runs. */
+    private final Lock events;
     private volatile boolean failureLogged;
 
-    /** Starts the timer thread. */
-    public EngineClock() {
+    /**
+     * Starts the timer thread.
+     *
+     * @param events the machine's device-event lock (see the class comment)
+     */
+    public EngineClock(Lock events) {
+        this.events = events;
         executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "platform-timer");
             t.setDaemon(true);
@@ -46,15 +52,6 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
     @Override
     public DeviceTimer newTimer(String name, Runnable onExpiry) {
         return new Timer(name, onExpiry);
-    }
-
-    /**
-     * Keeps every timer callback from running until the returned handle is closed; waits for one under way. Expired
-     * timers run once the hold ends. For a consistent snapshot of the devices and interrupt controllers.
-     */
-    public AutoCloseable hold() {
-        firing.lock();
-        return firing::unlock;
     }
 
     /** Stops the timer thread; armed timers never fire. Idempotent. */
@@ -95,7 +92,7 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
         }
 
         private void fire() {
-            firing.lock();
+            events.lock();
             try {
                 onExpiry.run();
             } catch (RuntimeException e) {
@@ -105,7 +102,7 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
                 }
                 LOG.debug("timer {} failed", name, e);
             } finally {
-                firing.unlock();
+                events.unlock();
             }
         }
     }

@@ -62,13 +62,21 @@ class SerialInputTest {
         uart.write(1, new byte[] {1}); // received-data interrupts
         try (SerialBackend backend = SerialBackend.open(new CharDev.UnixDev(sock, true, false));
                 SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            backend.attach(uart);
+            java.util.concurrent.locks.ReentrantLock events = new java.util.concurrent.locks.ReentrantLock();
+            backend.attach(uart, events);
             client.connect(UnixDomainSocketAddress.of(sock));
             byte[] typed = new byte[3 * Serial16550.RX_CAPACITY + 17];
             for (int i = 0; i < typed.length; i++) {
                 typed[i] = (byte) (i * 31 + 7);
             }
-            client.write(ByteBuffer.wrap(typed));
+            events.lock(); // as a state save does: input must not move the UART's line meanwhile
+            try {
+                client.write(ByteBuffer.wrap(typed));
+                Await.until("the input thread waits for the device events", events::hasQueuedThreads);
+                assertTrue(!dataReady(uart) && !irq.get(), "no input reaches the UART during a save");
+            } finally {
+                events.unlock();
+            }
             Await.until("the first input is in the FIFO", () -> dataReady(uart));
             assertTrue(irq.get(), "received data raises the interrupt");
             ByteArrayOutputStream read = new ByteArrayOutputStream();
@@ -93,7 +101,8 @@ class SerialInputTest {
         assertEquals(new CharDev.UnixDev(sock, true, false, log, true), dev);
         assertEquals("unix:" + sock + ",server,nowait,logfile=" + log + ",logappend=on", dev.toString());
         try (SerialBackend backend = SerialBackend.open(dev)) {
-            backend.attach(new Serial16550(org.jkvm.devices.IrqLine.NONE, b -> { }));
+            backend.attach(new Serial16550(org.jkvm.devices.IrqLine.NONE, b -> { }),
+                    new java.util.concurrent.locks.ReentrantLock());
             for (byte b : "no client yet\n".getBytes(StandardCharsets.US_ASCII)) {
                 backend.write(b);
             }
@@ -110,7 +119,8 @@ class SerialInputTest {
         Path log = dir.resolve("console.log");
         try (SerialBackend backend = SerialBackend.open(new CharDev.UnixDev(sock, true, false, log, false));
                 SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            backend.attach(new Serial16550(org.jkvm.devices.IrqLine.NONE, b -> { }));
+            backend.attach(new Serial16550(org.jkvm.devices.IrqLine.NONE, b -> { }),
+                    new java.util.concurrent.locks.ReentrantLock());
             client.connect(UnixDomainSocketAddress.of(sock));
             // The backend takes output once it has accepted the client: a whole line shows that it has.
             Await.until("the client is accepted", () -> {
