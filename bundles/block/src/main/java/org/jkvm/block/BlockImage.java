@@ -86,6 +86,16 @@ public interface BlockImage extends AutoCloseable {
     void flush();
 
     /**
+     * Writes back ahead of a coming {@link #inactivate()} while requests may still run (a migration source before
+     * it stops the guest): a {@code fdatasync}, and for qcow2 the return of reserved clusters, so that the flush and
+     * release inside the downtime have little left to write. The image stays active; later writes need the usual
+     * flush. Thread-safe with requests. The default: {@link #flush()}.
+     */
+    default void preflush() {
+        flush();
+    }
+
+    /**
      * Takes the image's locks (the write lock for a read-write image) and reads its metadata afresh, then serves
      * requests: a migration destination calls this at the handover, a source calls it to take its image back after
      * a failed migration. Does nothing on an active image.

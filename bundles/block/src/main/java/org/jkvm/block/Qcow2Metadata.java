@@ -56,7 +56,7 @@ final class Qcow2Metadata {
         this.refcounts = new Qcow2Refcounts(file, h, corrupt, fileSize);
         this.l1 = new byte[h.l1Size() * 8];
         file.read(h.l1Offset(), ByteBuffer.wrap(l1));
-        for (int i = 0; i < h.l1Size(); i++) {
+        for (int i = TableCache.nextNonZeroEntry(l1, 0); i < h.l1Size(); i = TableCache.nextNonZeroEntry(l1, i + 1)) {
             long off = l1Entry(i) & OFFSET_MASK;
             if (off == 0) {
                 continue;
@@ -115,7 +115,7 @@ final class Qcow2Metadata {
     private void check(byte[] t, int l1Index) {
         long fileSize = file.size();
         ByteBuffer b = ByteBuffer.wrap(t);
-        for (int j = 0; j < l2Entries; j++) {
+        for (int j = TableCache.nextNonZeroEntry(t, 0); j < l2Entries; j = TableCache.nextNonZeroEntry(t, j + 1)) {
             long e = b.getLong(j * 8);
             Kind k = kind(e);
             long host = k == Kind.COMPRESSED ? compressedOffset(e) : e & OFFSET_MASK;

@@ -66,11 +66,9 @@ final class Qcow2Refcounts {
         this.table = new byte[tableClusters * clusterSize];
         file.read(tableOffset, ByteBuffer.wrap(table));
         this.onDiskEntries = table.length / 8;
-        for (int i = 0; i < onDiskEntries; i++) {
+        for (int i = TableCache.nextNonZeroEntry(table, 0); i < onDiskEntries;
+                i = TableCache.nextNonZeroEntry(table, i + 1)) {
             long e = entry(i);
-            if (e == 0) {
-                continue;
-            }
             if ((e & (clusterSize - 1)) != 0 || e < 0 || e >= fileSize) {
                 throw corrupt.corrupt("refcount table entry " + i + " points at 0x" + Long.toHexString(e)
                         + (e >= fileSize ? ", past the end of the file (" + fileSize + " bytes)" : ", not a cluster"));
@@ -88,6 +86,11 @@ final class Qcow2Refcounts {
                 continue;
             }
             byte[] blk = block(entry(b));
+            // Only counts at or past `first` can move it; usually nothing is counted there (one compare).
+            long fromSlot = Math.max(0, first - ((long) b << blockShift));
+            if (TableCache.nextNonZeroByte(blk, (int) ((fromSlot << order) >>> 3)) == blk.length) {
+                continue;
+            }
             for (int slot = (1 << blockShift) - 1; slot >= 0; slot--) {
                 if (get(blk, slot, order) != 0) {
                     first = Math.max(first, ((long) b << blockShift) + slot + 1);

@@ -9,6 +9,7 @@ import java.util.Map;
  * clean and eviction costs nothing. Not thread-safe: the image's metadata lock guards it.
  */
 final class TableCache {
+    private static final byte[] ZEROS = new byte[64 << 10];
     private final Map<Long, byte[]> tables;
 
     /** A cache of at most {@code capacity} tables. */
@@ -34,6 +35,30 @@ final class TableCache {
 
     void clear() {
         tables.clear();
+    }
+
+    /**
+     * The first byte at or after {@code from} in {@code t} that is not zero, or {@code t.length} when none is. The
+     * scans of whole tables at open (refcount table, L1, L2 checks, free space) mostly cross zeros: one vectorised
+     * compare per 64 KiB instead of a loop over every entry, which an engine runs interpreted at its first open
+     * (a migration destination's activation inside the downtime included).
+     */
+    static int nextNonZeroByte(byte[] t, int from) {
+        int at = from;
+        while (at < t.length) {
+            int n = Math.min(ZEROS.length, t.length - at);
+            int m = java.util.Arrays.mismatch(t, at, at + n, ZEROS, 0, n);
+            if (m >= 0) {
+                return at + m;
+            }
+            at += n;
+        }
+        return t.length;
+    }
+
+    /** The first 8-byte entry at or after entry {@code from} that is not zero, or the number of entries. */
+    static int nextNonZeroEntry(byte[] t, int from) {
+        return nextNonZeroByte(t, from * 8) / 8;
     }
 
     /** Writes bytes {@code [from, to)} of a table that lives at {@code tableOffset}, widened to whole sectors. */

@@ -233,6 +233,11 @@ final class VmMigratable implements Migratable {
     }
 
     @Override
+    public void preflushBlockDevices() {
+        runOnDisks(() -> vm.machine().disks.preflush());
+    }
+
+    @Override
     public void inactivateBlockDevices() {
         runOnDisks(() -> vm.machine().disks.inactivate());
     }

@@ -58,7 +58,8 @@ class FirmwareDiskTest {
 
     /** Where a migration fails: the side and method the fault is injected at, and how the job must end. */
     enum Phase {
-        SETUP, RAM_ROUNDS_CANCELLED, DESTINATION_GONE_MID_STREAM, STOP_FLUSH, FINAL_STATE, DESTINATION_LOAD
+        SETUP, RAM_ROUNDS_CANCELLED, DESTINATION_GONE_MID_STREAM, PRE_FLUSH, STOP_FLUSH, FINAL_STATE,
+        DESTINATION_LOAD
     }
 
     static Stream<Arguments> phases() {
@@ -180,6 +181,7 @@ class FirmwareDiskTest {
                     fired[0] = true;
                     in[0].cancel();
                 });
+                case PRE_FLUSH -> FaultyMigratable.before(src.migratable(), "preflushBlockDevices", 1, fail);
                 case STOP_FLUSH -> FaultyMigratable.before(src.migratable(), "flushBlockDevices", 1, fail);
                 case FINAL_STATE -> FaultyMigratable.before(src.migratable(), "saveState", 1, fail);
                 case DESTINATION_LOAD -> src.migratable();
@@ -194,8 +196,7 @@ class FirmwareDiskTest {
             assertEquals(want, out[0].await(300_000).status(), out[0].stats().toString());
             assertTrue(fired[0], "the fault at " + phase + " was injected");
             String why = String.valueOf(out[0].stats().errorDesc());
-            if (phase == Phase.SETUP || phase == Phase.STOP_FLUSH || phase == Phase.FINAL_STATE
-                    || phase == Phase.DESTINATION_LOAD) {
+            if (phase != Phase.RAM_ROUNDS_CANCELLED && phase != Phase.DESTINATION_GONE_MID_STREAM) {
                 assertTrue(why.contains("injected at " + phase), "the error names the fault: " + why);
             }
             assertTrue(in[0].await(60_000) != MigrationStatus.COMPLETED, "the destination did not take over");

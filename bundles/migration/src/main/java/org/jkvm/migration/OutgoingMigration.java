@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Round 0 sends all RAM (a long run of zero pages costs one 17-byte ZERO_RUN record), then each round
  *       sends the pages dirtied during the previous one, under the bandwidth limit. After each dirty-log sync the
  *       {@link ConvergencePolicy} decides to go on (maybe throttling the vCPUs) or to switch over.</li>
- *   <li>Switch-over: pause the guest, flush the block devices, send the last dirty pages and the device state,
- *       give the block devices' write locks up, send EOF, all with no bandwidth limit.</li>
+ *   <li>Switch-over: flush the block devices while the guest still runs, pause it, flush them again (little is
+ *       left), send the last dirty pages and the device state, give the block devices' write locks up, send EOF,
+ *       all with no bandwidth limit.</li>
  *   <li>Wait for the destination's LOADED acknowledgement and answer with the handover byte; the source then
  *       stays paused (postmigrate). Over exec: wait for the command to exit 0.</li>
  * </ol>
@@ -171,6 +172,9 @@ public final class OutgoingMigration {
             int round = iterate(bitmaps);
             catchUp(round - 1);
             boolean running = vm.isRunning();
+            // Flushed while the guest runs, so the flush inside the downtime only has the last moments' writes.
+            vm.preflushBlockDevices();
+            phases.mark("block pre-flush");
             counters.downtimeStarts();
             if (running) {
                 vm.pause();

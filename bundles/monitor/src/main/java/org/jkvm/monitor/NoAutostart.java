@@ -90,6 +90,11 @@ final class NoAutostart implements Migratable {
     }
 
     @Override
+    public void preflushBlockDevices() {
+        vm.preflushBlockDevices();
+    }
+
+    @Override
     public void inactivateBlockDevices() {
         vm.inactivateBlockDevices();
     }

@@ -37,12 +37,18 @@ import org.jkvm.testkit.RepoPaths;
  * -Dcount=N} (4 KiB requests per random op, default 20000: jkvm's engine starts cold each time, so short runs
  * measure its JIT warm-up), {@code -Dcache=MODE} (default writeback, QEMU's default),
  * {@code -Druns=N} (migrations per row, default 3), {@code -Dwarmup=MS} and {@code -Dwindow=MS} (steady state,
- * default 3000 and 5000), {@code -Dqemu=false} (leave QEMU out), {@code -Dkvm=false}.
+ * default 3000 and 5000), {@code -Dqemu=false} (leave QEMU out), {@code -Dkvm=false}, {@code -Dparts=} a
+ * comma-separated subset of {@code speeds,steady,downtime} and {@code -Dformats=} of {@code raw,qcow2} (default all;
+ * the run directory, printed first, keeps each migration's logs).
  */
 public final class DiskBench {
     private static final Pattern RESULT = Pattern.compile("diskbench op=(\\w+) .* errors=(\\d+) .* us=(\\d+)"
             + " iops=(\\d+) kib_s=(\\d+)");
-    private static final Pattern PHASE = Pattern.compile("block (flush|release) (\\d+) ms");
+    /** The source's phases: pre-flush (guest running), pause (the stop's drain and flush), flush, release. */
+    private static final Pattern PHASE = Pattern.compile("(block pre-flush|pause|block flush|block release) (\\d+) ms");
+    /** The destination's resume, which takes the images' locks and reads their metadata (after the handover). */
+    private static final Pattern RESUME = Pattern.compile("incoming migration .* completed: .*, resume (\\d+) ms");
+    private static final List<String> PHASES = List.of("block pre-flush", "pause", "block flush", "block release");
     private static final List<String> OPS = List.of("seqwrite", "seqread", "randwrite", "randread");
     private static final Path FIRMWARE = RepoPaths.root().resolve("src/firmware/jkvm-fw.elf");
 
@@ -65,29 +71,41 @@ public final class DiskBench {
             engines.add("qemu-tcg");
         }
         Path dir = Files.createTempDirectory("jkvm-disk-bench");
+        List<String> parts = List.of(System.getProperty("parts", "speeds,steady,downtime").split(","));
+        List<String> formats = List.of(System.getProperty("formats", "raw,qcow2").split(","));
+        System.out.println("run directory: " + dir);
         System.out.printf(Locale.ROOT, "guest workload=diskbench, cache=%s, %d MiB range, %d x 4 KiB random requests,"
                 + " %d x 64 KiB sequential; queue depth 1; timed by the guest over the whole run (cold start"
                 + " included)%n", cache, mib, count, Math.max(mib * 16, count / 2));
-        System.out.printf(Locale.ROOT, "%-6s %-9s %12s %12s %13s %13s%n", "format", "engine", "4k rnd rd/s",
-                "4k rnd wr/s", "seq rd MiB/s", "seq wr MiB/s");
-        for (String format : List.of("raw", "qcow2")) {
-            for (String engine : engines) {
-                row(format, engine, speeds(dir, engine, format, cache, mib, count));
+        if (parts.contains("speeds")) {
+            header();
+            for (String format : formats) {
+                for (String engine : engines) {
+                    row(format, engine, speeds(dir, engine, format, cache, mib, count));
+                }
             }
         }
         long warmup = Long.getLong("warmup", 3000);
         long window = Long.getLong("window", 5000);
         System.out.printf(Locale.ROOT, "%nsteady state, from the host: query-blockstats over %d ms after %d ms of"
                 + " warm-up, the guest running each op without end%n", window, warmup);
-        System.out.printf(Locale.ROOT, "%-6s %-9s %12s %12s %13s %13s%n", "format", "engine", "4k rnd rd/s",
-                "4k rnd wr/s", "seq rd MiB/s", "seq wr MiB/s");
-        for (String format : List.of("raw", "qcow2")) {
-            for (String engine : engines) {
-                row(format, engine, steady(dir, engine, format, cache, mib, warmup, window));
+        if (parts.contains("steady")) {
+            header();
+            for (String format : formats) {
+                for (String engine : engines) {
+                    row(format, engine, steady(dir, engine, format, cache, mib, warmup, window));
+                }
             }
         }
         System.out.println();
-        downtimes(dir, engines, Integer.getInteger("runs", 3));
+        if (parts.contains("downtime")) {
+            downtimes(dir, engines, Integer.getInteger("runs", 3));
+        }
+    }
+
+    private static void header() {
+        System.out.printf(Locale.ROOT, "%-6s %-9s %12s %12s %13s %13s%n", "format", "engine", "4k rnd rd/s",
+                "4k rnd wr/s", "seq rd MiB/s", "seq wr MiB/s");
     }
 
     private static void row(String format, String engine, Map<String, long[]> r) {
@@ -200,10 +218,12 @@ public final class DiskBench {
 
     /** The downtime table: each engine with and without a disk, median of {@code runs} migrations. */
     private static void downtimes(Path dir, List<String> engines, int runs) throws Exception {
-        System.out.printf(Locale.ROOT, "live migration over loopback tcp, 64 MiB guest, median of %d (ms; block flush"
-                + " and block release from the source's phase log, whole ms)%n", runs);
-        System.out.printf(Locale.ROOT, "%-9s %-22s %9s %12s %14s%n", "engine", "guest", "downtime", "block flush",
-                "block release");
+        System.out.printf(Locale.ROOT, "live migration over loopback tcp, 64 MiB guest, median of %d by downtime (ms;"
+                + " the source's phase log: pre-flush with the guest running, pause = stop with its drain and flush,"
+                + " block flush, block release; the destination's resume, after the handover: locks, metadata)%n",
+                runs);
+        System.out.printf(Locale.ROOT, "%-9s %-22s %9s %10s %6s %6s %8s %10s%n", "engine", "guest", "downtime",
+                "pre-flush", "pause", "flush", "release", "dst resume");
         for (String engine : engines) {
             for (boolean disk : List.of(false, true)) {
                 List<long[]> all = new ArrayList<>();
@@ -213,14 +233,18 @@ public final class DiskBench {
                 all.sort(Comparator.comparingLong(r -> r[0]));
                 long[] m = all.get(all.size() / 2);
                 boolean ours = !engine.equals("qemu-tcg");
-                System.out.printf(Locale.ROOT, "%-9s %-22s %9d %12s %14s%n", engine, disk
-                        ? "workload=disk, qcow2" : "idle, no disk", m[0], ours && disk ? m[1] : "-",
-                        ours && disk ? m[2] : "-");
+                System.out.printf(Locale.ROOT, "%-9s %-22s %9d %10s %6s %6s %8s %10s%n", engine, disk
+                        ? "workload=disk, qcow2" : "idle, no disk", m[0], cell(ours, m[1]), cell(ours, m[2]),
+                        cell(ours, m[3]), cell(ours, m[4]), cell(ours, m[5]));
             }
         }
     }
 
-    /** One migration: {downtime ms, block flush ms, block release ms}. */
+    private static String cell(boolean ours, long ms) {
+        return ours && ms >= 0 ? Long.toString(ms) : "-";
+    }
+
+    /** One migration: {downtime, pre-flush, pause, block flush, block release, destination resume} in ms. */
     private static long[] migrate(Path dir, String engine, boolean disk) throws Exception {
         Path run = Files.createTempDirectory(dir, "mig");
         Path img = run.resolve("top.qcow2");
@@ -257,11 +281,15 @@ public final class DiskBench {
                     throw new IOException(engine + " migration " + info);
                 }
                 long downtime = info.get("downtime") instanceof Number n ? n.longValue() : -1;
-                long[] phases = {downtime, -1, -1};
+                long[] phases = {downtime, -1, -1, -1, -1, -1};
                 String log = engine.equals("qemu-tcg") ? "" : completionLog(run.resolve("src.out"));
                 Matcher m = PHASE.matcher(log);
                 while (m.find()) {
-                    phases[m.group(1).equals("flush") ? 1 : 2] = Long.parseLong(m.group(2));
+                    phases[1 + PHASES.indexOf(m.group(1))] = Long.parseLong(m.group(2));
+                }
+                if (!engine.equals("qemu-tcg")) {
+                    Matcher r = RESUME.matcher(completionLog(run.resolve("dst.out"), "incoming migration from"));
+                    phases[5] = r.find() ? Long.parseLong(r.group(1)) : -1;
                 }
                 return phases;
             }
@@ -276,9 +304,14 @@ public final class DiskBench {
 
     /** The source's log once it holds the line that ends the job (written just after the status changes). */
     private static String completionLog(Path out) throws Exception {
+        return completionLog(out, " completed, send thread ");
+    }
+
+    /** The log once it holds {@code marker} (or after 30 s). */
+    private static String completionLog(Path out, String marker) throws Exception {
         long end = System.currentTimeMillis() + 30_000;
         String log = Files.readString(out);
-        while (!log.contains(" completed, send thread ") && System.currentTimeMillis() < end) {
+        while (!log.contains(marker) && System.currentTimeMillis() < end) {
             Thread.sleep(50);
             log = Files.readString(out);
         }

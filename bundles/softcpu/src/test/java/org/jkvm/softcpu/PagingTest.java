@@ -116,6 +116,16 @@ class PagingTest {
     }
 
     @Test
+    void readModifyWriteAcrossAPageBoundaryWalksEachPageOnce() {
+        // A quadword straddling pages 0 and 1, shifted and added to 1000 times (a packed field at a page's end, as
+        // in the bzImage's decompressor): the walks are those of one such RMW, not one or more per access and byte.
+        String loop = " movabs $" + VA4K + " + 0xffc, %%rdi\n movq $1, (%%rdi)\n mov $%d, %%ecx\n"
+                + "1: shlq $1, (%%rdi)\n addq $1, (%%rdi)\n dec %%ecx\n jnz 1b\n";
+        long once = walks(String.format(loop, 1), 2);
+        assertEquals(once, walks(String.format(loop, 1000), 2), "walks of 1 and of 1000 crossing RMWs");
+    }
+
+    @Test
     void notPresentReadAndWrite() {
         try (TestVm t = vm(" movabs $" + VA4K + " + 0x1008, %rdi\n mov (%rdi), %rax\n", m -> { })) {
             expectFault(t, VA4K + 0x1008, 0);

@@ -271,4 +271,39 @@ class SystemTest {
             assertEquals(List.of(0x320001L + 5000), t.ops.valuesAt(0x81));
         }
     }
+
+    @Test
+    void backwardRepMovsAndStosAcrossPages() {
+        // The bzImage's move of itself up: STD; REP MOVSQ from the top of an overlapping source 0x3003 bytes
+        // below; then a backward copy onto a lower overlapping address (it repeats the 3-quadword pattern), and
+        // a backward STOSQ; RSI and RDI end one element below the last.
+        String src = ".code64\n mov $0x330000, %rdi\n xor %eax, %eax\n mov $3000, %ecx\n"
+                + "1: mov %eax, (%rdi, %rax, 8)\n inc %eax\n loop 1b\n"
+                + " std\n lea 0x330000 + 8 * 2999, %rsi\n lea 0x333003 + 8 * 2999, %rdi\n mov $3000, %ecx\n"
+                + " rep movsq\n mov %rsi, %rax\n out %eax, $0x80\n mov %rdi, %rax\n out %eax, $0x81\n"
+                + " lea 0x340018 + 8 * 999, %rsi\n lea 0x340000 + 8 * 999, %rdi\n mov $1000, %ecx\n rep movsq\n"
+                + " mov $0x7766554433221100, %rax\n lea 0x350000 + 8 * 1999, %rdi\n mov $2000, %ecx\n rep stosq\n"
+                + " mov %rdi, %rax\n out %eax, $0x82\n cld\n hlt\n";
+        try (TestVm t = new TestVm(16 << 20)) {
+            t.load(0x100000, Asm.assemble(src));
+            for (int k = 0; k < 1003; k++) {
+                t.memory.writeLongLE(0x340000 + 8L * k, k);
+            }
+            t.longMode(0x100000, 0x200000);
+            assertEquals(VcpuExit.HLT, t.run(), t.vcpu::exitDetail);
+            for (int k = 0; k < 3000; k += 7) {
+                assertEquals(k, t.memory.readLongLE(0x333003 + 8L * k), "moved up: element " + k);
+            }
+            assertEquals(List.of(0x330000L - 8), t.ops.valuesAt(0x80));
+            assertEquals(List.of(0x333003L - 8), t.ops.valuesAt(0x81));
+            for (int k = 0; k < 1000; k++) {
+                // Element k takes element k + 3 after that one took its own: the top three repeat all the way down.
+                assertEquals(1000 + (k + 2) % 3, t.memory.readLongLE(0x340000 + 8L * k), "element " + k);
+            }
+            for (int k = -1; k <= 2000; k++) {
+                assertEquals(k < 0 || k == 2000 ? 0 : 0x7766554433221100L, t.memory.readLongLE(0x350000 + 8L * k));
+            }
+            assertEquals(List.of(0x350000L - 8), t.ops.valuesAt(0x82));
+        }
+    }
 }

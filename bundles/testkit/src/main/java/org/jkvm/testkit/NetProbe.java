@@ -20,8 +20,9 @@ import java.util.List;
  * <p>Payloads are {@code "<n> jkvm-probe"}: the firmware reads the leading decimal digits as the sequence number
  * (src/firmware/README.md, "Network"). Pings use {@link InetAddress#isReachable}, which sends ICMP echo requests when
  * the process may open a raw socket (root) and which the firmware cannot answer otherwise (it has no TCP). Prints one
- * line: {@code probe ping_ok=N ping_sent=N udp_ok=N udp_sent=N udp_rtt_us_median=N}. Timeouts here detect lost
- * packets; they are not speed assertions.
+ * line: {@code probe ping_ok=N ping_sent=N udp_ok=N udp_sent=N udp_rtt_us_median=N tcp_ok=N tcp_sent=N} (with a
+ * fifth argument, that many TCP connections to port 7 each echo one line: a Linux guest's echo server). Timeouts
+ * here detect lost packets; they are not speed assertions.
  */
 public final class NetProbe {
     private static final int TIMEOUT_MS = 2000;
@@ -33,7 +34,8 @@ public final class NetProbe {
     /**
      * Runs the probe.
      *
-     * @param args guest address, pings, numbered datagrams, numbers to skip before one last datagram (0 = none)
+     * @param args guest address, pings, numbered datagrams, numbers to skip before one last datagram (0 = none)[,
+     *             TCP echo connections to port 7]
      */
     public static void main(String[] args) throws IOException {
         InetAddress guest = InetAddress.getByName(args[0]);
@@ -57,10 +59,30 @@ public final class NetProbe {
                 sent++;
             }
         }
+        int tcp = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        int tcpOk = 0;
+        for (int i = 0; i < tcp; i++) {
+            tcpOk += tcpEcho(guest, i) ? 1 : 0;
+        }
         Collections.sort(rtts);
         long median = rtts.isEmpty() ? -1 : rtts.get(rtts.size() / 2);
         System.out.println("probe ping_ok=" + pingOk + " ping_sent=" + pings + " udp_ok=" + udpOk + " udp_sent=" + sent
-                + " udp_rtt_us_median=" + median);
+                + " udp_rtt_us_median=" + median + " tcp_ok=" + tcpOk + " tcp_sent=" + tcp);
+    }
+
+    /** One TCP connection to the echo port: a line sent, the same line read back. */
+    private static boolean tcpEcho(InetAddress guest, int n) {
+        String line = n + " jkvm-tcp-probe\n";
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new InetSocketAddress(guest, ECHO_PORT), TIMEOUT_MS);
+            s.setSoTimeout(TIMEOUT_MS);
+            s.getOutputStream().write(line.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            byte[] in = s.getInputStream().readNBytes(line.length());
+            return line.equals(new String(in, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Sends datagram number n and waits for its echo; stale echoes of earlier numbers are skipped. */

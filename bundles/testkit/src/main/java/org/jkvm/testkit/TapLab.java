@@ -103,10 +103,16 @@ public final class TapLab implements AutoCloseable {
      */
     public Map<String, Long> probe(String guestIp, int pings, int datagrams, int skip)
             throws IOException, InterruptedException {
+        return probe(guestIp, pings, datagrams, skip, 0);
+    }
+
+    /** As {@link #probe(String, int, int, int)}, then {@code tcp} TCP echo connections ({@code tcp_ok}). */
+    public Map<String, Long> probe(String guestIp, int pings, int datagrams, int skip, int tcp)
+            throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = List.of(ip.toString(), "netns", "exec", namespace, java, "-cp",
                 System.getProperty("java.class.path"), NetProbe.class.getName(), guestIp, Integer.toString(pings),
-                Integer.toString(datagrams), Integer.toString(skip));
+                Integer.toString(datagrams), Integer.toString(skip), Integer.toString(tcp));
         String out = exec(cmd, PROBE_SECONDS);
         Map<String, Long> fields = new HashMap<>();
         for (String line : out.split("\n")) {

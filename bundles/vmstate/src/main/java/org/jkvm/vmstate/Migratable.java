@@ -11,7 +11,8 @@ import org.jkvm.memory.GuestMemory;
  * configuration. The engine implements this; migration never sees KVM.
  *
  * <p>Source side, in order: {@link #configFingerprint()}, {@link #startDirtyLog()}, rounds of
- * {@link #syncDirtyLog} while the guest runs (optionally {@link #setThrottle}), {@link #pause()},
+ * {@link #syncDirtyLog} while the guest runs (optionally {@link #setThrottle}), {@link #preflushBlockDevices()}
+ * (the guest still running), {@link #pause()},
  * {@link #flushBlockDevices()}, a last {@link #syncDirtyLog}, {@link #saveState()},
  * {@link #inactivateBlockDevices()} (after the last write, right before the state's end is handed over), then
  * {@link #stopDirtyLog()}. On failure or cancel before the destination's acknowledgement: {@link #stopDirtyLog()},
@@ -100,6 +101,17 @@ public interface Migratable extends Pausable {
      *                          resumes)
      */
     void flushBlockDevices();
+
+    /**
+     * Source, right before {@link #pause()} while the guest still runs: writes back what the block devices hold and
+     * settles their metadata (QEMU flushes before it stops the guest too), so that {@link #flushBlockDevices()} and
+     * {@link #inactivateBlockDevices()} inside the downtime find little left to write. Requests keep being served;
+     * it guarantees nothing by itself. The default: nothing (no block devices).
+     *
+     * @throws VmStateException naming the device whose flush failed (the migration then fails, the guest runs on)
+     */
+    default void preflushBlockDevices() {
+    }
 
     /**
      * Source, after the last write (guest paused, {@link #flushBlockDevices()} done): gives up the images' write

@@ -25,6 +25,14 @@ public interface VirtioDevice {
     /** The largest size of each queue, a power of two. */
     int queueMaxSize();
 
+    /**
+     * The MSI-X table size of the device's PCI function, QEMU's default {@code vectors=} for it: by default one vector
+     * per queue plus one for configuration changes (virtio-blk-pci with one queue: 2).
+     */
+    default int msixVectors() {
+        return queueCount() + 1;
+    }
+
     /** The size of the device-specific configuration structure in bytes. */
     int configSize();
 

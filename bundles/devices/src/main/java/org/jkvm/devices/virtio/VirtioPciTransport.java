@@ -27,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * The capability list names the four regions plus a VIRTIO_PCI_CAP_PCI_CFG window, then MSI-X (at 0x98, as QEMU
- * places it) with its table and PBA in BAR 1 ({@link MsixTable}): one vector per queue plus one for configuration
- * changes, QEMU's default {@code vectors=}. While MSI-X is enabled, a used-buffer or configuration notification is the
- * message of the vector the driver wrote to queue_msix_vector or msix_config (VIRTIO_MSI_NO_VECTOR: none) and INTx
- * stays low; otherwise it is INTx with the ISR bits (virtio 1.2, 4.1.4.5 and 4.1.5.3), which polled drivers ignore.
+ * places it) with its table and PBA in BAR 1 ({@link MsixTable}) of {@link VirtioDevice#msixVectors()} entries,
+ * QEMU's default {@code vectors=} (virtio-blk: one per queue plus one for configuration changes; virtio-net: 3).
+ * While MSI-X is enabled, a used-buffer or configuration notification is the message of the vector the driver wrote
+ * to queue_msix_vector or msix_config (VIRTIO_MSI_NO_VECTOR: none) and INTx stays low; otherwise it is INTx with the
+ * ISR bits (virtio 1.2, 4.1.4.5 and 4.1.5.3), which polled drivers ignore.
  * Unlike QEMU's default transitional function (device 0x1001 with a legacy I/O BAR), there is no legacy interface:
  * QEMU's {@code disable-legacy=on} shows the same IDs.
  *
@@ -130,7 +131,7 @@ public final class VirtioPciTransport implements PciDevice {
         pciCfgCap = config.addCapability(vendorCap(5, 0, 0, 20));
         config.makeWritable(pciCfgCap + 4, 1); // bar
         config.makeWritable(pciCfgCap + 8, 12); // offset, length, pci_cfg_data
-        msix = new MsixTable(config, MSIX_BAR, device.queueCount() + 1, msi);
+        msix = new MsixTable(config, MSIX_BAR, device.msixVectors(), msi);
         queueVectors = new int[device.queueCount()];
         java.util.Arrays.fill(queueVectors, NO_VECTOR);
         for (int i = 0; i < device.queueCount(); i++) {

@@ -26,6 +26,7 @@ import org.jkvm.memory.GuestMemory;
  * are called with the vCPU paused.
  */
 public final class Disks implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Disks.class);
     private final List<BlockImage> images = new ArrayList<>();
     private final List<ExecutorService> threads = new ArrayList<>();
     private final List<VirtioPciTransport> functions = new ArrayList<>();
@@ -154,17 +155,43 @@ public final class Disks implements AutoCloseable {
     }
 
     /**
+     * A migration source right before the pause, while requests still run: writes back each writable image and
+     * returns its reserved clusters ({@link BlockImage#preflush()}), so that the drain, flush and release inside the
+     * downtime have little left to write. Thread-safe with the I/O threads.
+     *
+     * @throws EngineException naming the image whose flush failed
+     */
+    public void preflush() {
+        for (BlockImage i : images) {
+            if (i.active() && !i.readOnly()) {
+                try {
+                    i.preflush();
+                } catch (BlockException e) {
+                    throw new EngineException("flushing " + i.path() + " before the migration's stop failed: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /**
      * Takes the images' locks and starts serving I/O (a destination at the handover); does nothing on active images.
      *
      * @throws EngineException when another process still holds an image
      */
     public void activate() {
         for (BlockImage i : images) {
+            if (i.active()) {
+                continue;
+            }
+            long t0 = System.nanoTime();
             try {
                 i.activate();
             } catch (BlockException e) {
                 throw new EngineException(e.getMessage(), e);
             }
+            // Once per handover (or per failed migration on the source): part of the guest's downtime.
+            LOG.info("took {} over (locks, metadata) in {} us", i.path(), (System.nanoTime() - t0) / 1000);
         }
     }
 

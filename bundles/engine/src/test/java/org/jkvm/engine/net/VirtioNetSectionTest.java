@@ -49,12 +49,12 @@ class VirtioNetSectionTest {
         return new VirtioNetState(pci, 2, frame);
     }
 
-    /** MSI-X enabled by the driver: rx on vector 1, tx on 2, control on none, config on 0; vector 2 pending. */
+    /** MSI-X (3 vectors) enabled by the driver: rx on vector 1, tx on 2, control none, config 0; vector 2 pending. */
     static VirtioNetState stateV2() {
         VirtioPciState p = STATE.pci();
         VirtioMsixState msix = new VirtioMsixState(0, List.of(1, 2, 0xffff), List.of(
                 new MsixEntry(0xfee00000L, 0x30, 0, false), new MsixEntry(0xfee00000L, 0x31, 0, false),
-                new MsixEntry(0xfee00000L, 0x32, 1, true), MsixEntry.RESET));
+                new MsixEntry(0xfee00000L, 0x32, 1, true)));
         return new VirtioNetState(new VirtioPciState(p.pciConfig(), p.status(), p.deviceFeatureSelect(),
                 p.driverFeatureSelect(), p.driverFeatures(), p.queueSelect(), p.configGeneration(), p.isr(),
                 p.queues(), msix), STATE.netStatus(), STATE.pendingFrame());

@@ -66,6 +66,7 @@ public final class Runner {
         this.translateAfter = "false".equals(System.getProperty("jkvm.softcpu.translate")) ? 0
                 : Math.max(0, Integer.getInteger("jkvm.softcpu.translateAfter", DEFAULT_TRANSLATE_AFTER));
         c.mmu.code = cache;
+        RipSampler.startIfAsked(c);
     }
 
     /** Runs until something the engine must see. Never throws for guest behaviour. */

@@ -237,9 +237,10 @@ public final class Mmu {
     public long readSlow(long lin, int s) {
         int n = 1 << s;
         if ((lin & 0xfff) > 4096 - n) {
+            // Byte by byte through the TLB: each page is walked (and its entry filled) at most once.
             long v = 0;
             for (int k = 0; k < n; k++) {
-                v |= readSlow(lin + k, 0) << (8 * k);
+                v |= c.read(lin + k, 0) << (8 * k);
             }
             return v;
         }
@@ -256,7 +257,7 @@ public final class Mmu {
         if ((lin & 0xfff) > 4096 - n) {
             probeWriteSlow(lin, s);
             for (int k = 0; k < n; k++) {
-                writeSlow(lin + k, 0, v >>> (8 * k));
+                c.write(lin + k, 0, v >>> (8 * k));
             }
             return;
         }
@@ -326,8 +327,15 @@ public final class Mmu {
     public void probeWriteSlow(long lin, int s) {
         int n = 1 << s;
         if ((lin & 0xfff) > 4096 - n) {
-            walker.translate(lin, WRITE, c.cpl == 3);
-            walker.translate((lin | 0xfff) + 1, WRITE, c.cpl == 3);
+            // A value straddling two pages: walk only a page whose write permission is not cached (a packed
+            // field across a page boundary, updated in a loop, walked both pages on every access).
+            if (!writableCached(lin)) {
+                walker.translate(lin, WRITE, c.cpl == 3);
+            }
+            long next = (lin | 0xfff) + 1;
+            if (!writableCached(next)) {
+                walker.translate(next, WRITE, c.cpl == 3);
+            }
             return;
         }
         long vpn = lin >>> 12;
@@ -341,6 +349,14 @@ public final class Mmu {
         writeSize = n;
         hostFor(lin, WRITE);
         writeSize = 1;
+    }
+
+    /** Whether the TLB caches the page of {@code lin} as writable with its dirty bit set (a store cannot fault). */
+    private boolean writableCached(long lin) {
+        long vpn = lin >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        return c.tlbWrite[i] == vpn || c.tlbWriteCode[i] == vpn
+                || (c.tlbRead[i] == vpn && (c.tlbFlags[i] & WRITABLE_DIRTY) != 0);
     }
 
     // ---- instruction fetch -----------------------------------------------------------------------------------

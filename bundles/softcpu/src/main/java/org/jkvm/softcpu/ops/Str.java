@@ -57,13 +57,13 @@ public final class Str extends Op {
             return;
         }
         int budget = CHUNK;
-        boolean bulk = (kind == STOS || kind == MOVS) && (c.flags & FlagState.DF) == 0 && flat(c, Cpu.ES)
-                && (kind == STOS || flat(c, srcSeg));
+        boolean bulk = (kind == STOS || kind == MOVS) && flat(c, Cpu.ES) && (kind == STOS || flat(c, srcSeg));
+        boolean down = (c.flags & FlagState.DF) != 0;
         while ((c.r[1] & amask) != 0) {
             once(c);
             setA(c, 1, (c.r[1] & amask) - 1);
             if (bulk && (c.r[1] & amask) != 0) {
-                budget -= bulkRest(c);
+                budget -= down ? bulkDown(c) : bulkRest(c);
             }
             if ((kind == CMPS || kind == SCAS) && c.zf() != (rep == 0xf3)) {
                 return;
@@ -134,6 +134,55 @@ public final class Str extends Op {
             setA(c, 6, si + k * n);
         }
         setA(c, 7, di + k * n);
+        setA(c, 1, count - k);
+        return (int) Math.min(k, CHUNK);
+    }
+
+    /**
+     * {@link #bulkRest} with RFLAGS.DF set: the elements from RDI (and RSI) down to their page's start in one go.
+     * A backward copy to a higher overlapping address (memmove's downward loop, the bzImage moving itself up) is
+     * one host copy; a copy to a lower overlapping address repeats a pattern and goes element by element.
+     */
+    private int bulkDown(Cpu c) {
+        int n = 1 << s;
+        long count = c.r[1] & amask;
+        long di = c.r[7] & amask;
+        long dst = c.base[Cpu.ES] + di;
+        long vpn = dst >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        if (c.tlbWrite[i] != vpn || (dst & 0xfff) > 4096 - n) {
+            return 0;
+        }
+        long k = Math.min(count, ((dst & 0xfff) >> s) + 1);
+        long dstHost = c.tlbHost[i] + (dst & 0xfff);
+        long si = c.r[6] & amask;
+        long srcHost = 0;
+        if (kind == MOVS) {
+            long src = c.base[srcSeg] + si;
+            long svpn = src >>> 12;
+            int j = (int) svpn & Cpu.TLB_MASK;
+            if (c.tlbRead[j] != svpn || (src & 0xfff) > 4096 - n) {
+                return 0;
+            }
+            k = Math.min(k, ((src & 0xfff) >> s) + 1);
+            srcHost = c.tlbHost[j] + (src & 0xfff);
+            if (dstHost < srcHost && srcHost < dstHost + k * n) {
+                return 0;
+            }
+        }
+        long span = (k - 1) * n;
+        if (k <= 0 || di < span || (kind == MOVS && si < span)) {
+            return 0;   // the addresses would wrap below zero within the run
+        }
+        if (kind == STOS) {
+            for (long e = 0; e < k; e++) {
+                Host.put(dstHost - e * n, n, c.r[0]);
+            }
+        } else {
+            Host.U.copyMemory(srcHost - span, dstHost - span, k * n);
+            setA(c, 6, si - k * n);
+        }
+        setA(c, 7, di - k * n);
         setA(c, 1, count - k);
         return (int) Math.min(k, CHUNK);
     }

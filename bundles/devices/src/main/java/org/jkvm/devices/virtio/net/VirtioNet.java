@@ -147,6 +147,15 @@ public final class VirtioNet implements VirtioDevice {
         return 3;
     }
 
+    /**
+     * 3, QEMU's default {@code vectors=} for virtio-net-pci (2 x queue pairs + 1): receive, transmit and configuration;
+     * the control queue needs none (Linux gives it no callback).
+     */
+    @Override
+    public int msixVectors() {
+        return 3;
+    }
+
     @Override
     public int queueMaxSize() {
         return QUEUE_SIZE;

@@ -78,6 +78,8 @@ class VirtioNetTest {
     void configurationShowsTheMacTheLinkAndTheFeatures() {
         assertEquals(0x1041, driver.pci().cfg(2, 2));
         assertEquals(0x0200, driver.pci().cfg(0x0a, 2)); // network controller, Ethernet
+        assertEquals(0x11, driver.pci().cfg(0x98, 1), "MSI-X where QEMU's virtio-pci has it");
+        assertEquals(2, driver.pci().cfg(0x9a, 2) & 0x7ff, "3 vectors, QEMU's default for virtio-net-pci");
         long f = driver.pci().deviceFeatures();
         long want = BASE | VirtioNet.F_MRG_RXBUF | VirtioNet.F_CTRL_VQ | VirtioNet.F_GUEST_ANNOUNCE;
         assertEquals(want, f & want);
