@@ -26,6 +26,20 @@ final class Usage {
                                              (default null; a file is truncated unless append=on)
               -monitor DEV                   HMP: unix:PATH,server[,nowait] | stdio | none
               -qmp unix:PATH,server[,nowait] QMP (JSON) monitor
+              -drive file=PATH,format=raw|qcow2,if=virtio|none,id=ID[,cache=none|writeback|writethrough|
+                     directsync|unsafe][,readonly=on]
+                                             a disk image (qcow2 with its backing chain)
+              -device virtio-blk-pci,drive=ID[,addr=SLOT]
+                                             the disk's virtio-blk device at PCI slot SLOT
+              -snapshot                      write to a temporary overlay, discarded at exit (not migratable)
+              -netdev tap,id=N,ifname=IF[,script=no,downscript=no] | bridge,id=N,br=BRIDGE
+                                             a tap device (created when missing), or one enslaved to a bridge
+              -device virtio-net-pci,netdev=N[,mac=MAC][,addr=SLOT]
+                                             the NIC of netdev N
+              -global migration.announce-initial|max|step|rounds=N
+                                             the "I'm over here" announcement after a migration or restore (ms,
+                                             rounds; rounds=0 turns it off)
+              -no-reboot                     a guest reset ends the engine instead of rebooting
               -S                             start paused (cont starts the guest)
               -pidfile FILE                  write the process id
               -daemonize                     detach once the monitors are ready
