@@ -30,9 +30,20 @@ final class Qmp implements AutoCloseable {
 
     /** Connects to QEMU's {@code -qmp unix:PATH,server,nowait}, waiting for the socket to appear. */
     static Qmp connect(Path socket) throws IOException {
-        Await.until("QEMU's QMP socket " + socket, () -> Files.exists(socket));
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.connect(UnixDomainSocketAddress.of(socket));
+        // QEMU binds the socket (the file appears) a moment before it listens: a connect in between is refused.
+        SocketChannel ch = Await.value("QEMU's QMP socket " + socket + " accepts", () -> {
+            if (!Files.exists(socket)) {
+                return null;
+            }
+            SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                c.connect(UnixDomainSocketAddress.of(socket));
+                return c;
+            } catch (java.net.ConnectException e) {
+                c.close();
+                return null;
+            }
+        }, c -> c != null);
         return new Qmp(ch);
     }
 

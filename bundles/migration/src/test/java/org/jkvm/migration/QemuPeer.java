@@ -150,8 +150,17 @@ final class QemuPeer {
         private final OutputStream out;
 
         Qmp(Path sock) throws IOException {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(sock));
+            // QEMU binds the socket (the file appears) a moment before it listens: a connect in between is refused.
+            ch = Await.value("QEMU's QMP socket " + sock + " accepts", () -> {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    c.connect(UnixDomainSocketAddress.of(sock));
+                    return c;
+                } catch (java.net.ConnectException e) {
+                    c.close();
+                    return null;
+                }
+            }, c -> c != null);
             in = new java.io.BufferedReader(new java.io.InputStreamReader(Channels.newInputStream(ch),
                     StandardCharsets.UTF_8));
             out = Channels.newOutputStream(ch);
