@@ -259,7 +259,7 @@ class LinuxKitTest {
         }
         String out = text(console);
         assertTrue(out.contains("jkvm-init: start uptime="), out);
-        assertTrue(out.matches("(?s).*\\n +0: +\\d+ +IO-APIC +2-edge +timer.*"), "timer on the I/O APIC: " + out);
+        assertTrue(out.matches("(?sm).*^ +0: +\\d+ +IO-APIC +2-edge +timer.*"), "timer on the I/O APIC: " + out);
         assertTrue(out.contains("ttyS0"), out);
         assertTrue(out.contains("hb seq=0 ") && !out.lines().anyMatch(l -> l.startsWith("hb ")
                 && !l.contains(" errors=0 ")), out);

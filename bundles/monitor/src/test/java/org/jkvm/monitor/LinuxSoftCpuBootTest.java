@@ -84,7 +84,7 @@ class LinuxSoftCpuBootTest {
                 "the local APIC timer counts: " + copies);
         assertTrue(count(copies.get(1), "ttyS0", out) > count(copies.get(0), "ttyS0", out), "ttyS0 counts: "
                 + copies);
-        assertTrue(copies.get(1).matches("(?s).*\\n +0: +\\d+ +IO-APIC +2-edge +timer.*"),
+        assertTrue(copies.get(1).matches("(?sm).*^ +0: +\\d+ +IO-APIC +2-edge +timer.*"),
                 "the PIT on I/O APIC pin 2: " + copies.get(1));
         assertTrue(out.lines().anyMatch(l -> l.startsWith("hb seq=1 ")), out);
         assertTrue(out.lines().filter(l -> l.startsWith("hb ")).allMatch(l -> l.contains(" errors=0 ")),
