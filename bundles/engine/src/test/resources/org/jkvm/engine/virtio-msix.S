@@ -67,6 +67,12 @@ start:
     call cfg_read
     and eax, 0xfffffff0
     mov ebx, eax                # rbx = virtio BAR 4
+    mov eax, 0x80000004 | (SLOT << 11)  # command: memory space and bus master (MSI-X messages are DMA)
+    mov dx, 0xcf8
+    out dx, eax
+    mov dx, 0xcfc
+    mov ax, 0x0006
+    out dx, ax
     mov eax, esi                # MSI-X enable: 16-bit write of message control (capability + 2)
     and eax, 0xfc
     or eax, 0x80000000 | (SLOT << 11)
