@@ -180,11 +180,14 @@ public final class Vm implements EngineControl, AutoCloseable {
     public synchronized void stop() {
         if (state == RunState.RUNNING) {
             runner.pause();
+            // STOP carries the moment the guest stopped running, as QEMU's does (it is sent after the vCPUs pause
+            // and before the drain and flush): a downtime measured from it counts the flush on both engines.
+            long stopped = EngineEvent.nowMicros();
             machine.nics.stop(); // nothing writes guest memory while paused (a migration's last pass)
             machine.serialBackend.flushPartialLine();
             flushDisks();
             state = RunState.PAUSED;
-            emit(new EngineEvent.Stopped(EngineEvent.nowMicros()));
+            emit(new EngineEvent.Stopped(stopped));
         }
     }
 

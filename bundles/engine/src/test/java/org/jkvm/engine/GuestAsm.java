@@ -7,11 +7,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jkvm.testkit.Require;
 
-/** Assembles a test guest from this package's resources with binutils ({@code as --64}, {@code objcopy}). */
+/**
+ * Assembles a test guest from this package's resources with binutils ({@code as --64}, {@code objcopy}); the files
+ * it {@code .include}s (e.g. {@code virtio-pci.inc}) are resources of the package too.
+ */
 final class GuestAsm {
+    /** An {@code .include "file"} line: the file is another resource of this package. */
+    private static final Pattern INCLUDE = Pattern.compile("(?m)^\\s*\\.include\\s+\"([^\"]+)\"");
+
     private GuestAsm() {
     }
 
@@ -22,9 +30,10 @@ final class GuestAsm {
     static byte[] assemble(String name, Path dir, String... defsyms) throws IOException, InterruptedException {
         Require.command("as");
         Require.command("objcopy");
-        Path src = dir.resolve(name);
-        try (InputStream in = GuestAsm.class.getResourceAsStream(name)) {
-            Files.write(src, in.readAllBytes());
+        String text = copy(name, dir);
+        Matcher include = INCLUDE.matcher(text);
+        while (include.find()) {
+            copy(include.group(1), dir);
         }
         List<String> as = new ArrayList<>(List.of("as", "--64", "-o", name + ".o"));
         for (String d : defsyms) {
@@ -35,6 +44,18 @@ final class GuestAsm {
         run(dir, as);
         run(dir, List.of("objcopy", "-O", "binary", "-j", ".text", name + ".o", name + ".bin"));
         return Files.readAllBytes(dir.resolve(name + ".bin"));
+    }
+
+    /** Copies resource {@code name} into {@code dir}; returns its text. */
+    private static String copy(String name, Path dir) throws IOException {
+        try (InputStream in = GuestAsm.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("no test guest resource " + name + " beside " + GuestAsm.class.getName());
+            }
+            byte[] bytes = in.readAllBytes();
+            Files.write(dir.resolve(name), bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
     }
 
     private static void run(Path dir, List<String> cmd) throws IOException, InterruptedException {

@@ -5,31 +5,15 @@
 # data 0x400000 (SIZE bytes).
 .intel_syntax noprefix
 .code64
+.include "virtio-pci.inc"
 start:
     mov rsp, 0x300000
-    mov eax, 0x80000020 | (SLOT << 11)
-    mov dx, 0xcf8
-    out dx, eax
-    mov dx, 0xcfc
-    in eax, dx
-    and eax, 0xfffffff0
-    mov ebx, eax
-    mov byte ptr [rbx + 0x14], 0
-    mov byte ptr [rbx + 0x14], 1
-    mov byte ptr [rbx + 0x14], 3
-    mov dword ptr [rbx + 0x08], 1
-    mov dword ptr [rbx + 0x0c], 1
+    VIRTIO_BAR4
+    VIRTIO_HELLO
     mov dword ptr [rbx + 0x08], 0
     mov dword ptr [rbx + 0x0c], 0
     mov byte ptr [rbx + 0x14], 0x0b
-    mov word ptr [rbx + 0x16], 0
-    mov word ptr [rbx + 0x18], 8
-    mov dword ptr [rbx + 0x20], 0x200000
-    mov dword ptr [rbx + 0x24], 0
-    mov dword ptr [rbx + 0x28], 0x201000
-    mov dword ptr [rbx + 0x2c], 0
-    mov dword ptr [rbx + 0x30], 0x202000
-    mov dword ptr [rbx + 0x34], 0
+    VIRTIO_QUEUE0
     mov word ptr [rbx + 0x1c], 1
     mov byte ptr [rbx + 0x14], 0x0f
     # the three descriptors never change: header, data, status
@@ -50,16 +34,7 @@ start:
 1:  mov rax, r13
     shr rax, 9
     mov qword ptr [0x203008], rax
-    movzx eax, word ptr [0x201002]
-    mov ecx, eax
-    and ecx, 7
-    mov word ptr [0x201004 + rcx * 2], 0
-    inc eax
-    mov word ptr [0x201002], ax
-    mov word ptr [rbx + 0x3000], 0
-2:  movzx edx, word ptr [0x202002]
-    cmp dx, ax
-    jne 2b
+    VIRTIO_KICK_WAIT
     mov al, byte ptr [0x205000]
     test al, al
     jnz fail

@@ -7,20 +7,11 @@
 # status 0x205000, IN data 0x206000, id 0x207000, stack below 0x300000.
 .intel_syntax noprefix
 .code64
+.include "virtio-pci.inc"
 start:
     mov rsp, 0x300000
-    mov eax, 0x80000020 | (SLOT << 11)
-    mov dx, 0xcf8
-    out dx, eax
-    mov dx, 0xcfc
-    in eax, dx
-    and eax, 0xfffffff0
-    mov ebx, eax
-    mov byte ptr [rbx + 0x14], 0
-    mov byte ptr [rbx + 0x14], 1
-    mov byte ptr [rbx + 0x14], 3
-    mov dword ptr [rbx + 0x08], 1
-    mov dword ptr [rbx + 0x0c], 1
+    VIRTIO_BAR4
+    VIRTIO_HELLO
     # FLUSH only if offered (not with cache=writethrough or directsync, where every write is stable)
     mov dword ptr [rbx + 0x00], 0
     mov ecx, dword ptr [rbx + 0x04]
@@ -32,14 +23,7 @@ start:
     mov r15d, 1
     test al, 8
     jz fail
-    mov word ptr [rbx + 0x16], 0
-    mov word ptr [rbx + 0x18], 8
-    mov dword ptr [rbx + 0x20], 0x200000
-    mov dword ptr [rbx + 0x24], 0
-    mov dword ptr [rbx + 0x28], 0x201000
-    mov dword ptr [rbx + 0x2c], 0
-    mov dword ptr [rbx + 0x30], 0x202000
-    mov dword ptr [rbx + 0x34], 0
+    VIRTIO_QUEUE0
     mov word ptr [rbx + 0x1c], 1
     mov byte ptr [rbx + 0x14], 0x0f
 
@@ -133,15 +117,6 @@ submit:
 1:  mov qword ptr [0x200020], 0x205000
     mov dword ptr [0x200028], 1
     mov word ptr [0x20002c], 2
-    movzx eax, word ptr [0x201002]
-    mov ecx, eax
-    and ecx, 7
-    mov word ptr [0x201004 + rcx * 2], 0
-    inc eax
-    mov word ptr [0x201002], ax
-    mov word ptr [rbx + 0x3000], 0
-3:  movzx edx, word ptr [0x202002]
-    cmp dx, ax
-    jne 3b
+    VIRTIO_KICK_WAIT
     mov al, byte ptr [0x205000]
     ret

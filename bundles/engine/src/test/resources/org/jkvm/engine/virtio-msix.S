@@ -11,6 +11,7 @@
 # status 0x205000, IN data 0x206000, interrupt count 0x208000, go flag 0x209000, stack below 0x300000.
 .intel_syntax noprefix
 .code64
+.include "virtio-pci.inc"
 start:
     cli
     mov rsp, 0x300000
@@ -67,6 +68,12 @@ start:
     call cfg_read
     and eax, 0xfffffff0
     mov ebx, eax                # rbx = virtio BAR 4
+    mov eax, 0x80000004 | (SLOT << 11)  # command: memory space and bus master (MSI-X messages are DMA)
+    mov dx, 0xcf8
+    out dx, eax
+    mov dx, 0xcfc
+    mov ax, 0x0006
+    out dx, ax
     mov eax, esi                # MSI-X enable: 16-bit write of message control (capability + 2)
     and eax, 0xfc
     or eax, 0x80000000 | (SLOT << 11)
@@ -83,11 +90,7 @@ start:
     mov dword ptr [r12 + 0x18], 0x51
     mov dword ptr [r12 + 0x1c], 0
 
-    mov byte ptr [rbx + 0x14], 0    # virtio: reset, ACKNOWLEDGE, DRIVER, VERSION_1, FEATURES_OK
-    mov byte ptr [rbx + 0x14], 1
-    mov byte ptr [rbx + 0x14], 3
-    mov dword ptr [rbx + 0x08], 1
-    mov dword ptr [rbx + 0x0c], 1
+    VIRTIO_HELLO                    # virtio: reset, ACKNOWLEDGE, DRIVER, VERSION_1, then FEATURES_OK
     mov dword ptr [rbx + 0x08], 0
     mov dword ptr [rbx + 0x0c], 0
     mov byte ptr [rbx + 0x14], 0x0b
@@ -102,14 +105,7 @@ start:
     mov word ptr [rbx + 0x10], 0
     cmp word ptr [rbx + 0x10], 0
     jne fail
-    mov word ptr [rbx + 0x16], 0
-    mov word ptr [rbx + 0x18], 8
-    mov dword ptr [rbx + 0x20], 0x200000
-    mov dword ptr [rbx + 0x24], 0
-    mov dword ptr [rbx + 0x28], 0x201000
-    mov dword ptr [rbx + 0x2c], 0
-    mov dword ptr [rbx + 0x30], 0x202000
-    mov dword ptr [rbx + 0x34], 0
+    VIRTIO_QUEUE0
     mov word ptr [rbx + 0x1a], 1
     mov r15d, 6
     cmp word ptr [rbx + 0x1a], 1
@@ -242,17 +238,7 @@ submit:
     mov qword ptr [0x200020], 0x205000
     mov dword ptr [0x200028], 1
     mov word ptr [0x20002c], 2
-    movzx eax, word ptr [0x201002]
-    mov ecx, eax
-    and ecx, 7
-    mov word ptr [0x201004 + rcx * 2], 0
-    inc eax
-    mov word ptr [0x201002], ax
-    mov word ptr [rbx + 0x3000], 0
-1:  pause
-    movzx edx, word ptr [0x202002]
-    cmp dx, ax
-    jne 1b
+    VIRTIO_KICK_WAIT
     mov al, byte ptr [0x205000]
     ret
 

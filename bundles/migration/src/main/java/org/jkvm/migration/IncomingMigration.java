@@ -57,6 +57,8 @@ public final class IncomingMigration {
     private volatile boolean sourceRunning;
     private volatile long endNanos = -1;
     private volatile boolean cancelled;
+    /** When the last ROUND_END was read (the final pass's, once the stream ended); the job thread's only. */
+    private long lastRoundNanos;
 
     private IncomingMigration(Migratable vm, MigrationUri uri, MigrationListener listener, long handoverTimeoutMs) {
         this.vm = vm;
@@ -148,6 +150,7 @@ public final class IncomingMigration {
             setStatus(MigrationStatus.ACTIVE, null);
             Connection c = connection;
             StreamLoader l = new StreamLoader(new StreamIn(c.in(), BUFFER_BYTES), windows, round -> {
+                lastRoundNanos = phases.now();
                 stopPrealloc();
                 if (c.hasReturnPath()) {
                     ReturnPath.send(c.out(), StreamFormat.RP_ROUND_DONE, Integer.toString(round));
@@ -160,22 +163,24 @@ public final class IncomingMigration {
             phases.mark("handshake");
             StreamLoader.Result r = l.body();
             phases.mark("stream (" + r.rounds() + " rounds)");
+            phases.stamp("final round", lastRoundNanos);
+            phases.stampLast("stream end");
             vm.restoreState(r.sections());
-            phases.mark("restore state");
+            phases.markStamped("restore state");
             vm.checkBlockDevicesFree(); // before LOADED: a refusal here still lets the source resume
-            phases.mark("block lock check");
+            phases.markStamped("block lock check");
             sourceRunning = r.sourceRunning();
-            handover();
-            phases.mark("handover");
+            handover(phases);
+            phases.markStamped("handover");
             if (r.sourceRunning()) {
                 vm.resume();
-                phases.mark("resume");
+                phases.markStamped("resume");
             }
             RamPreallocator p = prealloc;
             ProgressLog.info(LOG, "incoming migration from {} completed: {} bytes, guest {}, {} MiB preallocated"
-                    + " ahead, receive thread {}: {}", uri, l.bytesRead(),
+                    + " ahead, receive thread {}: {}; downtime timeline: {}", uri, l.bytesRead(),
                     r.sourceRunning() ? "resumed" : "left paused as on the source",
-                    p == null ? 0 : p.bytesAllocated() >> 20, ThreadCost.since(cost), phases);
+                    p == null ? 0 : p.bytesAllocated() >> 20, ThreadCost.since(cost), phases, phases.timeline());
             setStatus(MigrationStatus.COMPLETED, null);
         } catch (Throwable e) {
             String reason;
@@ -242,11 +247,12 @@ public final class IncomingMigration {
     }
 
     /** tcp/unix: LOADED, then wait for the source's handover byte before the guest may run here. */
-    private void handover() throws IOException {
+    private void handover(PhaseTimer phases) throws IOException {
         if (!connection.hasReturnPath()) {
             return;
         }
         ReturnPath.send(connection.out(), StreamFormat.RP_LOADED, "");
+        phases.stamp("loaded sent", phases.now());
         Connection c = connection;
         Thread watchdog = new Thread(() -> {
             try {

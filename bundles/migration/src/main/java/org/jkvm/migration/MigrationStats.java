@@ -7,7 +7,12 @@ package org.jkvm.migration;
  * @param status             the job state
  * @param totalTimeMs        from start until now (or until the end)
  * @param expectedDowntimeMs remaining dirty bytes / measured bandwidth, at the last dirty sync
- * @param downtimeMs         guest paused time on the source (stop until acknowledgement), once known, else 0
+ * @param downtimeMs         from the source's stop request until the destination had loaded everything (its LOADED
+ *                           reply) and the handover byte was sent, once known, else 0; this includes the
+ *                           destination's load and restore, which QEMU's {@code downtime} leaves out (QEMU stops at
+ *                           the source's end of the stream, with no return path), and not the destination's resume
+ *                           after the handover (neither does QEMU's): the guest-visible gap is the source's STOP
+ *                           event to the destination's RESUME event
  * @param setupTimeMs        from start until the first page was sent
  * @param transferredBytes   bytes written to the channel
  * @param remainingBytes     dirty RAM not yet sent, at the last sync

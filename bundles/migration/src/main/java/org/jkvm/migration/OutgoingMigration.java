@@ -174,21 +174,22 @@ public final class OutgoingMigration {
             boolean running = vm.isRunning();
             // Flushed while the guest runs, so the flush inside the downtime only has the last moments' writes.
             vm.preflushBlockDevices();
-            phases.mark("block pre-flush");
+            phases.markStamped("block pre-flush");
             counters.downtimeStarts();
             if (running) {
                 vm.pause();
                 pausedByUs = true;
             }
-            phases.mark("pause");
+            phases.markStamped("pause");
             finalPass(bitmaps, round, running);
             vm.stopDirtyLog();
             vm.setThrottle(0);
             awaitAcknowledgement();
-            phases.mark("acknowledgement");
+            phases.markStamped("acknowledgement");
             counters.downtimeEnds();
             counters.status(MigrationStatus.COMPLETED, null, listener, stats());
-            ProgressLog.info(LOG, "migration to {} completed, send thread {}: {}", uri, ThreadCost.since(cost), phases);
+            ProgressLog.info(LOG, "migration to {} completed, send thread {}: {}; downtime timeline: {}", uri,
+                    ThreadCost.since(cost), phases, phases.timeline());
         } catch (Throwable e) {
             fail(e, pausedByUs);
         } finally {
@@ -286,22 +287,24 @@ public final class OutgoingMigration {
     private void finalPass(List<DirtyBitmap> bitmaps, int round, boolean running) throws IOException {
         out.throttled(false);
         vm.flushBlockDevices();
-        phases.mark("block flush");
+        phases.markStamped("block flush");
         vm.syncDirtyLog(bitmaps);
         long pages = sender.sendMarked(() -> false);
         out.roundEnd(round, pages);
         phases.mark("final pass (" + pages + " pages)");
+        phases.stampLast("final pass");
         List<StateSection> sections = vm.saveState();
         phases.mark("save state (" + sections.size() + " sections)");
+        phases.stampLast("save state");
         for (StateSection s : sections) {
             out.device(s);
         }
         // After the last write (flushed above) and before EOF: the destination checks the locks once it has EOF.
         vm.inactivateBlockDevices();
-        phases.mark("block release");
+        phases.markStamped("block release");
         out.eof(running);
         out.flush();
-        phases.mark("send state");
+        phases.markStamped("send state");
         counters.remaining(RamSender.count(bitmaps) * StreamFormat.PAGE_SIZE,
                 sender.zeroPages() + sender.normalPages());
     }
@@ -321,6 +324,7 @@ public final class OutgoingMigration {
         if (m.type() != StreamFormat.RP_LOADED) {
             throw new MigrationException(ReturnPathReader.describe(m, uri.toString()));
         }
+        phases.stamp("loaded received", phases.now());
         // From here on the source never resumes: the destination may run the guest as soon as it has the byte.
         counters.acknowledge();
         try {

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,18 +37,18 @@ import org.jkvm.testkit.RepoPaths;
  * -Dcount=N} (4 KiB requests per random op, default 20000: jkvm's engine starts cold each time, so short runs
  * measure its JIT warm-up), {@code -Dcache=MODE} (default writeback, QEMU's default),
  * {@code -Druns=N} (migrations per row, default 3), {@code -Dwarmup=MS} and {@code -Dwindow=MS} (steady state,
- * default 3000 and 5000), {@code -Dqemu=false} (leave QEMU out), {@code -Dkvm=false}, {@code -Dparts=} a
- * comma-separated subset of {@code speeds,steady,downtime} and {@code -Dformats=} of {@code raw,qcow2} (default all;
- * the run directory, printed first, keeps each migration's logs).
+ * default 3000 and 5000), {@code -Dqemu=false} (leave QEMU out), {@code -Dengineopts=...} (JVM options for
+ * the migrating jkvm engines, e.g. {@code -Xlog:gc,safepoint:file=/tmp/e-%p.log}), {@code -Dkvm=false},
+ * {@code -Dparts=} a comma-separated subset of {@code speeds,steady,downtime} and {@code -Dformats=} of
+ * {@code raw,qcow2} (default all; the run directory, printed first, keeps each migration's logs).
  */
 public final class DiskBench {
     private static final Pattern RESULT = Pattern.compile("diskbench op=(\\w+) .* errors=(\\d+) .* us=(\\d+)"
             + " iops=(\\d+) kib_s=(\\d+)");
-    /** The source's phases: pre-flush (guest running), pause (the stop's drain and flush), flush, release. */
-    private static final Pattern PHASE = Pattern.compile("(block pre-flush|pause|block flush|block release) (\\d+) ms");
-    /** The destination's resume, which takes the images' locks and reads their metadata (after the handover). */
-    private static final Pattern RESUME = Pattern.compile("incoming migration .* completed: .*, resume (\\d+) ms");
-    private static final List<String> PHASES = List.of("block pre-flush", "pause", "block flush", "block release");
+    /** A stamp of a migration log's downtime timeline: "name @microseconds since the epoch". */
+    private static final Pattern STAMP = Pattern.compile("([a-z][a-z -]*) @(\\d+)");
+    /** The source's flush while the guest still runs, right before the stop (not part of the downtime). */
+    private static final Pattern PREFLUSH = Pattern.compile("block pre-flush (\\d+) ms");
     private static final List<String> OPS = List.of("seqwrite", "seqread", "randwrite", "randread");
     private static final Path FIRMWARE = RepoPaths.root().resolve("src/firmware/jkvm-fw.elf");
 
@@ -216,36 +216,50 @@ public final class DiskBench {
         }
     }
 
-    /** The downtime table: each engine with and without a disk, median of {@code runs} migrations. */
+    /** The downtime table: each engine with and without a disk, median of {@code runs} migrations per column. */
     private static void downtimes(Path dir, List<String> engines, int runs) throws Exception {
-        System.out.printf(Locale.ROOT, "live migration over loopback tcp, 64 MiB guest, median of %d by downtime (ms;"
-                + " the source's phase log: pre-flush with the guest running, pause = stop with its drain and flush,"
-                + " block flush, block release; the destination's resume, after the handover: locks, metadata)%n",
-                runs);
-        System.out.printf(Locale.ROOT, "%-9s %-22s %9s %10s %6s %6s %8s %10s%n", "engine", "guest", "downtime",
-                "pre-flush", "pause", "flush", "release", "dst resume");
+        System.out.printf(Locale.ROOT, "live migration over loopback tcp, 64 MiB guest, median of %d per column (ms)."
+                + "%n  qmp = query-migrate's downtime (QEMU: source's stop to the source's end of the stream, the"
+                + " destination not included; jkvm: source's stop to the destination's LOADED and the handover byte)"
+                + "%n  gap = guest-visible downtime, the source's STOP event to the destination's RESUME event (QMP"
+                + " timestamps, one host clock), the same on both engines%n  jkvm's gap, from the two migration logs'"
+                + " downtime timelines: stop = vCPU pause, NIC stop, drain and flush; ram = block flush and the"
+                + " final RAM pass; state = device state saved; send = block release and the last bytes written;"
+                + " load = until the destination read EOF; restore = device state restored and image locks"
+                + " checked; ack = LOADED to the source and the handover byte back; resume = images taken over,"
+                + " vCPU resumed; pre-flush (guest running, not in the gap)%n", runs);
+        System.out.printf(Locale.ROOT, "%-9s %-20s %5s %5s | %5s %5s %5s %5s %5s %7s %5s %6s | %9s%n", "engine",
+                "guest", "qmp", "gap", "stop", "ram", "state", "send", "load", "restore", "ack", "resume", "pre-flush");
         for (String engine : engines) {
             for (boolean disk : List.of(false, true)) {
-                List<long[]> all = new ArrayList<>();
+                List<double[]> all = new ArrayList<>();
                 for (int i = 0; i < runs; i++) {
-                    all.add(migrate(dir, engine, disk));
+                    double[] r = migrate(dir, engine, disk);
+                    all.add(r);
+                    System.out.printf(Locale.ROOT, "  run %d: %s%n", i + 1, Arrays.toString(r));
                 }
-                all.sort(Comparator.comparingLong(r -> r[0]));
-                long[] m = all.get(all.size() / 2);
-                boolean ours = !engine.equals("qemu-tcg");
-                System.out.printf(Locale.ROOT, "%-9s %-22s %9d %10s %6s %6s %8s %10s%n", engine, disk
-                        ? "workload=disk, qcow2" : "idle, no disk", m[0], cell(ours, m[1]), cell(ours, m[2]),
-                        cell(ours, m[3]), cell(ours, m[4]), cell(ours, m[5]));
+                double[] m = new double[all.get(0).length];
+                for (int c = 0; c < m.length; c++) {
+                    int col = c;
+                    m[c] = all.stream().mapToDouble(r -> r[col]).sorted().toArray()[all.size() / 2];
+                }
+                System.out.printf(Locale.ROOT, "%-9s %-20s %5s %5s | %5s %5s %5s %5s %5s %7s %5s %6s | %9s%n", engine,
+                        disk ? "workload=disk, qcow2" : "idle, no disk", cell(m[0]), cell(m[1]), cell(m[2]),
+                        cell(m[3]), cell(m[4]), cell(m[5]), cell(m[6]), cell(m[7]), cell(m[8]), cell(m[9]),
+                        cell(m[10]));
             }
         }
     }
 
-    private static String cell(boolean ours, long ms) {
-        return ours && ms >= 0 ? Long.toString(ms) : "-";
+    private static String cell(double ms) {
+        return ms >= 0 ? String.format(Locale.ROOT, "%.1f", ms) : "-";
     }
 
-    /** One migration: {downtime, pre-flush, pause, block flush, block release, destination resume} in ms. */
-    private static long[] migrate(Path dir, String engine, boolean disk) throws Exception {
+    /**
+     * One migration: {qmp downtime, guest gap, then jkvm's timeline: stop, ram, state, send, load, restore, ack,
+     * resume, pre-flush} in ms; -1 where an engine has no such figure.
+     */
+    private static double[] migrate(Path dir, String engine, boolean disk) throws Exception {
         Path run = Files.createTempDirectory(dir, "mig");
         Path img = run.resolve("top.qcow2");
         exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "16M"), run.resolve("qemu-img.log"));
@@ -266,7 +280,8 @@ public final class DiskBench {
                 }
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                         .redirectOutput(run.resolve(side + ".out").toFile());
-                pb.environment().put("JKVM_JAVA_OPTS", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+                pb.environment().put("JKVM_JAVA_OPTS", ("-Dorg.slf4j.simpleLogger.defaultLogLevel=info "
+                        + System.getProperty("engineopts", "")).strip());
                 procs.add(pb.start());
             }
             // The destination's monitor answers once its incoming listener is up (both engines start it first).
@@ -280,18 +295,15 @@ public final class DiskBench {
                 if (!"completed".equals(info.get("status"))) {
                     throw new IOException(engine + " migration " + info);
                 }
-                long downtime = info.get("downtime") instanceof Number n ? n.longValue() : -1;
-                long[] phases = {downtime, -1, -1, -1, -1, -1};
-                String log = engine.equals("qemu-tcg") ? "" : completionLog(run.resolve("src.out"));
-                Matcher m = PHASE.matcher(log);
-                while (m.find()) {
-                    phases[1 + PHASES.indexOf(m.group(1))] = Long.parseLong(m.group(2));
-                }
+                double[] out = new double[11];
+                Arrays.fill(out, -1);
+                out[0] = info.get("downtime") instanceof Number n ? n.doubleValue() : -1;
+                out[1] = (micros(d.awaitEvent("RESUME")) - micros(q.awaitEvent("STOP"))) / 1000.0;
                 if (!engine.equals("qemu-tcg")) {
-                    Matcher r = RESUME.matcher(completionLog(run.resolve("dst.out"), "incoming migration from"));
-                    phases[5] = r.find() ? Long.parseLong(r.group(1)) : -1;
+                    timeline(out, completionLog(run.resolve("src.out")),
+                            completionLog(run.resolve("dst.out"), "incoming migration from"));
                 }
-                return phases;
+                return out;
             }
         } finally {
             for (Process p : procs) {
@@ -300,6 +312,46 @@ public final class DiskBench {
                 p.waitFor(10, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** The QMP timestamp of an event, in microseconds since the epoch. */
+    private static long micros(Map<String, Object> event) {
+        Map<?, ?> t = (Map<?, ?>) event.get("timestamp");
+        return ((Number) t.get("seconds")).longValue() * 1_000_000L + ((Number) t.get("microseconds")).longValue();
+    }
+
+    /** The "name @micros" stamps of a migration log's downtime timeline (empty when the log has none). */
+    private static Map<String, Long> timeline(String log) {
+        Map<String, Long> t = new LinkedHashMap<>();
+        Matcher line = Pattern.compile("downtime timeline: (.*)").matcher(log);
+        if (line.find()) {
+            Matcher m = STAMP.matcher(line.group(1));
+            while (m.find()) {
+                t.put(m.group(1), Long.parseLong(m.group(2)));
+            }
+        }
+        return t;
+    }
+
+    /** Fills out[2..10] from the source's and the destination's logs (-1 where a stamp is missing). */
+    private static void timeline(double[] out, String srcLog, String dstLog) {
+        Map<String, Long> src = timeline(srcLog);
+        Map<String, Long> dst = timeline(dstLog);
+        String[][] spans = {{"src:block pre-flush", "src:pause"}, {"src:pause", "src:final pass"},
+            {"src:final pass", "src:save state"}, {"src:save state", "src:send state"},
+            {"src:send state", "dst:stream end"}, {"dst:stream end", "dst:block lock check"},
+            {"dst:block lock check", "dst:handover"}, {"dst:handover", "dst:resume"}};
+        for (int i = 0; i < spans.length; i++) {
+            Long a = stamp(src, dst, spans[i][0]);
+            Long b = stamp(src, dst, spans[i][1]);
+            out[2 + i] = a == null || b == null ? -1 : (b - a) / 1000.0;
+        }
+        Matcher m = PREFLUSH.matcher(srcLog);
+        out[10] = m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    private static Long stamp(Map<String, Long> src, Map<String, Long> dst, String key) {
+        return (key.startsWith("src:") ? src : dst).get(key.substring(4));
     }
 
     /** The source's log once it holds the line that ends the job (written just after the status changes). */

@@ -2,6 +2,8 @@ package org.jkvm.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,6 +60,9 @@ public final class SwitchLab implements AutoCloseable {
     private void build(String id, String[] hosts, String hostBridge, boolean hostAddresses)
             throws IOException, InterruptedException {
         run("ip", "netns", "add", switchNs);
+        for (String ns : new String[] {switchNs, hosts[0], hosts[1]}) {
+            quietIpv6(ns);
+        }
         run("ip", "-n", switchNs, "link", "set", "lo", "up");
         run("ip", "-n", switchNs, "link", "add", "brs", "type", "bridge");
         run("ip", "-n", switchNs, "link", "set", "brs", "up");
@@ -117,6 +122,15 @@ public final class SwitchLab implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         processes.add(p);
         return p;
+    }
+
+    /**
+     * Ends a stream started by {@link #stream} after the datagram it is sending (its {@code sent} then counts what
+     * it sent); {@link #result} still reads its line.
+     */
+    public static void stop(Process stream) throws IOException {
+        stream.getOutputStream().write("stop\n".getBytes(StandardCharsets.US_ASCII));
+        stream.getOutputStream().flush();
     }
 
     /** The fields of a stream's result line ({@code sent}, {@code echoed}, {@code lost}, ...). */
@@ -179,6 +193,18 @@ public final class SwitchLab implements AutoCloseable {
         /** When {@code port} first held the MAC since the watch began, ms since the epoch, or -1. */
         public long firstOn(String port) {
             return firstMs.getOrDefault(port, -1L);
+        }
+    }
+
+    /**
+     * Turns IPv6 off for the links a namespace gets from now on (the uplinks, the bridges, the guest's tap).
+     * Otherwise every new link sends router solicitations, MLD reports and duplicate-address probes for a while;
+     * the guest receives those too, and one of them may be the frame a source keeps for the guest at the
+     * switchover instead of a client's request, which the guest would answer from the destination.
+     */
+    private static void quietIpv6(String ns) throws IOException, InterruptedException {
+        if (Files.isDirectory(Path.of("/proc/sys/net/ipv6"))) {
+            run("ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
         }
     }
 

@@ -1,6 +1,8 @@
 package org.jkvm.testkit;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -16,12 +18,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * without an echo, in datagrams; the time from the first send to the last echo). With a fourth argument
  * {@code ping}, a second thread pings the guest meanwhile, one ICMP echo every {@code periodMs}
  * ({@link InetAddress#isReachable}: ICMP as root), each waiting up to {@value #PING_TIMEOUT_MS} ms for its reply
- * (so a lost ping delays the next). The period paces the stream; it is not a speed assertion.
+ * (so a lost ping delays the next). The period paces the stream; it is not a speed assertion. A line {@code stop} on
+ * standard input ends the stream early (after the datagram being sent; both threads), so a caller can keep it
+ * running across an event of unknown length; {@code sent} is then what was sent.
  */
 public final class UdpStream {
     private static final int PING_TIMEOUT_MS = 200;
     private static long lastEchoNs;
     private static long echoMs;
+    private static volatile boolean stopped;
 
     private UdpStream() {
     }
@@ -35,17 +40,22 @@ public final class UdpStream {
         AtomicInteger pingSent = new AtomicInteger();
         AtomicInteger pingOk = new AtomicInteger();
         long pingUntil = System.nanoTime() + count * periodNs;
+        Thread stdin = new Thread(UdpStream::awaitStop, "stop");
+        stdin.setDaemon(true);
+        stdin.start();
         Thread pinger = new Thread(() -> ping(guest, periodNs, pingUntil, pingSent, pingOk), "ping");
         if (args.length > 3 && args[3].equals("ping")) {
             pinger.start();
         }
+        int sent = 0;
         try (DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(1);
             byte[] in = new byte[256];
             long first = System.nanoTime();
             lastEchoNs = first;
             long next = first;
-            for (int n = 0; n < count; n++) {
+            for (int n = 0; n < count && !stopped; n++) {
+                sent = n + 1;
                 byte[] out = (n + " jkvm-stream").getBytes(StandardCharsets.US_ASCII);
                 s.send(new DatagramPacket(out, out.length, guest, 7));
                 next += periodNs;
@@ -63,19 +73,19 @@ public final class UdpStream {
         long ms = echoMs;
         int gap = 0;
         int longest = 0;
-        for (int n = 0; n < count; n++) {
+        for (int n = 0; n < sent; n++) {
             gap = echoed.get(n) ? 0 : gap + 1;
             longest = Math.max(longest, gap);
         }
-        System.out.println("stream sent=" + count + " echoed=" + echoed.cardinality() + " lost="
-                + (count - echoed.cardinality()) + " longest_gap=" + longest + " echo_ms=" + ms + " ping_sent="
+        System.out.println("stream sent=" + sent + " echoed=" + echoed.cardinality() + " lost="
+                + (sent - echoed.cardinality()) + " longest_gap=" + longest + " echo_ms=" + ms + " ping_sent="
                 + pingSent.get() + " ping_ok=" + pingOk.get());
     }
 
     private static void ping(InetAddress guest, long periodNs, long untilNs, AtomicInteger sent, AtomicInteger ok) {
         long next = System.nanoTime();
         try {
-            while (next < untilNs) {
+            while (next < untilNs && !stopped) {
                 sent.incrementAndGet();
                 if (guest.isReachable(PING_TIMEOUT_MS)) {
                     ok.incrementAndGet();
@@ -90,6 +100,20 @@ public final class UdpStream {
             }
         } catch (IOException | InterruptedException e) {
             System.err.println("ping stopped: " + e);
+        }
+    }
+
+    /** Reads standard input until a {@code stop} line (or its end, which only stops the reading). */
+    private static void awaitStop() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (line.strip().equals("stop")) {
+                    stopped = true;
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("stop reader ended: " + e);
         }
     }
 

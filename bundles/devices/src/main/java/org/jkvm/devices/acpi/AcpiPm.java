@@ -203,10 +203,14 @@ public final class AcpiPm implements BusDevice {
         updateSci();
     }
 
-    /** The state, with the timer's value now. */
+    /**
+     * The state, with the timer's value now. Bringing TMR_STS up to date may raise the SCI (TMR_EN set), here as at
+     * any register access, so a source that resumes after a failed migration has its line where the state says.
+     */
     public synchronized AcpiPmState save() {
         long t = ticks();
         noteTimer(t);
+        updateSci();
         return new AcpiPmState(sts & STS_MASK, en, cnt & ~SLP_EN, (int) (t & 0xffffff), (int) halfs);
     }
 

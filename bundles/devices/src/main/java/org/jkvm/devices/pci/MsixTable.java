@@ -20,7 +20,10 @@ import org.jkvm.devices.DeviceException;
  *
  * A message for a vector whose entry or whole function is masked sets the vector's pending bit instead of being sent;
  * unmasking the entry (vector control) or the function (message control) sends it and clears the bit, as section
- * 6.8.2.9 says. The enable and function-mask bits live in the configuration space (and migrate with it).
+ * 6.8.2.9 says. The enable and function-mask bits live in the configuration space (and migrate with it). A message
+ * is a memory write by the function, so while the command register's Bus Master Enable is clear it goes nowhere
+ * (neither sent nor pending), as QEMU drops it through its disabled bus-master address space; drivers (Linux's
+ * virtio-pci among them) set the bit before they enable MSI-X.
  *
  * <p>Thread-safety: all methods are synchronized; {@link MsiSink#signal} is called with this object's lock held.
  */
@@ -215,6 +218,9 @@ public final class MsixTable {
     }
 
     private void send(int vector) {
+        if ((config.command() & PciConfigSpace.COMMAND_BUS_MASTER) == 0) {
+            return;
+        }
         sink.signal(address(vector), dword(vector * ENTRY + 8));
     }
 

@@ -86,6 +86,17 @@ class AcpiPmTest {
     }
 
     @Test
+    void aSaveThatFindsTmrStsRaisesTheSciWhenTmrEnIsSet() {
+        out(AcpiPm.PM1_EN, 2, AcpiPm.TMR);
+        out(AcpiPm.PM1_STS, 2, 0xffff);
+        assertFalse(pm.sciAsserted());
+        clock.advance((1L << 23) * 1_000_000_000L / AcpiPm.TIMER_HZ + 1_000_000);
+        assertEquals(AcpiPm.TMR, pm.save().pm1Sts() & AcpiPm.TMR);
+        assertTrue(pm.sciAsserted(), "the source's line agrees with the saved TMR_STS");
+        assertEquals(List.of("sci+"), log);
+    }
+
+    @Test
     void powerButtonRaisesTheSciOnlyWhenEnabled() {
         assertEquals(AcpiPm.SCI_EN, in(AcpiPm.PM1_CNT, 2), "always in ACPI mode");
         pm.pressPowerButton();

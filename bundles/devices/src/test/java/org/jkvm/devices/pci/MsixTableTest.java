@@ -20,6 +20,10 @@ class MsixTableTest {
     private final PciConfigSpace config = new PciConfigSpace(0x1af4, 0x1042, 0x010000, 1, 0x1af4, 0x1100);
     private final MsixTable msix = new MsixTable(config, 1, 3, (a, d) -> sent.add(new long[] {a, d}));
 
+    MsixTableTest() {
+        config.setCommand(PciConfigSpace.COMMAND_MEMORY | PciConfigSpace.COMMAND_BUS_MASTER); // as drivers do
+    }
+
     private long bar(long offset, int size) {
         byte[] d = new byte[size];
         msix.barRead(offset, d);
@@ -96,6 +100,19 @@ class MsixTableTest {
         msix.notify(0xffff);
         msix.notify(3);
         assertEquals(1, sent.size(), "vectors outside the table (NO_VECTOR among them) send nothing");
+    }
+
+    @Test
+    void withoutBusMasteringAMessageGoesNowhere() {
+        program(0);
+        control(MsixTable.ENABLE);
+        config.setCommand(PciConfigSpace.COMMAND_MEMORY);
+        msix.notify(0);
+        assertTrue(sent.isEmpty(), "a memory write the function may not make");
+        assertFalse(msix.pending(0), "nor does it pend");
+        config.setCommand(PciConfigSpace.COMMAND_MEMORY | PciConfigSpace.COMMAND_BUS_MASTER);
+        msix.notify(0);
+        assertEquals(1, sent.size());
     }
 
     @Test

@@ -79,6 +79,7 @@ class VirtioBlkMsixTest {
         bus.attach(SLOT, transport);
         mmio.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, bus.mmioWindow());
         driver = new TestDriver(bus, mmio, mem, SLOT);
+        cfgWrite(0x04, 2, driver.cfg(0x04, 2) | 0x6); // memory space and bus mastering, as Linux's virtio-pci sets
         for (int p = driver.cfg(0x34, 1); p != 0; p = driver.cfg(p + 1, 1)) {
             if (driver.cfg(p, 1) == 0x11) {
                 cap = p;
