@@ -3,6 +3,7 @@ package org.jkvm.softcpu.exec;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Modifier;
 
+import org.jkvm.softcpu.ops.Branch;
 import org.jkvm.softcpu.ops.Op;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +92,7 @@ final class BlockCompiler {
         init.op(ClassBytes.INVOKESPECIAL, cf.methodRef("java/lang/Object", "<init>", "()V"));
         init.op(ClassBytes.RETURN);
         cf.method(ClassBytes.ACC_PUBLIC, "<init>", "()V", 1, 1, init.bytes(), null);
-        run(cf, types);
+        run(cf, ops, types);
         return cf.toBytes(SELF, "org/jkvm/softcpu/exec/BlockCode");
     }
 
@@ -117,30 +118,85 @@ final class BlockCompiler {
         cf.method(ClassBytes.ACC_STATIC, "<clinit>", "()V", 3, 1, c.bytes(), null);
     }
 
-    /** {@code int run(Cpu c) { c.opIndex = k; ok.exec(c); if (c.stopBlock) return k + 1; ... return n; }} */
-    private static void run(ClassBytes cf, String[] types) {
+    /**
+     * Whether the block ends with a near jump (conditional or not) back to its own first instruction: a loop of
+     * one block, which {@link #run} keeps inside the translated method.
+     */
+    static boolean loopsToItself(Op[] ops) {
+        Op last = ops[ops.length - 1];
+        long start = ops[0].rip;
+        return last instanceof Branch.Jcc j && j.target == start || last instanceof Branch.Jmp m && m.target == start;
+    }
+
+    /**
+     * {@code int run(Cpu c) { c.opIndex = k; ok.exec(c); if (c.stopBlock) return k + 1; ... return n; }} (without
+     * the index and the test for an op that is {@link Op#faultFree}); for a
+     * block that loops to itself the method runs the next iteration itself while the run loop would run this block
+     * again at once: RIP back at the block's start and nothing for the run loop to look at (no stopBlock, exit,
+     * attention or checkIrq). Each finished iteration adds its instructions to {@code instret}, so a fault in a
+     * later one is counted as the run loop counts it (the ops before {@code opIndex}).
+     */
+    private static void run(ClassBytes cf, Op[] ops, String[] types) {
         ClassBytes.Code c = new ClassBytes.Code();
         int opIndex = cf.fieldRef(CPU, "opIndex", "I");
         int stop = cf.fieldRef(CPU, "stopBlock", "Z");
         int n = types.length;
+        boolean loop = loopsToItself(ops);
+        int top = loop ? c.label() : 0;
         for (int k = 0; k < n; k++) {
-            c.op(ClassBytes.ALOAD_1);
-            c.push(k);
-            c.op(ClassBytes.PUTFIELD, opIndex);
+            // An op that cannot fault needs no index, and one that cannot set stopBlock no test after it.
+            boolean quiet = ops[k].faultFree();
+            if (!quiet) {
+                c.op(ClassBytes.ALOAD_1);
+                c.push(k);
+                c.op(ClassBytes.PUTFIELD, opIndex);
+            }
             c.op(ClassBytes.GETSTATIC, cf.fieldRef(SELF, "o" + k, "L" + types[k] + ";"));
             c.op(ClassBytes.ALOAD_1);
             c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(types[k], "exec", EXEC_DESC));
-            if (k < n - 1) {
-                c.op(ClassBytes.ALOAD_1);
-                c.op(ClassBytes.GETFIELD, stop);
-                int skip = c.branch(ClassBytes.IFEQ);
-                c.push(k + 1);
-                c.op(ClassBytes.IRETURN);
-                c.target(skip);
+            if (k < n - 1 && !quiet) {
+                returnIf(c, stop, ClassBytes.IFEQ, k + 1);
             }
         }
-        c.push(n);
+        if (loop) {
+            int rip = cf.fieldRef(CPU, "rip", "J");
+            c.op(ClassBytes.ALOAD_1);
+            c.op(ClassBytes.GETFIELD, rip);
+            c.op(ClassBytes.LDC2_W, cf.longConst(ops[0].rip));
+            c.op(ClassBytes.LCMP);
+            int taken = c.branch(ClassBytes.IFEQ);
+            c.push(n);
+            c.op(ClassBytes.IRETURN);
+            c.target(taken);
+            returnIf(c, stop, ClassBytes.IFEQ, n);
+            returnIf(c, cf.fieldRef(CPU, "attention", "Z"), ClassBytes.IFEQ, n);
+            returnIf(c, cf.fieldRef(CPU, "checkIrq", "Z"), ClassBytes.IFEQ, n);
+            returnIf(c, cf.fieldRef(CPU, "exit", "Lorg/jkvm/hypervisor/VcpuExit;"), ClassBytes.IFNULL, n);
+            int instret = cf.fieldRef(CPU, "instret", "J");
+            c.op(ClassBytes.ALOAD_1);
+            c.op(ClassBytes.DUP);
+            c.op(ClassBytes.GETFIELD, instret);
+            c.op(ClassBytes.LDC2_W, cf.longConst(n));
+            c.op(ClassBytes.LADD);
+            c.op(ClassBytes.PUTFIELD, instret);
+            c.op(ClassBytes.ALOAD_1);
+            c.op(ClassBytes.LDC2_W, cf.longConst(ops[n - 1].next));
+            c.op(ClassBytes.PUTFIELD, rip);
+            c.jumpBack(top);
+        } else {
+            c.push(n);
+            c.op(ClassBytes.IRETURN);
+        }
+        cf.method(ClassBytes.ACC_PUBLIC | ClassBytes.ACC_FINAL, "run", RUN_DESC, 6, 2, c.bytes(), c.frames());
+    }
+
+    /** {@code if (c.field passes) return value;} with {@code skipOp} the test that skips the return. */
+    private static void returnIf(ClassBytes.Code c, int field, int skipOp, int value) {
+        c.op(ClassBytes.ALOAD_1);
+        c.op(ClassBytes.GETFIELD, field);
+        int skip = c.branch(skipOp);
+        c.push(value);
         c.op(ClassBytes.IRETURN);
-        cf.method(ClassBytes.ACC_PUBLIC | ClassBytes.ACC_FINAL, "run", RUN_DESC, 2, 2, c.bytes(), c.frames());
+        c.target(skip);
     }
 }

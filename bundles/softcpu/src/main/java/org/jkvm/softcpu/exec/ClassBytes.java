@@ -39,6 +39,12 @@ final class ClassBytes {
     static final int INVOKESTATIC = 0xb8;
     static final int CHECKCAST = 0xc0;
     static final int IFEQ = 0x99;
+    static final int IFNULL = 0xc6;
+    static final int GOTO = 0xa7;
+    static final int LDC2_W = 0x14;
+    static final int LCMP = 0x94;
+    static final int LADD = 0x61;
+    static final int DUP = 0x59;
 
     private final ByteArrayOutputStream poolBytes = new ByteArrayOutputStream();
     private final DataOutputStream pool = new DataOutputStream(poolBytes);
@@ -85,6 +91,24 @@ final class ClassBytes {
 
     int string(String s) {
         return entry("S" + s, 8, utf8(s), -1, null);
+    }
+
+    /** A CONSTANT_Long (it takes two pool slots, JVMS 4.4.5). */
+    int longConst(long v) {
+        Integer have = entries.get("J" + v);
+        if (have != null) {
+            return have;
+        }
+        try {
+            pool.writeByte(5);
+            pool.writeLong(v);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int index = poolCount;
+        poolCount += 2;
+        entries.put("J" + v, index);
+        return index;
     }
 
     private int nameAndType(String name, String desc) {
@@ -220,6 +244,26 @@ final class ClassBytes {
             b[at + 2] = (byte) off;
             bytes.reset();
             bytes.write(b, 0, b.length);
+            frame(here);
+        }
+
+        /**
+         * Marks the current position as the target of a later backward {@link #jumpBack} (with the same frame as
+         * {@link #target}) and returns it. Frames must come in code order: call it before any later target.
+         */
+        int label() {
+            int here = pos();
+            frame(here);
+            return here;
+        }
+
+        /** A GOTO to an earlier {@link #label}. */
+        void jumpBack(int label) {
+            int off = label - pos();
+            op(GOTO, off & 0xffff);
+        }
+
+        private void frame(int here) {
             int delta = lastFrame < 0 ? here : here - lastFrame - 1;
             if (delta <= 63) {
                 frames.write(delta);

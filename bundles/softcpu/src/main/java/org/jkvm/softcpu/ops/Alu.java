@@ -79,6 +79,11 @@ public final class Alu {
         }
 
         @Override
+        public boolean faultFree() {
+            return isReg;
+        }
+
+        @Override
         public void exec(Cpu c) {
             if (writes(kind)) {
                 long a = loadRmw(c);
@@ -96,6 +101,11 @@ public final class Alu {
         public GE(Dec d, int s, int kind) {
             super(d, s);
             this.kind = kind;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return isReg;
         }
 
         @Override
@@ -119,6 +129,11 @@ public final class Alu {
         }
 
         @Override
+        public boolean faultFree() {
+            return isReg;
+        }
+
+        @Override
         public void exec(Cpu c) {
             if (writes(kind)) {
                 long a = loadRmw(c);
@@ -136,6 +151,11 @@ public final class Alu {
         public RR(Dec d, int s, int kind, boolean regIsDest) {
             super(d, s);
             this.kind = regIsDest ? kind | 16 : kind;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return true;
         }
 
         @Override
@@ -165,6 +185,11 @@ public final class Alu {
             super(d, s);
             this.kind = kind;
             this.imm = imm;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return true;
         }
 
         @Override

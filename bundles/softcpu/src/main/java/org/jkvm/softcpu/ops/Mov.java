@@ -15,6 +15,11 @@ public final class Mov {
         }
 
         @Override
+        public boolean faultFree() {
+            return isReg;
+        }
+
+        @Override
         public void exec(Cpu c) {
             writeE(c, g(c));
         }
@@ -24,6 +29,11 @@ public final class Mov {
     public static final class GE extends EOp {
         public GE(Dec d, int s) {
             super(d, s);
+        }
+
+        @Override
+        public boolean faultFree() {
+            return isReg;
         }
 
         @Override
@@ -63,6 +73,11 @@ public final class Mov {
         }
 
         @Override
+        public boolean faultFree() {
+            return true;
+        }
+
+        @Override
         public void exec(Cpu c) {
             c.r[rmReg] = c.r[gReg] & Cpu.MASK[s];
         }
@@ -75,6 +90,11 @@ public final class Mov {
         public EI(Dec d, int s, long imm) {
             super(d, s);
             this.imm = imm;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return isReg;
         }
 
         @Override
@@ -96,6 +116,11 @@ public final class Mov {
             this.sh = sh;
             this.s = s;
             this.imm = imm;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return true;
         }
 
         @Override
@@ -125,6 +150,11 @@ public final class Mov {
         private final int dstReg;
 
         @Override
+        public boolean faultFree() {
+            return isReg;
+        }
+
+        @Override
         public void exec(Cpu c) {
             long v = isReg ? c.reg(srcReg, ss, srcSh) : c.read(lin(c, 1 << ss, false), ss);
             if (signed) {
@@ -142,6 +172,11 @@ public final class Mov {
         }
 
         @Override
+        public boolean faultFree() {
+            return true;
+        }
+
+        @Override
         public void exec(Cpu c) {
             setG(c, ea(c));
         }
@@ -151,6 +186,11 @@ public final class Mov {
     public static final class Xchg extends EOp {
         public Xchg(Dec d, int s) {
             super(d, s);
+        }
+
+        @Override
+        public boolean faultFree() {
+            return isReg;
         }
 
         @Override
@@ -172,6 +212,11 @@ public final class Mov {
         }
 
         @Override
+        public boolean faultFree() {
+            return isReg;
+        }
+
+        @Override
         public void exec(Cpu c) {
             long v = readE(c);
             setG(c, c.cond(cc) ? v : g(c));
@@ -185,6 +230,11 @@ public final class Mov {
         public Setcc(Dec d, int cc) {
             super(d, 0);
             this.cc = cc;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return isReg;
         }
 
         @Override
@@ -202,6 +252,11 @@ public final class Mov {
             super(d);
             this.reg = reg;
             this.s = s;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return true;
         }
 
         @Override
@@ -227,6 +282,11 @@ public final class Mov {
         }
 
         @Override
+        public boolean faultFree() {
+            return true;
+        }
+
+        @Override
         public void exec(Cpu c) {
             int half = 8 << (s - 1);
             long v = (c.r[0] << (64 - half)) >> (64 - half);
@@ -241,6 +301,11 @@ public final class Mov {
         public Cwd(Dec d, int s) {
             super(d);
             this.s = s;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return true;
         }
 
         @Override

@@ -24,6 +24,11 @@ public final class MulDiv extends EOp {
     }
 
     @Override
+    public boolean faultFree() {
+        return isReg && (kind == MUL || kind == IMUL);
+    }
+
+    @Override
     public void exec(Cpu c) {
         long src = readE(c);
         int bits = 8 << s;
@@ -219,6 +224,11 @@ public final class MulDiv extends EOp {
             super(d, s);
             this.hasImm = hasImm;
             this.imm = imm;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return isReg;
         }
 
         @Override

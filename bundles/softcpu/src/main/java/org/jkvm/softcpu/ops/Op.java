@@ -23,6 +23,15 @@ public abstract class Op {
     /** Executes the instruction. */
     public abstract void exec(Cpu c);
 
+    /**
+     * Whether {@link #exec} cannot throw a {@code GuestFault} and cannot set {@code stopBlock} or {@code exit}: it
+     * reads and writes registers, flags and RIP only. Translated blocks store no op index for such an op and test
+     * no {@code stopBlock} after it (so HotSpot may also drop lazy-flag stores that the next op overwrites).
+     */
+    public boolean faultFree() {
+        return false;
+    }
+
     /** Whether the block must end after this instruction (control transfer, mode change, restartable REP). */
     public boolean endsBlock() {
         return false;

@@ -30,6 +30,11 @@ public final class Shift extends EOp {
     }
 
     @Override
+    public boolean faultFree() {
+        return isReg;
+    }
+
+    @Override
     public void exec(Cpu c) {
         int n = (count < 0 ? (int) c.r[1] : count) & (s == 3 ? 63 : 31);
         if (n == 0) {
@@ -127,6 +132,11 @@ public final class Shift extends EOp {
             super(d, s);
             this.left = left;
             this.count = count;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return isReg;
         }
 
         @Override

@@ -19,6 +19,11 @@ public final class Unary extends EOp {
     }
 
     @Override
+    public boolean faultFree() {
+        return isReg;
+    }
+
+    @Override
     public void exec(Cpu c) {
         long a = loadRmw(c);
         long m = Cpu.MASK[s];
@@ -56,6 +61,11 @@ public final class Unary extends EOp {
             this.reg = reg;
             this.s = s;
             this.delta = inc ? 1 : -1;
+        }
+
+        @Override
+        public boolean faultFree() {
+            return true;
         }
 
         @Override
