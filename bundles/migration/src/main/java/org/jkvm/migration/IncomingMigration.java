@@ -15,6 +15,7 @@ import org.jkvm.migration.stream.ReturnPath;
 import org.jkvm.migration.stream.StreamFormat;
 import org.jkvm.migration.stream.StreamIn;
 import org.jkvm.migration.stream.StreamLoader;
+import org.jkvm.migration.stream.StreamOut;
 import org.jkvm.migration.stream.ThreadCost;
 import org.jkvm.migration.transport.Connection;
 import org.jkvm.migration.transport.Listener;
@@ -144,6 +145,7 @@ public final class IncomingMigration {
             Map<String, String> here = vm.configFingerprint();
             RamWindows windows = new RamWindows(vm.memory());
             ConfigDiff.differences(here, here);
+            StreamOut.warmUpCodec(); // the device records' first inflate comes inside the downtime
             connection = endpoint.accept();
             ThreadCost cost = ThreadCost.now();
             PhaseTimer phases = new PhaseTimer(NanoClock.SYSTEM);
@@ -162,7 +164,7 @@ public final class IncomingMigration {
             checkConfig(sourceConfig, here);
             phases.mark("handshake");
             StreamLoader.Result r = l.body();
-            phases.mark("stream (" + r.rounds() + " rounds)");
+            phases.markCounted("stream", r.rounds(), "rounds");
             phases.stamp("final round", lastRoundNanos);
             phases.stampLast("stream end");
             vm.restoreState(r.sections());
@@ -253,23 +255,40 @@ public final class IncomingMigration {
         }
         ReturnPath.send(connection.out(), StreamFormat.RP_LOADED, "");
         phases.stamp("loaded sent", phases.now());
-        Connection c = connection;
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(handoverTimeoutMs);
-                c.close();
-            } catch (InterruptedException e) {
-                // Handover arrived in time.
-            }
-        }, "migration-in-handover-watchdog");
-        watchdog.setDaemon(true);
+        Thread watchdog = new HandoverWatchdog(connection, handoverTimeoutMs);
         watchdog.start();
-        boolean ok = ReturnPath.receiveHandover(c.in());
+        boolean ok = ReturnPath.receiveHandover(connection.in());
         watchdog.interrupt();
         if (!ok) {
             throw new MigrationException("the source did not hand the guest over after it was loaded here; the "
                     + "guest stays paused on this host: check the source (it stays paused too) and run cont on "
                     + "exactly one of them");
+        }
+    }
+
+    /**
+     * Closes the connection when the source's handover byte does not come in time. A class of its own, not a
+     * lambda: it starts inside the guest's downtime, where a lambda's call site would be linked on its first run.
+     */
+    private static final class HandoverWatchdog extends Thread {
+        private final Connection connection;
+        private final long timeoutMs;
+
+        HandoverWatchdog(Connection connection, long timeoutMs) {
+            super("migration-in-handover-watchdog");
+            this.connection = connection;
+            this.timeoutMs = timeoutMs;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                Thread.sleep(timeoutMs);
+                connection.close();
+            } catch (InterruptedException e) {
+                // Handover arrived in time.
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.migration.stream.RamLayout;
@@ -59,6 +60,12 @@ public final class OutgoingMigration {
     private final Object wake = new Object();
     private final CountDownLatch done = new CountDownLatch(1);
     private final JobCounters counters;
+    /**
+     * The final pass's abort test, made when the class loads: the first run of a lambda's call site (and of a string
+     * concatenation) links it, costing a fraction of a millisecond of CPU, which inside the downtime a loaded host
+     * stretches several times; so the downtime path has no call site that runs for the first time there.
+     */
+    private static final BooleanSupplier NEVER_ABORT = () -> false;
     private final PhaseTimer phases;
     private volatile MigrationParameters params;
     private volatile boolean cancelRequested;
@@ -166,6 +173,7 @@ public final class OutgoingMigration {
             out.ramLayout(layout); // lets the destination allocate ahead
             out.flush();
             phases.mark("ram layout (" + layout.size() + " extents)");
+            StreamOut.warmUpCodec(); // the device records' first deflate comes inside the downtime
             awaitConfigOk(); // the destination checked CONFIG meanwhile; a refusal still stops here, before any RAM
             counters.setupDone();
             counters.status(MigrationStatus.ACTIVE, null, listener, stats());
@@ -289,16 +297,18 @@ public final class OutgoingMigration {
         vm.flushBlockDevices();
         phases.markStamped("block flush");
         vm.syncDirtyLog(bitmaps);
-        long pages = sender.sendMarked(() -> false);
+        phases.stamp("dirty sync", phases.now());
+        long pages = sender.sendMarked(NEVER_ABORT);
         out.roundEnd(round, pages);
-        phases.mark("final pass (" + pages + " pages)");
+        phases.markCounted("final pass", pages, "pages");
         phases.stampLast("final pass");
         List<StateSection> sections = vm.saveState();
-        phases.mark("save state (" + sections.size() + " sections)");
+        phases.markCounted("save state", sections.size(), "sections");
         phases.stampLast("save state");
         for (StateSection s : sections) {
             out.device(s);
         }
+        phases.stamp("device records", phases.now());
         // After the last write (flushed above) and before EOF: the destination checks the locks once it has EOF.
         vm.inactivateBlockDevices();
         phases.markStamped("block release");

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import java.util.zip.Deflater;
 
 import org.jkvm.vmstate.StateSection;
 
@@ -43,6 +44,8 @@ public final class StreamOut {
     private int crcFrom;
     private int records;
     private long bytesWritten;
+    /** One deflater for every record of this stream (its native state is set up once, not per record). */
+    private Deflater deflater;
 
     /**
      * @param channel  where the stream goes
@@ -78,7 +81,7 @@ public final class StreamOut {
             str16(raw, e.getValue());
         }
         byte[] body = raw.toByteArray();
-        byte[] z = Zlib.deflate(body);
+        byte[] z = Zlib.deflate(body, deflater());
         if (z.length < body.length) {
             begin(StreamFormat.REC_CONFIG_DEFLATE, 4);
             buf.putInt(body.length);
@@ -152,8 +155,22 @@ public final class StreamOut {
      * Writes one device section as a DEVICE record ({@code u16}-length name, {@code u32 instance, u32 version},
      * {@code u32}-length payload), or as DEVICE_DEFLATE (the raw length before a zlib payload) when that is smaller.
      */
+    /**
+     * Runs the device records' codec (deflate and inflate, as {@link #device} and the destination's loader use it)
+     * once on a small sample, so that its first real use, inside the guest's downtime, does not pay the native
+     * library's first calls and the classes' loading. Either side calls it before the downtime; any thread.
+     */
+    public static void warmUpCodec() {
+        // A deflater of its own: the stream's is made on first use, and this may run on another thread.
+        byte[] sample = new byte[512];
+        for (int i = 0; i < sample.length; i += 13) {
+            sample[i] = (byte) i;
+        }
+        Zlib.inflate(Zlib.deflate(sample), sample.length, "codec warm-up");
+    }
+
     public void device(StateSection s) throws IOException {
-        byte[] z = Zlib.deflate(s.payload());
+        byte[] z = Zlib.deflate(s.payload(), deflater());
         boolean deflated = z.length < s.payload().length;
         begin(deflated ? StreamFormat.REC_DEVICE_DEFLATE : StreamFormat.REC_DEVICE,
                 2 + StateSection.MAX_NAME_LENGTH + 12);
@@ -289,6 +306,13 @@ public final class StreamOut {
     /** Bytes handed to the channel plus bytes buffered. */
     public long bytesWritten() {
         return bytesWritten + buf.position();
+    }
+
+    private Deflater deflater() {
+        if (deflater == null) {
+            deflater = Zlib.newDeflater();
+        }
+        return deflater;
     }
 
     private void ensure(int n) throws IOException {
