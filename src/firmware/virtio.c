@@ -182,6 +182,8 @@ void virtq_setup(struct virtio_dev *dev, struct virtq *q, u16 index, u16 size, v
     q->nfree = size;
     q->avail_idx = 0;
     q->last_used = 0;
+    q->kicked_idx = 0;
+    q->event_idx = 0;
     q->avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
     mmio_w16(c, CC_Q_SIZE, size);
     mmio_w16(c, CC_Q_MSIX, 0xffff);
@@ -226,7 +228,19 @@ int virtq_submit(struct virtq *q, const struct vq_buf *bufs, u32 n, u32 n_out)
 
 void virtq_kick(struct virtq *q)
 {
-    barrier();
+    if (q->event_idx) {
+        /* The index store before the avail_event load (store-load order needs a real fence), or a device that
+         * found the ring empty and asked for a kick meanwhile would be skipped and wait for ever. */
+        __asm__ volatile("mfence" ::: "memory");
+        u16 event = *(volatile u16 *)(q->used + 4 + 8u * q->size);
+        u16 now = q->avail_idx, old = q->kicked_idx;
+        q->kicked_idx = now;
+        if ((u16)(now - event - 1) >= (u16)(now - old)) {
+            return;   /* the device is still consuming: it will see the new entries without a notification */
+        }
+    } else {
+        barrier();
+    }
     *q->notify_at = q->index;
 }
 

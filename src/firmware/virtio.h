@@ -66,6 +66,7 @@ u64 pci_bar_mem(pci_bdf f, u32 bar);
 #define VIRTIO_ID_BLOCK 2
 
 #define VIRTIO_F_VERSION_1 (1ULL << 32)
+#define VIRTIO_F_EVENT_IDX (1ULL << 29)   /* avail_event / used_event (virtio 1.2, 2.7.10) */
 
 /* Device status bits (virtio 1.2, 2.1). */
 #define VIRTIO_STATUS_ACK 1
@@ -107,6 +108,8 @@ struct virtq {
     u16 nfree;
     u16 avail_idx;         /* next avail ring slot (free running) */
     u16 last_used;         /* used ring entries already reaped (free running) */
+    u16 kicked_idx;        /* avail_idx at the last virtq_kick (event index) */
+    u8 event_idx;          /* VIRTIO_F_EVENT_IDX negotiated: kick only when the device's avail_event asks */
 };
 
 /* A buffer of a descriptor chain: guest address and length in bytes. */
@@ -141,7 +144,10 @@ void virtio_driver_ok(struct virtio_dev *dev);
  */
 int virtq_submit(struct virtq *q, const struct vq_buf *bufs, u32 n, u32 n_out);
 
-/* Notifies the device that queue q has new available buffers. */
+/*
+ * Notifies the device that queue q has new available buffers; with q->event_idx set (the driver negotiated
+ * VIRTIO_F_EVENT_IDX) only when the device's avail_event lies among the entries made available since the last call.
+ */
 void virtq_kick(struct virtq *q);
 
 /* One used chain: returns its head id and sets *len (bytes the device wrote), freeing its descriptors; -1 if none. */

@@ -152,7 +152,8 @@ struct nic *virtio_net_open(void)
     if (!virtio_find(VIRTIO_ID_NET, 0, &dev)) {
         return 0;
     }
-    u64 wanted = VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CTRL_VQ | VIRTIO_NET_F_GUEST_ANNOUNCE;
+    u64 wanted = VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CTRL_VQ | VIRTIO_NET_F_GUEST_ANNOUNCE
+               | VIRTIO_F_EVENT_IDX;
     features = virtio_negotiate(&dev, wanted);
     if (!(features & VIRTIO_NET_F_MAC)) {
         fw_fail("the virtio-net device offers no MAC address (VIRTIO_NET_F_MAC); give it one with mac=");
@@ -165,6 +166,9 @@ struct nic *virtio_net_open(void)
     if (features & VIRTIO_NET_F_CTRL_VQ) {
         virtq_setup(&dev, &ctrlq, CTRLQ, CTRL_QSIZE, ctrl_ring);
     }
+    /* With the event index a receive buffer posted while the device still has others costs no exit (the device
+     * asks for a kick when it finds the ring empty), nor a transmit while it is still draining. */
+    rxq.event_idx = txq.event_idx = ctrlq.event_idx = (features & VIRTIO_F_EVENT_IDX) != 0;
     for (u32 i = 0; i < rxq.size; i++) {
         rx_post(i);
     }
@@ -185,4 +189,5 @@ void virtio_net_put_features(void)
     put_str(features & VIRTIO_NET_F_STATUS ? ",status" : "");
     put_str(features & VIRTIO_NET_F_CTRL_VQ ? ",ctrl_vq" : "");
     put_str(features & VIRTIO_NET_F_GUEST_ANNOUNCE ? ",guest_announce" : "");
+    put_str(features & VIRTIO_F_EVENT_IDX ? ",event_idx" : "");
 }

@@ -99,8 +99,8 @@ class FirmwareNetTest {
         try (TapLab lab = TapLab.create(); Vm vm = vm(accel, lab.tap(), "guest.log", image)) {
             vm.cont();
             awaitHeartbeat(vm, "guest.log", h -> true);
-            assertEquals("net mac=" + MAC + " ip=" + GUEST_IP + "/24 link=1 features=mac,status,ctrl_vq,guest_announce",
-                    netLine("guest.log"));
+            assertEquals("net mac=" + MAC + " ip=" + GUEST_IP
+                    + "/24 link=1 features=mac,status,ctrl_vq,guest_announce,event_idx", netLine("guest.log"));
             assertEquals(bits32, serial("guest.log").lines().findFirst().orElse("").endsWith(" bits=32"),
                     "the image that runs: " + serial("guest.log"));
             Map<String, Long> probe = lab.probe(GUEST_IP, 5, 20, 3);

@@ -30,7 +30,7 @@ class FirmwareQemuNetTest {
     static final String GUEST_IP = "10.77.0.2";
     static final String MAC = "52:54:00:4a:4b:01";
     static final Pattern NET_LINE = Pattern.compile("net mac=" + MAC + " ip=" + Pattern.quote(GUEST_IP) + "/24 link=1"
-            + " features=mac,status,ctrl_vq,guest_announce");
+            + " features=mac,status,ctrl_vq,guest_announce,event_idx");
 
     @TempDir
     Path dir;

@@ -89,7 +89,7 @@ class NetEngineTest {
         try (TapLab lab = TapLab.create(); EngineProcess e = EngineProcess.start(dir, guest(lab))) {
             heartbeat(e, h -> true);
             assertTrue(e.serialText().contains("net mac=" + MAC + " ip=" + GUEST_IP + "/24 link=1 features=mac,"
-                    + "status,ctrl_vq,guest_announce"), e.serialText());
+                    + "status,ctrl_vq,guest_announce,event_idx"), e.serialText());
             Map<String, Long> probe = lab.probe(GUEST_IP, 5, 20, 3);
             assertEquals(5, probe.get("ping_ok"), "ping: " + probe);
             assertEquals(21, probe.get("udp_ok"), "UDP echo: " + probe);
