@@ -94,6 +94,10 @@ final class NetCommands {
             b.append(" \\ ").append(n.netdev()).append(": index=").append(i).append(",type=tap,ifname=")
                     .append(n.ifname()).append(n.bridge().isEmpty() ? ",script=no,downscript=no" : ",br=" + n.bridge())
                     .append('\n');
+            String trace = n.trace().summary();
+            if (!trace.isEmpty()) {
+                b.append(" \\ ").append(trace).append('\n');
+            }
             i++;
         }
         return b.toString().stripTrailing();

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jkvm.devices.DeviceException;
 import org.jkvm.devices.pci.PciBus;
 import org.jkvm.devices.virtio.VirtioPciTransport;
+import org.jkvm.devices.virtio.net.FrameSink;
 import org.jkvm.devices.virtio.net.VirtioNet;
 import org.jkvm.engine.EngineException;
 import org.jkvm.memory.GuestMemory;
@@ -64,7 +65,7 @@ public final class Nics implements NetControl, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            this.device = new VirtioNet(options.mac(), tap::write, io);
+            this.device = new VirtioNet(options.mac(), FrameSink.nonBlocking(tap::write), io); // tap writes never wait
             device.setRxWakeup(() -> {
                 synchronized (signal) {
                     signal.notifyAll();
@@ -234,7 +235,8 @@ public final class Nics implements NetControl, AutoCloseable {
         List<NicInfo> out = new ArrayList<>();
         for (Nic n : nics) {
             out.add(new NicInfo(n.options.id(), n.options.netdev(), n.tap.name(), n.options.bridge(),
-                    n.options.mac(), n.slot, n.device.linkUp(), n.rarps.get(), n.guestAsks.get(), n.device.stats()));
+                    n.options.mac(), n.slot, n.device.linkUp(), n.rarps.get(), n.guestAsks.get(), n.device.stats(),
+                    n.device.trace()));
         }
         return out;
     }

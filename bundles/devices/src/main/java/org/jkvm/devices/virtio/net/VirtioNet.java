@@ -1,11 +1,13 @@
 package org.jkvm.devices.virtio.net;
 
 import java.nio.ByteBuffer;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.jkvm.devices.virtio.DescriptorChain;
 import org.jkvm.devices.virtio.VirtQueue;
@@ -32,14 +34,18 @@ import org.jkvm.memory.GuestMemoryException;
  * once with {@code num_buffers}. A frame larger than the guest's buffers is returned as a zero-length buffer (the
  * driver counts it as an error) and counted as dropped.
  *
- * <p>Threads: transmit and control requests run on the injected executor ({@link #notify} from the vCPU only
- * schedules them, and a transmit drain serves at most {@value #TX_BUDGET} frames before it queues itself again, so
- * a guest flooding transmit never holds the vCPU or starves the other work). Frames from the host arrive on the
- * backend's reader thread through {@link #receive}; a frame the guest has no buffer for is kept (the backend stops
- * reading until the {@linkplain #setRxWakeup wake-up}) and delivered when the driver posts buffers. The device
- * starts stopped: {@link #start} and {@link #stop} follow the VM's run state, so nothing touches guest memory while
- * the VM is paused (a migration's last pass). Receive work holds the receive lock, transmit and control work the
- * transmit lock (taken in that order), which {@link #stop} and {@link #reset} take to wait for running work.
+ * <p>Threads: a transmit kick with a short queue and no drain in flight is served on the kicking (vCPU) thread when
+ * the sink {@linkplain FrameSink#neverBlocks never blocks}, at most {@value #INLINE_TX_BUDGET} frames, one backend
+ * write each: a reply leaves without a thread hand-off. Anything more, and control requests, run on the injected
+ * executor, a drain serving at most {@value #TX_BUDGET} frames before it queues itself again, so a guest flooding
+ * transmit never holds the vCPU for more than that bound per kick nor starves the other work. Frames from the host
+ * arrive on the backend's reader thread through {@link #receive}, which writes them into the receive ring and raises
+ * the interrupt itself; a frame the guest has no buffer for is kept (the backend stops reading until the
+ * {@linkplain #setRxWakeup wake-up}) and delivered when the driver posts buffers (only then does a receive kick wake
+ * the executor). The device starts stopped: {@link #start} and {@link #stop} follow the VM's run state, so nothing
+ * touches guest memory while the VM is paused (a migration's last pass). Receive work holds the receive lock,
+ * transmit and control work the transmit lock (taken in that order; the kicking thread only tries the transmit
+ * lock), which {@link #stop} and {@link #reset} take to wait for running work.
  */
 public final class VirtioNet implements VirtioDevice {
     /** virtio device id of a network card. */
@@ -76,6 +82,10 @@ public final class VirtioNet implements VirtioDevice {
     public static final int CTRL_ANNOUNCE_ACK = 0;
     /** Transmit frames served per drain before it yields the I/O thread. */
     static final int TX_BUDGET = 256;
+    /** Transmit frames served on the kicking thread per kick, at most ({@link #txInline}). */
+    static final int INLINE_TX_BUDGET = 4;
+    /** {@code -Djkvm.net.inline-tx=false} serves every transmit kick on the I/O thread (a debug switch, benchmarks). */
+    private static final boolean INLINE_TX = !"false".equals(System.getProperty("jkvm.net.inline-tx"));
     /** The largest frame either way (a 64 KiB frame; without offloads the guest sends at most its MTU). */
     static final int MAX_FRAME = 65536;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VirtioNet.class);
@@ -84,8 +94,10 @@ public final class VirtioNet implements VirtioDevice {
     private final FrameSink sink;
     private final Executor io;
     private final NetStats stats = new NetStats();
+    private final NetTrace trace = new NetTrace();
     private final Object rxLock = new Object();
-    private final Object txLock = new Object();
+    /** A lock rather than a monitor: the kicking thread only tries it ({@link #txInline}). */
+    private final ReentrantLock txLock = new ReentrantLock();
     private final AtomicBoolean txScheduled = new AtomicBoolean();
     private final AtomicBoolean rxScheduled = new AtomicBoolean();
     private final AtomicInteger netStatus = new AtomicInteger(S_LINK_UP);
@@ -98,7 +110,8 @@ public final class VirtioNet implements VirtioDevice {
     private volatile long features;
     private volatile boolean stopped = true;
     private volatile Runnable rxWakeup = () -> { };
-    private byte[] pending;
+    /** The frame kept for want of receive buffers (written under rxLock; volatile for {@link #notify}'s look). */
+    private volatile byte[] pending;
 
     /**
      * @param mac  the address the guest reads from the configuration
@@ -119,6 +132,11 @@ public final class VirtioNet implements VirtioDevice {
     /** The NIC's counters. */
     public NetStats stats() {
         return stats;
+    }
+
+    /** The round-trip stage stamps ({@link NetTrace}; empty unless {@code jkvm.net.trace} is on). */
+    public NetTrace trace() {
+        return trace;
     }
 
     /** Sets what the device calls (on its I/O thread) when it took the frame {@link #receive} kept. */
@@ -177,44 +195,62 @@ public final class VirtioNet implements VirtioDevice {
 
     @Override
     public void activate(List<VirtQueue> activeQueues, long negotiated, VirtioContext ctx) {
-        synchronized (rxLock) {
-            synchronized (txLock) {
-                this.features = negotiated;
-                this.queues = activeQueues;
-                this.context = ctx;
-            }
-        }
+        underBothLocks(() -> {
+            this.features = negotiated;
+            this.queues = activeQueues;
+            this.context = ctx;
+        });
         kick(); // requests made available before DRIVER_OK are served now
     }
 
     @Override
     public void notify(int queue) {
         if (queue == RX) {
-            scheduleRx();
+            // New buffers matter only to a kept frame: without one the kick needs no I/O thread (the reader's next
+            // frame finds the buffers itself). The fence pairs with receive's, which looks again after keeping one.
+            VarHandle.fullFence();
+            boolean kept = pending != null;
+            if (NetTrace.ENABLED) {
+                trace.rxKick(kept);
+            }
+            if (kept) {
+                scheduleRx();
+            }
         } else {
-            scheduleTx();
+            if (NetTrace.ENABLED && queue == TX) {
+                trace.txKick();
+            }
+            if (queue != TX || !txInline()) {
+                scheduleTx();
+            }
         }
     }
 
     @Override
     public void reset() {
-        synchronized (rxLock) {
-            synchronized (txLock) {
-                queues = null;
-                context = null;
-                features = 0;
-                pending = null;
-                netStatus.updateAndGet(s -> s & ~S_ANNOUNCE);
-            }
-        }
+        underBothLocks(() -> {
+            queues = null;
+            context = null;
+            features = 0;
+            pending = null;
+            netStatus.updateAndGet(s -> s & ~S_ANNOUNCE);
+        });
         rxWakeup.run(); // the backend may read again: frames for an inactive device are kept one at a time
     }
 
     /** Stops serving queues and waits for the running work: the VM is paused; {@link #start} undoes it. */
     public void stop() {
+        underBothLocks(() -> stopped = true);
+    }
+
+    /** Runs {@code r} holding the receive lock, then the transmit lock (the order every path takes them in). */
+    private void underBothLocks(Runnable r) {
         synchronized (rxLock) {
-            synchronized (txLock) {
-                stopped = true;
+            txLock.lock();
+            try {
+                r.run();
+            } finally {
+                txLock.unlock();
             }
         }
     }
@@ -266,6 +302,9 @@ public final class VirtioNet implements VirtioDevice {
      * @return true when the frame was delivered or dropped, false when it was kept
      */
     public boolean receive(ByteBuffer frame) {
+        if (NetTrace.ENABLED) {
+            trace.read();
+        }
         synchronized (rxLock) {
             if (pending != null) {
                 LOG.debug("a frame arrived while one is kept; the backend should wait for the wake-up");
@@ -282,8 +321,16 @@ public final class VirtioNet implements VirtioDevice {
             if (!stopped && deliver(frame)) {
                 return true;
             }
-            pending = new byte[frame.remaining()];
-            frame.get(frame.position(), pending);
+            byte[] kept = new byte[frame.remaining()];
+            frame.get(frame.position(), kept);
+            pending = kept;
+            // A receive kick that came between the failed delivery and the store above saw no kept frame and woke
+            // nobody: look once more (the fence pairs with notify's), or the frame would wait for the next kick.
+            VarHandle.fullFence();
+            if (!stopped && deliver(ByteBuffer.wrap(kept))) {
+                pending = null;
+                return true;
+            }
             return false;
         }
     }
@@ -306,9 +353,7 @@ public final class VirtioNet implements VirtioDevice {
 
     /** Whether a frame from the host waits for a receive buffer. */
     public boolean rxBlocked() {
-        synchronized (rxLock) {
-            return pending != null;
-        }
+        return pending != null;
     }
 
     private void retryRx() {
@@ -374,6 +419,9 @@ public final class VirtioNet implements VirtioDevice {
             if (q.needsInterrupt(memory)) {
                 ctx.usedBuffers(RX);
             }
+            if (NetTrace.ENABLED) {
+                trace.delivered();
+            }
             return true;
         } catch (VirtioException | GuestMemoryException e) {
             broken(ctx, e);
@@ -384,14 +432,18 @@ public final class VirtioNet implements VirtioDevice {
     /** Serves transmit and control requests; runs on the executor. */
     private void drainTx() {
         txScheduled.set(false); // a notify from now on schedules another drain
-        synchronized (txLock) {
+        txLock.lock();
+        try {
             List<VirtQueue> qs = queues;
             VirtioContext ctx = context;
             if (qs == null || ctx == null || stopped) {
                 return;
             }
+            if (NetTrace.ENABLED) {
+                trace.txStart(false);
+            }
             try {
-                if (serveTx(qs.get(TX), ctx) == TX_BUDGET) {
+                if (serveTx(qs.get(TX), ctx, TX_BUDGET) == TX_BUDGET) {
                     scheduleTx(); // more may wait: yield the thread to receive retries, come back after them
                 }
                 if ((features & F_CTRL_VQ) != 0) {
@@ -400,17 +452,54 @@ public final class VirtioNet implements VirtioDevice {
             } catch (VirtioException | GuestMemoryException e) {
                 broken(ctx, e);
             }
+        } finally {
+            txLock.unlock();
         }
     }
 
-    private int serveTx(VirtQueue q, VirtioContext ctx) {
+    /**
+     * Serves a transmit kick on the kicking thread (the vCPU) when no drain is scheduled or running: at most
+     * {@value #INLINE_TX_BUDGET} frames, each one write to the backend, so the answer to a frame leaves without
+     * waking the I/O thread (a thread hand-off costs more than the write on a loaded host). A longer queue (a guest
+     * flooding transmit) goes on to the I/O thread in {@value #TX_BUDGET}-frame drains, so the vCPU never serves
+     * more than this bound per kick.
+     *
+     * @return true when the queue was served to its end here; false when the I/O thread must (a sink that may
+     *         block, a drain busy, the device stopped or inactive, or more than the bound waiting)
+     */
+    private boolean txInline() {
+        if (!INLINE_TX || !sink.neverBlocks() || txScheduled.get() || !txLock.tryLock()) {
+            return false;
+        }
+        try {
+            List<VirtQueue> qs = queues;
+            VirtioContext ctx = context;
+            if (qs == null || ctx == null || stopped) {
+                return false;
+            }
+            if (NetTrace.ENABLED) {
+                trace.txStart(true);
+            }
+            try {
+                return serveTx(qs.get(TX), ctx, INLINE_TX_BUDGET) < INLINE_TX_BUDGET;
+            } catch (VirtioException | GuestMemoryException e) {
+                broken(ctx, e);
+                return true;
+            }
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    /** Sends up to {@code budget} frames, then interrupts the guest if it asked; returns the frames served. */
+    private int serveTx(VirtQueue q, VirtioContext ctx, int budget) {
         if (!q.ready()) {
             return 0;
         }
         GuestMemory memory = ctx.memory();
         int served = 0;
         DescriptorChain chain;
-        while (served < TX_BUDGET && (chain = q.pop(memory)) != null) {
+        while (served < budget && (chain = q.pop(memory)) != null) {
             long length = chain.readableBytes();
             if (length < HEADER_BYTES || length > HEADER_BYTES + MAX_FRAME) {
                 stats.dropTx();
@@ -420,7 +509,7 @@ public final class VirtioNet implements VirtioDevice {
                 ByteBuffer frame = txScratch.flip().position(HEADER_BYTES);
                 if ((netStatus.get() & S_LINK_UP) == 0) {
                     stats.dropTx();
-                } else if (sink.send(frame)) {
+                } else if (sendTraced(frame)) {
                     stats.sent((int) length - HEADER_BYTES);
                 } else {
                     stats.txError();
@@ -433,6 +522,16 @@ public final class VirtioNet implements VirtioDevice {
             ctx.usedBuffers(TX);
         }
         return served;
+    }
+
+    private boolean sendTraced(ByteBuffer frame) {
+        if (!NetTrace.ENABLED) {
+            return sink.send(frame);
+        }
+        long writing = trace.writing();
+        boolean sent = sink.send(frame);
+        trace.written(writing);
+        return sent;
     }
 
     private void serveCtrl(VirtQueue q, VirtioContext ctx) {

@@ -234,6 +234,35 @@ class VirtioNetTest {
     }
 
     @Test
+    void aShortTransmitQueueIsServedOnTheKickingThreadALongOneOnTheIoThread() throws Exception {
+        List<Thread> senders = new CopyOnWriteArrayList<>();
+        VirtioNet fast = new VirtioNet(MAC, FrameSink.nonBlocking(f -> senders.add(Thread.currentThread())), io);
+        PciBus bus2 = new PciBus(n -> IrqLine.NONE);
+        IoBus mmio2 = new IoBus("mmio");
+        bus2.attach(SLOT, new VirtioPciTransport(fast, mem, bus2.intxLine(SLOT)));
+        mmio2.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, bus2.mmioWindow());
+        NetDriver d = new NetDriver(new TestDriver(bus2, mmio2, mem, SLOT), mem, 16);
+        fast.start();
+        d.start(BASE, 2);
+        io.submit(() -> { }).get(); // the drain the activation scheduled has run: nothing is in flight
+        mem.write(0x200000, ByteBuffer.allocate(VirtioNet.HEADER_BYTES + 60));
+        d.offer(VirtioNet.TX, new long[] {0x200000, VirtioNet.HEADER_BYTES + 60, 0});
+        d.kick(VirtioNet.TX);
+        assertEquals(1, d.usedIdx(VirtioNet.TX), "one frame is sent before the kick returns");
+        assertEquals(List.of(Thread.currentThread()), senders);
+        for (int i = 0; i < VirtioNet.INLINE_TX_BUDGET + 3; i++) {
+            d.offer(VirtioNet.TX, new long[] {0x200000, VirtioNet.HEADER_BYTES + 60, 0});
+        }
+        d.kick(VirtioNet.TX);
+        int total = 1 + VirtioNet.INLINE_TX_BUDGET + 3;
+        Await.until("the rest is sent", () -> d.usedIdx(VirtioNet.TX) == total);
+        assertEquals(total, senders.size());
+        assertEquals(1 + VirtioNet.INLINE_TX_BUDGET, senders.stream().filter(t -> t == Thread.currentThread()).count(),
+                "the kicking thread serves at most the inline budget per kick");
+        fast.stop();
+    }
+
+    @Test
     void aFloodingGuestNeverHoldsTheNotifyingThread() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger sentFrames = new AtomicInteger();
