@@ -75,6 +75,7 @@ public final class NetBench {
                     System.out.println("| " + e + " | " + rtt + " | " + paced + " | " + burst + " |");
                     if (!trace.isEmpty()) {
                         traces.add(e + " " + trace);
+                        traces.add(e + " after the streams: " + trace(dir).replaceAll(".* tx_inline=", "tx_inline="));
                     }
                 } finally {
                     p.destroy();

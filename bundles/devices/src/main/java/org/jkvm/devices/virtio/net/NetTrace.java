@@ -35,6 +35,8 @@ public final class NetTrace {
     private volatile long threadTx;
     private volatile long rxKicks;
     private volatile long rxHandoffs;
+    private volatile long rxKept;
+    private volatile int txBatchMax;
 
     /** A frame from the host reached the device. */
     void read() {
@@ -112,14 +114,27 @@ public final class NetTrace {
         }
     }
 
+    /** A frame from the host found no receive buffer and was kept (the reader stops until the guest posts one). */
+    void kept() {
+        rxKept++;
+    }
+
+    /** A transmit drain served {@code frames} frames (the guest's queue was that long). */
+    void txBatch(int frames) {
+        if (frames > txBatchMax) {
+            txBatchMax = frames;
+        }
+    }
+
     private synchronized void add(int segment, long nanos) {
         samples[segment][(int) (counts[segment]++ % SAMPLES)] = nanos;
     }
 
     /**
      * One line: per segment the samples counted and the median of the last {@value #SAMPLES} in microseconds, then
-     * how many transmit drains ran on the kicking thread and on the I/O thread, and how many receive kicks the guest
-     * made and how many of them woke the I/O thread. Empty when tracing is off.
+     * how many transmit drains ran on the kicking thread and on the I/O thread, how many receive kicks the guest
+     * made and how many of them woke the I/O thread, how many host frames had to wait for a receive buffer, and the
+     * longest transmit queue one drain found. Empty when tracing is off.
      */
     public synchronized String summary() {
         if (!ENABLED) {
@@ -134,6 +149,7 @@ public final class NetTrace {
                     .append(n == 0 ? "-" : String.format("%.1fus", sorted[n / 2] / 1000.0));
         }
         return b.append(" tx_inline=").append(inlineTx).append(" tx_thread=").append(threadTx).append(" rx_kicks=")
-                .append(rxKicks).append(" rx_handoffs=").append(rxHandoffs).toString();
+                .append(rxKicks).append(" rx_handoffs=").append(rxHandoffs).append(" rx_kept=").append(rxKept)
+                .append(" tx_batch_max=").append(txBatchMax).toString();
     }
 }

@@ -324,6 +324,9 @@ public final class VirtioNet implements VirtioDevice {
             byte[] kept = new byte[frame.remaining()];
             frame.get(frame.position(), kept);
             pending = kept;
+            if (NetTrace.ENABLED) {
+                trace.kept();
+            }
             // A receive kick that came between the failed delivery and the store above saw no kept frame and woke
             // nobody: look once more (the fence pairs with notify's), or the frame would wait for the next kick.
             VarHandle.fullFence();
@@ -520,6 +523,9 @@ public final class VirtioNet implements VirtioDevice {
         }
         if (served > 0 && q.needsInterrupt(memory)) {
             ctx.usedBuffers(TX);
+        }
+        if (NetTrace.ENABLED) {
+            trace.txBatch(served);
         }
         return served;
     }
