@@ -18,6 +18,7 @@ public final class BlockImages {
      *                        written to it), {@code IO} when the file cannot be opened
      */
     public static BlockImage open(Path path, OpenOptions options) {
+        ActivationRehearsal.startOnce(options); // a migration destination: warm the handover's activation
         if (options.snapshot() && !options.readOnly()) {
             return SnapshotImage.open(path, options);
         }
