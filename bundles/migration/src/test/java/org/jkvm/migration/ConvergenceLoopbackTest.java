@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.jkvm.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
@@ -38,18 +39,24 @@ class ConvergenceLoopbackTest {
 
     /**
      * 8 MiB rewritten 4 times a second against a 16 MiB/s link: 500 ms expected downtime against 300 ms. The guest
-     * runs while the bandwidth limit makes the job wait ({@link #guestRunsWhileWaiting}), so its dirty rate is
-     * exact in the job's time, whatever this host's load.
+     * runs for the job's time whenever the bandwidth limit makes the job wait ({@link #guestRunsWhileWaiting}), so
+     * its dirty rate is exact in the job's time, whatever this host's load.
      */
     FakeVm hotGuest() {
         return vm(32 * MIB).fill(2048, 11).running().dirtyingOnDemand(2048, 8000);
     }
 
-    /** The limiter's sleeper: the guest runs for the wait, and the job's clock skips it. */
+    /**
+     * The limiter's sleeper: the job's clock skips the wait, and the guest runs for all the job's time since it last
+     * ran, the wait and the real time the host spent sending since. On a loaded host sending takes longer and the
+     * limiter waits less; a guest that ran only for the waits would dirty less per round there and converge early.
+     */
     static RateLimiter.Sleeper guestRunsWhileWaiting(FakeVm guest, VirtualClock time) {
+        AtomicLong ranUntil = new AtomicLong(time.nanoTime());
         return nanos -> {
-            guest.runFor(nanos);
             time.skip(nanos);
+            long now = time.nanoTime();
+            guest.runFor(now - ranUntil.getAndSet(now));
         };
     }
 
