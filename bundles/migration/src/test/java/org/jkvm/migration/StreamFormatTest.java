@@ -158,6 +158,27 @@ class StreamFormatTest {
         assertArrayEquals(golden, smallStream(guest()), "the writer changed the version-3 format");
     }
 
+    /** A sender on a fast link writes the device sections plain (no deflate inside the downtime); both load. */
+    @Test
+    void deviceSectionsGoPlainWhenTheSenderTurnsDeflateOff() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StreamOut out = new StreamOut(Channels.newChannel(bytes), 0, StreamOut.UNLIMITED);
+        out.header();
+        out.config(Map.of("ram.bytes", "65536"));
+        out.deflateDevices(false);
+        out.device(SECTIONS.get(1)); // the 1 KiB section the default deflates
+        out.deflateDevices(true);
+        out.device(SECTIONS.get(1));
+        out.eof(true);
+        out.flush();
+        byte[] stream = bytes.toByteArray();
+        int first = 12 + 27;
+        assertEquals(StreamFormat.REC_DEVICE, stream[first]);
+        int second = first + 1 + 2 + 3 + 8 + 4 + 1024 + 4; // type, name, instance and version, length, payload, CRC
+        assertEquals(StreamFormat.REC_DEVICE_DEFLATE, stream[second]);
+        assertEquals(List.of(SECTIONS.get(1), SECTIONS.get(1)), load(stream, FakeMemory.of(16 * PAGE)).sections());
+    }
+
     static byte[] resource(String name) throws IOException {
         try (var in = StreamFormatTest.class.getResourceAsStream(name)) {
             if (in == null) {

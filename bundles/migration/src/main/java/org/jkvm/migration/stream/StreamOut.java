@@ -46,6 +46,7 @@ public final class StreamOut {
     private long bytesWritten;
     /** One deflater for every record of this stream (its native state is set up once, not per record). */
     private Deflater deflater;
+    private boolean deflateDevices = true;
 
     /**
      * @param channel  where the stream goes
@@ -170,8 +171,8 @@ public final class StreamOut {
     }
 
     public void device(StateSection s) throws IOException {
-        byte[] z = Zlib.deflate(s.payload(), deflater());
-        boolean deflated = z.length < s.payload().length;
+        byte[] z = deflateDevices ? Zlib.deflate(s.payload(), deflater()) : null;
+        boolean deflated = z != null && z.length < s.payload().length;
         begin(deflated ? StreamFormat.REC_DEVICE_DEFLATE : StreamFormat.REC_DEVICE,
                 2 + StateSection.MAX_NAME_LENGTH + 12);
         string(s.name());
@@ -196,6 +197,15 @@ public final class StreamOut {
         begin(StreamFormat.REC_EOF, 9);
         buf.put((byte) (running ? 1 : 0)).putInt(before).putInt(chainCrc);
         end();
+    }
+
+    /**
+     * Whether {@link #device} deflates the sections it writes (the default) or writes them plain: a sender that
+     * measured a link faster than the deflater turns it off for the device state, which is written inside the
+     * guest's downtime. The destination reads both record types.
+     */
+    public void deflateDevices(boolean on) {
+        deflateDevices = on;
     }
 
     /** Charges the rate limiter from now on ({@code true}) or not. */
