@@ -1,6 +1,7 @@
 package org.jkvm.features;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -30,10 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * event}'s "Resumed Migrated", timestamped) and the guest answers from B; without it nothing moves the entry, 2 s
  * later the switch still points at A and the client's datagrams are lost there. A streamed guest (the client pings
  * it and sends numbered UDP datagrams to its echo port every 10 ms from before the migration until a second after
- * the switch's change) shows the losses; there the guest's own answer also moves the entry, announcement or not:
- * the source keeps the first frame that arrives after it paused the guest, the destination hands it to the guest,
- * and the guest answers it from B. Each run prints the packets lost and the time from the resume to the switch's
- * change.
+ * the switch's change, or 3 s after the resume) shows the losses. There, without the announcement, the guest's own
+ * answer may also move the entry: the source keeps the first frame that arrives after it paused the guest, until it
+ * saves the NIC's state a few ms later; the destination hands that frame to the guest, which answers it from B.
+ * Whether a frame fell in that window is chance, so that case checks that the switch and the guest's reachability
+ * agree, and prints which way it went. Each run prints the packets lost and the time from the resume to the
+ * switch's change.
  */
 class VirshNetMigrateTest {
     static final String MAC = "52:54:00:4a:4b:05";
@@ -94,26 +97,42 @@ class VirshNetMigrateTest {
             hosts.virsh(hosts.a.tcpUri(), "migrate", "--live", "--persistent", "--undefinesource", "ng",
                     hosts.b.tcpUri()).ok();
             long resumed = Await.value("virsh event reports B's resume", () -> resumeMs(events), ms -> ms > 0);
-            if (announce || streamed) {
+            if (announce) {
                 Await.until("the switch learns B's uplink", () -> fdb.firstOn(lab.uplink(1)) > 0);
             } else {
-                observe(2000); // two seconds in which nothing may move the switch's entry
+                observe(2000); // two seconds in which only the guest's own answers may move the switch's entry
             }
             long fdbMs = fdb.firstOn(lab.uplink(1)) < 0 ? -1 : fdb.firstOn(lab.uplink(1)) - resumed;
-            if (streamed) {
-                observe(1000); // the stream goes on to the guest on B for a second
-                SwitchLab.stop(stream);
-            }
+            boolean atB = fdbMs != -1;
             String how = "VirshNetMigrateTest announce=" + (announce ? "on" : "off")
                     + (streamed ? " streamed" : " quiet");
             if (streamed) {
+                observe(1000); // the stream goes on for a second
+                SwitchLab.stop(stream);
                 Map<String, Long> r = SwitchLab.result(stream);
                 System.out.println(how + ": udp sent=" + r.get("sent") + " lost=" + r.get("lost") + " longest_gap="
                         + r.get("longest_gap") + ", ping sent=" + r.get("ping_sent") + " lost=" + (r.get("ping_sent")
                         - r.get("ping_ok")) + ", fdb_to_B_ms=" + fdbMs + " (from the destination's resume)");
-                assertTrue(r.get("lost") < r.get("sent") / 2, "most datagrams are echoed, from A then B: " + r);
+                if (atB) {
+                    assertTrue(r.get("lost") < r.get("sent") / 2, "most datagrams are echoed, from A then B: " + r);
+                } else {
+                    assertTrue(r.get("lost") > 0, "with the switch at A the datagrams after the switchover are lost");
+                }
             }
-            if (announce || streamed) {
+            if (announce) {
+                assertTrue(atB, "the announcement moved the switch");
+            } else if (streamed) {
+                // Without the announcement only the guest's own frames can move the entry: its answer on B to a
+                // request the source kept for it when it paused (one that arrived between the pause and the save
+                // of the NIC's state). Whether one arrived in that window of a few ms is chance; either way the
+                // switch and the guest's reachability must agree.
+                System.out.println(how + ": " + (atB ? "the guest's answer to a request carried across the"
+                        + " switchover moved the switch" : "no request was in flight at the pause; nothing moved"
+                        + " the switch"));
+            } else {
+                assertFalse(atB, "nothing moves the switch for a quiet guest without the announcement");
+            }
+            if (atB) {
                 assertEquals(lab.uplink(1), lab.switchPort(MAC));
                 assertEquals(0, lab.lost(GUEST_IP, 20), "the guest answers from B");
                 if (!streamed) {
@@ -121,7 +140,6 @@ class VirshNetMigrateTest {
                 }
             } else {
                 assertEquals(lab.uplink(0), lab.switchPort(MAC), "without the announcement the switch stays at A");
-                assertEquals(-1, fdb.firstOn(lab.uplink(1)), "the switch never learnt B's uplink");
                 long lost = lab.lost(GUEST_IP, 20);
                 System.out.println(how + ": 2 s after the migration the switch still points at A; datagrams lost of"
                         + " 20: " + lost);
