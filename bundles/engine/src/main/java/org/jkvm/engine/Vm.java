@@ -74,10 +74,11 @@ public final class Vm implements EngineControl, AutoCloseable {
         List<Stateful<?>> parts = new ArrayList<>();
         parts.add(new VcpuStateful(runner, m.vcpu));
         if (m.irqChip != null) {
-            parts.add(IrqChipSections.lapic(m.vcpu.id(), () -> runner.call(m.vcpu::saveLapic), s -> runner.call(() -> {
-                m.vcpu.restoreLapic(s);
-                return null;
-            })));
+            parts.add(IrqChipSections.lapic(m.vcpu.id(), () -> runner.callState(m.vcpu::saveLapic),
+                    s -> runner.callState(() -> {
+                        m.vcpu.restoreLapic(s);
+                        return null;
+                    })));
             parts.addAll(IrqChipSections.of(m.irqChip));
         }
         if (KvmClockSection.offered(m.cpuid)) {

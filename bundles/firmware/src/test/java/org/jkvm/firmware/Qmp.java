@@ -4,15 +4,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.jkvm.testkit.Await;
+import org.jkvm.testkit.UnixSockets;
 
 /** A minimal QMP client for QEMU (test helper): one command at a time, events skipped, JSON kept as text. */
 final class Qmp implements AutoCloseable {
@@ -30,21 +27,7 @@ final class Qmp implements AutoCloseable {
 
     /** Connects to QEMU's {@code -qmp unix:PATH,server,nowait}, waiting for the socket to appear. */
     static Qmp connect(Path socket) throws IOException {
-        // QEMU binds the socket (the file appears) a moment before it listens: a connect in between is refused.
-        SocketChannel ch = Await.value("QEMU's QMP socket " + socket + " accepts", () -> {
-            if (!Files.exists(socket)) {
-                return null;
-            }
-            SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-            try {
-                c.connect(UnixDomainSocketAddress.of(socket));
-                return c;
-            } catch (java.net.ConnectException e) {
-                c.close();
-                return null;
-            }
-        }, c -> c != null);
-        return new Qmp(ch);
+        return new Qmp(UnixSockets.connectWhenListening(socket, "QEMU's QMP socket"));
     }
 
     /** Sends one command (a JSON object) and returns the response line, skipping events. */

@@ -119,6 +119,16 @@ public interface HvVcpu extends AutoCloseable {
         throw new HypervisorException("the VM has no local APIC (no interrupt controllers were created)");
     }
 
+    /**
+     * Whether, while the owner thread is out of {@link #run()} and leaves the vCPU alone, another thread may call
+     * {@link #saveState}, {@link #restoreState}, {@link #saveLapic} and {@link #restoreLapic} (the caller provides
+     * the happens-before edges with the owner). A backend whose vCPU state lives in the process (the software CPU)
+     * says yes; the default is no, and the state calls then go through the owner thread.
+     */
+    default boolean stateCallsFromAnyThread() {
+        return false;
+    }
+
     /** Releases the vCPU; idempotent. */
     @Override
     void close();

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Switch-over: flush the block devices while the guest still runs, pause it, flush them again (little is
  *       left), send the last dirty pages and the device state, give the block devices' write locks up, send EOF,
  *       all with no bandwidth limit.</li>
- *   <li>Wait for the destination's LOADED acknowledgement and answer with the handover byte; the source then
+ *   <li>Wait for the destination's LOADED acknowledgement and answer with the handover byte (the return path's
+ *       reader thread answers as it reads LOADED: {@link Handover}); the source then
  *       stays paused (postmigrate). Over exec: wait for the command to exit 0.</li>
  * </ol>
  *
@@ -60,6 +61,7 @@ public final class OutgoingMigration {
     private final Object wake = new Object();
     private final CountDownLatch done = new CountDownLatch(1);
     private final JobCounters counters;
+    private final Handover handover;
     /**
      * The final pass's abort test, made when the class loads: the first run of a lambda's call site (and of a string
      * concatenation) links it, costing a fraction of a millisecond of CPU, which inside the downtime a loaded host
@@ -93,6 +95,7 @@ public final class OutgoingMigration {
         this.limiter = new RateLimiter(params.maxBandwidthBytesPerSec(), clock,
                 sleeper != null ? sleeper : this::sleepUnlessAborted);
         this.counters = new JobCounters(clock, vm.memory().totalBytes());
+        this.handover = new Handover(counters, clock);
         this.phases = new PhaseTimer(clock);
     }
 
@@ -145,7 +148,7 @@ public final class OutgoingMigration {
 
     /** {@code migrate_cancel}: ends the job; the guest keeps running on the source. A no-op once ended. */
     public void cancel() {
-        if (isDone() || counters.acknowledged()) {
+        if (isDone() || !handover.disarm()) {
             return;
         }
         cancelRequested = true;
@@ -231,6 +234,8 @@ public final class OutgoingMigration {
         out.flush();
         if (connection.hasReturnPath()) {
             returnPath = new ReturnPathReader(connection.in(), this::signalAbort);
+            Connection c = connection;
+            returnPath.onLoaded(() -> handover.onLoaded(c.out()));
         }
     }
 
@@ -321,6 +326,7 @@ public final class OutgoingMigration {
         // After the last write (flushed above) and before EOF: the destination checks the locks once it has EOF.
         vm.inactivateBlockDevices();
         phases.markStamped("block release");
+        handover.arm(); // LOADED can only follow EOF
         out.eof(running);
         out.flush();
         phases.markStamped("send state");
@@ -344,10 +350,12 @@ public final class OutgoingMigration {
             throw new MigrationException(ReturnPathReader.describe(m, uri.toString()));
         }
         phases.stamp("loaded received", phases.now());
-        // From here on the source never resumes: the destination may run the guest as soon as it has the byte.
-        counters.acknowledge();
         try {
-            ReturnPath.sendHandover(connection.out());
+            handover.complete(connection.out()); // the return path's reader has usually sent it already
+            long sent = handover.sentNanos();
+            if (sent >= 0) {
+                phases.stamp("handover sent", sent);
+            }
         } catch (IOException e) {
             throw new MigrationException("the destination loaded the guest but the handover failed ("
                     + e.getMessage() + "); the guest is paused on both hosts: check the destination, then run "
@@ -359,7 +367,7 @@ public final class OutgoingMigration {
         MigrationStatus status = cancelRequested && !counters.acknowledged() ? MigrationStatus.CANCELLED
                 : MigrationStatus.FAILED;
         String reason = reason(e);
-        if (!counters.acknowledged()) {
+        if (!counters.acknowledged() && handover.disarm()) { // exec acknowledges without a handover byte
             try {
                 vm.stopDirtyLog();
                 vm.setThrottle(0);

@@ -2,8 +2,6 @@ package org.jkvm.migration;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -18,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.jkvm.testkit.Await;
+import org.jkvm.testkit.UnixSockets;
 
 /**
  * Runs the same migration with QEMU (TCG) for the benchmark's comparison: a source and a destination
@@ -150,17 +149,7 @@ final class QemuPeer {
         private final OutputStream out;
 
         Qmp(Path sock) throws IOException {
-            // QEMU binds the socket (the file appears) a moment before it listens: a connect in between is refused.
-            ch = Await.value("QEMU's QMP socket " + sock + " accepts", () -> {
-                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-                try {
-                    c.connect(UnixDomainSocketAddress.of(sock));
-                    return c;
-                } catch (java.net.ConnectException e) {
-                    c.close();
-                    return null;
-                }
-            }, c -> c != null);
+            ch = UnixSockets.connectWhenListening(sock, "QEMU's QMP socket");
             in = new java.io.BufferedReader(new java.io.InputStreamReader(Channels.newInputStream(ch),
                     StandardCharsets.UTF_8));
             out = Channels.newOutputStream(ch);

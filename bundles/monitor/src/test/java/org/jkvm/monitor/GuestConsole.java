@@ -52,15 +52,43 @@ final class GuestConsole implements AutoCloseable {
         String end = "<<" + (t + 2) + ">>";
         int from = engine.serialText().length();
         type("echo \"<<$((" + t + "+1))>>\"; " + command + "; echo \"<<$((" + t + "+2))>>\"");
-        String text = Await.value("the guest's shell answers '" + command + "'", Duration.ofMinutes(2), () -> {
-            if (!engine.process.isAlive()) {
-                throw new AssertionError("the engine ended; stderr: " + engine.stderr());
-            }
-            return engine.serialText().substring(from);
-        }, s -> s.contains(end + "\r\n") || s.contains(end + "\n"));
+        String text;
+        try {
+            text = Await.value("the guest's shell answers '" + command + "'", Duration.ofMinutes(2), () -> {
+                if (!engine.process.isAlive()) {
+                    throw new AssertionError("the engine ended; stderr: " + engine.stderr());
+                }
+                return engine.serialText().substring(from);
+            }, s -> s.contains(end + "\r\n") || s.contains(end + "\n"));
+        } catch (AssertionError e) {
+            e.addSuppressed(new AssertionError("what the vCPUs were doing: " + cpuSamples()));
+            throw e;
+        }
         int b = text.indexOf(begin + "\r\n");
         b = b < 0 ? text.indexOf(begin) + begin.length() : b + begin.length() + 2;
         return text.substring(b, text.indexOf(end)).replace("\r", "");
+    }
+
+    /**
+     * Twenty samples of the vCPUs' RIP and halted state, 50 ms apart, for a failure message: whether a guest that
+     * stopped answering idles, spins in its kernel (RIP at 0xffff...) or in a user program.
+     */
+    private String cpuSamples() {
+        StringBuilder b = new StringBuilder();
+        try (EngineProcess.QmpClient q = engine.qmp()) {
+            q.execute("{\"execute\": \"qmp_capabilities\"}");
+            for (int i = 0; i < 20; i++) {
+                Object r = q.execute("{\"execute\": \"human-monitor-command\", \"arguments\": "
+                        + "{\"command-line\": \"info cpus\"}}").get("return");
+                b.append('\n').append(String.valueOf(r).strip());
+                Thread.sleep(50);
+            }
+        } catch (IOException | RuntimeException e) {
+            b.append(" (sampling failed: ").append(e).append(')');
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return b.toString();
     }
 
     /**

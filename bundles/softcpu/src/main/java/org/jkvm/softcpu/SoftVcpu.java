@@ -29,7 +29,8 @@ import org.jkvm.softcpu.sys.Interrupts;
 import org.jkvm.softcpu.sys.KvmClock;
 
 /**
- * One software vCPU. The owner thread calls everything except {@link #kick()} and {@link #injectInterrupt(int)}.
+ * One software vCPU. The owner thread calls everything except {@link #kick()} and {@link #injectInterrupt(int)}, and
+ * the state calls while the owner leaves the vCPU alone ({@link #stateCallsFromAnyThread()}).
  * Setting registers or restoring a state drops all decoded code (the VMM may have changed RAM meanwhile).
  */
 public final class SoftVcpu implements HvVcpu {
@@ -308,6 +309,12 @@ public final class SoftVcpu implements HvVcpu {
         if (ev.nmiPending() || ev.nmiInjected()) {
             lapic.raiseNmi();
         }
+    }
+
+    /** Yes: the state is plain Java objects, and the local APIC locks its own. */
+    @Override
+    public boolean stateCallsFromAnyThread() {
+        return true;
     }
 
     @Override

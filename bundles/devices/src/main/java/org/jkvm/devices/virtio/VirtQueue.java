@@ -153,6 +153,14 @@ public final class VirtQueue {
         return walk(memory, head);
     }
 
+    /**
+     * Whether the driver has made a request available that {@link #pop} has not taken yet; reads only, publishes
+     * nothing (unlike an empty {@code pop} with the event index).
+     */
+    public boolean hasAvailable(GuestMemory memory) {
+        return ready && availIdx(memory) != lastAvail;
+    }
+
     private int availIdx(GuestMemory memory) {
         int avail = memory.readShortLE(driverGpa + 2) & 0xffff;
         VarHandle.acquireFence(); // the ring entries published by this index are read after it

@@ -9,7 +9,7 @@ import org.jkvm.vmstate.Stateful;
 /**
  * The vCPU as a migratable component: section {@code cpu}, instance = vCPU index, version 2 (the architectural
  * state, {@link CpuStateCodec}); version 1 (KVM's structures, {@link CpuStateV1}) still loads. State calls run on
- * the vCPU's own thread.
+ * the vCPU's own thread, or on the caller's while paused where the backend allows it ({@link VcpuRunner#callState}).
  */
 public final class VcpuStateful implements Stateful<CpuState> {
     private final VcpuRunner runner;
@@ -46,12 +46,12 @@ public final class VcpuStateful implements Stateful<CpuState> {
 
     @Override
     public CpuState saveState() {
-        return runner.call(vcpu::saveState);
+        return runner.callState(vcpu::saveState);
     }
 
     @Override
     public void restoreState(CpuState state) {
-        runner.call(() -> {
+        runner.callState(() -> {
             vcpu.restoreState(state);
             return null;
         });

@@ -17,6 +17,7 @@ public final class ReturnPathReader {
 
     private final BlockingQueue<ReturnPath.Message> queue = new LinkedBlockingQueue<>();
     private final Runnable onMessage;
+    private volatile Runnable onLoaded;
     private final Object roundLock = new Object();
     private int roundsDone = -1;
 
@@ -30,6 +31,14 @@ public final class ReturnPathReader {
         Thread t = new Thread(() -> run(channel), "migration-return-path");
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * Runs {@code hook} on the reader thread when LOADED arrives, before the message is queued for {@link #next}
+     * (the source's handover: one thread wake-up less inside the guest's downtime). Set it before LOADED can come.
+     */
+    public void onLoaded(Runnable hook) {
+        onLoaded = hook;
     }
 
     /** Whether a message is waiting (before the final acknowledgement, any message means failure). */
@@ -98,6 +107,10 @@ public final class ReturnPathReader {
                 if (m.type() == StreamFormat.RP_ROUND_DONE) {
                     roundDone(m.text());
                     continue;
+                }
+                Runnable hook = onLoaded;
+                if (m.type() == StreamFormat.RP_LOADED && hook != null) {
+                    hook.run();
                 }
                 queue.add(m);
                 wakeRoundWaiters();

@@ -159,11 +159,18 @@ public final class VirtioBlk implements VirtioDevice {
 
     @Override
     public void activate(List<VirtQueue> activeQueues, long features, VirtioContext ctx) {
+        boolean pending;
         synchronized (ioLock) {
             this.queues = activeQueues;
             this.context = ctx;
+            pending = activeQueues.get(0).hasAvailable(ctx.memory());
         }
-        notify(0); // requests made available before DRIVER_OK are served now
+        // Requests made available before DRIVER_OK are served now. Only when there are some: a restore (inside a
+        // migration's downtime) finds the ring drained by the source, and waking the I/O thread for nothing there
+        // cost 0.7-9 ms on a loaded host (the woken thread preempts the restoring one).
+        if (pending) {
+            notify(0);
+        }
     }
 
     @Override
