@@ -89,6 +89,13 @@ class NetMigrationTest {
         processes.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(d.resolve("out.txt").toFile())
                 .start());
         Await.until("the engine " + name + " opens its QMP socket", () -> Files.exists(d.resolve("qmp.sock")));
+        if (!List.of(extra).contains("-incoming")) {
+            // A stream that starts while the firmware still boots can outlast its late-echo window before the
+            // guest polls its NIC (seen once at load 21): the guest answers once its main loop runs.
+            Await.until("the guest on " + name + " prints its first heartbeat", () -> Files.exists(
+                    d.resolve("serial.log")) && Files.readString(d.resolve("serial.log"),
+                    StandardCharsets.ISO_8859_1).contains("hb seq="));
+        }
         return d;
     }
 
