@@ -23,15 +23,25 @@ import org.jkvm.testkit.UdpStream;
  * measured by {@code NetMigrationTest} (it prints its figures). Run: {@code bin/jkvm-bench Net} ({@code -Dqemu=false},
  * {@code -Dkvm=false} leave engines out; {@code -Dtrace=true} prints where jkvm's round trips go,
  * {@link org.jkvm.devices.virtio.net.NetTrace}; {@code -Dab=true} adds jkvm with transmit on its I/O thread,
- * {@code -Drounds=N} repeats the engines interleaved, {@code -Dwarmup=N}, {@code -Dstreams=false}).
+ * {@code -Drounds=N} repeats the engines interleaved, {@code -Dwarmup=N}, {@code -Dstreams=false},
+ * {@code -Dpaced=false}, {@code -Dverbose=true} prints each stream's line; {@code -Dengineopts=...} adds JVM options
+ * to jkvm's engines).
  */
 public final class NetBench {
     /** {@code -Dtrace=true}: the engines run with {@code jkvm.net.trace} and the stage medians are printed. */
     private static final boolean TRACE = Boolean.getBoolean("trace");
-    /** {@code -Dab=true}: also jkvm-tcg with every transmit on its I/O thread ({@code jkvm.net.inline-tx=false}). */
-    private static final boolean AB = Boolean.getBoolean("ab");
+    /**
+     * {@code -Dab=true}: also jkvm-tcg with every transmit on its I/O thread ({@code jkvm.net.inline-tx=false});
+     * {@code -Dab=burst-inline}: also jkvm-tcg serving a burst's transmit kicks inline too
+     * ({@code jkvm.net.burst-tx=inline}, the behaviour before bursts went to the I/O thread).
+     */
+    private static final String AB = System.getProperty("ab", "false");
     /** {@code -Dstreams=false}: the RTT only. */
     private static final boolean STREAMS = !"false".equals(System.getProperty("streams"));
+    /** {@code -Dpaced=false}: no paced stream (the RTT and the back-to-back stream only). */
+    private static final boolean PACED = !"false".equals(System.getProperty("paced"));
+    /** {@code -Dverbose=true}: prints each stream's own line (lost runs, the time to its last echo). */
+    private static final boolean VERBOSE = Boolean.getBoolean("verbose");
     /** {@code -Dwarmup=N}: datagrams echoed one at a time before the RTT is measured (default 2000). */
     private static final int WARMUP = Integer.getInteger("warmup", 2000);
     private static final Path FIRMWARE = RepoPaths.root().resolve("src/firmware/jkvm-fw.elf");
@@ -42,8 +52,10 @@ public final class NetBench {
     /** Entry point; prints one row per engine. */
     public static void main(String[] args) throws Exception {
         List<String> engines = new ArrayList<>(List.of("jkvm-tcg"));
-        if (AB) {
+        if (AB.equals("true")) {
             engines.add("jkvm-tcg-iothread");
+        } else if (AB.equals("burst-inline")) {
+            engines.add("jkvm-tcg-burst-inline");
         }
         if (Files.isWritable(Path.of("/dev/kvm")) && !"false".equals(System.getProperty("kvm"))) {
             engines.add("jkvm-kvm");
@@ -70,8 +82,12 @@ public final class NetBench {
                     lab.probe("10.77.0.2", 0, WARMUP, 0); // steady state: JIT-compiled paths, as a busy NIC runs
                     long rtt = lab.probe("10.77.0.2", 0, 200, 0).get("udp_rtt_us_median");
                     String trace = TRACE && !e.startsWith("qemu") ? trace(dir) : "";
-                    String paced = STREAMS ? rate(lab, 2000, 1) : "-";
+                    String paced = STREAMS && PACED ? rate(lab, 2000, 1) : "-";
+                    java.util.Map<String, Long> cpu = VERBOSE ? threadCpu(p.pid()) : java.util.Map.of();
                     String burst = STREAMS ? rate(lab, 2000, 0) : "-";
+                    if (VERBOSE) {
+                        System.out.println("  back to back, CPU ms per thread: " + cpuDelta(cpu, threadCpu(p.pid())));
+                    }
                     System.out.println("| " + e + " | " + rtt + " | " + paced + " | " + burst + " |");
                     if (!trace.isEmpty()) {
                         traces.add(e + " " + trace);
@@ -112,12 +128,60 @@ public final class NetBench {
         cmd.addAll(List.of("-append", "ip=10.77.0.2/24 hb_ms=1000", "-serial", "file:" + dir.resolve("serial.log"),
                 "-netdev", netdev, "-device", device));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        String opts = (TRACE ? "-Djkvm.net.trace=true " : "") + (engine.endsWith("iothread")
-                ? "-Djkvm.net.inline-tx=false" : "");
+        String opts = (TRACE ? "-Djkvm.net.trace=true " : "")
+                + (engine.endsWith("iothread") ? "-Djkvm.net.inline-tx=false " : "")
+                + (engine.endsWith("burst-inline") ? "-Djkvm.net.burst-tx=inline " : "")
+                + System.getProperty("engineopts", "");
         if (!opts.isBlank()) {
             pb.environment().put("JKVM_JAVA_OPTS", opts.strip());
         }
         return pb.redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+    }
+
+    /** Per thread name of process {@code pid}: user + system CPU time in ms (clock ticks of 10 ms). */
+    private static java.util.Map<String, Long> threadCpu(long pid) throws IOException {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                String stat = Files.readString(t.resolve("stat"));
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                out.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10, Long::sum);
+            }
+        } catch (IOException e) {
+            return out; // the process ended
+        }
+        return out;
+    }
+
+    private static String cpuDelta(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+        StringBuilder b = new StringBuilder();
+        after.forEach((k, v) -> {
+            long d = v - before.getOrDefault(k, 0L);
+            if (d > 0) {
+                b.append(k).append('=').append(d).append(' ');
+            }
+        });
+        return b.toString().strip();
+    }
+
+    /** Frames the tap's kernel queue dropped because the engine did not read them in time. */
+    private static long tapDropped(TapLab lab) throws IOException {
+        return Long.parseLong(Files.readString(Path.of("/sys/class/net", lab.tap(), "statistics/tx_dropped")).strip());
+    }
+
+    /** UDP datagrams the client's namespace dropped for a full socket receive buffer (RcvbufErrors). */
+    private static long clientRcvbufErrors(TapLab lab) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ip", "netns", "exec", lab.namespace(), "cat", "/proc/net/snmp")
+                .redirectErrorStream(true).start();
+        List<String> udp = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).lines()
+                .filter(l -> l.startsWith("Udp:")).toList();
+        p.waitFor();
+        if (udp.size() < 2) {
+            return 0;
+        }
+        List<String> names = List.of(udp.get(0).split("\\s+"));
+        return Long.parseLong(udp.get(1).split("\\s+")[names.indexOf("RcvbufErrors")]);
     }
 
     /** Runs {@link UdpStream} in the lab's namespace; "echoed/s, lost%". */
@@ -125,10 +189,17 @@ public final class NetBench {
         List<String> cmd = List.of("ip", "netns", "exec", lab.namespace(),
                 ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
                 UdpStream.class.getName(), "10.77.0.2", Integer.toString(count), Integer.toString(periodMs));
+        long tapDrops = tapDropped(lab);
+        long clientDrops = clientRcvbufErrors(lab);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         String line = out.lines().filter(l -> l.startsWith("stream ")).findFirst().orElse(out);
+        if (VERBOSE) {
+            System.out.println("  period " + periodMs + " ms: " + line + " | dropped by the tap's queue (toward the"
+                    + " engine) " + (tapDropped(lab) - tapDrops) + ", by the client's socket buffer "
+                    + (clientRcvbufErrors(lab) - clientDrops));
+        }
         double seconds = Long.parseLong(line.replaceAll(".*echo_ms=(\\d+).*", "$1").strip()) / 1000.0;
         long echoed = Long.parseLong(line.replaceAll(".*echoed=(\\d+).*", "$1").strip());
         return Math.round(echoed / Math.max(seconds, 0.001)) + "/s, " + (count - echoed) * 100 / count + "% lost";

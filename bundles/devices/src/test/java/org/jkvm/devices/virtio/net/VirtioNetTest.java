@@ -263,6 +263,38 @@ class VirtioNetTest {
     }
 
     @Test
+    void aGuestBehindOnReceiveHasItsTransmitServedOnTheIoThread() throws Exception {
+        List<Thread> senders = new CopyOnWriteArrayList<>();
+        VirtioNet fast = new VirtioNet(MAC, FrameSink.nonBlocking(f -> senders.add(Thread.currentThread())), io);
+        PciBus bus2 = new PciBus(n -> IrqLine.NONE);
+        IoBus mmio2 = new IoBus("mmio");
+        bus2.attach(SLOT, new VirtioPciTransport(fast, mem, bus2.intxLine(SLOT)));
+        mmio2.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, bus2.mmioWindow());
+        NetDriver d = new NetDriver(new TestDriver(bus2, mmio2, mem, SLOT), mem, 16);
+        fast.start();
+        d.start(BASE, 2);
+        io.submit(() -> { }).get(); // the drain the activation scheduled has run: nothing is in flight
+        for (int i = 0; i < 3; i++) {
+            d.offer(VirtioNet.RX, new long[] {0x300000 + 0x1000L * i, 2048, 1});
+        }
+        mem.write(0x200000, ByteBuffer.allocate(VirtioNet.HEADER_BYTES + 60));
+        // one frame in, its answer out: served on the kicking thread
+        assertTrue(fast.receive(ByteBuffer.wrap(frame(60, 1))));
+        d.offer(VirtioNet.TX, new long[] {0x200000, VirtioNet.HEADER_BYTES + 60, 0});
+        d.kick(VirtioNet.TX);
+        assertEquals(List.of(Thread.currentThread()), senders);
+        // two frames in before the next answer: the guest is behind, the write goes to the I/O thread
+        assertTrue(fast.receive(ByteBuffer.wrap(frame(60, 2))));
+        assertTrue(fast.receive(ByteBuffer.wrap(frame(60, 3))));
+        d.offer(VirtioNet.TX, new long[] {0x200000, VirtioNet.HEADER_BYTES + 60, 0});
+        d.kick(VirtioNet.TX);
+        Await.until("the second answer is sent", () -> d.usedIdx(VirtioNet.TX) == 2);
+        assertEquals(2, senders.size());
+        assertTrue(senders.get(1) != Thread.currentThread(), "a burst's answer is written off the kicking thread");
+        fast.stop();
+    }
+
+    @Test
     void aFloodingGuestNeverHoldsTheNotifyingThread() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger sentFrames = new AtomicInteger();
