@@ -1,7 +1,5 @@
 package org.jkvm.devices.virtio;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * to queue_msix_vector or msix_config (VIRTIO_MSI_NO_VECTOR: none) and INTx stays low; otherwise it is INTx with the
  * ISR bits (virtio 1.2, 4.1.4.5 and 4.1.5.3), which polled drivers ignore.
  * Unlike QEMU's default transitional function (device 0x1001 with a legacy I/O BAR), there is no legacy interface:
- * QEMU's {@code disable-legacy=on} shows the same IDs.
+ * QEMU's {@code disable-legacy=on} shows the same IDs. The common configuration's registers live in
+ * {@link VirtioCommonConfig}, the capability list and its configuration-space window in {@link VirtioPciCapabilities}.
  *
  * <p>Thread-safety: register accesses come from the vCPU thread, {@code usedBuffers}/{@code needsReset} from the
  * device's I/O thread; both take this object's lock. A reset calls the device's {@link VirtioDevice#reset} without
@@ -81,18 +80,14 @@ public final class VirtioPciTransport implements PciDevice {
     private final IrqLine irq;
     private final PciConfigSpace config;
     private final List<VirtQueue> queues = new ArrayList<>();
-    private final int pciCfgCap;
+    private final VirtioPciCapabilities caps;
     private final MsixTable msix;
-    private final int[] queueVectors;
+    /** The common configuration registers; guarded by this object's lock. */
+    private final VirtioCommonConfig common;
     private final VirtioDevice.VirtioContext context;
     private int status;
-    private int deviceFeatureSelect;
-    private int driverFeatureSelect;
-    private long driverFeatures;
-    private int queueSelect;
     private int configGeneration;
     private int isr;
-    private int configVector = NO_VECTOR;
 
     /**
      * A function whose MSI-X messages go nowhere (a machine without interrupt controllers, unit tests).
@@ -122,30 +117,13 @@ public final class VirtioPciTransport implements PciDevice {
         this.config = new PciConfigSpace(VENDOR, 0x1040 + device.deviceType(), device.pciClass(), 1, VENDOR, 0x1100);
         config.defineMemoryBar(BAR, BAR_SIZE);
         config.setInterrupt(1, 0);
-        config.addCapability(vendorCap(1, COMMON, 0x38, 16));
-        config.addCapability(vendorCap(3, ISR, 1, 16));
-        config.addCapability(vendorCap(4, DEVICE, Math.max(device.configSize(), 1), 16));
-        byte[] notify = vendorCap(2, NOTIFY, 4 * device.queueCount(), 20);
-        notify[16] = NOTIFY_MULTIPLIER;
-        config.addCapability(notify);
-        pciCfgCap = config.addCapability(vendorCap(5, 0, 0, 20));
-        config.makeWritable(pciCfgCap + 4, 1); // bar
-        config.makeWritable(pciCfgCap + 8, 12); // offset, length, pci_cfg_data
+        caps = new VirtioPciCapabilities(config, device.configSize(), device.queueCount());
         msix = new MsixTable(config, MSIX_BAR, device.msixVectors(), msi);
-        queueVectors = new int[device.queueCount()];
-        java.util.Arrays.fill(queueVectors, NO_VECTOR);
         for (int i = 0; i < device.queueCount(); i++) {
             queues.add(new VirtQueue(i, device.queueMaxSize()));
         }
+        common = new VirtioCommonConfig(name(), queues, msix.size());
         this.context = new Context();
-    }
-
-    /** A virtio_pci_cap of type {@code type} (1 common, 2 notify, 3 ISR, 4 device, 5 PCI config access). */
-    private static byte[] vendorCap(int type, int offset, int length, int capLen) {
-        ByteBuffer b = ByteBuffer.allocate(capLen).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(0, (byte) 0x09).put(2, (byte) capLen).put(3, (byte) type).put(4, (byte) (type == 5 ? 0 : BAR));
-        b.putInt(8, offset).putInt(12, length);
-        return b.array();
     }
 
     @Override
@@ -237,30 +215,7 @@ public final class VirtioPciTransport implements PciDevice {
     }
 
     private synchronized void commonRead(int offset, byte[] data) {
-        ByteBuffer b = ByteBuffer.allocate(0x40).order(ByteOrder.LITTLE_ENDIAN);
-        long offered = device.features();
-        b.putInt(0x00, deviceFeatureSelect);
-        b.putInt(0x04, deviceFeatureSelect < 2 ? (int) (offered >>> (32 * deviceFeatureSelect)) : 0);
-        b.putInt(0x08, driverFeatureSelect);
-        b.putInt(0x0c, driverFeatureSelect < 2 ? (int) (driverFeatures >>> (32 * driverFeatureSelect)) : 0);
-        b.putShort(0x10, (short) configVector);
-        b.putShort(0x12, (short) queues.size());
-        b.put(0x14, (byte) status);
-        b.put(0x15, (byte) configGeneration);
-        b.putShort(0x16, (short) queueSelect);
-        VirtQueue q = queueSelect < queues.size() ? queues.get(queueSelect) : null;
-        if (q != null) {
-            b.putShort(0x18, (short) q.size());
-            b.putShort(0x1a, (short) queueVectors[queueSelect]);
-            b.putShort(0x1c, (short) (q.ready() ? 1 : 0));
-            b.putShort(0x1e, (short) q.index());
-            b.putLong(0x20, q.descGpa());
-            b.putLong(0x28, q.driverGpa());
-            b.putLong(0x30, q.deviceGpa());
-        }
-        for (int i = 0; i < data.length && offset + i < 0x40; i++) {
-            data[i] = b.get(offset + i);
-        }
+        common.read(offset, data, device.features(), status, configGeneration);
     }
 
     private void commonWrite(int offset, byte[] data) {
@@ -268,70 +223,13 @@ public final class VirtioPciTransport implements PciDevice {
         for (int i = 0; i < data.length; i++) {
             v |= (data[i] & 0xffL) << (8 * i);
         }
-        if (offset == 0x14) {
+        if (offset == VirtioCommonConfig.STATUS) {
             writeStatus((int) v & 0xff);
             return;
         }
         synchronized (this) {
-            writeCommon(offset, data.length, v);
+            common.write(offset, data.length, v, status);
         }
-    }
-
-    private void writeCommon(int offset, int size, long v) {
-        VirtQueue q = queueSelect < queues.size() ? queues.get(queueSelect) : null;
-        switch (offset) {
-            case 0x00 -> deviceFeatureSelect = (int) v;
-            case 0x08 -> driverFeatureSelect = (int) v;
-            case 0x0c -> {
-                if ((status & FEATURES_OK) == 0 && driverFeatureSelect < 2) {
-                    int shift = 32 * driverFeatureSelect;
-                    driverFeatures = (driverFeatures & ~(0xffffffffL << shift)) | ((v & 0xffffffffL) << shift);
-                }
-            }
-            case 0x10 -> configVector = vector((int) v & 0xffff);
-            case 0x16 -> queueSelect = (int) v & 0xffff;
-            case 0x1a -> {
-                if (q != null) {
-                    queueVectors[q.index()] = vector((int) v & 0xffff);
-                }
-            }
-            case 0x18 -> {
-                if (q != null && !q.ready()) {
-                    q.setSize((int) v & 0xffff);
-                }
-            }
-            case 0x1c -> {
-                if (q != null && (v & 1) != 0) {
-                    q.setReady(true); // virtio 1.2, 4.1.4.3: the driver never writes 0 to queue_enable
-                }
-            }
-            case 0x20, 0x24, 0x28, 0x2c, 0x30, 0x34 -> {
-                if (q != null && !q.ready()) {
-                    setAddressPart(q, offset, size, v);
-                }
-            }
-            default -> LOG.debug("{}: write of {} bytes to read-only common register 0x{} ignored", name(), size,
-                    Integer.toHexString(offset));
-        }
-    }
-
-    /** A vector the driver wrote: one beyond the table reads back as NO_VECTOR (virtio 1.2, 4.1.5.1.2). */
-    private int vector(int v) {
-        return v < msix.size() ? v : NO_VECTOR;
-    }
-
-    private static void setAddressPart(VirtQueue q, int offset, int size, long v) {
-        long[] a = {q.descGpa(), q.driverGpa(), q.deviceGpa()};
-        int field = (offset - 0x20) / 8;
-        boolean high = (offset & 4) != 0;
-        if (size == 8) {
-            a[field] = v;
-        } else if (high) {
-            a[field] = (a[field] & 0xffffffffL) | (v << 32);
-        } else {
-            a[field] = (a[field] & ~0xffffffffL) | (v & 0xffffffffL);
-        }
-        q.setAddresses(a[0], a[1], a[2]);
     }
 
     /**
@@ -366,6 +264,7 @@ public final class VirtioPciTransport implements PciDevice {
         long features = 0;
         synchronized (this) {
             int v = value;
+            long driverFeatures = common.driverFeatures();
             if ((v & FEATURES_OK) != 0 && (status & FEATURES_OK) == 0) {
                 long offered = device.features();
                 if ((driverFeatures & ~offered) != 0 || (driverFeatures & F_VERSION_1) == 0) {
@@ -391,34 +290,13 @@ public final class VirtioPciTransport implements PciDevice {
 
     private void resetRegisters() {
         status = 0;
-        deviceFeatureSelect = 0;
-        driverFeatureSelect = 0;
-        driverFeatures = 0;
-        queueSelect = 0;
         isr = 0;
-        configVector = NO_VECTOR; // virtio 1.2, 4.1.5.1.2: a reset forgets the vectors
-        java.util.Arrays.fill(queueVectors, NO_VECTOR);
-        for (VirtQueue q : queues) {
-            q.reset();
-        }
+        common.reset();
     }
 
     @Override
     public boolean configRead(int offset, int size, int[] out) {
-        if (offset < pciCfgCap + 16 || offset >= pciCfgCap + 20) {
-            return false;
-        }
-        byte[] data = cfgWindow();
-        if (data == null) {
-            return false;
-        }
-        barRead(BAR, config.read(pciCfgCap + 8, 4) & 0xffffffffL, data);
-        int v = 0;
-        for (int i = 0; i < data.length; i++) {
-            v |= (data[i] & 0xff) << (8 * i);
-        }
-        out[0] = v;
-        return true;
+        return caps.read(offset, out, this);
     }
 
     @Override
@@ -431,46 +309,17 @@ public final class VirtioPciTransport implements PciDevice {
             }
             return;
         }
-        if (offset < pciCfgCap + 16 || offset >= pciCfgCap + 20) {
-            return;
-        }
-        byte[] data = cfgWindow();
-        if (data != null) {
-            int v = config.read(pciCfgCap + 16, 4);
-            for (int i = 0; i < data.length; i++) {
-                data[i] = (byte) (v >>> (8 * i));
-            }
-            barWrite(BAR, config.read(pciCfgCap + 8, 4) & 0xffffffffL, data);
-        }
-    }
-
-    /** The VIRTIO_PCI_CAP_PCI_CFG window's access buffer, or null when its bar/length select nothing valid. */
-    private byte[] cfgWindow() {
-        int bar = config.read(pciCfgCap + 4, 1);
-        int length = config.read(pciCfgCap + 12, 4);
-        return bar == BAR && (length == 1 || length == 2 || length == 4) ? new byte[length] : null;
+        caps.written(offset, this);
     }
 
     /** Saves the function's state; call with the device quiesced ({@link VirtioDevice#quiesce}). */
     public synchronized VirtioPciState save() {
-        List<VirtQueueState> qs = new ArrayList<>();
-        for (VirtQueue q : queues) {
-            qs.add(q.save());
-        }
-        List<Integer> vectors = new ArrayList<>();
-        for (int v : queueVectors) {
-            vectors.add(v);
-        }
-        return new VirtioPciState(config.snapshot(), status, deviceFeatureSelect, driverFeatureSelect,
-                driverFeatures, queueSelect, configGeneration, isr, qs,
-                new VirtioMsixState(configVector, vectors, msix.save()));
+        return common.save(config.snapshot(), status, configGeneration, isr, msix.save());
     }
 
     /**
      * Restores a saved state and, when the driver had set DRIVER_OK, activates the device again; call before the
-     * vCPU runs.
-     *
-     * A state without MSI-X (saved by a version without it) leaves MSI-X off and every entry masked.
+     * vCPU runs. A state without MSI-X (saved by a version without it) leaves MSI-X off and every entry masked.
      *
      * @throws DeviceException when the state has another number of queues, another MSI-X table size or a vector
      *                         beyond the table
@@ -480,62 +329,23 @@ public final class VirtioPciTransport implements PciDevice {
             throw new DeviceException("a saved " + name() + " has " + s.queues().size() + " queues, this one "
                     + queues.size() + "; the two ends run different devices");
         }
-        checkMsix(s.msix());
+        common.checkVectors(s.msix());
         device.reset();
         synchronized (this) {
             config.restore(s.pciConfig());
             status = s.status();
-            deviceFeatureSelect = s.deviceFeatureSelect();
-            driverFeatureSelect = s.driverFeatureSelect();
-            driverFeatures = s.driverFeatures();
-            queueSelect = s.queueSelect();
             configGeneration = s.configGeneration();
             isr = s.isr();
-            for (int i = 0; i < queues.size(); i++) {
-                queues.get(i).restore(s.queues().get(i));
-                queues.get(i).setEventIdx((driverFeatures & F_EVENT_IDX) != 0);
+            common.restore(s);
+            if (s.msix() == null) {
+                msix.reset();
+            } else {
+                msix.restore(s.msix().table());
             }
-            restoreMsix(s.msix());
             updateIntx();
         }
         if ((s.status() & DRIVER_OK) != 0) {
             device.activate(List.copyOf(queues), s.driverFeatures(), context);
-        }
-    }
-
-    private void checkMsix(VirtioMsixState m) {
-        if (m == null) {
-            return;
-        }
-        if (m.table().size() != msix.size()) {
-            throw new DeviceException("a saved " + name() + " has an MSI-X table of " + m.table().size()
-                    + " vectors, this one " + msix.size() + "; the two ends run devices with different vectors=");
-        }
-        if (m.queueVectors().size() != queues.size()) {
-            throw new DeviceException("a saved " + name() + " has MSI-X vectors for " + m.queueVectors().size()
-                    + " queues, this one " + queues.size() + " queues; the two ends run different devices");
-        }
-        List<Integer> all = new ArrayList<>(m.queueVectors());
-        all.add(m.configVector());
-        for (int v : all) {
-            if (v != NO_VECTOR && (v < 0 || v >= msix.size())) {
-                throw new DeviceException("a saved " + name() + " uses MSI-X vector " + v + " of a " + msix.size()
-                        + "-vector table; the saved state is corrupt");
-            }
-        }
-    }
-
-    private void restoreMsix(VirtioMsixState m) {
-        if (m == null) {
-            msix.reset();
-            configVector = NO_VECTOR;
-            java.util.Arrays.fill(queueVectors, NO_VECTOR);
-            return;
-        }
-        msix.restore(m.table());
-        configVector = m.configVector();
-        for (int i = 0; i < queueVectors.length; i++) {
-            queueVectors[i] = m.queueVectors().get(i);
         }
     }
 
@@ -566,7 +376,7 @@ public final class VirtioPciTransport implements PciDevice {
         @Override
         public void usedBuffers(int queue) {
             synchronized (VirtioPciTransport.this) {
-                interrupt(1, queue < queueVectors.length ? queueVectors[queue] : NO_VECTOR);
+                interrupt(1, common.queueVector(queue));
             }
         }
 
@@ -574,7 +384,7 @@ public final class VirtioPciTransport implements PciDevice {
         public void configChanged() {
             synchronized (VirtioPciTransport.this) {
                 configGeneration = (configGeneration + 1) & 0xff;
-                interrupt(2, configVector);
+                interrupt(2, common.configVector());
             }
         }
 
@@ -583,7 +393,7 @@ public final class VirtioPciTransport implements PciDevice {
             LOG.warn("{}: {}; the device needs a reset by the driver", name(), why);
             synchronized (VirtioPciTransport.this) {
                 status |= NEEDS_RESET;
-                interrupt(2, configVector);
+                interrupt(2, common.configVector());
             }
         }
     }
