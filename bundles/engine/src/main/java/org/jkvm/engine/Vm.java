@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 
 import org.jkvm.devices.PlatformControl;
 import org.jkvm.engine.platform.IrqChipSections;
+import org.jkvm.engine.platform.KvmClockSection;
 import org.jkvm.engine.vcpu.ExitListener;
 import org.jkvm.engine.vcpu.VcpuRunner;
 import org.jkvm.engine.vcpu.VcpuStateful;
@@ -65,7 +66,8 @@ public final class Vm implements EngineControl, AutoCloseable {
 
     /**
      * The migration sections, in the order they are restored: the vCPU, its local APIC (after the CPU: the APIC base
-     * and the TSC-deadline MSR come with it), the PICs, I/O APIC and PIT (only with interrupt controllers), COM1, the
+     * and the TSC-deadline MSR come with it), the PICs, I/O APIC and PIT (only with interrupt controllers), the
+     * kvmclock (only when CPUID offers it; after the CPU, whose TSC and kvmclock MSRs it goes with), COM1, the
      * ACPI PM device, the RTC and the 8042.
      */
     private static List<Stateful<?>> stateful(Machine m, VcpuRunner runner) {
@@ -78,6 +80,12 @@ public final class Vm implements EngineControl, AutoCloseable {
                         return null;
                     })));
             parts.addAll(IrqChipSections.of(m.irqChip));
+        }
+        if (KvmClockSection.offered(m.cpuid)) {
+            parts.add(KvmClockSection.of(() -> runner.call(m.vm::kvmClockNanos), ns -> runner.call(() -> {
+                m.vm.setKvmClockNanos(ns);
+                return null;
+            })));
         }
         parts.add(new SerialStateful(m.serial));
         parts.add(new AcpiPmStateful(m.acpi));

@@ -35,6 +35,28 @@ public interface HvVm extends AutoCloseable {
         return false;
     }
 
+    /**
+     * The guest's kvmclock now, in nanoseconds: what its {@code pvclock_vcpu_time_info} structures give (KVM:
+     * {@code KVM_GET_CLOCK}; the software CPU: vCPU 0's clock). Saved by migration and restored with
+     * {@link #setKvmClockNanos} before the vCPUs run, so the guest's clock goes on from where it was. Call it with
+     * the vCPUs stopped, on vCPU 0's thread.
+     *
+     * @throws HypervisorException when the backend has no kvmclock
+     */
+    default long kvmClockNanos() {
+        throw new HypervisorException("this backend has no kvmclock; start the guest with -cpu ...,-kvmclock");
+    }
+
+    /**
+     * Sets the guest's kvmclock to {@code nanos} now; every vCPU rewrites its structure before it next runs. Call it
+     * with the vCPUs stopped, on vCPU 0's thread.
+     *
+     * @throws HypervisorException when the backend has no kvmclock
+     */
+    default void setKvmClockNanos(long nanos) {
+        throw new HypervisorException("this backend has no kvmclock; start the guest with -cpu ...,-kvmclock");
+    }
+
     /** Number of 64-bit words a dirty bitmap of {@code region} needs ({@code ceil(pages / 64)}). */
     int dirtyLogWords(MemoryRegion region);
 

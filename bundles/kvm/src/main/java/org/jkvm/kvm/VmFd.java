@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 public final class VmFd implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VmFd.class);
 
+    /** {@code struct kvm_clock_data}: u64 clock, u32 flags, u32 pad0, u64 realtime, u64 host_tsc, u32 pad[4]. */
+    private static final int CLOCK_DATA_SIZE = 48;
+
     private final int fd;
     private final int vcpuMmapSize;
     private final IoctlBuffer scratch = new IoctlBuffer(4096);
@@ -234,6 +237,26 @@ public final class VmFd implements AutoCloseable {
     public synchronized void setPit2(KvmPitState2 state) {
         state.write(scratch.zeroed(KvmPitState2.SIZE), 0);
         LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_PIT2, scratch.address()), "KVM_SET_PIT2");
+    }
+
+    /**
+     * {@code KVM_GET_CLOCK}: the VM's kvmclock in nanoseconds ({@code struct kvm_clock_data.clock}, the value the
+     * guests' {@code pvclock_vcpu_time_info} structures give now). {@code KVM_CAP_ADJUST_CLOCK}.
+     */
+    public synchronized long getClock() {
+        ByteBuffer b = scratch.zeroed(CLOCK_DATA_SIZE);
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_GET_CLOCK, scratch.address()), "KVM_GET_CLOCK");
+        return b.getLong(0);
+    }
+
+    /**
+     * {@code KVM_SET_CLOCK} with no flags: the kvmclock reads {@code nanos} now and counts on from there; every vCPU
+     * rewrites its guest structure before it next enters the guest. {@code KVM_CAP_ADJUST_CLOCK}.
+     */
+    public synchronized void setClock(long nanos) {
+        ByteBuffer b = scratch.zeroed(CLOCK_DATA_SIZE);
+        b.putLong(0, nanos);
+        LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_CLOCK, scratch.address()), "KVM_SET_CLOCK");
     }
 
     private ByteBuffer getIrqchip(int chip) {

@@ -73,6 +73,25 @@ class LinuxSoftCpuBootTest {
             reader.join(10_000);
         }
         checkConsole(kit, text(console));
+        checkClock(text(console));
+    }
+
+    /**
+     * The kernel uses kvmclock: it says so, takes the TSC rate from it (the software CPU's rate to the kHz, where the
+     * PIT calibration could be 12x off when the vCPU thread was held up) and makes it its clocksource.
+     */
+    private static void checkClock(String out) {
+        assertTrue(out.contains("kvm-clock: Using msrs 4b564d01 and 4b564d00"), out);
+        long engineKhz;
+        try (org.jkvm.hypervisor.Hypervisor h = Backends.open(List.of(Accelerator.TCG), Path.of("/nonexistent"))
+                .hypervisor()) {
+            engineKhz = h.defaultTscKhz();
+        }
+        Matcher guest = Pattern.compile("tsc: Detected (\\d+)\\.(\\d{3}) MHz processor").matcher(out);
+        assertTrue(guest.find(), out);
+        long khz = Long.parseLong(guest.group(1)) * 1000 + Long.parseLong(guest.group(2));
+        assertEquals(engineKhz, khz, 1, "the guest's TSC rate: " + guest.group());
+        assertTrue(out.contains("clocksource: Switched to clocksource kvm-clock"), out);
     }
 
     private static void checkConsole(LinuxKit.Kit kit, String out) {

@@ -22,7 +22,8 @@ import org.jkvm.softcpu.mem.Host;
  * pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2, ECX sse3 cx16 x2apic movbe popcnt
  * tsc-deadline xsave hypervisor (OSXSAVE follows CR4); leaf 7 fsgsbase bmi1 bmi2 erms adx rdpid; leaf 0xD x87 and
  * SSE state in 576 bytes, XSAVEOPT; 0x80000001 the AMD copies of leaf 1's bits (apic included), syscall nx pdpe1gb
- * rdtscp lm lahf_lm abm; 40 physical and 48 virtual address bits. apic, x2apic and tsc-deadline need
+ * rdtscp lm lahf_lm abm; 40 physical and 48 virtual address bits; 0x40000001 (KVM's features) kvmclock
+ * (CLOCKSOURCE2) and its stable bit ({@link org.jkvm.softcpu.sys.KvmClock}). apic, x2apic and tsc-deadline need
  * {@code createIrqChip()}: like KVM, a vCPU runs the table it is given, so the engine leaves them out of a VM it
  * creates without interrupt controllers. No SSSE3/SSE4, AVX (VEX decodes only the BMI instructions).
  */
@@ -36,6 +37,11 @@ public final class SoftHypervisor implements Hypervisor {
     static final int LEAF1_ECX = 1 | 1 << 13 | 1 << 21 | 1 << 22 | 1 << 23 | 1 << 24 | 1 << 26 | 1 << 31;
     /** The bits of leaf 1 EDX that AMD repeats in 0x80000001 EDX (0-9, 12-17, 23, 24). */
     static final int AMD_MIRRORED = 0x0183f3ff;
+
+    /** KVM's paravirtual feature leaf. */
+    static final int KVM_FEATURES_LEAF = 0x40000001;
+    /** KVM_FEATURE_CLOCKSOURCE2 (kvmclock at MSRs 0x4b564d00/01) and KVM_FEATURE_CLOCKSOURCE_STABLE_BIT. */
+    static final int KVM_FEATURES = 1 << 3 | 1 << 24;
 
     SoftHypervisor() {
         Host.U.pageSize();   // fails here, with a sentence, on a JVM without Unsafe
@@ -79,6 +85,7 @@ public final class SoftHypervisor implements Hypervisor {
             l.add(new CpuidEntry(0x80000002 + leaf, 0, false, r[0], r[1], r[2], r[3]));
         }
         l.add(new CpuidEntry(0x80000008, 0, false, 40 | 48 << 8, 0, 0, 0));
+        l.add(new CpuidEntry(KVM_FEATURES_LEAF, 0, false, KVM_FEATURES, 0, 0, 0));
         return List.copyOf(l);
     }
 

@@ -26,6 +26,7 @@ import org.jkvm.softcpu.platform.Lapic;
 import org.jkvm.softcpu.platform.PlatformOps;
 import org.jkvm.softcpu.platform.SoftIrqChip;
 import org.jkvm.softcpu.sys.Interrupts;
+import org.jkvm.softcpu.sys.KvmClock;
 
 /**
  * One software vCPU. The owner thread calls everything except {@link #kick()} and {@link #injectInterrupt(int)}, and
@@ -51,6 +52,8 @@ public final class SoftVcpu implements HvVcpu {
         this.c.ops = ops;
         this.c.tsc.setKhz(tscKhz);
         this.c.tsc.set(0);
+        this.c.msrs.kvmClock.rateChanged(0, tscKhz);
+        this.c.msrs.kvmClock.memory = vm.memory();
         this.runner = new Runner(c);
         runner.cache.onNewCodePage = () -> vm.newCodePage(this);
         c.mmu.code = new org.jkvm.softcpu.mem.Mmu.CodeInvalidator() {
@@ -140,6 +143,11 @@ public final class SoftVcpu implements HvVcpu {
             Interrupts.exception(c, f);
         }
         c.exitDetail = "";
+        KvmClock clock = c.msrs.kvmClock;
+        if (clock.stale()) {
+            // a restore, a new TSC rate or a set clock: the guest's structure before its first instruction
+            clock.publish(c.tsc.read());
+        }
         return runner.run();
     }
 
@@ -190,7 +198,19 @@ public final class SoftVcpu implements HvVcpu {
         if (khz <= 0) {
             throw new HypervisorException("TSC frequency " + khz + " kHz is not positive; give a rate in kHz");
         }
+        long tsc = c.tsc.read();
         c.tsc.setKhz(khz);
+        c.msrs.kvmClock.rateChanged(tsc, khz);
+    }
+
+    /** The guest's kvmclock now (ns); owner thread, vCPU stopped. */
+    long kvmClockNanos() {
+        return c.msrs.kvmClock.nanos(c.tsc.read());
+    }
+
+    /** Sets the guest's kvmclock to {@code nanos} now; its structure is rewritten before the vCPU next runs. */
+    void setKvmClockNanos(long nanos) {
+        c.msrs.kvmClock.set(c.tsc.read(), nanos);
     }
 
     @Override

@@ -61,6 +61,21 @@ public final class SoftVm implements HvVm {
         }
     }
 
+    @Override
+    public long kvmClockNanos() {
+        if (vcpus.isEmpty()) {
+            throw new HypervisorException("the VM has no vCPU, so no kvmclock; create vCPU 0 first");
+        }
+        return vcpus.get(0).kvmClockNanos();
+    }
+
+    @Override
+    public void setKvmClockNanos(long nanos) {
+        for (SoftVcpu v : vcpus) {
+            v.setKvmClockNanos(nanos);
+        }
+    }
+
     /**
      * Creates the PC platform in Java ({@link SoftIrqChip}: PIC pair, I/O APIC, PIT, a local APIC per vCPU) with its
      * timer thread, started when the guest first arms a timer and stopped by {@link #close()}.

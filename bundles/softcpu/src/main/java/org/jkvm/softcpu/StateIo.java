@@ -15,6 +15,7 @@ import org.jkvm.hypervisor.x86.SegmentRegister;
 import org.jkvm.hypervisor.x86.SystemRegisters;
 import org.jkvm.softcpu.cpu.Cpu;
 import org.jkvm.softcpu.cpu.FlagState;
+import org.jkvm.softcpu.sys.KvmClock;
 import org.jkvm.softcpu.sys.Modes;
 import org.jkvm.softcpu.sys.Msrs;
 import org.slf4j.Logger;
@@ -108,7 +109,13 @@ final class StateIo {
         for (Msr m : msrs) {
             long v = m.value();
             switch (m.index()) {
-                case Msr.IA32_TSC: c.tsc.set(v); break;
+                case Msr.IA32_TSC:
+                    long before = c.tsc.read();
+                    c.tsc.set(v);
+                    c.msrs.kvmClock.tscWritten(before, v);
+                    break;
+                case KvmClock.MSR_WALL_CLOCK: c.msrs.kvmClock.restoreWallClock(v); break;
+                case KvmClock.MSR_SYSTEM_TIME: c.msrs.kvmClock.restoreSystemTime(v); break;
                 case Msr.IA32_APIC_BASE: c.apicBase = v; break;
                 case Msr.IA32_SYSENTER_CS: c.sysenterCs = v; break;
                 case Msr.IA32_SYSENTER_ESP: c.sysenterEsp = v; break;

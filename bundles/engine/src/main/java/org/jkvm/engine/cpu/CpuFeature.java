@@ -15,6 +15,8 @@ import java.util.Map;
  * @param bit      the bit number, 0-31
  */
 public record CpuFeature(String name, int leaf, int subleaf, int register, int bit) {
+    /** Register index of EAX. */
+    public static final int EAX = 0;
     /** Register index of EBX. */
     public static final int EBX = 1;
     /** Register index of ECX. */
@@ -81,6 +83,10 @@ public record CpuFeature(String name, int leaf, int subleaf, int register, int b
         m.put("amd-ssbd", new CpuFeature("amd-ssbd", 0x80000008, 0, EBX, 24));
         m.put("virt-ssbd", new CpuFeature("virt-ssbd", 0x80000008, 0, EBX, 25));
         m.put("amd-no-ssb", new CpuFeature("amd-no-ssb", 0x80000008, 0, EBX, 26));
+        // KVM's paravirtual leaf (EAX): QEMU's names. "kvmclock" is also bit 0 (the old MSR pair), which the
+        // resolver clears with it; jkvm's models offer only the new pair.
+        m.put("kvmclock", new CpuFeature("kvmclock", 0x40000001, 0, EAX, 3));
+        m.put("kvmclock-stable-bit", new CpuFeature("kvmclock-stable-bit", 0x40000001, 0, EAX, 24));
         alias(m, "sse3", "pni");
         alias(m, "pclmuldq", "pclmulqdq");
         alias(m, "sse4-1", "sse4.1");

@@ -45,15 +45,18 @@ public record CpuModel(String name, String vendor, int family, int model, int st
      * <p>qemu64: AuthenticAMD, family 15 model 107 stepping 1, leaves to 0xd and 0x8000000a, "QEMU Virtual CPU
      * version 2.5+", the P6 baseline plus SSE3, CX16, SYSCALL, NX, LM, LAHF_LM and SVM. kvm64: GenuineIntel,
      * family 15 model 6 stepping 1, leaves to 0xd and 0x80000008, "Common KVM processor", the baseline plus VME,
-     * SSE3, CX16, SYSCALL, NX and LM. Both set the hypervisor bit (CPUID 1 ECX 31), as every virtual CPU does.
+     * SSE3, CX16, SYSCALL, NX and LM. Both set the hypervisor bit (CPUID 1 ECX 31), as every virtual CPU does, and
+     * offer kvmclock with its stable bit (CPUID 0x40000001 EAX bits 3 and 24), as QEMU's models do under KVM.
      */
     public static CpuModel byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "host", "max" -> new CpuModel(name, null, 0, 0, 0, 0, 0, null, null);
             case "qemu64" -> new CpuModel(name, AMD, 15, 107, 1, 0xd, 0x8000000a, "QEMU Virtual CPU version 2.5+",
-                    concat(BASE_EDX, List.of("pni", "cx16", "hypervisor", "syscall", "nx", "lm", "lahf-lm", "svm")));
+                    concat(BASE_EDX, List.of("pni", "cx16", "hypervisor", "syscall", "nx", "lm", "lahf-lm", "svm",
+                            "kvmclock", "kvmclock-stable-bit")));
             case "kvm64" -> new CpuModel(name, INTEL, 15, 6, 1, 0xd, 0x80000008, "Common KVM processor",
-                    concat(BASE_EDX, List.of("vme", "pni", "cx16", "hypervisor", "syscall", "nx", "lm")));
+                    concat(BASE_EDX, List.of("vme", "pni", "cx16", "hypervisor", "syscall", "nx", "lm", "kvmclock",
+                            "kvmclock-stable-bit")));
             default -> null;
         };
     }

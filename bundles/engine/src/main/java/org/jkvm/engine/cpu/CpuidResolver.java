@@ -73,7 +73,8 @@ public final class CpuidResolver {
             CpuFeature f = CpuFeature.byName(name);
             int i = indexOf(supported, f.leaf(), f.subleaf());
             if (i >= 0) {
-                regs.get(i)[f.register()] &= ~f.mask();
+                // QEMU's "kvmclock" names both MSR pairs: bit 0 (old) with bit 3 (new)
+                regs.get(i)[f.register()] &= ~(f.name().equals("kvmclock") ? f.mask() | 1 : f.mask());
             }
         }
         List<CpuidEntry> out = new ArrayList<>();

@@ -31,6 +31,8 @@ final class ModelCpuid {
     /** The legacy region and the XSAVE header: the smallest XSAVE area. */
     private static final int XSAVE_LEGACY_BYTES = 576;
     private static final int HYPERVISOR_BIT = 1 << 31;
+    /** KVM's paravirtual feature leaf: only the model's kvmclock bits the backend offers. */
+    private static final int KVM_FEATURES = 0x40000001;
 
     private ModelCpuid() {
     }
@@ -79,6 +81,7 @@ final class ModelCpuid {
                 out.add(new CpuidEntry(leaf, 0, false, 0, 0, 0, 0));
             }
         }
+        out.add(new CpuidEntry(KVM_FEATURES, 0, false, get(bits, KVM_FEATURES, 0), 0, 0, 0));
         return out;
     }
 

@@ -42,7 +42,10 @@ class CpuidResolverTest {
             new CpuidEntry(0x80000001, 0, false, 0, 0, ALL, ALL),
             new CpuidEntry(0x80000007, 0, false, 0, 0, 0, ALL),
             new CpuidEntry(0x80000008, 0, false, 0x3030, ALL, 0, 0),
-            new CpuidEntry(0x8000000a, 0, false, 1, 0x8000, 0, 0x1bf));
+            new CpuidEntry(0x8000000a, 0, false, 1, 0x8000, 0, 0x1bf),
+            new CpuidEntry(0x40000001, 0, false, ALL, 0, 0, 0));
+    /** CPUID 0x40000001 EAX: kvmclock (CLOCKSOURCE2) and its stable bit. */
+    private static final int KVMCLOCK = 1 << 3 | 1 << 24;
 
     private static CpuidEntry leaf(List<CpuidEntry> t, int fn) {
         return t.get(CpuidResolver.indexOf(t, fn, 0));
@@ -82,7 +85,9 @@ class CpuidResolverTest {
         assertEquals(new CpuidEntry(0x80000008, 0, false, 0x3028, 0, 0, 0), leaf(t, 0x80000008));
         assertEquals(EVERYTHING.get(9), leaf(t, 0x8000000a), "SVM's leaf is the backend's");
         assertEquals(new CpuidEntry(0x80000006, 0, false, 0, 0, 0, 0), leaf(t, 0x80000006));
-        assertEquals(27, t.size(), "leaves 0-0xd, 0x80000000-0x8000000a and the two hypervisor leaves: " + t);
+        assertEquals(new CpuidEntry(0x40000001, 0, false, KVMCLOCK, 0, 0, 0), leaf(t, 0x40000001),
+                "kvmclock and its stable bit, nothing else of KVM's paravirtual features");
+        assertEquals(28, t.size(), "leaves 0-0xd, 0x80000000-0x8000000a and the three hypervisor leaves: " + t);
     }
 
     @Test
@@ -94,7 +99,8 @@ class CpuidResolverTest {
         assertEquals(new CpuidEntry(0x80000001, 0, false, 0x00000f61, 0, 0, SYSCALL | NX | LM), leaf(t, 0x80000001));
         assertEquals(0x80000008, leaf(t, 0x80000000).eax());
         assertEquals("Common KVM processor", brand(t));
-        assertEquals(25, t.size());
+        assertEquals(KVMCLOCK, leaf(t, 0x40000001).eax());
+        assertEquals(26, t.size());
     }
 
     @Test
@@ -107,6 +113,9 @@ class CpuidResolverTest {
         narrow.add(new CpuidEntry(0x80000001, 0, false, 0, 0, 0x5, SYSCALL | NX | LM));
         narrow.add(EVERYTHING.get(9));
         narrow.add(new CpuidEntry(0x80000008, 0, false, 0x3030, 0x1000, 0, 0));
+        narrow.add(new CpuidEntry(0x40000001, 0, false, 0x01007efb, 0, 0, 0));   // kvm_pvm's: async PF, PV EOI...
+        assertEquals(qemu64, resolve("qemu64", narrow));
+        narrow.set(narrow.size() - 1, new CpuidEntry(0x40000001, 0, false, KVMCLOCK, 0, 0, 0)); // the software CPU
         assertEquals(qemu64, resolve("qemu64", narrow));
     }
 
@@ -120,6 +129,19 @@ class CpuidResolverTest {
         List<CpuidEntry> noNx = resolve("qemu64,-nx,+pdpe1gb", HOST);
         assertEquals(LM | PDPE1GB | SYSCALL, leaf(noNx, 0x80000001).edx());
         assertEquals(0, leaf(resolve("qemu64,-hypervisor", HOST), 1).ecx() >>> 31);
+        assertEquals(0, leaf(t, 0x40000001).eax(), "this made-up host's KVM has no kvmclock");
+    }
+
+    @Test
+    void minusKvmclockTurnsItOffAsQemusDoes() {
+        assertEquals(1 << 24, leaf(resolve("qemu64,-kvmclock", EVERYTHING), 0x40000001).eax(),
+                "-kvmclock leaves the stable bit, which means nothing without a clock (QEMU's table is the same)");
+        assertEquals(0, leaf(resolve("kvm64,-kvmclock,-kvmclock-stable-bit", EVERYTHING), 0x40000001).eax());
+        List<CpuidEntry> kvm = new ArrayList<>(HOST);
+        kvm.add(new CpuidEntry(0x40000001, 0, false, 0x01007efb, 0, 0, 0));
+        assertEquals(0x01007efb, leaf(resolve("host", kvm), 0x40000001).eax(), "host passes KVM's leaf through");
+        assertEquals(0x01007ef2, leaf(resolve("host,-kvmclock", kvm), 0x40000001).eax(),
+                "and -kvmclock clears both MSR pairs (bits 0 and 3)");
     }
 
     @Test

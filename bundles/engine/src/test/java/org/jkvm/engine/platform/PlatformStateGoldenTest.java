@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The golden files of the platform's sections ({@code state/v1/pic.bin}, {@code ioapic.bin}, {@code pit.bin},
- * {@code lapic.bin}, {@code rtc.bin}, {@code i8042.bin}): written once by the encoders from the fixed states below,
- * they must load forever, and the encoders must reproduce them byte for byte. {@code -Djkvm.golden.write=DIR}
- * writes them again (only for a new version, into a new folder).
+ * {@code lapic.bin}, {@code rtc.bin}, {@code i8042.bin}, {@code kvmclock.bin}): written once by the encoders from
+ * the fixed states below, they must load forever, and the encoders must reproduce them byte for byte.
+ * {@code -Djkvm.golden.write=DIR} writes them again (only for a new version, into a new folder).
  */
 class PlatformStateGoldenTest {
     static final PicState PIC = new PicState(
@@ -143,6 +143,12 @@ class PlatformStateGoldenTest {
             in.expectEnd();
             return s;
         });
+    }
+
+    @Test
+    void kvmclockLoadsAndEncodesByteForByte() throws IOException {
+        // 2.5 days of guest time in nanoseconds
+        check("kvmclock", 0x0000_c4a5_3b2e_1d0fL, KvmClockSection::encode, KvmClockSection::decode);
     }
 
     @Test

@@ -80,6 +80,25 @@ final class KvmVm implements HvVm {
     }
 
     @Override
+    public long kvmClockNanos() {
+        try {
+            return fd.getClock();
+        } catch (KvmException e) {
+            throw new HypervisorException("cannot read the guest's kvmclock (KVM_GET_CLOCK): " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void setKvmClockNanos(long nanos) {
+        try {
+            fd.setClock(nanos);
+        } catch (KvmException e) {
+            throw new HypervisorException("cannot set the guest's kvmclock (KVM_SET_CLOCK) to " + nanos + " ns: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean irqChipSupported() {
         return missingIrqChipCapability() == null;
     }

@@ -28,6 +28,12 @@ final class BlockCompiler {
     /** Blocks translated in this JVM by every vCPU (statistics, and tests that must know the path was taken). */
     private static final java.util.concurrent.atomic.AtomicLong TOTAL = new java.util.concurrent.atomic.AtomicLong();
 
+    /**
+     * Whether 64-bit blocks get the common ops emitted as bytecode of their own (OpEmitter); {@code
+     * -Djkvm.softcpu.emit=false} keeps every op a call to its exec (for comparisons).
+     */
+    private static final boolean EMIT = !"false".equals(System.getProperty("jkvm.softcpu.emit"));
+
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private boolean broken;
     private long compiled;
@@ -51,7 +57,7 @@ final class BlockCompiler {
             return null;
         }
         try {
-            byte[] bytes = classFile(b.ops);
+            byte[] bytes = classFile(b.ops, b.mode);
             MethodHandles.Lookup l = lookup.defineHiddenClassWithClassData(bytes, b.ops.clone(), true);
             compiled++;
             TOTAL.incrementAndGet();
@@ -78,7 +84,7 @@ final class BlockCompiler {
         return k.getName().replace('.', '/');
     }
 
-    static byte[] classFile(Op[] ops) {
+    static byte[] classFile(Op[] ops, int mode) {
         ClassBytes cf = new ClassBytes();
         int n = ops.length;
         String[] types = new String[n];
@@ -92,7 +98,11 @@ final class BlockCompiler {
         init.op(ClassBytes.INVOKESPECIAL, cf.methodRef("java/lang/Object", "<init>", "()V"));
         init.op(ClassBytes.RETURN);
         cf.method(ClassBytes.ACC_PUBLIC, "<init>", "()V", 1, 1, init.bytes(), null);
-        run(cf, ops, types);
+        if (EMIT && mode == 2 && java.util.Arrays.stream(ops).anyMatch(OpEmitter::emits)) {
+            runEmitted(cf, ops, types);
+        } else {
+            run(cf, ops, types);
+        }
         return cf.toBytes(SELF, "org/jkvm/softcpu/exec/BlockCode");
     }
 
@@ -159,35 +169,90 @@ final class BlockCompiler {
             }
         }
         if (loop) {
-            int rip = cf.fieldRef(CPU, "rip", "J");
-            c.op(ClassBytes.ALOAD_1);
-            c.op(ClassBytes.GETFIELD, rip);
-            c.op(ClassBytes.LDC2_W, cf.longConst(ops[0].rip));
-            c.op(ClassBytes.LCMP);
-            int taken = c.branch(ClassBytes.IFEQ);
-            c.push(n);
-            c.op(ClassBytes.IRETURN);
-            c.target(taken);
-            returnIf(c, stop, ClassBytes.IFEQ, n);
-            returnIf(c, cf.fieldRef(CPU, "attention", "Z"), ClassBytes.IFEQ, n);
-            returnIf(c, cf.fieldRef(CPU, "checkIrq", "Z"), ClassBytes.IFEQ, n);
-            returnIf(c, cf.fieldRef(CPU, "exit", "Lorg/jkvm/hypervisor/VcpuExit;"), ClassBytes.IFNULL, n);
-            int instret = cf.fieldRef(CPU, "instret", "J");
-            c.op(ClassBytes.ALOAD_1);
-            c.op(ClassBytes.DUP);
-            c.op(ClassBytes.GETFIELD, instret);
-            c.op(ClassBytes.LDC2_W, cf.longConst(n));
-            c.op(ClassBytes.LADD);
-            c.op(ClassBytes.PUTFIELD, instret);
-            c.op(ClassBytes.ALOAD_1);
-            c.op(ClassBytes.LDC2_W, cf.longConst(ops[n - 1].next));
-            c.op(ClassBytes.PUTFIELD, rip);
-            c.jumpBack(top);
+            loopBack(cf, c, ops, top);
         } else {
             c.push(n);
             c.op(ClassBytes.IRETURN);
         }
         cf.method(ClassBytes.ACC_PUBLIC | ClassBytes.ACC_FINAL, "run", RUN_DESC, 6, 2, c.bytes(), c.frames());
+    }
+
+    /**
+     * The end of a block that loops to itself: if it jumped back to its start and nothing needs the run loop, count
+     * the iteration, set RIP to the block end again and run the next one; else return the op count.
+     */
+    private static void loopBack(ClassBytes cf, ClassBytes.Code c, Op[] ops, int top) {
+        int n = ops.length;
+        int stop = cf.fieldRef(CPU, "stopBlock", "Z");
+        int rip = cf.fieldRef(CPU, "rip", "J");
+        c.op(ClassBytes.ALOAD_1);
+        c.op(ClassBytes.GETFIELD, rip);
+        c.op(ClassBytes.LDC2_W, cf.longConst(ops[0].rip));
+        c.op(ClassBytes.LCMP);
+        int taken = c.branch(ClassBytes.IFEQ);
+        c.push(n);
+        c.op(ClassBytes.IRETURN);
+        c.target(taken);
+        returnIf(c, stop, ClassBytes.IFEQ, n);
+        returnIf(c, cf.fieldRef(CPU, "attention", "Z"), ClassBytes.IFEQ, n);
+        returnIf(c, cf.fieldRef(CPU, "checkIrq", "Z"), ClassBytes.IFEQ, n);
+        returnIf(c, cf.fieldRef(CPU, "exit", "Lorg/jkvm/hypervisor/VcpuExit;"), ClassBytes.IFNULL, n);
+        int instret = cf.fieldRef(CPU, "instret", "J");
+        c.op(ClassBytes.ALOAD_1);
+        c.op(ClassBytes.DUP);
+        c.op(ClassBytes.GETFIELD, instret);
+        c.op(ClassBytes.LDC2_W, cf.longConst(n));
+        c.op(ClassBytes.LADD);
+        c.op(ClassBytes.PUTFIELD, instret);
+        c.op(ClassBytes.ALOAD_1);
+        c.op(ClassBytes.LDC2_W, cf.longConst(ops[n - 1].next));
+        c.op(ClassBytes.PUTFIELD, rip);
+        c.jumpBack(top);
+    }
+
+    /**
+     * {@link #run} for a 64-bit block with ops that {@link OpEmitter} emits: those become bytecode of their own
+     * (guest registers and the pending flags in locals), the others are called as in {@link #run} with the
+     * registers and flags written back before and the registers reloaded after.
+     */
+    private static void runEmitted(ClassBytes cf, Op[] ops, String[] types) {
+        ClassBytes.Code c = new ClassBytes.Code();
+        OpEmitter e = new OpEmitter(cf, c, ops);
+        int opIndex = cf.fieldRef(CPU, "opIndex", "I");
+        int stop = cf.fieldRef(CPU, "stopBlock", "Z");
+        int n = types.length;
+        boolean loop = loopsToItself(ops);
+        e.entry();
+        int top = loop ? c.label() : 0;
+        for (int k = 0; k < n; k++) {
+            if (OpEmitter.emits(ops[k])) {
+                e.emit(ops[k], k);
+                continue;
+            }
+            boolean quiet = ops[k].faultFree();
+            e.beforeCall();
+            if (!quiet) {
+                c.op(ClassBytes.ALOAD_1);
+                c.push(k);
+                c.op(ClassBytes.PUTFIELD, opIndex);
+            }
+            c.op(ClassBytes.GETSTATIC, cf.fieldRef(SELF, "o" + k, "L" + types[k] + ";"));
+            c.op(ClassBytes.ALOAD_1);
+            c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(types[k], "exec", EXEC_DESC));
+            if (k < n - 1 && !quiet) {
+                returnIf(c, stop, ClassBytes.IFEQ, k + 1);
+            }
+            e.afterCall();
+        }
+        e.beforeReturn();
+        if (loop) {
+            loopBack(cf, c, ops, top);
+        } else {
+            c.push(n);
+            c.op(ClassBytes.IRETURN);
+        }
+        cf.method(ClassBytes.ACC_PUBLIC | ClassBytes.ACC_FINAL, "run", RUN_DESC, 12, OpEmitter.MAX_LOCALS, c.bytes(),
+                c.frames());
     }
 
     /** {@code if (c.field passes) return value;} with {@code skipOp} the test that skips the return. */

@@ -45,6 +45,37 @@ final class ClassBytes {
     static final int LCMP = 0x94;
     static final int LADD = 0x61;
     static final int DUP = 0x59;
+    static final int ILOAD = 0x15;
+    static final int LLOAD = 0x16;
+    static final int ALOAD = 0x19;
+    static final int ISTORE = 0x36;
+    static final int LSTORE = 0x37;
+    static final int ASTORE = 0x3a;
+    static final int LALOAD = 0x2f;
+    static final int LCONST_0 = 0x09;
+    static final int IADD = 0x60;
+    static final int LSUB = 0x65;
+    static final int IMUL = 0x68;
+    static final int LMUL = 0x69;
+    static final int ISHL = 0x78;
+    static final int LSHL = 0x79;
+    static final int LSHR = 0x7b;
+    static final int IUSHR = 0x7c;
+    static final int LUSHR = 0x7d;
+    static final int IAND = 0x7e;
+    static final int LAND = 0x7f;
+    static final int IOR = 0x80;
+    static final int LOR = 0x81;
+    static final int IXOR = 0x82;
+    static final int LXOR = 0x83;
+    static final int I2L = 0x85;
+    static final int L2I = 0x88;
+    static final int IFNE = 0x9a;
+    static final int IF_ICMPGT = 0xa3;
+    static final int DUP2 = 0x5c;
+    static final int LASTORE = 0x50;
+    static final int LNEG = 0x75;
+    static final int LCONST_1 = 0x0a;
 
     private final ByteArrayOutputStream poolBytes = new ByteArrayOutputStream();
     private final DataOutputStream pool = new DataOutputStream(poolBytes);
@@ -198,6 +229,44 @@ final class ClassBytes {
         private final ByteArrayOutputStream frames = new ByteArrayOutputStream();
         private int frameCount;
         private int lastFrame = -1;
+        /** The verification types of the locals of the first frame (a full_frame), or null for a same_frame. */
+        private byte[] firstLocals;
+        private int firstLocalCount;
+
+        /**
+         * Makes the first frame a full_frame with these locals ({@code count} verification_type_info entries,
+         * JVMS 4.7.4) and an empty stack; the later frames stay same_frames (the locals keep their types).
+         */
+        void firstFrameLocals(byte[] types, int count) {
+            firstLocals = types;
+            firstLocalCount = count;
+        }
+
+        /** A local's load or store ({@code ILOAD}, {@code LSTORE}, ...) with a one-byte index. */
+        void local(int opcode, int index) {
+            bytes.write(opcode);
+            bytes.write(index);
+        }
+
+        /** Binds all branches in {@code ats} to the current position (one frame). */
+        void bind(int... ats) {
+            for (int at : ats) {
+                if (at >= 0) {
+                    patch(at);
+                }
+            }
+            frame(pos());
+        }
+
+        private void patch(int at) {
+            int here = pos();
+            byte[] b = bytes.toByteArray();
+            int off = here - at;
+            b[at + 1] = (byte) (off >> 8);
+            b[at + 2] = (byte) off;
+            bytes.reset();
+            bytes.write(b, 0, b.length);
+        }
 
         int pos() {
             return bytes.size();
@@ -264,8 +333,20 @@ final class ClassBytes {
         }
 
         private void frame(int here) {
+            if (here == lastFrame) {
+                return;                        // two targets at one position share their frame
+            }
             int delta = lastFrame < 0 ? here : here - lastFrame - 1;
-            if (delta <= 63) {
+            if (frameCount == 0 && firstLocals != null) {
+                frames.write(255);
+                frames.write(delta >> 8);
+                frames.write(delta);
+                frames.write(firstLocalCount >> 8);
+                frames.write(firstLocalCount);
+                frames.write(firstLocals, 0, firstLocals.length);
+                frames.write(0);
+                frames.write(0);
+            } else if (delta <= 63) {
                 frames.write(delta);
             } else {
                 frames.write(251);

@@ -272,6 +272,19 @@ public final class Runner {
         return compiler.compiled();
     }
 
+    /**
+     * The op forms that translated blocks emitted as bytecode of their own so far in this JVM (tests: names such as
+     * "Alu.RR ADC 64", "Mov.Load 32"; see OpEmitter).
+     */
+    public static java.util.Set<String> emittedFormsInJvm() {
+        return EmitStats.forms();
+    }
+
+    /** Slow paths (TLB misses, page crossings, faults) of emitted loads and stores run so far in this JVM. */
+    public static long emittedSlowPathsInJvm() {
+        return EmitStats.slowPaths();
+    }
+
     /** Blocks translated to bytecode so far by every vCPU in this JVM (statistics, tests). */
     public static long blocksTranslatedInJvm() {
         return BlockCompiler.total();

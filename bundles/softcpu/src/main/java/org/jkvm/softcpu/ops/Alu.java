@@ -65,7 +65,7 @@ public final class Alu {
     }
 
     /** Whether {@code kind} writes its result (CMP and TEST do not). */
-    static boolean writes(int kind) {
+    public static boolean writes(int kind) {
         return kind != CMP && kind != TEST;
     }
 
@@ -153,6 +153,16 @@ public final class Alu {
             this.kind = regIsDest ? kind | 16 : kind;
         }
 
+        /** The operation (ADD ... TEST). */
+        public int kind() {
+            return kind & 15;
+        }
+
+        /** Whether G is the destination (else E). */
+        public boolean regIsDest() {
+            return (kind & 16) != 0;
+        }
+
         @Override
         public boolean faultFree() {
             return true;
@@ -185,6 +195,16 @@ public final class Alu {
             super(d, s);
             this.kind = kind;
             this.imm = imm;
+        }
+
+        /** The operation (ADD ... TEST). */
+        public int kind() {
+            return kind;
+        }
+
+        /** The immediate as decoded (sign-extended; {@link #compute} masks it). */
+        public long imm() {
+            return imm;
         }
 
         @Override

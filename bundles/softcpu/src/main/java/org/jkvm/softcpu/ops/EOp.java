@@ -38,6 +38,66 @@ public abstract class EOp extends Op {
         this.gSh = d.gSh(s);
     }
 
+    /** Operand size index (0 = 8 bits ... 3 = 64); for the translator, as are the accessors below. */
+    public final int size() {
+        return s;
+    }
+
+    /** Whether E is a register. */
+    public final boolean isReg() {
+        return isReg;
+    }
+
+    /** E's register number (when {@link #isReg}; 16 = none). */
+    public final int rmReg() {
+        return rmReg;
+    }
+
+    /** G's register number. */
+    public final int gReg() {
+        return gReg;
+    }
+
+    /** E's bit position in its register (8 for AH..BH, else 0). */
+    public final int rmShift() {
+        return rmSh;
+    }
+
+    /** Whether neither operand is a high-byte register (AH..BH). */
+    public final boolean noHighByte() {
+        return rmSh == 0 && gSh == 0;
+    }
+
+    /** The memory operand's base register (16 = none). */
+    public final int baseReg() {
+        return base;
+    }
+
+    /** The memory operand's index register (16 = none). */
+    public final int indexReg() {
+        return index;
+    }
+
+    /** The memory operand's index scale (a shift count, 0-3). */
+    public final int scale() {
+        return scale;
+    }
+
+    /** The memory operand's segment register. */
+    public final int seg() {
+        return seg;
+    }
+
+    /** The memory operand's displacement (absolute for RIP-relative operands). */
+    public final long disp() {
+        return disp;
+    }
+
+    /** The address-size mask of the effective address. */
+    public final long amask() {
+        return amask;
+    }
+
     /** The effective address (offset in the segment). */
     protected final long ea(Cpu c) {
         return (c.r[base] + (c.r[index] << scale) + disp) & amask;

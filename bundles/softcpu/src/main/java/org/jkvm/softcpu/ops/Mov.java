@@ -118,6 +118,26 @@ public final class Mov {
             this.imm = imm;
         }
 
+        /** The destination register. */
+        public int reg() {
+            return reg;
+        }
+
+        /** Whether it writes a whole 32/64-bit register (no AH..BH, no 8/16-bit merge). */
+        public boolean wide() {
+            return s >= 2 && sh == 0;
+        }
+
+        /** The operand size index. */
+        public int size() {
+            return s;
+        }
+
+        /** The immediate. */
+        public long imm() {
+            return imm;
+        }
+
         @Override
         public boolean faultFree() {
             return true;
@@ -148,6 +168,36 @@ public final class Mov {
 
         private final int dstS;
         private final int dstReg;
+
+        /** The source's size index. */
+        public int srcSize() {
+            return ss;
+        }
+
+        /** Whether it sign-extends (MOVSX, MOVSXD). */
+        public boolean signed() {
+            return signed;
+        }
+
+        /** The source register (register form). */
+        public int srcReg() {
+            return srcReg;
+        }
+
+        /** The source's bit position in its register (8 for AH..BH). */
+        public int srcShift() {
+            return srcSh;
+        }
+
+        /** The destination's size index. */
+        public int dstSize() {
+            return dstS;
+        }
+
+        /** The destination register. */
+        public int dstReg() {
+            return dstReg;
+        }
 
         @Override
         public boolean faultFree() {
@@ -211,6 +261,11 @@ public final class Mov {
             this.cc = cc;
         }
 
+        /** The condition code (0-15). */
+        public int cc() {
+            return cc;
+        }
+
         @Override
         public boolean faultFree() {
             return isReg;
@@ -230,6 +285,11 @@ public final class Mov {
         public Setcc(Dec d, int cc) {
             super(d, 0);
             this.cc = cc;
+        }
+
+        /** The condition code (0-15). */
+        public int cc() {
+            return cc;
         }
 
         @Override

@@ -23,6 +23,11 @@ public final class MulDiv extends EOp {
         this.kind = kind;
     }
 
+    /** MUL, IMUL, DIV or IDIV (for the translator). */
+    public int kind() {
+        return kind;
+    }
+
     @Override
     public boolean faultFree() {
         return isReg && (kind == MUL || kind == IMUL);
@@ -224,6 +229,16 @@ public final class MulDiv extends EOp {
             super(d, s);
             this.hasImm = hasImm;
             this.imm = imm;
+        }
+
+        /** Whether the second factor is the immediate (else G). */
+        public boolean hasImm() {
+            return hasImm;
+        }
+
+        /** The immediate (sign-extended). */
+        public long imm() {
+            return imm;
         }
 
         @Override

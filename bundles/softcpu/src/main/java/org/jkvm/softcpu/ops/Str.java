@@ -95,24 +95,20 @@ public final class Str extends Op {
         long count = c.r[1] & amask;
         long di = c.r[7] & amask;
         long dst = c.base[Cpu.ES] + di;
-        long vpn = dst >>> 12;
-        int i = (int) vpn & Cpu.TLB_MASK;
-        if (c.tlbWrite[i] != vpn) {
+        long dstHost = host(c, c.tlbWrite, dst);
+        if (dstHost < 0) {
             return 0;
         }
         long k = Math.min(count, (4096 - (dst & 0xfff)) >> s);
-        long dstHost = c.tlbHost[i] + (dst & 0xfff);
         long si = c.r[6] & amask;
         long srcHost = 0;
         if (kind == MOVS) {
             long src = c.base[srcSeg] + si;
-            long svpn = src >>> 12;
-            int j = (int) svpn & Cpu.TLB_MASK;
-            if (c.tlbRead[j] != svpn) {
+            srcHost = host(c, c.tlbRead, src);
+            if (srcHost < 0) {
                 return 0;
             }
             k = Math.min(k, (4096 - (src & 0xfff)) >> s);
-            srcHost = c.tlbHost[j] + (src & 0xfff);
             if (srcHost < dstHost && dstHost < srcHost + k * n) {
                 return 0;   // a forward overlapping copy repeats a pattern: element by element
             }
@@ -148,24 +144,20 @@ public final class Str extends Op {
         long count = c.r[1] & amask;
         long di = c.r[7] & amask;
         long dst = c.base[Cpu.ES] + di;
-        long vpn = dst >>> 12;
-        int i = (int) vpn & Cpu.TLB_MASK;
-        if (c.tlbWrite[i] != vpn || (dst & 0xfff) > 4096 - n) {
+        long dstHost = host(c, c.tlbWrite, dst);
+        if (dstHost < 0) {
             return 0;
         }
         long k = Math.min(count, ((dst & 0xfff) >> s) + 1);
-        long dstHost = c.tlbHost[i] + (dst & 0xfff);
         long si = c.r[6] & amask;
         long srcHost = 0;
         if (kind == MOVS) {
             long src = c.base[srcSeg] + si;
-            long svpn = src >>> 12;
-            int j = (int) svpn & Cpu.TLB_MASK;
-            if (c.tlbRead[j] != svpn || (src & 0xfff) > 4096 - n) {
+            srcHost = host(c, c.tlbRead, src);
+            if (srcHost < 0) {
                 return 0;
             }
             k = Math.min(k, ((src & 0xfff) >> s) + 1);
-            srcHost = c.tlbHost[j] + (src & 0xfff);
             if (dstHost < srcHost && srcHost < dstHost + k * n) {
                 return 0;
             }
@@ -185,6 +177,20 @@ public final class Str extends Op {
         setA(c, 7, di - k * n);
         setA(c, 1, count - k);
         return (int) Math.min(k, CHUNK);
+    }
+
+    /**
+     * The host address of the element at linear {@code lin} when its page is in the TLB under {@code tags}
+     * ({@code tlbWrite} or {@code tlbRead}) and the element does not cross the page's end, else -1 (the bulk paths'
+     * common prologue; host addresses of guest RAM are never negative).
+     */
+    private long host(Cpu c, long[] tags, long lin) {
+        long vpn = lin >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        if (tags[i] != vpn || (lin & 0xfff) > 4096 - (1 << s)) {
+            return -1;
+        }
+        return c.tlbHost[i] + (lin & 0xfff);
     }
 
     private void once(Cpu c) {

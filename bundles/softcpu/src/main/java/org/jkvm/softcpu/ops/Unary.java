@@ -18,6 +18,11 @@ public final class Unary extends EOp {
         this.kind = kind;
     }
 
+    /** INC, DEC, NOT or NEG (for the translator). */
+    public int kind() {
+        return kind;
+    }
+
     @Override
     public boolean faultFree() {
         return isReg;
@@ -61,6 +66,21 @@ public final class Unary extends EOp {
             this.reg = reg;
             this.s = s;
             this.delta = inc ? 1 : -1;
+        }
+
+        /** The register. */
+        public int reg() {
+            return reg;
+        }
+
+        /** The operand size index. */
+        public int size() {
+            return s;
+        }
+
+        /** Whether it is INC (else DEC). */
+        public boolean inc() {
+            return delta > 0;
         }
 
         @Override

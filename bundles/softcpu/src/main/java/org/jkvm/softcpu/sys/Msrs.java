@@ -9,21 +9,24 @@ import org.jkvm.softcpu.cpu.InterruptController;
 import org.jkvm.softcpu.cpu.Vec;
 
 /**
- * RDMSR/WRMSR. The MSRs this CPU implements live in {@link Cpu} fields; MSRs a restored state carried that this
- * CPU does not use (from KVM: MTRRs, kvmclock, ...) are kept in {@link #carried} and read back unchanged, so a
- * guest moved here and back keeps them. Any other index raises #GP(0), as KVM does without ignore_msrs.
+ * RDMSR/WRMSR. The MSRs this CPU implements live in {@link Cpu} fields (kvmclock's in {@link KvmClock}); MSRs a
+ * restored state carried that this CPU does not use (from KVM: async page faults, steal time, ...) are kept in
+ * {@link #carried} and read back unchanged, so a guest moved here and back keeps them. Any other index raises
+ * #GP(0), as KVM does without ignore_msrs.
  */
 public final class Msrs {
     /** Index order of {@link #known}. */
     public static final int[] KNOWN = {Msr.IA32_TSC, Msr.IA32_APIC_BASE, Msr.IA32_SYSENTER_CS,
         Msr.IA32_SYSENTER_ESP, Msr.IA32_SYSENTER_EIP, Msr.IA32_MISC_ENABLE, Msr.IA32_PAT, Msr.IA32_EFER,
         Msr.IA32_STAR, Msr.IA32_LSTAR, Msr.IA32_CSTAR, Msr.IA32_FMASK, Msr.IA32_FS_BASE, Msr.IA32_GS_BASE,
-        Msr.IA32_KERNEL_GS_BASE, Msr.IA32_TSC_AUX};
+        Msr.IA32_KERNEL_GS_BASE, Msr.IA32_TSC_AUX, KvmClock.MSR_WALL_CLOCK, KvmClock.MSR_SYSTEM_TIME};
 
     /** MSRs kept for a later save, in the order they arrived. */
     public final Map<Integer, Long> carried = new LinkedHashMap<>();
     /** The MTRRs and machine-check globals. */
     public final Mtrrs mtrrs = new Mtrrs();
+    /** The kvmclock MSRs and structures (handled whatever CPUID says, as KVM does by default). */
+    public final KvmClock kvmClock = new KvmClock(0, 1_000_000);
 
     /** Whether this CPU implements {@code index}. */
     public static boolean known(int index) {
@@ -54,6 +57,8 @@ public final class Msrs {
             case Msr.IA32_GS_BASE: return c.segBase[Cpu.GS];
             case Msr.IA32_KERNEL_GS_BASE: return c.kernelGsBase;
             case Msr.IA32_TSC_AUX: return c.tscAux;
+            case KvmClock.MSR_WALL_CLOCK: return kvmClock.wallClockMsr();
+            case KvmClock.MSR_SYSTEM_TIME: return kvmClock.systemTimeMsr();
             default:
                 if (Mtrrs.handles(index)) {
                     return mtrrs.read(index);
@@ -76,7 +81,10 @@ public final class Msrs {
     public void write(Cpu c, int index, long v) {
         switch (index) {
             case Msr.IA32_TSC:
+                long before = c.tsc.read();
                 c.tsc.set(v);
+                kvmClock.tscWritten(before, v);
+                kvmClock.publish(v);
                 if (c.intc != null) {
                     c.intc.tscChanged();
                 }
@@ -102,6 +110,8 @@ public final class Msrs {
             case Msr.IA32_GS_BASE: c.segBase[Cpu.GS] = canonical(c, v); Modes.segDerived(c, Cpu.GS); return;
             case Msr.IA32_KERNEL_GS_BASE: c.kernelGsBase = canonical(c, v); return;
             case Msr.IA32_TSC_AUX: c.tscAux = v & 0xffffffffL; return;
+            case KvmClock.MSR_WALL_CLOCK: kvmClock.writeWallClock(v, c.tsc.read()); return;
+            case KvmClock.MSR_SYSTEM_TIME: kvmClock.writeSystemTime(v, c.tsc.read()); return;
             default:
                 if (Mtrrs.handles(index)) {
                     if (!mtrrs.write(index, v, c.mmu.walker.maxPhysBits)) {

@@ -83,6 +83,7 @@ class InstructionOracleTest {
     void translatedBlocks() throws Exception {
         String old = System.getProperty("jkvm.softcpu.translateAfter");
         long before = org.jkvm.softcpu.exec.Runner.blocksTranslatedInJvm();
+        long slowBefore = org.jkvm.softcpu.exec.Runner.emittedSlowPathsInJvm();
         System.setProperty("jkvm.softcpu.translateAfter", "1");
         try {
             check(FIXED_SEED, 0, Integer.getInteger("oracle.translatedCases", 10_000));
@@ -94,9 +95,30 @@ class InstructionOracleTest {
             }
         }
         long translated = org.jkvm.softcpu.exec.Runner.blocksTranslatedInJvm() - before;
-        LOG.info("{} blocks translated", translated);
+        long slow = org.jkvm.softcpu.exec.Runner.emittedSlowPathsInJvm() - slowBefore;
+        java.util.Set<String> forms = org.jkvm.softcpu.exec.Runner.emittedFormsInJvm();
+        LOG.info("{} blocks translated, {} slow paths of emitted loads and stores, forms emitted: {}", translated,
+                slow, new java.util.TreeSet<>(forms));
         org.junit.jupiter.api.Assertions.assertTrue(translated > 1000, "the cases ran through translated blocks: "
                 + translated + " translated");
+        // Every form the translator emits as bytecode of its own ran through the oracle (OpEmitter.emits).
+        java.util.List<String> want = new java.util.ArrayList<>();
+        for (int bits : new int[] {32, 64}) {
+            for (String k : new String[] {"ADD", "OR", "ADC", "SBB", "AND", "SUB", "XOR", "CMP"}) {
+                want.add("Alu.RR " + k + " " + bits);
+                want.add("Alu.RI " + k + " " + bits);
+            }
+            want.add("Alu.RR TEST " + bits);
+            for (String f : new String[] {"Mov.RR ", "Mov.RI ", "Mov.Lea ", "Mov.Load ", "Mov.Store ", "Unary INC ",
+                    "Unary DEC ", "MulDiv.Imul ", "Mov.Cmov "}) {
+                want.add(f + bits);
+            }
+        }
+        want.addAll(List.of("MulDiv MUL 64", "MulDiv IMUL 64", "Mov.Setcc 8", "Mov.Extend Z 8", "Mov.Extend S 8",
+                "Mov.Extend Z 16", "Mov.Extend S 16", "Mov.Extend S 32"));
+        want.removeAll(forms);
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), want, "emitted forms the cases missed");
+        org.junit.jupiter.api.Assertions.assertTrue(slow > 100, "slow paths of emitted loads/stores: " + slow);
     }
 
     @Test
