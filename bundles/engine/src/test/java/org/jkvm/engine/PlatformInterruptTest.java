@@ -120,8 +120,8 @@ class PlatformInterruptTest {
             source.machine().memory.read(0, ram);
             source.quit();
         }
-        assertEquals(List.of("cpu#0", "lapic#0", "pic#0", "ioapic#0", "pit#0", "serial#0", "acpi-pm#0", "rtc#0",
-                "i8042#0"),
+        assertEquals(List.of("cpu#0", "lapic#0", "pic#0", "ioapic#0", "pit#0", "kvmclock#0", "serial#0", "acpi-pm#0",
+                "rtc#0", "i8042#0"),
                 state.stream().map(StateSection::label).toList());
 
         Path sock = dir.resolve("dest.sock");

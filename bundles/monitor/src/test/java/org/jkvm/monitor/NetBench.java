@@ -21,9 +21,9 @@ import org.jkvm.testkit.UdpStream;
  * ({@code NetProbe}, 200 datagrams) and the echoes per second of a paced stream ({@link UdpStream}: 2000 datagrams
  * offered at 1 per ms, then 2000 back to back) with the share lost. The announcement's effect on a live migration is
  * measured by {@code NetMigrationTest} (it prints its figures). Run: {@code bin/jkvm-bench Net} ({@code -Dqemu=false},
- * {@code -Dkvm=false} leave engines out; {@code -Dtrace=true} prints where jkvm's round trips go,
- * {@link org.jkvm.devices.virtio.net.NetTrace}; {@code -Dab=true} adds jkvm with transmit on its I/O thread,
- * {@code -Drounds=N} repeats the engines interleaved, {@code -Dwarmup=N}, {@code -Dstreams=false},
+ * {@code -Dkvm=false} leave engines out, {@code -Dengines=a,b} names them; {@code -Dtrace=true} prints where
+ * jkvm's round trips go, {@link org.jkvm.devices.virtio.net.NetTrace}; {@code -Dab=true} adds jkvm with transmit
+ * on its I/O thread, {@code -Drounds=N} repeats the engines interleaved, {@code -Dwarmup=N}, {@code -Dstreams=false},
  * {@code -Dpaced=false}, {@code -Dverbose=true} prints each stream's line; {@code -Dengineopts=...} adds JVM options
  * to jkvm's engines).
  */
@@ -62,6 +62,9 @@ public final class NetBench {
         }
         if (Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")) && !"false".equals(System.getProperty("qemu"))) {
             engines.add("qemu-tcg");
+        }
+        if (System.getProperty("engines") != null) {
+            engines = List.of(System.getProperty("engines").split(","));
         }
         System.out.println("| engine | UDP echo RTT median (us, 1 in flight) | paced 1000/s: echoed/s, lost |"
                 + " back to back: echoed/s, lost |");
