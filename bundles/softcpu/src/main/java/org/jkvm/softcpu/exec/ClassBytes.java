@@ -306,14 +306,8 @@ final class ClassBytes {
          * initial frame (a same_frame: the locals are the arguments and the stack is empty).
          */
         void target(int at) {
-            int here = pos();
-            byte[] b = bytes.toByteArray();
-            int off = here - at;
-            b[at + 1] = (byte) (off >> 8);
-            b[at + 2] = (byte) off;
-            bytes.reset();
-            bytes.write(b, 0, b.length);
-            frame(here);
+            patch(at);
+            frame(pos());
         }
 
         /**

@@ -202,16 +202,21 @@ final class OpEmitter {
             }
         }
         if (flags != IN_CPU) {
-            c.op(ClassBytes.ALOAD_1);
-            c.local(ClassBytes.ILOAD, FOP);
-            c.op(ClassBytes.PUTFIELD, cf.fieldRef(CPU, "ccOp", "I"));
-            putLong("ccA", FA);
-            putLong("ccB", FB);
-            putLong("ccRes", FRES);
+            storeFlags();
             if (settle) {
                 flags = IN_CPU;
             }
         }
+    }
+
+    /** Emits the stores of the pending lazy-flag record (ccOp, ccA, ccB, ccRes) from its locals to Cpu. */
+    private void storeFlags() {
+        c.op(ClassBytes.ALOAD_1);
+        c.local(ClassBytes.ILOAD, FOP);
+        c.op(ClassBytes.PUTFIELD, cf.fieldRef(CPU, "ccOp", "I"));
+        putLong("ccA", FA);
+        putLong("ccB", FB);
+        putLong("ccRes", FRES);
     }
 
     private void putLong(String field, int local) {
@@ -240,12 +245,7 @@ final class OpEmitter {
     /** Stores the pending flags to Cpu (before a flag read that FlagEmitter does not compute itself). */
     void flagsToCpu() {
         if (flags != IN_CPU) {
-            c.op(ClassBytes.ALOAD_1);
-            c.local(ClassBytes.ILOAD, FOP);
-            c.op(ClassBytes.PUTFIELD, cf.fieldRef(CPU, "ccOp", "I"));
-            putLong("ccA", FA);
-            putLong("ccB", FB);
-            putLong("ccRes", FRES);
+            storeFlags();
             flags = IN_CPU;
         }
     }

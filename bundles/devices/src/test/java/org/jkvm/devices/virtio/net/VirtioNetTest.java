@@ -233,18 +233,27 @@ class VirtioNetTest {
         assertArrayEquals(f, got);
     }
 
+    /**
+     * Puts {@code dev} alone on a bus of its own, starts it and a driver with two queue pairs, and returns once the
+     * drain its activation scheduled has run, so nothing is in flight.
+     */
+    private NetDriver startedAlone(VirtioNet dev) throws Exception {
+        PciBus bus2 = new PciBus(n -> IrqLine.NONE);
+        IoBus mmio2 = new IoBus("mmio");
+        bus2.attach(SLOT, new VirtioPciTransport(dev, mem, bus2.intxLine(SLOT)));
+        mmio2.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, bus2.mmioWindow());
+        NetDriver d = new NetDriver(new TestDriver(bus2, mmio2, mem, SLOT), mem, 16);
+        dev.start();
+        d.start(BASE, 2);
+        io.submit(() -> { }).get();
+        return d;
+    }
+
     @Test
     void aShortTransmitQueueIsServedOnTheKickingThreadALongOneOnTheIoThread() throws Exception {
         List<Thread> senders = new CopyOnWriteArrayList<>();
         VirtioNet fast = new VirtioNet(MAC, FrameSink.nonBlocking(f -> senders.add(Thread.currentThread())), io);
-        PciBus bus2 = new PciBus(n -> IrqLine.NONE);
-        IoBus mmio2 = new IoBus("mmio");
-        bus2.attach(SLOT, new VirtioPciTransport(fast, mem, bus2.intxLine(SLOT)));
-        mmio2.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, bus2.mmioWindow());
-        NetDriver d = new NetDriver(new TestDriver(bus2, mmio2, mem, SLOT), mem, 16);
-        fast.start();
-        d.start(BASE, 2);
-        io.submit(() -> { }).get(); // the drain the activation scheduled has run: nothing is in flight
+        NetDriver d = startedAlone(fast);
         mem.write(0x200000, ByteBuffer.allocate(VirtioNet.HEADER_BYTES + 60));
         d.offer(VirtioNet.TX, new long[] {0x200000, VirtioNet.HEADER_BYTES + 60, 0});
         d.kick(VirtioNet.TX);
@@ -266,14 +275,7 @@ class VirtioNetTest {
     void aGuestBehindOnReceiveHasItsTransmitServedOnTheIoThread() throws Exception {
         List<Thread> senders = new CopyOnWriteArrayList<>();
         VirtioNet fast = new VirtioNet(MAC, FrameSink.nonBlocking(f -> senders.add(Thread.currentThread())), io);
-        PciBus bus2 = new PciBus(n -> IrqLine.NONE);
-        IoBus mmio2 = new IoBus("mmio");
-        bus2.attach(SLOT, new VirtioPciTransport(fast, mem, bus2.intxLine(SLOT)));
-        mmio2.register(PciBus.HOLE_BASE, PciBus.HOLE_END - PciBus.HOLE_BASE, bus2.mmioWindow());
-        NetDriver d = new NetDriver(new TestDriver(bus2, mmio2, mem, SLOT), mem, 16);
-        fast.start();
-        d.start(BASE, 2);
-        io.submit(() -> { }).get(); // the drain the activation scheduled has run: nothing is in flight
+        NetDriver d = startedAlone(fast);
         for (int i = 0; i < 3; i++) {
             d.offer(VirtioNet.RX, new long[] {0x300000 + 0x1000L * i, 2048, 1});
         }
