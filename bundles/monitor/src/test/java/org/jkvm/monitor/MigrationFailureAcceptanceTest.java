@@ -21,6 +21,13 @@ class MigrationFailureAcceptanceTest {
     private static final long HB_MS = 300;
     /** Writes a 16 MiB working set as fast as the vCPU can: far more than 16 MiB/s dirtied. */
     private static final String HOT = "workload=verify mib=16 rate=0 hb_ms=" + HB_MS;
+    /**
+     * Dirties the same 16 MiB at 8,192 pages/s (32 MiB/s), or as fast as a slower vCPU can: auto-converge's case.
+     * Unpaced, a vCPU that rewrites all 16 MiB within one 10 ms running slice (the software CPU's translated code
+     * does) dirties it all in every round even at 99 % throttle, so that converging depended on this host's CPU
+     * speed; paced, a 990 ms throttle sleep is a backlog the firmware drops, as it is CPU time a guest loses.
+     */
+    private static final String HOT_PACED = "workload=verify mib=16 rate=8192 hb_ms=" + HB_MS;
     private static final String MILD = "workload=verify mib=4 rate=1000 hb_ms=" + HB_MS;
 
     @TempDir
@@ -152,8 +159,8 @@ class MigrationFailureAcceptanceTest {
 
     private void autoConverge() throws Exception {
         int port = EngineProcess.freePort();
-        try (EngineProcess a = EngineProcess.start(sub("a2"), "-append", HOT);
-                EngineProcess b = EngineProcess.start(sub("b2"), "-append", HOT, "-incoming", "tcp:0:" + port);
+        try (EngineProcess a = EngineProcess.start(sub("a2"), "-append", HOT_PACED);
+                EngineProcess b = EngineProcess.start(sub("b2"), "-append", HOT_PACED, "-incoming", "tcp:0:" + port);
                 HmpClient ha = HmpClient.of(a)) {
             a.awaitHeartbeats(2, 30_000);
             ha.cmd("migrate_set_speed 16m");
