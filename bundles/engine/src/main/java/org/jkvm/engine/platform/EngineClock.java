@@ -87,8 +87,9 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
         private final Runnable onExpiry;
         /** The scheduled expiry, or null; guarded by this. */
         private ScheduledFuture<?> pending;
-        /** The guest-time deadline armed, or -1; guarded by this. */
-        private long deadline = -1;
+        /** Whether a deadline is armed, and which (guest time); guarded by this. */
+        private boolean armed;
+        private long deadline;
 
         Timer(String name, Runnable onExpiry) {
             this.name = name;
@@ -97,6 +98,7 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
 
         @Override
         public synchronized void arm(long deadlineNs) {
+            armed = true;
             deadline = deadlineNs;
             reschedule();
         }
@@ -107,7 +109,7 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
                 pending.cancel(false);
                 pending = null;
             }
-            if (deadline < 0 || executor.isShutdown()) {
+            if (!armed || executor.isShutdown()) {
                 return;
             }
             if (clock.paused()) {
@@ -123,7 +125,7 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
 
         @Override
         public synchronized void cancel() {
-            deadline = -1;
+            armed = false;
             waiting.remove(this);
             if (pending != null) {
                 pending.cancel(false);
@@ -133,14 +135,14 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
 
         private void fire() {
             synchronized (this) {
-                if (deadline < 0) {
+                if (!armed) {
                     return;
                 }
                 if (nanos() < deadline) {   // due in host time only: the clock was paused meanwhile
                     reschedule();
                     return;
                 }
-                deadline = -1;
+                armed = false;
                 pending = null;
             }
             events.lock();
