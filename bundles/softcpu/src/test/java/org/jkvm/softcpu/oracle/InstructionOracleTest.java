@@ -113,7 +113,11 @@ class InstructionOracleTest {
                     "Unary DEC ", "MulDiv.Imul ", "Mov.Cmov "}) {
                 want.add(f + bits);
             }
+            for (String k : new String[] {"SHL", "SHR", "SAR"}) {
+                want.add("Shift " + k + " " + bits);
+            }
         }
+        want.addAll(List.of("Branch.Jcc", "Branch.Jmp"));
         want.addAll(List.of("MulDiv MUL 64", "MulDiv IMUL 64", "Mov.Setcc 8", "Mov.Extend Z 8", "Mov.Extend S 8",
                 "Mov.Extend Z 16", "Mov.Extend S 16", "Mov.Extend S 32"));
         want.removeAll(forms);
