@@ -36,13 +36,13 @@ public final class Runner {
 
     /**
      * The default of {@link #translateAfter}: instructions a block retires in whole interpreted runs before it is
-     * translated (so a block of n instructions after 2,000,000 / n runs). Weighing by length translates the long
+     * translated (so a block of n instructions after 1,000,000 / n runs). Weighing by length translates the long
      * hot blocks (the RSA self-tests' loops) sooner and the short ones later than a count of runs does: on the
-     * Linux boot's profile (ExecProfile) 63 blocks leave 486 M instructions interpreted where a count of 1,000,000
-     * runs translates 25 and leaves 773 M, and a count of 300,000 runs translates 84 and leaves 534 M (DESIGN.md,
-     * "Translator").
+     * Linux boot's profile (ExecProfile) 129 blocks leave 402 M of 1.45 G instructions interpreted where a count of
+     * 1,000,000 runs translates 25 and leaves 773 M, and a count of 100,000 runs translates 185 and leaves 384 M
+     * (DESIGN.md, "Translator", for the boots at 2,000,000, 1,000,000 and 500,000).
      */
-    static final int DEFAULT_TRANSLATE_INSNS = 2_000_000;
+    static final int DEFAULT_TRANSLATE_INSNS = 1_000_000;
 
     private final Cpu c;
     private final PhysMemory phys;
