@@ -25,7 +25,10 @@ final class AluEmitter {
         this.c = c;
     }
 
-    /** {@code dst = dst kind src} (src a register, or the immediate when {@code src < 0}): Alu.compute's record. */
+    /**
+     * {@code dst = dst kind src} (src the long local {@code src}: a register's or the loaded value's; or the
+     * immediate when {@code src < 0}): Alu.compute's record.
+     */
     void alu(int kind, int s, int dst, int src, long imm) {
         boolean carry = kind == Alu.ADC || kind == Alu.SBB;
         if (carry) {
@@ -36,7 +39,7 @@ final class AluEmitter {
         ops.mask(s);
         c.local(ClassBytes.LSTORE, OpEmitter.FA);
         if (src >= 0) {
-            c.local(ClassBytes.LLOAD, OpEmitter.slot(src));
+            c.local(ClassBytes.LLOAD, src);
             ops.mask(s);
         } else {
             c.op(ClassBytes.LDC2_W, cf.longConst(s == 3 ? imm : imm & M32));

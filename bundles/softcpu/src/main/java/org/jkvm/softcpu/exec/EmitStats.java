@@ -49,9 +49,10 @@ final class EmitStats {
         int s = op instanceof EOp e ? e.size() : op instanceof Mov.RI m ? m.size()
                 : ((Unary.IncDecReg) op).size();
         String kind = op instanceof Alu.RR a ? " " + KINDS[a.kind()] : op instanceof Alu.RI a ? " " + KINDS[a.kind()]
+                : op instanceof Alu.GE a ? " " + KINDS[a.kind()]
                 : op instanceof Unary u ? " " + (u.kind() == Unary.INC ? "INC" : "DEC")
                 : op instanceof MulDiv m ? " " + (m.kind() == MulDiv.MUL ? "MUL" : "IMUL")
-                : op instanceof Mov.Extend x ? (x.signed() ? " S" : " Z")
+                : op instanceof Mov.Extend x ? (x.signed() ? " S" : " Z") + (x.isReg() ? "" : " m")
                 : op instanceof Shift sh ? " " + SHIFTS[sh.kind()] : "";
         return cls + kind + " " + (8 << s);
     }

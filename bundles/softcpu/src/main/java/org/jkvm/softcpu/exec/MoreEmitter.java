@@ -174,11 +174,18 @@ final class MoreEmitter {
         ops.store(m.gReg());
     }
 
-    /** MOVZX/MOVSX/MOVSXD G, r (G 32/64-bit): the source's bits extended, then G written at its size. */
+    /**
+     * MOVZX/MOVSX/MOVSXD G, r/m (G 32/64-bit): the source's bits (a register's, or the value MemoryEmitter loaded
+     * into VAL) extended, then G written at its size.
+     */
     void extend(Mov.Extend x) {
         int bits = 8 << x.srcSize();
-        load(x.srcReg());
-        if (x.srcShift() != 0) {
+        if (x.isReg()) {
+            load(x.srcReg());
+        } else {
+            c.local(ClassBytes.LLOAD, OpEmitter.VAL);
+        }
+        if (x.isReg() && x.srcShift() != 0) {
             c.push(x.srcShift());
             c.op(ClassBytes.LUSHR);
         }

@@ -36,8 +36,10 @@ final class OpEmitter {
     private static final int FOP = 45;
     static final int IDX = 46;
     static final int TMP = 47;
+    /** A value loaded from memory for the op that uses it (ALU G,[m], MOVZX/MOVSX r,[m]). */
+    static final int VAL = 48;
     /** max_locals of a method using this emitter. */
-    static final int MAX_LOCALS = 48;
+    static final int MAX_LOCALS = 50;
 
     /** The pending flags are in Cpu's fields (nothing in the locals). */
     static final int IN_CPU = -1;
@@ -96,7 +98,10 @@ final class OpEmitter {
             return m.isReg() && m.size() >= 2;
         }
         if (op instanceof Mov.Extend x) {
-            return x.isReg() && x.dstSize() >= 2;
+            return x.dstSize() >= 2;
+        }
+        if (op instanceof Alu.GE a) {
+            return !a.isReg() && a.size() >= 2;
         }
         return op instanceof Unary.IncDecReg d && d.size() >= 2;
     }
@@ -113,7 +118,8 @@ final class OpEmitter {
             return 1 << d.reg();
         }
         if (op instanceof Mov.Extend x) {
-            return 1 << x.srcReg() | 1 << x.dstReg();
+            int src = x.isReg() ? 1 << x.srcReg() : bit(x.baseReg()) | bit(x.indexReg());
+            return src | 1 << x.dstReg();
         }
         if (op instanceof MulDiv m) {
             return 1 | 1 << 2 | 1 << m.rmReg();
@@ -122,7 +128,7 @@ final class OpEmitter {
         if (op instanceof Mov.Setcc) {
             return 1 << e.rmReg();
         }
-        if (op instanceof Mov.Lea || op instanceof Mov.Load || op instanceof Mov.Store) {
+        if (op instanceof Mov.Lea || op instanceof Mov.Load || op instanceof Mov.Store || op instanceof Alu.GE) {
             return 1 << e.gReg() | bit(e.baseReg()) | bit(e.indexReg());
         }
         return 1 << e.rmReg() | (op instanceof Alu.RI || op instanceof Unary ? 0 : 1 << e.gReg());
@@ -150,6 +156,8 @@ final class OpEmitter {
             c.push(0);
             c.local(ClassBytes.ISTORE, l);
         }
+        c.op(ClassBytes.LCONST_0);
+        c.local(ClassBytes.LSTORE, VAL);
         java.io.ByteArrayOutputStream t = new java.io.ByteArrayOutputStream();
         int count = 0;
         count += object(t, "org/jkvm/softcpu/exec/BlockCode$Gen");
@@ -173,6 +181,8 @@ final class OpEmitter {
             t.write(1);                        // Integer
             count++;
         }
+        t.write(4);                            // VAL, Long
+        count++;
         c.firstFrameLocals(t.toByteArray(), count);
     }
 
@@ -279,9 +289,12 @@ final class OpEmitter {
         if (op instanceof Alu.RR a) {
             int dst = a.regIsDest() ? a.gReg() : a.rmReg();
             int src = a.regIsDest() ? a.rmReg() : a.gReg();
-            alu.alu(a.kind(), a.size(), dst, src, 0);
+            alu.alu(a.kind(), a.size(), dst, slot(src), 0);
         } else if (op instanceof Alu.RI a) {
             alu.alu(a.kind(), a.size(), a.rmReg(), -1, a.imm());
+        } else if (op instanceof Alu.GE a) {
+            mem.loadValue(a, k);
+            alu.alu(a.kind(), a.size(), a.gReg(), VAL, 0);
         } else if (op instanceof Shift sh) {
             alu.shift(sh);
         } else if (op instanceof Branch.Jcc j) {
@@ -314,6 +327,9 @@ final class OpEmitter {
         } else if (op instanceof Mov.Cmov m) {
             mul.cmov(m);
         } else if (op instanceof Mov.Extend x) {
+            if (!x.isReg()) {
+                mem.loadValue(x, k);
+            }
             mul.extend(x);
         } else {
             Unary.IncDecReg d = (Unary.IncDecReg) op;
