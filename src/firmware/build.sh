@@ -21,7 +21,7 @@ CFLAGS="-m64 -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib -fno-
  -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-tree-loop-distribute-patterns -fno-builtin
  -fno-ident -g0 -ffile-prefix-map=$SRC=."
 OBJS=""
-for f in boot.S main.c serial.c cmdline.c memory.c tsc.c workload.c pci.c virtio.c virtio_blk.c disk.c disk_bench.c net.c virtio_net.c; do
+for f in boot.S main.c serial.c print.c cmdline.c memory.c tsc.c workload.c pci.c virtio.c virtio_blk.c disk.c disk_bench.c net.c virtio_net.c; do
     o="$WORK/${f%.*}.o"
     # shellcheck disable=SC2086
     (cd "$SRC" && $CC $CFLAGS -c "$f" -o "$o")
@@ -38,7 +38,7 @@ echo "built $OUT/jkvm-fw.elf ($(wc -c < "$OUT/jkvm-fw.elf") bytes)"
 # (boot32.S, link32.ld); div64.c stands in for libgcc's 64-bit division.
 CFLAGS32=$(printf '%s' "$CFLAGS" | sed 's/-m64/-m32 -march=i686/; s/ -mno-red-zone//; s/ -mcmodel=small//')
 OBJS32=""
-for f in boot32.S main.c serial.c cmdline.c memory.c tsc.c workload.c pci.c virtio.c virtio_blk.c disk.c disk_bench.c net.c virtio_net.c div64.c; do
+for f in boot32.S main.c serial.c print.c cmdline.c memory.c tsc.c workload.c pci.c virtio.c virtio_blk.c disk.c disk_bench.c net.c virtio_net.c div64.c; do
     o="$WORK/32-${f%.*}.o"
     # shellcheck disable=SC2086
     (cd "$SRC" && $CC $CFLAGS32 -c "$f" -o "$o")

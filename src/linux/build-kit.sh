@@ -111,13 +111,13 @@ extract_vmlinux() {
     fi
 }
 
-# jkvm-verify: the firmware's workload.c, cmdline.c, disk.c and disk_bench.c, unchanged, with the Linux hw.h and
-# main.c, the block interface on /dev/vda (blk.c) and no NIC of its own (nonet.c).
+# jkvm-verify: the firmware's print.c, workload.c, cmdline.c, disk.c and disk_bench.c, unchanged, with the Linux
+# hw.h and main.c, the block interface on /dev/vda (blk.c) and no NIC of its own (nonet.c).
 mkdir -p "$WORK/verify"
-cp "$FW/fw.h" "$FW/workload.c" "$FW/cmdline.c" "$FW/disk.c" "$FW/disk_bench.c" "$FW/virtio_blk.h" "$FW/net.h" \
-    "$SRC/verify/hw.h" "$SRC/verify/main.c" "$SRC/verify/blk.c" "$SRC/verify/nonet.c" "$WORK/verify/"
-(cd "$WORK/verify" && gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o jkvm-verify main.c workload.c cmdline.c \
-    disk.c disk_bench.c blk.c nonet.c) \
+cp "$FW/fw.h" "$FW/print.c" "$FW/workload.c" "$FW/cmdline.c" "$FW/disk.c" "$FW/disk_bench.c" "$FW/virtio_blk.h" \
+    "$FW/net.h" "$SRC/verify/hw.h" "$SRC/verify/main.c" "$SRC/verify/blk.c" "$SRC/verify/nonet.c" "$WORK/verify/"
+(cd "$WORK/verify" && gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o jkvm-verify main.c print.c workload.c \
+    cmdline.c disk.c disk_bench.c blk.c nonet.c) \
     || die 1 "cannot build jkvm-verify statically; install libc6-dev"
 
 # The initramfs tree. /dev stays empty: /init mounts devtmpfs before it opens the console.
