@@ -2,34 +2,24 @@ package org.jkvm.block;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-import org.jkvm.block.Qcow2Metadata.Kind;
 import org.jkvm.block.Qcow2Metadata.Run;
 
 /**
  * A qcow2 image (version 2 and 3 read, version 3 write), over an optional backing image.
  *
  * <p><b>Concurrency.</b> One lock guards the metadata; data moves outside it. A read takes the lock only to look up
- * a run of clusters. A write to clusters that are already its own (COPIED) does the same. A write that needs new
- * clusters plans under the lock (allocates them, marks its guest clusters in flight, so a second writer of the same
- * clusters waits), writes the data with the lock released (whole new clusters, the bytes it does not cover copied
- * from the old content: backing file, zero or compressed cluster), then links them under the lock. Clusters are
- * never reused while the image is open, so a mapping read under the lock stays valid after it is released.
+ * a run of clusters ({@link Qcow2Clusters} then reads their content); writes are {@link Qcow2Writer}'s. Clusters
+ * are never reused while the image is open, so a mapping read under the lock stays valid after it is released.
  *
- * <p><b>Order of writes</b> for a new cluster: its refcount (reserved in batches, synced) - its data - a barrier
- * ({@link SyncBarrier}) when the data includes bytes copied from elsewhere, so a host crash cannot leave an L2 entry
- * pointing at a cluster without the old bytes - the L2 entry - only then the release of what the entry pointed at
- * before. A new L2 table: its refcount - the zeroed table - the L1 entry. So at every instant each reference points
- * at a counted cluster holding what it should, which is what {@code qemu-img check} verifies.
+ * <p><b>Order of writes</b>: a new data cluster's as {@link Qcow2Writer} says; a new L2 table: its refcount - the
+ * zeroed table - the L1 entry. So at every instant each reference points at a counted cluster holding what it
+ * should, which is what {@code qemu-img check} verifies. This class keeps the image's life: open, activation and
+ * inactivation (a migration's handover), flush and close.
  */
 final class Qcow2Image implements BlockImage {
-    private static final ThreadLocal<ByteBuffer[]> COW_BUFFER = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
-    private static final byte[] ZEROS = new byte[64 << 10];
     /**
      * How often an inactive image reads its metadata ahead: once loads the classes, but the table scans then still
      * run interpreted at the activation (6-9 ms measured); a few more get them compiled (about 1 ms each here).
@@ -38,14 +28,6 @@ final class Qcow2Image implements BlockImage {
 
     private enum State { INACTIVE, ACTIVE, CLOSED }
 
-    /** Guest clusters {@code [first, first + clusters)}; {@code hosts[i]} where each goes, new ones {@code fresh}. */
-    private record Plan(long first, int clusters, long[] hosts, long[] olds, boolean[] fresh, int freshCount,
-                        boolean needsBarrier, long[] range) {
-    }
-
-    private record Decompressed(long entry, byte[] data) {
-    }
-
     private final Path path;
     private final OpenOptions options;
     private final ImageFile file;
@@ -53,18 +35,15 @@ final class Qcow2Image implements BlockImage {
     private final BlockImage backing;
     private final long sizeBytes;
     private final boolean writable;
-    private final int version;
     private final int clusterBits;
     private final int clusterSize;
-    private final long l2Span;
     private final Qcow2Header.Corrupt corrupt;
-    private final SyncBarrier barrier;
     private final ReentrantLock meta = new ReentrantLock();
-    private final Condition settled = meta.newCondition();
-    private final List<long[]> inflight = new ArrayList<>();
+    private final Qcow2Clusters clusters;
+    private final Qcow2Writer writer;
+    /** The metadata while active, else null; guarded by {@code meta}. */
     private Qcow2Metadata md;
     private volatile State state = State.INACTIVE;
-    private volatile Decompressed lastDecompressed;
 
     private Qcow2Image(Path path, OpenOptions options, ImageFile file, ImageLock lock, Qcow2Header h,
                        BlockImage backing) {
@@ -75,12 +54,11 @@ final class Qcow2Image implements BlockImage {
         this.backing = backing;
         this.sizeBytes = h.sizeBytes();
         this.writable = !options.readOnly();
-        this.version = h.version();
         this.clusterBits = h.clusterBits();
         this.clusterSize = h.clusterSize();
-        this.l2Span = (long) h.l2Entries() << clusterBits;
         this.corrupt = new Qcow2Header.Corrupt(path);
-        this.barrier = new SyncBarrier(file);
+        this.clusters = new Qcow2Clusters(file, backing, clusterBits, h.version(), corrupt);
+        this.writer = new Qcow2Writer(meta, this::metadata, this::currentMetadata, file, clusters, h);
     }
 
     /**
@@ -138,7 +116,7 @@ final class Qcow2Image implements BlockImage {
         meta.lock();
         try {
             md = m;
-            lastDecompressed = null;
+            clusters.forget();
         } finally {
             meta.unlock();
         }
@@ -218,6 +196,11 @@ final class Qcow2Image implements BlockImage {
         return m;
     }
 
+    /** The metadata while active, else null; under {@code meta}. */
+    private Qcow2Metadata currentMetadata() {
+        return md;
+    }
+
     @Override
     public void read(long offset, ByteBuffer dst) {
         checkRequest(offset, dst.remaining(), false);
@@ -234,263 +217,16 @@ final class Qcow2Image implements BlockImage {
             }
             int n = (int) Math.min(dst.remaining(), ((long) run.clusters() << clusterBits) - in);
             ByteBuffer part = dst.slice(dst.position(), n);
-            readRun(run, pos, in, part);
+            clusters.readRun(run, pos, in, part);
             dst.position(dst.position() + n);
             pos += n;
         }
     }
 
-    private void readRun(Run run, long guestOffset, int in, ByteBuffer part) {
-        switch (run.kind()) {
-            case NORMAL -> file.read((run.entry() & Qcow2Metadata.OFFSET_MASK) + in, part);
-            case ZERO -> zero(part);
-            case UNALLOCATED -> readBacking(guestOffset, part);
-            case COMPRESSED -> part.put(ByteBuffer.wrap(decompress(run.entry()), in, part.remaining()));
-            default -> throw new IllegalStateException(run.kind().toString());
-        }
-    }
-
-    /** Reads from the backing image; past its end (or without one) the bytes are zeros. */
-    private void readBacking(long guestOffset, ByteBuffer part) {
-        long inBacking = backing == null ? 0
-                : Math.max(0, Math.min(part.remaining(), backing.sizeBytes() - guestOffset));
-        if (inBacking > 0) {
-            backing.read(guestOffset, part.slice(part.position(), (int) inBacking));
-            part.position(part.position() + (int) inBacking);
-        }
-        zero(part);
-    }
-
-    /** Fills the rest of {@code b} with zeros. */
-    static void zero(ByteBuffer b) {
-        while (b.hasRemaining()) {
-            b.put(ZEROS, 0, Math.min(ZEROS.length, b.remaining()));
-        }
-    }
-
-    private byte[] decompress(long entry) {
-        Decompressed d = lastDecompressed;
-        if (d != null && d.entry() == entry) {
-            return d.data();
-        }
-        long off = Qcow2Checks.compressedOffset(entry, clusterBits);
-        byte[] in = new byte[Qcow2Checks.compressedBytes(entry, clusterBits)];
-        file.read(off, ByteBuffer.wrap(in));
-        byte[] out = Qcow2Checks.inflate(corrupt, off, in, clusterSize);
-        lastDecompressed = new Decompressed(entry, out);
-        return out;
-    }
-
     @Override
     public void write(long offset, ByteBuffer src) {
         checkRequest(offset, src.remaining(), true);
-        long pos = offset;
-        while (src.hasRemaining()) {
-            int n = (int) Math.min(src.remaining(), (pos / l2Span + 1) * l2Span - pos);
-            writeStep(pos, src.slice(src.position(), n));
-            src.position(src.position() + n);
-            pos += n;
-        }
-    }
-
-    /** One write within one L2 table: plan under the lock, data without it, link under it. */
-    private void writeStep(long pos, ByteBuffer data) {
-        long first = pos >>> clusterBits;
-        int n = (int) (((pos + data.remaining() - 1) >>> clusterBits) - first + 1);
-        Plan plan;
-        meta.lock();
-        try {
-            plan = plan(first, n, pos, data.remaining());
-        } finally {
-            meta.unlock();
-        }
-        if (plan.freshCount() == 0) {
-            writeData(plan, pos, data);
-            return;
-        }
-        boolean linked = false;
-        try {
-            writeData(plan, pos, data);
-            if (plan.needsBarrier()) {
-                barrier.sync();
-            }
-            meta.lock();
-            try {
-                link(plan);
-                linked = true;
-            } finally {
-                meta.unlock();
-            }
-        } finally {
-            settle(plan, linked);
-        }
-    }
-
-    private Plan plan(long first, int n, long pos, int len) {
-        while (overlapsInflight(first, n)) {
-            settled.awaitUninterruptibly();
-        }
-        Qcow2Metadata m = metadata();
-        long[] hosts = new long[n];
-        long[] olds = new long[n];
-        boolean[] fresh = new boolean[n];
-        int freshCount = 0;
-        boolean needsBarrier = false;
-        int headIn = (int) (pos & (clusterSize - 1));
-        int tailEnd = (int) (((pos + len - 1) & (clusterSize - 1)) + 1);
-        for (int i = 0; i < n; i++) {
-            long e = m.entry(first + i);
-            if (m.kind(e) == Kind.NORMAL && (e & Qcow2Metadata.COPIED) != 0) {
-                hosts[i] = e & Qcow2Metadata.OFFSET_MASK;
-                continue;
-            }
-            fresh[i] = true;
-            olds[i] = e;
-            freshCount++;
-            boolean partial = (i == 0 && headIn != 0) || (i == n - 1 && tailEnd != clusterSize);
-            needsBarrier |= partial && oldMayHoldData(m, e, first + i);
-        }
-        long[] range = null;
-        if (freshCount > 0) {
-            for (int i = 0; i < n; i++) {
-                if (fresh[i]) {
-                    hosts[i] = m.refcounts.allocate();
-                }
-            }
-            range = new long[] {first, first + n};
-            inflight.add(range);
-        }
-        return new Plan(first, n, hosts, olds, fresh, freshCount, needsBarrier, range);
-    }
-
-    private boolean overlapsInflight(long first, int n) {
-        for (long[] r : inflight) {
-            if (r[0] < first + n && first < r[1]) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean oldMayHoldData(Qcow2Metadata m, long entry, long gc) {
-        return switch (m.kind(entry)) {
-            case COMPRESSED, NORMAL -> true;
-            case ZERO -> false;
-            case UNALLOCATED -> backing != null && (gc << clusterBits) < backing.sizeBytes();
-        };
-    }
-
-    /** Writes the request's bytes: in place where the cluster is its own, whole new clusters otherwise. */
-    private void writeData(Plan plan, long pos, ByteBuffer data) {
-        int headIn = (int) (pos & (clusterSize - 1));
-        int tailEnd = (int) (((pos + data.remaining() - 1) & (clusterSize - 1)) + 1);
-        int at = 0;
-        long runHost = -1;
-        int runStart = 0;
-        int runLen = 0;
-        for (int i = 0; i < plan.clusters(); i++) {
-            int from = i == 0 ? headIn : 0;
-            int to = i == plan.clusters() - 1 ? tailEnd : clusterSize;
-            int len = to - from;
-            if (!plan.fresh()[i] || (from == 0 && to == clusterSize)) {
-                long h = plan.hosts()[i] + from;
-                if (runLen > 0 && runHost + runLen == h) {
-                    runLen += len;
-                } else {
-                    writeRun(runHost, data, runStart, runLen);
-                    runHost = h;
-                    runStart = at;
-                    runLen = len;
-                }
-            } else {
-                writeRun(runHost, data, runStart, runLen);
-                runLen = 0;
-                writeCow(plan, i, from, to, data.slice(at, len));
-            }
-            at += len;
-        }
-        writeRun(runHost, data, runStart, runLen);
-    }
-
-    private void writeRun(long host, ByteBuffer data, int start, int len) {
-        if (len > 0) {
-            file.write(host, data.slice(start, len));
-        }
-    }
-
-    /** A new cluster written whole: the old content around {@code [from, to)}, the request's bytes inside. */
-    private void writeCow(Plan plan, int i, int from, int to, ByteBuffer piece) {
-        ByteBuffer buf = cowBuffer();
-        long gc = plan.first() + i;
-        fillOld(plan.olds()[i], gc, buf.slice(0, from), 0);
-        fillOld(plan.olds()[i], gc, buf.slice(to, clusterSize - to), to);
-        buf.put(from, piece, piece.position(), piece.remaining());
-        file.write(plan.hosts()[i], buf.slice(0, clusterSize));
-    }
-
-    private ByteBuffer cowBuffer() {
-        ByteBuffer[] holder = COW_BUFFER.get();
-        if (holder[0] == null || holder[0].capacity() < clusterSize) {
-            // a whole number of pages plus one, so the aligned slice holds the cluster wherever the memory starts
-            int pages = Math.max(clusterSize, 4096);
-            holder[0] = ByteBuffer.allocateDirect(pages + 4096).alignedSlice(4096);
-        }
-        return holder[0];
-    }
-
-    private void fillOld(long entry, long gc, ByteBuffer part, int in) {
-        if (!part.hasRemaining()) {
-            return;
-        }
-        switch (metadataKind(entry)) {
-            case NORMAL -> file.read((entry & Qcow2Metadata.OFFSET_MASK) + in, part);
-            case ZERO -> zero(part);
-            case UNALLOCATED -> readBacking((gc << clusterBits) + in, part);
-            case COMPRESSED -> part.put(ByteBuffer.wrap(decompress(entry), in, part.remaining()));
-            default -> throw new IllegalStateException();
-        }
-    }
-
-    private Kind metadataKind(long entry) {
-        return Qcow2Metadata.kind(entry, version);
-    }
-
-    /** Enters the new clusters in the L2 table, then drops what the old entries referenced. */
-    private void link(Plan plan) {
-        Qcow2Metadata m = metadata();
-        long[] gcs = new long[plan.freshCount()];
-        long[] entries = new long[plan.freshCount()];
-        int k = 0;
-        for (int i = 0; i < plan.clusters(); i++) {
-            if (plan.fresh()[i]) {
-                gcs[k] = plan.first() + i;
-                entries[k++] = plan.hosts()[i] | Qcow2Metadata.COPIED;
-            }
-        }
-        m.setEntries(gcs, entries, k);
-        for (int i = 0; i < plan.clusters(); i++) {
-            if (plan.fresh()[i] && plan.olds()[i] != 0) {
-                m.freeEntry(plan.olds()[i]);
-            }
-        }
-    }
-
-    /** Ends a plan: unlinked clusters are freed (never reused while open), waiting writers are woken. */
-    private void settle(Plan plan, boolean linked) {
-        meta.lock();
-        try {
-            if (!linked && md != null) {
-                for (int i = 0; i < plan.clusters(); i++) {
-                    if (plan.fresh()[i]) {
-                        md.refcounts.free(plan.hosts()[i], clusterSize);
-                    }
-                }
-            }
-        } finally {
-            inflight.remove(plan.range());
-            settled.signalAll();
-            meta.unlock();
-        }
+        writer.write(offset, src);
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.jkvm.memory.DirtyBitmap;
 import org.jkvm.migration.stream.RamLayout;
@@ -22,7 +21,6 @@ import org.jkvm.migration.transport.MigrationUri;
 import org.jkvm.migration.transport.Transports;
 import org.jkvm.vmstate.Migratable;
 import org.jkvm.vmstate.ProgressLog;
-import org.jkvm.vmstate.StateSection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *       {@link ConvergencePolicy} decides to go on (maybe throttling the vCPUs) or to switch over.</li>
  *   <li>Switch-over: flush the block devices while the guest still runs, pause it, flush them again (little is
  *       left), send the last dirty pages and the device state, give the block devices' write locks up, send EOF,
- *       all with no bandwidth limit.</li>
+ *       all with no bandwidth limit ({@link Switchover}).</li>
  *   <li>Wait for the destination's LOADED acknowledgement and answer with the handover byte (the return path's
  *       reader thread answers as it reads LOADED: {@link Handover}); the source then
  *       stays paused (postmigrate). Over exec: wait for the command to exit 0.</li>
@@ -62,19 +60,6 @@ public final class OutgoingMigration {
     private final CountDownLatch done = new CountDownLatch(1);
     private final JobCounters counters;
     private final Handover handover;
-    /**
-     * The final pass's abort test, made when the class loads: the first run of a lambda's call site (and of a string
-     * concatenation) links it, costing a fraction of a millisecond of CPU, which inside the downtime a loaded host
-     * stretches several times; so the downtime path has no call site that runs for the first time there.
-     */
-    private static final BooleanSupplier NEVER_ABORT = () -> false;
-    /**
-     * With a bandwidth limit below this (bytes/s; {@code migrate_set_speed}, a sign of a slow link) the device
-     * sections are deflated; with a higher limit (QEMU's default is 128 MiB/s) or none they go plain: level-9 zlib
-     * costs about 1.2-2 ms of CPU for the ten sections inside the downtime to save some tens of KiB, which such a
-     * link carries in less. The rate the rounds measured cannot tell: zero pages are sent as markers.
-     */
-    static final long DEFLATE_DEVICES_BELOW = 32L << 20;
     private final PhaseTimer phases;
     private volatile MigrationParameters params;
     private volatile boolean cancelRequested;
@@ -199,10 +184,12 @@ public final class OutgoingMigration {
                 pausedByUs = true;
             }
             phases.markStamped("pause");
-            finalPass(bitmaps, round, running);
+            Switchover switchover = new Switchover(vm, params, uri, connection, returnPath, out, sender, handover,
+                    phases, counters);
+            switchover.finalPass(bitmaps, round, running);
             vm.stopDirtyLog();
             vm.setThrottle(0);
-            awaitAcknowledgement();
+            switchover.awaitAcknowledgement();
             phases.markStamped("acknowledgement");
             counters.downtimeEnds();
             counters.status(MigrationStatus.COMPLETED, null, listener, stats());
@@ -301,65 +288,6 @@ public final class OutgoingMigration {
             rp.awaitRound(lastRound, Math.max(1_000, params.downtimeLimitMs()));
             checkAbort();
             phases.mark("destination catch-up");
-        }
-    }
-
-    private void finalPass(List<DirtyBitmap> bitmaps, int round, boolean running) throws IOException {
-        out.throttled(false);
-        vm.flushBlockDevices();
-        phases.markStamped("block flush");
-        vm.syncDirtyLog(bitmaps);
-        phases.stamp("dirty sync", phases.now());
-        long pages = sender.sendMarked(NEVER_ABORT);
-        out.roundEnd(round, pages);
-        phases.markCounted("final pass", pages, "pages");
-        phases.stampLast("final pass");
-        long limit = params.maxBandwidthBytesPerSec();
-        out.deflateDevices(limit > 0 && limit < DEFLATE_DEVICES_BELOW);
-        List<StateSection> sections = vm.saveState();
-        phases.markCounted("save state", sections.size(), "sections");
-        phases.stampLast("save state");
-        for (StateSection s : sections) {
-            out.device(s);
-        }
-        phases.stamp("device records", phases.now());
-        // After the last write (flushed above) and before EOF: the destination checks the locks once it has EOF.
-        vm.inactivateBlockDevices();
-        phases.markStamped("block release");
-        handover.arm(); // LOADED can only follow EOF
-        out.eof(running);
-        out.flush();
-        phases.markStamped("send state");
-        counters.remaining(RamSender.count(bitmaps) * StreamFormat.PAGE_SIZE,
-                sender.zeroPages() + sender.normalPages());
-    }
-
-    /** Waits for LOADED and sends the handover byte (tcp/unix), or for the exec command to exit 0. */
-    private void awaitAcknowledgement() throws IOException, InterruptedException {
-        if (!connection.hasReturnPath()) {
-            connection.finishSending(params.ackTimeoutMs());
-            counters.acknowledge();
-            return;
-        }
-        ReturnPath.Message m = returnPath.next(params.ackTimeoutMs());
-        if (m == null) {
-            throw new MigrationException("the destination did not acknowledge the migration within "
-                    + params.ackTimeoutMs() + " ms after the last byte; it may be overloaded or hung");
-        }
-        if (m.type() != StreamFormat.RP_LOADED) {
-            throw new MigrationException(ReturnPathReader.describe(m, uri.toString()));
-        }
-        phases.stamp("loaded received", phases.now());
-        try {
-            handover.complete(connection.out()); // the return path's reader has usually sent it already
-            long sent = handover.sentNanos();
-            if (sent >= 0) {
-                phases.stamp("handover sent", sent);
-            }
-        } catch (IOException e) {
-            throw new MigrationException("the destination loaded the guest but the handover failed ("
-                    + e.getMessage() + "); the guest is paused on both hosts: check the destination, then run "
-                    + "cont on exactly one of them", e);
         }
     }
 

@@ -39,8 +39,9 @@ import org.jkvm.testkit.RepoPaths;
  * {@code -Druns=N} (migrations per row, default 3), {@code -Dwarmup=MS} and {@code -Dwindow=MS} (steady state,
  * default 3000 and 5000), {@code -Dqemu=false} (leave QEMU out), {@code -Dengineopts=...} (JVM options for
  * the migrating jkvm engines, e.g. {@code -Xlog:gc,safepoint:file=/tmp/e-%p.log}), {@code -Dkvm=false},
- * {@code -Dparts=} a comma-separated subset of {@code speeds,steady,downtime} and {@code -Dformats=} of
- * {@code raw,qcow2} (default all; the run directory, printed first, keeps each migration's logs).
+ * {@code -Dparts=} a comma-separated subset of {@code speeds,steady,downtime}, {@code -Dformats=} of
+ * {@code raw,qcow2} and {@code -Dguests=} of {@code idle,disk} (the downtime's rows; default all; the run directory,
+ * printed first, keeps each migration's logs).
  */
 public final class DiskBench {
     private static final Pattern RESULT = Pattern.compile("diskbench op=(\\w+) .* errors=(\\d+) .* us=(\\d+)"
@@ -218,6 +219,14 @@ public final class DiskBench {
 
     /** The downtime table: each engine with and without a disk, median of {@code runs} migrations per column. */
     private static void downtimes(Path dir, List<String> engines, int runs) throws Exception {
+        String only = System.getProperty("guests", "idle,disk");
+        List<Boolean> guests = new ArrayList<>();
+        if (only.contains("idle")) {
+            guests.add(false);
+        }
+        if (only.contains("disk")) {
+            guests.add(true);
+        }
         System.out.printf(Locale.ROOT, "live migration over loopback tcp, 64 MiB guest, median of %d per column (ms)."
                 + "%n  qmp = query-migrate's downtime (QEMU: source's stop to the source's end of the stream, the"
                 + " destination not included; jkvm: source's stop to the destination's LOADED and the handover byte)"
@@ -231,7 +240,7 @@ public final class DiskBench {
         System.out.printf(Locale.ROOT, "%-9s %-20s %5s %5s | %5s %5s %5s %5s %5s %7s %5s %6s | %9s%n", "engine",
                 "guest", "qmp", "gap", "stop", "ram", "state", "send", "load", "restore", "ack", "resume", "pre-flush");
         for (String engine : engines) {
-            for (boolean disk : List.of(false, true)) {
+            for (boolean disk : guests) {
                 List<double[]> all = new ArrayList<>();
                 for (int i = 0; i < runs; i++) {
                     double[] r = migrate(dir, engine, disk);
