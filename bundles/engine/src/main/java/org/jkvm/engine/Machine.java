@@ -131,14 +131,15 @@ final class Machine implements AutoCloseable {
                 loadKernel();
             }
             serialBackend = own(SerialBackend.open(config.serial()));
-            clock = own(new EngineClock(deviceEvents));
+            clock = own(new EngineClock(deviceEvents, vm.guestClock()));
             devices = new PcDevices(pio, irqLines, clock, serialBackend, platform, System.currentTimeMillis() / 1000);
             serial = devices.serial();
             debugExit = new DebugExit(onDebugExit);
             pio.register(DebugExit.PORT, 1, debugExit);
             pio.register(PowerControl.PORT, 1, power);
             pio.register(IgnoredPort.POST_PORT, 1, new IgnoredPort("post"));
-            // The PM timer counts guest time (the host's monotonic time, the guest's on KVM); the SCI is IRQ 9.
+            // The PM timer counts guest time (the backend's guest clock, paused with the VM on the software CPU);
+            // the SCI is IRQ 9.
             acpi = new AcpiPm(irqLines.line(AcpiTables.SCI_IRQ), clock, platform);
             pio.register(AcpiTables.PM_BASE, AcpiPm.PORTS, acpi);
             buildPci();

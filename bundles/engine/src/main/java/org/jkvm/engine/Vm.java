@@ -189,6 +189,7 @@ public final class Vm implements EngineControl, AutoCloseable {
     public synchronized void stop() {
         if (state == RunState.RUNNING) {
             runner.pause();
+            machine.vm.pauseGuestTime(); // the TSC and every timer stop at this one instant until resumeVcpu
             // STOP carries the moment the guest stopped running, as QEMU's does (it is sent after the vCPUs pause
             // and before the drain and flush): a downtime measured from it counts the flush on both engines.
             long stopped = EngineEvent.nowMicros();
@@ -233,6 +234,7 @@ public final class Vm implements EngineControl, AutoCloseable {
         // thread, which must not be overwritten afterwards.
         state = RunState.RUNNING;
         emit(new EngineEvent.Resumed(EngineEvent.nowMicros()));
+        machine.vm.resumeGuestTime(); // guest time goes on from the paused instant; kvmclock says it was paused
         runner.resume();
         machine.nics.start(); // after a migration or a restore this announces the NICs ("I'm over here")
     }

@@ -96,6 +96,7 @@ final class VmMigratable implements Migratable {
         if (vm.runner().isRunning()) {
             throw new VmStateException("cannot save the VM state while it runs; pause it first");
         }
+        vm.machine().vm.pauseGuestTime(); // one instant of guest time for every part, however slow the save
         vm.machine().deviceEvents.lock();
         try {
             return vm.stateSet().save();
@@ -115,6 +116,7 @@ final class VmMigratable implements Migratable {
         if (vm.runner().isRunning()) {
             throw new VmStateException("cannot restore the VM state while it runs; pause it first");
         }
+        vm.machine().vm.pauseGuestTime(); // restored at one instant; all go on from it at the resume
         restoreQuietly(sections);
         // QEMU announces every NIC when the restored guest starts (after a migration, a loadvm or a restore)
         vm.machine().nics.announceAtNextStart();

@@ -57,6 +57,31 @@ public interface HvVm extends AutoCloseable {
         throw new HypervisorException("this backend has no kvmclock; start the guest with -cpu ...,-kvmclock");
     }
 
+    /**
+     * The guest time the engine's own devices count (RTC, ACPI PM timer, UART timeouts), the clock of the backend's
+     * timers. The software CPU's: its TSC and timers read it, and {@link #pauseGuestTime()} freezes it. KVM's: the
+     * host's monotonic clock, never paused (its TSC, kvmclock and in-kernel timers run on through a pause). The same
+     * object for the VM's life.
+     */
+    GuestClock guestClock();
+
+    /**
+     * The VM is paused: its vCPUs are out of the guest and stay out until {@link #resumeGuestTime()}. The software
+     * CPU stops guest time here at one instant (its {@link #guestClock()}), so a state saved or restored while paused
+     * is one instant of guest time for the TSC and every timer. Idempotent; any thread.
+     */
+    default void pauseGuestTime() {
+    }
+
+    /**
+     * The VM is about to run again after {@link #pauseGuestTime()}: guest time goes on from the instant it stopped at
+     * (software CPU), and each vCPU's kvmclock tells the guest it was paused ({@code PVCLOCK_GUEST_STOPPED}; KVM:
+     * {@code KVM_KVMCLOCK_CTRL} before the vCPU next enters the guest), so its soft-lockup watchdog does not count
+     * the pause. Without a pause before it, nothing happens. Call it before the vCPUs are resumed; any thread.
+     */
+    default void resumeGuestTime() {
+    }
+
     /** Number of 64-bit words a dirty bitmap of {@code region} needs ({@code ceil(pages / 64)}). */
     int dirtyLogWords(MemoryRegion region);
 

@@ -44,6 +44,8 @@ public final class KvmCaps {
     public static final int KVM_CAP_MAX_VCPUS = 66;
     /** The in-kernel local APIC's TSC-deadline timer mode (IA32_TSC_DEADLINE). */
     public static final int KVM_CAP_TSC_DEADLINE_TIMER = 72;
+    /** {@code KVM_KVMCLOCK_CTRL}: tell a vCPU's kvmclock that the guest was paused. */
+    public static final int KVM_CAP_KVMCLOCK_CTRL = 76;
     /** {@code KVM_SIGNAL_MSI}. */
     public static final int KVM_CAP_SIGNAL_MSI = 77;
     /** The {@code immediate_exit} byte of {@code kvm_run}. */

@@ -306,6 +306,23 @@ public final class VcpuFd implements AutoCloseable {
         LibC.check(LibC.ioctl(live(), KvmIoctls.KVM_SET_TSC_KHZ, khz), "KVM_SET_TSC_KHZ");
     }
 
+    /**
+     * {@code KVM_KVMCLOCK_CTRL} ({@code KVM_CAP_KVMCLOCK_CTRL}): the guest was paused; KVM sets
+     * PVCLOCK_GUEST_STOPPED in the vCPU's {@code pvclock_vcpu_time_info} at its next entry.
+     *
+     * @return false when the guest has not enabled its kvmclock on this vCPU (EINVAL), true when done
+     */
+    public boolean kvmclockCtrl() {
+        if (LibC.ioctl(live(), KvmIoctls.KVM_KVMCLOCK_CTRL, 0) < 0) {
+            int errno = LibC.lastErrno();
+            if (errno == LibC.EINVAL) {
+                return false;
+            }
+            throw new KvmException("KVM_KVMCLOCK_CTRL", errno);
+        }
+        return true;
+    }
+
     private ByteBuffer get(long request, int size, String name) {
         ByteBuffer b = scratch.zeroed(size);
         LibC.check(LibC.ioctl(live(), request, scratch.address()), name);

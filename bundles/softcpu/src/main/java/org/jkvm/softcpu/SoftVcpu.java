@@ -50,6 +50,7 @@ public final class SoftVcpu implements HvVcpu {
         this.vm = vm;
         this.c = new Cpu(id, phys);
         this.c.ops = ops;
+        this.c.tsc.useClock(vm.guestClock()::nanos);
         this.c.tsc.setKhz(tscKhz);
         this.c.tsc.set(0);
         this.c.msrs.kvmClock.rateChanged(0, tscKhz);
@@ -206,6 +207,11 @@ public final class SoftVcpu implements HvVcpu {
     /** The guest's kvmclock now (ns); owner thread, vCPU stopped. */
     long kvmClockNanos() {
         return c.msrs.kvmClock.nanos(c.tsc.read());
+    }
+
+    /** The VM was paused: the guest's kvmclock says so before the vCPU next runs (vCPU stopped). */
+    void guestPaused() {
+        c.msrs.kvmClock.guestPaused();
     }
 
     /** Sets the guest's kvmclock to {@code nanos} now; its structure is rewritten before the vCPU next runs. */

@@ -5,6 +5,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import org.jkvm.hypervisor.GuestClock;
 import org.jkvm.hypervisor.HvIrqChip;
 import org.jkvm.hypervisor.HvVcpu;
 import org.jkvm.hypervisor.HvVm;
@@ -27,13 +28,21 @@ public final class SoftVm implements HvVm {
     private final GuestMemory memory;
     private final PhysMemory phys;
     private final int tscKhz;
+    /** Guest time: every vCPU's TSC and the platform's timers read it; paused with the VM. */
+    private final GuestClock clock;
     private final List<SoftVcpu> vcpus = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     /** The interrupt controllers and timers, once created. */
     private volatile SoftIrqChip irqChip;
 
     SoftVm(GuestMemory memory, int tscKhz) {
+        this(memory, tscKhz, new GuestClock());
+    }
+
+    /** A VM on {@code clock} (tests inject one on a host clock they move). */
+    SoftVm(GuestMemory memory, int tscKhz, GuestClock clock) {
         this.memory = memory;
+        this.clock = clock;
         this.phys = new PhysMemory(memory);
         this.tscKhz = tscKhz;
         List<MemoryRegion> regions = memory.regions();
@@ -59,6 +68,39 @@ public final class SoftVm implements HvVm {
                 }
             }
         }
+    }
+
+    @Override
+    public GuestClock guestClock() {
+        return clock;
+    }
+
+    /**
+     * Stops guest time for the TSCs and every timer at one instant (see {@link GuestClock}), and fires the platform's
+     * timers that were due by then, so the paused state is complete up to that instant.
+     */
+    @Override
+    public void pauseGuestTime() {
+        clock.pause();
+        SoftIrqChip chip = irqChip;
+        if (chip != null) {
+            chip.firePausedInstant();
+        }
+    }
+
+    /**
+     * Guest time goes on from the paused instant; each vCPU's kvmclock structure gets PVCLOCK_GUEST_STOPPED before
+     * the vCPU next runs.
+     */
+    @Override
+    public void resumeGuestTime() {
+        if (!clock.paused()) {
+            return;
+        }
+        for (SoftVcpu v : vcpus) {
+            v.guestPaused();
+        }
+        clock.resume();
     }
 
     @Override
@@ -92,7 +134,7 @@ public final class SoftVm implements HvVm {
             throw new HypervisorException("create the interrupt controllers before the first vCPU, so that every vCPU "
                     + "gets a local APIC");
         }
-        irqChip = new SoftIrqChip("vm" + VM_IDS.incrementAndGet());
+        irqChip = new SoftIrqChip(clock, "vm" + VM_IDS.incrementAndGet());
         return irqChip;
     }
 

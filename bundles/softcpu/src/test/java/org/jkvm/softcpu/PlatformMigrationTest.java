@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
  * A guest saved with a timer armed and restored into a new VM: the timer fires on the destination, after the
  * restore, no earlier than its programmed time in guest time (the TSC the guest reads, which the restore carries).
  * Covers the local APIC's one-shot and TSC-deadline timers (restored in both orders of vCPU state and APIC) and the
- * PIT's channel 0 through the PIC.
+ * PIT's channel 0 through the PIC. As the engine does, guest time is paused on the source before the save and on
+ * the destination before the restore, and resumed before the destination runs, so the TSC and the timers are saved
+ * and restored at one instant each (PausedGuestTimeTest holds the saving thread up to show it).
  */
 class PlatformMigrationTest {
     /** The guest is stopped (kicked) once it has reported the TSC at {@code port + 1}. */
@@ -36,6 +38,8 @@ class PlatformMigrationTest {
 
     /** Moves the guest from {@code a} to {@code b}: RAM, platform, vCPU; {@code lapicFirst} picks the order. */
     private static void migrate(TestVm a, TestVm b, boolean lapicFirst) {
+        a.vm.pauseGuestTime();
+        b.vm.pauseGuestTime();
         ByteBuffer ram = ByteBuffer.allocate((int) a.memory.totalBytes());
         a.memory.read(0, ram);
         ram.flip();
@@ -56,16 +60,17 @@ class PlatformMigrationTest {
             b.vcpu.restoreState(cpu);
             b.vcpu.restoreLapic(lapic);
         }
+        b.vm.resumeGuestTime();
     }
 
     /**
-     * How early a timer may fire against the restored TSC: the TSC and a timer's count are saved at two instants of
-     * the source's pause (and restored at two instants), a few hundred microseconds apart on a busy host, up to a few
-     * milliseconds (KVM's separate TSC and timer state have the same skew). 10 ms of guest time bounds it; a timer
-     * restarted from its full period, or not moved at all, would still fail these tests by far more.
+     * How early a timer may fire against the restored TSC: by the rounding of a count restored in its own clock's
+     * units, at most one PIT clock (838 ns). The TSC and the timers are saved and restored at one paused instant of
+     * guest time each, so no host delay between the parts of the save or the restore counts; before guest time was
+     * paused, those delays (tens of ms on a loaded host) made the PIT's ticks come up to a period early.
      */
     private static long saveSkew(TestVm t) {
-        return Guest64.tscTicks(t, 10_000_000);
+        return Guest64.tscTicks(t, 1_000) + 1;
     }
 
     private static final String TIMER_HANDLER = "timer:\n inc %ebx\n movl $0, 0xb0(%rsi)\n iretq\n";

@@ -113,9 +113,18 @@ final class TestVm implements AutoCloseable {
 
     /** With {@code irqchip}, the VM has the PC's interrupt controllers and timers (created before the vCPU). */
     TestVm(long ramBytes, boolean irqchip) {
+        this(ramBytes, irqchip, null);
+    }
+
+    /**
+     * A VM whose guest time runs on {@code hostNanos} (a host clock the test moves: a thread held up, a long pause),
+     * or on the host's when null.
+     */
+    TestVm(long ramBytes, boolean irqchip, java.util.function.LongSupplier hostNanos) {
         memory = MmapGuestMemory.allocate(ramBytes);
         hv = (SoftHypervisor) new SoftCpuProvider().open(HypervisorProvider.Options.defaults());
-        vm = hv.createVm(memory);
+        vm = hostNanos == null ? hv.createVm(memory)
+                : new SoftVm(memory, hv.defaultTscKhz(), new org.jkvm.hypervisor.GuestClock(hostNanos));
         chip = irqchip ? vm.createIrqChip() : null;
         vcpu = vm.createVcpu(0, ops);
         ops.vcpu = vcpu;

@@ -1,18 +1,26 @@
 package org.jkvm.engine.platform;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 
 import org.jkvm.devices.DeviceClock;
+import org.jkvm.hypervisor.GuestClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The devices' guest time and timers: {@link System#nanoTime()} (CLOCK_MONOTONIC, the time KVM's guest runs on)
- * and one daemon thread, {@code platform-timer}, that runs every expired device timer. A timer callback takes its
- * device's lock like any register access; a failure in one is logged once and does not stop the thread.
+ * The devices' guest time and timers: the backend's {@link GuestClock} (KVM: the host's monotonic clock, the time
+ * its guest runs on; the software CPU: the VM's guest time, which its TSC and timers read too and which stands still
+ * while the VM is paused) and one daemon thread, {@code platform-timer}, that runs every expired device timer. A
+ * timer callback takes its device's lock like any register access; a failure in one is logged once and does not
+ * stop the thread.
+ *
+ * <p>A timer fires only once guest time has reached its deadline: one that comes due in host time while the clock
+ * is paused, or that is armed then, waits for the resume and fires at the same guest time as without the pause.
  *
  * <p>Each callback runs holding the machine's device-event lock, which a state save or restore holds throughout: a
  * device timer that fired between the save of the interrupt controllers and the save of its device would raise a
@@ -25,6 +33,9 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineClock.class);
 
     private final ScheduledThreadPoolExecutor executor;
+    private final GuestClock clock;
+    /** Timers whose deadline waits for the end of a pause. */
+    private final Set<Timer> waiting = ConcurrentHashMap.newKeySet();
     /** The machine's device-event lock, held while a timer callback runs. */
     private final Lock events;
     private volatile boolean failureLogged;
@@ -33,9 +44,12 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
      * Starts the timer thread.
      *
      * @param events the machine's device-event lock (see the class comment)
+     * @param clock  the backend's guest time ({@code HvVm.guestClock()})
      */
-    public EngineClock(Lock events) {
+    public EngineClock(Lock events, GuestClock clock) {
         this.events = events;
+        this.clock = clock;
+        clock.onResume(this::resumed);
         executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "platform-timer");
             t.setDaemon(true);
@@ -46,7 +60,15 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
 
     @Override
     public long nanos() {
-        return System.nanoTime();
+        return clock.nanos();
+    }
+
+    /** Guest time goes on: the timers that waited for it are scheduled again. */
+    private void resumed() {
+        for (Timer t : waiting) {
+            waiting.remove(t);
+            t.reschedule();
+        }
     }
 
     @Override
@@ -65,6 +87,9 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
         private final Runnable onExpiry;
         /** The scheduled expiry, or null; guarded by this. */
         private ScheduledFuture<?> pending;
+        /** Whether a deadline is armed, and which (guest time); guarded by this. */
+        private boolean armed;
+        private long deadline;
 
         Timer(String name, Runnable onExpiry) {
             this.name = name;
@@ -73,18 +98,35 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
 
         @Override
         public synchronized void arm(long deadlineNs) {
+            armed = true;
+            deadline = deadlineNs;
+            reschedule();
+        }
+
+        /** Schedules the armed deadline on the executor, or leaves it waiting for the end of a pause. */
+        synchronized void reschedule() {
             if (pending != null) {
                 pending.cancel(false);
-            }
-            if (executor.isShutdown()) {
                 pending = null;
+            }
+            if (!armed || executor.isShutdown()) {
                 return;
             }
-            pending = executor.schedule(this::fire, Math.max(0, deadlineNs - nanos()), TimeUnit.NANOSECONDS);
+            if (clock.paused()) {
+                waiting.add(this);
+                if (!clock.paused()) {   // resumed meanwhile: its listener may have missed this timer
+                    waiting.remove(this);
+                } else {
+                    return;
+                }
+            }
+            pending = executor.schedule(this::fire, Math.max(0, deadline - nanos()), TimeUnit.NANOSECONDS);
         }
 
         @Override
         public synchronized void cancel() {
+            armed = false;
+            waiting.remove(this);
             if (pending != null) {
                 pending.cancel(false);
                 pending = null;
@@ -92,6 +134,17 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
         }
 
         private void fire() {
+            synchronized (this) {
+                if (!armed) {
+                    return;
+                }
+                if (nanos() < deadline) {   // due in host time only: the clock was paused meanwhile
+                    reschedule();
+                    return;
+                }
+                armed = false;
+                pending = null;
+            }
             events.lock();
             try {
                 onExpiry.run();

@@ -61,6 +61,8 @@ final class KvmVcpu implements HvVcpu {
     /** kvm_run's ready_for_interrupt_injection describes the current state (no state was set since the exit). */
     private boolean exitFresh;
     private String detail = "";
+    /** The guest was paused: {@code KVM_KVMCLOCK_CTRL} before the next {@code KVM_RUN} (set from any thread). */
+    private volatile boolean pausedClock;
 
     KvmVcpu(VcpuFd fd, VmOps ops, int[] msrIndices, boolean tscControl, boolean irqchip) {
         this.fd = fd;
@@ -69,6 +71,24 @@ final class KvmVcpu implements HvVcpu {
         this.msrIndices = msrIndices.clone();
         this.tscControl = tscControl;
         this.irqchip = irqchip;
+    }
+
+    /**
+     * The VM was paused: before the vCPU next enters the guest, {@code KVM_KVMCLOCK_CTRL} makes KVM set
+     * PVCLOCK_GUEST_STOPPED in its kvmclock structure. Any thread; the caller knows the kernel has the ioctl.
+     */
+    void guestPaused() {
+        pausedClock = true;
+    }
+
+    /** {@code KVM_KVMCLOCK_CTRL}; a guest without kvmclock on this vCPU (EINVAL) needs nothing. */
+    private void tellClockPaused() {
+        try {
+            fd.kvmclockCtrl();
+        } catch (KvmException e) {
+            // only the guest's lockup watchdog misses the pause; nothing to stop the vCPU for
+            org.slf4j.LoggerFactory.getLogger(KvmVcpu.class).debug("KVM_KVMCLOCK_CTRL failed", e);
+        }
     }
 
     @Override
@@ -92,6 +112,10 @@ final class KvmVcpu implements HvVcpu {
                 return VcpuExit.HLT;
             }
             offerInterrupt();
+        }
+        if (pausedClock) {
+            pausedClock = false;
+            tellClockPaused();
         }
         int reason = fd.run();
         ioPending = false;

@@ -1,5 +1,9 @@
 package org.jkvm.kvm.hv;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.jkvm.hypervisor.GuestClock;
 import org.jkvm.hypervisor.HvIrqChip;
 import org.jkvm.hypervisor.HvVcpu;
 import org.jkvm.hypervisor.HvVm;
@@ -34,6 +38,14 @@ final class KvmVm implements HvVm {
     private final VmFd fd;
     private final int[] msrIndices;
     private final boolean tscControl;
+    /** {@code KVM_CAP_KVMCLOCK_CTRL}. */
+    private final boolean kvmclockCtrl;
+    /** Host time for the engine's devices: never paused (KVM's own clocks run on through a pause). */
+    private final GuestClock clock = new GuestClock();
+    /** The vCPUs created, for {@link #resumeGuestTime()}. */
+    private final List<KvmVcpu> vcpus = new CopyOnWriteArrayList<>();
+    /** {@link #pauseGuestTime()} was called and no resume since. */
+    private volatile boolean paused;
     /** The irqchip, once created; guarded by this. */
     private KvmIrqChip irqChip;
     /** Whether a vCPU exists (the irqchip must come first); guarded by this. */
@@ -57,6 +69,7 @@ final class KvmVm implements HvVm {
             }
             this.msrIndices = kvm.msrIndexList();
             this.tscControl = kvm.checkExtension(KvmCaps.KVM_CAP_TSC_CONTROL) > 0;
+            this.kvmclockCtrl = kvm.checkExtension(KvmCaps.KVM_CAP_KVMCLOCK_CTRL) > 0;
             this.fd = vm;
         } catch (KvmException e) {
             if (vm != null) {
@@ -75,8 +88,38 @@ final class KvmVm implements HvVm {
             throw new HypervisorException("cannot create KVM vCPU " + id + ": " + e.getMessage(), e);
         }
         vcpuCreated = true;
-        return new KvmVcpu(vcpu, ops, irqChip == null ? msrIndices : withTscDeadline(msrIndices), tscControl,
+        KvmVcpu v = new KvmVcpu(vcpu, ops, irqChip == null ? msrIndices : withTscDeadline(msrIndices), tscControl,
                 irqChip != null);
+        vcpus.add(v);
+        return v;
+    }
+
+    @Override
+    public GuestClock guestClock() {
+        return clock;
+    }
+
+    /** KVM's TSC, kvmclock and in-kernel timers run on; only the pause is noted for {@link #resumeGuestTime()}. */
+    @Override
+    public void pauseGuestTime() {
+        paused = true;
+    }
+
+    /**
+     * After a pause, each vCPU issues {@code KVM_KVMCLOCK_CTRL} before it next enters the guest, where the kernel has
+     * it ({@code KVM_CAP_KVMCLOCK_CTRL}), as QEMU does for a stopped guest.
+     */
+    @Override
+    public void resumeGuestTime() {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        if (kvmclockCtrl) {
+            for (KvmVcpu v : vcpus) {
+                v.guestPaused();
+            }
+        }
     }
 
     @Override

@@ -25,6 +25,9 @@ final class Block {
     int runs;
     /** The block translated to bytecode (see BlockCompiler), or null while it is interpreted. */
     BlockCode code;
+    /** Instructions retired in this block interpreted and translated (only with ExecProfile on). */
+    long profInterp;
+    long profTrans;
 
     Block(Op[] ops, long rip, long lin, long phys, long page2, int mode) {
         this.ops = ops;

@@ -182,6 +182,9 @@ public final class BlockCache implements Mmu.CodeInvalidator {
             }
         }
         Block b = new Block(scratch.toArray(new Op[0]), c.rip, lin, phys, page2, c.decodeMode);
+        if (ExecProfile.ON) {
+            ExecProfile.added(b);
+        }
         int from = (int) (phys & 0xfff);
         int to = from + (int) (d.pos - c.rip);
         index(b);

@@ -34,6 +34,11 @@ final class BlockCompiler {
      */
     private static final boolean EMIT = !"false".equals(System.getProperty("jkvm.softcpu.emit"));
 
+    /** Whether ops are emitted (not only called) in 64-bit blocks. */
+    static boolean emitOn() {
+        return EMIT;
+    }
+
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private boolean broken;
     private long compiled;

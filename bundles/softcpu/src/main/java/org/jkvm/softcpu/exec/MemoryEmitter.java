@@ -31,6 +31,18 @@ final class MemoryEmitter {
      * exec would. After a slow store the block stops if it set stopBlock (a store onto decoded code).
      */
     void access(EOp e, int k, boolean write) {
+        access(e, k, write, false);
+    }
+
+    /**
+     * The read of a memory operand of size {@code e.size()} (8 to 64 bits, zero-extended) into local VAL for the op
+     * that uses it (ALU G,[m], MOVZX/MOVSX r,[m]): as {@link #access}, the slow path reading as the op's exec reads.
+     */
+    void loadValue(EOp e, int k) {
+        access(e, k, false, true);
+    }
+
+    private void access(EOp e, int k, boolean write, boolean toVal) {
         int s = e.size();
         ops.ea(e);
         c.op(ClassBytes.DUP2);
@@ -74,10 +86,10 @@ final class MemoryEmitter {
         c.op(ClassBytes.IAND);
         c.push(4096 - (1 << s));
         int crossing = c.branch(ClassBytes.IF_ICMPGT);
-        hostAccess(e, s, write);
+        hostAccess(e, s, write, toVal);
         int done = c.branch(ClassBytes.GOTO);
         c.bind(notCanonical, miss, crossing);
-        slowPath(e, k, s, write);
+        slowPath(e, k, s, write, toVal);
         int go = -1;
         if (write) {
             c.op(ClassBytes.ALOAD_1);
@@ -89,7 +101,7 @@ final class MemoryEmitter {
         c.bind(done, go);
     }
 
-    private void hostAccess(EOp e, int s, boolean write) {
+    private void hostAccess(EOp e, int s, boolean write, boolean toVal) {
         c.op(ClassBytes.GETSTATIC, cf.fieldRef("org/jkvm/softcpu/mem/Host", "U", "L" + UNSAFE + ";"));
         c.op(ClassBytes.ALOAD_1);
         c.op(ClassBytes.GETFIELD, cf.fieldRef(CPU, "tlbHost", "[J"));
@@ -108,18 +120,35 @@ final class MemoryEmitter {
                 c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(UNSAFE, "putInt", "(JI)V"));
             }
         } else {
-            if (s == 3) {
-                c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(UNSAFE, "getLong", "(J)J"));
-            } else {
-                c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(UNSAFE, "getInt", "(J)I"));
-                c.op(ClassBytes.I2L);
-                ops.mask(2);
+            switch (s) {
+                case 3 -> c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(UNSAFE, "getLong", "(J)J"));
+                case 2 -> {
+                    c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(UNSAFE, "getInt", "(J)I"));
+                    c.op(ClassBytes.I2L);
+                    ops.mask(2);
+                }
+                default -> {
+                    c.op(ClassBytes.INVOKEVIRTUAL, s == 1 ? cf.methodRef(UNSAFE, "getShort", "(J)S")
+                            : cf.methodRef(UNSAFE, "getByte", "(J)B"));
+                    c.push(s == 1 ? 0xffff : 0xff);
+                    c.op(ClassBytes.IAND);
+                    c.op(ClassBytes.I2L);
+                }
             }
+            result(e, toVal);
+        }
+    }
+
+    /** Stores the loaded value on the stack to its destination: VAL, or the op's G register. */
+    private void result(EOp e, boolean toVal) {
+        if (toVal) {
+            c.local(ClassBytes.LSTORE, OpEmitter.VAL);
+        } else {
             ops.store(e.gReg());
         }
     }
 
-    private void slowPath(EOp e, int k, int s, boolean write) {
+    private void slowPath(EOp e, int k, int s, boolean write, boolean toVal) {
         ops.writeBackOnSlowPath();
         c.op(ClassBytes.ALOAD_1);
         c.push(k);
@@ -133,11 +162,11 @@ final class MemoryEmitter {
             c.op(ClassBytes.INVOKESTATIC, cf.methodRef(HELPERS, "store", "(L" + CPU + ";IJIJ)V"));
         } else {
             c.op(ClassBytes.INVOKESTATIC, cf.methodRef(HELPERS, "load", "(L" + CPU + ";IJI)J"));
-            ops.store(e.gReg());
+            result(e, toVal);
         }
     }
 
-    /** The slow path of an emitted load: {@code Mov.Load.exec}'s address and read. */
+    /** The slow path of an emitted load: {@code Mov.Load.exec}'s address and read (Alu.GE's, Mov.Extend's too). */
     static long load(Cpu c, int seg, long ea, int s) {
         EmitStats.slowPath();
         return c.read(c.addr(seg, ea, 1 << s, false), s);

@@ -1,13 +1,15 @@
 package org.jkvm.softcpu.exec;
 
 import org.jkvm.softcpu.cpu.FlagState;
+import org.jkvm.softcpu.ops.Branch;
 import org.jkvm.softcpu.ops.Mov;
 import org.jkvm.softcpu.ops.MulDiv;
 
 /**
- * The register forms of MUL/IMUL, SETcc, CMOVcc and MOVZX/MOVSX for {@link OpEmitter}: each computes what its op's
- * exec computes, on the registers in locals. MUL and IMUL record their flags as exec does ({@code setArith}: kind
- * FL, the six flags in the result), here in the flag locals. One instance per translated method; not thread-safe.
+ * The register forms of MUL/IMUL, SETcc, CMOVcc and MOVZX/MOVSX, and the block-end Jcc and JMP, for {@link
+ * OpEmitter}: each computes what its op's exec computes, on the registers and flags in locals. MUL and IMUL record
+ * their flags as exec does ({@code setArith}: kind FL, the six flags in the result), here in the flag locals. One
+ * instance per translated method; not thread-safe.
  */
 final class MoreEmitter {
     private static final long M32 = 0xffffffffL;
@@ -172,11 +174,18 @@ final class MoreEmitter {
         ops.store(m.gReg());
     }
 
-    /** MOVZX/MOVSX/MOVSXD G, r (G 32/64-bit): the source's bits extended, then G written at its size. */
+    /**
+     * MOVZX/MOVSX/MOVSXD G, r/m (G 32/64-bit): the source's bits (a register's, or the value MemoryEmitter loaded
+     * into VAL) extended, then G written at its size.
+     */
     void extend(Mov.Extend x) {
         int bits = 8 << x.srcSize();
-        load(x.srcReg());
-        if (x.srcShift() != 0) {
+        if (x.isReg()) {
+            load(x.srcReg());
+        } else {
+            c.local(ClassBytes.LLOAD, OpEmitter.VAL);
+        }
+        if (x.isReg() && x.srcShift() != 0) {
             c.push(x.srcShift());
             c.op(ClassBytes.LUSHR);
         }
@@ -186,5 +195,24 @@ final class MoreEmitter {
         c.op(x.signed() ? ClassBytes.LSHR : ClassBytes.LUSHR);
         ops.mask(x.dstSize());
         ops.store(x.dstReg());
+    }
+
+    /** Jcc at the block's end: {@code if (cond) c.rip = target} (RIP is already the block's end otherwise). */
+    void jcc(Branch.Jcc j) {
+        flag.cond(j.cc());
+        int skip = c.branch(ClassBytes.IFEQ);
+        setRip(j.target);
+        c.target(skip);
+    }
+
+    /** JMP rel at the block's end: {@code c.rip = target}. */
+    void jmp(Branch.Jmp j) {
+        setRip(j.target);
+    }
+
+    private void setRip(long target) {
+        c.op(ClassBytes.ALOAD_1);
+        c.op(ClassBytes.LDC2_W, cf.longConst(target));
+        c.op(ClassBytes.PUTFIELD, cf.fieldRef("org/jkvm/softcpu/cpu/Cpu", "rip", "J"));
     }
 }

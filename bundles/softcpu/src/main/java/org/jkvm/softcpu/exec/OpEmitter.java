@@ -1,11 +1,12 @@
 package org.jkvm.softcpu.exec;
 
-import org.jkvm.softcpu.cpu.FlagState;
 import org.jkvm.softcpu.ops.Alu;
+import org.jkvm.softcpu.ops.Branch;
 import org.jkvm.softcpu.ops.EOp;
 import org.jkvm.softcpu.ops.Mov;
 import org.jkvm.softcpu.ops.MulDiv;
 import org.jkvm.softcpu.ops.Op;
+import org.jkvm.softcpu.ops.Shift;
 import org.jkvm.softcpu.ops.Unary;
 
 /**
@@ -34,9 +35,11 @@ final class OpEmitter {
     static final int LIN = 43;
     private static final int FOP = 45;
     static final int IDX = 46;
-    private static final int TMP = 47;
+    static final int TMP = 47;
+    /** A value loaded from memory for the op that uses it (ALU G,[m], MOVZX/MOVSX r,[m]). */
+    static final int VAL = 48;
     /** max_locals of a method using this emitter. */
-    static final int MAX_LOCALS = 48;
+    static final int MAX_LOCALS = 50;
 
     /** The pending flags are in Cpu's fields (nothing in the locals). */
     static final int IN_CPU = -1;
@@ -48,6 +51,7 @@ final class OpEmitter {
     private final MemoryEmitter mem;
     private final FlagEmitter flag;
     private final MoreEmitter mul;
+    private final AluEmitter alu;
     private final int used;
     private final boolean[] dirty = new boolean[16];
     private int flags = IN_CPU;
@@ -63,12 +67,17 @@ final class OpEmitter {
         this.mem = new MemoryEmitter(this, cf, c);
         this.flag = new FlagEmitter(this, cf, c);
         this.mul = new MoreEmitter(this, flag, cf, c);
+        this.alu = new AluEmitter(this, flag, cf, c);
     }
 
     /** Whether {@code op} has an emitted form (in a 64-bit block). */
     static boolean emits(Op op) {
-        if (op instanceof Alu.RR || op instanceof Alu.RI || op instanceof Mov.RR) {
+        if (op instanceof Alu.RR || op instanceof Alu.RI || op instanceof Mov.RR || op instanceof Branch.Jcc
+                || op instanceof Branch.Jmp) {
             return true;
+        }
+        if (op instanceof Shift sh) {
+            return AluEmitter.emits(sh);
         }
         if (op instanceof Mov.RI m) {
             return m.wide();
@@ -89,14 +98,17 @@ final class OpEmitter {
             return m.isReg() && m.size() >= 2;
         }
         if (op instanceof Mov.Extend x) {
-            return x.isReg() && x.dstSize() >= 2;
+            return x.dstSize() >= 2;
+        }
+        if (op instanceof Alu.GE a) {
+            return !a.isReg() && a.size() >= 2;
         }
         return op instanceof Unary.IncDecReg d && d.size() >= 2;
     }
 
     /** The guest registers an emitted op reads or writes, as a mask (0 for ops that are called). */
     private static int regsOf(Op op) {
-        if (!emits(op)) {
+        if (!emits(op) || op instanceof Branch.Jcc || op instanceof Branch.Jmp) {
             return 0;
         }
         if (op instanceof Mov.RI m) {
@@ -106,7 +118,8 @@ final class OpEmitter {
             return 1 << d.reg();
         }
         if (op instanceof Mov.Extend x) {
-            return 1 << x.srcReg() | 1 << x.dstReg();
+            int src = x.isReg() ? 1 << x.srcReg() : bit(x.baseReg()) | bit(x.indexReg());
+            return src | 1 << x.dstReg();
         }
         if (op instanceof MulDiv m) {
             return 1 | 1 << 2 | 1 << m.rmReg();
@@ -115,7 +128,7 @@ final class OpEmitter {
         if (op instanceof Mov.Setcc) {
             return 1 << e.rmReg();
         }
-        if (op instanceof Mov.Lea || op instanceof Mov.Load || op instanceof Mov.Store) {
+        if (op instanceof Mov.Lea || op instanceof Mov.Load || op instanceof Mov.Store || op instanceof Alu.GE) {
             return 1 << e.gReg() | bit(e.baseReg()) | bit(e.indexReg());
         }
         return 1 << e.rmReg() | (op instanceof Alu.RI || op instanceof Unary ? 0 : 1 << e.gReg());
@@ -143,6 +156,8 @@ final class OpEmitter {
             c.push(0);
             c.local(ClassBytes.ISTORE, l);
         }
+        c.op(ClassBytes.LCONST_0);
+        c.local(ClassBytes.LSTORE, VAL);
         java.io.ByteArrayOutputStream t = new java.io.ByteArrayOutputStream();
         int count = 0;
         count += object(t, "org/jkvm/softcpu/exec/BlockCode$Gen");
@@ -166,6 +181,8 @@ final class OpEmitter {
             t.write(1);                        // Integer
             count++;
         }
+        t.write(4);                            // VAL, Long
+        count++;
         c.firstFrameLocals(t.toByteArray(), count);
     }
 
@@ -272,9 +289,18 @@ final class OpEmitter {
         if (op instanceof Alu.RR a) {
             int dst = a.regIsDest() ? a.gReg() : a.rmReg();
             int src = a.regIsDest() ? a.rmReg() : a.gReg();
-            alu(a.kind(), a.size(), dst, src, 0);
+            alu.alu(a.kind(), a.size(), dst, slot(src), 0);
         } else if (op instanceof Alu.RI a) {
-            alu(a.kind(), a.size(), a.rmReg(), -1, a.imm());
+            alu.alu(a.kind(), a.size(), a.rmReg(), -1, a.imm());
+        } else if (op instanceof Alu.GE a) {
+            mem.loadValue(a, k);
+            alu.alu(a.kind(), a.size(), a.gReg(), VAL, 0);
+        } else if (op instanceof Shift sh) {
+            alu.shift(sh);
+        } else if (op instanceof Branch.Jcc j) {
+            mul.jcc(j);
+        } else if (op instanceof Branch.Jmp j) {
+            mul.jmp(j);
         } else if (op instanceof Mov.RR m) {
             c.local(ClassBytes.LLOAD, slot(m.gReg()));
             mask(m.size());
@@ -291,7 +317,7 @@ final class OpEmitter {
         } else if (op instanceof Mov.Store s) {
             mem.access(s, k, true);
         } else if (op instanceof Unary u) {
-            incDec(u.rmReg(), u.size(), u.kind() == Unary.INC);
+            alu.incDec(u.rmReg(), u.size(), u.kind() == Unary.INC);
         } else if (op instanceof MulDiv m) {
             mul.wide(m);
         } else if (op instanceof MulDiv.Imul m) {
@@ -301,10 +327,13 @@ final class OpEmitter {
         } else if (op instanceof Mov.Cmov m) {
             mul.cmov(m);
         } else if (op instanceof Mov.Extend x) {
+            if (!x.isReg()) {
+                mem.loadValue(x, k);
+            }
             mul.extend(x);
         } else {
             Unary.IncDecReg d = (Unary.IncDecReg) op;
-            incDec(d.reg(), d.size(), d.inc());
+            alu.incDec(d.reg(), d.size(), d.inc());
         }
     }
 
@@ -320,97 +349,17 @@ final class OpEmitter {
         }
     }
 
-    /** {@code dst = dst kind src} (src a register, or the immediate when {@code src < 0}): Alu.compute's record. */
-    private void alu(int kind, int s, int dst, int src, long imm) {
-        boolean carry = kind == Alu.ADC || kind == Alu.SBB;
-        if (carry) {
-            flag.cf();
-            c.local(ClassBytes.ISTORE, TMP);
-        }
-        c.local(ClassBytes.LLOAD, slot(dst));
-        mask(s);
-        c.local(ClassBytes.LSTORE, FA);
-        if (src >= 0) {
-            c.local(ClassBytes.LLOAD, slot(src));
-            mask(s);
-        } else {
-            c.op(ClassBytes.LDC2_W, cf.longConst(s == 3 ? imm : imm & M32));
-        }
-        c.local(ClassBytes.LSTORE, FB);
-        c.local(ClassBytes.LLOAD, FA);
-        c.local(ClassBytes.LLOAD, FB);
-        int base;
-        switch (kind) {
-            case Alu.ADD: case Alu.ADC:
-                c.op(ClassBytes.LADD);
-                base = FlagState.ADD;
-                break;
-            case Alu.SUB: case Alu.SBB: case Alu.CMP:
-                c.op(ClassBytes.LSUB);
-                base = FlagState.SUB;
-                break;
-            case Alu.OR:
-                c.op(ClassBytes.LOR);
-                base = FlagState.LOGIC;
-                break;
-            case Alu.XOR:
-                c.op(ClassBytes.LXOR);
-                base = FlagState.LOGIC;
-                break;
-            default:
-                c.op(ClassBytes.LAND);
-                base = FlagState.LOGIC;
-                break;
-        }
-        if (carry) {
-            c.local(ClassBytes.ILOAD, TMP);
-            c.op(ClassBytes.I2L);
-            c.op(kind == Alu.ADC ? ClassBytes.LADD : ClassBytes.LSUB);
-        }
-        if (base != FlagState.LOGIC) {
-            mask(s);
-        }
-        c.local(ClassBytes.LSTORE, FRES);
-        if (carry) {
-            // The record's kind is ADC/SBB only with a carry in (Alu.compute): ADD + 1 = ADC, SUB + 1 = SBB.
-            c.local(ClassBytes.ILOAD, TMP);
-            c.push(2);
-            c.op(ClassBytes.ISHL);
-            c.push(base << 2 | s);
-            c.op(ClassBytes.IADD);
-            c.local(ClassBytes.ISTORE, FOP);
-            flags = DYNAMIC;
-        } else {
-            setKind(base << 2 | s);
-        }
-        if (Alu.writes(kind)) {
-            c.local(ClassBytes.LLOAD, FRES);
-            store(dst);
-        }
+    /** The pending flags' kind is the int on the stack (ADC/SBB: known only at run time). */
+    void setDynamicKind() {
+        c.local(ClassBytes.ISTORE, FOP);
+        flags = DYNAMIC;
     }
 
+    /** The pending flags' kind is {@code ccOp} (known at translation time). */
     void setKind(int ccOp) {
         c.push(ccOp);
         c.local(ClassBytes.ISTORE, FOP);
         flags = ccOp;
-    }
-
-    /** INC/DEC of a 32/64-bit register: {@code cc(INC or DEC, s, a, CF, res)}, CF kept (in the record's b). */
-    private void incDec(int reg, int s, boolean inc) {
-        flag.cf();
-        c.op(ClassBytes.I2L);
-        c.local(ClassBytes.LSTORE, FB);
-        c.local(ClassBytes.LLOAD, slot(reg));
-        mask(s);
-        c.op(ClassBytes.DUP2);
-        c.local(ClassBytes.LSTORE, FA);
-        c.op(ClassBytes.LCONST_1);
-        c.op(inc ? ClassBytes.LADD : ClassBytes.LSUB);
-        mask(s);
-        c.op(ClassBytes.DUP2);
-        c.local(ClassBytes.LSTORE, FRES);
-        store(reg);
-        setKind((inc ? FlagState.INC : FlagState.DEC) << 2 | s);
     }
 
     /** Pushes the effective address {@code (base + (index << scale) + disp) & amask}. */

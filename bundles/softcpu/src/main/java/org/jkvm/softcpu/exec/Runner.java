@@ -34,19 +34,30 @@ public final class Runner {
         }
     }
 
-    /** The default of {@link #translateAfter}: see DESIGN.md, "Translator", for the measurements behind it. */
-    static final int DEFAULT_TRANSLATE_AFTER = 1_000_000;
+    /**
+     * The default of {@link #translateAfter}: instructions a block retires in whole interpreted runs before it is
+     * translated (so a block of n instructions after 1,000,000 / n runs). Weighing by length translates the long
+     * hot blocks (the RSA self-tests' loops) sooner and the short ones later than a count of runs does: on the
+     * Linux boot's profile (ExecProfile) 129 blocks leave 402 M of 1.45 G instructions interpreted where a count of
+     * 1,000,000 runs translates 25 and leaves 773 M, and a count of 100,000 runs translates 185 and leaves 384 M
+     * (DESIGN.md, "Translator", for the boots at 2,000,000, 1,000,000 and 500,000).
+     */
+    static final int DEFAULT_TRANSLATE_INSNS = 1_000_000;
 
     private final Cpu c;
     private final PhysMemory phys;
     private final BlockCompiler compiler = new BlockCompiler();
     /**
-     * Whole interpreted runs after which a block is translated to bytecode, read when the vCPU is made from
-     * {@code -Djkvm.softcpu.translateAfter} (0, or {@code -Djkvm.softcpu.translate=false}, keeps every block
-     * interpreted). A high threshold keeps the cost of a class (its definition, then HotSpot's compilations, tens
-     * of milliseconds of a JIT thread each) to the loops that repay it.
+     * When a block is translated to bytecode, read when the vCPU is made: with {@code
+     * -Djkvm.softcpu.translateAfter=N} after N whole interpreted runs ({@link #perInstruction} false), else after
+     * {@code -Djkvm.softcpu.translateInsns} (default {@link #DEFAULT_TRANSLATE_INSNS}) instructions retired in whole
+     * interpreted runs. 0, or {@code -Djkvm.softcpu.translate=false}, keeps every block interpreted. A high threshold
+     * keeps the cost of a class (its definition, then HotSpot's compilations, tens of milliseconds of a JIT thread
+     * each) to the loops that repay it.
      */
-    private final int translateAfter;
+    private final long translateAfter;
+    /** Whether {@link #translateAfter} counts instructions (true) or runs. */
+    private final boolean perInstruction;
     public final BlockCache cache;
     /** True while the owner thread is inside {@link #run}. */
     public volatile boolean inRun;
@@ -63,8 +74,10 @@ public final class Runner {
         this.c = c;
         this.phys = c.phys;
         this.cache = new BlockCache(c);
-        this.translateAfter = "false".equals(System.getProperty("jkvm.softcpu.translate")) ? 0
-                : Math.max(0, Integer.getInteger("jkvm.softcpu.translateAfter", DEFAULT_TRANSLATE_AFTER));
+        Integer runs = Integer.getInteger("jkvm.softcpu.translateAfter");
+        this.perInstruction = runs == null;
+        long after = runs != null ? runs : Integer.getInteger("jkvm.softcpu.translateInsns", DEFAULT_TRANSLATE_INSNS);
+        this.translateAfter = "false".equals(System.getProperty("jkvm.softcpu.translate")) ? 0 : Math.max(0, after);
         c.mmu.code = cache;
         RipSampler.startIfAsked(c);
     }
@@ -204,7 +217,7 @@ public final class Runner {
             limit = 1;
         } else if (limit == n && translateAfter > 0) {
             BlockCode code = b.code;
-            if (code == null && ++b.runs == translateAfter) {
+            if (code == null && (long) ++b.runs * (perInstruction ? n : 1) >= translateAfter) {
                 code = compiler.compile(b);
                 b.code = code;
             }
@@ -236,6 +249,9 @@ public final class Runner {
             return;
         }
         c.instret += i;
+        if (ExecProfile.ON) {
+            b.profInterp += i;
+        }
         if (singleStep && c.exit == null) {
             // RFLAGS.TF was set when the instruction began: a single-step trap (#DB, DR6.BS) after it.
             c.dr[6] |= 1L << 14;
@@ -247,6 +263,7 @@ public final class Runner {
     private void runTranslated(Block b, BlockCode code) {
         Op[] ops = b.ops;
         c.rip = b.end;
+        long before = ExecProfile.ON ? c.instret : 0;
         int i;
         try {
             i = code.run(c);
@@ -255,6 +272,9 @@ public final class Runner {
             c.stopBlock = false;
             c.rip = ops[i].rip;
             c.instret += i;
+            if (ExecProfile.ON) {
+                b.profTrans += c.instret - before;
+            }
             Interrupts.exception(c, f);
             return;
         }
@@ -265,6 +285,9 @@ public final class Runner {
             }
         }
         c.instret += i;
+        if (ExecProfile.ON) {
+            b.profTrans += c.instret - before;
+        }
     }
 
     /** Blocks this vCPU translated to bytecode so far (statistics). */

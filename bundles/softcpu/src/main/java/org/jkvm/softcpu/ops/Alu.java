@@ -103,6 +103,11 @@ public final class Alu {
             this.kind = kind;
         }
 
+        /** ADD .. CMP (the constants above). */
+        public int kind() {
+            return kind;
+        }
+
         @Override
         public boolean faultFree() {
             return isReg;

@@ -40,6 +40,11 @@ public final class Branch {
             this.target = target;
         }
 
+        /** The condition (FlagState.cond's numbering). */
+        public int cc() {
+            return cc;
+        }
+
         @Override
         public void exec(Cpu c) {
             if (c.cond(cc)) {

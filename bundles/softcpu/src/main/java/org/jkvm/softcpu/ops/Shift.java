@@ -29,6 +29,16 @@ public final class Shift extends EOp {
         this.count = count;
     }
 
+    /** ROL .. SAR (the constants above). */
+    public int kind() {
+        return kind;
+    }
+
+    /** The count as encoded (before masking), or -1 for CL. */
+    public int count() {
+        return count;
+    }
+
     @Override
     public boolean faultFree() {
         return isReg;

@@ -2,8 +2,10 @@ package org.jkvm.softcpu.platform;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
+import org.jkvm.hypervisor.GuestClock;
 import org.jkvm.hypervisor.HvIrqChip;
 import org.jkvm.hypervisor.HypervisorException;
 import org.jkvm.hypervisor.pc.IoapicState;
@@ -35,14 +37,22 @@ public final class SoftIrqChip implements HvIrqChip, AutoCloseable {
     private boolean lastIntr;
     private boolean warnedIpi;
 
-    /** A platform on the host's monotonic clock, its timers on a daemon thread named after {@code name}. */
-    public SoftIrqChip(String name) {
-        this(System::nanoTime, true, name);
+    /**
+     * A platform on the VM's guest time, its timers on a daemon thread named after {@code name} that stands still
+     * while {@code clock} is paused.
+     */
+    public SoftIrqChip(GuestClock clock, String name) {
+        this(clock::nanos, clock::paused, true, name);
+        clock.onResume(timers::wake);
     }
 
     /** A platform on {@code clock} (nanoseconds); {@code threaded} false leaves firing timers to the caller. */
     SoftIrqChip(LongSupplier clock, boolean threaded, String name) {
-        this.timers = new Timers(lock, clock, threaded, "softcpu-timers-" + name);
+        this(clock, () -> false, threaded, name);
+    }
+
+    private SoftIrqChip(LongSupplier clock, BooleanSupplier paused, boolean threaded, String name) {
+        this.timers = new Timers(lock, clock, paused, threaded, "softcpu-timers-" + name);
         this.pit = new Pit8254(timers, () -> {
             setIrqLocked(0, true);
             setIrqLocked(0, false);
@@ -323,6 +333,15 @@ public final class SoftIrqChip implements HvIrqChip, AutoCloseable {
         synchronized (lock) {
             pit.restore(state);
         }
+    }
+
+    /**
+     * Guest time has just been paused: fires every timer due by the paused instant that the timer thread has not
+     * fired yet (it may run late on a loaded host, and it fires nothing while paused), so the state saved in the
+     * pause holds every tick and expiry up to that instant. Any thread.
+     */
+    public void firePausedInstant() {
+        runTimers();
     }
 
     /** Fires the timers that are due (tests on an injected clock; the timer thread does this otherwise). */

@@ -3,6 +3,7 @@ package org.jkvm.softcpu.platform;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -11,8 +12,11 @@ import java.util.function.LongSupplier;
  * lock. The vCPUs never poll for timers, so guest code runs at full speed while none is due; a timer that fires
  * wakes its vCPU (running or halted) through the interrupt it raises.
  *
- * <p>Times are the platform clock's nanoseconds (guest time: it runs with the host's monotonic clock, as the virtual
- * TSC does). Every method except {@link #close()} needs the platform lock held; the thread takes it to fire.
+ * <p>Times are the platform clock's nanoseconds (guest time, the VM's {@code GuestClock}, which the virtual TSC reads
+ * too). While the VM is paused that clock stands still and the thread parks until {@link #wake()} (the clock's resume
+ * listener), so no timer fires in a pause and each one fires after it at the same guest time as without it; the
+ * timers already due at the paused instant (a thread late on a loaded host) are fired by the pause itself.
+ * Every method except {@link #close()} and {@link #wake()} needs the platform lock held; the thread takes it to fire.
  */
 final class Timers implements AutoCloseable {
     /** "Not armed". */
@@ -28,6 +32,7 @@ final class Timers implements AutoCloseable {
 
     private final Object lock;
     private final LongSupplier clock;
+    private final BooleanSupplier paused;
     private final boolean threaded;
     private final List<Timer> timers = new ArrayList<>();
     private final String name;
@@ -39,12 +44,14 @@ final class Timers implements AutoCloseable {
     /**
      * @param lock     the platform lock the timers' state is guarded by
      * @param clock    nanoseconds of guest time
+     * @param paused   whether {@code clock} stands still (the VM is paused)
      * @param threaded false for tests that call {@link #runDue()} themselves on an injected clock
      * @param name     the thread's name
      */
-    Timers(Object lock, LongSupplier clock, boolean threaded, String name) {
+    Timers(Object lock, LongSupplier clock, BooleanSupplier paused, boolean threaded, String name) {
         this.lock = lock;
         this.clock = clock;
+        this.paused = paused;
         this.threaded = threaded;
         this.name = name;
     }
@@ -102,11 +109,15 @@ final class Timers implements AutoCloseable {
     private void loop() {
         while (!closed) {
             long next;
+            boolean stopped;
             synchronized (lock) {
-                next = runDue();
+                // never while paused: a timer firing between the saves of two models would be in one and not the
+                // other; the pause itself fires the ones already due (SoftIrqChip.firePausedInstant)
+                stopped = paused.getAsBoolean();
+                next = stopped ? NEVER : runDue();
                 wakeAt = next;
             }
-            if (next == NEVER) {
+            if (next == NEVER || stopped) {
                 LockSupport.park(this);
             } else {
                 long wait = next - clock.getAsLong();
@@ -114,6 +125,17 @@ final class Timers implements AutoCloseable {
                     LockSupport.parkNanos(this, wait);
                 }
             }
+        }
+    }
+
+    /** Makes the thread look at the deadlines again (guest time goes on after a pause); any thread. */
+    void wake() {
+        Thread t;
+        synchronized (lock) {
+            t = thread;
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *  16 u64 system_time   ns at tsc_timestamp
  *  24 u32 tsc_to_system_mul
  *  28 s8  tsc_shift
- *  29 u8  flags         bit 0 PVCLOCK_TSC_STABLE_BIT
+ *  29 u8  flags         bit 0 PVCLOCK_TSC_STABLE_BIT, bit 1 PVCLOCK_GUEST_STOPPED
  * </pre>
  *
  * The guest computes {@code ns = system_time + ((tsc - tsc_timestamp) << tsc_shift (>> -tsc_shift if negative))
@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * the old clock's value at that instant, so the clock never goes back. The structure is rewritten then, on the vCPU
  * thread: at once inside the guest's WRMSR, else before the vCPU next runs ({@link #stale()}).
  *
+ * <p>After a pause ({@link #guestPaused()}: a stop and cont, a migration's destination) the next structure carries
+ * PVCLOCK_GUEST_STOPPED, as KVM's does after {@code KVM_KVMCLOCK_CTRL}: Linux's soft-lockup watchdog clears it and
+ * does not report the pause as a lockup. The bit stays in every later structure until the guest clears it (KVM keeps
+ * the guest's copy of it too), so a rewrite for another reason cannot hide it.
+ *
  * <p>Not thread-safe: the vCPU's thread (or the owner while the vCPU is stopped) calls it.
  */
 public final class KvmClock {
@@ -50,6 +55,9 @@ public final class KvmClock {
     public static final int MSR_SYSTEM_TIME = 0x4b564d01;
     /** pvclock flags bit 0: the TSCs of all vCPUs agree, the guest need not keep a global maximum. */
     public static final int PVCLOCK_TSC_STABLE_BIT = 1;
+    /** pvclock flags bit 1: the VMM paused the guest since the guest last cleared this bit. */
+    public static final int PVCLOCK_GUEST_STOPPED = 2;
+    private static final int FLAGS_OFFSET = 29;
     /** Size of {@code pvclock_vcpu_time_info}. */
     public static final int TIME_INFO_BYTES = 32;
     private static final int WALL_CLOCK_BYTES = 12;
@@ -67,6 +75,8 @@ public final class KvmClock {
     private int mul;
     private int shift;
     private boolean stale;
+    /** PVCLOCK_GUEST_STOPPED is to be set in the next structure. */
+    private boolean stoppedRequest;
     private boolean badAddressLogged;
 
     /** A clock at 0 ns at TSC {@code tscNow}, at {@code khz}. */
@@ -139,6 +149,18 @@ public final class KvmClock {
         systemTime = ns;
         tscTimestamp = tscNew;
         stale = (systemTimeMsr & 1) != 0;
+    }
+
+    /**
+     * The guest was paused: when the clock is enabled, its structure is rewritten with PVCLOCK_GUEST_STOPPED before
+     * the vCPU runs again (KVM's {@code KVM_KVMCLOCK_CTRL}; nothing when the guest has not enabled the clock, where
+     * KVM answers EINVAL).
+     */
+    public void guestPaused() {
+        if ((systemTimeMsr & 1) != 0) {
+            stoppedRequest = true;
+            stale = true;
+        }
     }
 
     /** Whether the guest's structure must be written before the vCPU runs again. */
@@ -216,12 +238,15 @@ public final class KvmClock {
             return;
         }
         int odd = (version + 1) | 1;
+        int flags = PVCLOCK_TSC_STABLE_BIT | memory.readByte(gpa + FLAGS_OFFSET) & PVCLOCK_GUEST_STOPPED
+                | (stoppedRequest ? PVCLOCK_GUEST_STOPPED : 0);
+        stoppedRequest = false;
         ByteBuffer b = ByteBuffer.allocate(TIME_INFO_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0, odd);
         write(gpa, b.limit(4));
         b.clear();
         b.putInt(0, odd).putLong(8, tscTimestamp).putLong(16, systemTime).putInt(24, mul).put(28, (byte) shift)
-                .put(29, (byte) PVCLOCK_TSC_STABLE_BIT);
+                .put(FLAGS_OFFSET, (byte) flags);
         write(gpa, b);
         java.lang.invoke.VarHandle.fullFence();
         b.clear();

@@ -1,14 +1,16 @@
 package org.jkvm.softcpu.sys;
 
 /**
- * The virtual time-stamp counter: {@code khz} ticks per millisecond of host monotonic time
- * ({@link System#nanoTime()}), plus an offset. It keeps counting while the vCPU is stopped (as KVM's does) and
- * never goes backwards: setting a value moves the offset, a rate change keeps the current value.
+ * The virtual time-stamp counter: {@code khz} ticks per millisecond of a clock's nanoseconds, plus an offset. In a
+ * VM that clock is the VM's guest time ({@code GuestClock}, which the platform's timers read too): it counts while
+ * the vCPU is merely out of the guest, and stands still while the VM is paused, so the TSC and the timers stop and
+ * go on at the same guest instant. It never goes backwards: setting a value moves the offset, a rate change or a new
+ * clock keeps the current value.
  *
  * <p>Thread-safety: the vCPU thread reads it; state methods run while the vCPU is stopped.
  */
 public final class Tsc {
-    private final java.util.function.LongSupplier clock;
+    private java.util.function.LongSupplier clock;
     private long khz;
     /** Integer part of ticks per nanosecond. */
     private long whole;
@@ -26,6 +28,13 @@ public final class Tsc {
     public Tsc(long khz, java.util.function.LongSupplier clockNanos) {
         this.clock = clockNanos;
         setKhz(khz);
+    }
+
+    /** Counts {@code clockNanos} from now on, keeping the current value (a vCPU joins its VM's guest time). */
+    public void useClock(java.util.function.LongSupplier clockNanos) {
+        long now = read();
+        clock = clockNanos;
+        set(now);
     }
 
     /** The rate in kHz. */

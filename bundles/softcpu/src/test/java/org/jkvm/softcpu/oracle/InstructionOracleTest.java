@@ -86,7 +86,7 @@ class InstructionOracleTest {
         long slowBefore = org.jkvm.softcpu.exec.Runner.emittedSlowPathsInJvm();
         System.setProperty("jkvm.softcpu.translateAfter", "1");
         try {
-            check(FIXED_SEED, 0, Integer.getInteger("oracle.translatedCases", 10_000));
+            check(FIXED_SEED, 0, Integer.getInteger("oracle.translatedCases", 14_000));
         } finally {
             if (old == null) {
                 System.clearProperty("jkvm.softcpu.translateAfter");
@@ -113,7 +113,15 @@ class InstructionOracleTest {
                     "Unary DEC ", "MulDiv.Imul ", "Mov.Cmov "}) {
                 want.add(f + bits);
             }
+            for (String k : new String[] {"SHL", "SHR", "SAR"}) {
+                want.add("Shift " + k + " " + bits);
+            }
+            for (String k : new String[] {"ADD", "OR", "ADC", "SBB", "AND", "SUB", "XOR", "CMP"}) {
+                want.add("Alu.GE " + k + " " + bits);
+            }
         }
+        want.addAll(List.of("Branch.Jcc", "Branch.Jmp", "Mov.Extend Z m 8", "Mov.Extend S m 8", "Mov.Extend Z m 16",
+                "Mov.Extend S m 16", "Mov.Extend S m 32"));
         want.addAll(List.of("MulDiv MUL 64", "MulDiv IMUL 64", "Mov.Setcc 8", "Mov.Extend Z 8", "Mov.Extend S 8",
                 "Mov.Extend Z 16", "Mov.Extend S 16", "Mov.Extend S 32"));
         want.removeAll(forms);

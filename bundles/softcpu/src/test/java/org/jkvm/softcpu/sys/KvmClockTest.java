@@ -140,6 +140,27 @@ class KvmClockTest {
     }
 
     @Test
+    void aPauseSetsGuestStoppedUntilTheGuestClearsIt() {
+        KvmClock k = clock(0, KHZ);
+        k.guestPaused();
+        assertTrue(!k.stale(), "a guest without kvmclock is not told (KVM's KVM_KVMCLOCK_CTRL answers EINVAL)");
+        k.writeSystemTime(GPA | 1, 0);
+        assertEquals(KvmClock.PVCLOCK_TSC_STABLE_BIT, read().flags());
+        k.guestPaused();
+        assertTrue(k.stale(), "rewritten before the vCPU runs again");
+        k.publish(KHZ);
+        int both = KvmClock.PVCLOCK_TSC_STABLE_BIT | KvmClock.PVCLOCK_GUEST_STOPPED;
+        assertEquals(both, read().flags());
+        k.rateChanged(KHZ * 2, 1_000_000);
+        k.publish(KHZ * 2);
+        assertEquals(both, read().flags(), "a rewrite for another reason keeps the bit the guest has not cleared");
+        memory.writeByte(GPA + 29, (byte) KvmClock.PVCLOCK_TSC_STABLE_BIT);   // the guest's watchdog clears it
+        k.tscWritten(KHZ * 3, 0);
+        k.publish(0);
+        assertEquals(KvmClock.PVCLOCK_TSC_STABLE_BIT, read().flags(), "once cleared, only a new pause sets it");
+    }
+
+    @Test
     void theWallClockIsTheRealTimeAtKvmclockZero() {
         KvmClock k = clock(0, KHZ);
         k.realtimeNanos = () -> 1_765_000_000_123_456_789L;
