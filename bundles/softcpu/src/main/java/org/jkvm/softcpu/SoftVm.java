@@ -75,10 +75,17 @@ public final class SoftVm implements HvVm {
         return clock;
     }
 
-    /** Stops guest time for the TSCs and every timer at one instant (see {@link GuestClock}). */
+    /**
+     * Stops guest time for the TSCs and every timer at one instant (see {@link GuestClock}), and fires the platform's
+     * timers that were due by then, so the paused state is complete up to that instant.
+     */
     @Override
     public void pauseGuestTime() {
         clock.pause();
+        SoftIrqChip chip = irqChip;
+        if (chip != null) {
+            chip.firePausedInstant();
+        }
     }
 
     /**

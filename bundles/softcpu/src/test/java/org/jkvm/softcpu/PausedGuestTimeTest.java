@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
  * run on host clocks the test moves by hand (a thread held up between saving two devices, a long pause), so every
  * number is exact. Before guest time was paused, the TSC and the timers were each read from the host clock at their
  * own save: the skew between them is what made PlatformMigrationTest's PIT check fail one period short at load 17.
+ * Also: each vCPU has its own kvmclock MSR and structure, and after a restored clock and a pause all of them agree
+ * and say the guest was paused.
  */
 class PausedGuestTimeTest {
     private static final long MS = 1_000_000L;
@@ -54,10 +56,13 @@ class PausedGuestTimeTest {
 
     /** The saved parts of a VM. */
     private record Saved(CpuState cpu, LapicState lapic, PicState pic, IoapicState ioapic, PitState pit, long clock) {
+        static long tscOf(CpuState cpu) {
+            return cpu.msrs().stream().filter(m -> m.index() == Msr.IA32_TSC).findFirst().orElseThrow().value();
+        }
+
         Instant instant() {
-            long tsc = cpu.msrs().stream().filter(m -> m.index() == Msr.IA32_TSC).findFirst().orElseThrow().value();
-            return new Instant(tsc, lapic.register(LapicState.TIMER_CURRENT), pit.channels().get(0).currentCount(),
-                    clock);
+            return new Instant(tscOf(cpu), lapic.register(LapicState.TIMER_CURRENT),
+                    pit.channels().get(0).currentCount(), clock);
         }
     }
 
@@ -166,6 +171,65 @@ class PausedGuestTimeTest {
             int after = t.memory.readIntLE(PVCLOCK);
             assertTrue(after > version && after % 2 == 0, "rewritten before the vCPU ran on: version " + version
                     + " then " + after);
+        }
+    }
+
+    @Test
+    void thePauseFiresTheTicksAlreadyDueSoTheSavedStateHoldsThem() {
+        AtomicLong host = new AtomicLong(2_000 * MS);
+        try (TestVm t = new TestVm(16 << 20, true, host::get)) {
+            runToTheArmedTimer(t);
+            assertEquals(0, t.chip.savePic().master().irr() & 1, "no PIT tick yet");
+            // 60 ms: one PIT period (54.9 ms) is past, and the timer thread, asleep in host time, has not seen it
+            host.addAndGet(60 * MS);
+            t.vm.pauseGuestTime();
+            Saved s = save(t, host, 30 * MS);
+            assertEquals(1, s.pic().master().irr() & 1, "the tick due before the pause is in the saved PIC");
+            int clocks = (int) (5_075_000L * PitState.FREQUENCY_HZ / 1_000_000_000L);   // 5.075 ms since the tick
+            int count = s.pit().channels().get(0).currentCount();
+            assertTrue(Math.abs(0x10000 - clocks - count) <= 2, "the PIT counts on from its reload: " + count);
+        }
+    }
+
+    /** Each vCPU's own structure at {@code gpa}: the guest's nanoseconds at {@code tsc} (the documented formula). */
+    private static long structureNanos(TestVm t, long gpa, long tsc) {
+        long ts = t.memory.readLongLE(gpa + 8);
+        long mul = t.memory.readIntLE(gpa + 24) & 0xffffffffL;
+        int shift = t.memory.readByte(gpa + 28);
+        java.math.BigInteger d = java.math.BigInteger.valueOf(tsc - ts);
+        d = shift < 0 ? d.shiftRight(-shift) : d.shiftLeft(shift);
+        return t.memory.readLongLE(gpa + 16) + d.multiply(java.math.BigInteger.valueOf(mul)).shiftRight(32).longValue();
+    }
+
+    @Test
+    void everyVcpuHasItsOwnKvmclockAndAllAgreeAfterARestoreAndAPause() {
+        AtomicLong host = new AtomicLong(9_000 * MS);
+        try (TestVm t = new TestVm(1 << 20, false, host::get)) {
+            org.jkvm.hypervisor.HvVcpu second = t.vm.createVcpu(1, t.ops);
+            try {
+                t.load(0x1000, new byte[] {(byte) 0xf4});   // hlt
+                t.realMode(0x1000);
+                second.setSystemRegisters(t.vcpu.systemRegisters());
+                second.setRegisters(t.vcpu.registers());
+                host.addAndGet(1_000 * MS);
+                t.vcpu.setMsrs(java.util.List.of(new Msr(KvmClock.MSR_SYSTEM_TIME, PVCLOCK | 1)));
+                second.setMsrs(java.util.List.of(new Msr(KvmClock.MSR_SYSTEM_TIME, 0x6000 | 1)));
+                t.vm.pauseGuestTime();
+                long tsc = Saved.tscOf(t.vcpu.saveState());
+                assertEquals(tsc, Saved.tscOf(second.saveState()), "the vCPUs' TSCs read the one guest time");
+                t.vm.setKvmClockNanos(5_000 * MS);   // a restored clock, for every vCPU
+                host.addAndGet(60_000 * MS);
+                t.vm.resumeGuestTime();
+                assertEquals(VcpuExit.HLT, t.vcpu.run());
+                assertEquals(VcpuExit.HLT, second.run());
+                assertEquals(5_000 * MS, structureNanos(t, PVCLOCK, tsc), "vCPU 0's structure at 0x5000");
+                assertEquals(5_000 * MS, structureNanos(t, 0x6000, tsc), "vCPU 1's own structure at 0x6000");
+                int stopped = KvmClock.PVCLOCK_TSC_STABLE_BIT | KvmClock.PVCLOCK_GUEST_STOPPED;
+                assertEquals(stopped, pvclockFlags(t));
+                assertEquals(stopped, t.memory.readByte(0x6000 + 29) & 0xff);
+            } finally {
+                second.close();
+            }
         }
     }
 }

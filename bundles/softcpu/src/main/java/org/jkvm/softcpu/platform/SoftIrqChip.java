@@ -335,6 +335,15 @@ public final class SoftIrqChip implements HvIrqChip, AutoCloseable {
         }
     }
 
+    /**
+     * Guest time has just been paused: fires every timer due by the paused instant that the timer thread has not
+     * fired yet (it may run late on a loaded host, and it fires nothing while paused), so the state saved in the
+     * pause holds every tick and expiry up to that instant. Any thread.
+     */
+    public void firePausedInstant() {
+        runTimers();
+    }
+
     /** Fires the timers that are due (tests on an injected clock; the timer thread does this otherwise). */
     void runTimers() {
         synchronized (lock) {

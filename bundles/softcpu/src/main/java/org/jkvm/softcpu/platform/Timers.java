@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Times are the platform clock's nanoseconds (guest time, the VM's {@code GuestClock}, which the virtual TSC reads
  * too). While the VM is paused that clock stands still and the thread parks until {@link #wake()} (the clock's resume
- * listener), so no timer fires in a pause and each one fires after it at the same guest time as without it.
+ * listener), so no timer fires in a pause and each one fires after it at the same guest time as without it; the
+ * timers already due at the paused instant (a thread late on a loaded host) are fired by the pause itself.
  * Every method except {@link #close()} and {@link #wake()} needs the platform lock held; the thread takes it to fire.
  */
 final class Timers implements AutoCloseable {
@@ -108,11 +109,15 @@ final class Timers implements AutoCloseable {
     private void loop() {
         while (!closed) {
             long next;
+            boolean stopped;
             synchronized (lock) {
-                next = runDue();
+                // never while paused: a timer firing between the saves of two models would be in one and not the
+                // other; the pause itself fires the ones already due (SoftIrqChip.firePausedInstant)
+                stopped = paused.getAsBoolean();
+                next = stopped ? NEVER : runDue();
                 wakeAt = next;
             }
-            if (next == NEVER || paused.getAsBoolean()) {
+            if (next == NEVER || stopped) {
                 LockSupport.park(this);
             } else {
                 long wait = next - clock.getAsLong();
