@@ -46,6 +46,14 @@ class JkvmdProcessTest {
         });
     }
 
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
+    }
+
     @Test
     void badOptionsExitWithStatus2AndAMessage() throws Exception {
         Require.path(Daemon.bundles(), "the daemon is built");
@@ -82,7 +90,9 @@ class JkvmdProcessTest {
             Files.writeString(dir.resolve("jkvmd.out"), "");
             p = jkvmd(port);
             awaitReady(p, 1);
-            assertEquals("running (booted)", Virsh.run(uri, "domstate", "--reason", "d").ok());
+            assertEquals("running (booted)", Virsh.run(uri, "domstate", "--reason", "d").ok(),
+                    () -> "the restarted daemon said:\n" + read(dir.resolve("jkvmd.out")) + "\nthe engine's log:\n"
+                            + read(dir.resolve("log/d.log")));
             Virsh.run(uri, "destroy", "d").ok();
             assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "destroy ended the engine");
         } finally {

@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.jkvm.domainxml.KvmDevice;
 import org.jkvm.driver.engine.Engine;
 import org.jkvm.driver.engine.EnginePaths;
+import org.jkvm.driver.engine.ProcessStart;
 import org.jkvm.driver.qmp.MigrationParameters;
 import org.jkvm.driver.qmp.QmpException;
 import org.jkvm.remote.DomainRef;
@@ -122,7 +123,8 @@ final class Lifecycle {
 
     void writeStatus(Domain d, Definition def, Engine e) {
         try {
-            new StatusFile(def.name(), def.uuid(), d.id(), e.pid(), e.startInstant(), d.persistent() != null)
+            new StatusFile(def.name(), def.uuid(), d.id(), e.pid(), e.startInstant(),
+                    ProcessStart.ticks(e.pid()).orElse(-1), d.persistent() != null)
                     .write(m.runDir, m.definitions.liveXml(def, d.id(), e.paths()));
         } catch (IOException ex) {
             LOG.warn("cannot write the status file of {}; a daemon restart will not re-attach to it: {}",
@@ -262,7 +264,7 @@ final class Lifecycle {
             d = m.add(live, false);
         }
         EnginePaths paths = EnginePaths.of(m.config.stateDir(), s.name());
-        Optional<Engine> e = Engine.attach(s.name(), s.pid(), s.startInstant(), paths, d);
+        Optional<Engine> e = Engine.attach(s.name(), s.pid(), s.startInstant(), s.startTicks(), paths, d);
         if (e.isEmpty()) {
             LOG.warn("the engine of domain {} (pid {}) is gone; the domain is shut off (crashed)", s.name(), s.pid());
             StatusFile.delete(m.runDir, s.name());

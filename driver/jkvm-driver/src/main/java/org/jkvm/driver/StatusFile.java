@@ -20,10 +20,13 @@ import java.util.UUID;
  * @param uuid         the domain UUID
  * @param id           the domain id
  * @param pid          the engine's process id
- * @param startInstant when the engine process started (guards against a reused pid), or null
+ * @param startInstant when the engine process started, or null (shown to people; the wall clock can move it)
+ * @param startTicks   when the engine process started in clock ticks after boot, or -1 when unknown (what guards
+ *                     against a reused pid: {@link org.jkvm.driver.engine.ProcessStart})
  * @param persistent   whether the domain has a stored definition
  */
-record StatusFile(String name, UUID uuid, int id, long pid, Instant startInstant, boolean persistent) {
+record StatusFile(String name, UUID uuid, int id, long pid, Instant startInstant, long startTicks,
+                  boolean persistent) {
     static final String SUFFIX = ".status";
 
     static Path path(Path runDir, String name) {
@@ -44,6 +47,9 @@ record StatusFile(String name, UUID uuid, int id, long pid, Instant startInstant
         p.setProperty("pid", Long.toString(pid));
         if (startInstant != null) {
             p.setProperty("start", startInstant.toString());
+        }
+        if (startTicks >= 0) {
+            p.setProperty("start-ticks", Long.toString(startTicks));
         }
         p.setProperty("persistent", Boolean.toString(persistent));
         Path xml = xmlPath(runDir, name);
@@ -71,7 +77,8 @@ record StatusFile(String name, UUID uuid, int id, long pid, Instant startInstant
         String start = p.getProperty("start");
         return new StatusFile(required(p, "name", file), UUID.fromString(required(p, "uuid", file)),
                 Integer.parseInt(required(p, "id", file)), Long.parseLong(required(p, "pid", file)),
-                start == null ? null : Instant.parse(start), Boolean.parseBoolean(p.getProperty("persistent")));
+                start == null ? null : Instant.parse(start), Long.parseLong(p.getProperty("start-ticks", "-1")),
+                Boolean.parseBoolean(p.getProperty("persistent")));
     }
 
     /** Deletes a domain's status and live XML. */

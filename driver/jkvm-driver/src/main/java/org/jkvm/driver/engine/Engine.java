@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -123,17 +124,19 @@ public final class Engine implements AutoCloseable {
      * Re-attaches to an engine started by an earlier daemon.
      *
      * @param pid          the engine's process id
-     * @param startInstant when that process started (guards against a reused pid), or null to skip the check
+     * @param startInstant when that process started, or null: the check for a reused pid when startTicks is not
+     *                     known (status files of older daemons), with a second's slack because two JVMs that read
+     *                     the boot time at different wall-clock corrections can place one start a second apart
+     * @param startTicks   when that process started in clock ticks after boot ({@link ProcessStart}), or -1
      * @return the engine, or empty when the process is gone, is another process, or its QMP does not answer
      */
-    public static Optional<Engine> attach(String name, long pid, Instant startInstant, EnginePaths paths,
-                                          EngineListener listener) {
+    public static Optional<Engine> attach(String name, long pid, Instant startInstant, long startTicks,
+                                          EnginePaths paths, EngineListener listener) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         if (h.isEmpty()) {
             return Optional.empty();
         }
-        Optional<Instant> started = h.get().info().startInstant();
-        if (startInstant != null && started.isPresent() && !started.get().equals(startInstant)) {
+        if (!sameProcess(h.get(), startInstant, startTicks)) {
             LOG.warn("pid {} of domain {} now belongs to another process; not re-attaching", pid, name);
             return Optional.empty();
         }
@@ -220,6 +223,16 @@ public final class Engine implements AutoCloseable {
             LOG.debug("unreadable pid file {}", paths.pidfile(), e);
         }
         return handle.pid();
+    }
+
+    private static boolean sameProcess(ProcessHandle h, Instant startInstant, long startTicks) {
+        if (startTicks >= 0) {
+            OptionalLong now = ProcessStart.ticks(h.pid());
+            return now.isEmpty() || now.getAsLong() == startTicks;
+        }
+        Optional<Instant> started = h.info().startInstant();
+        return startInstant == null || started.isEmpty()
+                || Duration.between(started.get(), startInstant).abs().compareTo(Duration.ofSeconds(1)) <= 0;
     }
 
     /** The process handle that is watched. */
