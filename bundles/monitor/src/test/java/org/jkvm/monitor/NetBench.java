@@ -148,6 +148,7 @@ public final class NetBench {
         if (engine.startsWith("qemu")) {
             cmd = new ArrayList<>(List.of("/usr/bin/qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64",
                     "-m", "64", "-kernel", altFw ? ALT_FW : FIRMWARE.toString(), "-display", "none", "-nodefaults",
+                    "-name", "netbench,debug-threads=on", // per-thread CPU under -Dverbose: vCPU, main loop
                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"));
         } else {
             cmd = new ArrayList<>(List.of(RepoPaths.root().resolve("bin/jkvm-engine").toString(), "-accel",

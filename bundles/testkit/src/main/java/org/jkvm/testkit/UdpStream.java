@@ -15,9 +15,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A numbered UDP stream to a guest's echo port, run inside a client's network namespace (a separate JVM): sends
  * datagram n every {@code periodMs} for {@code count} datagrams, collects the echoes meanwhile, and prints one line
- * {@code stream sent=N echoed=N lost=N longest_gap=N echo_ms=N ping_sent=N ping_ok=N} (the longest run of numbers
- * without an echo, in datagrams; the time from the first send to the last echo). With a fourth argument
- * {@code ping}, a second thread pings the guest meanwhile, one ICMP echo every {@code periodMs}
+ * {@code stream sent=N echoed=N lost=N longest_gap=N echo_ms=N ping_sent=N ping_ok=N send_ms=N} (the longest run of
+ * numbers without an echo, in datagrams; the time from the first send to the last echo, and to the last send). With
+ * a fourth argument {@code ping}, a second thread pings the guest meanwhile, one ICMP echo every {@code periodMs}
  * ({@link InetAddress#isReachable}: ICMP as root), each waiting up to {@value #PING_TIMEOUT_MS} ms for its reply
  * (so a lost ping delays the next). The period paces the stream; it is not a speed assertion. A line {@code stop} on
  * standard input ends the stream early (after the datagram being sent; both threads), so a caller can keep it
@@ -33,6 +33,7 @@ public final class UdpStream {
     private static final int RECEIVE_BUFFER = 4 << 20;
     private static long lastEchoNs;
     private static long echoMs;
+    private static long sendMs;
     private static volatile boolean stopped;
     private static volatile boolean receiving = true;
 
@@ -76,6 +77,7 @@ public final class UdpStream {
                     LockSupport.parkNanos(wait); // pacing, not synchronisation
                 }
             }
+            sendMs = (System.nanoTime() - first) / 1_000_000;
             Thread.sleep(1000); // late echoes: the receiver keeps reading meanwhile
             receiving = false;
             receiver.join();
@@ -93,7 +95,7 @@ public final class UdpStream {
         }
         System.out.println("stream sent=" + sent + " echoed=" + echoed.cardinality() + " lost="
                 + (sent - echoed.cardinality()) + " longest_gap=" + longest + " echo_ms=" + ms + " ping_sent="
-                + pingSent.get() + " ping_ok=" + pingOk.get());
+                + pingSent.get() + " ping_ok=" + pingOk.get() + " send_ms=" + sendMs);
     }
 
     private static void ping(InetAddress guest, long periodNs, long untilNs, AtomicInteger sent, AtomicInteger ok) {
