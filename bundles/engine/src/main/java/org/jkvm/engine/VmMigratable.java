@@ -294,6 +294,11 @@ final class VmMigratable implements Migratable {
         }
     }
 
+    @Override
+    public Runnable raiseDowntimePriority() {
+        return DowntimePriority.raise();
+    }
+
     /** A disk step's sentence as a {@link VmStateException} (what migration expects). */
     private static VmStateException diskStepFailed(EngineException e) {
         return new VmStateException(e.getMessage(), e);

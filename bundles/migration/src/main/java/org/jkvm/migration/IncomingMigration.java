@@ -62,6 +62,8 @@ public final class IncomingMigration {
     private HandoverWatchdog watchdog;
     /** When the last ROUND_END was read (the final pass's, once the stream ended); the job thread's only. */
     private long lastRoundNanos;
+    /** Lowers the job thread's priority, raised after round 0 ({@link Migratable#raiseDowntimePriority}). */
+    private Runnable lowerPriority = Migratable.NO_PRIORITY_CHANGE;
 
     private IncomingMigration(Migratable vm, MigrationUri uri, MigrationListener listener, long handoverTimeoutMs) {
         this.vm = vm;
@@ -157,6 +159,11 @@ public final class IncomingMigration {
             Connection c = connection;
             StreamLoader l = new StreamLoader(new StreamIn(c.in(), BUFFER_BYTES), windows, round -> {
                 lastRoundNanos = phases.now();
+                if (round == 0) {
+                    // Past the bulk of RAM, what is left (dirty pages, the final pass, the state, the handover and the
+                    // resume) is small, and its end is the guest's downtime, whose wake-ups must not wait.
+                    lowerPriority = vm.raiseDowntimePriority();
+                }
                 stopPrealloc();
                 if (c.hasReturnPath()) {
                     ReturnPath.send(c.out(), StreamFormat.RP_ROUND_DONE, Integer.toString(round));
@@ -213,6 +220,7 @@ public final class IncomingMigration {
             LOG.warn("incoming migration failed: {}", reason);
             setStatus(MigrationStatus.FAILED, reason);
         } finally {
+            lowerPriority.run();
             HandoverWatchdog w = watchdog;
             if (w != null) {
                 w.interrupt();

@@ -37,7 +37,6 @@ final class Switchover {
     static final long DEFLATE_DEVICES_BELOW = 32L << 20;
 
     private final Migratable vm;
-    private final MigrationParameters params;
     private final MigrationUri uri;
     private final Connection connection;
     private final ReturnPathReader returnPath;
@@ -48,14 +47,13 @@ final class Switchover {
     private final JobCounters counters;
 
     /**
-     * @param params     the job's parameters at the switch-over
+     * Made at the job's set-up, so that its class is loaded before the downtime.
+     *
      * @param returnPath the destination's replies, or null (exec)
      */
-    Switchover(Migratable vm, MigrationParameters params, MigrationUri uri, Connection connection,
-            ReturnPathReader returnPath, StreamOut out, RamSender sender, Handover handover, PhaseTimer phases,
-            JobCounters counters) {
+    Switchover(Migratable vm, MigrationUri uri, Connection connection, ReturnPathReader returnPath, StreamOut out,
+            RamSender sender, Handover handover, PhaseTimer phases, JobCounters counters) {
         this.vm = vm;
-        this.params = params;
         this.uri = uri;
         this.connection = connection;
         this.returnPath = returnPath;
@@ -68,9 +66,10 @@ final class Switchover {
 
     /**
      * The last round ({@code round}) with the guest paused: flush, dirty sync, pages, device state, block release,
-     * EOF ({@code running}: whether the destination resumes the guest).
+     * EOF ({@code running}: whether the destination resumes the guest; {@code params}: the job's at this moment).
      */
-    void finalPass(List<DirtyBitmap> bitmaps, int round, boolean running) throws IOException {
+    void finalPass(List<DirtyBitmap> bitmaps, int round, boolean running, MigrationParameters params)
+            throws IOException {
         out.throttled(false);
         vm.flushBlockDevices();
         phases.markStamped("block flush");
@@ -101,7 +100,7 @@ final class Switchover {
     }
 
     /** Waits for LOADED and sends the handover byte (tcp/unix), or for the exec command to exit 0. */
-    void awaitAcknowledgement() throws IOException, InterruptedException {
+    void awaitAcknowledgement(MigrationParameters params) throws IOException, InterruptedException {
         if (!connection.hasReturnPath()) {
             connection.finishSending(params.ackTimeoutMs());
             counters.acknowledge();

@@ -105,6 +105,11 @@ final class NoAutostart implements Migratable {
     }
 
     @Override
+    public Runnable raiseDowntimePriority() {
+        return vm.raiseDowntimePriority();
+    }
+
+    @Override
     public void checkBlockDevicesFree() {
         vm.checkBlockDevicesFree();
     }

@@ -1,6 +1,8 @@
 package org.jkvm.posix;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 
 /**
  * The few libc calls of the engine process outside KVM, bound by JNA direct mapping ({@link Native#register}): a
@@ -24,7 +26,15 @@ public final class Posix {
     private static final long SYS_GETTID = 186;
     /** x86-64 {@code setpriority(2)}; with {@code PRIO_PROCESS} and a thread id it sets that thread's nice value. */
     private static final long SYS_SETPRIORITY = 141;
+    /** x86-64 {@code getpriority(2)}; the raw call returns 20 - nice (1-40), never negative. */
+    private static final long SYS_GETPRIORITY = 140;
     private static final long PRIO_PROCESS = 0;
+    /** x86-64 {@code sched_setscheduler(2)}; with a thread id it sets that thread's policy. */
+    private static final long SYS_SCHED_SETSCHEDULER = 144;
+    /** {@code sched_setscheduler(2)} policy: the normal time-sharing one (priority 0). */
+    public static final int SCHED_OTHER = 0;
+    /** {@code sched_setscheduler(2)} policy: real-time first in, first out (priority 1-99). */
+    public static final int SCHED_FIFO = 1;
 
     static {
         Native.register(Posix.class, "c");
@@ -67,5 +77,35 @@ public final class Posix {
      */
     public static boolean setThreadNice(int tid, int nice) {
         return syscall(SYS_SETPRIORITY, PRIO_PROCESS, tid, nice) == 0;
+    }
+
+    /**
+     * The nice value of one thread of this process ({@code getpriority(PRIO_PROCESS, tid)}).
+     *
+     * @param tid a thread id from {@link #gettid()}
+     * @return -20 (first) to 19 (last), or 0 when the kernel refused
+     */
+    public static int threadNice(int tid) {
+        long r = syscall(SYS_GETPRIORITY, PRIO_PROCESS, tid, 0);
+        return r < 0 ? 0 : 20 - (int) r;
+    }
+
+    /**
+     * Sets the scheduling policy of one thread of this process ({@code sched_setscheduler(tid, policy, &param)}).
+     *
+     * @param tid      a thread id from {@link #gettid()}
+     * @param policy   {@link #SCHED_OTHER} (priority 0) or {@link #SCHED_FIFO} (priority 1-99, needs privileges:
+     *                 CAP_SYS_NICE or an RLIMIT_RTPRIO)
+     * @param priority the static priority for the policy
+     * @return false when the kernel refused (the errno is in {@link #lastErrno()})
+     */
+    public static boolean setThreadScheduler(int tid, int policy, int priority) {
+        Memory param = new Memory(4); // struct sched_param { int sched_priority; }
+        param.setInt(0, priority);
+        try {
+            return syscall(SYS_SCHED_SETSCHEDULER, tid, policy, Pointer.nativeValue(param)) == 0;
+        } finally {
+            param.close();
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.jkvm.testkit.Require;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +65,61 @@ class PosixTest {
         String mine = Files.readString(Path.of("/proc/thread-self/stat"));
         String[] m = mine.substring(mine.lastIndexOf(')') + 2).split(" ");
         assertNotEquals("19", m[19 - 3], "the calling thread keeps its own nice value");
+    }
+
+    @Test
+    void threadNiceReadsWhatSetThreadNiceSet() throws Exception {
+        AtomicReference<int[]> seen = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            int tid = Posix.gettid();
+            int before = Posix.threadNice(tid);
+            Posix.setThreadNice(tid, 7);
+            seen.set(new int[] {before, Posix.threadNice(tid)});
+        });
+        t.start();
+        t.join();
+        assertEquals(Posix.threadNice(Posix.gettid()), seen.get()[0], "a new thread inherits its creator's nice");
+        assertEquals(7, seen.get()[1]);
+    }
+
+    @Test
+    void setThreadSchedulerSwitchesThatThreadToFifoAndBack() throws Exception {
+        Require.root();
+        AtomicReference<String[]> stats = new AtomicReference<>();
+        AtomicReference<Boolean> ok = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            int tid = Posix.gettid();
+            boolean raised = Posix.setThreadScheduler(tid, Posix.SCHED_FIFO, 1);
+            String during = threadStat();
+            boolean lowered = Posix.setThreadScheduler(tid, Posix.SCHED_OTHER, 0);
+            ok.set(raised && lowered);
+            stats.set(new String[] {during, threadStat()});
+        });
+        t.start();
+        t.join();
+        assertTrue(ok.get(), "sched_setscheduler as root");
+        // Fields 40 and 41 of stat: rt_priority and policy.
+        String[] during = fields(stats.get()[0]);
+        assertEquals("1", during[40 - 3], stats.get()[0]);
+        assertEquals("1", during[41 - 3], "SCHED_FIFO");
+        String[] after = fields(stats.get()[1]);
+        assertEquals("0", after[40 - 3], stats.get()[1]);
+        assertEquals("0", after[41 - 3], "SCHED_OTHER");
+        assertEquals("0", fields(Files.readString(Path.of("/proc/thread-self/stat")))[41 - 3],
+                "the calling thread keeps its policy");
+    }
+
+    private static String threadStat() {
+        try {
+            return Files.readString(Path.of("/proc/thread-self/stat"));
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** The fields of a stat line after the command name: index 0 is field 3. */
+    private static String[] fields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     @Test

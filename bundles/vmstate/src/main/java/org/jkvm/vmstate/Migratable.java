@@ -141,4 +141,20 @@ public interface Migratable extends Pausable {
      */
     default void checkBlockDevicesFree() {
     }
+
+    /**
+     * Raises the calling thread's scheduling priority for its part of the guest's downtime (the source's job thread
+     * from the pause to the handover, its return-path reader, the destination's job thread from its last rounds to
+     * the resume): on a loaded host the few milliseconds of work there otherwise wait behind other processes, and
+     * each wake-up of a thread that waits for the other side can wait a time slice. Those threads block or do
+     * bounded work (what the source sends); none spins.
+     *
+     * @return what lowers it again (any thread may call it); the default raises nothing and returns a no-op
+     */
+    default Runnable raiseDowntimePriority() {
+        return NO_PRIORITY_CHANGE;
+    }
+
+    /** What {@link #raiseDowntimePriority()} returns when it changed nothing. */
+    Runnable NO_PRIORITY_CHANGE = () -> { };
 }

@@ -27,8 +27,22 @@ public final class ReturnPathReader {
      *                  channel ended (to wake a rate-limited sender)
      */
     public ReturnPathReader(ReadableByteChannel channel, Runnable onMessage) {
+        this(channel, onMessage, () -> { });
+    }
+
+    /**
+     * @param channel   the return path
+     * @param onMessage called on the reader thread after a message other than CONFIG_OK is queued, or the
+     *                  channel ended (to wake a rate-limited sender)
+     * @param onStart   called first on the reader thread (the source raises its priority there: LOADED's
+     *                  wake-up comes inside the guest's downtime)
+     */
+    public ReturnPathReader(ReadableByteChannel channel, Runnable onMessage, Runnable onStart) {
         this.onMessage = onMessage;
-        Thread t = new Thread(() -> run(channel), "migration-return-path");
+        Thread t = new Thread(() -> {
+            onStart.run();
+            run(channel);
+        }, "migration-return-path");
         t.setDaemon(true);
         t.start();
     }
