@@ -25,6 +25,12 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class UdpStream {
     private static final int PING_TIMEOUT_MS = 200;
+    /**
+     * The receive buffer asked for (the kernel caps it at {@code net.core.rmem_max}): a guest that answers a burst in
+     * batches delivers echoes faster than a starved receiver thread reads them, and the default buffer (about 200
+     * small datagrams) then drops echoes the guest did send, a loss of the client rather than of the engine.
+     */
+    private static final int RECEIVE_BUFFER = 4 << 20;
     private static long lastEchoNs;
     private static long echoMs;
     private static volatile boolean stopped;
@@ -52,6 +58,7 @@ public final class UdpStream {
         int sent = 0;
         try (DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(1);
+            s.setReceiveBufferSize(RECEIVE_BUFFER);
             long first = System.nanoTime();
             lastEchoNs = first;
             // Echoes are read on their own thread while the stream is sent: a sender that read only between sends
