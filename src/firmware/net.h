@@ -23,12 +23,15 @@ struct nic {
     u8 mac[ETH_ALEN];
     /* The next received frame, or 0 when none is waiting; it stays valid until rx_done. */
     const u8 *(*rx)(u32 *len);
-    /* Gives the frame returned by rx back to the device. */
+    /* Gives the frame returned by rx back to the device (it learns of it at the next flush). */
     void (*rx_done)(void);
     /* A buffer of ETH_FRAME_MAX bytes for the next frame to send, or 0 when the transmit queue is full. */
     u8 *(*tx_buf)(void);
-    /* Sends the first len bytes of the buffer tx_buf returned. */
+    /* Queues the first len bytes of the buffer tx_buf returned; the device learns of it at the next flush. */
     void (*tx_send)(u32 len);
+    /* Tells the device about the frames queued and the buffers given back since the last flush: one notification
+     * per batch (none when the device is still busy with the earlier ones), not one per frame. */
+    void (*flush)(void);
     /* 1 when the device asks the guest to announce itself (VIRTIO_NET_S_ANNOUNCE), else 0. */
     int (*announce_wanted)(void);
     /* Tells the device the announcement was sent (VIRTIO_NET_CTRL_ANNOUNCE_ACK). */

@@ -25,7 +25,7 @@ import org.jkvm.testkit.UdpStream;
  * jkvm's round trips go, {@link org.jkvm.devices.virtio.net.NetTrace}; {@code -Dab=true} adds jkvm with transmit
  * on its I/O thread, {@code -Drounds=N} repeats the engines interleaved, {@code -Dwarmup=N}, {@code -Dstreams=false},
  * {@code -Dpaced=false}, {@code -Dverbose=true} prints each stream's line; {@code -Dengineopts=...} adds JVM options
- * to jkvm's engines).
+ * to jkvm's engines; {@code -Dburstwarmup=N} and {@code -Daltfw=PATH}, see their fields).
  */
 public final class NetBench {
     /** {@code -Dtrace=true}: the engines run with {@code jkvm.net.trace} and the stage medians are printed. */
@@ -44,6 +44,19 @@ public final class NetBench {
     private static final boolean VERBOSE = Boolean.getBoolean("verbose");
     /** {@code -Dwarmup=N}: datagrams echoed one at a time before the RTT is measured (default 2000). */
     private static final int WARMUP = Integer.getInteger("warmup", 2000);
+    /**
+     * {@code -Dburstwarmup=N}: a back-to-back stream of N datagrams, not measured, before the streams (default 2000,
+     * 0 for none): jkvm's burst paths (the transmit drain on the I/O thread, a frame kept for want of a receive
+     * buffer) are then compiled by the JIT, as in a NIC that has been busy, instead of being compiled during the
+     * measured burst on the same two cores. Every engine gets it.
+     */
+    private static final int BURST_WARMUP = Integer.getInteger("burstwarmup", 2000);
+    /**
+     * {@code -Daltfw=PATH}: every engine runs a second time with that firmware image instead of the bundled one
+     * (engine names get {@code -altfw}), interleaved in the same run: a firmware change's before and after under the
+     * same load.
+     */
+    private static final String ALT_FW = System.getProperty("altfw", "");
     private static final Path FIRMWARE = RepoPaths.root().resolve("src/firmware/jkvm-fw.elf");
 
     private NetBench() {
@@ -66,6 +79,11 @@ public final class NetBench {
         if (System.getProperty("engines") != null) {
             engines = List.of(System.getProperty("engines").split(","));
         }
+        if (!ALT_FW.isEmpty()) {
+            List<String> both = new ArrayList<>();
+            engines.forEach(e -> both.addAll(List.of(e, e + "-altfw")));
+            engines = both;
+        }
         System.out.println("| engine | UDP echo RTT median (us, 1 in flight) | paced 1000/s: echoed/s, lost |"
                 + " back to back: echoed/s, lost |");
         System.out.println("|---|---|---|---|");
@@ -86,6 +104,12 @@ public final class NetBench {
                     long rtt = lab.probe("10.77.0.2", 0, 200, 0).get("udp_rtt_us_median");
                     String trace = TRACE && !e.startsWith("qemu") ? trace(dir) : "";
                     String paced = STREAMS && PACED ? rate(lab, 2000, 1) : "-";
+                    if (STREAMS && BURST_WARMUP > 0) {
+                        String warm = rate(lab, BURST_WARMUP, 0);
+                        if (VERBOSE) {
+                            System.out.println("  warm-up burst (not measured): " + warm);
+                        }
+                    }
                     java.util.Map<String, Long> cpu = VERBOSE ? threadCpu(p.pid()) : java.util.Map.of();
                     String burst = STREAMS ? rate(lab, 2000, 0) : "-";
                     if (VERBOSE) {
@@ -115,18 +139,24 @@ public final class NetBench {
         }
     }
 
-    private static Process start(String engine, TapLab lab, Path dir) throws IOException {
+    private static Process start(String name, TapLab lab, Path dir) throws IOException {
+        boolean altFw = name.endsWith("-altfw");
+        String engine = altFw ? name.substring(0, name.length() - "-altfw".length()) : name;
         String netdev = "tap,id=n0,ifname=" + lab.tap() + ",script=no,downscript=no";
         String device = "virtio-net-pci,netdev=n0,mac=52:54:00:4a:4b:06";
         List<String> cmd;
         if (engine.startsWith("qemu")) {
             cmd = new ArrayList<>(List.of("/usr/bin/qemu-system-x86_64", "-accel", "tcg", "-cpu", "qemu64",
-                    "-m", "64", "-kernel", FIRMWARE.toString(), "-display", "none", "-nodefaults",
+                    "-m", "64", "-kernel", altFw ? ALT_FW : FIRMWARE.toString(), "-display", "none", "-nodefaults",
+                    "-name", "netbench,debug-threads=on", // per-thread CPU under -Dverbose: vCPU, main loop
                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"));
         } else {
             cmd = new ArrayList<>(List.of(RepoPaths.root().resolve("bin/jkvm-engine").toString(), "-accel",
                     engine.endsWith("kvm") ? "kvm" : "tcg", "-m", "64M",
                     "-monitor", "unix:" + dir.resolve("hmp.sock") + ",server,nowait"));
+            if (altFw) {
+                cmd.addAll(List.of("-kernel", ALT_FW));
+            }
         }
         cmd.addAll(List.of("-append", "ip=10.77.0.2/24 hb_ms=1000", "-serial", "file:" + dir.resolve("serial.log"),
                 "-netdev", netdev, "-device", device));

@@ -15,9 +15,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A numbered UDP stream to a guest's echo port, run inside a client's network namespace (a separate JVM): sends
  * datagram n every {@code periodMs} for {@code count} datagrams, collects the echoes meanwhile, and prints one line
- * {@code stream sent=N echoed=N lost=N longest_gap=N echo_ms=N ping_sent=N ping_ok=N} (the longest run of numbers
- * without an echo, in datagrams; the time from the first send to the last echo). With a fourth argument
- * {@code ping}, a second thread pings the guest meanwhile, one ICMP echo every {@code periodMs}
+ * {@code stream sent=N echoed=N lost=N longest_gap=N echo_ms=N ping_sent=N ping_ok=N send_ms=N} (the longest run of
+ * numbers without an echo, in datagrams; the time from the first send to the last echo, and to the last send). With
+ * a fourth argument {@code ping}, a second thread pings the guest meanwhile, one ICMP echo every {@code periodMs}
  * ({@link InetAddress#isReachable}: ICMP as root), each waiting up to {@value #PING_TIMEOUT_MS} ms for its reply
  * (so a lost ping delays the next). The period paces the stream; it is not a speed assertion. A line {@code stop} on
  * standard input ends the stream early (after the datagram being sent; both threads), so a caller can keep it
@@ -25,8 +25,15 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class UdpStream {
     private static final int PING_TIMEOUT_MS = 200;
+    /**
+     * The receive buffer asked for (the kernel caps it at {@code net.core.rmem_max}): a guest that answers a burst in
+     * batches delivers echoes faster than a starved receiver thread reads them, and the default buffer (about 200
+     * small datagrams) then drops echoes the guest did send, a loss of the client rather than of the engine.
+     */
+    private static final int RECEIVE_BUFFER = 4 << 20;
     private static long lastEchoNs;
     private static long echoMs;
+    private static long sendMs;
     private static volatile boolean stopped;
     private static volatile boolean receiving = true;
 
@@ -52,6 +59,7 @@ public final class UdpStream {
         int sent = 0;
         try (DatagramSocket s = new DatagramSocket()) {
             s.setSoTimeout(1);
+            s.setReceiveBufferSize(RECEIVE_BUFFER);
             long first = System.nanoTime();
             lastEchoNs = first;
             // Echoes are read on their own thread while the stream is sent: a sender that read only between sends
@@ -69,6 +77,7 @@ public final class UdpStream {
                     LockSupport.parkNanos(wait); // pacing, not synchronisation
                 }
             }
+            sendMs = (System.nanoTime() - first) / 1_000_000;
             Thread.sleep(1000); // late echoes: the receiver keeps reading meanwhile
             receiving = false;
             receiver.join();
@@ -86,7 +95,7 @@ public final class UdpStream {
         }
         System.out.println("stream sent=" + sent + " echoed=" + echoed.cardinality() + " lost="
                 + (sent - echoed.cardinality()) + " longest_gap=" + longest + " echo_ms=" + ms + " ping_sent="
-                + pingSent.get() + " ping_ok=" + pingOk.get());
+                + pingSent.get() + " ping_ok=" + pingOk.get() + " send_ms=" + sendMs);
     }
 
     private static void ping(InetAddress guest, long periodNs, long untilNs, AtomicInteger sent, AtomicInteger ok) {

@@ -71,6 +71,11 @@ public final class EngineClock implements DeviceClock, AutoCloseable {
         }
     }
 
+    /** How many armed timers wait for the end of a pause (for tests). */
+    int waitingTimers() {
+        return waiting.size();
+    }
+
     @Override
     public DeviceTimer newTimer(String name, Runnable onExpiry) {
         return new Timer(name, onExpiry);

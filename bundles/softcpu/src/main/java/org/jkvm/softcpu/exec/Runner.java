@@ -12,7 +12,6 @@ import org.jkvm.softcpu.cpu.InterruptController;
 import org.jkvm.softcpu.cpu.Vec;
 import org.jkvm.softcpu.decode.Dec;
 import org.jkvm.softcpu.mem.PhysMemory;
-import org.jkvm.softcpu.ops.Op;
 import org.jkvm.softcpu.sys.Interrupts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,30 +33,9 @@ public final class Runner {
         }
     }
 
-    /**
-     * The default of {@link #translateAfter}: instructions a block retires in whole interpreted runs before it is
-     * translated (so a block of n instructions after 1,000,000 / n runs). Weighing by length translates the long
-     * hot blocks (the RSA self-tests' loops) sooner and the short ones later than a count of runs does: on the
-     * Linux boot's profile (ExecProfile) 129 blocks leave 402 M of 1.45 G instructions interpreted where a count of
-     * 1,000,000 runs translates 25 and leaves 773 M, and a count of 100,000 runs translates 185 and leaves 384 M
-     * (DESIGN.md, "Translator", for the boots at 2,000,000, 1,000,000 and 500,000).
-     */
-    static final int DEFAULT_TRANSLATE_INSNS = 1_000_000;
-
     private final Cpu c;
     private final PhysMemory phys;
-    private final BlockCompiler compiler = new BlockCompiler();
-    /**
-     * When a block is translated to bytecode, read when the vCPU is made: with {@code
-     * -Djkvm.softcpu.translateAfter=N} after N whole interpreted runs ({@link #perInstruction} false), else after
-     * {@code -Djkvm.softcpu.translateInsns} (default {@link #DEFAULT_TRANSLATE_INSNS}) instructions retired in whole
-     * interpreted runs. 0, or {@code -Djkvm.softcpu.translate=false}, keeps every block interpreted. A high threshold
-     * keeps the cost of a class (its definition, then HotSpot's compilations, tens of milliseconds of a JIT thread
-     * each) to the loops that repay it.
-     */
-    private final long translateAfter;
-    /** Whether {@link #translateAfter} counts instructions (true) or runs. */
-    private final boolean perInstruction;
+    private final BlockExecutor executor;
     public final BlockCache cache;
     /** True while the owner thread is inside {@link #run}. */
     public volatile boolean inRun;
@@ -74,10 +52,7 @@ public final class Runner {
         this.c = c;
         this.phys = c.phys;
         this.cache = new BlockCache(c);
-        Integer runs = Integer.getInteger("jkvm.softcpu.translateAfter");
-        this.perInstruction = runs == null;
-        long after = runs != null ? runs : Integer.getInteger("jkvm.softcpu.translateInsns", DEFAULT_TRANSLATE_INSNS);
-        this.translateAfter = "false".equals(System.getProperty("jkvm.softcpu.translate")) ? 0 : Math.max(0, after);
+        this.executor = new BlockExecutor(c);
         c.mmu.code = cache;
         RipSampler.startIfAsked(c);
     }
@@ -169,7 +144,7 @@ public final class Runner {
                         + "); the software CPU executes only from RAM";
                 return VcpuExit.FAILED;
             }
-            execute(b);
+            executor.execute(b);
             if (c.exit != null) {
                 if (c.exit == VcpuExit.HLT && c.intc != null) {
                     // With a local APIC a halted vCPU waits here for an interrupt, as KVM's in-kernel one does.
@@ -201,98 +176,9 @@ public final class Runner {
         return (c.base[Cpu.CS] + ip) & 0xffffffffL;
     }
 
-    private void execute(Block b) {
-        Op[] ops = b.ops;
-        int n = ops.length;
-        int limit = n;
-        if (c.shadow > 0 || c.movSsShadow) {
-            // One instruction runs in the STI / MOV SS shadow before interrupts are looked at again.
-            limit = 1;
-            c.shadow = 0;
-            c.movSsShadow = false;
-            c.checkIrq = true;
-        }
-        boolean singleStep = (c.flags & FlagState.TF) != 0;
-        if (singleStep) {
-            limit = 1;
-        } else if (limit == n && translateAfter > 0) {
-            BlockCode code = b.code;
-            if (code == null && (long) ++b.runs * (perInstruction ? n : 1) >= translateAfter) {
-                code = compiler.compile(b);
-                b.code = code;
-            }
-            if (code != null) {
-                runTranslated(b, code);
-                return;
-            }
-        }
-        c.rip = limit == n ? b.end : ops[0].next;
-        int i = 0;
-        try {
-            while (i < limit) {
-                Op op = ops[i++];
-                op.exec(c);
-                if (c.stopBlock) {
-                    c.stopBlock = false;
-                    if (i < limit) {
-                        c.rip = op.next;
-                    }
-                    break;
-                }
-            }
-        } catch (GuestFault f) {
-            i--;
-            c.stopBlock = false;
-            c.rip = ops[i].rip;
-            c.instret += i;
-            Interrupts.exception(c, f);
-            return;
-        }
-        c.instret += i;
-        if (ExecProfile.ON) {
-            b.profInterp += i;
-        }
-        if (singleStep && c.exit == null) {
-            // RFLAGS.TF was set when the instruction began: a single-step trap (#DB, DR6.BS) after it.
-            c.dr[6] |= 1L << 14;
-            Interrupts.exception(c, c.fault(Vec.DB));
-        }
-    }
-
-    /** {@link #execute} for a translated block run whole: the same RIP, retired-count and fault rules. */
-    private void runTranslated(Block b, BlockCode code) {
-        Op[] ops = b.ops;
-        c.rip = b.end;
-        long before = ExecProfile.ON ? c.instret : 0;
-        int i;
-        try {
-            i = code.run(c);
-        } catch (GuestFault f) {
-            i = c.opIndex;
-            c.stopBlock = false;
-            c.rip = ops[i].rip;
-            c.instret += i;
-            if (ExecProfile.ON) {
-                b.profTrans += c.instret - before;
-            }
-            Interrupts.exception(c, f);
-            return;
-        }
-        if (c.stopBlock) {
-            c.stopBlock = false;
-            if (i < ops.length) {
-                c.rip = ops[i - 1].next;
-            }
-        }
-        c.instret += i;
-        if (ExecProfile.ON) {
-            b.profTrans += c.instret - before;
-        }
-    }
-
     /** Blocks this vCPU translated to bytecode so far (statistics). */
     public long blocksTranslated() {
-        return compiler.compiled();
+        return executor.blocksTranslated();
     }
 
     /**
