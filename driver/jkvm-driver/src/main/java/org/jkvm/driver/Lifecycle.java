@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
 final class Lifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
     /** CREATE_WITH_FLAGS bits we honour: 0x1 paused; 0x8 force_boot and 0x10 validate are accepted. */
+    /**
+     * How long a re-attached engine's monitor may take to answer: as long as a starting engine's, since a loaded
+     * host delays a busy engine's QMP thread by seconds (5 s was not enough at load 16).
+     */
+    private static final Duration REATTACH_TIMEOUT = Duration.ofSeconds(30);
     private static final int CREATE_FLAGS = 0x1 | 0x8 | 0x10;
 
     private final DomainManager m;
@@ -264,9 +269,11 @@ final class Lifecycle {
             d = m.add(live, false);
         }
         EnginePaths paths = EnginePaths.of(m.config.stateDir(), s.name());
-        Optional<Engine> e = Engine.attach(s.name(), s.pid(), s.startInstant(), s.startTicks(), paths, d);
+        Optional<Engine> e = Engine.attach(s.name(), s.pid(), s.startInstant(), s.startTicks(), paths, d,
+                REATTACH_TIMEOUT);
         if (e.isEmpty()) {
-            LOG.warn("the engine of domain {} (pid {}) is gone; the domain is shut off (crashed)", s.name(), s.pid());
+            LOG.warn("no engine of domain {} (pid {}) to re-attach to; the domain is shut off (crashed)", s.name(),
+                    s.pid());
             StatusFile.delete(m.runDir, s.name());
             d.setState(new DomainState(DomainState.SHUTOFF, DomainState.SHUTOFF_CRASHED));
             if (d.persistent() == null) {

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jkvm.driver.VirErrors;
@@ -121,17 +123,20 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Re-attaches to an engine started by an earlier daemon.
+     * Re-attaches to an engine started by an earlier daemon. An engine that is still ours but does not answer on its
+     * monitor within {@code timeout} is killed, as libvirt does with a QEMU it cannot reconnect to: left running
+     * unmanaged it would keep its guest and its image locks, and a later start would run the guest twice or fail.
      *
      * @param pid          the engine's process id
      * @param startInstant when that process started, or null: the check for a reused pid when startTicks is not
      *                     known (status files of older daemons), with a second's slack because two JVMs that read
      *                     the boot time at different wall-clock corrections can place one start a second apart
      * @param startTicks   when that process started in clock ticks after boot ({@link ProcessStart}), or -1
+     * @param timeout      how long the engine's monitor may take to answer (a loaded host delays it by seconds)
      * @return the engine, or empty when the process is gone, is another process, or its QMP does not answer
      */
     public static Optional<Engine> attach(String name, long pid, Instant startInstant, long startTicks,
-                                          EnginePaths paths, EngineListener listener) {
+                                          EnginePaths paths, EngineListener listener, Duration timeout) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         if (h.isEmpty()) {
             return Optional.empty();
@@ -142,13 +147,28 @@ public final class Engine implements AutoCloseable {
         }
         Engine e = new Engine(name, h.get(), null, paths, listener);
         try {
-            e.connect(Duration.ofSeconds(5));
+            e.connect(timeout);
         } catch (RuntimeException ex) {
-            LOG.warn("cannot re-attach to engine pid {} of domain {}: {}", pid, name, ex.getMessage());
+            boolean killed = h.get().isAlive() && h.get().destroyForcibly();
+            LOG.warn("cannot re-attach to engine pid {} of domain {}: {}{}", pid, name, ex.getMessage(),
+                    killed ? "; killed it so that its guest cannot run twice" : "");
+            if (killed) {
+                awaitGone(h.get(), Duration.ofSeconds(10));
+            }
             return Optional.empty();
         }
         h.get().onExit().thenRun(() -> e.exited("the engine process " + pid + " exited"));
         return Optional.of(e);
+    }
+
+    private static void awaitGone(ProcessHandle h, Duration timeout) {
+        try {
+            h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException ex) {
+            LOG.warn("engine pid {} has not exited {} ms after SIGKILL", h.pid(), timeout.toMillis());
+        }
     }
 
     /**

@@ -3,14 +3,19 @@ package org.jkvm.driver.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProcessStartTest {
+    private static final Duration SHORT = Duration.ofMillis(300);
+
     @TempDir
     Path dir;
 
@@ -38,9 +43,25 @@ class ProcessStartTest {
         ProcessHandle self = ProcessHandle.current();
         long ticks = ProcessStart.ticks(self.pid()).orElseThrow();
         EnginePaths paths = EnginePaths.of(dir, "d");
-        assertTrue(Engine.attach("d", self.pid(), null, ticks + 1, paths, null).isEmpty());
+        assertTrue(Engine.attach("d", self.pid(), null, ticks + 1, paths, null, SHORT).isEmpty());
         // An older daemon's status file has only the instant: a second's difference is the wall clock, more is not.
         Instant started = self.info().startInstant().orElseThrow();
-        assertTrue(Engine.attach("d", self.pid(), started.plusSeconds(5), -1, paths, null).isEmpty());
+        assertTrue(Engine.attach("d", self.pid(), started.plusSeconds(5), -1, paths, null, SHORT).isEmpty());
+    }
+
+    @Test
+    void anEngineThatNeverAnswersIsKilledNotLeftRunning() throws Exception {
+        // Ours (same start) and alive, but with no monitor socket: what a hung engine looks like to a new daemon.
+        Process p = new ProcessBuilder("sleep", "600").start();
+        try {
+            long ticks = ProcessStart.ticks(p.pid()).orElseThrow();
+            EnginePaths paths = EnginePaths.of(dir, "hung");
+            Files.createDirectories(paths.qmp().getParent());
+            assertTrue(Engine.attach("hung", p.pid(), null, ticks, paths, null, SHORT).isEmpty());
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the engine that did not answer was killed");
+            assertEquals(128 + 9, p.exitValue(), "ended by SIGKILL");
+        } finally {
+            p.destroyForcibly();
+        }
     }
 }
