@@ -32,15 +32,7 @@ public final class Main {
     /** The entry point; never returns. */
     public static void main(String[] args) {
         boolean debug = "1".equals(System.getenv("JKVM_DEBUG"));
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "warn");
-        }
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-        if (System.getProperty("slf4j.provider") == null) {
-            // Named, so SLF4J skips its ServiceLoader scan; its note about that is below the warn level.
-            System.setProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
-            System.setProperty("slf4j.internal.verbosity", "WARN");
-        }
+        setUpLogging(debug);
         List<String> argv = Arrays.asList(args);
         if (argv.contains("-help") || argv.contains("--help") || argv.contains("-h")) {
             System.out.print(Usage.TEXT);
@@ -76,6 +68,19 @@ public final class Main {
             status = fail(e, debug);
         }
         System.exit(status);
+    }
+
+    /** SLF4J's settings for the engine: simple logger on stderr, warn (debug with JKVM_DEBUG=1) unless given. */
+    static void setUpLogging(boolean debug) {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "warn");
+        }
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        if (System.getProperty("slf4j.provider") == null) {
+            // Named, so SLF4J skips its ServiceLoader scan; its note about that is below the warn level.
+            System.setProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
     }
 
     /**

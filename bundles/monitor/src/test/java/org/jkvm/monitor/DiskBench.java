@@ -38,7 +38,9 @@ import org.jkvm.testkit.RepoPaths;
  * measure its JIT warm-up), {@code -Dcache=MODE} (default writeback, QEMU's default),
  * {@code -Druns=N} (migrations per row, default 3), {@code -Dwarmup=MS} and {@code -Dwindow=MS} (steady state,
  * default 3000 and 5000), {@code -Dqemu=false} (leave QEMU out), {@code -Dengineopts=...} (JVM options for
- * the migrating jkvm engines, e.g. {@code -Xlog:gc,safepoint:file=/tmp/e-%p.log}), {@code -Dkvm=false},
+ * the migrating jkvm engines, e.g. {@code -Xlog:gc,safepoint:file=/tmp/e-%p.log}), {@code -Dkvm=false}, {@code -Djvms=}
+ * the jkvm engines' JVMs, each a row ({@code default} is bin/jkvm-engine's choice, {@code LABEL=JAVA} sets
+ * JKVM_JAVA, e.g. {@code -Djvms=default,jdk17=/usr/lib/jvm/java-17-openjdk-amd64/bin/java}),
  * {@code -Dparts=} a comma-separated subset of {@code speeds,steady,downtime}, {@code -Dformats=} of
  * {@code raw,qcow2} and {@code -Dguests=} of {@code idle,disk} (the downtime's rows; default all; the run directory,
  * printed first, keeps each migration's logs).
@@ -52,6 +54,8 @@ public final class DiskBench {
     private static final Pattern PREFLUSH = Pattern.compile("block pre-flush (\\d+) ms");
     private static final List<String> OPS = List.of("seqwrite", "seqread", "randwrite", "randread");
     private static final Path FIRMWARE = RepoPaths.root().resolve("src/firmware/jkvm-fw.elf");
+    /** {@code -Djvms}: the engines' JVMs, an engine name's suffix ("" or "@LABEL") to JKVM_JAVA (null: default). */
+    private static final Map<String, String> JVMS = EngineJvms.parse(System.getProperty("jvms", "default"));
 
     private DiskBench() {
     }
@@ -64,9 +68,12 @@ public final class DiskBench {
         boolean qemu = Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"))
                 && !"false".equals(System.getProperty("qemu"));
         boolean kvm = Files.isWritable(Path.of("/dev/kvm")) && !"false".equals(System.getProperty("kvm"));
-        List<String> engines = new ArrayList<>(List.of("jkvm-tcg"));
-        if (kvm) {
-            engines.add("jkvm-kvm");
+        List<String> engines = new ArrayList<>();
+        for (String jvm : JVMS.keySet()) {
+            engines.add("jkvm-tcg" + jvm);
+            if (kvm) {
+                engines.add("jkvm-kvm" + jvm);
+            }
         }
         if (qemu) {
             engines.add("qemu-tcg");
@@ -105,12 +112,12 @@ public final class DiskBench {
     }
 
     private static void header() {
-        System.out.printf(Locale.ROOT, "%-6s %-9s %12s %12s %13s %13s%n", "format", "engine", "4k rnd rd/s",
+        System.out.printf(Locale.ROOT, "%-6s %-15s %12s %12s %13s %13s%n", "format", "engine", "4k rnd rd/s",
                 "4k rnd wr/s", "seq rd MiB/s", "seq wr MiB/s");
     }
 
     private static void row(String format, String engine, Map<String, long[]> r) {
-        System.out.printf(Locale.ROOT, "%-6s %-9s %12d %12d %13.1f %13.1f%n", format, engine, r.get("randread")[0],
+        System.out.printf(Locale.ROOT, "%-6s %-15s %12d %12d %13.1f %13.1f%n", format, engine, r.get("randread")[0],
                 r.get("randwrite")[0], r.get("seqread")[1] / 1024.0, r.get("seqwrite")[1] / 1024.0);
     }
 
@@ -130,7 +137,7 @@ public final class DiskBench {
             List<String> cmd = command(engine, append, serial);
             cmd.addAll(List.of("-drive", "file=" + img + ",format=" + format + ",if=none,id=d0,cache=" + cache,
                     "-device", "virtio-blk-pci,drive=d0"));
-            exec(cmd, dir.resolve(engine + ".log"));
+            exec(EngineJvms.builder(engine, cmd, JVMS), dir.resolve(engine + ".log"));
             String text = Files.exists(serial) ? Files.readString(serial) : "";
             Matcher m = RESULT.matcher(text);
             if (!m.find() || !m.group(2).equals("0")) {
@@ -164,7 +171,7 @@ public final class DiskBench {
             cmd.addAll(List.of("-drive", "file=" + img + ",format=" + format + ",if=none,id=d0,cache=" + cache,
                     "-device", "virtio-blk-pci,drive=d0", "-qmp", "unix:" + qmp
                     + (engine.equals("qemu-tcg") ? ",server=on,wait=off" : ",server,nowait")));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+            Process p = EngineJvms.builder(engine, cmd, JVMS).redirectErrorStream(true)
                     .redirectOutput(dir.resolve(engine + "-steady.log").toFile()).start();
             try (QmpClient q = connect(qmp, p)) {
                 q.execute("{\"execute\": \"qmp_capabilities\"}");
@@ -202,7 +209,7 @@ public final class DiskBench {
                     "isa-debug-exit,iobase=0xf4,iosize=0x04"));
         } else {
             cmd.addAll(List.of(RepoPaths.root().resolve("bin/jkvm-engine").toString(), "-accel",
-                    engine.equals("jkvm-kvm") ? "kvm" : "tcg"));
+                    engine.startsWith("jkvm-kvm") ? "kvm" : "tcg"));
         }
         cmd.addAll(List.of("-m", "64M", "-kernel", FIRMWARE.toString(), "-append", append, "-serial",
                 "file:" + serial));
@@ -210,7 +217,12 @@ public final class DiskBench {
     }
 
     private static void exec(List<String> cmd, Path log) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        exec(new ProcessBuilder(cmd), log);
+    }
+
+    private static void exec(ProcessBuilder pb, Path log) throws Exception {
+        List<String> cmd = pb.command();
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!p.waitFor(600, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();
             throw new IOException(String.join(" ", cmd) + " did not end within 600 s");
@@ -287,7 +299,7 @@ public final class DiskBench {
                 if (side.equals("dst")) {
                     cmd.addAll(List.of("-incoming", "tcp:127.0.0.1:" + port));
                 }
-                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                ProcessBuilder pb = EngineJvms.builder(engine, cmd, JVMS).redirectErrorStream(true)
                         .redirectOutput(run.resolve(side + ".out").toFile());
                 pb.environment().put("JKVM_JAVA_OPTS", ("-Dorg.slf4j.simpleLogger.defaultLogLevel=info "
                         + System.getProperty("engineopts", "")).strip());

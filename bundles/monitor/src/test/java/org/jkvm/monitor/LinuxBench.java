@@ -26,13 +26,17 @@ import org.jkvm.testkit.RepoPaths;
  * figure stays within about 10%, so it is the one to compare between runs.
  *
  * <p>Run: {@code bin/jkvm-bench Linux} ({@code -Daccel=tcg|kvm} for jkvm's engines, default tcg; {@code -Druns=N};
- * {@code -Dqemu=false} leaves QEMU out; {@code -Dappend=WORDS} adds words to the kit's kernel command line for both
- * engines, e.g. {@code printk.time=1}). The engines start as users start them, through {@code bin/jkvm-engine}.
+ * {@code -Dqemu=false} leaves QEMU out; {@code -Djvms=} the jkvm engines' JVMs, one row each, e.g.
+ * {@code default,jdk17=/usr/lib/jvm/java-17-openjdk-amd64/bin/java}, see {@link EngineJvms}; {@code -Dappend=WORDS}
+ * adds words to the kit's kernel command line for both engines, e.g. {@code printk.time=1}). The engines start as
+ * users start them, through {@code bin/jkvm-engine}.
  */
 public final class LinuxBench {
     private static final long LIMIT = 128L << 20;
     private static final long DOWNTIME_MS = 300;
     private static final int MIB = 512;
+    /** {@code -Djvms}: the engines' JVMs (see {@link EngineJvms}). */
+    private static final Map<String, String> JVMS = EngineJvms.parse(System.getProperty("jvms", "default"));
 
     private LinuxBench() {
     }
@@ -53,31 +57,35 @@ public final class LinuxBench {
         }
         for (int i = 0; i < runs; i++) {
             for (Path image : images) {
-                rows.add(run(false, kit, image));
+                for (String jvm : JVMS.keySet()) {
+                    rows.add(run(jvm, kit, image));
+                }
                 if (qemu) {
-                    rows.add(run(true, kit, image));
+                    rows.add(run(null, kit, image));
                 }
             }
         }
         System.out.printf(Locale.ROOT, "Debian %s, %d MiB, -append \"%s\"; migration limit %d MiB/s, downtime limit "
                 + "%d ms; load average %s%n", kit.kernelVersion(), MIB, cmdline(kit), LIMIT >> 20, DOWNTIME_MS,
                 loadAverage());
-        System.out.printf(Locale.ROOT, "%-10s %-8s %12s %12s %12s %-10s %9s %9s %9s %11s%n", "engine", "image",
+        System.out.printf(Locale.ROOT, "%-16s %-8s %12s %12s %12s %-10s %9s %9s %9s %11s%n", "engine", "image",
                 "->banner", "->init", "CPU ->init", "migration", "total ms", "downtime", "sent MiB", "nonzero MiB");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-10s %-8s %9d ms %9d ms %9d ms %-10s %9d %9d %9.1f %11.1f%n", r.who(),
+            System.out.printf(Locale.ROOT, "%-16s %-8s %9d ms %9d ms %9d ms %-10s %9d %9d %9.1f %11.1f%n", r.who(),
                     r.image(), r.bannerMs(), r.bootMs(), r.bootCpuMs(), r.status(), r.totalMs(), r.downtimeMs(),
                     r.transferred() / 1048576.0, r.normalBytes() / 1048576.0);
         }
     }
 
-    private static Row run(boolean qemu, LinuxKit.Kit kit, Path image) throws Exception {
+    /** One boot and migration; {@code jvm} null for QEMU, else the jkvm engines' key in {@link #JVMS}. */
+    private static Row run(String jvm, LinuxKit.Kit kit, Path image) throws Exception {
+        boolean qemu = jvm == null;
         Path dir = Files.createTempDirectory("jkvm-linux-bench");
         int port = EngineProcess.freePort();
         List<Process> procs = new ArrayList<>();
         try {
             long t0 = System.nanoTime();
-            procs.add(start(qemu, kit, image, dir, "src", null));
+            procs.add(start(jvm, kit, image, dir, "src", null));
             Path serial = dir.resolve("src.serial");
             await(() -> Files.exists(serial) && Files.readString(serial).contains("Linux version"), procs.get(0),
                     "the kernel's banner");
@@ -87,7 +95,7 @@ public final class LinuxBench {
             long bootMs = (System.nanoTime() - t0) / 1_000_000;
             // bin/jkvm-engine execs the JVM, so the process started is the engine itself (as QEMU is).
             long bootCpuMs = procs.get(0).info().totalCpuDuration().map(d -> d.toMillis()).orElse(-1L);
-            procs.add(start(qemu, kit, image, dir, "dst", "tcp:127.0.0.1:" + port));
+            procs.add(start(jvm, kit, image, dir, "dst", "tcp:127.0.0.1:" + port));
             await(() -> Files.readString(serial).contains("hb seq=5 "), procs.get(0), "5 heartbeats of the checker");
             try (QmpClient q = connect(dir.resolve("src.qmp"), procs.get(0))) {
                 q.execute("{\"execute\": \"qmp_capabilities\"}");
@@ -101,9 +109,10 @@ public final class LinuxBench {
                 } while (!List.of("completed", "failed", "cancelled").contains(info.get("status")));
                 Map<?, ?> ram = info.get("ram") instanceof Map<?, ?> r ? r : Map.of();
                 String kind = image.equals(kit.kernel()) ? "bzImage" : "PVH";
-                return new Row(qemu ? "qemu-tcg" : "jkvm-" + System.getProperty("accel", "tcg"), kind, bannerMs, bootMs,
-                        bootCpuMs, String.valueOf(info.get("status")), num(info.get("total-time")),
-                        num(info.get("downtime")), num(ram.get("transferred")), num(ram.get("normal-bytes")));
+                String who = qemu ? "qemu-tcg" : "jkvm-" + System.getProperty("accel", "tcg") + jvm;
+                return new Row(who, kind, bannerMs, bootMs, bootCpuMs, String.valueOf(info.get("status")),
+                        num(info.get("total-time")), num(info.get("downtime")), num(ram.get("transferred")),
+                        num(ram.get("normal-bytes")));
             }
         } finally {
             for (Process p : procs) {
@@ -114,8 +123,9 @@ public final class LinuxBench {
         }
     }
 
-    private static Process start(boolean qemu, LinuxKit.Kit kit, Path image, Path dir, String side, String incoming)
+    private static Process start(String jvm, LinuxKit.Kit kit, Path image, Path dir, String side, String incoming)
             throws IOException {
+        boolean qemu = jvm == null;
         List<String> cmd = new ArrayList<>();
         if (qemu) {
             cmd.addAll(List.of("qemu-system-x86_64", "-accel", "tcg", "-machine", "pc", "-display", "none",
@@ -130,8 +140,9 @@ public final class LinuxBench {
         if (incoming != null) {
             cmd.addAll(List.of("-incoming", incoming));
         }
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(side + ".out").toFile())
-                .start();
+        String engine = qemu ? "qemu-tcg" : "jkvm" + jvm;
+        return EngineJvms.builder(engine, cmd, JVMS).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(side + ".out").toFile()).start();
     }
 
     /** A condition polled every 10 ms (the boot figure's resolution); fails when the process ends or after 10 min. */
