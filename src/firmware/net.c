@@ -420,12 +420,18 @@ static void flood_out(void)
 /*
  * Handles the frames that are waiting, at most RX_BURST of them, then tells the device once about the answers and
  * the receive buffers given back (a notification costs an exit, and a thread hand-off in the device). Cheap when
- * none is waiting: one read of the ring.
+ * none is waiting: one read of the ring (and of the free transmit count).
  */
 void net_poll(void)
 {
     u32 i = 0;
     for (; i < RX_BURST; i++) {
+        /* A full transmit queue holds the receive back (a frame taken now could not be answered, and its answer
+         * would be dropped): frames wait in the receive ring, then in the host's queue, as a driver that stops its
+         * queue holds its packets. Not while flooding, which fills the transmit queue on purpose. */
+        if (flood == 0 && !nic->tx_room()) {
+            break;
+        }
         u32 len = 0;
         const u8 *f = nic->rx(&len);
         if (f == 0) {

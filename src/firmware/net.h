@@ -25,6 +25,8 @@ struct nic {
     const u8 *(*rx)(u32 *len);
     /* Gives the frame returned by rx back to the device (it learns of it at the next flush). */
     void (*rx_done)(void);
+    /* 1 when tx_buf would return a buffer now, 0 when the transmit queue is full. */
+    int (*tx_room)(void);
     /* A buffer of ETH_FRAME_MAX bytes for the next frame to send, or 0 when the transmit queue is full. */
     u8 *(*tx_buf)(void);
     /* Queues the first len bytes of the buffer tx_buf returned; the device learns of it at the next flush. */

@@ -76,14 +76,25 @@ static void vn_rx_done(void)
     rx_post(rx_cur);   /* the device sees it at once; a device that ran out of buffers is told at the flush */
 }
 
-static u8 *vn_tx_buf(void)
+/* Takes back the transmit buffers the device has used; returns how many are free. */
+static u32 tx_reap(void)
 {
     u32 l;
     int head;
     while ((head = virtq_reap(&txq, &l)) >= 0) {
         tx_free[tx_nfree++] = tx_of[head];
     }
-    if (tx_nfree == 0) {
+    return tx_nfree;
+}
+
+static int vn_tx_room(void)
+{
+    return tx_nfree != 0 || tx_reap() != 0;   /* the ring is read only when no buffer is known free */
+}
+
+static u8 *vn_tx_buf(void)
+{
+    if (tx_reap() == 0) {
         return 0;
     }
     tx_cur = tx_free[--tx_nfree];
@@ -157,6 +168,7 @@ static int vn_link_up(void)
 static struct nic vn_nic = {
     .rx = vn_rx,
     .rx_done = vn_rx_done,
+    .tx_room = vn_tx_room,
     .tx_buf = vn_tx_buf,
     .tx_send = vn_tx_send,
     .flush = vn_flush,

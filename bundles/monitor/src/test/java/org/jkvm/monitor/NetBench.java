@@ -33,7 +33,8 @@ public final class NetBench {
     /**
      * {@code -Dab=true}: also jkvm-tcg with every transmit on its I/O thread ({@code jkvm.net.inline-tx=false});
      * {@code -Dab=burst-inline}: also jkvm-tcg serving a burst's transmit kicks inline too
-     * ({@code jkvm.net.burst-tx=inline}, the behaviour before bursts went to the I/O thread).
+     * ({@code jkvm.net.burst-tx=inline}, the behaviour before bursts went to the I/O thread); {@code -Dab=opts}:
+     * also jkvm-tcg-abopts, run with the JVM options of {@code -Dabopts=...} added (an engine switch's A/B).
      */
     private static final String AB = System.getProperty("ab", "false");
     /** {@code -Dstreams=false}: the RTT only. */
@@ -57,6 +58,13 @@ public final class NetBench {
      * same load.
      */
     private static final String ALT_FW = System.getProperty("altfw", "");
+    /**
+     * {@code -Dawaitwarmup=false}: measure while the engine's start-up migration warm-up may still run. By default
+     * the bench waits for it to end (its thread gone, at most {@link Await#PATIENCE}): its scratch migrations are
+     * compiled by the JIT threads at normal priority, whose CPU (100-450 ms during a 2,000-frame burst, measured)
+     * came from the client and the vCPU on two cores: a start-up cost, not the NIC's steady state.
+     */
+    private static final boolean AWAIT_WARMUP = !"false".equals(System.getProperty("awaitwarmup"));
     private static final Path FIRMWARE = RepoPaths.root().resolve("src/firmware/jkvm-fw.elf");
 
     private NetBench() {
@@ -69,6 +77,8 @@ public final class NetBench {
             engines.add("jkvm-tcg-iothread");
         } else if (AB.equals("burst-inline")) {
             engines.add("jkvm-tcg-burst-inline");
+        } else if (AB.equals("opts")) {
+            engines.add("jkvm-tcg-abopts");
         }
         if (Files.isWritable(Path.of("/dev/kvm")) && !"false".equals(System.getProperty("kvm"))) {
             engines.add("jkvm-kvm");
@@ -100,6 +110,15 @@ public final class NetBench {
                     Await.until("the guest's network line", () -> Files.exists(dir.resolve("serial.log"))
                             && Files.readString(dir.resolve("serial.log"), StandardCharsets.ISO_8859_1)
                             .contains("net mac="));
+                    if (AWAIT_WARMUP && !e.startsWith("qemu")) {
+                        long t0 = System.nanoTime();
+                        Await.until("the engine's migration warm-up to end",
+                                () -> !hasThread(p.pid(), "migration-warm"));
+                        if (VERBOSE) {
+                            System.out.println("  the engine's migration warm-up ended "
+                                    + (System.nanoTime() - t0) / 1_000_000 + " ms after the guest's network line");
+                        }
+                    }
                     lab.probe("10.77.0.2", 0, WARMUP, 0); // steady state: JIT-compiled paths, as a busy NIC runs
                     long rtt = lab.probe("10.77.0.2", 0, 200, 0).get("udp_rtt_us_median");
                     String trace = TRACE && !e.startsWith("qemu") ? trace(dir) : "";
@@ -111,9 +130,17 @@ public final class NetBench {
                         }
                     }
                     java.util.Map<String, Long> cpu = VERBOSE ? threadCpu(p.pid()) : java.util.Map.of();
+                    java.util.Map<String, long[]> sched = VERBOSE ? threadSched(p.pid()) : java.util.Map.of();
+                    long[] tap = tapCounters(lab);
                     String burst = STREAMS ? rate(lab, 2000, 0) : "-";
                     if (VERBOSE) {
                         System.out.println("  back to back, CPU ms per thread: " + cpuDelta(cpu, threadCpu(p.pid())));
+                        System.out.println("  back to back, per thread: run ms / runqueue wait ms / voluntary"
+                                + " switches / involuntary switches: " + schedDelta(sched, threadSched(p.pid())));
+                        long[] after = tapCounters(lab);
+                        System.out.println("  back to back, the tap: frames queued to the engine "
+                                + (after[0] - tap[0]) + ", dropped at its queue " + (after[1] - tap[1])
+                                + ", written by the engine " + (after[2] - tap[2]));
                     }
                     System.out.println("| " + e + " | " + rtt + " | " + paced + " | " + burst + " |");
                     if (!trace.isEmpty()) {
@@ -164,11 +191,28 @@ public final class NetBench {
         String opts = (TRACE ? "-Djkvm.net.trace=true " : "")
                 + (engine.endsWith("iothread") ? "-Djkvm.net.inline-tx=false " : "")
                 + (engine.endsWith("burst-inline") ? "-Djkvm.net.burst-tx=inline " : "")
+                + (engine.endsWith("abopts") ? System.getProperty("abopts", "") + " " : "")
                 + System.getProperty("engineopts", "");
         if (!opts.isBlank()) {
             pb.environment().put("JKVM_JAVA_OPTS", opts.strip());
         }
         return pb.redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+    }
+
+    /** Whether process {@code pid} has a thread whose name starts with {@code prefix}. */
+    private static boolean hasThread(long pid, String prefix) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    if (Files.readString(t.resolve("comm")).startsWith(prefix)) {
+                        return true;
+                    }
+                } catch (IOException gone) {
+                    // the thread ended while listed
+                }
+            }
+        }
+        return false;
     }
 
     /** Per thread name of process {@code pid}: user + system CPU time in ms (clock ticks of 10 ms). */
@@ -196,6 +240,56 @@ public final class NetBench {
             }
         });
         return b.toString().strip();
+    }
+
+    /**
+     * Per thread name of process {@code pid}: {run ns, runqueue wait ns, voluntary switches, involuntary switches}
+     * ({@code /proc/PID/task/TID/schedstat} and {@code status}): who waited for a CPU during a burst.
+     */
+    private static java.util.Map<String, long[]> threadSched(long pid) throws IOException {
+        java.util.Map<String, long[]> out = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                String[] ss = Files.readString(t.resolve("schedstat")).strip().split(" ");
+                long vol = 0;
+                long invol = 0;
+                String name = "";
+                for (String l : Files.readAllLines(t.resolve("status"))) {
+                    if (l.startsWith("Name:")) {
+                        name = l.substring(5).strip();
+                    } else if (l.startsWith("voluntary_ctxt_switches:")) {
+                        vol = Long.parseLong(l.replaceAll("\\D", ""));
+                    } else if (l.startsWith("nonvoluntary_ctxt_switches:")) {
+                        invol = Long.parseLong(l.replaceAll("\\D", ""));
+                    }
+                }
+                long[] v = {Long.parseLong(ss[0]), Long.parseLong(ss[1]), vol, invol};
+                out.merge(name, v, (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]});
+            }
+        } catch (IOException e) {
+            return out; // the process ended
+        }
+        return out;
+    }
+
+    private static String schedDelta(java.util.Map<String, long[]> before, java.util.Map<String, long[]> after) {
+        StringBuilder b = new StringBuilder();
+        after.forEach((k, v) -> {
+            long[] o = before.getOrDefault(k, new long[4]);
+            if (v[0] - o[0] >= 1_000_000) {
+                b.append(k).append('=').append((v[0] - o[0]) / 1_000_000).append('/').append((v[1] - o[1]) / 1_000_000)
+                        .append('/').append(v[2] - o[2]).append('/').append(v[3] - o[3]).append(' ');
+            }
+        });
+        return b.toString().strip();
+    }
+
+    /** The tap's counters: {frames queued toward the engine, dropped at that queue, frames the engine wrote}. */
+    private static long[] tapCounters(TapLab lab) throws IOException {
+        Path s = Path.of("/sys/class/net", lab.tap(), "statistics");
+        return new long[] {Long.parseLong(Files.readString(s.resolve("tx_packets")).strip()),
+            Long.parseLong(Files.readString(s.resolve("tx_dropped")).strip()),
+            Long.parseLong(Files.readString(s.resolve("rx_packets")).strip())};
     }
 
     /** Frames the tap's kernel queue dropped because the engine did not read them in time. */

@@ -30,6 +30,7 @@ public final class Tap implements AutoCloseable {
     private static final short IFF_NO_PI = 0x1000;
     private static final short IFF_UP = 0x1;
     private static final int O_RDWR = 0x2;
+    private static final int O_NONBLOCK = 0x800;
     private static final int EFD_CLOEXEC = 0x80000;
     private static final int EFD_NONBLOCK = 0x800;
     private static final int POLLIN = 0x1;
@@ -47,6 +48,12 @@ public final class Tap implements AutoCloseable {
     private final int fd;
     private final int wakeFd;
     private final byte[] pollFds = new byte[16];
+    /** The reader's last buffer and its address (reader thread only). */
+    private ByteBuffer readBuf;
+    private Pointer readBase;
+    /** The writer's last buffer and its address (one writer at a time, see the class comment). */
+    private ByteBuffer writeBuf;
+    private Pointer writeBase;
     private volatile boolean closed;
 
     private Tap(String name, boolean created, int fd, int wakeFd) {
@@ -88,7 +95,7 @@ public final class Tap implements AutoCloseable {
             throw new PosixException("interface " + ifname + " exists and is not a tap; give the name of a tap (ip "
                     + "tuntap add " + ifname + " mode tap) or of no interface, for the engine to create one");
         }
-        int fd = open("/dev/net/tun", O_RDWR | Posix.O_CLOEXEC);
+        int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | Posix.O_CLOEXEC); // writes never wait anyway
         if (fd < 0) {
             int e = Posix.lastErrno();
             throw new PosixException("cannot open /dev/net/tun for tap " + ifname + ": " + Posix.strerror(e)
@@ -145,11 +152,28 @@ public final class Tap implements AutoCloseable {
     /**
      * Reads one frame into {@code buf} (a direct buffer) from its position, waiting for one.
      *
-     * @return the frame's length, or -1 when woken by {@link #wakeup} or closed
+     * @return the frame's length, or -1 when woken by {@link #wakeup} (a queued frame is read first) or closed
      * @throws PosixException when the kernel fails the read
      */
     public int read(ByteBuffer buf) {
+        Pointer base = readPointer(buf);
         while (!closed) {
+            // The descriptor is non-blocking: a frame already queued (a burst) costs one system call, and only an
+            // empty queue costs the poll that waits for the next frame or the wake-up.
+            long r = read(fd, base.share(buf.position()), buf.remaining());
+            if (r >= 0) {
+                return (int) r;
+            }
+            int e = Posix.lastErrno();
+            if (closed) {
+                return -1;
+            }
+            if (e == EINTR) {
+                continue;
+            }
+            if (e != EAGAIN) {
+                throw new PosixException("read from tap " + name + " failed: " + Posix.strerror(e));
+            }
             putPollFd(0, fd);
             putPollFd(8, wakeFd);
             int n = poll(pollFds, 2, -1);
@@ -163,18 +187,17 @@ public final class Tap implements AutoCloseable {
                 drainWake();
                 return -1;
             }
-            if ((pollFds[6] & POLLIN) != 0) {
-                long r = read(fd, Native.getDirectBufferPointer(buf).share(buf.position()), buf.remaining());
-                if (r >= 0) {
-                    return (int) r;
-                }
-                int e = Posix.lastErrno();
-                if (e != EINTR && e != EAGAIN) {
-                    throw new PosixException("read from tap " + name + " failed: " + Posix.strerror(e));
-                }
-            }
         }
         return -1;
+    }
+
+    /** The native address of the reader's buffer, looked up once per buffer (the reader reuses one). */
+    private Pointer readPointer(ByteBuffer buf) {
+        if (buf != readBuf) {
+            readBase = Native.getDirectBufferPointer(buf);
+            readBuf = buf;
+        }
+        return readBase;
     }
 
     private void putPollFd(int at, int pfd) {
@@ -186,7 +209,7 @@ public final class Tap implements AutoCloseable {
         read(wakeFd, new com.sun.jna.Memory(8), 8);
     }
 
-    /** Makes a {@link #read} waiting now (or the next one) return -1. */
+    /** Makes a {@link #read} waiting now (or the next one to find no frame queued) return -1. */
     public void wakeup() {
         com.sun.jna.Memory one = new com.sun.jna.Memory(8);
         one.setLong(0, 1);
@@ -199,7 +222,11 @@ public final class Tap implements AutoCloseable {
      * @return false when the kernel refused it (the interface is down, or its queue is full)
      */
     public boolean write(ByteBuffer buf) {
-        long r = write(fd, Native.getDirectBufferPointer(buf).share(buf.position()), buf.remaining());
+        if (buf != writeBuf) {
+            writeBase = Native.getDirectBufferPointer(buf); // the writer reuses one buffer: looked up once
+            writeBuf = buf;
+        }
+        long r = write(fd, writeBase.share(buf.position()), buf.remaining());
         return r == buf.remaining();
     }
 

@@ -19,6 +19,9 @@ final class Block {
     /** RIP after the last instruction (where a block without a taken branch continues). */
     final long end;
     boolean valid = true;
+    /** Blocks that ran right after this one (the run loop's successor cache; validated at each use), or null. */
+    Block succ1;
+    Block succ2;
     /** The next block decoded from the same physical address (BlockCache's index), or null. */
     Block samePhys;
     /** Whole runs through the interpreter so far (counts up to the translation threshold). */

@@ -21,6 +21,7 @@ final class BlockCompiler {
     private static final Logger LOG = LoggerFactory.getLogger(BlockCompiler.class);
     private static final String SELF = "org/jkvm/softcpu/exec/BlockCode$Gen";
     private static final String CPU = "org/jkvm/softcpu/cpu/Cpu";
+    private static final String CODE = "org/jkvm/softcpu/exec/BlockCode";
     private static final String OP = "org/jkvm/softcpu/ops/Op";
     private static final String RUN_DESC = "(L" + CPU + ";)I";
     private static final String EXEC_DESC = "(L" + CPU + ";)V";
@@ -90,7 +91,7 @@ final class BlockCompiler {
     }
 
     static byte[] classFile(Op[] ops, int mode) {
-        ClassBytes cf = new ClassBytes();
+        ClassBytes cf = new ClassBytes(SELF);
         int n = ops.length;
         String[] types = new String[n];
         for (int k = 0; k < n; k++) {
@@ -100,7 +101,7 @@ final class BlockCompiler {
         clinit(cf, types);
         ClassBytes.Code init = new ClassBytes.Code();
         init.op(ClassBytes.ALOAD_0);
-        init.op(ClassBytes.INVOKESPECIAL, cf.methodRef("java/lang/Object", "<init>", "()V"));
+        init.op(ClassBytes.INVOKESPECIAL, cf.methodRef(CODE, "<init>", "()V"));
         init.op(ClassBytes.RETURN);
         cf.method(ClassBytes.ACC_PUBLIC, "<init>", "()V", 1, 1, init.bytes(), null);
         if (EMIT && mode == 2 && java.util.Arrays.stream(ops).anyMatch(OpEmitter::emits)) {
@@ -108,7 +109,7 @@ final class BlockCompiler {
         } else {
             run(cf, ops, types);
         }
-        return cf.toBytes(SELF, "org/jkvm/softcpu/exec/BlockCode");
+        return cf.toBytes(CODE);
     }
 
     /** {@code static { Op[] a = (Op[]) classData(lookup(), "_", Object.class); o0 = (T0) a[0]; ... }} */
@@ -127,7 +128,7 @@ final class BlockCompiler {
             c.push(k);
             c.op(ClassBytes.AALOAD);
             c.op(ClassBytes.CHECKCAST, cf.classRef(types[k]));
-            c.op(ClassBytes.PUTSTATIC, cf.fieldRef(SELF, "o" + k, "L" + types[k] + ";"));
+            c.op(ClassBytes.PUTSTATIC, cf.fieldRef(cf.self(), "o" + k, "L" + types[k] + ";"));
         }
         c.op(ClassBytes.RETURN);
         cf.method(ClassBytes.ACC_STATIC, "<clinit>", "()V", 3, 1, c.bytes(), null);
@@ -166,7 +167,7 @@ final class BlockCompiler {
                 c.push(k);
                 c.op(ClassBytes.PUTFIELD, opIndex);
             }
-            c.op(ClassBytes.GETSTATIC, cf.fieldRef(SELF, "o" + k, "L" + types[k] + ";"));
+            c.op(ClassBytes.GETSTATIC, cf.fieldRef(cf.self(), "o" + k, "L" + types[k] + ";"));
             c.op(ClassBytes.ALOAD_1);
             c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(types[k], "exec", EXEC_DESC));
             if (k < n - 1 && !quiet) {
@@ -241,7 +242,7 @@ final class BlockCompiler {
                 c.push(k);
                 c.op(ClassBytes.PUTFIELD, opIndex);
             }
-            c.op(ClassBytes.GETSTATIC, cf.fieldRef(SELF, "o" + k, "L" + types[k] + ";"));
+            c.op(ClassBytes.GETSTATIC, cf.fieldRef(cf.self(), "o" + k, "L" + types[k] + ";"));
             c.op(ClassBytes.ALOAD_1);
             c.op(ClassBytes.INVOKEVIRTUAL, cf.methodRef(types[k], "exec", EXEC_DESC));
             if (k < n - 1 && !quiet) {

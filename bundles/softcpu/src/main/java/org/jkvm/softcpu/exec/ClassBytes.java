@@ -87,6 +87,17 @@ final class ClassBytes {
     private final ByteArrayOutputStream methodBytes = new ByteArrayOutputStream();
     private final DataOutputStream methods = new DataOutputStream(methodBytes);
     private int methodCount;
+    private final String thisClass;
+
+    /** A class file for the class whose internal name is {@code thisClass}. */
+    ClassBytes(String thisClass) {
+        this.thisClass = thisClass;
+    }
+
+    /** The internal name of the class being built. */
+    String self() {
+        return thisClass;
+    }
 
     private int entry(String key, int tag, int a, int b, String utf) {
         Integer have = entries.get(key);
@@ -195,11 +206,10 @@ final class ClassBytes {
         methodCount++;
     }
 
-    /** The class file of {@code thisClass} (final, synthetic) extending Object and implementing {@code iface}. */
-    byte[] toBytes(String thisClass, String iface) {
+    /** The class file of {@link #self} (final, synthetic) extending {@code superClass}, with no interfaces. */
+    byte[] toBytes(String superClass) {
         int self = classRef(thisClass);
-        int sup = classRef("java/lang/Object");
-        int itf = classRef(iface);
+        int sup = classRef(superClass);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (DataOutputStream d = new DataOutputStream(out)) {
             d.writeInt(0xcafebabe);
@@ -210,8 +220,7 @@ final class ClassBytes {
             d.writeShort(ACC_FINAL | ACC_SUPER | ACC_SYNTHETIC);
             d.writeShort(self);
             d.writeShort(sup);
-            d.writeShort(1);
-            d.writeShort(itf);
+            d.writeShort(0);
             d.writeShort(fieldCount);
             d.write(fieldBytes.toByteArray());
             d.writeShort(methodCount);

@@ -160,7 +160,7 @@ final class OpEmitter {
         c.local(ClassBytes.LSTORE, VAL);
         java.io.ByteArrayOutputStream t = new java.io.ByteArrayOutputStream();
         int count = 0;
-        count += object(t, "org/jkvm/softcpu/exec/BlockCode$Gen");
+        count += object(t, cf.self());
         count += object(t, CPU);
         count += object(t, "[J");
         for (int reg = 0; reg < 16; reg++) {

@@ -123,6 +123,7 @@ public final class Runner {
                 return e;
             }
         }
+        Block prev = null;
         for (;;) {
             if (c.attention || c.checkIrq) {
                 VcpuExit e = checkpoint();
@@ -130,22 +131,21 @@ public final class Runner {
                     return e;
                 }
             }
-            Block b;
-            try {
-                b = cache.lookup(fetchLinear());
-            } catch (GuestFault f) {
-                Interrupts.exception(c, f);
-                if (c.exit != null) {
-                    return takeExit();
+            Block b = prev == null ? null : successor(prev);
+            if (b == null) {
+                b = lookup(prev);
+                if (b == null) {
+                    if (c.exit != null) {
+                        return takeExit();
+                    }
+                    prev = null;
+                    continue;
                 }
-                continue;
-            } catch (Dec.NotRamException e) {
-                c.exitDetail = e.getMessage() + " (RIP 0x" + Long.toHexString(c.rip)
-                        + "); the software CPU executes only from RAM";
-                return VcpuExit.FAILED;
             }
             executor.execute(b);
+            prev = b;
             if (c.exit != null) {
+                prev = null;
                 if (c.exit == VcpuExit.HLT && c.intc != null) {
                     // With a local APIC a halted vCPU waits here for an interrupt, as KVM's in-kernel one does.
                     c.exit = null;
@@ -158,6 +158,59 @@ public final class Runner {
                 return takeExit();
             }
         }
+    }
+
+    /**
+     * The block at RIP through the jump cache (decoding it if new), remembered as a successor of {@code prev} (the
+     * block run before, or null); null after a fetch fault was delivered (the loop goes on at the handler) or with
+     * {@code c.exit} set.
+     */
+    private Block lookup(Block prev) {
+        Block b;
+        try {
+            b = cache.lookup(fetchLinear());
+        } catch (GuestFault f) {
+            Interrupts.exception(c, f);
+            return null;
+        } catch (Dec.NotRamException e) {
+            c.exitDetail = e.getMessage() + " (RIP 0x" + Long.toHexString(c.rip)
+                    + "); the software CPU executes only from RAM";
+            c.exit = VcpuExit.FAILED;
+            return null;
+        }
+        if (prev != null && prev.valid) {
+            Block s = prev.succ1;
+            if (s == null || s.rip == b.rip || !s.valid) {
+                prev.succ1 = b;
+            } else {
+                prev.succ2 = b;
+            }
+        }
+        return b;
+    }
+
+    /**
+     * The block at RIP if it is one of the two that ran after {@code prev} before, and still what the jump cache
+     * would give: valid, same RIP and decode mode, its page mapped by the exec TLB as when it was decoded (64-bit
+     * code only, where the linear address is RIP; a block reaching into a second page is looked up). Skips the jump
+     * cache's hash and table, whose 64 Ki entries miss the host's caches (the run loop's successor cache, DESIGN.md
+     * "Hot path"); else null.
+     */
+    private Block successor(Block prev) {
+        long rip = c.rip;
+        Block s = prev.succ1;
+        if (s == null || s.rip != rip) {
+            s = prev.succ2;
+            if (s == null || s.rip != rip) {
+                return null;
+            }
+        }
+        if (!s.valid || !c.code64 || s.mode != c.decodeMode || s.page2 != -1) {
+            return null;
+        }
+        long vpn = rip >>> 12;
+        int i = (int) vpn & Cpu.TLB_MASK;
+        return c.tlbExec[i] == vpn && c.tlbPhys[i] == (s.phys & ~0xfffL) ? s : null;
     }
 
     private long fetchLinear() {

@@ -38,6 +38,10 @@ final class NetRx {
     private final AtomicInteger sinceTxKick = new AtomicInteger();
     private final ByteBuffer scratch = ByteBuffer.allocate(VirtioNet.HEADER_BYTES + VirtioNet.MAX_FRAME)
             .order(ByteOrder.LITTLE_ENDIAN);
+    /** A frame's chains, heads and used lengths, reused under {@link #lock}: delivery allocates nothing per frame. */
+    private final DescriptorChain[] chains = new DescriptorChain[VirtioNet.QUEUE_SIZE];
+    private final int[] heads = new int[VirtioNet.QUEUE_SIZE];
+    private final int[] lengths = new int[VirtioNet.QUEUE_SIZE];
     /** Frames from the host are dropped until the next start (guarded by lock). */
     private boolean discardUntilStart;
     /** The frame kept for want of receive buffers (written under lock; volatile for {@link #kick}'s look). */
@@ -174,12 +178,13 @@ final class NetRx {
         VirtQueue q = qs.get(VirtioNet.RX);
         GuestMemory memory = ctx.memory();
         int total = VirtioNet.HEADER_BYTES + frame.remaining();
-        scratch.clear().put(new byte[VirtioNet.HEADER_BYTES]).put(frame.duplicate()).flip();
-        DescriptorChain[] chains = new DescriptorChain[device.mergeable() ? Math.min(q.size(), total) : 1];
+        // the header: no offload, num_buffers set by fill
+        scratch.clear().putLong(0L).putInt(0).put(frame.duplicate()).flip();
+        int most = device.mergeable() ? Math.min(Math.min(q.size(), chains.length), total) : 1;
         try {
             int n = 0;
             long room = 0;
-            while (room < total && n < chains.length) {
+            while (room < total && n < most) {
                 DescriptorChain c = q.pop(memory);
                 if (c == null) {
                     q.unpop(n); // too few buffers now: the frame waits for more
@@ -188,7 +193,7 @@ final class NetRx {
                 chains[n++] = c;
                 room += c.writableBytes();
             }
-            fill(q, memory, chains, n, room >= total ? total : -1);
+            fill(q, memory, n, room >= total ? total : -1);
             if (room >= total) {
                 device.stats().received(frame.remaining());
             } else {
@@ -209,9 +214,7 @@ final class NetRx {
     }
 
     /** Writes the scratch frame ({@code total} bytes; -1: none, the chains go back empty) and publishes the chains. */
-    private void fill(VirtQueue q, GuestMemory memory, DescriptorChain[] chains, int n, int total) {
-        int[] heads = new int[n];
-        int[] lengths = new int[n];
+    private void fill(VirtQueue q, GuestMemory memory, int n, int total) {
         if (total >= 0) {
             scratch.putShort(10, (short) n);
         }
@@ -223,7 +226,10 @@ final class NetRx {
                 chains[i].writeStream(memory, 0, scratch.slice(at, len));
                 lengths[i] = len;
                 at += len;
+            } else {
+                lengths[i] = 0;
             }
+            chains[i] = null; // no guest chain outlives its frame here
         }
         q.addUsed(memory, heads, lengths, n);
     }

@@ -33,6 +33,7 @@ public final class NetTrace {
     private volatile int rxSinceKick;
     private volatile long inlineTx;
     private volatile long threadTx;
+    private volatile long helpedTx;
     private volatile long rxKicks;
     private volatile long rxHandoffs;
     private volatile long rxKept;
@@ -63,6 +64,11 @@ public final class NetTrace {
             kicked = 0; // not a one-in-flight exchange: no hand-off or device sample either
         }
         rxSinceKick = 0;
+    }
+
+    /** The backend's reader served a scheduled transmit drain before the I/O thread did ({@link NetTx#help}). */
+    void txHelped() {
+        helpedTx++;
     }
 
     /** A transmit drain starts serving; {@code inline} when on the kicking thread. */
@@ -148,7 +154,8 @@ public final class NetTrace {
             b.append(' ').append(NAMES[s]).append(" n=").append(counts[s]).append(" med=")
                     .append(n == 0 ? "-" : String.format("%.1fus", sorted[n / 2] / 1000.0));
         }
-        return b.append(" tx_inline=").append(inlineTx).append(" tx_thread=").append(threadTx).append(" rx_kicks=")
+        return b.append(" tx_inline=").append(inlineTx).append(" tx_thread=").append(threadTx)
+                .append(" tx_helped=").append(helpedTx).append(" rx_kicks=")
                 .append(rxKicks).append(" rx_handoffs=").append(rxHandoffs).append(" rx_kept=").append(rxKept)
                 .append(" tx_batch_max=").append(txBatchMax).toString();
     }

@@ -34,12 +34,15 @@ import org.jkvm.devices.virtio.VirtioPciTransport;
  * and control requests run on the injected executor, a drain serving at most {@value #TX_BUDGET} frames before it
  * queues itself again, so a guest flooding transmit never holds the vCPU for more than that bound per kick nor starves
  * the other work. Frames from the host arrive on the backend's reader thread through {@link #receive}, which writes
- * them into the receive ring and raises the interrupt itself; a frame the guest has no buffer for is kept (the
- * backend stops reading until the {@linkplain #setRxWakeup wake-up}) and delivered when the driver posts buffers
- * (only then does a receive kick wake the executor). The device starts stopped: {@link #start} and {@link #stop}
- * follow the VM's run state, so nothing touches guest memory while the VM is paused (a migration's last pass).
+ * them into the receive ring and raises the interrupt itself, then serves a transmit drain the executor has not
+ * started yet (a sink that never blocks only: one running thread does both, as QEMU's main loop); a frame the guest
+ * has no buffer for is kept (the backend stops reading until the {@linkplain #setRxWakeup wake-up}) and delivered
+ * when the driver posts buffers (only then does a receive kick wake the executor). The device starts stopped:
+ * {@link #start} and {@link #stop} follow the VM's run state, so nothing touches guest memory while the VM is paused
+ * (a migration's last pass).
  * Receive work holds the receive lock, transmit and control work the transmit lock (taken in that order; the kicking
- * thread only tries the transmit lock), which {@link #stop} and {@link #reset} take to wait for running work.
+ * and reading threads only try the transmit lock), which {@link #stop} and {@link #reset} take to wait for running
+ * work.
  */
 public final class VirtioNet implements VirtioDevice {
     /** virtio device id of a network card. */
@@ -251,11 +254,14 @@ public final class VirtioNet implements VirtioDevice {
      * A frame from the host (the backend's reader thread). Delivered at once when the guest has buffers; otherwise
      * copied and kept, and the backend should read nothing more until the wake-up.
      *
-     * @param frame an Ethernet frame, position to limit, without a virtio-net header; not kept after the call
+     * @param frame an Ethernet frame, position to limit, without a virtio-net header; not kept after the call.
+     *              A transmit drain scheduled and not started yet runs on this thread before the call returns.
      * @return true when the frame was delivered or dropped, false when it was kept
      */
     public boolean receive(ByteBuffer frame) {
-        return rx.receive(frame);
+        boolean taken = rx.receive(frame);
+        tx.help(); // a transmit drain the I/O thread has not started yet runs here (NetTx.help)
+        return taken;
     }
 
     /**
