@@ -47,14 +47,24 @@ public final class AotTraining {
                         "-qmp", "unix:" + qmp + ",server,nowait",
                         "-drive", "file=" + args[i].substring(0, colon) + ",format=" + args[i].substring(colon + 1)
                                 + ",if=none,id=d0,cache=writeback", "-device", "virtio-blk-pci,drive=d0"));
-                int status = Main.run(VmConfigParser.parse(argv), warmUp);
+                int status;
+                try {
+                    status = Main.run(VmConfigParser.parse(argv), warmUp);
+                } catch (RuntimeException e) {
+                    fail(run + " on " + args[i] + " failed: " + e.getMessage());
+                    return;
+                }
                 if (status != 0) {
-                    System.err.println("jkvm AOT training: " + run + " on " + args[i] + " ended with status "
-                            + status + "; no cache written");
-                    Runtime.getRuntime().halt(1);
+                    fail(run + " on " + args[i] + " ended with status " + status);
                 }
             }
         }
         System.exit(0);
+    }
+
+    /** Says why in one line and ends the process with status 1 (halt: the warm-up's threads need not finish). */
+    private static void fail(String why) {
+        System.err.println("jkvm AOT training: " + why + "; no cache written");
+        Runtime.getRuntime().halt(1);
     }
 }
