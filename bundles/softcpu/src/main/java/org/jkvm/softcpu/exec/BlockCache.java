@@ -67,7 +67,8 @@ public final class BlockCache implements Mmu.CodeInvalidator {
         long phys = c.tlbPhys[i] | (lin & 0xfff);
         int h = hash(lin);
         Block b = jump[h];
-        if (b != null && b.lin == lin && b.phys == phys && b.rip == c.rip && b.mode == c.decodeMode && b.valid
+        // One branch for the fields' comparison (see Runner.successor).
+        if (b != null && ((b.lin ^ lin) | (b.phys ^ phys) | (b.rip ^ c.rip) | (b.mode ^ c.decodeMode)) == 0 & b.valid
                 && (b.page2 == -1 || page2Ok(b))) {
             return b;
         }

@@ -125,7 +125,9 @@ public final class Runner {
         }
         Block prev = null;
         for (;;) {
-            if (c.attention || c.checkIrq) {
+            // One branch for both flags (`|`, not `||`): C2 compiles a never-taken branch as a trap, and a trap
+            // deoptimises and recompiles the whole loop (DESIGN.md, "Deoptimisations during a boot").
+            if (c.attention | c.checkIrq) {
                 VcpuExit e = checkpoint();
                 if (e != null) {
                     return e;
@@ -205,12 +207,13 @@ public final class Runner {
                 return null;
             }
         }
-        if (!s.valid || !c.code64 || s.mode != c.decodeMode || s.page2 != -1) {
-            return null;
-        }
+        // The checks folded into one value and one branch (each branch of its own would be a trap in C2's code
+        // until the boot first fails it, DESIGN.md "Deoptimisations during a boot").
         long vpn = rip >>> 12;
         int i = (int) vpn & Cpu.TLB_MASK;
-        return c.tlbExec[i] == vpn && c.tlbPhys[i] == (s.phys & ~0xfffL) ? s : null;
+        long differ = (s.mode ^ c.decodeMode) | (s.page2 + 1) | (c.tlbExec[i] ^ vpn)
+                | (c.tlbPhys[i] ^ (s.phys & ~0xfffL));
+        return differ == 0 & s.valid & c.code64 ? s : null;
     }
 
     private long fetchLinear() {
