@@ -67,6 +67,13 @@ public final class NetBench {
      */
     private static final int C_BURST_WARMUP = Integer.getInteger("burstwarmup", 20000);
     /**
+     * Each C warm-up burst ends with a flood of this many datagrams: the overload paths (a frame kept for want of a
+     * receive buffer, long transmit drains) are then compiled too. Without it the open-loop streams deoptimized and
+     * recompiled them (C2 compiles of 120-480 ms of the notify and receive paths during a measured 20,000/s stream,
+     * JFR), and one such stream lost 34% of its datagrams to a 325 ms stall.
+     */
+    private static final int C_FLOOD_WARMUP = 2000;
+    /**
      * {@code -Dburstwarmups=N}: at most N warm-up bursts (default 5; 10 with the C client, whose 20,000-datagram
      * bursts jkvm needed 5-7 of before one left the JIT under 50 ms, measured), see {@link #warmUpBursts}.
      */
@@ -255,7 +262,8 @@ public final class NetBench {
                 System.out.println("    trace counters so far: "
                         + trace(dir).replaceAll(".* tx_inline=", "tx_inline="));
             }
-            row.append(' ').append(perSecond(s)).append(", ").append(s.get("lost") * 100 / count).append("% lost |");
+            String lost = String.format(java.util.Locale.ROOT, "%.1f", s.get("lost") * 100.0 / count);
+            row.append(' ').append(perSecond(s)).append(", ").append(lost).append("% lost |");
         }
         System.out.println(row);
         if (!trace.isEmpty()) {
@@ -363,7 +371,8 @@ public final class NetBench {
         for (int i = 0; i < BURST_WARMUPS; i++) {
             long before = jitCpu(pid);
             String warm = cClient == null ? rate(lab, BURST_WARMUP, 0)
-                    : perSecond(stream(lab, C_BURST_WARMUP, -32)) + " (32 in flight)";
+                    : perSecond(stream(lab, C_BURST_WARMUP, -32)) + " (32 in flight) + "
+                    + perSecond(stream(lab, C_FLOOD_WARMUP, 0)) + " (flood)";
             long used = jitCpu(pid) - before;
             jit.append(i == 0 ? "" : ", ").append(warm).append(" JIT ").append(used).append(" ms");
             if (used < JIT_SETTLED_MS) {
