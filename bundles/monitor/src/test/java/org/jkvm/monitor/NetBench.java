@@ -204,10 +204,7 @@ public final class NetBench {
                         traces.add(e + " after the streams: " + trace(dir).replaceAll(".* tx_inline=", "tx_inline="));
                     }
                 } finally {
-                    p.destroy();
-                    if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                        p.destroyForcibly().waitFor();
-                    }
+                    stop(p);
                 }
             }
         }
@@ -316,6 +313,24 @@ public final class NetBench {
             f.put(kv[0], Long.parseLong(kv[1]));
         }
         return f;
+    }
+
+    /**
+     * Ends an engine and what it started: bin/jkvm-engine's JVM may be a child of the script, which a bench that
+     * failed left spinning a core. Each gets 10 s for its shutdown hooks (a profile being written).
+     */
+    private static void stop(Process p) throws InterruptedException {
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        p.destroy();
+        tree.forEach(ProcessHandle::destroy);
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+        }
+        for (ProcessHandle h : tree) {
+            if (h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join().isAlive()) {
+                h.destroyForcibly();
+            }
+        }
     }
 
     /** The engine's {@code info network} trace line of the RTT probe's round trips ({@code -Dtrace=true}). */
