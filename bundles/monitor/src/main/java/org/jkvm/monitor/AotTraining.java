@@ -12,8 +12,9 @@ import org.jkvm.monitor.warmup.EngineWarmUp;
  * in the background once per build): in one process, the bundled firmware's disk benchmark on the software CPU,
  * each kind of request on each image given, every VM started as the engine starts one ({@link Main#run}: monitors,
  * the VM's warm-up and the scratch migrations included). HotSpot then stores the classes this process loaded and
- * linked and the methods' profiles, so a fresh engine skips that class loading and compiles its hot paths (software
- * CPU, virtio-blk, raw and qcow2) without profiling them first.
+ * linked, so a fresh engine skips that class loading (software CPU, virtio-blk, raw and qcow2, monitors). It also
+ * stores the methods' profiles, which {@code bin/jkvm-engine} does not replay: they are this workload's, and on a
+ * Linux boot they made the JIT compile more and again (the numbers are in bin/jkvm-engine).
  *
  * <p>Arguments: {@code FIRMWARE DIR IMAGE...}, each image {@code PATH:FORMAT} (16 MiB or larger, overwritten),
  * {@code DIR} for the scratch QMP socket. Exit status 0 when every run ended cleanly, else 1 (no cache is worth
