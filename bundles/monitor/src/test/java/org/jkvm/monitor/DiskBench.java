@@ -36,7 +36,8 @@ import org.jkvm.testkit.RepoPaths;
  * <p>Run: {@code bin/jkvm-bench Disk} with {@code -Dmib=N} (the range of the requests, default 64), {@code
  * -Dcount=N} (4 KiB requests per random op, default 20000: jkvm's engine starts cold each time, so short runs
  * measure its JIT warm-up), {@code -Dcache=MODE} (default writeback, QEMU's default),
- * {@code -Druns=N} (migrations per row, default 3), {@code -Dwarmup=MS} and {@code -Dwindow=MS} (steady state,
+ * {@code -Dcoldruns=N} (cold runs per engine and format, alternating, median printed; default 3), {@code -Druns=N}
+ * (migrations per row, default 3), {@code -Dwarmup=MS} and {@code -Dwindow=MS} (steady state,
  * default 3000 and 5000), {@code -Dqemu=false} (leave QEMU out), {@code -Dengineopts=...} (JVM options for
  * the migrating jkvm engines, e.g. {@code -Xlog:gc,safepoint:file=/tmp/e-%p.log}), {@code -Dkvm=false}, {@code -Djvms=}
  * the jkvm engines' JVMs, each a row ({@code default} is bin/jkvm-engine's choice, {@code LABEL=JAVA} sets
@@ -86,10 +87,20 @@ public final class DiskBench {
                 + " %d x 64 KiB sequential; queue depth 1; timed by the guest over the whole run (cold start"
                 + " included)%n", cache, mib, count, Math.max(mib * 16, count / 2));
         if (parts.contains("speeds")) {
+            int coldRuns = Integer.getInteger("coldruns", 3);
+            System.out.printf(Locale.ROOT, "median of %d cold runs per figure (each op a fresh engine; the engines"
+                    + " alternate run by run), the runs' range below each row%n", coldRuns);
             header();
             for (String format : formats) {
+                Map<String, List<Map<String, long[]>>> runs = new LinkedHashMap<>();
+                for (int i = 0; i < coldRuns; i++) {
+                    for (String engine : engines) {
+                        runs.computeIfAbsent(engine, e -> new ArrayList<>())
+                                .add(speeds(dir, engine, format, cache, mib, count));
+                    }
+                }
                 for (String engine : engines) {
-                    row(format, engine, speeds(dir, engine, format, cache, mib, count));
+                    coldRow(format, engine, runs.get(engine));
                 }
             }
         }
@@ -119,6 +130,31 @@ public final class DiskBench {
     private static void row(String format, String engine, Map<String, long[]> r) {
         System.out.printf(Locale.ROOT, "%-6s %-15s %12d %12d %13.1f %13.1f%n", format, engine, r.get("randread")[0],
                 r.get("randwrite")[0], r.get("seqread")[1] / 1024.0, r.get("seqwrite")[1] / 1024.0);
+    }
+
+    /** A row of medians over the cold runs, and a line with each figure's lowest and highest run. */
+    private static void coldRow(String format, String engine, List<Map<String, long[]>> runs) {
+        long[][] figures = new long[4][];
+        String[] ops = {"randread", "randwrite", "seqread", "seqwrite"};
+        for (int k = 0; k < ops.length; k++) {
+            int field = ops[k].startsWith("rand") ? 0 : 1;
+            String op = ops[k];
+            figures[k] = runs.stream().mapToLong(r -> r.get(op)[field]).sorted().toArray();
+        }
+        System.out.printf(Locale.ROOT, "%-6s %-15s %12d %12d %13.1f %13.1f%n", format, engine, median(figures[0]),
+                median(figures[1]), median(figures[2]) / 1024.0, median(figures[3]) / 1024.0);
+        System.out.printf(Locale.ROOT, "%-6s %-15s %12s %12s %13s %13s%n", "", "  range",
+                figures[0][0] + "-" + figures[0][figures[0].length - 1],
+                figures[1][0] + "-" + figures[1][figures[1].length - 1],
+                String.format(Locale.ROOT, "%.0f-%.0f", figures[2][0] / 1024.0,
+                        figures[2][figures[2].length - 1] / 1024.0),
+                String.format(Locale.ROOT, "%.0f-%.0f", figures[3][0] / 1024.0,
+                        figures[3][figures[3].length - 1] / 1024.0));
+    }
+
+    /** The middle value of sorted figures (the lower middle of an even count). */
+    private static long median(long[] sorted) {
+        return sorted[(sorted.length - 1) / 2];
     }
 
     /** Each op's {iops, KiB/s} on a fresh image, as the guest timed the whole run (TSC). */

@@ -17,15 +17,20 @@ import org.jkvm.testkit.UdpStream;
  * Issue 15 acceptance 4 (a benchmark, not a test): UDP echo through the guest, jkvm beside QEMU TCG with the same
  * tap setup ({@link TapLab}: tap, bridge, client namespace) and the same guest (the bundled firmware's network
  * stack, {@code ip=10.77.0.2/24}, no workload); the engines start as users start them, through
- * {@code bin/jkvm-engine}. Per engine: the median round trip of one datagram at a time
- * ({@code NetProbe}, 200 datagrams) and the echoes per second of a paced stream ({@link UdpStream}: 2000 datagrams
- * offered at 1 per ms, then 2000 back to back) with the share lost. The announcement's effect on a live migration is
- * measured by {@code NetMigrationTest} (it prints its figures). Run: {@code bin/jkvm-bench Net} ({@code -Dqemu=false},
- * {@code -Dkvm=false} leave engines out, {@code -Dengines=a,b} names them; {@code -Dtrace=true} prints where
- * jkvm's round trips go, {@link org.jkvm.devices.virtio.net.NetTrace}; {@code -Dab=true} adds jkvm with transmit
- * on its I/O thread, {@code -Drounds=N} repeats the engines interleaved, {@code -Dwarmup=N}, {@code -Dstreams=false},
+ * {@code bin/jkvm-engine}. Per engine, with the C client ({@code src/netclient/udpecho.c}, built with gcc; the
+ * default): the round trip (median, 99th percentile) and the echo rate with one datagram in flight, the capacity (a
+ * closed loop with 32 in flight: nothing is lost and the guest always has work) and the echo rate and loss at each
+ * offered rate of {@code -Drates} (open loop: below, at and above capacity, and a flood); with {@code -Dclient=java}
+ * as before it: the median round trip of one datagram at a time ({@code NetProbe}, 200 datagrams) and the echoes per
+ * second of a paced stream ({@link UdpStream}: 2000 datagrams offered at 1 per ms, then 2000 back to back) with the
+ * share lost. The announcement's effect on a live migration is measured by {@code NetMigrationTest} (it prints its
+ * figures). Run: {@code bin/jkvm-bench Net} ({@code -Dqemu=false}, {@code -Dkvm=false} leave engines out,
+ * {@code -Dengines=a,b} names them; {@code -Dtrace=true} prints where jkvm's round trips go,
+ * {@link org.jkvm.devices.virtio.net.NetTrace}; {@code -Dab=true} adds jkvm with transmit on its I/O thread,
+ * {@code -Drounds=N} repeats the engines interleaved, {@code -Dwarmup=N}, {@code -Dstreams=false},
  * {@code -Dpaced=false}, {@code -Dverbose=true} prints each stream's line; {@code -Dengineopts=...} adds JVM options
- * to jkvm's engines; {@code -Dburstwarmup=N} and {@code -Daltfw=PATH}, see their fields).
+ * to jkvm's engines; {@code -Dburstwarmup=N}, {@code -Daltfw=PATH}, {@code -Dclient}, {@code -Drates} and
+ * {@code -Dseconds}, see their fields).
  */
 public final class NetBench {
     /** {@code -Dtrace=true}: the engines run with {@code jkvm.net.trace} and the stage medians are printed. */
@@ -52,8 +57,27 @@ public final class NetBench {
      * instead of being compiled during the measured burst on the same two cores. Every engine gets it.
      */
     private static final int BURST_WARMUP = Integer.getInteger("burstwarmup", 2000);
-    /** {@code -Dburstwarmups=N}: at most N warm-up bursts (default 5), see {@link #warmUpBursts}. */
-    private static final int BURST_WARMUPS = Integer.getInteger("burstwarmups", 5);
+    /**
+     * With the C client the warm-up bursts are closed-loop streams of {@code -Dburstwarmup=N} datagrams (default
+     * 20,000), 32 in flight: every datagram is echoed, so the guest's per-frame code runs as often as in the measured
+     * streams. jkvm's software CPU translates a block after 1,000,000 instructions run interpreted: the firmware's
+     * per-frame blocks (~900 instructions a frame, in blocks of 2-38) need 25,000-500,000 frames, and the JIT then
+     * compiles their classes; flood bursts of 2,000 (of which the tap's queue dropped a third) left that to the
+     * measured streams (C2 100-400 ms during a 10,000-datagram stream, measured).
+     */
+    private static final int C_BURST_WARMUP = Integer.getInteger("burstwarmup", 20000);
+    /**
+     * Each C warm-up burst ends with a flood of this many datagrams: the overload paths (a frame kept for want of a
+     * receive buffer, long transmit drains) are then compiled too. Without it the open-loop streams deoptimized and
+     * recompiled them (C2 compiles of 120-480 ms of the notify and receive paths during a measured 20,000/s stream,
+     * JFR), and one such stream lost 34% of its datagrams to a 325 ms stall.
+     */
+    private static final int C_FLOOD_WARMUP = 2000;
+    /**
+     * {@code -Dburstwarmups=N}: at most N warm-up bursts (default 5; 10 with the C client, whose 20,000-datagram
+     * bursts jkvm needed 5-7 of before one left the JIT under 50 ms, measured), see {@link #warmUpBursts}.
+     */
+    private static final int BURST_WARMUPS = Integer.getInteger("burstwarmups", cClientDefault() ? 10 : 5);
     /** JIT compiler CPU during a warm-up burst under which the engine counts as warmed up (ms). */
     private static final long JIT_SETTLED_MS = 50;
     /**
@@ -70,6 +94,30 @@ public final class NetBench {
      */
     private static final boolean AWAIT_WARMUP = !"false".equals(System.getProperty("awaitwarmup"));
     private static final Path FIRMWARE = RepoPaths.root().resolve("src/firmware/jkvm-fw.elf");
+    /**
+     * {@code -Dclient=java}: the streams are sent by {@link UdpStream} (a fresh JVM) instead of the C client
+     * {@code src/netclient/udpecho.c}, built here with gcc (the default when gcc is there). The JVM client was near
+     * its own limit: on the loaded 2-core host it sent a "back to back" stream of 2000 datagrams at 10-20k/s and
+     * competed with the engine for the CPU while it warmed up, so the figure depended on the client.
+     */
+    private static final String CLIENT = System.getProperty("client", "c");
+    /**
+     * {@code -Drates=R1,R2,...}: the offered rates (datagrams per second, open loop: the client does not wait for
+     * the echoes) of the measured streams, each {@link #STREAM_SECONDS} long (at least 2000 datagrams); 0 is a flood
+     * (as fast as the client's socket takes them); -N a closed loop with N datagrams in flight (the client sends the
+     * next one when one came back: the guest always has a backlog and nothing is lost at the tap's queue, so the
+     * echo rate is the engine's capacity at the host's load). The C client only; defaults: the capacity, then
+     * offered rates below, at and above both engines' capacity (10k/s each, roughly, measured).
+     */
+    private static final String RATES = System.getProperty("rates", "-32,2000,5000,10000,20000,0");
+    /** {@code -Dseconds=S}: each offered-rate stream's length (default 1 s). */
+    private static final double STREAM_SECONDS = Double.parseDouble(System.getProperty("seconds", "1"));
+    private static boolean cClientDefault() {
+        return !"java".equals(System.getProperty("client", "c"));
+    }
+
+    /** The C client, built once per run (null: the JVM client). */
+    private static Path cClient;
 
     private NetBench() {
     }
@@ -98,9 +146,12 @@ public final class NetBench {
             engines.forEach(e -> both.addAll(List.of(e, e + "-altfw")));
             engines = both;
         }
-        System.out.println("| engine | UDP echo RTT median (us, 1 in flight) | paced 1000/s: echoed/s, lost |"
-                + " back to back: echoed/s, lost |");
-        System.out.println("|---|---|---|---|");
+        cClient = "java".equals(CLIENT) ? null : buildClient();
+        List<Integer> rates = new ArrayList<>();
+        for (String r : RATES.split(",")) {
+            rates.add(Integer.parseInt(r.strip()));
+        }
+        printHeader(rates);
         List<String> traces = new ArrayList<>();
         List<String> runs = new ArrayList<>();
         for (int r = 0; r < Integer.getInteger("rounds", 1); r++) {
@@ -122,6 +173,10 @@ public final class NetBench {
                             System.out.println("  the engine's migration warm-up ended "
                                     + (System.nanoTime() - t0) / 1_000_000 + " ms after the guest's network line");
                         }
+                    }
+                    if (cClient != null) {
+                        measureRates(e, lab, p.pid(), rates, traces, dir);
+                        continue;
                     }
                     lab.probe("10.77.0.2", 0, WARMUP, 0); // steady state: JIT-compiled paths, as a busy NIC runs
                     long rtt = lab.probe("10.77.0.2", 0, 200, 0).get("udp_rtt_us_median");
@@ -149,14 +204,133 @@ public final class NetBench {
                         traces.add(e + " after the streams: " + trace(dir).replaceAll(".* tx_inline=", "tx_inline="));
                     }
                 } finally {
-                    p.destroy();
-                    if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                        p.destroyForcibly().waitFor();
-                    }
+                    stop(p);
                 }
             }
         }
         traces.forEach(System.out::println);
+    }
+
+    private static void printHeader(List<Integer> rates) {
+        if (cClient == null) {
+            System.out.println("| engine | UDP echo RTT median (us, 1 in flight) | paced 1000/s: echoed/s, lost |"
+                    + " back to back: echoed/s, lost |");
+            System.out.println("|---|---|---|---|");
+            return;
+        }
+        StringBuilder h = new StringBuilder("| engine | RTT median / p99 (us, 1 in flight) | 1 in flight: echoed/s |");
+        StringBuilder l = new StringBuilder("|---|---|---|");
+        rates.forEach(r -> {
+            h.append(r == 0 ? " flood" : r < 0 ? " " + -r + " in flight" : " offered " + r + "/s")
+                    .append(": echoed/s, lost |");
+            l.append("---|");
+        });
+        System.out.println(h);
+        System.out.println(l);
+    }
+
+    /**
+     * The C client's row: a closed-loop warm-up (one datagram in flight), the warm-up bursts, a measurement with one
+     * datagram in flight (the round trip and the rate it allows), then one stream per entry of {@code -Drates};
+     * {@code -Dverbose} prints each stream's line and the engine's CPU per thread during it.
+     */
+    private static void measureRates(String e, TapLab lab, long pid, List<Integer> rates, List<String> traces,
+            Path dir) throws IOException, InterruptedException {
+        stream(lab, WARMUP, -1); // steady state: JIT-compiled paths, as a busy NIC runs
+        if (STREAMS && C_BURST_WARMUP > 0) {
+            warmUpBursts(lab, pid);
+        }
+        java.util.Map<String, Long> one = stream(lab, 2000, -1);
+        String trace = TRACE && !e.startsWith("qemu") ? trace(dir) : "";
+        StringBuilder row = new StringBuilder("| " + e + " | " + one.get("rtt_us_median") + " / "
+                + one.get("rtt_us_p99") + " | " + perSecond(one) + " |");
+        for (int r : STREAMS ? rates : List.<Integer>of()) {
+            int count = (int) Math.max(2000, Math.round((r < 0 ? 10000 : r == 0 ? 20000 : r) * STREAM_SECONDS));
+            java.util.Map<String, Long> cpu = VERBOSE ? threadCpu(pid) : java.util.Map.of();
+            long[] tap = tapCounters(lab);
+            java.util.Map<String, Long> s = stream(lab, count, r);
+            if (VERBOSE) {
+                long[] after = tapCounters(lab);
+                System.out.println("    CPU ms per thread: " + cpuDelta(cpu, threadCpu(pid)) + "; the tap: queued to"
+                        + " the engine " + (after[0] - tap[0]) + ", dropped at its queue " + (after[1] - tap[1])
+                        + ", written by the engine " + (after[2] - tap[2]));
+            }
+            if (VERBOSE && TRACE && !e.startsWith("qemu")) {
+                System.out.println("    trace counters so far: "
+                        + trace(dir).replaceAll(".* tx_inline=", "tx_inline="));
+            }
+            String lost = String.format(java.util.Locale.ROOT, "%.1f", s.get("lost") * 100.0 / count);
+            row.append(' ').append(perSecond(s)).append(", ").append(lost).append("% lost |");
+        }
+        System.out.println(row);
+        if (!trace.isEmpty()) {
+            traces.add(e + " " + trace);
+            traces.add(e + " after the streams: " + trace(dir).replaceAll(".* tx_inline=", "tx_inline="));
+        }
+    }
+
+    private static String perSecond(java.util.Map<String, Long> s) {
+        return Math.round(s.get("echoed") * 1000.0 / Math.max(s.get("echo_ms"), 1)) + "/s";
+    }
+
+    /** Builds {@code src/netclient/udpecho.c} with gcc into the monitor's target; null (JVM client) without gcc. */
+    private static Path buildClient() throws IOException, InterruptedException {
+        Path src = RepoPaths.root().resolve("src/netclient/udpecho.c");
+        Path out = RepoPaths.root().resolve("bundles/monitor/target/udpecho");
+        Process p = new ProcessBuilder("gcc", "-O2", "-pthread", "-o", out.toString(), src.toString())
+                .redirectErrorStream(true).start();
+        String msg = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            System.out.println("the C client did not build (" + msg.strip() + "); the JVM client sends the streams");
+            return null;
+        }
+        return out;
+    }
+
+    /**
+     * Runs the C client in the lab's namespace: {@code count} datagrams at {@code rate}/s (0: a flood, -N: closed
+     * loop, N in flight); its result line's fields.
+     */
+    private static java.util.Map<String, Long> stream(TapLab lab, int count, int rate)
+            throws IOException, InterruptedException {
+        List<String> cmd = List.of("ip", "netns", "exec", lab.namespace(), cClient.toString(), "10.77.0.2",
+                Integer.toString(count), Integer.toString(rate));
+        long tapDrops = tapDropped(lab);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        String line = out.lines().filter(l -> l.startsWith("stream ")).findFirst()
+                .orElseThrow(() -> new IOException("the C client printed no result line: " + out));
+        if (VERBOSE) {
+            String what = rate < 0 ? -rate + " in flight" : rate == 0 ? "flood" : "offered " + rate + "/s";
+            System.out.println("  " + what + ": " + line + " | dropped by the tap's queue "
+                    + (tapDropped(lab) - tapDrops));
+        }
+        java.util.Map<String, Long> f = new java.util.HashMap<>();
+        for (String w : line.substring(7).split(" ")) {
+            String[] kv = w.split("=", 2);
+            f.put(kv[0], Long.parseLong(kv[1]));
+        }
+        return f;
+    }
+
+    /**
+     * Ends an engine and what it started: bin/jkvm-engine's JVM may be a child of the script, which a bench that
+     * failed left spinning a core. Each gets 10 s for its shutdown hooks (a profile being written).
+     */
+    private static void stop(Process p) throws InterruptedException {
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        p.destroy();
+        tree.forEach(ProcessHandle::destroy);
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+        }
+        for (ProcessHandle h : tree) {
+            if (h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join().isAlive()) {
+                h.destroyForcibly();
+            }
+        }
     }
 
     /** The engine's {@code info network} trace line of the RTT probe's round trips ({@code -Dtrace=true}). */
@@ -211,7 +385,9 @@ public final class NetBench {
         StringBuilder jit = new StringBuilder();
         for (int i = 0; i < BURST_WARMUPS; i++) {
             long before = jitCpu(pid);
-            String warm = rate(lab, BURST_WARMUP, 0);
+            String warm = cClient == null ? rate(lab, BURST_WARMUP, 0)
+                    : perSecond(stream(lab, C_BURST_WARMUP, -32)) + " (32 in flight) + "
+                    + perSecond(stream(lab, C_FLOOD_WARMUP, 0)) + " (flood)";
             long used = jitCpu(pid) - before;
             jit.append(i == 0 ? "" : ", ").append(warm).append(" JIT ").append(used).append(" ms");
             if (used < JIT_SETTLED_MS) {
