@@ -73,15 +73,15 @@ public final class NetMigrateBench {
         SwitchLab lab = null;
         try {
             for (String ns : List.of(a, b)) {
-                run("ip", "netns", "add", ns);
-                run("ip", "-n", ns, "link", "set", "lo", "up");
+                SwitchLab.run("ip", "netns", "add", ns);
+                SwitchLab.run("ip", "-n", ns, "link", "set", "lo", "up");
             }
             lab = SwitchLab.create(id, new String[] {a, b}, "brh", SUBNET, true);
             lab.pinNeighbour(GUEST_IP, MAC);
             String tap = "tg" + id;
             for (String ns : List.of(a, b)) {
-                run("ip", "-n", ns, "tuntap", "add", "dev", tap, "mode", "tap");
-                run("ip", "-n", ns, "link", "set", tap, "master", "brh", "up");
+                SwitchLab.run("ip", "-n", ns, "tuntap", "add", "dev", tap, "mode", "tap");
+                SwitchLab.run("ip", "-n", ns, "link", "set", tap, "master", "brh", "up");
             }
             Path src = start(engine, a, tap, dir.resolve("a"), processes, false);
             Path dst = start(engine, b, tap, dir.resolve("b"), processes, true);
@@ -163,14 +163,5 @@ public final class NetMigrateBench {
         QmpClient q = new QmpClient(d.resolve("qmp.sock"));
         q.execute("{\"execute\": \"qmp_capabilities\"}");
         return q;
-    }
-
-    private static void run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out);
-        }
     }
 }

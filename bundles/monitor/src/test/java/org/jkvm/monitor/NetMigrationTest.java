@@ -47,20 +47,11 @@ class NetMigrationTest {
     private void network() throws IOException, InterruptedException {
         Require.root();
         for (String n : List.of(a, b)) {
-            run(List.of("ip", "netns", "add", n));
-            run(List.of("ip", "-n", n, "link", "set", "lo", "up"));
+            SwitchLab.run("ip", "netns", "add", n);
+            SwitchLab.run("ip", "-n", n, "link", "set", "lo", "up");
         }
         lab = SwitchLab.create(id, new String[] {a, b}, "brh", "10.88.0", true);
         lab.pinNeighbour(GUEST_IP, MAC);
-    }
-
-    private static void run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out);
-        }
     }
 
     @AfterEach

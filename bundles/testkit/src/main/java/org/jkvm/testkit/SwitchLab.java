@@ -208,7 +208,11 @@ public final class SwitchLab implements AutoCloseable {
         }
     }
 
-    private static String run(String... cmd) throws IOException, InterruptedException {
+    /**
+     * Runs a command to its end (at most 30 s) and returns its output; a failure or a timeout is an IOException
+     * naming the command and its output. For the namespaces and links a test builds beside the lab.
+     */
+    public static String run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
